@@ -1,0 +1,1 @@
+"""The local simulator channel: a phone's chat with the bot, in the browser, without tokens."""

@@ -1,0 +1,80 @@
+"""Routes of the simulator: the chat page and its JSON API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from bot.channels.base import InboundEvent
+from bot.channels.simulator.channel import SimulatorChannel
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.service import Service
+
+PAGE = Path(__file__).parent / "page.html"
+MAX_TEXT = 2000
+
+
+def channel_from_settings(settings: Settings) -> SimulatorChannel | None:
+    return SimulatorChannel() if settings.simulator_enabled else None
+
+
+def _bad(reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=400)
+
+
+def routes(service: Service) -> list[web.RouteDef]:
+    channel = service.channels["simulator"]
+    assert isinstance(channel, SimulatorChannel)
+
+    async def page(_request: web.Request) -> web.Response:
+        return web.Response(text=PAGE.read_text(encoding="utf-8"), content_type="text/html")
+
+    async def get_messages(request: web.Request) -> web.Response:
+        user = request.query.get("user", "").strip()
+        if not user:
+            return _bad("query parameter 'user' is required")
+        return web.json_response({"user": user, "messages": channel.transcript(user)})
+
+    async def post_message(request: web.Request) -> web.Response:
+        try:
+            data = await request.json()
+        except ValueError:
+            return _bad("body must be JSON")
+        if not isinstance(data, dict):
+            return _bad("body must be a JSON object")
+        user, text, button = data.get("user"), data.get("text"), data.get("button")
+        if not isinstance(user, str) or not user.strip() or len(user) > 64:
+            return _bad("'user' must be a non-empty string of at most 64 characters")
+        if (text is None) == (button is None):
+            return _bad("give exactly one of 'text' or 'button'")
+        if text is not None and (not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT):
+            return _bad(f"'text' must be a non-empty string of at most {MAX_TEXT} characters")
+        if button is not None and not isinstance(button, str):
+            return _bad("'button' must be a string")
+        message_id = data.get("id") or uuid.uuid4().hex
+        user = user.strip()
+        own_id = channel.record_user_message(user, text) if text is not None else None
+        event = InboundEvent(
+            channel="simulator", provider_id=str(message_id)[:64], address=user,
+            received_at=datetime.now(UTC), text=text, button=button,
+            provider_message_id=str(own_id) if own_id is not None else None,
+        )
+        accepted = await service.pipeline.accept(event)
+        if accepted.duplicate and own_id is not None:
+            channel.forget(user, own_id)  # a replay: her screen shows the message once
+        await service.dispatcher.dispatch_due(service.keyring.blind_index("simulator", user))
+        return web.json_response({
+            "user": user, "duplicate": accepted.duplicate, "messages": channel.transcript(user),
+        })
+
+    return [
+        web.get("/simulator", page),
+        web.get("/simulator/api/messages", get_messages),
+        web.post("/simulator/api/messages", post_message),
+    ]

@@ -1,0 +1,94 @@
+"""The inbound path: persist (de-duplicated by provider id), then process, then acknowledge.
+
+Persisting commits first, so an acknowledged delivery is never lost; processing runs in its own
+transaction and, if it fails, the row stays unprocessed and `process_pending` picks it up again.
+A replayed delivery hits the unique constraint and is acknowledged without being processed twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.channels.base import InboundEvent
+from bot.conversation import handle_inbound
+from bot.logs import log_event
+from bot.storage.db import Database
+from bot.storage.models import InboundMessage
+from safety.crypto import KeyRing
+
+
+@dataclass(frozen=True)
+class Accepted:
+    inbound_id: int | None
+    duplicate: bool
+    processed: bool
+
+
+class InboundPipeline:
+    def __init__(self, db: Database, keyring: KeyRing, on_outbox: Callable[[], None] | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.db = db
+        self.keyring = keyring
+        self.on_outbox = on_outbox or (lambda: None)
+        self.now = clock or (lambda: datetime.now(UTC))
+
+    async def accept(self, event: InboundEvent) -> Accepted:
+        """Persist and process one delivery; safe to call again with the same provider id."""
+        try:
+            async with self.db.transaction() as s:
+                row = InboundMessage(
+                    channel=event.channel, provider_id=event.provider_id, sender=event.address,
+                    body=event.text, button=event.button, provider_message_id=event.provider_message_id,
+                    received_at=event.received_at,
+                )
+                s.add(row)
+                await s.flush()
+                inbound_id = row.id
+        except IntegrityError:
+            log_event("inbound.duplicate", channel=event.channel)
+            return Accepted(None, duplicate=True, processed=False)
+        processed = await self.process(inbound_id)
+        return Accepted(inbound_id, duplicate=False, processed=processed)
+
+    async def process(self, inbound_id: int) -> bool:
+        """Process one persisted delivery exactly once (claimed by a conditional update)."""
+        try:
+            async with self.db.transaction() as s:
+                claimed = await s.execute(
+                    update(InboundMessage)
+                    .where(InboundMessage.id == inbound_id, InboundMessage.processed_at.is_(None))
+                    .values(processed_at=self.now())
+                )
+                if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                    return False
+                row = await s.get(InboundMessage, inbound_id)
+                assert row is not None
+                event = InboundEvent(
+                    channel=row.channel, provider_id=row.provider_id, address=row.sender,
+                    received_at=row.received_at, text=row.body, button=row.button,
+                    provider_message_id=row.provider_message_id,
+                )
+                result = await handle_inbound(s, self.keyring, event, row, self.now())
+            log_event("inbound.processed", id=inbound_id, channel=row.channel, replies=len(result.says))
+        except Exception:
+            log_event("inbound.processing_failed", logging.ERROR, id=inbound_id, exc_info=True)
+            return False
+        self.on_outbox()
+        return True
+
+    async def process_pending(self) -> int:
+        """Re-run processing for rows persisted but never processed (after a crash)."""
+        async with self.db.sessions() as s:
+            ids = (await s.scalars(
+                select(InboundMessage.id).where(InboundMessage.processed_at.is_(None)).order_by(InboundMessage.id)
+            )).all()
+        done = 0
+        for inbound_id in ids:
+            done += await self.process(inbound_id)
+        return done

@@ -1,0 +1,217 @@
+"""Sends what the outbox holds: claims rows atomically, applies the safety gate and rate limits,
+retries what can be retried, and never sends a message twice.
+
+Delivery is at most once. A row is claimed (`pending` -> `sending`) by one conditional UPDATE, so
+two dispatchers (or two processes on PostgreSQL) cannot both send it. If a process dies after the
+provider accepted a message but before we recorded it, the row stays `sending`; when its claim
+expires it becomes `in_doubt` and is shown to workers instead of being sent again, unless the
+provider confirms it (Twilio's status callback carries our idempotency key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, select, update
+
+from bot.channels.base import Button, Channel, OutgoingMessage, SendError
+from bot.logs import log_event
+from bot.outbox.ratelimit import KeyedBuckets, TokenBucket
+from bot.storage.db import Database
+from bot.storage.models import ChannelIdentity, Escalation, OutboundMessage, Survivor
+from safety.outbound_gate import GateFacts, decide
+
+CLAIM_LEASE = timedelta(seconds=60)
+FINAL_STATES = ("sent", "failed", "in_doubt", "cancelled")
+
+
+def backoff(attempt: int, base: float, cap: float = 300.0) -> float:
+    """Exponential backoff with full jitter."""
+    return random.uniform(0, min(cap, base * (2 ** max(attempt - 1, 0))))
+
+
+class Dispatcher:
+    def __init__(self, db: Database, channels: Mapping[str, Channel], *, max_attempts: int = 8,
+                 base_backoff: float = 1.0, poll_interval: float = 0.5,
+                 clock: object = None) -> None:
+        self.db = db
+        self.channels = channels
+        self.max_attempts = max_attempts
+        self.base_backoff = base_backoff
+        self.poll_interval = poll_interval
+        self._now = clock if callable(clock) else (lambda: datetime.now(UTC))
+        self._wake = asyncio.Event()
+        self._global = {n: TokenBucket(c.limits.per_second, c.limits.burst) for n, c in channels.items()}
+        self._per_chat = {
+            n: KeyedBuckets(c.limits.per_recipient_per_second, c.limits.burst)
+            for n, c in channels.items() if c.limits.per_recipient_per_second
+        }
+        self._pass_lock = asyncio.Lock()
+
+    def now(self) -> datetime:
+        return self._now()  # type: ignore[no-any-return,operator]
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        await self.recover_stale_claims()
+        while True:
+            try:
+                await self.dispatch_due()
+            except Exception:
+                log_event("outbox.pass_failed", logging.ERROR)
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def recover_stale_claims(self) -> int:
+        """Rows left `sending` by a dead process become `in_doubt`: never resent blindly."""
+        async with self.db.transaction() as s:
+            res = await s.execute(
+                update(OutboundMessage)
+                .where(OutboundMessage.status == "sending", OutboundMessage.claimed_until < self.now())
+                .values(status="in_doubt", last_error="claim expired before the result was recorded")
+            )
+        count = res.rowcount or 0  # type: ignore[attr-defined]
+        if count:
+            log_event("outbox.in_doubt", logging.WARNING, count=count)
+        return count
+
+    async def dispatch_due(self, recipient_index: str | None = None) -> int:
+        """One pass over due rows; returns how many were sent."""
+        async with self._pass_lock:
+            now = self.now()
+            async with self.db.sessions() as s:
+                q = select(OutboundMessage.id, OutboundMessage.channel, OutboundMessage.recipient_index).where(
+                    OutboundMessage.status.in_(("pending", "held")), OutboundMessage.next_attempt_at <= now,
+                    OutboundMessage.channel.in_(list(self.channels)),
+                ).order_by(OutboundMessage.id).limit(500)
+                if recipient_index is not None:
+                    q = q.where(OutboundMessage.recipient_index == recipient_index)
+                rows = (await s.execute(q)).all()
+            groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+            for row_id, channel, rindex in rows:
+                groups[(channel, rindex)].append(row_id)
+            results = await asyncio.gather(*(self._send_group(k, ids) for k, ids in groups.items()))
+            return sum(results)
+
+    async def _send_group(self, key: tuple[str, str], ids: list[int]) -> int:
+        """One recipient's messages, strictly in order; stop at the first that does not go."""
+        sent = 0
+        for row_id in ids:
+            if not await self._earlier_are_settled(key, row_id):
+                break
+            outcome = await self._send_one(row_id)
+            if outcome != "sent":
+                if outcome in ("retry", "hold", "in_doubt", "failed"):
+                    break
+                continue
+            sent += 1
+        return sent
+
+    async def _earlier_are_settled(self, key: tuple[str, str], row_id: int) -> bool:
+        async with self.db.sessions() as s:
+            earlier = await s.scalar(
+                select(OutboundMessage.id).where(
+                    OutboundMessage.channel == key[0], OutboundMessage.recipient_index == key[1],
+                    OutboundMessage.id < row_id,
+                    OutboundMessage.status.in_(("pending", "sending", "held")),
+                ).limit(1)
+            )
+        return earlier is None
+
+    async def _send_one(self, row_id: int) -> str:
+        now = self.now()
+        async with self.db.transaction() as s:
+            msg = await s.get(OutboundMessage, row_id)
+            if msg is None or msg.status not in ("pending", "held"):
+                return "skipped"
+            survivor = await s.get(Survivor, msg.survivor_id) if msg.survivor_id else None
+            identity = await s.get(ChannelIdentity, msg.identity_id) if msg.identity_id else None
+            decision = decide(GateFacts(
+                now=now, is_reply=msg.is_reply, urgent=msg.urgent, sensitive=msg.sensitive,
+                identity_status=identity.status if identity else None,
+                survivor_status=survivor.status if survivor else None,
+                paused_until=survivor.outbound_paused_until if survivor else None,
+            ))
+            if decision.action == "cancel":
+                msg.status, msg.last_error, msg.body, msg.buttons = "cancelled", decision.reason, None, None
+                log_event("outbox.cancelled", id=msg.id, reason=decision.reason)
+                return "cancelled"
+            if decision.action == "hold":
+                msg.status, msg.last_error = "held", decision.reason
+                msg.next_attempt_at = decision.until or now + timedelta(minutes=5)
+                return "hold"
+            attempts = msg.attempts + 1
+            claimed = await s.execute(
+                update(OutboundMessage)
+                .where(and_(OutboundMessage.id == row_id, OutboundMessage.status.in_(("pending", "held"))))
+                .values(status="sending", claimed_until=now + CLAIM_LEASE,
+                        attempts=OutboundMessage.attempts + 1)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                return "skipped"
+            out = OutgoingMessage(
+                address=msg.address, text=msg.body or "", idempotency_key=msg.idempotency_key,
+                buttons=tuple(Button(p, label) for p, label in (msg.buttons or [])),
+            )
+            channel_name, expiry = msg.channel, (
+                survivor.expiry_minutes if survivor and msg.sensitive else None
+            )
+            rindex = msg.recipient_index
+        # the claim is committed: from here on a crash leaves the row `sending` -> `in_doubt`
+        channel = self.channels[channel_name]
+        await self._global[channel_name].acquire()
+        if channel_name in self._per_chat:
+            await self._per_chat[channel_name].acquire(rindex)
+        try:
+            result = await channel.send(out)
+        except SendError as err:
+            return await self._record_failure(row_id, attempts, err)
+        sent_at = self.now()
+        async with self.db.transaction() as s:
+            msg = await s.get(OutboundMessage, row_id)
+            assert msg is not None
+            msg.status, msg.provider_message_id, msg.sent_at = "sent", result.provider_message_id, sent_at
+            msg.claimed_until, msg.last_error = None, None
+            if expiry:
+                msg.expires_at = sent_at + timedelta(minutes=expiry)
+        log_event("outbox.sent", id=row_id, channel=channel_name, attempts=attempts)
+        return "sent"
+
+    async def _record_failure(self, row_id: int, attempts: int, err: SendError) -> str:
+        now = self.now()
+        async with self.db.transaction() as s:
+            msg = await s.get(OutboundMessage, row_id)
+            assert msg is not None
+            msg.claimed_until, msg.last_error = None, err.code[:200]
+            if err.in_doubt:
+                msg.status = "in_doubt"
+                log_event("outbox.in_doubt", logging.WARNING, id=row_id, code=err.code)
+                return "in_doubt"
+            if err.retryable and attempts < self.max_attempts:
+                delay = max(err.retry_after or 0.0, backoff(attempts, self.base_backoff))
+                msg.status, msg.next_attempt_at = "pending", now + timedelta(seconds=delay)
+                log_event("outbox.retry", id=row_id, code=err.code, attempt=attempts, delay=round(delay, 2))
+                return "retry"
+            msg.status = "failed"
+            if err.recipient_gone and msg.identity_id:
+                identity = await s.get(ChannelIdentity, msg.identity_id)
+                if identity is not None:
+                    identity.status = "stopped"
+                survivor = await s.get(Survivor, msg.survivor_id) if msg.survivor_id else None
+                if survivor is not None and survivor.status != "erased":
+                    survivor.status = "stopped"
+            if msg.survivor_id:
+                s.add(Escalation(survivor_id=msg.survivor_id, priority="routine",
+                                 reason="recipient_gone" if err.recipient_gone else "delivery_failed"))
+            log_event("outbox.failed", logging.ERROR, id=row_id, code=err.code, attempts=attempts)
+            return "failed"

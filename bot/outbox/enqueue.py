@@ -1,0 +1,56 @@
+"""Writing outbound messages into the outbox, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.channels.base import Button
+from bot.storage.models import OutboundMessage
+
+
+def idempotency_key(cause: str, index: int = 0) -> str:
+    """A key derived from what caused the message, so the same cause can never enqueue twice."""
+    return hashlib.sha256(f"{cause}#{index}".encode()).hexdigest()
+
+
+def enqueue(
+    session: AsyncSession,
+    *,
+    channel: str,
+    address: str,
+    address_index: str,
+    cause: str,
+    index: int,
+    text_key: str,
+    body: str,
+    buttons: tuple[Button, ...] = (),
+    survivor_id: int | None = None,
+    identity_id: int | None = None,
+    sensitive: bool = False,
+    urgent: bool = False,
+    is_reply: bool = True,
+    inbound_id: int | None = None,
+    not_before: datetime | None = None,
+) -> OutboundMessage:
+    row = OutboundMessage(
+        idempotency_key=idempotency_key(cause, index),
+        channel=channel,
+        address=address,
+        recipient_index=address_index,
+        survivor_id=survivor_id,
+        identity_id=identity_id,
+        text_key=text_key,
+        body=body,
+        buttons=[[b.payload, b.label] for b in buttons],
+        sensitive=sensitive,
+        urgent=urgent,
+        is_reply=is_reply,
+        caused_by_inbound_id=inbound_id,
+    )
+    if not_before is not None:
+        row.next_attempt_at = not_before
+    session.add(row)
+    return row

@@ -1,0 +1,90 @@
+"""The running service: settings, keys, database, channels, inbound pipeline, dispatcher, web app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from bot.channels.base import Channel
+from bot.channels.registry import build_channels, channel_routes
+from bot.inbound import InboundPipeline
+from bot.logs import log_event
+from bot.outbox.dispatcher import Dispatcher
+from bot.settings import Settings
+from bot.storage.db import Database
+from bot.web.health import health_routes
+from safety.crypto import KeyRing, install_keyring
+
+SERVICE_KEY = web.AppKey("service", object)
+
+
+@dataclass
+class Service:
+    settings: Settings
+    keyring: KeyRing
+    db: Database
+    channels: dict[str, Channel]
+    dispatcher: Dispatcher
+    pipeline: InboundPipeline
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    @classmethod
+    def create(cls, settings: Settings, keyring: KeyRing | None = None,
+               channels: dict[str, Channel] | None = None) -> Service:
+        ring = keyring or KeyRing.load(settings.key_file)
+        install_keyring(ring)
+        db = Database(settings.database_url)
+        chans = channels if channels is not None else build_channels(settings)
+        dispatcher = Dispatcher(db, chans, max_attempts=settings.outbox_max_attempts,
+                                base_backoff=settings.outbox_base_backoff,
+                                poll_interval=settings.outbox_poll_interval)
+        pipeline = InboundPipeline(db, ring, on_outbox=dispatcher.wake)
+        return cls(settings, ring, db, chans, dispatcher, pipeline)
+
+    def web_app(self) -> web.Application:
+        app = web.Application(client_max_size=256 * 1024)
+        app[SERVICE_KEY] = self
+        app.add_routes(health_routes(self))
+        app.add_routes(channel_routes(self))
+        app.on_startup.append(self._on_startup)
+        app.on_cleanup.append(self._on_cleanup)
+        return app
+
+    async def _on_startup(self, _app: web.Application) -> None:
+        await self.start_background()
+
+    async def _on_cleanup(self, _app: web.Application) -> None:
+        await self.stop()
+
+    async def start_background(self) -> None:
+        """Recover what a crash left behind, then run the dispatcher."""
+        await self.pipeline.process_pending()
+        self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="outbox-dispatcher"))
+        for channel in self.channels.values():
+            starter = getattr(channel, "start_background", None)
+            if starter is not None:
+                self._tasks.append(asyncio.create_task(starter(self), name=f"{channel.name}-background"))
+        log_event("service.started", channels=sorted(self.channels))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        for channel in self.channels.values():
+            try:
+                await channel.close()
+            except Exception:
+                log_event("channel.close_failed", logging.WARNING, channel=channel.name)
+        await self.db.dispose()
+
+
+def service_of(request: web.Request) -> Service:
+    return request.app[SERVICE_KEY]  # type: ignore[return-value]

@@ -1,0 +1,107 @@
+"""Service settings, read from the environment (and an optional `.env`) and validated at start.
+
+A channel whose settings are absent is off; a half-configured channel is an error, because a
+silently disabled channel means a survivor's messages go nowhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB_URL = "sqlite:///var/liaison.db"
+DEFAULT_KEY_FILE = "var/dev-keys.json"
+
+
+class SettingsError(Exception):
+    """Settings that cannot be used; the message says which and why, never a secret."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    environment: Literal["development", "production", "test"] = Field(
+        "development", alias="LIAISON_ENV"
+    )
+    database_url: str = Field(DEFAULT_DB_URL, alias="DATABASE_URL")
+    key_file: Path = Field(Path(DEFAULT_KEY_FILE), alias="LIAISON_KEY_FILE")
+    public_url: str = Field("http://127.0.0.1:8080", alias="LIAISON_PUBLIC_URL")
+    host: str = Field("127.0.0.1", alias="LIAISON_HOST")
+    port: int = Field(8080, alias="LIAISON_PORT", ge=1, le=65535)
+    simulator_enabled: bool = Field(False, alias="LIAISON_SIMULATOR")
+    log_level: str = Field("INFO", alias="LIAISON_LOG_LEVEL")
+
+    telegram_bot_token: str | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_webhook_secret: str | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_api_base: str = Field("https://api.telegram.org", alias="TELEGRAM_API_BASE")
+    telegram_mode: Literal["webhook", "polling"] = Field("webhook", alias="TELEGRAM_MODE")
+    telegram_bot_username: str | None = Field(None, alias="TELEGRAM_BOT_USERNAME")
+    telegram_global_rate: float = Field(30.0, alias="TELEGRAM_RATE_PER_SECOND", gt=0)
+    telegram_chat_rate: float = Field(1.0, alias="TELEGRAM_CHAT_RATE_PER_SECOND", gt=0)
+
+    twilio_account_sid: str | None = Field(None, alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str | None = Field(None, alias="TWILIO_AUTH_TOKEN")
+    twilio_from: str | None = Field(None, alias="TWILIO_FROM")
+    twilio_messaging_service_sid: str | None = Field(None, alias="TWILIO_MESSAGING_SERVICE_SID")
+    twilio_api_base: str = Field("https://api.twilio.com", alias="TWILIO_API_BASE")
+    sms_rate: float = Field(1.0, alias="SMS_RATE_PER_SECOND", gt=0)
+
+    outbox_max_attempts: int = Field(8, alias="OUTBOX_MAX_ATTEMPTS", ge=1)
+    outbox_base_backoff: float = Field(1.0, alias="OUTBOX_BASE_BACKOFF_SECONDS", gt=0)
+    outbox_poll_interval: float = Field(0.5, alias="OUTBOX_POLL_SECONDS", gt=0)
+    send_timeout: float = Field(10.0, alias="SEND_TIMEOUT_SECONDS", gt=0)
+
+    rasa_url: str | None = Field(None, alias="RASA_URL")
+    nlu_cache_dir: Path = Field(Path("var/nlu-cache"), alias="NLU_CACHE_DIR")
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.telegram_bot_token and self.telegram_mode == "webhook" and not self.telegram_webhook_secret:
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_BOT_TOKEN is set in webhook mode")
+        if self.telegram_webhook_secret and not self.telegram_bot_token:
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET is set but TELEGRAM_BOT_TOKEN is not")
+        twilio = [self.twilio_account_sid, self.twilio_auth_token]
+        if any(twilio) and not all(twilio):
+            raise ValueError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together")
+        if all(twilio) and not (self.twilio_from or self.twilio_messaging_service_sid):
+            raise ValueError("set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID to send SMS")
+        if self.environment == "production":
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("production needs DATABASE_URL pointing at PostgreSQL, not SQLite")
+            if str(self.key_file) == DEFAULT_KEY_FILE:
+                raise ValueError("production needs LIAISON_KEY_FILE outside the development default")
+            if not self.public_url.startswith("https://"):
+                raise ValueError("production needs LIAISON_PUBLIC_URL on https")
+        return self
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token)
+
+    @property
+    def sms_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    def channel_summary(self) -> str:
+        """One line saying which channels are on, for `serve` to print."""
+        parts = [
+            f"telegram={'on (' + self.telegram_mode + ')' if self.telegram_enabled else 'off (no TELEGRAM_BOT_TOKEN)'}",
+            f"sms={'on' if self.sms_enabled else 'off (no TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN)'}",
+            f"simulator={'on' if self.simulator_enabled else 'off'}",
+        ]
+        return "channels: " + ", ".join(parts)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; turn pydantic's errors into one clear message naming the variables."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "settings"
+            lines.append(f"{loc}: {err['msg']}")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,178 @@
+"""The service's tables. Identifying or descriptive fields are encrypted; look-ups use blind indexes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.storage.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Survivor(Base):
+    """One enrolled person. `pseudonym` is random and the only id that appears in logs."""
+
+    __tablename__ = "survivors"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="onboarding")  # onboarding/active/stopped/erased
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    country: Mapped[str] = mapped_column(String(4), default="GB")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    persona: Mapped[str | None] = mapped_column(String(32))
+    plain_mode: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_windows: Mapped[Any] = mapped_column(JSON, default=list)
+    expiry_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    unlock_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    pin_hash: Mapped[str | None] = mapped_column(EncryptedText)
+    duress_pin_hash: Mapped[str | None] = mapped_column(EncryptedText)
+    display_name: Mapped[str | None] = mapped_column(EncryptedText)
+    notes: Mapped[str | None] = mapped_column(EncryptedText)
+    state: Mapped[Any] = mapped_column(EncryptedJSON, default=dict)
+    outbound_paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ChannelIdentity(Base):
+    """A phone number or chat id through which a survivor (or a stranger) writes to us."""
+
+    __tablename__ = "channel_identities"
+    __table_args__ = (UniqueConstraint("channel", "address_index", name="uq_identity_address"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address_index: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(EncryptedText)
+    status: Mapped[str] = mapped_column(String(16), default="unverified")  # unverified/active/stopped/suspect
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Invitation(Base):
+    """A one-time enrolment code a liaison worker creates after speaking to the survivor."""
+
+    __tablename__ = "invitations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_index: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str] = mapped_column(String(4), default="GB")
+    address: Mapped[str | None] = mapped_column(EncryptedText)  # SMS: the number the worker gave
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"))
+
+
+class ConsentRecord(Base):
+    __tablename__ = "consent_records"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("survivors.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # information / checkins / evaluation
+    granted: Mapped[bool] = mapped_column(Boolean)
+    text_version: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InboundMessage(Base):
+    """Every delivery we accepted, unique per provider id so a replay is processed once."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("channel", "provider_id", name="uq_inbound_provider_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    provider_id: Mapped[str] = mapped_column(String(64))
+    identity_id: Mapped[int | None] = mapped_column(ForeignKey("channel_identities.id", ondelete="SET NULL"))
+    survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"), index=True)
+    provider_message_id: Mapped[str | None] = mapped_column(EncryptedText)  # for deletion (Telegram id, SMS sid)
+    sender: Mapped[str] = mapped_column(EncryptedText)
+    body: Mapped[str | None] = mapped_column(EncryptedText)
+    button: Mapped[str | None] = mapped_column(EncryptedText)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboundMessage(Base):
+    """The outbox: written in the same transaction as the state change, sent by the dispatcher."""
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"), index=True)
+    identity_id: Mapped[int | None] = mapped_column(ForeignKey("channel_identities.id", ondelete="SET NULL"))
+    address: Mapped[str] = mapped_column(EncryptedText)
+    recipient_index: Mapped[str] = mapped_column(String(64), index=True)  # blind index of the address
+    kind: Mapped[str] = mapped_column(String(16), default="send")  # send / edit
+    edit_of_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"))
+    text_key: Mapped[str] = mapped_column(String(64))  # which content text, for audit without content
+    body: Mapped[str | None] = mapped_column(EncryptedText)
+    buttons: Mapped[Any] = mapped_column(EncryptedJSON)
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_reply: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # pending -> sending -> sent (-> delivered/undelivered) | failed | in_doubt | cancelled | held
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    provider_message_id: Mapped[str | None] = mapped_column(String(64))
+    delivery_status: Mapped[str | None] = mapped_column(String(32))
+    caused_by_inbound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Escalation(Base):
+    """Something a liaison worker must act on, ordered by priority and waiting time."""
+
+    __tablename__ = "escalations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"), index=True)
+    priority: Mapped[str] = mapped_column(String(16))  # urgent / high / routine
+    reason: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    child_protection: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CallbackRequest(Base):
+    __tablename__ = "callback_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"), index=True)
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id", ondelete="SET NULL"))
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
+    windows: Mapped[Any] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what to which record; never content."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    survivor_pseudonym: Mapped[str | None] = mapped_column(String(32), index=True)
+    details: Mapped[Any] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,100 @@
+"""Shared fixtures: a migrated database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set),
+a key ring, and a running service on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.storage.migrate import upgrade
+from bot.storage.models import Base
+from safety.crypto import KeyRing, install_keyring
+
+PG_SKIP_REASON = "TEST_DATABASE_URL is not set; PostgreSQL tests need a server (.ci/run sets it)"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate once, copy per test: every test starts from the real Alembic schema."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str | None]:
+    """A private PostgreSQL database for this test session, migrated once, dropped at the end."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    name = f"liaison_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(make_url(base).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_pg(url: str) -> None:
+    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """Each test using this runs on SQLite and, where configured, on PostgreSQL."""
+    if request.param == "sqlite":
+        db = tmp_path / "liaison.db"
+        shutil.copy(sqlite_template, db)
+        return f"sqlite:///{db}"
+    url = request.getfixturevalue("pg_database_url")
+    if url is None:
+        pytest.skip(PG_SKIP_REASON)
+    _truncate_pg(url)
+    return url
+
+
+@pytest.fixture
+def keyring(tmp_path: Path) -> KeyRing:
+    ring = KeyRing.generate(tmp_path / "keys.json")
+    install_keyring(ring)
+    return ring
+
+
+@pytest.fixture
+def settings_env(database_url: str, keyring: KeyRing) -> dict[str, object]:
+    """Settings for a test service: fast retries, no real network."""
+    return {
+        "LIAISON_ENV": "test",
+        "DATABASE_URL": database_url,
+        "LIAISON_KEY_FILE": keyring.path,
+        "LIAISON_SIMULATOR": True,
+        "OUTBOX_BASE_BACKOFF_SECONDS": 0.01,
+        "OUTBOX_POLL_SECONDS": 0.05,
+    }
+
+
+@pytest.fixture
+async def service(settings_env: dict[str, object], keyring: KeyRing) -> AsyncIterator[object]:
+    """The service (not yet serving HTTP); tests drive the pipeline and dispatcher directly."""
+    from bot.service import Service
+    from bot.settings import load_settings
+
+    svc = Service.create(load_settings(**settings_env), keyring=keyring)
+    yield svc
+    await svc.stop()
