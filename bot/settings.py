@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     outbox_poll_interval: float = Field(0.5, alias="OUTBOX_POLL_SECONDS", gt=0)
     send_timeout: float = Field(10.0, alias="SEND_TIMEOUT_SECONDS", gt=0)
 
+    retention_message_days: int = Field(30, alias="LIAISON_RETENTION_MESSAGE_DAYS", ge=1)
+    retention_case_days: int = Field(365, alias="LIAISON_RETENTION_CASE_DAYS", ge=1)
+
     rasa_url: str | None = Field(None, alias="RASA_URL")
     nlu_cache_dir: Path = Field(Path("var/nlu-cache"), alias="NLU_CACHE_DIR")
 

@@ -14,6 +14,7 @@ from typing import Literal
 @dataclass(frozen=True)
 class GateFacts:
     now: datetime
+    is_deletion: bool  # removing messages from her phone is always allowed
     is_reply: bool  # a reply inside a conversation she started
     urgent: bool  # emergency information she asked for
     sensitive: bool
@@ -33,6 +34,8 @@ SEND = GateDecision("send")
 
 
 def decide(f: GateFacts) -> GateDecision:
+    if f.is_deletion:
+        return SEND
     if f.survivor_status == "erased":
         return GateDecision("cancel", "erased")
     if f.identity_status == "suspect":

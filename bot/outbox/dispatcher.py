@@ -11,6 +11,7 @@ provider confirms it (Twilio's status callback carries our idempotency key).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections import defaultdict
@@ -18,12 +19,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Button, Channel, OutgoingMessage, SendError
 from bot.logs import log_event
 from bot.outbox.ratelimit import KeyedBuckets, TokenBucket
 from bot.storage.db import Database
-from bot.storage.models import ChannelIdentity, Escalation, OutboundMessage, Survivor
+from bot.storage.models import ChannelIdentity, Escalation, InboundMessage, OutboundMessage, Survivor
 from safety.outbound_gate import GateFacts, decide
 
 CLAIM_LEASE = timedelta(seconds=60)
@@ -73,11 +75,16 @@ class Dispatcher:
             self._wake.clear()
 
     async def recover_stale_claims(self) -> int:
-        """Rows left `sending` by a dead process become `in_doubt`: never resent blindly."""
+        """Sends left `sending` by a dead process become `in_doubt`: never resent blindly.
+        Deletions are safe to repeat, so they simply go back to `pending` and finish."""
+        stale = and_(OutboundMessage.status == "sending", OutboundMessage.claimed_until < self.now())
         async with self.db.transaction() as s:
+            await s.execute(
+                update(OutboundMessage).where(stale, OutboundMessage.kind == "delete").values(status="pending")
+            )
             res = await s.execute(
                 update(OutboundMessage)
-                .where(OutboundMessage.status == "sending", OutboundMessage.claimed_until < self.now())
+                .where(stale)
                 .values(status="in_doubt", last_error="claim expired before the result was recorded")
             )
         count = res.rowcount or 0  # type: ignore[attr-defined]
@@ -137,7 +144,8 @@ class Dispatcher:
             survivor = await s.get(Survivor, msg.survivor_id) if msg.survivor_id else None
             identity = await s.get(ChannelIdentity, msg.identity_id) if msg.identity_id else None
             decision = decide(GateFacts(
-                now=now, is_reply=msg.is_reply, urgent=msg.urgent, sensitive=msg.sensitive,
+                now=now, is_deletion=msg.kind == "delete", is_reply=msg.is_reply, urgent=msg.urgent,
+                sensitive=msg.sensitive,
                 identity_status=identity.status if identity else None,
                 survivor_status=survivor.status if survivor else None,
                 paused_until=survivor.outbound_paused_until if survivor else None,
@@ -163,28 +171,49 @@ class Dispatcher:
                 address=msg.address, text=msg.body or "", idempotency_key=msg.idempotency_key,
                 buttons=tuple(Button(p, label) for p, label in (msg.buttons or [])),
             )
-            channel_name, expiry = msg.channel, (
-                survivor.expiry_minutes if survivor and msg.sensitive else None
-            )
+            channel_name, is_deletion = msg.channel, msg.kind == "delete"
             rindex = msg.recipient_index
         # the claim is committed: from here on a crash leaves the row `sending` -> `in_doubt`
         channel = self.channels[channel_name]
         await self._global[channel_name].acquire()
         if channel_name in self._per_chat:
             await self._per_chat[channel_name].acquire(rindex)
+        if is_deletion:
+            return await self._delete(channel, row_id, out, attempts)
         try:
             result = await channel.send(out)
         except SendError as err:
             return await self._record_failure(row_id, attempts, err)
-        sent_at = self.now()
         async with self.db.transaction() as s:
             msg = await s.get(OutboundMessage, row_id)
             assert msg is not None
-            msg.status, msg.provider_message_id, msg.sent_at = "sent", result.provider_message_id, sent_at
-            msg.claimed_until, msg.last_error = None, None
-            if expiry:
-                msg.expires_at = sent_at + timedelta(minutes=expiry)
+            await mark_sent(s, msg, result.provider_message_id, self.now())
         log_event("outbox.sent", id=row_id, channel=channel_name, attempts=attempts)
+        return "sent"
+
+    async def _delete(self, channel: Channel, row_id: int, out: OutgoingMessage, attempts: int) -> str:
+        """Carry out a queued deletion, then clear the deleted messages' content from our records."""
+        plan = json.loads(out.text)
+        try:
+            await channel.delete(out.address, plan["ids"])
+        except SendError as err:
+            # repeating a deletion is harmless: a time-out is retried, not left in doubt
+            retry = SendError(err.code, retryable=err.retryable or err.in_doubt, retry_after=err.retry_after)
+            return await self._record_failure(row_id, attempts, retry)
+        done_at = self.now()
+        async with self.db.transaction() as s:
+            if plan["out"]:
+                await s.execute(update(OutboundMessage).where(OutboundMessage.id.in_(plan["out"]))
+                                .values(deleted_at=done_at, body=None, buttons=None))
+            if plan["in"]:
+                await s.execute(update(InboundMessage).where(InboundMessage.id.in_(plan["in"]))
+                                .values(deleted_at=done_at, body=None, button=None))
+            msg = await s.get(OutboundMessage, row_id)
+            assert msg is not None
+            msg.status, msg.sent_at, msg.claimed_until, msg.last_error = "sent", done_at, None, None
+            msg.address, msg.recipient_index = "", ""  # kept only to carry out the deletion
+            msg.body = json.dumps({"ids": [], "out": plan["out"], "in": plan["in"], "count": len(plan["ids"])})
+        log_event("outbox.deleted", id=row_id, channel=channel.name, count=len(plan["ids"]))
         return "sent"
 
     async def _record_failure(self, row_id: int, attempts: int, err: SendError) -> str:
@@ -192,6 +221,8 @@ class Dispatcher:
         async with self.db.transaction() as s:
             msg = await s.get(OutboundMessage, row_id)
             assert msg is not None
+            if msg.status == "sent":  # a provider callback confirmed it while we waited: keep that
+                return "sent"
             msg.claimed_until, msg.last_error = None, err.code[:200]
             if err.in_doubt:
                 msg.status = "in_doubt"
@@ -203,15 +234,36 @@ class Dispatcher:
                 log_event("outbox.retry", id=row_id, code=err.code, attempt=attempts, delay=round(delay, 2))
                 return "retry"
             msg.status = "failed"
-            if err.recipient_gone and msg.identity_id:
-                identity = await s.get(ChannelIdentity, msg.identity_id)
-                if identity is not None:
-                    identity.status = "stopped"
-                survivor = await s.get(Survivor, msg.survivor_id) if msg.survivor_id else None
-                if survivor is not None and survivor.status != "erased":
-                    survivor.status = "stopped"
-            if msg.survivor_id:
-                s.add(Escalation(survivor_id=msg.survivor_id, priority="routine",
-                                 reason="recipient_gone" if err.recipient_gone else "delivery_failed"))
+            if err.recipient_gone:
+                await stop_recipient(s, msg)
+            elif msg.survivor_id:
+                s.add(Escalation(survivor_id=msg.survivor_id, priority="routine", reason="delivery_failed"))
             log_event("outbox.failed", logging.ERROR, id=row_id, code=err.code, attempts=attempts)
             return "failed"
+
+
+async def mark_sent(session: AsyncSession, msg: OutboundMessage, provider_message_id: str,
+                    sent_at: datetime) -> None:
+    """The provider accepted this message: record its id (for deletion and delivery status) and
+    start the expiry clock of a sensitive one. Shared by the dispatcher and by a provider callback
+    that confirms a message whose result we never recorded (Twilio's status callback)."""
+    msg.status, msg.provider_message_id, msg.sent_at = "sent", provider_message_id, sent_at
+    msg.claimed_until, msg.last_error = None, None
+    survivor = await session.get(Survivor, msg.survivor_id) if msg.survivor_id and msg.sensitive else None
+    if survivor is not None and survivor.expiry_minutes:
+        msg.expires_at = sent_at + timedelta(minutes=survivor.expiry_minutes)
+
+
+async def stop_recipient(session: AsyncSession, msg: OutboundMessage) -> None:
+    """The provider says this message's address no longer takes our messages (SMS STOP, a blocked
+    bot): stop the identity and the survivor, and tell a worker. Shared by the dispatcher (a send
+    refused) and by a provider's delivery callback (a delivery refused later)."""
+    if msg.identity_id:
+        identity = await session.get(ChannelIdentity, msg.identity_id)
+        if identity is not None:
+            identity.status = "stopped"
+        survivor = await session.get(Survivor, msg.survivor_id) if msg.survivor_id else None
+        if survivor is not None and survivor.status != "erased":
+            survivor.status = "stopped"
+    if msg.survivor_id:
+        session.add(Escalation(survivor_id=msg.survivor_id, priority="routine", reason="recipient_gone"))

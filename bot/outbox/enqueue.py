@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,5 +53,38 @@ def enqueue(
     )
     if not_before is not None:
         row.next_attempt_at = not_before
+    session.add(row)
+    return row
+
+
+def enqueue_deletion(
+    session: AsyncSession,
+    *,
+    channel: str,
+    address: str,
+    address_index: str,
+    cause: str,
+    index: int,
+    provider_ids: list[str],
+    outbound_ids: list[int],
+    inbound_ids: list[int],
+    survivor_id: int | None,
+    identity_id: int | None,
+) -> OutboundMessage:
+    """A deletion at the provider, queued like a send so it survives a restart and keeps its place
+    in her conversation's order (a cover message queued after it goes out after it)."""
+    row = OutboundMessage(
+        idempotency_key=idempotency_key(cause, index),
+        channel=channel,
+        address=address,
+        recipient_index=address_index,
+        survivor_id=survivor_id,
+        identity_id=identity_id,
+        kind="delete",
+        text_key="delete",
+        body=json.dumps({"ids": provider_ids, "out": outbound_ids, "in": inbound_ids}),
+        buttons=[],
+        is_reply=True,
+    )
     session.add(row)
     return row

@@ -118,7 +118,7 @@ class OutboundMessage(Base):
     edit_of_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"))
     text_key: Mapped[str] = mapped_column(String(64))  # which content text, for audit without content
     body: Mapped[str | None] = mapped_column(EncryptedText)
-    buttons: Mapped[Any] = mapped_column(EncryptedJSON)
+    buttons: Mapped[Any] = mapped_column(EncryptedJSON, nullable=True)
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     is_reply: Mapped[bool] = mapped_column(Boolean, default=True)

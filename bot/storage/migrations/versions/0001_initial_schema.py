@@ -161,7 +161,7 @@ def upgrade() -> None:
     sa.Column('edit_of_id', sa.Integer(), nullable=True),
     sa.Column('text_key', sa.String(length=64), nullable=False),
     sa.Column('body', sa.Text(), nullable=True),
-    sa.Column('buttons', sa.Text(), nullable=False),
+    sa.Column('buttons', sa.Text(), nullable=True),
     sa.Column('sensitive', sa.Boolean(), nullable=False),
     sa.Column('urgent', sa.Boolean(), nullable=False),
     sa.Column('is_reply', sa.Boolean(), nullable=False),

@@ -1,0 +1,78 @@
+"""Worker commands for erasure and retention (registered in bot/cli.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import click
+from sqlalchemy import select
+
+from bot.actions.erasure import erase_survivor
+from bot.actions.retention import run_retention
+from bot.settings import Settings, SettingsError, load_settings
+from bot.storage.db import Database
+from bot.storage.models import Survivor
+from safety.crypto import KeyFileError, KeyRing, install_keyring
+from safety.retention import RetentionPolicy
+
+
+def _open() -> tuple[Database, Settings]:
+    try:
+        settings = load_settings()
+        install_keyring(KeyRing.load(settings.key_file))
+    except (SettingsError, KeyFileError) as exc:
+        raise click.ClickException(str(exc)) from None
+    return Database(settings.database_url), settings
+
+
+@click.command("erase")
+@click.argument("pseudonym")
+@click.option("--worker", required=True, help="Your worker id, for the audit record.")
+@click.option("--yes", is_flag=True, help="Confirm without the prompt.")
+def erase_command(pseudonym: str, worker: str, yes: bool) -> None:
+    """Erase everything identifying about the survivor with PSEUDONYM (audited)."""
+    if not yes:
+        click.confirm(f"Erase all identifying data of {pseudonym}? This cannot be undone", abort=True)
+
+    async def run() -> str:
+        db, _settings = _open()
+        try:
+            async with db.transaction() as s:
+                survivor = await s.scalar(select(Survivor).where(Survivor.pseudonym == pseudonym))
+                if survivor is None:
+                    raise click.ClickException(f"no survivor with pseudonym {pseudonym!r}")
+                report = await erase_survivor(s, survivor, actor=f"worker:{worker}", reason="worker_request",
+                                              now=datetime.now(UTC))
+            return (f"erased {pseudonym}; {report.provider_deletions} provider message(s) queued for deletion; "
+                    f"evaluation answers {'kept unlinkably' if report.kept_evaluation_answers else 'deleted'}")
+        finally:
+            await db.dispose()
+
+    click.echo(asyncio.run(run()))
+
+
+@click.group("retention")
+def retention_group() -> None:
+    """Data retention."""
+
+
+@retention_group.command("run")
+@click.option("--dry-run", is_flag=True, help="Show what would go, change nothing.")
+def retention_run(dry_run: bool) -> None:
+    """Purge message content and closed cases past their retention period."""
+
+    async def run() -> None:
+        db, settings = _open()
+        policy = RetentionPolicy(settings.retention_message_days, settings.retention_case_days)
+        try:
+            async with db.transaction() as s:
+                report = await run_retention(s, policy, datetime.now(UTC), dry_run=dry_run)
+        finally:
+            await db.dispose()
+        verb = "would purge" if dry_run else "purged"
+        click.echo(f"{verb}: content of {report.inbound_contents} inbound and {report.outbound_contents} outbound "
+                   f"message(s) older than {policy.message_days} days; {report.stranger_messages} message(s) from "
+                   f"unknown senders; {report.closed_cases} case(s) closed more than {policy.closed_case_days} days")
+
+    asyncio.run(run())

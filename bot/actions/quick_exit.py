@@ -1,0 +1,40 @@
+"""Quick exit: leave her phone holding only cover content.
+
+Telegram and the simulator: every message of ours and hers that can still be deleted is deleted in
+batches, then the flow's one innocuous cover message follows (queued after the deletions, so it goes
+out after them). SMS: a text already on her phone cannot be recalled, so nothing is sent that could
+draw attention, outbound pauses for her chosen period and the message records at the provider are
+deleted. All of it is queued in the outbox, so a restart in the middle still finishes it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.actions.deletion import deletable_messages, queue_deletions
+from bot.storage.models import AuditEvent, ChannelIdentity, OutboundMessage, Survivor
+
+DEFAULT_SMS_PAUSE_HOURS = 24
+
+
+async def quick_exit(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity,
+                     cause: str, now: datetime) -> int:
+    """Cancel what is waiting, queue deletions, pause SMS; returns how many messages will be deleted."""
+    await session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.survivor_id == survivor.id, OutboundMessage.kind == "send",
+               OutboundMessage.status.in_(("pending", "held")))
+        .values(status="cancelled", last_error="quick_exit", body=None, buttons=None)
+    )
+    await session.flush()
+    count = await queue_deletions(session, identity, await deletable_messages(session, identity),
+                                  f"qx:{cause}", now)
+    if identity.channel == "sms":
+        hours = int((survivor.state or {}).get("settings", {}).get("sms_pause_hours", DEFAULT_SMS_PAUSE_HOURS))
+        survivor.outbound_paused_until = now + timedelta(hours=hours)
+    session.add(AuditEvent(actor="survivor", action="quick_exit", survivor_pseudonym=survivor.pseudonym,
+                           details={"channel": identity.channel, "messages_deleted": count}))
+    return count

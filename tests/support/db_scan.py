@@ -1,0 +1,17 @@
+"""Read every table, decrypting what is encrypted, to search the whole database for a trace."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.storage.models import Base
+
+
+async def everything_stored(db) -> str:
+    """All values of all rows of all tables, decrypted, as one string."""
+    parts: list[str] = []
+    async with db.sessions() as s:
+        for table in Base.metadata.sorted_tables:
+            for row in (await s.execute(select(table))).all():
+                parts.extend(repr(v) for v in row)
+    return "\n".join(parts)
