@@ -49,7 +49,10 @@ def _run(settings: Settings, ring: KeyRing) -> None:
     from bot.service import Service
 
     setup_logging(settings.log_level)
-    service = Service.create(settings, keyring=ring)
+    try:
+        service = Service.create(settings, keyring=ring)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(settings.channel_summary())
     click.echo(f"listening on http://{settings.host}:{settings.port}"
                + ("  (simulator: /simulator)" if settings.simulator_enabled else ""))

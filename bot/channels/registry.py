@@ -10,6 +10,8 @@ from aiohttp import web
 
 from bot.channels.base import Channel
 from bot.channels.simulator import web as simulator_web
+from bot.channels.sms import webhook as sms_web
+from bot.channels.telegram import webhook as telegram_web
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -20,6 +22,8 @@ RouteFactory = Callable[["Service"], list[web.RouteDef]]
 
 CHANNELS: list[tuple[str, ChannelFactory, RouteFactory]] = [
     ("simulator", simulator_web.channel_from_settings, simulator_web.routes),
+    ("sms", sms_web.channel_from_settings, sms_web.routes),
+    ("telegram", telegram_web.channel_from_settings, telegram_web.routes),
 ]
 
 

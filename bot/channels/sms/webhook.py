@@ -1,0 +1,138 @@
+"""Twilio's webhooks: her SMS (`POST /webhooks/twilio/sms`) and delivery status callbacks
+(`POST /webhooks/twilio/status`), plus the channel's entry in the registry.
+
+Both are signed by Twilio (X-Twilio-Signature: an HMAC of the URL it called and the form fields,
+keyed with the auth token). We check the signature against LIAISON_PUBLIC_URL + path + query,
+because Twilio signs the public URL it called, not the address a proxy forwarded to; anything
+unsigned gets 403 and nothing is stored. Her message is acknowledged only after it has been
+committed: Twilio retries an unanswered webhook, and the replay is de-duplicated by MessageSid.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from multidict import MultiDict
+from sqlalchemy import select
+from twilio.request_validator import SIGNATURE_HEADER, RequestValidator
+
+from bot.channels.base import InboundEvent
+from bot.channels.sms.channel import OPTED_OUT, SmsChannel
+from bot.logs import log_event
+from bot.outbox.dispatcher import mark_sent, stop_recipient
+from bot.settings import Settings
+from bot.storage.db import Database
+from bot.storage.models import OutboundMessage
+
+if TYPE_CHECKING:
+    from bot.service import Service
+
+CHANNEL = "sms"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+# Twilio's message statuses in the order they happen; callbacks can arrive out of order, so a
+# later status never goes back to an earlier one.
+STATUS_RANK = {
+    "accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3,
+    "delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4, "read": 5,
+}
+FAILED = ("failed", "undelivered")
+# outbox rows whose sending we never saw confirmed; a callback with a sid proves they went out
+UNCONFIRMED = ("sending", "in_doubt", "pending", "held")
+
+
+def channel_from_settings(settings: Settings) -> SmsChannel | None:
+    return SmsChannel.from_settings(settings) if settings.sms_enabled else None
+
+
+def _twiml(status: int = 200) -> web.Response:
+    return web.Response(status=status, text=EMPTY_TWIML, content_type="text/xml")
+
+
+async def record_status(db: Database, key: str | None, sid: str, status: str, error_code: str | None,
+                        now: datetime) -> str:
+    """Apply one delivery status callback; returns what it did (for logs and tests).
+
+    The row is found by our idempotency key (`k` in the callback URL) or else by sid. A row we
+    never saw confirmed (a timeout left it `in_doubt`, or we crashed while `sending`) gets the sid
+    and becomes `sent`: it did go out, and must not be sent again. Error 21610 on a failed
+    delivery means she opted out: her identity and survivor record are stopped."""
+    async with db.transaction() as s:
+        msg = None
+        if key:
+            msg = await s.scalar(select(OutboundMessage).where(
+                OutboundMessage.idempotency_key == key, OutboundMessage.channel == CHANNEL,
+            ).with_for_update())
+        if msg is None and sid:
+            msg = await s.scalar(select(OutboundMessage).where(
+                OutboundMessage.provider_message_id == sid, OutboundMessage.channel == CHANNEL,
+            ).with_for_update())
+        if msg is None:
+            return "unknown"
+        if sid and msg.provider_message_id not in (None, sid):
+            return "sid_mismatch"
+        outcome = "unchanged"
+        if sid and msg.kind == "send" and msg.provider_message_id is None and msg.status in UNCONFIRMED:
+            await mark_sent(s, msg, sid, now)
+            outcome = "reconciled"
+        if status in STATUS_RANK and STATUS_RANK[status] > STATUS_RANK.get(msg.delivery_status or "", -1):
+            msg.delivery_status = status
+            outcome = "reconciled" if outcome == "reconciled" else "updated"
+            if status in FAILED and error_code == str(OPTED_OUT):
+                await stop_recipient(s, msg)
+                outcome = "recipient_gone"
+        return outcome
+
+
+def routes(service: Service) -> list[web.RouteDef]:
+    settings = service.settings
+    assert settings.twilio_account_sid and settings.twilio_auth_token
+    validator = RequestValidator(settings.twilio_auth_token)
+    public_base = settings.public_url.rstrip("/")
+    account_sid = settings.twilio_account_sid
+
+    async def signed_form(request: web.Request) -> MultiDict[str] | None:
+        """The form fields if Twilio signed this request for our public URL, else None."""
+        form = await request.post()
+        fields = MultiDict((k, v) for k, v in form.items() if isinstance(v, str))
+        signature = request.headers.get(SIGNATURE_HEADER, "")
+        url = public_base + request.raw_path
+        if (not signature or len(fields) != len(form) or not validator.validate(url, fields, signature)
+                or fields.get("AccountSid") != account_sid):
+            log_event("sms.webhook_rejected", route=request.path, signed=bool(signature))
+            return None
+        return fields
+
+    async def inbound_sms(request: web.Request) -> web.Response:
+        form = await signed_form(request)
+        if form is None:
+            return web.Response(status=403, text="forbidden")
+        sid, sender = form.get("MessageSid", ""), form.get("From", "")
+        if not sid or len(sid) > 64 or not sender:
+            log_event("sms.webhook_incomplete", has_sid=bool(sid), has_sender=bool(sender))
+            return _twiml(400)
+        event = InboundEvent(
+            channel=CHANNEL, provider_id=sid, address=sender, received_at=datetime.now(UTC),
+            text=form.get("Body", ""), provider_message_id=sid,
+        )
+        await service.pipeline.accept(event)  # committed before we answer; a replay is a no-op
+        return _twiml()
+
+    async def status_callback(request: web.Request) -> web.Response:
+        form = await signed_form(request)
+        if form is None:
+            return web.Response(status=403, text="forbidden")
+        status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
+        error_code = form.get("ErrorCode") or None
+        outcome = await record_status(service.db, request.query.get("k"), form.get("MessageSid", ""),
+                                      status, error_code, service.dispatcher.now())
+        log_event("sms.status", status=status if status in STATUS_RANK else "other",
+                  error_code=error_code, outcome=outcome)
+        return _twiml()  # an unknown message is answered too: Twilio would only retry it
+
+    return [
+        web.post("/webhooks/twilio/sms", inbound_sms),
+        web.post("/webhooks/twilio/status", status_callback),
+    ]
