@@ -36,7 +36,7 @@ async def expire_due(session: AsyncSession, now: datetime) -> int:
         identity = await session.get(ChannelIdentity, identity_id)
         if identity is None:
             continue
-        mine = (OutboundMessage.identity_id == identity.id,)
+        mine: tuple[Any, ...] = (OutboundMessage.identity_id == identity.id,)
         if identity.channel in DELETING_CHANNELS:
             survivor = await session.get(Survivor, identity.survivor_id) if identity.survivor_id else None
             minutes = clamp_expiry_minutes(survivor.expiry_minutes if survivor else 60)
