@@ -6,8 +6,11 @@ of training files serves both, yet trains in about a second with no extra servic
 Character n-grams make it forgiving of typos, missing umlauts and SMS spelling.
 
 The answer has Rasa's ``/model/parse`` shape. Below the confidence threshold the intent
-becomes ``nlu_fallback`` as Rasa's FallbackClassifier does, except that a top intent of
-``danger_now`` is never demoted: an unsure danger guess is still a danger guess.
+becomes ``nlu_fallback`` exactly as Rasa's FallbackClassifier does, for every intent:
+catching danger when the model is unsure is the danger net's job (safety/danger_net.py).
+Exempting danger_now from the threshold was tried and rejected: out-of-domain text
+(another language, gibberish) then came out as low-confidence danger_now, i.e. false
+urgent escalations, while the danger net already catches the phrasing that matters.
 """
 
 from __future__ import annotations
@@ -38,7 +41,6 @@ log = logging.getLogger(__name__)
 MODEL_VERSION = "1"  # bump whenever features or model change, to invalidate cached artefacts
 FALLBACK_INTENT = "nlu_fallback"
 DEFAULT_THRESHOLD = 0.3  # Rasa's FallbackClassifier default
-NEVER_DEMOTED = frozenset({"danger_now"})
 RANKING_LENGTH = 10  # Rasa's default intent ranking length
 
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "’": "", "'": "", "`": "", "´": ""})
@@ -147,7 +149,7 @@ class EmbeddedClassifier:
 
     def _shape(self, text: str, ranking: list[dict[str, Any]]) -> dict[str, Any]:
         top = ranking[0] if ranking else None
-        if top is None or (top["confidence"] < self.threshold and top["name"] not in NEVER_DEMOTED):
+        if top is None or top["confidence"] < self.threshold:
             fallback = {"name": FALLBACK_INTENT, "confidence": self.threshold}
             intent = fallback
             ranking = [fallback, *ranking][:RANKING_LENGTH]

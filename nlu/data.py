@@ -275,9 +275,7 @@ class _Parser:
                     surface = text[ent.start : ent.end]
                     if ent.value != surface:
                         self.data.synonyms[surface.lower()] = ent.value
-                self.data.examples.append(
-                    Example(text, name, tuple(entities), ex_meta, source=f"{self.path}:{line}")
-                )
+                self.data.examples.append(Example(text, name, tuple(entities), ex_meta, source=f"{self.path}:{line}"))
         elif kind == "synonym":
             for raw, _line, _ in examples:
                 self.data.synonyms[raw.lower()] = name
@@ -339,4 +337,3 @@ class _Parser:
         if not out:
             raise self.fail(node, f"{kind} '{name}' has no examples")
         return out
-

@@ -1,0 +1,133 @@
+"""``liaison nlu``: train, parse and evaluate from the command line.
+
+Registered by bot/cli.py with ``cli.add_command(nlu_group)``; usable on its own too.
+Evaluation output may print test-file texts (they are authored test data, not messages).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nlu import NLU_DIR, SUPPORTED_LOCALES
+
+LOCALE_CHOICE = click.Choice(list(SUPPORTED_LOCALES))
+
+
+@click.group("nlu")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="NLU_CACHE_DIR",
+    default="var/nlu-cache",
+    show_default=True,
+    help="Where trained embedded models are cached (keyed by the training data's hash).",
+)
+@click.pass_context
+def nlu_group(ctx: click.Context, cache_dir: Path) -> None:
+    """Free-text understanding: Rasa-format data, embedded classifier, Rasa option."""
+    ctx.obj = {"cache_dir": cache_dir}
+
+
+@nlu_group.command()
+@click.option("--locale", type=click.Choice([*SUPPORTED_LOCALES, "all"]), default="all", show_default=True)
+@click.option("--force", is_flag=True, help="Retrain even when a cached model for this data exists.")
+@click.pass_context
+def train(ctx: click.Context, locale: str, force: bool) -> None:
+    """Train (or load from cache) the embedded model for one or all locales."""
+    from nlu.classifier import cache_key, load_or_train
+
+    cache_dir: Path = ctx.obj["cache_dir"]
+    for loc in SUPPORTED_LOCALES if locale == "all" else (locale,):
+        data_dir = NLU_DIR / loc
+        if force:
+            for old in cache_dir.glob(f"{loc}-{cache_key(data_dir)}.pkl"):
+                old.unlink()
+        started = time.perf_counter()
+        model, trained = load_or_train(loc, data_dir, cache_dir)
+        elapsed = time.perf_counter() - started
+        how = "trained" if trained else "loaded from cache"
+        click.echo(f"{loc}: {len(model.labels)} intents, {how} in {elapsed:.2f}s (cache: {cache_dir})")
+
+
+@nlu_group.command()
+@click.argument("text")
+@click.option("--locale", type=LOCALE_CHOICE, default="en", show_default=True)
+@click.option("--rasa-url", default=None, help="Parse through this Rasa server instead (falls back on error).")
+@click.option("--explain", is_flag=True, help="Also show the danger net's signal and the route.")
+@click.pass_context
+def parse(ctx: click.Context, text: str, locale: str, rasa_url: str | None, explain: bool) -> None:
+    """Print the Rasa-shaped parse JSON of TEXT."""
+    from nlu.service import NluService
+
+    async def run() -> dict[str, Any]:
+        async with NluService(ctx.obj["cache_dir"], rasa_url=rasa_url) as service:
+            if not explain:
+                return await service.parse(text, locale)
+            u = await service.understand(text, locale)
+            danger = None if u.danger is None else {"rule": u.danger.rule, "locale": u.danger.locale}
+            return {"parse": u.parse, "danger": danger, "route": u.route}
+
+    click.echo(json.dumps(asyncio.run(run()), ensure_ascii=False, indent=2))
+
+
+@nlu_group.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=True, path_type=Path))
+@click.option("--locale", type=LOCALE_CHOICE, default="en", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of the text report.")
+@click.option("--rasa-url", default=None, help="Evaluate a Rasa server on the same file instead.")
+@click.option("--fail-under", type=float, default=None, help="Exit 1 if macro F1 is below this.")
+@click.pass_context
+def evaluate(
+    ctx: click.Context, file: Path, locale: str, as_json: bool, rasa_url: str | None, fail_under: float | None
+) -> None:
+    """Evaluate on FILE (Rasa YAML test data): per-intent P/R/F1, averages, confusions, danger recall."""
+    from nlu.data import TrainingDataError, load_training_data
+    from nlu.evaluate import evaluate as run_evaluation
+    from nlu.evaluate import format_report
+
+    try:
+        examples = load_training_data(file).examples
+    except TrainingDataError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not examples:
+        raise click.ClickException(f"{file}: no intent examples")
+    texts = [e.text for e in examples]
+    if rasa_url:
+        parses = asyncio.run(_rasa_parses(rasa_url, texts, locale))
+    else:
+        from nlu.classifier import load_or_train
+
+        model, _ = load_or_train(locale, NLU_DIR / locale, ctx.obj["cache_dir"])
+        parses = model.parse_many(texts)
+    report = run_evaluation(examples, parses, locale)
+    report["backend"] = "rasa" if rasa_url else "embedded"
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_report(report))
+    if fail_under is not None and report["macro_f1"] < fail_under:
+        click.echo(f"macro F1 {report['macro_f1']:.3f} is below {fail_under}", err=True)
+        sys.exit(1)
+
+
+async def _rasa_parses(url: str, texts: list[str], locale: str) -> list[dict[str, Any]]:
+    from nlu.rasa_client import RasaClient, RasaError
+
+    client = RasaClient(url, timeout=10.0)
+    try:
+        out = []
+        for t in texts:
+            try:
+                out.append(await client.parse(t, locale))
+            except RasaError as exc:
+                raise click.ClickException(f"Rasa server at {url} failed: {exc}") from None
+        return out
+    finally:
+        await client.close()

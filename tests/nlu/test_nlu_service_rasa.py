@@ -1,0 +1,205 @@
+"""NluService: embedded by default; Rasa's POST /model/parse when configured, with fallback.
+
+The Rasa side is a real HTTP server on 127.0.0.1 (aiohttp) answering in the shape Rasa 3.6
+documents and returns (captured from a real 3.6.21 server, see nlu/README.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from nlu.rasa_client import RasaClient, RasaError, parse_url
+from nlu.service import NluService
+
+SECRET_TEXT = "he is outside the flat at 12 Rosebank Road"  # must never reach a log
+
+
+def rasa_answer(text: str) -> dict[str, Any]:
+    """A /model/parse response as Rasa 3.6 sends it (DIET + FallbackClassifier pipeline)."""
+    return {
+        "text": text,
+        "intent": {"name": "greet", "confidence": 0.9871},
+        "entities": [
+            {
+                "entity": "daypart",
+                "start": 0,
+                "end": 5,
+                "value": "evening",
+                "extractor": "RegexEntityExtractor",
+                "processors": ["EntitySynonymMapper"],
+            }
+        ],
+        "text_tokens": [[0, 5]],
+        "intent_ranking": [{"name": "greet", "confidence": 0.9871}, {"name": "thanks", "confidence": 0.0071}],
+    }
+
+
+@dataclass
+class FakeRasa:
+    url: str
+    requests: list[tuple[str, Any]] = field(default_factory=list)
+    mode: str = "ok"  # ok | error | slow | garbage | no_intent
+
+
+@pytest.fixture
+async def fake_rasa() -> AsyncIterator[FakeRasa]:
+    state = FakeRasa(url="")
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        state.requests.append((request.path, body))
+        if state.mode == "error":
+            return web.json_response({"version": "3.6.21", "status": "failure", "code": 500}, status=500)
+        if state.mode == "slow":
+            await asyncio.sleep(1.0)
+        if state.mode == "garbage":
+            return web.Response(text="<html>proxy error</html>", content_type="text/html")
+        if state.mode == "no_intent":
+            return web.json_response({"text": body["text"]})
+        return web.json_response(rasa_answer(body["text"]))
+
+    app = web.Application()
+    app.router.add_post("/model/parse", handle)
+    app.router.add_post("/{locale}/model/parse", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    state.url = f"http://127.0.0.1:{port}"
+    yield state
+    await runner.cleanup()
+
+
+@pytest.fixture
+def service_with(nlu_cache: Path, nlu_service: NluService) -> Callable[..., NluService]:
+    """A service pointing at some Rasa URL, sharing the session's trained models."""
+    made: list[NluService] = []
+
+    def make(url: str, timeout: float = 2.0) -> NluService:
+        service = NluService(cache_dir=nlu_cache, rasa_url=url, timeout=timeout)
+        service._models.update(nlu_service._models)  # skip the unpickle: same data, same cache
+        made.append(service)
+        return service
+
+    return make
+
+
+def assert_text_not_logged(caplog: pytest.LogCaptureFixture, text: str) -> None:
+    for record in caplog.records:
+        rendered = record.getMessage()
+        assert text not in rendered
+        assert "Rosebank" not in rendered
+        assert not any(text in str(a) for a in (record.args or ()))
+
+
+async def test_parses_through_rasa(fake_rasa: FakeRasa, service_with: Callable[..., NluService]) -> None:
+    async with service_with(fake_rasa.url) as service:
+        parse = await service.parse("evening, hi", "en")
+    assert fake_rasa.requests == [("/model/parse", {"text": "evening, hi"})]
+    assert parse["intent"] == {"name": "greet", "confidence": 0.9871}
+    assert parse["intent_ranking"][0]["name"] == "greet"
+    assert parse["entities"][0]["value"] == "evening"
+    assert parse["text"] == "evening, hi"
+
+
+async def test_blank_text_never_reaches_rasa(fake_rasa: FakeRasa, service_with: Callable[..., NluService]) -> None:
+    async with service_with(fake_rasa.url) as service:
+        parse = await service.parse("  ", "en")
+    assert fake_rasa.requests == []
+    assert parse["intent"]["name"] == "nlu_fallback"
+
+
+async def test_locale_placeholder_reaches_one_server_per_locale(
+    fake_rasa: FakeRasa, service_with: Callable[..., NluService]
+) -> None:
+    async with service_with(fake_rasa.url + "/{locale}") as service:
+        await service.parse("hallo", "de")
+    assert fake_rasa.requests[0][0] == "/de/model/parse"
+    assert parse_url("http://rasa:5005/", "en") == "http://rasa:5005/model/parse"
+
+
+@pytest.mark.parametrize("mode", ["error", "slow", "garbage", "no_intent"])
+async def test_rasa_failure_falls_back_to_embedded_and_logs_no_text(
+    fake_rasa: FakeRasa,
+    service_with: Callable[..., NluService],
+    caplog: pytest.LogCaptureFixture,
+    mode: str,
+) -> None:
+    fake_rasa.mode = mode
+    caplog.set_level(logging.DEBUG)
+    async with service_with(fake_rasa.url, timeout=0.3) as service:
+        parse = await service.parse(SECRET_TEXT, "en")
+    assert fake_rasa.requests, "Rasa was asked first"
+    # the embedded answer: no Rasa-only keys, and it saw the danger in the text
+    assert "text_tokens" not in parse
+    assert parse["intent"]["name"] == "danger_now"
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("nlu")]
+    assert len(warnings) == 1
+    assert "using embedded classifier" in warnings[0].getMessage()
+    assert_text_not_logged(caplog, SECRET_TEXT)
+
+
+async def test_unreachable_rasa_falls_back(
+    service_with: Callable[..., NluService], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with service_with("http://127.0.0.1:9", timeout=0.5) as service:  # discard port: refused
+        parse = await service.parse(SECRET_TEXT, "en")
+    assert parse["intent"]["name"] == "danger_now"
+    assert "rasa parse failed" in caplog.text
+    assert_text_not_logged(caplog, SECRET_TEXT)
+
+
+async def test_client_errors_are_one_type_without_text(fake_rasa: FakeRasa) -> None:
+    fake_rasa.mode = "error"
+    client = RasaClient(fake_rasa.url, timeout=1.0)
+    try:
+        with pytest.raises(RasaError) as info:
+            await client.parse(SECRET_TEXT, "en")
+    finally:
+        await client.close()
+    assert str(info.value) == "HTTP 500"
+
+
+async def test_understand_lets_danger_win_over_rasa(
+    fake_rasa: FakeRasa, service_with: Callable[..., NluService]
+) -> None:
+    async with service_with(fake_rasa.url) as service:
+        result = await service.understand("hi, he is here", "en")
+    assert result.parse["intent"]["name"] == "greet"  # Rasa said greet...
+    assert result.danger is not None and result.danger.rule == "abuser_present"
+    assert result.route == "danger"  # ...the danger net decides
+
+
+async def test_embedded_is_the_default_and_loads_lazily(nlu_cache: Path) -> None:
+    service = NluService(cache_dir=nlu_cache)  # models already cached by the session fixture
+    assert service._models == {}
+    parse = await service.parse("hello", "de")
+    assert list(service._models) == ["de"]
+    assert parse["intent"]["name"] == "greet"
+    assert service.parse_embedded("danke", "de")["intent"]["name"] == "thanks"
+    assert list(service._models) == ["de"]
+    await service.close()
+
+
+async def test_understand_routes_plain_messages(nlu_service: NluService) -> None:
+    assert (await nlu_service.understand("please call me back", "en")).route == "callback"
+    assert (await nlu_service.understand("ich möchte meine daten löschen", "de")).route == "delete_data"
+    quiet = await nlu_service.understand("not afraid today", "en")
+    assert quiet.danger is None and quiet.route == "unknown"
+
+
+def test_unknown_locale_uses_english(nlu_service: NluService, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        parse = nlu_service.parse_embedded("hello", "fr")
+    assert parse["intent"]["name"] == "greet"
+    assert "unsupported locale" in caplog.text
