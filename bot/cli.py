@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from aiohttp import web
@@ -140,6 +142,109 @@ def keys_rotate(batch: int) -> None:
 
     done = asyncio.run(run())
     click.echo(f"re-encrypted {done} values; old keys stay in the file for reading until removed")
+
+
+def _run_db(settings: Settings, work: Any) -> Any:
+    """Run `work(db, ring)` against the configured database with the key ring installed."""
+    from bot.storage.db import Database
+    from safety.crypto import install_keyring
+
+    ring = _load_ring(settings)
+    install_keyring(ring)
+
+    async def run() -> Any:
+        db = Database(settings.database_url)
+        try:
+            return await work(db, ring)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+@cli.group()
+def invite() -> None:
+    """Enrolment invitations (after speaking to her on the phone)."""
+
+
+@invite.command("create")
+@click.option("--channel", type=click.Choice(["telegram", "sms", "simulator"]), required=True)
+@click.option("--locale", type=click.Choice(["en", "de"]), required=True)
+@click.option("--country", type=click.Choice(["GB", "IE", "DE", "AT", "EU"], case_sensitive=False), default="GB",
+              show_default=True, help="Her country: emergency numbers and default time zone.")
+@click.option("--phone", default=None, help="SMS only: her number, international form (+447700900123).")
+@click.option("--valid-hours", default=72, show_default=True, type=click.IntRange(1, 24 * 14),
+              help="How long the code can be used.")
+@click.option("--by", "created_by", default=None, help="Worker name for the audit log (default: $USER).")
+def invite_create(channel: str, locale: str, country: str, phone: str | None, valid_hours: int,
+                  created_by: str | None) -> None:
+    """Create a one-time code. Telegram: also a t.me deep link. SMS: one neutral opt-in text is sent."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.enrolment import InvitationError, create_invitation
+
+    settings = _settings()
+    if channel == "telegram" and not settings.telegram_bot_username:
+        click.secho("note: set TELEGRAM_BOT_USERNAME to get a t.me link", fg="yellow", err=True)
+
+    async def work(db: Any, ring: KeyRing) -> Any:
+        async with db.transaction() as s:
+            return await create_invitation(
+                s, ring, channel=channel, locale=locale, country=country, phone=phone,
+                created_by=created_by or getpass.getuser(), now=datetime.now(UTC),
+                valid_for=timedelta(hours=valid_hours), bot_username=settings.telegram_bot_username,
+            )
+
+    try:
+        created = _run_db(settings, work)
+    except InvitationError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"code: {created.display_code}")
+    click.echo(f"valid until: {created.expires_at:%Y-%m-%d %H:%M} UTC, once")
+    if created.deep_link:
+        click.echo(f"link: {created.deep_link}")
+    if created.optin_queued:
+        click.echo("an opt-in text is queued to her number; it goes out while the service runs")
+
+
+@cli.group()
+def callbacks() -> None:
+    """Call-back requests."""
+
+
+@callbacks.command("list")
+@click.option("--tz", "tz_name", default="UTC", show_default=True, help="Show times in this time zone.")
+@click.option("--show-identifying", is_flag=True, help="Also show the number to ring (audited per request).")
+@click.option("--by", "actor", default=None, help="Worker name for the audit log (default: $USER).")
+def callbacks_list(tz_name: str, show_identifying: bool, actor: str | None) -> None:
+    """Open requests, oldest first, with her safe times in your time zone."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from bot.callbacks import format_slot, open_callbacks
+
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.ClickException(f"unknown time zone {tz_name!r}; use a name like Europe/London") from None
+    settings = _settings()
+
+    async def work(db: Any, ring: KeyRing) -> Any:
+        async with db.transaction() as s:
+            return await open_callbacks(s, datetime.now(UTC), show_identifying=show_identifying,
+                                        actor=actor or getpass.getuser())
+
+    requests = _run_db(settings, work)
+    if not requests:
+        click.echo("no open call-back requests")
+        return
+    click.echo(f"times in {tz_name}")
+    for r in requests:
+        click.echo(f"#{r.id}  {r.pseudonym}  requested {r.requested_at.astimezone(tz):%Y-%m-%d %H:%M}")
+        slots = ", ".join(format_slot(s, tz) for s in r.slots[:6]) or "no time in the next 7 days"
+        click.echo(f"    safe to ring: {slots}")
+        if show_identifying:
+            click.echo(f"    number: {r.phone or '(none given)'}")
 
 
 def main() -> None:

@@ -1,23 +1,91 @@
 """Turns one persisted inbound event into state changes and outbox rows, in one transaction.
 
 This is the glue between I/O and the pure flows: it looks up who wrote (by blind index),
-calls the flow, applies its effects and enqueues its messages rendered for her locale.
+pre-fetches what the flows need (her profile and consents, invitation validity, PIN hashes),
+calls the router, applies the returned effects and enqueues its messages rendered for her
+locale and cover, all in the caller's transaction, so a crash leaves either everything or nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
+import zoneinfo
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import catalog
+from bot import catalog, enrolment
+from bot.actions.deletion import queue_deletions
+from bot.actions.quick_exit import quick_exit
 from bot.channels.base import InboundEvent
+from bot.logs import log_event
 from bot.outbox.enqueue import enqueue
-from bot.storage.models import ChannelIdentity, Escalation, InboundMessage, Survivor
+from bot.storage.models import (
+    AuditEvent,
+    CallbackRequest,
+    ChannelIdentity,
+    ConsentRecord,
+    Escalation,
+    InboundMessage,
+    OutboundMessage,
+    Survivor,
+)
+from flows import onboarding, router
+from flows.state import finish
 from flows.stranger import reply_to_stranger
-from flows.types import FlowResult, RaiseEscalation, UserInput
+from flows.types import (
+    PROFILE_FIELDS,
+    Context,
+    CreateCallback,
+    DeclineInvitation,
+    Enrol,
+    EraseRequested,
+    FlowResult,
+    ForgetInbound,
+    Interpret,
+    Profile,
+    QuickExitRequested,
+    RaiseEscalation,
+    RecordConsent,
+    RejectCode,
+    SetPin,
+    SetStatus,
+    UpdateProfile,
+    UserInput,
+)
 from safety.crypto import KeyRing
+from safety.deletion import Deletable
+from safety.disguise import Disguise
+from safety.pin import SurvivorPins
+
+Interpreter = Callable[[str, str], Awaitable[str | None]]
+_interpreter: Interpreter | None = None
+MIN_EXPIRY, MAX_EXPIRY = 5, 24 * 60  # inside Telegram's 48-hour deletion window
+MIN_UNLOCK, MAX_UNLOCK = 1, 60
+
+
+def install_interpreter(fn: Interpreter | None) -> None:
+    """Wire the NLU: `fn(text, locale)` returns an intent name (Rasa's intent.name) or None.
+
+    Called only for free text with letters that no flow understood (never for PINs or numbers);
+    flows.fallback.understand decides what each intent does."""
+    global _interpreter
+    _interpreter = fn
+
+
+async def interpret(text: str, locale: str) -> str | None:
+    if _interpreter is None:
+        return None
+    try:
+        return await _interpreter(text, locale)
+    except Exception:  # an NLU outage must not cost her the reply: she gets "didn't get that"
+        log_event("nlu.failed", exc_info=True)
+        return None
 
 
 async def find_identity(session: AsyncSession, keyring: KeyRing, channel: str,
@@ -39,20 +107,20 @@ async def handle_inbound(session: AsyncSession, keyring: KeyRing, event: Inbound
         survivor = await session.scalar(
             select(Survivor).where(Survivor.id == identity.survivor_id).with_for_update()
         )
-        inbound.identity_id, inbound.survivor_id = identity.id, identity.survivor_id
     if survivor is None or survivor.status == "erased":
-        result = reply_to_stranger(user_input)
-        locale = "en"
+        result, survivor, identity, locale, disguise = await _from_stranger(
+            session, keyring, event, user_input, identity, now)
     else:
-        result = reply_to_stranger(user_input)  # enrolled conversations arrive with the flows issue
-        locale = survivor.locale
-        survivor.state = result.state
-    apply_effects(session, survivor, result)
+        inbound.identity_id, inbound.survivor_id = identity.id if identity else None, survivor.id
+        result = await _from_survivor(session, keyring, event, user_input, survivor, identity, inbound, now)
+        locale, disguise = survivor.locale, Disguise.of(survivor.persona, survivor.plain_mode)
+    if survivor is not None and identity is not None:
+        inbound.identity_id, inbound.survivor_id = identity.id, survivor.id
+    address_index = keyring.blind_index(event.channel, event.address)
     for i, say in enumerate(result.says):
-        body, buttons = catalog.render(say, locale)
+        body, buttons = catalog.render(say, locale, disguise)
         enqueue(
-            session, channel=event.channel, address=event.address,
-            address_index=keyring.blind_index(event.channel, event.address),
+            session, channel=event.channel, address=event.address, address_index=address_index,
             cause=f"in:{inbound.id}", index=i, text_key=say.key, body=body, buttons=buttons,
             survivor_id=survivor.id if survivor else None, identity_id=identity.id if identity else None,
             sensitive=say.sensitive, urgent=say.urgent, is_reply=True, inbound_id=inbound.id,
@@ -60,12 +128,197 @@ async def handle_inbound(session: AsyncSession, keyring: KeyRing, event: Inbound
     return result
 
 
-def apply_effects(session: AsyncSession, survivor: Survivor | None, result: FlowResult) -> None:
+# -- someone we do not know ----------------------------------------------------------------------
+
+async def _from_stranger(session: AsyncSession, keyring: KeyRing, event: InboundEvent, user_input: UserInput,
+                         identity: ChannelIdentity | None, now: datetime
+                         ) -> tuple[FlowResult, Survivor | None, ChannelIdentity | None, str, Disguise | None]:
+    invite = await enrolment.look_up(session, keyring, event.channel, event.address, event.text, now)
+    ctx = Context(now=now, channel=event.channel, invite=invite, personas=catalog.persona_ids())
+    result = onboarding.begin(user_input, ctx)
+    survivor: Survivor | None = None
+    for effect in result.effects:
+        if isinstance(effect, Enrol):
+            enrolled = await enrolment.enrol(session, keyring, effect.invitation_id, event.channel, event.address,
+                                             identity, now)
+            if enrolled is None:  # used a moment ago by someone else: the same neutral reply
+                enrolment.record_rejection(session, keyring.blind_index(event.channel, event.address),
+                                           event.channel, "used", now)
+                return reply_to_stranger(user_input), None, identity, "en", None
+            survivor, identity = enrolled
+            survivor.state = finish(result, replace(ctx, profile=None)).state
+        elif isinstance(effect, RejectCode):
+            enrolment.record_rejection(session, keyring.blind_index(event.channel, event.address),
+                                       event.channel, effect.reason, now)
+        elif isinstance(effect, DeclineInvitation):
+            await enrolment.decline(session, effect.invitation_id, now)
+            return result, None, identity, invite.locale, Disguise()
+    if survivor is not None:
+        log_event("enrol.accepted", survivor=survivor.pseudonym, channel=event.channel)
+        return result, survivor, identity, survivor.locale, Disguise.of(None, False)
+    return result, None, identity, "en", None
+
+
+# -- an enrolled survivor ------------------------------------------------------------------------
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+async def _consents(session: AsyncSession, survivor_id: int) -> dict[str, bool]:
+    rows = await session.execute(
+        select(ConsentRecord.kind, ConsentRecord.granted)
+        .where(ConsentRecord.survivor_id == survivor_id)
+        .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
+    )
+    latest: dict[str, bool] = {}
+    for kind, granted in rows:
+        latest[kind] = bool(granted)
+    return latest
+
+
+def profile_of(survivor: Survivor, consents: dict[str, bool]) -> Profile:
+    return Profile(
+        status=survivor.status, locale=survivor.locale, country=survivor.country, timezone=survivor.timezone,
+        persona=survivor.persona, plain_mode=bool(survivor.plain_mode),
+        contact_windows=list(survivor.contact_windows or []), expiry_minutes=survivor.expiry_minutes,
+        unlock_minutes=survivor.unlock_minutes, has_pin=survivor.pin_hash is not None, consents=consents,
+    )
+
+
+async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: InboundEvent, user_input: UserInput,
+                         survivor: Survivor, identity: ChannelIdentity | None, inbound: InboundMessage,
+                         now: datetime) -> FlowResult:
+    ctx = Context(
+        now=now, channel=event.channel, profile=profile_of(survivor, await _consents(session, survivor.id)),
+        pins=SurvivorPins(survivor.pin_hash, survivor.duress_pin_hash), personas=catalog.persona_ids(),
+        consent_versions=catalog.consent_versions(survivor.locale), timezones=_timezones(),
+    )
+    state = dict(survivor.state or {})
+    # argon2 is deliberately slow: keep it off the event loop
+    result = await asyncio.to_thread(router.route, user_input, state, ctx)
+    asked = next((e for e in result.effects if isinstance(e, Interpret)), None)
+    if asked is not None:
+        intent = await interpret(asked.text, survivor.locale)
+        result = await asyncio.to_thread(router.route, user_input, state, replace(ctx, intent=intent, interpreted=True))
+    await apply_effects(session, survivor, identity, inbound, event, result, now)
+    survivor.state = result.state
+    return result
+
+
+async def apply_effects(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity | None,
+                        inbound: InboundMessage, event: InboundEvent, result: FlowResult, now: datetime) -> None:
+    """Carry out what the flows asked for, in the caller's transaction."""
     for effect in result.effects:
         if isinstance(effect, RaiseEscalation):
-            session.add(Escalation(
-                survivor_id=survivor.id if survivor else None, priority=effect.priority,
-                reason=effect.reason, child_protection=effect.child_protection,
-            ))
+            session.add(Escalation(survivor_id=survivor.id, priority=effect.priority, reason=effect.reason,
+                                   child_protection=effect.child_protection, created_at=now))
+            log_event("escalation.raised", survivor=survivor.pseudonym, priority=effect.priority,
+                      reason=effect.reason)
+        elif isinstance(effect, RecordConsent):
+            session.add(ConsentRecord(survivor_id=survivor.id, kind=effect.kind, granted=effect.granted,
+                                      text_version=effect.text_version, channel=event.channel, recorded_at=now))
+        elif isinstance(effect, SetPin):
+            if effect.duress:
+                survivor.duress_pin_hash = effect.pin_hash
+            else:
+                survivor.pin_hash = effect.pin_hash
+        elif isinstance(effect, UpdateProfile):
+            _update_profile(survivor, effect.changes)
+        elif isinstance(effect, SetStatus):
+            await _set_status(session, survivor, identity, effect.status)
+        elif isinstance(effect, CreateCallback):
+            await _create_callback(session, survivor, event, effect, now)
+        elif isinstance(effect, QuickExitRequested):
+            await carry_out_quick_exit(session, survivor, identity, inbound, now)
+        elif isinstance(effect, EraseRequested):
+            await carry_out_erase_request(session, survivor, identity, now)
+        elif isinstance(effect, ForgetInbound):
+            await forget_inbound(session, identity, inbound, now)
+        elif isinstance(effect, Interpret):
+            continue  # answered above; the second routing never asks again
         else:
             raise TypeError(f"unknown flow effect {type(effect).__name__}")
+
+
+def _update_profile(survivor: Survivor, changes: dict[str, Any]) -> None:
+    """Only known settings, each checked: the state a flow worked from may be stale or tampered."""
+    for name, value in changes.items():
+        if name not in PROFILE_FIELDS:
+            raise ValueError(f"flows may not change {name!r}")
+        if name == "locale" and value not in catalog.LOCALES:
+            continue
+        if name == "timezone" and value not in _timezones():
+            continue
+        if name == "persona" and value not in catalog.persona_ids():
+            continue
+        if name == "expiry_minutes":
+            value = max(MIN_EXPIRY, min(MAX_EXPIRY, int(value)))
+        if name == "unlock_minutes":
+            value = max(MIN_UNLOCK, min(MAX_UNLOCK, int(value)))
+        if name == "plain_mode":
+            value = bool(value)
+        setattr(survivor, name, value)
+
+
+async def _set_status(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity | None,
+                      status: str) -> None:
+    survivor.status = status
+    if identity is not None:
+        identity.status = "stopped" if status in ("stopped", "declined") else "active"
+    if status in ("stopped", "declined"):
+        await cancel_queued(session, survivor.id, reason=status)
+
+
+async def cancel_queued(session: AsyncSession, survivor_id: int, reason: str) -> None:
+    """Stop means at once: nothing already queued for her goes out (the reply is queued after this).
+    Queued deletions are not messages: they still run."""
+    await session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.survivor_id == survivor_id, OutboundMessage.kind == "send",
+               OutboundMessage.status.in_(("pending", "held")))
+        .values(status="cancelled", last_error=reason, body=None, buttons=None)
+    )
+
+
+async def _create_callback(session: AsyncSession, survivor: Survivor, event: InboundEvent, effect: CreateCallback,
+                           now: datetime) -> None:
+    escalation = Escalation(survivor_id=survivor.id, priority="routine", reason="callback_requested", created_at=now)
+    session.add(escalation)
+    await session.flush()
+    phone = effect.phone if effect.phone else (event.address if event.channel == "sms" else None)
+    session.add(CallbackRequest(survivor_id=survivor.id, escalation_id=escalation.id, phone=phone,
+                                windows=list(effect.windows), created_at=now))
+    log_event("callback.requested", survivor=survivor.pseudonym)
+
+
+# -- hooks the safety layer completes ------------------------------------------------------------
+
+async def carry_out_quick_exit(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity | None,
+                               inbound: InboundMessage, now: datetime) -> None:
+    """Quick exit: the safety layer deletes what the chat holds (Telegram, simulator) or pauses
+    outbound (SMS) and records it; the flow's one cover message is queued after the deletions."""
+    if identity is None:
+        session.add(AuditEvent(actor="survivor", action="quick_exit", survivor_pseudonym=survivor.pseudonym, at=now))
+        return
+    await quick_exit(session, survivor, identity, cause=f"in:{inbound.id}", now=now)
+
+
+async def carry_out_erase_request(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity | None,
+                                  now: datetime) -> None:
+    """'Delete my data', confirmed twice. For now: nothing more is sent, the request is recorded and
+    a worker is told; the safety layer's erasure replaces the escalation with the real thing."""
+    session.add(AuditEvent(actor="survivor", action="erase.requested", survivor_pseudonym=survivor.pseudonym, at=now))
+    session.add(Escalation(survivor_id=survivor.id, priority="high", reason="erase_requested", created_at=now))
+    await _set_status(session, survivor, identity, "stopped")
+
+
+async def forget_inbound(session: AsyncSession, identity: ChannelIdentity | None, inbound: InboundMessage,
+                        now: datetime) -> None:
+    """Her message held a PIN: never keep its text, and delete it from her chat where the provider
+    lets us (queued in the outbox like every provider deletion)."""
+    inbound.body, inbound.button = None, None
+    if identity is not None and inbound.provider_message_id:
+        item = Deletable(str(inbound.provider_message_id), "in", inbound.id, inbound.received_at)
+        await queue_deletions(session, identity, [item], f"pin:{inbound.id}", now)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, Protocol
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class UserInput:
 class Option:
     payload: str
     label_key: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,11 @@ class Say:
     key: str
     params: dict[str, Any] = field(default_factory=dict)
     options: tuple[Option, ...] = ()
-    sensitive: bool = False
+    sensitive: bool = False  # explicit content shown only after her PIN: expires, clean preview only
     urgent: bool = False  # emergency information she asked for: never held by contact windows
 
+
+# -- effects: what the engine carries out in the same transaction --------------------------------
 
 @dataclass(frozen=True)
 class RaiseEscalation:
@@ -46,8 +49,156 @@ class RaiseEscalation:
     child_protection: bool = False
 
 
+@dataclass(frozen=True)
+class Enrol:
+    """A valid invitation was presented: create her record and bind this chat/number to it."""
+
+    invitation_id: int
+
+
+@dataclass(frozen=True)
+class RejectCode:
+    """A wrong, used or expired code: counted (without content) for the per-sender rate limit."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class DeclineInvitation:
+    """An invited number said STOP before enrolling: the invitation can no longer be used."""
+
+    invitation_id: int
+
+
+@dataclass(frozen=True)
+class RecordConsent:
+    kind: str  # information / checkins / evaluation
+    granted: bool
+    text_version: str
+
+
+@dataclass(frozen=True)
+class SetPin:
+    """Store a PIN hash (already argon2-hashed by the flow's PinCheck; never the PIN itself)."""
+
+    pin_hash: str
+    duress: bool = False
+
+
+@dataclass(frozen=True)
+class UpdateProfile:
+    """Settings she changed; the engine only accepts the fields in PROFILE_FIELDS."""
+
+    changes: dict[str, Any]
+
+
+PROFILE_FIELDS = frozenset({
+    "locale", "timezone", "persona", "plain_mode", "contact_windows", "expiry_minutes", "unlock_minutes",
+})
+
+
+@dataclass(frozen=True)
+class SetStatus:
+    """Her enrolment status: `active` (onboarded or restarted), `stopped` (STOP), `declined` (no
+    consent at all). `stopped` and `declined` also stop the channel identity and cancel what is queued."""
+
+    status: Literal["onboarding", "active", "stopped", "declined"]
+
+
+@dataclass(frozen=True)
+class CreateCallback:
+    """A call-back request; `phone` None means the number she is texting from (the engine fills it)."""
+
+    windows: list[dict[str, Any]]
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class QuickExitRequested:
+    """She used quick exit. The safety layer completes this (delete chat messages, pause SMS)."""
+
+
+@dataclass(frozen=True)
+class EraseRequested:
+    """She confirmed 'delete my data' twice. The safety layer carries out the erasure."""
+
+
+@dataclass(frozen=True)
+class ForgetInbound:
+    """Her message held a secret (a PIN): do not keep its text, and delete it where the channel can."""
+
+
+@dataclass(frozen=True)
+class Interpret:
+    """Free text no flow understood: the engine asks the NLU and routes again with the intent."""
+
+    text: str
+
+
+Effect = (RaiseEscalation | Enrol | RejectCode | DeclineInvitation | RecordConsent | SetPin | UpdateProfile
+          | SetStatus | CreateCallback | QuickExitRequested | EraseRequested | ForgetInbound | Interpret)
+
+
 @dataclass
 class FlowResult:
     state: dict[str, Any]
     says: list[Say] = field(default_factory=list)
     effects: list[Any] = field(default_factory=list)
+
+
+# -- what the engine pre-fetches for the flows -----------------------------------------------------
+
+PinMatch = Literal["pin", "duress", "wrong"]
+
+
+class PinCheck(Protocol):
+    """PIN hashing and checking, injected so flows stay free of I/O and testable without argon2."""
+
+    def hash(self, pin: str) -> str: ...
+
+    def matches(self, pin_hash: str, pin: str) -> bool: ...
+
+    def check(self, pin: str) -> PinMatch:
+        """Compare against both stored hashes (always both: no timing difference)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What flows may know about her: settings and consents, never her number or name."""
+
+    status: str
+    locale: str
+    country: str
+    timezone: str
+    persona: str | None
+    plain_mode: bool
+    contact_windows: list[dict[str, Any]]
+    expiry_minutes: int
+    unlock_minutes: int
+    has_pin: bool
+    consents: dict[str, bool]
+
+
+@dataclass(frozen=True)
+class Invite:
+    """The result of looking up a code (or, on SMS, the sender's number) among invitations."""
+
+    status: Literal["valid", "unknown", "used", "expired", "limited", "none"]
+    invitation_id: int | None = None
+    locale: str = "en"
+    by_address: bool = False  # SMS: the worker gave this number; no code needed
+
+
+@dataclass(frozen=True)
+class Context:
+    now: datetime
+    channel: str
+    profile: Profile | None = None
+    pins: PinCheck | None = None
+    invite: Invite | None = None
+    personas: tuple[str, ...] = ("weather", "garden", "recipes")
+    consent_versions: dict[str, str] = field(default_factory=dict)
+    timezones: frozenset[str] = frozenset()
+    intent: str | None = None  # from the NLU, once the engine has asked (see Interpret)
+    interpreted: bool = False

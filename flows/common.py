@@ -1,0 +1,57 @@
+"""Messages several flows end with: the menu (cover or unlocked), the emergency numbers, quick exit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.state import is_unlocked, lock, result, to_menu
+from flows.types import Context, FlowResult, Option, QuickExitRequested, Say
+
+MENU_OPTIONS: tuple[Option, ...] = (
+    Option("menu:info", "menu.opt_info"),
+    Option("menu:callback", "menu.opt_callback"),
+    Option("menu:settings", "menu.opt_settings"),
+    Option("menu:numbers", "menu.opt_numbers"),
+    Option("menu:exit", "menu.opt_exit"),
+    Option("menu:erase", "menu.opt_erase"),
+    Option("menu:stop", "menu.opt_stop"),
+)
+
+BACK = Option("menu:main", "common.back_to_menu")
+
+
+def with_lead(lead_key: str, say: Say) -> Say:
+    """One message instead of two ("Sorry, I didn't get that." above the question): one SMS, one
+    notification. The catalog renders `lead` (a text key) first."""
+    return Say(say.key, {**say.params, "lead": lead_key}, say.options, say.sensitive, say.urgent)
+
+
+def tip(ctx: Context) -> int:
+    """Which cover tip to show: changes daily, so the cover looks alive."""
+    return ctx.now.toordinal()
+
+
+def menu_say(state: dict[str, Any], ctx: Context, key: str | None = None) -> Say:
+    """The menu: the cover menu (a tip plus the entries) while locked, a plain prompt when unlocked."""
+    if key is None:
+        key = "menu.main" if is_unlocked(state, ctx.now) else "menu.cover"
+    return Say(key, {"tip": tip(ctx)}, MENU_OPTIONS)
+
+
+def show_menu(state: dict[str, Any], ctx: Context, *before: Say) -> FlowResult:
+    st = to_menu(state)
+    return result(st, *before, menu_say(st, ctx))
+
+
+def emergency_say(ctx: Context, options: tuple[Option, ...] = MENU_OPTIONS) -> Say:
+    country = ctx.profile.country if ctx.profile else "EU"
+    return Say("emergency.numbers", {"country": country}, options, urgent=True)
+
+
+def quick_exit(state: dict[str, Any], ctx: Context) -> FlowResult:
+    """One innocuous cover message, nothing else; back to the locked cover state. On SMS not even
+    that: a text cannot be recalled, outbound pauses instead (the safety layer), so nothing arrives."""
+    onboarding = ctx.profile is not None and ctx.profile.status == "onboarding"
+    st = lock(state) if onboarding else to_menu(lock(state))
+    says = [] if ctx.channel == "sms" else [Say("exit.cover", {"tip": tip(ctx)})]
+    return result(st, *says, effects=[QuickExitRequested()])

@@ -1,0 +1,50 @@
+"""Input no flow understood. THE place to wire the NLU in.
+
+`understand` is the one function to replace or extend: it receives the intent the engine got from
+the NLU (see bot.conversation.interpret) and decides what happens. Until the NLU is wired, the
+intent is None and she gets a neutral "didn't get that" and the question she was on (or the menu).
+Danger is handled first and without a confident model: emergency numbers at once, urgent escalation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.common import emergency_say, quick_exit, with_lead
+from flows.state import result
+from flows.types import Context, FlowResult, Option, RaiseEscalation, Say
+
+DANGER = frozenset({"danger_now"})
+WORRY = frozenset({"feeling_unsafe", "report_incident"})
+MENU_INTENTS = {
+    "request_callback": "menu:callback",
+    "programme_info": "menu:info",
+    "delete_data": "menu:erase",
+    "change_contact_time": "menu:settings",
+}
+
+
+def understand(intent: str | None, state: dict[str, Any], ctx: Context,
+               reprompt: list[Say]) -> FlowResult:
+    """What to do with free text, given the NLU's intent (None: not known or not wired)."""
+    enrolled = ctx.profile is not None and ctx.profile.status == "active"
+    if intent in DANGER:
+        return result(state, emergency_say(ctx, ()), *reprompt,
+                      effects=[RaiseEscalation("urgent", "danger_now")])
+    if intent in WORRY:
+        return result(state, Say("fallback.heard_you"), emergency_say(ctx, ()), *reprompt,
+                      effects=[RaiseEscalation("high", intent or "worry")])
+    if enrolled and intent == "quick_exit":
+        return quick_exit(state, ctx)
+    if enrolled and intent == "stop":
+        confirm = (Option("menu:stop", "fallback.opt_stop_yes"), Option("menu:main", "common.no"))
+        return result(state, Say("fallback.confirm_stop", options=confirm))
+    if enrolled and intent in MENU_INTENTS:
+        from flows import menu
+
+        opened = menu.select(MENU_INTENTS[intent], state, ctx)
+        if opened is not None:
+            return opened
+    if len(reprompt) == 1:
+        return result(state, with_lead("fallback.didnt_get", reprompt[0]))
+    return result(state, Say("fallback.didnt_get"), *reprompt)

@@ -1,0 +1,69 @@
+"""Words that work from any state, in either language, whatever the flow is waiting for.
+
+Stop must always work (carriers require it on SMS), and so must quick exit and the emergency
+numbers: they are checked before any flow sees the input. On SMS the carriers' whole opt-out list
+counts as stop; elsewhere only "stop" itself does, so "cancel" inside a flow is not an opt-out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Literal
+
+Keyword = Literal["stop", "start", "help", "exit", "numbers", "menu"]
+
+SMS_STOP = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"})
+STOP = frozenset({"stop", "/stop", "stopp"})
+START = frozenset({"start", "/start", "unstop", "resume"})
+HELP = frozenset({"help", "/help", "info", "hilfe"})
+EXIT = frozenset({"exit", "/exit", "x", "raus"})
+NUMBERS = frozenset({"numbers", "/numbers", "sos", "nummern", "notruf"})
+MENU = frozenset({"menu", "/menu", "menü", "0"})
+
+YES = frozenset({"yes", "y", "ok", "okay", "continue", "ja", "j", "weiter", "gut"})
+NO = frozenset({"no", "n", "nein", "not now", "nicht jetzt"})
+
+
+def fold(text: str | None) -> str:
+    """Lower-case, trimmed, inner spaces collapsed, trailing punctuation dropped ("Stop!" -> "stop")."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text).strip().casefold()
+    text = re.sub(r"\s+", " ", text)
+    return text.rstrip(".!?,;: ")
+
+
+def keyword(text: str | None, channel: str) -> Keyword | None:
+    word = fold(text)
+    if not word:
+        return None
+    if word in STOP or (channel == "sms" and word in SMS_STOP):
+        return "stop"
+    if word in START or word.startswith("/start "):
+        return "start"
+    for name, words in (("help", HELP), ("exit", EXIT), ("numbers", NUMBERS), ("menu", MENU)):
+        if word in words:
+            return name  # type: ignore[return-value]
+    return None
+
+
+def yes_no(text: str | None) -> Literal["yes", "no"] | None:
+    word = fold(text)
+    if word in YES:
+        return "yes"
+    if word in NO:
+        return "no"
+    return None
+
+
+def has_letters(text: str | None) -> bool:
+    return bool(text) and any(c.isalpha() for c in text or "")
+
+
+def digits_only(text: str | None) -> str | None:
+    """The digits of a PIN-like entry ("12 34" -> "1234"), or None if it holds anything else."""
+    if not text:
+        return None
+    compact = re.sub(r"[\s\-]", "", text)
+    return compact if compact.isdigit() else None
