@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Unicode,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.storage.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
@@ -176,3 +190,89 @@ class AuditEvent(Base):
     survivor_pseudonym: Mapped[str | None] = mapped_column(String(32), index=True)
     details: Mapped[Any] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- check-in waves and evaluation (issue 7) --------------------------------------------------
+
+
+class ProgrammeMilestones(Base):
+    """Where his programme stands, entered by a worker or imported from the case system.
+
+    One row per survivor. `enrolled_on` anchors the intake wave (T0); the programme dates anchor the
+    rest (see content/waves.yaml). `planned_at`/`plan_signature` tell the scheduler whether her waves
+    were planned from these values and the current wave configuration, so only changes are replanned.
+    """
+
+    __tablename__ = "programme_milestones"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("survivors.id", ondelete="CASCADE"), unique=True)
+    enrolled_on: Mapped[date] = mapped_column(Date)
+    programme_start: Mapped[date | None] = mapped_column(Date)
+    expected_end: Mapped[date | None] = mapped_column(Date)
+    actual_end: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # completed / dropped_out / excluded
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    plan_signature: Mapped[str | None] = mapped_column(String(64))
+
+
+class WaveInstance(Base):
+    """The truth about one wave for one survivor: planned, sent, reminded, then answered, partial,
+    missing or cancelled. Unique per (survivor, wave), and every state change is a conditional
+    UPDATE, so neither a restart nor a second scheduler can send a wave twice."""
+
+    __tablename__ = "wave_instances"
+    __table_args__ = (
+        UniqueConstraint("survivor_id", "wave_code", name="uq_wave_instance"),
+        Index("ix_wave_instances_due", "state", "due_at"),
+        Index("ix_wave_instances_closes", "state", "closes_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # NULL only after erasure with evaluation consent: then kept, unlinked, under evaluation_pseudonym
+    survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="CASCADE"))
+    wave_code: Mapped[str] = mapped_column(String(16))
+    wave_kind: Mapped[str] = mapped_column(String(16))  # wave / checkin
+    questionnaire: Mapped[str] = mapped_column(String(32))
+    questionnaire_version: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16), default="planned")
+    # planned -> sent -> reminded -> answered | partial | missing; planned -> cancelled | missing
+    progress: Mapped[Any] = mapped_column(JSON, default=dict)  # check-in position: stage, item
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
+    triage_priority: Mapped[str | None] = mapped_column(String(16))  # highest escalation raised from it
+    evaluation_pseudonym: Mapped[str | None] = mapped_column(String(32))  # set when detached at erasure
+    programme_outcome: Mapped[str | None] = mapped_column(String(16))  # set when detached at erasure
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Answer(Base):
+    """One answer to one questionnaire item: a coded value (or skipped); free text encrypted."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("wave_instance_id", "item_code", name="uq_answer_item"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_instance_id: Mapped[int] = mapped_column(ForeignKey("wave_instances.id", ondelete="CASCADE"))
+    item_code: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str | None] = mapped_column(String(32))
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    free_text: Mapped[str | None] = mapped_column(EncryptedText)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# APScheduler 3's SQLAlchemyJobStore table (same shape as the one it would create), declared here so
+# that migrations, not the job store, create it. It holds only the scheduler's tick, never wave state.
+apscheduler_jobs = Table(
+    "apscheduler_jobs",
+    Base.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)

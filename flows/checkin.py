@@ -1,0 +1,254 @@
+"""The check-in flow: one question at a time, pure (no I/O).
+
+It takes the wave's questionnaire, what she answered so far and where she is (`progress`, kept in
+`wave_instances.progress`), plus one input, and returns the new progress, the messages to send and
+effects: `RecordAnswer` (store at once), `FinishWave` (the answer set is complete) and
+`RaiseEscalation` (from safety.triage; urgent ones at once, with emergency numbers shown to her).
+
+- Buttons or typed replies: an option's number, its label, or (0-10 scales) the number itself.
+- "skip" and "later" (stop for now) work on every question, as buttons and as words; "continue"
+  resumes. The words are in the questionnaire file per locale ("stop" is avoided: it is the SMS
+  opt-out word). The words that work everywhere (flows.keywords: stop, quick exit, numbers, help)
+  are never taken: the flow returns None so the router handles them; "menu"/"start" too, except
+  "0" when it answers a 0-10 question.
+- Every message names a text in the questionnaire file (keys `checkin.*`, rendered by
+  `scheduler.checkin_io.render`), except the emergency numbers (`emergency.numbers`, shared with
+  the other flows) shown at once when triage says urgent.
+- Questions in cover wording are not explicit; in plain mode they are, so they are `sensitive`
+  (shown only after her PIN, expiring).
+- In disguised mode (not plain mode) items show their cover wording.
+
+Stages: invited (opening sent) -> asking -> paused <-> asking -> done.
+Button payloads carry the wave instance id, so a stale button from an older wave does nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows.keywords import keyword as global_keyword
+from flows.types import FlowResult, Option, RaiseEscalation, Say, UserInput
+from safety.triage import RANK, Facts, TriageRules, triage
+from scheduler.questionnaires import Item, Questionnaire, normalise
+
+
+@dataclass(frozen=True)
+class RecordAnswer:
+    item: str
+    value: str | None  # answer code; None when skipped or free text
+    free_text: str | None = None
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class FinishWave:
+    """She reached the end of the questionnaire: the answer set is complete."""
+
+
+@dataclass(frozen=True)
+class CheckinContext:
+    questionnaire: Questionnaire
+    instance_id: int
+    answers: Mapping[str, str | None] = field(default_factory=dict)  # item -> code; None: skipped/text
+    previous: Mapping[str, str] = field(default_factory=dict)  # her previous answer set, for "rise"
+    rules: TriageRules | None = None
+    plain: bool = False
+    country: str = ""
+    numbered_opening: bool = True  # the opening is her latest message with options: "1"/"2" answer it
+
+
+# -- message builders ------------------------------------------------------------------------------
+def _p(q: Questionnaire, **params: Any) -> dict[str, Any]:
+    return {"q": q.id, "v": q.version, **params}
+
+
+def text_say(q: Questionnaire, key: str, *, sensitive: bool = False, urgent: bool = False, **params: Any) -> Say:
+    return Say("checkin.text", _p(q, text=key, **params), sensitive=sensitive, urgent=urgent)
+
+
+def label_key(q: Questionnaire, *parts: str) -> str:
+    return ":".join(("checkin", q.id, q.version, *parts))
+
+
+def opening(q: Questionnaire, instance_id: int, *, plain: bool, reminder: bool = False) -> Say:
+    """The message that opens (or reminds of) a wave: neutral cover wording (rendering puts her
+    persona's title first)."""
+    return Say("checkin.opening", _p(q, plain=plain, reminder=reminder), options=(
+        Option(f"wave:{instance_id}:start", label_key(q, "text", "start_label")),
+        Option(f"wave:{instance_id}:later", label_key(q, "text", "later_label")),
+    ))
+
+
+def question(q: Questionnaire, instance_id: int, item: Item, *, plain: bool) -> Say:
+    prefix = f"cq:{instance_id}:"
+    options = [Option(f"{prefix}{item.code}:{c}", label_key(q, "opt", item.code, c)) for c in item.scale.codes()]
+    options += [Option(f"{prefix}skip", label_key(q, "text", "skip_label")),
+                Option(f"{prefix}later", label_key(q, "text", "pause_label"))]
+    # cover wording is not explicit; plain-mode wording is, so it is shown only after her PIN and expires
+    return Say("checkin.question", _p(q, item=item.code, plain=plain), options=tuple(options), sensitive=plain)
+
+
+# -- the flow ------------------------------------------------------------------------------------
+def _facts(ctx: CheckinContext, answers: Mapping[str, str | None]) -> Facts:
+    current = {k: v for k, v in answers.items() if v is not None}
+    return Facts(current, ctx.previous, ctx.questionnaire.scores())
+
+
+def next_item(q: Questionnaire, answers: Mapping[str, str | None], facts: Facts) -> Item | None:
+    for it in q.items:
+        if it.code in answers:
+            continue
+        if it.ask_if is not None and not it.ask_if(facts):
+            continue
+        return it
+    return None
+
+
+def _escalate(ctx: CheckinContext, progress: dict[str, Any], facts: Facts, *, final: bool,
+              effects: list[Any], says: list[Say]) -> None:
+    """Raise an escalation when triage says more than was already raised from this answer set.
+    Urgent: at once (with emergency numbers); otherwise when the set is finished or paused."""
+    if ctx.rules is None or not facts.current:
+        return
+    t = triage(ctx.rules, facts)
+    raised, child = int(progress.get("raised", 0)), bool(progress.get("child", False))
+    if t.priority != "urgent" and not final:
+        return
+    if t.rank > raised or (t.child_protection and not child):
+        effects.append(RaiseEscalation(t.priority, t.reason, t.child_protection or child))
+        progress["raised"], progress["child"] = max(t.rank, raised), t.child_protection or child
+        if t.priority == "urgent" and raised < RANK["urgent"]:
+            says.append(Say("emergency.numbers", {"country": ctx.country}, urgent=True))
+
+
+def _advance(ctx: CheckinContext, progress: dict[str, Any], answers: dict[str, str | None],
+             effects: list[Any], says: list[Say]) -> FlowResult:
+    q = ctx.questionnaire
+    facts = _facts(ctx, answers)
+    _escalate(ctx, progress, facts, final=False, effects=effects, says=says)
+    item = next_item(q, answers, facts)
+    if item is None:
+        progress.update(stage="done", item=None)
+        _escalate(ctx, progress, facts, final=True, effects=effects, says=says)
+        effects.append(FinishWave())
+        says.append(text_say(q, "thanks"))
+    else:
+        progress.update(stage="asking", item=item.code)
+        says.append(question(q, ctx.instance_id, item, plain=ctx.plain))
+    return FlowResult(progress, says, effects)
+
+
+def _pause(ctx: CheckinContext, progress: dict[str, Any], answers: Mapping[str, str | None]) -> FlowResult:
+    progress["stage"] = "paused"
+    says: list[Say] = []
+    effects: list[Any] = []
+    _escalate(ctx, progress, _facts(ctx, answers), final=True, effects=effects, says=says)
+    says.append(text_say(ctx.questionnaire, "paused"))
+    return FlowResult(progress, says, effects)
+
+
+def _answer(ctx: CheckinContext, progress: dict[str, Any], item: Item, value: str | None,
+            free_text: str | None = None, skipped: bool = False) -> FlowResult:
+    answers = dict(ctx.answers)
+    answers[item.code] = value
+    effects: list[Any] = [RecordAnswer(item.code, value, free_text, skipped)]
+    return _advance(ctx, progress, answers, effects, [])
+
+
+def _reask(ctx: CheckinContext, progress: dict[str, Any], item: Item, problem: str | None) -> FlowResult:
+    q = ctx.questionnaire
+    says: list[Say] = []
+    if problem == "range":
+        says.append(text_say(q, "invalid_range", min=item.scale.min, max=item.scale.max))
+    elif problem:
+        says.append(text_say(q, problem))
+    says.append(question(q, ctx.instance_id, item, plain=ctx.plain))
+    return FlowResult(progress, says, [])
+
+
+def start(ctx: CheckinContext, progress: Mapping[str, Any]) -> FlowResult:
+    """She chose to begin (or continue): intro or welcome back, then the next question."""
+    new = dict(progress)
+    first = not ctx.answers and new.get("stage", "invited") == "invited"
+    says = [text_say(ctx.questionnaire, "intro" if first else "resumed")]
+    return _advance(ctx, new, dict(ctx.answers), [], says)
+
+
+ALWAYS_GLOBAL = ("stop", "exit", "numbers", "help")
+
+
+def _answers_current(q: Questionnaire, progress: Mapping[str, Any], text: str) -> bool:
+    item = progress.get("item")
+    return isinstance(item, str) and q.has_item(item) and q.item(item).scale.parse(text) is not None
+
+
+def step(ctx: CheckinContext, progress: Mapping[str, Any], event: UserInput) -> FlowResult | None:
+    """One input. None: the input is not for the check-in (let the other flows have it)."""
+    q = ctx.questionnaire
+    state = dict(progress)
+    stage = state.get("stage", "invited")
+    wave_prefix, cq_prefix = f"wave:{ctx.instance_id}:", f"cq:{ctx.instance_id}:"
+    button, text = event.button, (event.text or "").strip()
+    keyword = q.keyword(text) if text and not button else None
+    everywhere = global_keyword(text, event.channel) if text and not button else None
+
+    if stage == "done" or everywhere in ALWAYS_GLOBAL:
+        return None  # stop, quick exit, numbers and help work whatever the check-in waits for
+    if everywhere is not None and keyword is None and not (
+            stage == "asking" and _answers_current(q, state, text)):
+        return None  # "menu", "start" (and "0" unless it answers a 0-10 question) are the menu's
+    numbered = stage == "invited" and ctx.numbered_opening and not button
+    if stage in ("invited", "paused"):
+        if button == f"{wave_prefix}start" or keyword == "resume" or (numbered and normalise(text) == "1"):
+            return start(ctx, state)
+        if button == f"{wave_prefix}later" or (numbered and normalise(text) == "2"):
+            return FlowResult(state, [text_say(q, "not_now")], [])
+        if button and button.startswith(cq_prefix) and stage == "paused":
+            state["stage"] = "asking"  # a button from the question she paused at: take it as resuming
+            return step(ctx, state, event)
+        return None
+
+    # asking
+    current = state.get("item")
+    if not isinstance(current, str) or not q.has_item(current):
+        return start(ctx, {**state, "stage": "paused"})
+    item = q.item(current)
+    if button:
+        if button == f"{wave_prefix}start":
+            return _reask(ctx, state, item, None)
+        if not button.startswith(cq_prefix):
+            return None  # another flow's button (menu, quick exit ...): not ours
+        rest = button[len(cq_prefix):]
+        if rest == "skip":
+            return _answer(ctx, state, item, None, skipped=True)
+        if rest == "later":
+            return _pause(ctx, state, ctx.answers)
+        b_item, _, code = rest.partition(":")
+        if b_item != item.code:
+            return _reask(ctx, state, item, None)  # a button of an earlier question
+        if code in item.scale.codes():
+            return _answer(ctx, state, item, code)
+        return _reask(ctx, state, item, "invalid")
+    if not text:
+        return None
+    if keyword == "skip":
+        return _answer(ctx, state, item, None, skipped=True)
+    if keyword == "pause":
+        return _pause(ctx, state, ctx.answers)
+    if keyword == "resume":
+        return _reask(ctx, state, item, None)
+    scale = item.scale
+    if scale.type == "text":
+        return _answer(ctx, state, item, None, free_text=text)
+    if scale.type == "choice" and normalise(text).isdigit():
+        n = int(normalise(text))
+        if n == len(scale.options) + 1:
+            return _answer(ctx, state, item, None, skipped=True)
+        if n == len(scale.options) + 2:
+            return _pause(ctx, state, ctx.answers)
+    parsed = scale.parse(text)
+    if parsed is None:
+        return _reask(ctx, state, item, "range" if scale.type == "range" else "invalid")
+    return _answer(ctx, state, item, parsed)

@@ -1,0 +1,1 @@
+"""Evaluation data: pseudonymised, consented answers by wave; export with codebook; report."""

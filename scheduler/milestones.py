@@ -1,0 +1,193 @@
+"""Programme milestones: validation (pure) and saving (I/O), for `liaison programme set|import`.
+
+A survivor is named by her pseudonym (the only id workers and the case system share with us).
+CSV import validates row by row: a bad row is reported with its line number and reason, good rows
+are kept. Every change is audited (who, whose pseudonym, which fields; never values of other data).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import AuditEvent, ProgrammeMilestones, Survivor
+from scheduler.jobs import enrolment_day
+
+OUTCOMES = ("completed", "dropped_out", "excluded")
+FIELDS = ("enrolled_on", "programme_start", "expected_end", "actual_end", "outcome")
+DATE_FIELDS = ("enrolled_on", "programme_start", "expected_end", "actual_end")
+CSV_REQUIRED = ("pseudonym", "programme_start", "expected_end")
+CSV_OPTIONAL = ("actual_end", "outcome", "enrolled_on")
+CLEAR = object()  # "set this field to empty"
+
+
+class MilestoneError(ValueError):
+    pass
+
+
+@dataclass
+class Change:
+    """Fields to set for one survivor; a value of None means "leave as it is", CLEAR empties it."""
+
+    pseudonym: str
+    values: dict[str, object] = field(default_factory=dict)
+    line: int | None = None
+
+
+def parse_date(value: str, name: str) -> date:
+    try:
+        d = date.fromisoformat(value.strip())
+    except ValueError:
+        raise MilestoneError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+    if not 2000 <= d.year <= 2100:
+        raise MilestoneError(f"{name}: {value!r} is out of range")
+    return d
+
+
+def parse_outcome(value: str) -> str:
+    norm = value.strip().lower().replace("-", "_").replace(" ", "_")
+    if norm not in OUTCOMES:
+        raise MilestoneError(f"outcome: {value!r} is not one of {', '.join(OUTCOMES)}")
+    return norm
+
+
+def merged(current: Mapping[str, object | None], change: Mapping[str, object]) -> dict[str, object | None]:
+    out = dict(current)
+    for k, v in change.items():
+        out[k] = None if v is CLEAR else v
+    return out
+
+
+def validate(values: Mapping[str, object | None], today: date) -> list[str]:
+    """Problems with a full set of milestone values (after merging a change into what is stored)."""
+    problems = []
+    start, expected, actual, outcome = (values.get(k) for k in ("programme_start", "expected_end", "actual_end",
+                                                                 "outcome"))
+    if isinstance(start, date) and isinstance(expected, date) and expected <= start:
+        problems.append("expected_end must be after programme_start")
+    if isinstance(actual, date) and isinstance(start, date) and actual < start:
+        problems.append("actual_end is before programme_start")
+    if isinstance(actual, date) and actual > today:
+        problems.append("actual_end is in the future; enter it when the programme has ended")
+    if isinstance(actual, date) and start is None:
+        problems.append("actual_end needs programme_start")
+    if expected is not None and start is None:
+        problems.append("expected_end needs programme_start")
+    if actual is not None and outcome is None:
+        problems.append("actual_end needs an outcome (completed, dropped_out, excluded)")
+    if outcome is not None and actual is None:
+        problems.append("an outcome needs actual_end")
+    return problems
+
+
+# -- CSV -------------------------------------------------------------------------------------------
+@dataclass
+class ParsedCsv:
+    changes: list[Change]
+    errors: list[tuple[int, str]]  # (line, reason)
+
+
+def parse_csv(text: str) -> ParsedCsv:
+    """Rows of the case system's export. Header names are case-insensitive; ',' ';' or tab."""
+    text = text.lstrip("\ufeff")
+    first = text.splitlines()[0] if text.strip() else ""
+    delimiter = max((",", ";", "\t"), key=first.count) if first else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        return ParsedCsv([], [(1, "the file is empty")])
+    missing = [c for c in CSV_REQUIRED if c not in header]
+    if missing:
+        return ParsedCsv([], [(1, f"header: missing column(s) {', '.join(missing)} "
+                                  f"(expected {', '.join(CSV_REQUIRED + CSV_OPTIONAL)})")])
+    dupes = {h for h in header if h and header.count(h) > 1}
+    if dupes:
+        return ParsedCsv([], [(1, f"header: column(s) {', '.join(sorted(dupes))} given twice")])
+    pos = {name: header.index(name) for name in CSV_REQUIRED + CSV_OPTIONAL if name in header}
+    changes: list[Change] = []
+    errors: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < len(header):
+            row = row + [""] * (len(header) - len(row))
+        elif len(row) > len(header) and any(c.strip() for c in row[len(header):]):
+            errors.append((line, f"{len(row)} fields but the header has {len(header)}"))
+            continue
+        cell = {name: row[i].strip() for name, i in pos.items()}
+        pseudonym = cell["pseudonym"]
+        if not pseudonym:
+            errors.append((line, "pseudonym is empty"))
+            continue
+        if pseudonym in seen:
+            errors.append((line, f"pseudonym {pseudonym} is also on line {seen[pseudonym]}"))
+            continue
+        values: dict[str, object] = {}
+        try:
+            for name in DATE_FIELDS:
+                if name in cell:
+                    values[name] = parse_date(cell[name], name) if cell[name] else (
+                        CLEAR if name in ("actual_end",) else None)
+            if "outcome" in cell:
+                values["outcome"] = parse_outcome(cell["outcome"]) if cell["outcome"] else CLEAR
+            for name in ("programme_start", "expected_end"):
+                if values.get(name) is None:
+                    raise MilestoneError(f"{name} is empty")
+        except MilestoneError as exc:
+            errors.append((line, str(exc)))
+            continue
+        seen[pseudonym] = line
+        changes.append(Change(pseudonym, {k: v for k, v in values.items() if v is not None}, line))
+    return ParsedCsv(changes, errors)
+
+
+# -- saving ----------------------------------------------------------------------------------------
+def current_values(row: ProgrammeMilestones | None) -> dict[str, object | None]:
+    if row is None:
+        return dict.fromkeys(FIELDS)
+    return {k: getattr(row, k) for k in FIELDS}
+
+
+async def apply_change(session: AsyncSession, change: Change, *, actor: str, today: date,
+                       now: datetime) -> tuple[int | None, list[str]]:
+    """Validate against what is stored and save; returns (survivor id, problems). Nothing is saved
+    when there are problems. Saving clears the plan signature so the scheduler replans her waves."""
+    survivor = await session.scalar(select(Survivor).where(Survivor.pseudonym == change.pseudonym))
+    if survivor is None or survivor.status == "erased":
+        return None, [f"no survivor with pseudonym {change.pseudonym}"]
+    row = await session.scalar(select(ProgrammeMilestones).where(ProgrammeMilestones.survivor_id == survivor.id))
+    values = merged(current_values(row), change.values)
+    problems = validate(values, today)
+    if problems:
+        return survivor.id, problems
+    if row is None:
+        row = ProgrammeMilestones(survivor_id=survivor.id,
+                                  enrolled_on=enrolment_day(survivor.created_at, survivor.timezone))
+        session.add(row)
+    changed = []
+    for k in FIELDS:
+        v = values[k]
+        if k == "enrolled_on" and v is None:
+            continue
+        if getattr(row, k) != v:
+            setattr(row, k, v)
+            changed.append(k)
+    if changed or row.plan_signature is None:
+        row.updated_at, row.updated_by, row.plan_signature = now, actor[:64], None
+    session.add(AuditEvent(actor=actor[:64], action="programme.set", survivor_pseudonym=survivor.pseudonym,
+                           details={"fields": changed, **({"line": change.line} if change.line else {})}))
+    await session.flush()
+    return survivor.id, []
+
+
+def describe(errors: Iterable[tuple[int, str]]) -> list[str]:
+    return [f"line {line}: {reason}" for line, reason in errors]

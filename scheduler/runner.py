@@ -1,0 +1,113 @@
+"""APScheduler drives the wave jobs: one interval job, the "tick", that runs `WaveJobs.run_once`.
+
+Why one tick and not one APScheduler job per wave: the truth about waves is in `wave_instances`
+(one row per survivor and wave, with its state). The tick looks at what is due *now* in that table,
+so nothing depends on APScheduler remembering individual runs, and 100,000 survivors do not mean
+a million pickled jobs in a synchronous job store.
+
+Choices made on purpose:
+- Job store: APScheduler 3.11's SQLAlchemyJobStore (table `apscheduler_jobs`, created by migration
+  0002, not by the store) when `jobstore_url` is given, so the tick survives a restart; else memory.
+  The store is synchronous: its few small queries run on the event loop when the scheduler wakes
+  (once per interval). It is meant for one scheduler per store; a second scheduler on the same
+  store may run the tick too, which is safe because every wave transition is a conditional UPDATE
+  on `wave_instances` (see scheduler/jobs.py). APScheduler 4 (async stores, coordination) is alpha.
+- `misfire_grace_time=None`: a tick that starts late (event loop busy, process suspended, the
+  service was down) still runs, however late. APScheduler's default of 1 second would silently
+  drop it.
+- `coalesce=True`: many missed ticks run once, not once per missed interval.
+- `max_instances=1`: a long catch-up is never overlapped by the next tick.
+- On start the tick runs at once (`next_run_time=now`): waves that fell due while nothing ran are
+  sent then (until their deadline; past it they are recorded as missing).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.logs import log_event
+from bot.storage.db import sync_url
+from scheduler.jobs import TickSummary, WaveJobs
+
+TICK_JOB_ID = "waves-tick"
+JOB_TABLE = "apscheduler_jobs"
+MISFIRE_GRACE_TIME: int | None = None  # run late ticks however late (never silently drop one)
+COALESCE = True
+DEFAULT_INTERVAL_SECONDS = 60
+
+# The live WaveJobs of this process, by key. A persistent job store can only hold a reference to
+# an importable function and picklable arguments, so the stored job names `run_tick` and a key.
+# Filled by WaveRunner.start(), emptied by stop(): never as a side effect of import.
+_LIVE: dict[str, WaveJobs] = {}
+
+
+async def run_tick(key: str) -> TickSummary | None:
+    jobs = _LIVE.get(key)
+    if jobs is None:
+        log_event("waves.tick_without_runner", logging.WARNING, key=key)
+        return None
+    try:
+        return await jobs.run_once()
+    except Exception:
+        log_event("waves.tick_failed", logging.ERROR, exc_info=True)
+        raise
+
+
+class WaveRunner:
+    def __init__(self, jobs: WaveJobs, *, interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
+                 jobstore_url: str | None = None, key: str = "default") -> None:
+        self.jobs = jobs
+        self.interval_seconds = interval_seconds
+        self.jobstore_url = jobstore_url
+        self.key = key
+        self.scheduler: AsyncIOScheduler | None = None
+
+    @classmethod
+    def for_service(cls, service: Any, *, interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
+                    persistent: bool = True) -> WaveRunner:
+        """The runner for bot.service.Service: its database, key ring and dispatcher wake-up."""
+        jobs = WaveJobs(service.db, service.keyring, on_outbox=service.dispatcher.wake)
+        return cls(jobs, interval_seconds=interval_seconds,
+                   jobstore_url=service.settings.database_url if persistent else None)
+
+    def _jobstore(self) -> Any:
+        if self.jobstore_url is None:
+            return MemoryJobStore()
+        return SQLAlchemyJobStore(url=sync_url(self.jobstore_url), tablename=JOB_TABLE,
+                                  engine_options={"pool_pre_ping": True})
+
+    def start(self) -> None:
+        """Start on the running event loop; the first tick (the catch-up) runs at once."""
+        if self.scheduler is not None:
+            return
+        _LIVE[self.key] = self.jobs
+        scheduler = AsyncIOScheduler(
+            jobstores={"default": self._jobstore()}, timezone=UTC,
+            job_defaults={"coalesce": COALESCE, "misfire_grace_time": MISFIRE_GRACE_TIME, "max_instances": 1},
+        )
+        scheduler.add_job(
+            run_tick, "interval", seconds=self.interval_seconds, args=[self.key], id=TICK_JOB_ID,
+            name="wave jobs", replace_existing=True, next_run_time=datetime.now(UTC),
+            coalesce=COALESCE, misfire_grace_time=MISFIRE_GRACE_TIME, max_instances=1,
+        )
+        scheduler.start()
+        self.scheduler = scheduler
+        log_event("waves.runner_started", interval=self.interval_seconds,
+                  store="sqlalchemy" if self.jobstore_url else "memory")
+
+    async def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        if _LIVE.get(self.key) is self.jobs:
+            del _LIVE[self.key]
+
+    async def run_now(self) -> TickSummary:
+        """One tick now, outside APScheduler (tests, `liaison` commands)."""
+        return await self.jobs.run_once()
