@@ -12,7 +12,7 @@ import asyncio
 import zoneinfo
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -36,6 +36,8 @@ from bot.storage.models import (
     Survivor,
 )
 from flows import onboarding, router
+from flows.common import emergency_say
+from flows.keywords import has_letters
 from flows.state import finish
 from flows.stranger import reply_to_stranger
 from flows.types import (
@@ -48,6 +50,7 @@ from flows.types import (
     FlowResult,
     ForgetInbound,
     Interpret,
+    PauseOutbound,
     Profile,
     QuickExitRequested,
     RaiseEscalation,
@@ -59,11 +62,16 @@ from flows.types import (
     UserInput,
 )
 from safety.crypto import KeyRing
+from safety.danger_net import detect_danger
 from safety.deletion import Deletable
 from safety.disguise import Disguise
 from safety.pin import SurvivorPins
+from scheduler.checkin_io import handle_checkin
+from scheduler.checkin_io import render as checkin_render
 
 Interpreter = Callable[[str, str], Awaitable[str | None]]
+Renderer = Callable[..., tuple[str, tuple[Any, ...]]]
+UNTIL_REVERIFIED = timedelta(days=3650)  # a worker lifts it after re-verifying her route
 _interpreter: Interpreter | None = None
 MIN_EXPIRY, MAX_EXPIRY = 5, 24 * 60  # inside Telegram's 48-hour deletion window
 MIN_UNLOCK, MAX_UNLOCK = 1, 60
@@ -88,6 +96,11 @@ async def interpret(text: str, locale: str) -> str | None:
         return None
 
 
+def danger_in(text: str | None, locale: str) -> bool:
+    """The danger net runs on every free text, whatever a model or a flow makes of it."""
+    return has_letters(text) and detect_danger(text or "", locale) is not None
+
+
 async def find_identity(session: AsyncSession, keyring: KeyRing, channel: str,
                         address: str) -> ChannelIdentity | None:
     return await session.scalar(
@@ -110,15 +123,16 @@ async def handle_inbound(session: AsyncSession, keyring: KeyRing, event: Inbound
     if survivor is None or survivor.status == "erased":
         result, survivor, identity, locale, disguise = await _from_stranger(
             session, keyring, event, user_input, identity, now)
+        render: Renderer = catalog.render
     else:
         inbound.identity_id, inbound.survivor_id = identity.id if identity else None, survivor.id
-        result = await _from_survivor(session, keyring, event, user_input, survivor, identity, inbound, now)
+        result, render = await _from_survivor(session, keyring, event, user_input, survivor, identity, inbound, now)
         locale, disguise = survivor.locale, Disguise.of(survivor.persona, survivor.plain_mode)
     if survivor is not None and identity is not None:
         inbound.identity_id, inbound.survivor_id = identity.id, survivor.id
     address_index = keyring.blind_index(event.channel, event.address)
     for i, say in enumerate(result.says):
-        body, buttons = catalog.render(say, locale, disguise)
+        body, buttons = render(say, locale, disguise)
         enqueue(
             session, channel=event.channel, address=event.address, address_index=address_index,
             cause=f"in:{inbound.id}", index=i, text_key=say.key, body=body, buttons=buttons,
@@ -136,6 +150,10 @@ async def _from_stranger(session: AsyncSession, keyring: KeyRing, event: Inbound
     invite = await enrolment.look_up(session, keyring, event.channel, event.address, event.text, now)
     ctx = Context(now=now, channel=event.channel, invite=invite, personas=catalog.persona_ids())
     result = onboarding.begin(user_input, ctx)
+    if invite is None and danger_in(event.text, "en"):
+        # whoever writes this gets the emergency numbers, in wording that names no service
+        log_event("danger.detected", channel=event.channel, who="stranger")
+        result.says.append(emergency_say(ctx, ()))
     survivor: Survivor | None = None
     for effect in result.effects:
         if isinstance(effect, Enrol):
@@ -189,11 +207,20 @@ def profile_of(survivor: Survivor, consents: dict[str, bool]) -> Profile:
 
 async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: InboundEvent, user_input: UserInput,
                          survivor: Survivor, identity: ChannelIdentity | None, inbound: InboundMessage,
-                         now: datetime) -> FlowResult:
+                         now: datetime) -> tuple[FlowResult, Renderer]:
+    danger = danger_in(event.text, survivor.locale)
+    if danger:
+        log_event("danger.detected", survivor=survivor.pseudonym, channel=event.channel)
+    elif survivor.status == "active":
+        answered = await handle_checkin(session, survivor, user_input, now)
+        if answered is not None:
+            await apply_effects(session, survivor, identity, inbound, event, answered, now)
+            survivor.state = answered.state
+            return answered, checkin_render
     ctx = Context(
         now=now, channel=event.channel, profile=profile_of(survivor, await _consents(session, survivor.id)),
         pins=SurvivorPins(survivor.pin_hash, survivor.duress_pin_hash), personas=catalog.persona_ids(),
-        consent_versions=catalog.consent_versions(survivor.locale), timezones=_timezones(),
+        consent_versions=catalog.consent_versions(survivor.locale), timezones=_timezones(), danger=danger,
     )
     state = dict(survivor.state or {})
     # argon2 is deliberately slow: keep it off the event loop
@@ -204,7 +231,7 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
         result = await asyncio.to_thread(router.route, user_input, state, replace(ctx, intent=intent, interpreted=True))
     await apply_effects(session, survivor, identity, inbound, event, result, now)
     survivor.state = result.state
-    return result
+    return result, catalog.render
 
 
 async def apply_effects(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity | None,
@@ -234,6 +261,9 @@ async def apply_effects(session: AsyncSession, survivor: Survivor, identity: Cha
             await carry_out_quick_exit(session, survivor, identity, inbound, now)
         elif isinstance(effect, EraseRequested):
             await carry_out_erase_request(session, survivor, identity, now)
+        elif isinstance(effect, PauseOutbound):
+            survivor.outbound_paused_until = now + UNTIL_REVERIFIED
+            log_event("outbound.paused", survivor=survivor.pseudonym, reason=effect.reason)
         elif isinstance(effect, ForgetInbound):
             await forget_inbound(session, identity, inbound, now)
         elif isinstance(effect, Interpret):
@@ -266,8 +296,8 @@ async def _set_status(session: AsyncSession, survivor: Survivor, identity: Chann
                       status: str) -> None:
     survivor.status = status
     if identity is not None:
-        identity.status = "stopped" if status in ("stopped", "declined") else "active"
-    if status in ("stopped", "declined"):
+        identity.status = "stopped" if status in ("stopped", "declined", "erasing") else "active"
+    if status in ("stopped", "declined", "erasing"):
         await cancel_queued(session, survivor.id, reason=status)
 
 
@@ -307,11 +337,11 @@ async def carry_out_quick_exit(session: AsyncSession, survivor: Survivor, identi
 
 async def carry_out_erase_request(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity | None,
                                   now: datetime) -> None:
-    """'Delete my data', confirmed twice. For now: nothing more is sent, the request is recorded and
-    a worker is told; the safety layer's erasure replaces the escalation with the real thing."""
+    """'Delete my data', confirmed twice. Everything queued for her is cancelled and she is marked
+    `erasing`: her confirmation (queued after this) still goes out, then the safety tick erases
+    everything, that confirmation included (scheduler.safety_jobs)."""
     session.add(AuditEvent(actor="survivor", action="erase.requested", survivor_pseudonym=survivor.pseudonym, at=now))
-    session.add(Escalation(survivor_id=survivor.id, priority="high", reason="erase_requested", created_at=now))
-    await _set_status(session, survivor, identity, "stopped")
+    await _set_status(session, survivor, identity, "erasing")
 
 
 async def forget_inbound(session: AsyncSession, identity: ChannelIdentity | None, inbound: InboundMessage,

@@ -12,13 +12,16 @@ from aiohttp import web
 
 from bot.channels.base import Channel
 from bot.channels.registry import build_channels, channel_routes
+from bot.conversation import install_interpreter
 from bot.inbound import InboundPipeline
 from bot.logs import log_event
 from bot.outbox.dispatcher import Dispatcher
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.web.health import health_routes
+from nlu.service import NluService
 from safety.crypto import KeyRing, install_keyring
+from scheduler.runner import WaveRunner
 
 SERVICE_KEY = web.AppKey("service", object)
 
@@ -31,6 +34,8 @@ class Service:
     channels: dict[str, Channel]
     dispatcher: Dispatcher
     pipeline: InboundPipeline
+    nlu: NluService
+    runners: list[Any] = field(default_factory=list)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @classmethod
@@ -44,7 +49,8 @@ class Service:
                                 base_backoff=settings.outbox_base_backoff,
                                 poll_interval=settings.outbox_poll_interval)
         pipeline = InboundPipeline(db, ring, on_outbox=dispatcher.wake)
-        return cls(settings, ring, db, chans, dispatcher, pipeline)
+        nlu = NluService(cache_dir=settings.nlu_cache_dir, rasa_url=settings.rasa_url)
+        return cls(settings, ring, db, chans, dispatcher, pipeline, nlu)
 
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=256 * 1024)
@@ -61,9 +67,20 @@ class Service:
     async def _on_cleanup(self, _app: web.Application) -> None:
         await self.stop()
 
-    async def start_background(self) -> None:
-        """Recover what a crash left behind, then run the dispatcher."""
+    async def interpret(self, text: str, locale: str) -> str | None:
+        """The NLU's intent for free text no flow understood (None below the confidence threshold)."""
+        parse = await self.nlu.parse(text, locale)
+        name = parse["intent"]["name"]
+        return None if name == "nlu_fallback" else str(name)
+
+    async def start_background(self, *, scheduler: bool = True) -> None:
+        """Recover what a crash left behind, then run the dispatcher and the scheduled jobs."""
+        install_interpreter(self.interpret)
         await self.pipeline.process_pending()
+        if scheduler:
+            self.runners = [WaveRunner.for_service(self), WaveRunner.safety_for_service(self)]
+            for runner in self.runners:
+                runner.start()
         self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="outbox-dispatcher"))
         for channel in self.channels.values():
             starter = getattr(channel, "start_background", None)
@@ -72,6 +89,9 @@ class Service:
         log_event("service.started", channels=sorted(self.channels))
 
     async def stop(self) -> None:
+        for runner in self.runners:
+            await runner.stop()
+        self.runners.clear()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -83,6 +103,7 @@ class Service:
                 await channel.close()
             except Exception:
                 log_event("channel.close_failed", logging.WARNING, channel=channel.name)
+        await self.nlu.close()
         await self.db.dispose()
 
 

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     retention_message_days: int = Field(30, alias="LIAISON_RETENTION_MESSAGE_DAYS", ge=1)
     retention_case_days: int = Field(365, alias="LIAISON_RETENTION_CASE_DAYS", ge=1)
 
+    route_check_days: int = Field(28, alias="LIAISON_ROUTE_CHECK_DAYS", ge=1)
+
     rasa_url: str | None = Field(None, alias="RASA_URL")
     nlu_cache_dir: Path = Field(Path("var/nlu-cache"), alias="NLU_CACHE_DIR")
 

@@ -24,15 +24,22 @@ MENU_INTENTS = {
 }
 
 
+def danger(state: dict[str, Any], ctx: Context) -> FlowResult:
+    """Emergency numbers at once (in her cover wording when disguised) and an urgent escalation."""
+    return result(state, emergency_say(ctx, ()), effects=[RaiseEscalation("urgent", "danger_now")])
+
+
 def understand(intent: str | None, state: dict[str, Any], ctx: Context,
                reprompt: list[Say]) -> FlowResult:
     """What to do with free text, given the NLU's intent (None: not known or not wired)."""
     enrolled = ctx.profile is not None and ctx.profile.status == "active"
     if intent in DANGER:
-        return result(state, emergency_say(ctx, ()), *reprompt,
-                      effects=[RaiseEscalation("urgent", "danger_now")])
+        danger_now = danger(state, ctx)
+        danger_now.says.extend(reprompt)
+        return danger_now
     if intent in WORRY:
-        return result(state, Say("fallback.heard_you"), emergency_say(ctx, ()), *reprompt,
+        offer = (Option("menu:callback", "menu.opt_callback"),) if enrolled else ()
+        return result(state, Say("fallback.heard_you", options=offer), emergency_say(ctx, ()), *reprompt,
                       effects=[RaiseEscalation("high", intent or "worry")])
     if enrolled and intent == "quick_exit":
         return quick_exit(state, ctx)

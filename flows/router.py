@@ -16,7 +16,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from flows import callback, consent, erase, fallback, info, menu, onboarding, pin, settings, stop
+from flows import callback, consent, erase, fallback, info, menu, onboarding, pin, route_check, settings, stop
 from flows.common import emergency_say, quick_exit, show_menu
 from flows.keywords import digits_only, has_letters, keyword
 from flows.state import Turn, finish, goto, is_unlocked, map_number, result, timed_out, to_menu
@@ -48,6 +48,8 @@ def _route(turn: Turn, st: dict[str, Any], ctx: Context) -> FlowResult:
     word = keyword(turn.text, ctx.channel) if choice is None else None
     if word == "stop" or choice == "menu:stop":
         return stop.stop(st, ctx)
+    if ctx.danger and choice is None:
+        return fallback.danger(st, ctx)  # before anything else, in any state, stopped included
     if status in ("stopped", "declined"):
         if word == "start" or choice == "start":
             return stop.start(st, ctx)
@@ -66,6 +68,9 @@ def _route(turn: Turn, st: dict[str, Any], ctx: Context) -> FlowResult:
         return quick_exit(st, ctx)
     if status == "onboarding":
         return _onboarding(turn, word, st, ctx)
+    rechecked = route_check.handle(choice, st, ctx)
+    if rechecked is not None:
+        return rechecked
     if timed_out(st, ctx.now):
         st = to_menu(st)
     if word in ("start", "menu"):

@@ -119,6 +119,13 @@ class QuickExitRequested:
 
 
 @dataclass(frozen=True)
+class PauseOutbound:
+    """Nothing more is sent to this route until a worker has re-verified it (a "no" to the re-check)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class EraseRequested:
     """She confirmed 'delete my data' twice. The safety layer carries out the erasure."""
 
@@ -201,4 +208,5 @@ class Context:
     consent_versions: dict[str, str] = field(default_factory=dict)
     timezones: frozenset[str] = frozenset()
     intent: str | None = None  # from the NLU, once the engine has asked (see Interpret)
+    danger: bool = False  # the danger net fired on her words, whatever any model says
     interpreted: bool = False

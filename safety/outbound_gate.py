@@ -21,6 +21,8 @@ class GateFacts:
     identity_status: str | None  # None: a stranger's address, no identity on file
     survivor_status: str | None
     paused_until: datetime | None
+    window_open: bool = True  # inside her safe contact windows, in her time zone
+    next_window: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,11 @@ def decide(f: GateFacts) -> GateDecision:
             return GateDecision("cancel", "identity_unconfirmed")
     if f.identity_status == "stopped" and not f.is_reply:
         return GateDecision("cancel", "stopped")
-    if f.paused_until is not None and f.paused_until > f.now and not f.urgent:
+    if f.urgent or f.is_reply:
+        # emergency information she asked for, and answers to what she just wrote, go at once
+        return SEND
+    if f.paused_until is not None and f.paused_until > f.now:
         return GateDecision("hold", "paused", f.paused_until)
+    if not f.window_open:
+        return GateDecision("hold", "outside_window", f.next_window)
     return SEND

@@ -44,7 +44,7 @@ DEFAULT_INTERVAL_SECONDS = 60
 # The live WaveJobs of this process, by key. A persistent job store can only hold a reference to
 # an importable function and picklable arguments, so the stored job names `run_tick` and a key.
 # Filled by WaveRunner.start(), emptied by stop(): never as a side effect of import.
-_LIVE: dict[str, WaveJobs] = {}
+_LIVE: dict[str, Any] = {}
 
 
 async def run_tick(key: str) -> TickSummary | None:
@@ -60,8 +60,10 @@ async def run_tick(key: str) -> TickSummary | None:
 
 
 class WaveRunner:
-    def __init__(self, jobs: WaveJobs, *, interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
-                 jobstore_url: str | None = None, key: str = "default") -> None:
+    def __init__(self, jobs: WaveJobs | Any, *, interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
+                 jobstore_url: str | None = None, key: str = "default", job_id: str = TICK_JOB_ID) -> None:
+        """`jobs`: anything with `async run_once()` (the wave jobs, or scheduler.safety_jobs)."""
+        self.job_id = job_id
         self.jobs = jobs
         self.interval_seconds = interval_seconds
         self.jobstore_url = jobstore_url
@@ -77,7 +79,9 @@ class WaveRunner:
                    jobstore_url=service.settings.database_url if persistent else None)
 
     def _jobstore(self) -> Any:
-        if self.jobstore_url is None:
+        if self.jobstore_url is None or self.jobstore_url.startswith("sqlite"):
+            # SQLite: the synchronous store would wait on the event loop's own write lock (a
+            # deadlock); the tick is re-added at every start and the truth is in our tables anyway
             return MemoryJobStore()
         return SQLAlchemyJobStore(url=sync_url(self.jobstore_url), tablename=JOB_TABLE,
                                   engine_options={"pool_pre_ping": True})
@@ -92,8 +96,8 @@ class WaveRunner:
             job_defaults={"coalesce": COALESCE, "misfire_grace_time": MISFIRE_GRACE_TIME, "max_instances": 1},
         )
         scheduler.add_job(
-            run_tick, "interval", seconds=self.interval_seconds, args=[self.key], id=TICK_JOB_ID,
-            name="wave jobs", replace_existing=True, next_run_time=datetime.now(UTC),
+            run_tick, "interval", seconds=self.interval_seconds, args=[self.key], id=self.job_id,
+            name=self.job_id, replace_existing=True, next_run_time=datetime.now(UTC),
             coalesce=COALESCE, misfire_grace_time=MISFIRE_GRACE_TIME, max_instances=1,
         )
         scheduler.start()
@@ -107,6 +111,20 @@ class WaveRunner:
             self.scheduler = None
         if _LIVE.get(self.key) is self.jobs:
             del _LIVE[self.key]
+
+    @classmethod
+    def safety_for_service(cls, service: Any, *, interval_seconds: float = 30.0,
+                           persistent: bool = True) -> WaveRunner:
+        """Expiry, retention, route re-checks and requested erasures, on the same kind of tick."""
+        from safety.retention import RetentionPolicy
+        from scheduler.safety_jobs import SafetyJobs
+
+        settings = service.settings
+        jobs = SafetyJobs(service.db, on_outbox=service.dispatcher.wake,
+                          retention=RetentionPolicy(settings.retention_message_days, settings.retention_case_days),
+                          route_check_days=settings.route_check_days)
+        return cls(jobs, interval_seconds=interval_seconds, key="safety", job_id="safety-tick",
+                   jobstore_url=settings.database_url if persistent else None)
 
     async def run_now(self) -> TickSummary:
         """One tick now, outside APScheduler (tests, `liaison` commands)."""

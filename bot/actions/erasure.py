@@ -26,6 +26,7 @@ from bot.storage.models import (
     OutboundMessage,
     Survivor,
 )
+from scheduler.evaluation.data import detach_or_delete
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,7 @@ async def erase_survivor(session: AsyncSession, survivor: Survivor, *, actor: st
         deletions += await queue_deletions(session, identity, await deletable_messages(session, identity),
                                            f"erase:{pseudonym}:{identity.id}", now)
     await session.flush()
-    from bot.actions.evaluation_data import detach_or_delete_answers  # the evaluation tables own this rule
-
-    await detach_or_delete_answers(session, sid, keep=keep_answers)
+    await detach_or_delete(session, sid, keep=keep_answers)
     # deletion commands outlive her records: unlink them, they blank their address when done
     await session.execute(update(OutboundMessage).where(OutboundMessage.survivor_id == sid,
                                                         OutboundMessage.kind == "delete")

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.deletion import deletable_messages, queue_deletions
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
-from safety.deletion import clamp_expiry_minutes
+from safety.deletion import clamp_expiry_minutes, still_deletable
 
 DELETING_CHANNELS = ("telegram", "simulator")
 
@@ -46,7 +46,8 @@ async def expire_due(session: AsyncSession, now: datetime) -> int:
                 inbound_filter=InboundMessage.received_at <= now - timedelta(minutes=minutes),
             )
             total += await queue_deletions(session, identity, items, f"expire:{identity.id}:{now.isoformat()}", now)
-            mine = (*mine, OutboundMessage.id.notin_([i.row_id for i in items if i.kind == "out"] or [-1]))
+            queued = [i.row_id for i in items if i.kind == "out" and still_deletable(identity.channel, i.at, now)]
+            mine = (*mine, OutboundMessage.id.notin_(queued or [-1]))
         # what is left (SMS, or past the provider's deletion window) is emptied here
         res = await session.execute(update(OutboundMessage).where(*due, *mine)
                                     .values(body=None, buttons=None, deleted_at=now))

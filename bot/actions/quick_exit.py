@@ -15,9 +15,11 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.deletion import deletable_messages, queue_deletions
+from bot.actions.route_check import queue_route_check
 from bot.storage.models import AuditEvent, ChannelIdentity, OutboundMessage, Survivor
 
 DEFAULT_SMS_PAUSE_HOURS = 24
+RECHECK_AFTER = timedelta(hours=24)  # Telegram/simulator: ask again a day later, inside her windows
 
 
 async def quick_exit(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity,
@@ -32,9 +34,12 @@ async def quick_exit(session: AsyncSession, survivor: Survivor, identity: Channe
     await session.flush()
     count = await queue_deletions(session, identity, await deletable_messages(session, identity),
                                   f"qx:{cause}", now)
+    recheck_at = now + RECHECK_AFTER
     if identity.channel == "sms":
         hours = int((survivor.state or {}).get("settings", {}).get("sms_pause_hours", DEFAULT_SMS_PAUSE_HOURS))
-        survivor.outbound_paused_until = now + timedelta(hours=hours)
+        survivor.outbound_paused_until = recheck_at = now + timedelta(hours=hours)
+    # after any quick exit: is this still a safe way to reach her? (asked in cover wording)
+    await queue_route_check(session, survivor, now, reason=f"qx:{cause}", not_before=recheck_at)
     session.add(AuditEvent(actor="survivor", action="quick_exit", survivor_pseudonym=survivor.pseudonym,
                            details={"channel": identity.channel, "messages_deleted": count}))
     return count

@@ -17,6 +17,7 @@ import random
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,9 +27,11 @@ from bot.logs import log_event
 from bot.outbox.ratelimit import KeyedBuckets, TokenBucket
 from bot.storage.db import Database
 from bot.storage.models import ChannelIdentity, Escalation, InboundMessage, OutboundMessage, Survivor
+from safety import windows
 from safety.outbound_gate import GateFacts, decide
 
 CLAIM_LEASE = timedelta(seconds=60)
+RECOVER_EVERY = timedelta(seconds=15)  # a dead process's claims are taken back soon after their lease
 FINAL_STATES = ("sent", "failed", "in_doubt", "cancelled")
 
 
@@ -62,8 +65,16 @@ class Dispatcher:
         self._wake.set()
 
     async def run_forever(self) -> None:
-        await self.recover_stale_claims()
+        # not only at start: a process restarted at once finds the dead one's claims still leased,
+        # and they would stay `sending` for ever, holding up everything queued after them for her
+        next_recovery = self.now()
         while True:
+            if self.now() >= next_recovery:
+                try:
+                    await self.recover_stale_claims()
+                except Exception:
+                    log_event("outbox.recover_failed", logging.ERROR)
+                next_recovery = self.now() + RECOVER_EVERY
             try:
                 await self.dispatch_due()
             except Exception:
@@ -125,12 +136,18 @@ class Dispatcher:
         return sent
 
     async def _earlier_are_settled(self, key: tuple[str, str], row_id: int) -> bool:
+        """Her messages go in order: nothing overtakes one that is on its way, due, or waiting to be
+        retried. A message scheduled for later (a re-check tomorrow, one held for her window) is
+        not in the way of a reply she is waiting for now."""
+        now = self.now()
         async with self.db.sessions() as s:
             earlier = await s.scalar(
                 select(OutboundMessage.id).where(
                     OutboundMessage.channel == key[0], OutboundMessage.recipient_index == key[1],
                     OutboundMessage.id < row_id,
-                    OutboundMessage.status.in_(("pending", "sending", "held")),
+                    (OutboundMessage.status == "sending")
+                    | ((OutboundMessage.status == "pending")
+                       & ((OutboundMessage.next_attempt_at <= now) | (OutboundMessage.attempts > 0))),
                 ).limit(1)
             )
         return earlier is None
@@ -149,6 +166,7 @@ class Dispatcher:
                 identity_status=identity.status if identity else None,
                 survivor_status=survivor.status if survivor else None,
                 paused_until=survivor.outbound_paused_until if survivor else None,
+                **window_facts(survivor, now, msg.is_reply or msg.urgent),
             ))
             if decision.action == "cancel":
                 msg.status, msg.last_error, msg.body, msg.buttons = "cancelled", decision.reason, None, None
@@ -176,7 +194,10 @@ class Dispatcher:
         # the claim is committed: from here on a crash leaves the row `sending` -> `in_doubt`
         channel = self.channels[channel_name]
         await self._global[channel_name].acquire()
-        if channel_name in self._per_chat:
+        # a chat's limit is on messages sent to it: quick exit's deletion batches do not wait a
+        # second each for it (250 messages would stay on her screen 2 s longer, 1000 for 9 s); if
+        # the provider does refuse one, its 429 is retried after retry_after like any other
+        if channel_name in self._per_chat and not is_deletion:
             await self._per_chat[channel_name].acquire(rindex)
         if is_deletion:
             return await self._delete(channel, row_id, out, attempts)
@@ -194,6 +215,15 @@ class Dispatcher:
     async def _delete(self, channel: Channel, row_id: int, out: OutgoingMessage, attempts: int) -> str:
         """Carry out a queued deletion, then clear the deleted messages' content from our records."""
         plan = json.loads(out.text)
+        if plan["out"]:
+            # a send that was on its way when the deletion was queued has its id by now (the
+            # deletion waited behind it): delete it too, or it would stay on her screen
+            async with self.db.sessions() as s:
+                late = (await s.scalars(select(OutboundMessage.provider_message_id).where(
+                    OutboundMessage.id.in_(plan["out"]), OutboundMessage.provider_message_id.isnot(None),
+                ))).all()
+            known = set(plan["ids"])
+            plan["ids"] += [pid for pid in late if pid not in known]
         try:
             await channel.delete(out.address, plan["ids"])
         except SendError as err:
@@ -240,6 +270,17 @@ class Dispatcher:
                 s.add(Escalation(survivor_id=msg.survivor_id, priority="routine", reason="delivery_failed"))
             log_event("outbox.failed", logging.ERROR, id=row_id, code=err.code, attempts=attempts)
             return "failed"
+
+
+def window_facts(survivor: Survivor | None, now: datetime, exempt: bool) -> dict[str, Any]:
+    """Is she inside her safe contact windows now, and if not, when is the next one?"""
+    if survivor is None or exempt:
+        return {}
+    try:
+        opens = windows.next_open(survivor.contact_windows, survivor.timezone, now)
+    except windows.WindowError:  # unreadable windows or zone: the safe default hours, not a guess
+        opens = windows.next_open([], "UTC", now)
+    return {} if opens <= now else {"window_open": False, "next_window": opens}
 
 
 async def mark_sent(session: AsyncSession, msg: OutboundMessage, provider_message_id: str,

@@ -77,8 +77,13 @@ async def test_quick_exit_leaves_one_innocuous_cover_message_from_any_state(chat
     assert (await phone.tap("Settings")).says("Please send your PIN")
 
 
-async def test_delete_my_data_asks_twice_then_is_recorded_for_the_team(chat: Chat) -> None:
-    from bot.storage.models import AuditEvent, Escalation
+async def test_delete_my_data_asks_twice_then_erases_everything_after_the_confirmation(chat: Chat) -> None:
+    from datetime import UTC, datetime
+
+    from bot.storage.models import AuditEvent
+    from safety.retention import RetentionPolicy
+    from scheduler.safety_jobs import SafetyJobs
+    from tests.support.db_scan import everything_stored
 
     phone = chat.phone("her")
     await enrol(phone, await chat.invite())
@@ -90,8 +95,14 @@ async def test_delete_my_data_asks_twice_then_is_recorded_for_the_team(chat: Cha
     done = await phone.tap("Yes, I am sure")
     assert done.says("Your details are being deleted")
     async with chat.service.db.sessions() as s:
-        escalation = await s.scalar(select(Escalation))
-        audit = await s.scalar(select(AuditEvent).where(AuditEvent.action == "erase.requested"))
         survivor = await s.scalar(select(Survivor))
-    assert escalation is not None and (escalation.priority, escalation.reason) == ("high", "erase_requested")
-    assert audit is not None and survivor is not None and survivor.status == "stopped"
+    assert survivor is not None and survivor.status == "erasing"
+    jobs = SafetyJobs(chat.service.db, retention=RetentionPolicy(), route_check_days=28)
+    assert await jobs.erase_requested(datetime.now(UTC)) == 1
+    await chat.service.dispatcher.dispatch_due()
+    async with chat.service.db.sessions() as s:
+        assert await s.scalar(select(Survivor)) is None
+        actions = set((await s.scalars(select(AuditEvent.action))).all())
+    assert {"erase.requested", "erased"} <= actions
+    assert phone.chat.service.channels["simulator"].transcript("her") == []
+    assert "her" not in [v.strip("'") for v in (await everything_stored(chat.service.db)).split("\n")]

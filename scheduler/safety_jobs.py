@@ -1,0 +1,75 @@
+"""Time-driven safety work: message expiry, retention, and the periodic re-check of her contact route.
+
+Run by the same APScheduler runner as the waves. Each job is idempotent: expiry queues deletions
+with a cause derived from the moment, retention only removes what is past its date, re-checks are
+keyed by survivor and day. So a restart that runs everything at once (the catch-up) is safe, and
+overdue deletions happen at once after a restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.actions.erasure import erase_survivor
+from bot.actions.expiry import expire_due
+from bot.actions.retention import run_retention
+from bot.actions.route_check import due_for_route_check, queue_route_check
+from bot.logs import log_event
+from bot.storage.db import Database
+from bot.storage.models import OutboundMessage, Survivor
+from safety.retention import RetentionPolicy
+
+
+@dataclass
+class SafetySummary:
+    expired: int = 0
+    erased: int = 0
+    route_checks: int = 0
+    retention_ran: bool = False
+
+
+class SafetyJobs:
+    def __init__(self, db: Database, *, retention: RetentionPolicy, route_check_days: int,
+                 clock: Callable[[], datetime] | None = None, on_outbox: Callable[[], None] | None = None) -> None:
+        self.db = db
+        self.retention = retention
+        self.route_check_days = route_check_days
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self.on_outbox = on_outbox or (lambda: None)
+        self._retention_done_at: datetime | None = None
+
+    async def run_once(self) -> SafetySummary:
+        now = self._clock()
+        summary = SafetySummary()
+        async with self.db.transaction() as s:
+            summary.expired = await expire_due(s, now)
+        summary.erased = await self.erase_requested(now)
+        async with self.db.transaction() as s:
+            survivors = (await s.scalars(select(Survivor).where(Survivor.status == "active"))).all()
+            for survivor in survivors:
+                if due_for_route_check(survivor, now, self.route_check_days):
+                    summary.route_checks += await queue_route_check(s, survivor, now, reason="periodic")
+        if self._retention_done_at is None or now - self._retention_done_at > timedelta(hours=24):
+            async with self.db.transaction() as s:
+                await run_retention(s, self.retention, now)
+            self._retention_done_at, summary.retention_ran = now, True
+        if summary.expired or summary.route_checks or summary.erased:
+            self.on_outbox()
+            log_event("safety.tick", expired=summary.expired, route_checks=summary.route_checks,
+                      erased=summary.erased)
+        return summary
+
+    async def erase_requested(self, now: datetime) -> int:
+        """Erase those who asked, once her last confirmation has left (it is erased with the rest)."""
+        waiting = select(OutboundMessage.id).where(
+            OutboundMessage.survivor_id == Survivor.id, OutboundMessage.kind == "send",
+            OutboundMessage.status.in_(("pending", "sending")))
+        async with self.db.transaction() as s:
+            ready = (await s.scalars(select(Survivor).where(Survivor.status == "erasing", ~waiting.exists()))).all()
+            for survivor in ready:
+                await erase_survivor(s, survivor, actor="survivor", reason="requested", now=now)
+        return len(ready)
