@@ -150,7 +150,7 @@ async def _from_stranger(session: AsyncSession, keyring: KeyRing, event: Inbound
     invite = await enrolment.look_up(session, keyring, event.channel, event.address, event.text, now)
     ctx = Context(now=now, channel=event.channel, invite=invite, personas=catalog.persona_ids())
     result = onboarding.begin(user_input, ctx)
-    if invite is None and danger_in(event.text, "en"):
+    if not any(isinstance(e, Enrol) for e in result.effects) and danger_in(event.text, "en"):
         # whoever writes this gets the emergency numbers, in wording that names no service
         log_event("danger.detected", channel=event.channel, who="stranger")
         result.says.append(emergency_say(ctx, ()))

@@ -151,3 +151,22 @@ async def test_urgent_emergency_information_is_never_held(db, keyring) -> None:
     await _queue(db, keyring, 1, survivor_id=1, urgent=True)
     await Dispatcher(db, {"simulator": channel}, clock=lambda: now).dispatch_due()
     assert await _statuses(db) == ["sent"]
+
+
+async def test_a_message_we_start_waits_for_her_contact_window_in_her_time_zone(db, keyring) -> None:
+    # Saturday 2026-11-28 12:00 UTC; her window: weekdays 10:00-12:00 in Berlin
+    saturday = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    async with db.transaction() as s:
+        s.add(Survivor(pseudonym="pw1", timezone="Europe/Berlin",
+                       contact_windows=[{"days": [0, 1, 2, 3, 4], "start": "10:00", "end": "12:00"}]))
+    await _queue(db, keyring, 1, survivor_id=1, is_reply=False)
+    await _queue(db, keyring, 1, address="+447700900002", survivor_id=1, is_reply=True)
+    channel = RecordingChannel()
+    await Dispatcher(db, {"simulator": channel}, clock=lambda: saturday).dispatch_due()
+    assert await _statuses(db) == ["held", "sent"]  # her reply goes at once, what we start waits
+    async with db.sessions() as s:
+        held = await s.get(OutboundMessage, 1)
+    monday_ten_berlin = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    assert held.next_attempt_at == monday_ten_berlin and held.last_error == "outside_window"
+    await Dispatcher(db, {"simulator": channel}, clock=lambda: monday_ten_berlin).dispatch_due()
+    assert await _statuses(db) == ["sent", "sent"]
