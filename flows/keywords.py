@@ -17,7 +17,7 @@ SMS_STOP = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit",
 STOP = frozenset({"stop", "/stop", "stopp"})
 START = frozenset({"start", "/start", "unstop", "resume"})
 HELP = frozenset({"help", "/help", "info", "hilfe"})
-EXIT = frozenset({"exit", "/exit", "x", "raus"})
+EXIT = frozenset({"exit", "/exit", "x", "/x", "raus"})
 NUMBERS = frozenset({"numbers", "/numbers", "sos", "nummern", "notruf"})
 MENU = frozenset({"menu", "/menu", "menü", "0"})
 

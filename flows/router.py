@@ -18,7 +18,7 @@ from typing import Any
 
 from flows import callback, consent, erase, fallback, info, menu, onboarding, pin, route_check, settings, stop
 from flows.common import emergency_say, quick_exit, show_menu
-from flows.keywords import digits_only, has_letters, keyword
+from flows.keywords import digits_only, fold, has_letters, keyword
 from flows.state import Turn, finish, goto, is_unlocked, map_number, result, timed_out, to_menu
 from flows.types import Context, FlowResult, ForgetInbound, Interpret, UserInput
 
@@ -46,6 +46,8 @@ def _route(turn: Turn, st: dict[str, Any], ctx: Context) -> FlowResult:
     assert ctx.profile is not None, "route() is for enrolled survivors"
     status, choice = ctx.profile.status, turn.choice
     word = keyword(turn.text, ctx.channel) if choice is None else None
+    if word is None and choice is None and st.get("exit_word") and fold(turn.text) == st["exit_word"]:
+        word = "exit"  # the quick-exit word she chose herself
     if word == "stop" or choice == "menu:stop":
         return stop.stop(st, ctx)
     if ctx.danger and choice is None:

@@ -18,7 +18,9 @@ LOCALES = ("en", "de")
 COMMON_TIMEZONES = ("Europe/London", "Europe/Dublin", "Europe/Berlin", "Europe/Vienna")
 EXPIRY_CHOICES = (15, 60, 360, 1440)
 UNLOCK_CHOICES = (5, 10, 30)
-ENTRIES = ("language", "timezone", "windows", "persona", "plain", "pin", "expiry", "unlock", "consents")
+PAUSE_CHOICES = (6, 24, 72)  # hours SMS stays quiet after a quick exit
+ENTRIES = ("language", "timezone", "windows", "persona", "plain", "pin", "expiry", "unlock", "exitword", "pause",
+           "consents")
 BACK = Option("menu:settings", "common.back")
 TO_MENU = Option("menu:main", "common.back_to_menu")
 
@@ -78,7 +80,22 @@ def _entry(name: str, state: dict[str, Any], ctx: Context) -> FlowResult:
     if name == "unlock":
         options = tuple(Option(f"unl:{m}", f"settings.minutes_{m}") for m in UNLOCK_CHOICES)
         return result(st, Say("settings.unlock", options=(*options, BACK)))
+    if name == "exitword":
+        return result(st, Say("settings.exitword", {"word": state.get("exit_word") or "—"}, (BACK,)))
+    if name == "pause":
+        options = tuple(Option(f"pause:{h}", f"settings.hours_{h}") for h in PAUSE_CHOICES)
+        return result(st, Say("settings.pause", options=(*options, BACK)))
     return result(st, _consents_say(dict(profile.consents) if profile else {}))
+
+
+def _exit_word(text: str | None) -> str | None:
+    """Her own quick-exit word: one word of letters, not one that already means something."""
+    from flows.keywords import keyword
+
+    word = fold(text)
+    if not (2 <= len(word) <= 20) or not word.isalpha() or keyword(word, "sms") is not None:
+        return None
+    return word
 
 
 def prompt(state: dict[str, Any], ctx: Context) -> list[Say]:
@@ -121,6 +138,15 @@ def handle(turn: Turn, state: dict[str, Any], ctx: Context) -> FlowResult | None
         return _saved(state, ctx, {"expiry_minutes": int(value)})
     if step == "unlock" and prefix == "unl" and value.isdigit() and int(value) in UNLOCK_CHOICES:
         return _saved(state, ctx, {"unlock_minutes": int(value)})
+    if step == "exitword" and turn.text:
+        word = _exit_word(turn.text)
+        if word is None:
+            return result(state, Say("settings.bad_exitword"), *prompt(state, ctx))
+        saved = show({**state, "exit_word": word}, ctx, Say("settings.saved"))
+        return saved
+    if step == "pause" and prefix == "pause" and value.isdigit() and int(value) in PAUSE_CHOICES:
+        st = {**state, "settings": {**(state.get("settings") or {}), "sms_pause_hours": int(value)}}
+        return show(st, ctx, Say("settings.saved"))
     if step == "consents" and prefix == "consent":
         return _toggle_consent(value, state, ctx)
     return None

@@ -29,7 +29,7 @@ def sample_params(locale: str, persona: str) -> list[dict[str, Any]]:
     tips = len(catalog.personas(locale)[persona]["tips"])
     base = {"number": 1, "total": 3, "min": 4, "max": 8, "tz": "Europe/London", "phone": "07700900123",
             "window": PRESETS["weekday_morning"], "windows": list(PRESETS.values()), "persona": persona,
-            "country": "GB", "tip": 0}
+            "country": "GB", "tip": 0, "word": "tulips"}
     variants = [dict(base, tip=i) for i in range(tips)]
     variants += [dict(base, country=c) for c in COUNTRIES]
     variants += [dict(base, persona=p) for p in catalog.persona_ids()]

@@ -95,3 +95,23 @@ async def test_a_half_finished_flow_times_out_to_the_cover_menu(chat: Chat) -> N
     reply = await phone.send("Mon-Fri 9-12")  # the question she no longer sees in context
     assert not reply.says("Pick a time") and not reply.says("ring")  # not taken as the old answer
     assert not reply.says("Which number")
+
+
+async def test_her_own_exit_word_works_like_exit_from_anywhere(chat: Chat) -> None:
+    phone = chat.phone("her")
+    await enrol(phone, await chat.invite())
+    await phone.tap("Settings")  # open without the PIN: she has just enrolled
+    await phone.tap("exit word")
+    assert (await phone.send("cancel")).says("can't be used")  # an SMS opt-out word
+    assert (await phone.send("Tulips")).says("Saved")
+    await phone.tap("Ring me")
+    gone = await phone.send("tulips")
+    assert len(gone.messages) == 1 and gone.buttons == []
+    assert [m["from"] for m in phone.screen] == ["bot"]  # only the cover message is left
+
+
+async def test_slash_x_is_quick_exit_too(chat: Chat) -> None:
+    phone = chat.phone("her")
+    await enrol(phone, await chat.invite())
+    await phone.send("/x")
+    assert [m["from"] for m in phone.screen] == ["bot"]
