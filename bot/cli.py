@@ -249,13 +249,14 @@ def callbacks_list(tz_name: str, show_identifying: bool, actor: str | None) -> N
 
 def _register_groups() -> None:
     """The commands of the other concerns, in one visible place."""
-    from bot.actions.cli import erase_command, retention_group
+    from bot.actions.cli import erase_command, retention_group, reverify_command
     from nlu.cli import nlu_group
     from scheduler.cli import register
 
     cli.add_command(nlu_group)
     cli.add_command(erase_command)
     cli.add_command(retention_group)
+    cli.add_command(reverify_command)
     register(cli)
 
 

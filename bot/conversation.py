@@ -61,6 +61,7 @@ from flows.types import (
     UpdateProfile,
     UserInput,
 )
+from safety.account_change import signals_new_person
 from safety.crypto import KeyRing
 from safety.danger_net import detect_danger
 from safety.deletion import Deletable
@@ -120,6 +121,11 @@ async def handle_inbound(session: AsyncSession, keyring: KeyRing, event: Inbound
         survivor = await session.scalar(
             select(Survivor).where(Survivor.id == identity.survivor_id).with_for_update()
         )
+    if survivor is not None and identity is not None and identity.status == "suspect":
+        survivor = None  # not confirmed to be her: treated as a stranger until a worker re-verifies
+    elif survivor is not None and identity is not None and signals_new_person(event.text, survivor.locale):
+        await mark_identity_suspect(session, survivor, identity, now)
+        survivor = None
     if survivor is None or survivor.status == "erased":
         result, survivor, identity, locale, disguise = await _from_stranger(
             session, keyring, event, user_input, identity, now)
@@ -140,6 +146,17 @@ async def handle_inbound(session: AsyncSession, keyring: KeyRing, event: Inbound
             sensitive=say.sensitive, urgent=say.urgent, is_reply=True, inbound_id=inbound.id,
         )
     return result
+
+
+async def mark_identity_suspect(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity,
+                                now: datetime) -> None:
+    """Someone else seems to have her number or account now: stop everything to it, ask a worker."""
+    identity.status = "suspect"
+    await cancel_queued(session, survivor.id, reason="identity_unconfirmed")
+    session.add(Escalation(survivor_id=survivor.id, priority="high", reason="reverify_identity", created_at=now))
+    session.add(AuditEvent(actor="system", action="identity.suspect", survivor_pseudonym=survivor.pseudonym,
+                           details={"channel": identity.channel}, at=now))
+    log_event("identity.suspect", survivor=survivor.pseudonym, channel=identity.channel)
 
 
 # -- someone we do not know ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from bot.actions.erasure import erase_survivor
 from bot.actions.retention import run_retention
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage.db import Database
-from bot.storage.models import Survivor
+from bot.storage.models import AuditEvent, ChannelIdentity, Survivor
 from safety.crypto import KeyFileError, KeyRing, install_keyring
 from safety.retention import RetentionPolicy
 
@@ -76,3 +76,35 @@ def retention_run(dry_run: bool) -> None:
                    f"unknown senders; {report.closed_cases} case(s) closed more than {policy.closed_case_days} days")
 
     asyncio.run(run())
+
+
+@click.command("reverify")
+@click.argument("pseudonym")
+@click.option("--worker", required=True, help="Your worker id, for the audit record.")
+@click.option("--yes", is_flag=True, help="Confirm without the prompt.")
+def reverify_command(pseudonym: str, worker: str, yes: bool) -> None:
+    """After speaking to her: her number or account is hers again; resume messages to it (audited)."""
+    if not yes:
+        click.confirm(f"Have you confirmed with {pseudonym} herself, by another route, that this contact is hers?",
+                      abort=True)
+
+    async def run() -> int:
+        db, _settings = _open()
+        try:
+            async with db.transaction() as s:
+                survivor = await s.scalar(select(Survivor).where(Survivor.pseudonym == pseudonym))
+                if survivor is None:
+                    raise click.ClickException(f"no survivor with pseudonym {pseudonym!r}")
+                identities = (await s.scalars(select(ChannelIdentity).where(
+                    ChannelIdentity.survivor_id == survivor.id, ChannelIdentity.status == "suspect"))).all()
+                now = datetime.now(UTC)
+                for identity in identities:
+                    identity.status, identity.verified_at = "active", now
+                survivor.outbound_paused_until = None
+                s.add(AuditEvent(actor=f"worker:{worker}", action="identity.reverified",
+                                 survivor_pseudonym=pseudonym, details={"identities": len(identities)}))
+            return len(identities)
+        finally:
+            await db.dispose()
+
+    click.echo(f"re-verified {asyncio.run(run())} contact route(s); messages resume inside her windows")
