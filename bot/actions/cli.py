@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import click
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.erasure import erase_survivor
 from bot.actions.retention import run_retention
@@ -15,6 +18,8 @@ from bot.storage.db import Database
 from bot.storage.models import AuditEvent, ChannelIdentity, Survivor
 from safety.crypto import KeyFileError, KeyRing, install_keyring
 from safety.retention import RetentionPolicy
+
+T = TypeVar("T")
 
 
 def _open() -> tuple[Database, Settings]:
@@ -26,6 +31,23 @@ def _open() -> tuple[Database, Settings]:
     return Database(settings.database_url), settings
 
 
+def _with_survivor(pseudonym: str, work: Callable[[AsyncSession, Survivor], Awaitable[T]]) -> T:
+    """Run `work` on the survivor with this pseudonym in one transaction; a clear error if there is none."""
+
+    async def run() -> T:
+        db, _settings = _open()
+        try:
+            async with db.transaction() as s:
+                survivor = await s.scalar(select(Survivor).where(Survivor.pseudonym == pseudonym))
+                if survivor is None:
+                    raise click.ClickException(f"no survivor with pseudonym {pseudonym!r}")
+                return await work(s, survivor)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
 @click.command("erase")
 @click.argument("pseudonym")
 @click.option("--worker", required=True, help="Your worker id, for the audit record.")
@@ -35,21 +57,13 @@ def erase_command(pseudonym: str, worker: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"Erase all identifying data of {pseudonym}? This cannot be undone", abort=True)
 
-    async def run() -> str:
-        db, _settings = _open()
-        try:
-            async with db.transaction() as s:
-                survivor = await s.scalar(select(Survivor).where(Survivor.pseudonym == pseudonym))
-                if survivor is None:
-                    raise click.ClickException(f"no survivor with pseudonym {pseudonym!r}")
-                report = await erase_survivor(s, survivor, actor=f"worker:{worker}", reason="worker_request",
-                                              now=datetime.now(UTC))
-            return (f"erased {pseudonym}; {report.provider_deletions} provider message(s) queued for deletion; "
-                    f"evaluation answers {'kept unlinkably' if report.kept_evaluation_answers else 'deleted'}")
-        finally:
-            await db.dispose()
+    async def work(s: AsyncSession, survivor: Survivor) -> str:
+        report = await erase_survivor(s, survivor, actor=f"worker:{worker}", reason="worker_request",
+                                      now=datetime.now(UTC))
+        return (f"erased {pseudonym}; {report.provider_deletions} provider message(s) queued for deletion; "
+                f"evaluation answers {'kept unlinkably' if report.kept_evaluation_answers else 'deleted'}")
 
-    click.echo(asyncio.run(run()))
+    click.echo(_with_survivor(pseudonym, work))
 
 
 @click.group("retention")
@@ -88,23 +102,15 @@ def reverify_command(pseudonym: str, worker: str, yes: bool) -> None:
         click.confirm(f"Have you confirmed with {pseudonym} herself, by another route, that this contact is hers?",
                       abort=True)
 
-    async def run() -> int:
-        db, _settings = _open()
-        try:
-            async with db.transaction() as s:
-                survivor = await s.scalar(select(Survivor).where(Survivor.pseudonym == pseudonym))
-                if survivor is None:
-                    raise click.ClickException(f"no survivor with pseudonym {pseudonym!r}")
-                identities = (await s.scalars(select(ChannelIdentity).where(
-                    ChannelIdentity.survivor_id == survivor.id, ChannelIdentity.status == "suspect"))).all()
-                now = datetime.now(UTC)
-                for identity in identities:
-                    identity.status, identity.verified_at = "active", now
-                survivor.outbound_paused_until = None
-                s.add(AuditEvent(actor=f"worker:{worker}", action="identity.reverified",
-                                 survivor_pseudonym=pseudonym, details={"identities": len(identities)}))
-            return len(identities)
-        finally:
-            await db.dispose()
+    async def work(s: AsyncSession, survivor: Survivor) -> int:
+        identities = (await s.scalars(select(ChannelIdentity).where(
+            ChannelIdentity.survivor_id == survivor.id, ChannelIdentity.status == "suspect"))).all()
+        now = datetime.now(UTC)
+        for identity in identities:
+            identity.status, identity.verified_at = "active", now
+        survivor.outbound_paused_until = None
+        s.add(AuditEvent(actor=f"worker:{worker}", action="identity.reverified",
+                         survivor_pseudonym=pseudonym, details={"identities": len(identities)}))
+        return len(identities)
 
-    click.echo(f"re-verified {asyncio.run(run())} contact route(s); messages resume inside her windows")
+    click.echo(f"re-verified {_with_survivor(pseudonym, work)} contact route(s); messages resume inside her windows")

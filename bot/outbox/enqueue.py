@@ -73,18 +73,10 @@ def enqueue_deletion(
 ) -> OutboundMessage:
     """A deletion at the provider, queued like a send so it survives a restart and keeps its place
     in her conversation's order (a cover message queued after it goes out after it)."""
-    row = OutboundMessage(
-        idempotency_key=idempotency_key(cause, index),
-        channel=channel,
-        address=address,
-        recipient_index=address_index,
-        survivor_id=survivor_id,
-        identity_id=identity_id,
-        kind="delete",
-        text_key="delete",
-        body=json.dumps({"ids": provider_ids, "out": outbound_ids, "in": inbound_ids}),
-        buttons=[],
-        is_reply=True,
+    row = enqueue(
+        session, channel=channel, address=address, address_index=address_index, cause=cause, index=index,
+        text_key="delete", body=json.dumps({"ids": provider_ids, "out": outbound_ids, "in": inbound_ids}),
+        survivor_id=survivor_id, identity_id=identity_id, is_reply=True,
     )
-    session.add(row)
+    row.kind = "delete"
     return row

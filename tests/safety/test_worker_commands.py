@@ -1,0 +1,77 @@
+"""`liaison erase`, `liaison reverify` and `liaison retention run` as a worker uses them."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from bot.cli import cli
+from bot.storage.db import Database
+from bot.storage.models import AuditEvent, ChannelIdentity, Survivor
+from tests.support.people import enrolled
+
+
+def _env(tmp_path, sqlite_template, keyring) -> tuple[dict[str, str], str]:
+    db_path = tmp_path / "w.db"
+    shutil.copy(sqlite_template, db_path)
+    url = f"sqlite:///{db_path}"
+    return {"DATABASE_URL": url, "LIAISON_KEY_FILE": str(keyring.path)}, url
+
+
+async def _read(url: str):
+    db = Database(url)
+    try:
+        async with db.sessions() as s:
+            return ((await s.scalars(select(Survivor))).all(), (await s.scalars(select(AuditEvent))).all(),
+                    (await s.scalars(select(ChannelIdentity))).all())
+    finally:
+        await db.dispose()
+
+
+async def _setup(url: str, keyring, status: str = "active") -> None:
+    db = Database(url)
+    try:
+        await enrolled(db, keyring, pseudonym="ps-cli", channel="sms")
+        async with db.transaction() as s:
+            (await s.scalar(select(ChannelIdentity))).status = status
+    finally:
+        await db.dispose()
+
+
+def test_a_worker_erases_a_survivor_and_it_is_audited(tmp_path, sqlite_template, keyring) -> None:
+    env, url = _env(tmp_path, sqlite_template, keyring)
+    asyncio.run(_setup(url, keyring))
+    result = CliRunner().invoke(cli, ["erase", "ps-cli", "--worker", "w7", "--yes"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "erased ps-cli" in result.output
+    survivors, audit, identities = asyncio.run(_read(url))
+    assert survivors == [] and identities == []
+    assert [(a.actor, a.action) for a in audit] == [("worker:w7", "erased")]
+
+
+def test_erasing_an_unknown_pseudonym_is_a_clear_error(tmp_path, sqlite_template, keyring) -> None:
+    env, _url = _env(tmp_path, sqlite_template, keyring)
+    result = CliRunner().invoke(cli, ["erase", "ps-nobody", "--worker", "w7", "--yes"], env=env)
+    assert result.exit_code != 0 and "no survivor with pseudonym 'ps-nobody'" in result.output
+
+
+def test_a_worker_reverifies_a_suspect_route_after_speaking_to_her(tmp_path, sqlite_template, keyring) -> None:
+    env, url = _env(tmp_path, sqlite_template, keyring)
+    asyncio.run(_setup(url, keyring, status="suspect"))
+    result = CliRunner().invoke(cli, ["reverify", "ps-cli", "--worker", "w7", "--yes"], env=env)
+    assert result.exit_code == 0 and "re-verified 1 contact route" in result.output
+    _survivors, audit, identities = asyncio.run(_read(url))
+    assert identities[0].status == "active"
+    assert [a.action for a in audit] == ["identity.reverified"]
+
+
+def test_retention_dry_run_says_what_would_go_and_changes_nothing(tmp_path, sqlite_template, keyring) -> None:
+    env, url = _env(tmp_path, sqlite_template, keyring)
+    asyncio.run(_setup(url, keyring))
+    result = CliRunner().invoke(cli, ["retention", "run", "--dry-run"], env=env)
+    assert result.exit_code == 0 and result.output.startswith("would purge:")
+    survivors, _audit, _ids = asyncio.run(_read(url))
+    assert len(survivors) == 1
