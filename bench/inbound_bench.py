@@ -27,10 +27,9 @@ import math
 import secrets
 import socket
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -38,18 +37,19 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:  # run as a plain script from anywhere
-    sys.path.insert(0, str(REPO))
+for path in (REPO, REPO / "bench"):  # run as a plain script from anywhere
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from _common import prepared, run_in_temp_dir  # noqa: E402
 
 from bot.service import Service  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from bot.storage.migrate import upgrade  # noqa: E402
 from bot.storage.models import InboundMessage, OutboundMessage  # noqa: E402
-from safety.crypto import KeyRing, install_keyring  # noqa: E402
 
 ENDPOINT = "/simulator/api/messages"
 TEXTS = ("hello", "hi, who is this?", "what time is it", "ok", "can you call me later",
@@ -76,37 +76,6 @@ def summary(values_ms: Sequence[float]) -> dict[str, float | int | None]:
         "p99": round(percentile(values_ms, 99), 3),
         "max": round(max(values_ms), 3),
     }
-
-
-# ---------------------------------------------------------------- databases
-
-@contextmanager
-def private_pg_database(admin_url: str) -> Iterator[str]:
-    """CREATE a throwaway database next to the admin URL's one, yield its URL, DROP it after."""
-    base = make_url(admin_url)
-    if base.get_backend_name() != "postgresql":
-        raise SystemExit("--pg-admin-url must be a postgresql:// URL")
-    name = f"bench_inbound_{secrets.token_hex(5)}"
-    admin = create_engine(base.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield base.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
-@contextmanager
-def database_for(args: argparse.Namespace, workdir: Path) -> Iterator[str]:
-    if args.pg_admin_url:
-        with private_pg_database(args.pg_admin_url) as url:
-            yield url
-    else:
-        yield args.database_url or f"sqlite:///{workdir / 'bench.db'}"
 
 
 # ---------------------------------------------------------------- the service under test
@@ -213,9 +182,7 @@ async def outbox_latencies(service: Service, after_id: int) -> dict[str, Any]:
 
 
 async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dict[str, Any]:
-    ring = KeyRing.generate(workdir / "keys.json")
-    install_keyring(ring)
-    upgrade(database_url)
+    ring = prepared(workdir, database_url)
     settings = load_settings(
         LIAISON_ENV="development", DATABASE_URL=database_url, LIAISON_KEY_FILE=ring.path,
         LIAISON_SIMULATOR=True,
@@ -310,10 +277,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="inbound-bench-") as tmp:
-        workdir = Path(tmp)
-        with database_for(args, workdir) as url:
-            result = asyncio.run(run(args, url, workdir))
+    result = run_in_temp_dir(args, "inbound-bench-", run)
     print(json.dumps(result) if args.json else table(result))
     failed = result["errors"] or result["unprocessed"] or result["without_outbox_row"]
     return 1 if failed else 0

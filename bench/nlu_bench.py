@@ -42,6 +42,25 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank - 1]
 
 
+def figures(locale: str, backend: str, train_s: float | None, examples: list[Any], parses: list[dict[str, Any]],
+            latencies: list[float]) -> dict[str, Any]:
+    """What both backends report: latency percentiles over every parse, quality over the first round."""
+    report = evaluate(examples, parses, locale)
+    return {
+        "locale": locale,
+        "backend": backend,
+        "train_s": train_s,
+        "examples": len(examples),
+        "parses": len(latencies),
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "macro_f1": report["macro_f1"],
+        "accuracy": report["accuracy"],
+        "danger_recall": report["danger_recall"],
+        "danger_recall_model": report["danger_recall_classifier"],
+    }
+
+
 def bench_embedded(locale: str, rounds: int, train_runs: int) -> dict[str, Any]:
     train_times = []
     model: EmbeddedClassifier | None = None
@@ -69,19 +88,8 @@ def bench_embedded(locale: str, rounds: int, train_runs: int) -> dict[str, Any]:
             started = time.perf_counter()
             detect_danger(t, locale)
             net.append(time.perf_counter() - started)
-    report = evaluate(examples, parses, locale)
     return {
-        "locale": locale,
-        "backend": "embedded",
-        "train_s": statistics.median(train_times),
-        "examples": len(texts),
-        "parses": len(latencies),
-        "p50_ms": percentile(latencies, 50) * 1000,
-        "p99_ms": percentile(latencies, 99) * 1000,
-        "macro_f1": report["macro_f1"],
-        "accuracy": report["accuracy"],
-        "danger_recall": report["danger_recall"],
-        "danger_recall_model": report["danger_recall_classifier"],
+        **figures(locale, "embedded", statistics.median(train_times), examples, parses, latencies),
         "danger_net_p50_ms": percentile(net, 50) * 1000,
         "danger_net_p99_ms": percentile(net, 99) * 1000,
     }
@@ -105,20 +113,7 @@ async def bench_rasa(url: str, locale: str, rounds: int) -> dict[str, Any]:
                     parses.append(parse)
     finally:
         await client.close()
-    report = evaluate(examples, parses, locale)
-    return {
-        "locale": locale,
-        "backend": "rasa",
-        "train_s": None,
-        "examples": len(texts),
-        "parses": len(latencies),
-        "p50_ms": percentile(latencies, 50) * 1000,
-        "p99_ms": percentile(latencies, 99) * 1000,
-        "macro_f1": report["macro_f1"],
-        "accuracy": report["accuracy"],
-        "danger_recall": report["danger_recall"],
-        "danger_recall_model": report["danger_recall_classifier"],
-    }
+    return figures(locale, "rasa", None, examples, parses, latencies)
 
 
 def table(rows: list[dict[str, Any]]) -> str:

@@ -29,7 +29,6 @@ import asyncio
 import json
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -43,15 +42,13 @@ for path in (REPO, REPO / "bench"):  # run as a plain script from anywhere
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from inbound_bench import database_for  # noqa: E402
+from _common import prepared, run_in_temp_dir  # noqa: E402
 
 from bot.actions.quick_exit import quick_exit  # noqa: E402
 from bot.outbox.enqueue import enqueue  # noqa: E402
 from bot.service import Service  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from bot.storage.migrate import upgrade  # noqa: E402
 from bot.storage.models import ChannelIdentity, InboundMessage, Survivor  # noqa: E402
-from safety.crypto import KeyRing, install_keyring  # noqa: E402
 from tests.support.fake_telegram import FakeTelegram  # noqa: E402
 from tests.support.people import enrolled  # noqa: E402
 
@@ -127,9 +124,7 @@ async def one_run(service: Service, fake: FakeTelegram, size: int, run: int) -> 
 
 
 async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dict[str, Any]:
-    ring = KeyRing.generate(workdir / "keys.json")
-    install_keyring(ring)
-    upgrade(database_url)
+    ring = prepared(workdir, database_url)
     async with FakeTelegram(TOKEN, latency_ms=args.latency_ms) as fake:
         overrides: dict[str, Any] = {}
         if args.chat_rate is not None:
@@ -188,10 +183,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="quick-exit-bench-") as tmp:
-        workdir = Path(tmp)
-        with database_for(args, workdir) as url:
-            report = asyncio.run(run(args, url, workdir))
+    report = run_in_temp_dir(args, "quick-exit-bench-", run)
     if args.json:
         print(json.dumps(report))
         return 0

@@ -6,8 +6,9 @@ import asyncio
 import getpass
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from aiohttp import web
@@ -15,6 +16,11 @@ from aiohttp import web
 from bot.logs import setup_logging
 from bot.settings import DEFAULT_DB_URL, DEFAULT_KEY_FILE, Settings, SettingsError, load_settings
 from safety.crypto import KeyFileError, KeyRing
+
+if TYPE_CHECKING:
+    from bot.storage.db import Database
+
+T = TypeVar("T")
 
 DEV_WARNING = """
   ************************************************************************
@@ -144,7 +150,7 @@ def keys_rotate(batch: int) -> None:
     click.echo(f"re-encrypted {done} values; old keys stay in the file for reading until removed")
 
 
-def _run_db(settings: Settings, work: Any) -> Any:
+def _run_db(settings: Settings, work: Callable[[Database, KeyRing], Awaitable[T]]) -> T:
     """Run `work(db, ring)` against the configured database with the key ring installed."""
     from bot.storage.db import Database
     from safety.crypto import install_keyring
@@ -152,7 +158,7 @@ def _run_db(settings: Settings, work: Any) -> Any:
     ring = _load_ring(settings)
     install_keyring(ring)
 
-    async def run() -> Any:
+    async def run() -> T:
         db = Database(settings.database_url)
         try:
             return await work(db, ring)

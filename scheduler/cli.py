@@ -5,7 +5,6 @@ Registered in bot/cli.py with `register(cli)` (or `cli.add_command` for each gro
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
@@ -16,10 +15,9 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy import func, select
 
-from bot.settings import SettingsError, load_settings
 from bot.storage.db import Database
 from bot.storage.models import Survivor, WaveInstance
-from safety.crypto import KeyFileError, KeyRing, install_keyring
+from safety.crypto import KeyRing
 from scheduler.milestones import (
     CLEAR,
     Change,
@@ -36,21 +34,9 @@ T = TypeVar("T")
 
 def _run(work: Callable[[Database, KeyRing], Awaitable[T]]) -> T:
     """Open the configured database and key ring, run `work`, close."""
-    try:
-        settings = load_settings()
-        ring = KeyRing.load(settings.key_file)
-    except (SettingsError, KeyFileError) as exc:
-        raise click.ClickException(str(exc)) from None
-    install_keyring(ring)
+    from bot.cli import _run_db, _settings
 
-    async def main() -> T:
-        db = Database(settings.database_url)
-        try:
-            return await work(db, ring)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(main())
+    return _run_db(_settings(), work)
 
 
 def _actor(actor: str | None) -> str:

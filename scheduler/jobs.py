@@ -18,16 +18,17 @@ has begun, and replaces a check-in she has not begun (recorded `missing`, reason
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import Select, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.channels.base import Button
 from bot.logs import log_event
 from bot.outbox.enqueue import enqueue
 from bot.storage.db import Database
@@ -68,6 +69,11 @@ class _Recipient:
     pseudonym: str
     wave: str
     wave_kind: str
+
+    @classmethod
+    def of(cls, survivor: Survivor, identity: ChannelIdentity, inst: WaveInstance) -> _Recipient:
+        return cls(survivor.id, identity.id, identity.channel, identity.address, identity.address_index,
+                   survivor.pseudonym, inst.wave_code, inst.wave_kind)
 
 
 @dataclass
@@ -161,6 +167,18 @@ async def active_identity(session: AsyncSession, survivor_id: int) -> ChannelIde
         select(ChannelIdentity).where(ChannelIdentity.survivor_id == survivor_id, ChannelIdentity.status == "active")
         .order_by(ChannelIdentity.verified_at.desc().nulls_last(), ChannelIdentity.id.desc()).limit(1)
     )
+
+
+async def _reachable(session: AsyncSession, inst: WaveInstance) -> tuple[Survivor, ChannelIdentity] | None:
+    """Her record and the identity to write to, if a wave may reach her now: she is active, her
+    latest check-in consent is granted and she has an active identity."""
+    survivor = await session.get(Survivor, inst.survivor_id)
+    if survivor is None or survivor.status != "active" or not await latest_consent(session, survivor.id, "checkins"):
+        return None
+    identity = await active_identity(session, survivor.id)
+    if identity is None:
+        return None
+    return survivor, identity
 
 
 class WaveJobs:
@@ -259,10 +277,33 @@ class WaveJobs:
                 return int(res.rowcount or 0)  # type: ignore[attr-defined]
             return await sync_plan(s, survivor_id, self.config, now, milestones_of(row), survivor.timezone)
 
+    async def _each_instance(self, query: Select[int],
+                             handle: Callable[[int, datetime], Awaitable[bool]], now: datetime) -> int:
+        """`handle` every wave instance `query` (of `WaveInstance.id`) finds, in keyset pages, each
+        once per pass even if handling fails; returns how many it handled."""
+        last, handled = 0, 0
+        while True:
+            async with self.db.sessions() as s:
+                ids = (await s.scalars(query.where(WaveInstance.id > last)
+                                       .order_by(WaveInstance.id).limit(self.batch))).all()
+            if not ids:
+                return handled
+            for iid in ids:
+                last = iid
+                if await handle(iid, now):
+                    handled += 1
+
+    def _invitation(self, inst: WaveInstance, survivor: Survivor, *,
+                    reminder: bool) -> tuple[str, tuple[Button, ...]]:
+        """The message that opens the wave (or reminds of it), rendered for her."""
+        q = self.questionnaires.get(survivor.locale, inst.questionnaire, inst.questionnaire_version)
+        say = opening(q, inst.id, plain=survivor.plain_mode, reminder=reminder)
+        return render_checkin(say, survivor.locale, Disguise.of(survivor.persona, survivor.plain_mode),
+                              self.questionnaires)
+
     # -- opening due waves -------------------------------------------------------------------------
     async def open_due(self) -> int:
         now = self.now()
-        last, opened = 0, 0
         open_wave = aliased(WaveInstance)
         # one open wave per survivor; a full wave may replace an open check-in she has not begun
         blocking = exists().where(
@@ -270,33 +311,21 @@ class WaveJobs:
             or_(open_wave.wave_kind != "checkin", WaveInstance.wave_kind == "checkin",
                 exists().where(Answer.wave_instance_id == open_wave.id)),
         )
-        while True:
-            async with self.db.sessions() as s:
-                ids = (await s.scalars(
-                    select(WaveInstance.id).join(Survivor, Survivor.id == WaveInstance.survivor_id).where(
-                        WaveInstance.state == "planned", WaveInstance.due_at <= now, WaveInstance.closes_at > now,
-                        Survivor.status == "active", ~blocking, WaveInstance.id > last,
-                    ).order_by(WaveInstance.id).limit(self.batch))).all()
-            if not ids:
-                return opened
-            for iid in ids:
-                last = iid
-                if await self._open_one(iid, now):
-                    opened += 1
+        due = select(WaveInstance.id).join(Survivor, Survivor.id == WaveInstance.survivor_id).where(
+            WaveInstance.state == "planned", WaveInstance.due_at <= now, WaveInstance.closes_at > now,
+            Survivor.status == "active", ~blocking,
+        )
+        return await self._each_instance(due, self._open_one, now)
 
     async def _open_one(self, instance_id: int, now: datetime) -> bool:
         async with self.db.sessions() as s:
             inst = await s.get(WaveInstance, instance_id)
             if inst is None or inst.state != "planned":
                 return False
-            survivor = await s.get(Survivor, inst.survivor_id)
-            if survivor is None or survivor.status != "active":
+            reachable = await _reachable(s, inst)
+            if reachable is None:
                 return False
-            if not await latest_consent(s, survivor.id, "checkins"):
-                return False
-            identity = await active_identity(s, survivor.id)
-            if identity is None:
-                return False
+            survivor, identity = reachable
             try:
                 not_before = next_open(survivor.contact_windows, survivor.timezone, now)
             except WindowError:
@@ -308,12 +337,8 @@ class WaveJobs:
             reminder_at = not_before + wave.reminder_after if wave.reminder_after is not None else None
             if reminder_at is not None and reminder_at >= inst.closes_at:
                 reminder_at = None
-            q = self.questionnaires.get(survivor.locale, inst.questionnaire, inst.questionnaire_version)
-            say = opening(q, inst.id, plain=survivor.plain_mode)
-            body, buttons = render_checkin(say, survivor.locale, Disguise.of(survivor.persona, survivor.plain_mode),
-                                           self.questionnaires)
-            to = _Recipient(survivor.id, identity.id, identity.channel, identity.address, identity.address_index,
-                            survivor.pseudonym, inst.wave_code, inst.wave_kind)
+            body, buttons = self._invitation(inst, survivor, reminder=False)
+            to = _Recipient.of(survivor, identity, inst)
         try:
             async with self.db.transaction() as s:
                 if not self.db.is_sqlite:  # one wave opening per survivor at a time (SQLite: the write lock)
@@ -350,31 +375,21 @@ class WaveJobs:
     # -- reminders ---------------------------------------------------------------------------------
     async def send_reminders(self) -> int:
         now = self.now()
-        last, sent = 0, 0
-        while True:
-            async with self.db.sessions() as s:
-                ids = (await s.scalars(select(WaveInstance.id).where(
-                    WaveInstance.state == "sent", WaveInstance.reminder_at.isnot(None),
-                    WaveInstance.reminder_at <= now, WaveInstance.closes_at > now, WaveInstance.id > last,
-                ).order_by(WaveInstance.id).limit(self.batch))).all()
-            if not ids:
-                return sent
-            for iid in ids:
-                last = iid
-                if await self._remind_one(iid, now):
-                    sent += 1
+        due = select(WaveInstance.id).where(
+            WaveInstance.state == "sent", WaveInstance.reminder_at.isnot(None),
+            WaveInstance.reminder_at <= now, WaveInstance.closes_at > now,
+        )
+        return await self._each_instance(due, self._remind_one, now)
 
     async def _remind_one(self, instance_id: int, now: datetime) -> bool:
         async with self.db.sessions() as s:
             inst = await s.get(WaveInstance, instance_id)
             if inst is None or inst.state != "sent" or (inst.progress or {}).get("stage") == "done":
                 return False
-            survivor = await s.get(Survivor, inst.survivor_id)
-            if survivor is None or survivor.status != "active" or not await latest_consent(s, survivor.id, "checkins"):
+            reachable = await _reachable(s, inst)
+            if reachable is None:
                 return False
-            identity = await active_identity(s, survivor.id)
-            if identity is None:
-                return False
+            survivor, identity = reachable
             try:
                 not_before = next_open(survivor.contact_windows, survivor.timezone, now)
             except WindowError:
@@ -384,12 +399,8 @@ class WaveJobs:
                     await w.execute(update(WaveInstance).where(WaveInstance.id == instance_id,
                                                                WaveInstance.state == "sent").values(reminder_at=None))
                 return False
-            q = self.questionnaires.get(survivor.locale, inst.questionnaire, inst.questionnaire_version)
-            say = opening(q, inst.id, plain=survivor.plain_mode, reminder=True)
-            body, buttons = render_checkin(say, survivor.locale, Disguise.of(survivor.persona, survivor.plain_mode),
-                                           self.questionnaires)
-            to = _Recipient(survivor.id, identity.id, identity.channel, identity.address, identity.address_index,
-                            survivor.pseudonym, inst.wave_code, inst.wave_kind)
+            body, buttons = self._invitation(inst, survivor, reminder=True)
+            to = _Recipient.of(survivor, identity, inst)
         try:
             async with self.db.transaction() as s:
                 claimed = await s.execute(
@@ -413,24 +424,16 @@ class WaveJobs:
         """Past their deadline: `partial` if she answered something, else `missing`. Never retried.
         A partial answer set that raised nothing yet is triaged now (she may not come back)."""
         now = self.now()
-        last, closed = 0, 0
-        while True:
-            async with self.db.sessions() as s:
-                ids = (await s.scalars(select(WaveInstance.id).where(
-                    WaveInstance.state.in_(("planned", *OPEN_STATES)), WaveInstance.closes_at <= now,
-                    WaveInstance.id > last,
-                ).order_by(WaveInstance.id).limit(self.batch))).all()
-            if not ids:
-                return closed
-            for iid in ids:
-                last = iid
-                closed += await self._close_one(iid, now)
+        expired = select(WaveInstance.id).where(
+            WaveInstance.state.in_(("planned", *OPEN_STATES)), WaveInstance.closes_at <= now,
+        )
+        return await self._each_instance(expired, self._close_one, now)
 
-    async def _close_one(self, instance_id: int, now: datetime) -> int:
+    async def _close_one(self, instance_id: int, now: datetime) -> bool:
         async with self.db.transaction() as s:
             inst = await s.scalar(select(WaveInstance).where(WaveInstance.id == instance_id).with_for_update())
             if inst is None or inst.state not in ("planned", *OPEN_STATES) or inst.closes_at > now:
-                return 0
+                return False
             answered = await s.scalar(
                 select(Answer.id).where(Answer.wave_instance_id == instance_id).limit(1)) is not None
             reason = "not_sent" if inst.state == "planned" else "no_reply"
@@ -438,7 +441,7 @@ class WaveJobs:
                 WaveInstance.id == instance_id, WaveInstance.state == inst.state,
             ).values(state="partial" if answered else "missing", closed_at=now, closed_reason=reason))
             if res.rowcount != 1:  # type: ignore[attr-defined]
-                return 0
+                return False
             if answered and not inst.triage_priority:
                 answers = {k: v for k, v in (await answers_of(s, instance_id)).items() if v is not None}
                 if answers:
@@ -449,4 +452,4 @@ class WaveJobs:
                                      child_protection=t.child_protection))
                     await s.execute(update(WaveInstance).where(WaveInstance.id == instance_id)
                                     .values(triage_priority=t.priority))
-        return 1
+        return True

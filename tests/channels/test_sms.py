@@ -12,7 +12,7 @@ import asyncio
 import logging
 import secrets
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,7 +38,7 @@ from bot.settings import load_settings
 from bot.storage.models import ChannelIdentity, Escalation, InboundMessage, OutboundMessage, Survivor
 from safety.crypto import KeyRing
 from tests.support.fake_twilio import Delivery, FakeTwilio, Fault
-from tests.support.http import serve_app
+from tests.support.running import outbox, serving, twilio_env, wait_until
 
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "test-auth-token-not-a-secret-0001"
@@ -62,8 +62,7 @@ class World:
         return form, await self.fake.deliver(form, self.local + SMS_PATH, PUBLIC + SMS_PATH)
 
     async def outbox(self) -> list[OutboundMessage]:
-        async with self.service.db.sessions() as s:
-            return list((await s.scalars(select(OutboundMessage).order_by(OutboundMessage.id))).all())
+        return await outbox(self.service)
 
     async def count(self, model: type[Any]) -> int:
         async with self.service.db.sessions() as s:
@@ -72,20 +71,6 @@ class World:
     async def get(self, model: type[Any], row_id: int) -> Any:
         async with self.service.db.sessions() as s:
             return await s.get(model, row_id)
-
-
-async def eventually(check: Callable[[], Any], within: float = 5.0) -> Any:
-    """Poll until `check()` (sync or async) is truthy; the dispatcher runs in the background."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 async def row_in(world: World, *statuses: str) -> OutboundMessage | None:
@@ -101,19 +86,9 @@ async def fake() -> AsyncIterator[FakeTwilio]:
 
 @pytest.fixture
 async def world(settings_env: dict[str, object], keyring: KeyRing, fake: FakeTwilio) -> AsyncIterator[World]:
-    settings = load_settings(**{
-        **settings_env,
-        "LIAISON_SIMULATOR": False,
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_FROM": OUR_NUMBER,
-        "TWILIO_API_BASE": fake.base_url,
-        "LIAISON_PUBLIC_URL": PUBLIC,
-        "SEND_TIMEOUT_SECONDS": 0.5,
-        "SMS_RATE_PER_SECOND": 100,  # fast tests; the 429 test shows Retry-After is what waits
-    })
-    svc = Service.create(settings, keyring=keyring)
-    async with serve_app(svc.web_app()) as local:
+    # a high SMS rate for fast tests; the 429 test shows Retry-After is what waits
+    env = twilio_env(settings_env, fake, PUBLIC, send_timeout=0.5, sms_rate=100)
+    async with serving(env, keyring) as (svc, local):
         fake.route_public(PUBLIC, local)
         yield World(svc, fake, local)
 
@@ -160,7 +135,7 @@ async def test_a_strangers_text_gets_exactly_one_neutral_reply_through_the_real_
     assert "<Response/>" in answer.text
     assert await world.count(InboundMessage) == 1  # committed before Twilio got its answer
 
-    row = await eventually(lambda: row_in(world, "sent"))
+    row = await wait_until(lambda: row_in(world, "sent"))
     thread = world.fake.thread(HER)
     assert [(e.direction, e.body) for e in thread] == [("from_her", "hello?"), ("to_her", NEUTRAL)]
     assert row.provider_message_id == thread[1].sid
@@ -178,7 +153,7 @@ async def test_a_replayed_message_sid_is_processed_and_answered_once(world: Worl
     for _ in range(3):
         answer = await world.fake.deliver(form, world.local + SMS_PATH, PUBLIC + SMS_PATH)
         assert answer.status == 200
-    await eventually(lambda: row_in(world, "sent"))
+    await wait_until(lambda: row_in(world, "sent"))
     await asyncio.sleep(0.2)
     assert world.fake.texts_to(HER) == [NEUTRAL]
     assert await world.count(InboundMessage) == 1
@@ -190,7 +165,7 @@ async def test_a_replayed_message_sid_is_processed_and_answered_once(world: Worl
 async def test_a_rate_limited_send_waits_for_retry_after_and_goes_out_once(world: World) -> None:
     world.fake.inject("create", Fault.too_many_requests(retry_after="1"))
     await world.text_from(HER, "hi")
-    row = await eventually(lambda: row_in(world, "sent"))
+    row = await wait_until(lambda: row_in(world, "sent"))
     first, second = world.fake.creates()
     assert second.at - first.at >= 0.9  # Retry-After honoured, not only our short backoff
     assert row.attempts == 2
@@ -200,7 +175,7 @@ async def test_a_rate_limited_send_waits_for_retry_after_and_goes_out_once(world
 async def test_a_provider_error_is_retried_and_the_text_goes_out_once(world: World) -> None:
     world.fake.inject("create", Fault.server_error())
     await world.text_from(HER, "hi")
-    await eventually(lambda: row_in(world, "sent"))
+    await wait_until(lambda: row_in(world, "sent"))
     assert len(world.fake.creates()) == 2
     assert world.fake.texts_to(HER) == [NEUTRAL]
 
@@ -209,7 +184,7 @@ async def test_an_opted_out_number_fails_the_row_and_stops_her_identity(world: W
     survivor_id, identity_id = await enrol(world, keyring, HER)
     world.fake.opt_out(HER)  # she replied STOP at some point: Twilio refuses with 21610
     await world.text_from(HER, "hi")
-    row = await eventually(lambda: row_in(world, "failed"))
+    row = await wait_until(lambda: row_in(world, "failed"))
     assert "21610" in (row.last_error or "")
     assert len(world.fake.creates()) == 1  # permanent: not retried
     assert (await world.get(ChannelIdentity, identity_id)).status == "stopped"
@@ -225,7 +200,7 @@ async def test_a_send_that_times_out_is_in_doubt_never_resent_until_its_status_c
 ) -> None:
     world.fake.inject("create", Fault.hang(5.0))  # Twilio takes it, the answer never comes in time
     await world.text_from(HER, "hi")
-    row = await eventually(lambda: row_in(world, "in_doubt"))
+    row = await wait_until(lambda: row_in(world, "in_doubt"))
     assert row.provider_message_id is None
     await asyncio.sleep(0.3)  # several dispatcher passes
     assert await world.service.dispatcher.dispatch_due() == 0
@@ -242,7 +217,7 @@ async def test_a_send_that_times_out_is_in_doubt_never_resent_until_its_status_c
 
 async def test_delivery_status_callbacks_update_delivery_status_and_never_go_back(world: World) -> None:
     await world.text_from(HER, "hi")
-    row = await eventually(lambda: row_in(world, "sent"))
+    row = await wait_until(lambda: row_in(world, "sent"))
     for status, expected in (("sent", "sent"), ("delivered", "delivered"), ("sent", "delivered")):
         assert (await world.fake.status_callback(row.provider_message_id, status)).status == 200
         assert (await world.get(OutboundMessage, row.id)).delivery_status == expected
@@ -251,7 +226,7 @@ async def test_delivery_status_callbacks_update_delivery_status_and_never_go_bac
 async def test_a_failed_delivery_with_21610_stops_her_identity(world: World, keyring: KeyRing) -> None:
     survivor_id, identity_id = await enrol(world, keyring, HER)
     await world.text_from(HER, "hi")
-    row = await eventually(lambda: row_in(world, "sent"))
+    row = await wait_until(lambda: row_in(world, "sent"))
     await world.fake.status_callback(row.provider_message_id, "failed", error_code=21610)
     row = await world.get(OutboundMessage, row.id)
     assert (row.status, row.delivery_status) == ("sent", "failed")
@@ -263,7 +238,7 @@ async def test_a_failed_delivery_with_21610_stops_her_identity(world: World, key
 
 async def test_message_records_are_deleted_at_twilio_and_her_phone_keeps_its_copy(world: World) -> None:
     form, _ = await world.text_from(HER, "hi")
-    row = await eventually(lambda: row_in(world, "sent"))
+    row = await wait_until(lambda: row_in(world, "sent"))
     sids = [form["MessageSid"], row.provider_message_id]
     channel = world.service.channels["sms"]
 
@@ -292,7 +267,7 @@ async def test_twilio_api_base_is_honoured_and_twilio_itself_is_the_default(worl
     await http.close()
 
     await world.text_from(HER, "hi")
-    await eventually(lambda: row_in(world, "sent"))
+    await wait_until(lambda: row_in(world, "sent"))
     assert [r.path for r in world.fake.creates()] == [f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"]
 
 
@@ -358,12 +333,12 @@ async def test_logs_hold_no_phone_number_or_message_text(world: World, keyring: 
     await enrol(world, keyring, OTHER)
     world.fake.inject("create", Fault.server_error())
     form, _ = await world.text_from(HER, secret)
-    row = await eventually(lambda: row_in(world, "sent"))
+    row = await wait_until(lambda: row_in(world, "sent"))
     await world.fake.status_callback(row.provider_message_id, "delivered")
     await world.fake.post_form(world.local + SMS_PATH, world.fake.user_sends(OTHER, secret), "forged")
     world.fake.opt_out(OTHER)
     await world.text_from(OTHER, secret)
-    await eventually(lambda: _has_failed(world))
+    await wait_until(lambda: _has_failed(world))
     await world.service.channels["sms"].delete(HER, [form["MessageSid"], row.provider_message_id])
 
     assert caplog.records

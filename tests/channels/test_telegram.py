@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -23,10 +22,11 @@ from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.webhook import WEBHOOK_PATH
 from bot.service import Service
 from bot.settings import load_settings
-from bot.storage.models import ChannelIdentity, Escalation, InboundMessage, OutboundMessage, Survivor
+from bot.storage.models import ChannelIdentity, Escalation, Survivor
 from safety.crypto import KeyRing
 from tests.support.fake_telegram import FakeTelegram, deliver
-from tests.support.http import serve_app
+from tests.support.running import inbound, outbox, serving, wait_until
+from tests.support.running import telegram_env as support_telegram_env
 
 TOKEN = "123456:TEST-token-not-real"
 SECRET = "webhook_secret-for-tests_0123456789"
@@ -42,48 +42,14 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 @pytest.fixture
 def telegram_env(settings_env: dict[str, object], fake: FakeTelegram) -> dict[str, object]:
-    return {
-        **settings_env,
-        "LIAISON_SIMULATOR": False,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_WEBHOOK_SECRET": SECRET,
-        "TELEGRAM_API_BASE": fake.url,
-        "TELEGRAM_RATE_PER_SECOND": 1000,
-        "TELEGRAM_CHAT_RATE_PER_SECOND": 1000,
-        "SEND_TIMEOUT_SECONDS": 3,
-    }
+    return support_telegram_env(settings_env, fake, SECRET)
 
 
 @asynccontextmanager
 async def running(env: dict[str, object], keyring: KeyRing, **overrides: object) -> AsyncIterator[tuple[Service, str]]:
     """The whole service serving HTTP; yields it and its webhook URL."""
-    svc = Service.create(load_settings(**{**env, **overrides}), keyring=keyring)
-    async with serve_app(svc.web_app()) as base:
+    async with serving({**env, **overrides}, keyring) as (svc, base):
         yield svc, base + WEBHOOK_PATH
-
-
-async def wait_until(check: Callable[[], Awaitable[bool]] | Callable[[], bool], within: float = 5.0) -> None:
-    """Poll `check` until true; state changes happen in background tasks and on the fake."""
-    deadline = time.monotonic() + within
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
-
-
-async def outbox(svc: Service) -> list[OutboundMessage]:
-    async with svc.db.sessions() as s:
-        return list((await s.scalars(select(OutboundMessage).order_by(OutboundMessage.id))).all())
-
-
-async def inbound(svc: Service) -> list[InboundMessage]:
-    async with svc.db.sessions() as s:
-        return list((await s.scalars(select(InboundMessage).order_by(InboundMessage.id))).all())
 
 
 async def settled(svc: Service) -> None:

@@ -3,7 +3,9 @@ gets the escalation and the evaluator the pseudonymised data."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import io
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
@@ -49,8 +51,8 @@ async def test_her_wave_arrives_in_cover_she_answers_and_worker_and_evaluator_se
     assert any(priority == "urgent" for priority, _ in escalations)
 
     result = await export(chat.service.db, chat.service.keyring, tmp_path, progress=False)
-    with open(tmp_path / "responses.csv", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    text = await asyncio.to_thread((tmp_path / "responses.csv").read_text, encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
     assert result.rows == len(rows) > 0
     assert {r["wave"] for r in rows} == {"T0"}
     assert all(pseudonym not in str(r) for r in rows)  # evaluators never see the service's ids

@@ -12,25 +12,24 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 import pytest
-from sqlalchemy import select
 
 from bot.actions.erasure import erase_survivor
 from bot.actions.quick_exit import DEFAULT_SMS_PAUSE_HOURS, quick_exit
-from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.enqueue import enqueue
 from bot.service import Service
-from bot.settings import load_settings
 from bot.storage.models import ChannelIdentity, OutboundMessage, Survivor
 from safety.crypto import KeyRing
+from tests.support import running
 from tests.support.db_scan import everything_stored
 from tests.support.fake_twilio import FakeTwilio
-from tests.support.http import serve_app
 from tests.support.people import enrolled
+from tests.support.running import Clock
 
 ACCOUNT_SID = "AC" + "0" * 31 + "2"
 AUTH_TOKEN = "test-auth-token-not-a-secret-0002"
@@ -40,25 +39,7 @@ PUBLIC = "https://liaison.example.org"
 SMS_PATH = "/webhooks/twilio/sms"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-
-async def wait_until(check: Callable[[], Awaitable[bool]] | Callable[[], bool], within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
+wait_until = partial(running.wait_until, within=10.0)
 
 
 @dataclass
@@ -89,8 +70,7 @@ class World:
         return row_id
 
     async def outbox(self) -> list[OutboundMessage]:
-        async with self.svc.db.sessions() as s:
-            return list((await s.scalars(select(OutboundMessage).order_by(OutboundMessage.id))).all())
+        return await running.outbox(self.svc)
 
     async def row(self, row_id: int) -> OutboundMessage:
         async with self.svc.db.sessions() as s:
@@ -100,11 +80,7 @@ class World:
 
     async def settled(self) -> None:
         """Nothing due is left: every row is final, held, or scheduled for later."""
-        async def done() -> bool:
-            now = self.clock()
-            return not any(r.status == "sending" or (r.status == "pending" and r.next_attempt_at <= now)
-                           for r in await self.outbox())
-        await wait_until(done)
+        await wait_until(lambda: running.nothing_due(self.svc))
         await self.svc.dispatcher.dispatch_due()
 
     def her_records(self) -> set[str]:
@@ -115,24 +91,9 @@ class World:
 @pytest.fixture
 async def world(settings_env: dict[str, object], keyring: KeyRing) -> AsyncIterator[World]:
     async with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER) as fake:
-        settings = load_settings(**{
-            **settings_env,
-            "LIAISON_SIMULATOR": False,
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM": OUR_NUMBER,
-            "TWILIO_API_BASE": fake.base_url,
-            "LIAISON_PUBLIC_URL": PUBLIC,
-            "SEND_TIMEOUT_SECONDS": 2,
-            "SMS_RATE_PER_SECOND": 200,
-        })
-        svc = Service.create(settings, keyring=keyring)
+        env = running.twilio_env(settings_env, fake, PUBLIC, send_timeout=2, sms_rate=200)
         clock = Clock()
-        d = svc.dispatcher  # the same dispatcher, on a clock the test moves
-        svc.dispatcher = Dispatcher(svc.db, svc.channels, max_attempts=d.max_attempts, base_backoff=d.base_backoff,
-                                    poll_interval=d.poll_interval, clock=clock)
-        svc.pipeline.on_outbox = svc.dispatcher.wake
-        async with serve_app(svc.web_app()) as local:
+        async with running.serving(env, keyring, clock=clock) as (svc, local):
             fake.route_public(PUBLIC, local)
             sid, iid = await enrolled(svc.db, keyring, channel="sms", address=HER, pseudonym="ps-sms-side",
                                       display_name="Jo Example")

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -40,17 +41,16 @@ from bot.actions.quick_exit import quick_exit
 from bot.channels.base import Button
 from bot.channels.telegram.webhook import WEBHOOK_PATH
 from bot.conversation import find_identity
-from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.enqueue import enqueue
 from bot.service import Service
-from bot.settings import load_settings
 from bot.storage.db import Database
 from bot.storage.models import AuditEvent, ChannelIdentity, InboundMessage, OutboundMessage, Survivor
 from flows.types import FlowResult
 from safety.crypto import KeyRing
+from tests.support import running
 from tests.support.fake_telegram import FakeTelegram, deliver
-from tests.support.http import serve_app
 from tests.support.people import enrolled
+from tests.support.running import Clock
 
 TOKEN = "123456:TEST-token-not-real"
 SECRET = "webhook_secret-for-tests_0123456789"
@@ -62,16 +62,6 @@ HOUR = 3600
 # -- the world --------------------------------------------------------------------------------
 
 
-class Clock:
-    """The dispatcher's clock: real time plus an offset a test moves on (claim leases, pauses)."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram(TOKEN) as server:
@@ -80,16 +70,7 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 @pytest.fixture
 def env(settings_env: dict[str, object], fake: FakeTelegram) -> dict[str, object]:
-    return {
-        **settings_env,
-        "LIAISON_SIMULATOR": False,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_WEBHOOK_SECRET": SECRET,
-        "TELEGRAM_API_BASE": fake.url,
-        "TELEGRAM_RATE_PER_SECOND": 1000,
-        "TELEGRAM_CHAT_RATE_PER_SECOND": 1000,
-        "SEND_TIMEOUT_SECONDS": 3,
-    }
+    return running.telegram_env(settings_env, fake, SECRET)
 
 
 @pytest.fixture
@@ -107,17 +88,7 @@ def quiet_conversation(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("bot.inbound.handle_inbound", link_only)
 
 
-async def wait_until(check: Callable[[], Awaitable[bool]] | Callable[[], bool], within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
+wait_until = partial(running.wait_until, within=10.0)  # conversations of hundreds of messages
 
 
 @dataclass
@@ -170,21 +141,15 @@ class Phone:
         )
 
     async def outbox(self) -> list[OutboundMessage]:
-        async with self.svc.db.sessions() as s:
-            return list((await s.scalars(select(OutboundMessage).order_by(OutboundMessage.id))).all())
+        return await running.outbox(self.svc)
 
     async def inbound(self) -> list[InboundMessage]:
-        async with self.svc.db.sessions() as s:
-            return list((await s.scalars(select(InboundMessage).order_by(InboundMessage.id))).all())
+        return await running.inbound(self.svc)
 
     async def settled(self, within: float = 10.0) -> None:
         """Nothing due is left: every outbox row is final, held, or scheduled for later (quick
         exit queues a re-check of her contact route for the next day)."""
-        async def done() -> bool:
-            now = self.svc.dispatcher.now()
-            return not any(r.status == "sending" or (r.status == "pending" and r.next_attempt_at <= now)
-                           for r in await self.outbox())
-        await wait_until(done, within)
+        await wait_until(lambda: running.nothing_due(self.svc), within=within)
 
     async def quick_exit(self, cause: str = "qx", now: datetime | None = None) -> int:
         """Her quick exit, and the flow's cover message queued after it in the same transaction."""
@@ -218,22 +183,11 @@ class Phone:
         return [list(c.params["message_ids"]) for c in self.fake.calls("deleteMessages")]
 
 
-def build(env: dict[str, object], keyring: KeyRing, clock: Clock | None = None) -> Service:
-    svc = Service.create(load_settings(**env), keyring=keyring)
-    if clock is not None:  # the same dispatcher, on a clock the test moves
-        d = svc.dispatcher
-        svc.dispatcher = Dispatcher(svc.db, svc.channels, max_attempts=d.max_attempts,
-                                    base_backoff=d.base_backoff, poll_interval=d.poll_interval, clock=clock)
-        svc.pipeline.on_outbox = svc.dispatcher.wake
-    return svc
-
-
 @asynccontextmanager
 async def phone(env: dict[str, object], keyring: KeyRing, fake: FakeTelegram, *, clock: Clock | None = None,
                 people: tuple[int, int] | None = None, **survivor_fields: Any) -> AsyncIterator[Phone]:
     """The service serving its webhook, and an enrolled survivor on Telegram (or `people`)."""
-    svc = build(env, keyring, clock)
-    async with serve_app(svc.web_app()) as base, aiohttp.ClientSession() as http:
+    async with running.serving(env, keyring, clock=clock) as (svc, base), aiohttp.ClientSession() as http:
         if people is None:
             people = await enrolled(svc.db, keyring, channel="telegram", address=str(CHAT),
                                     pseudonym="ps-his-side", **survivor_fields)
