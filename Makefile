@@ -24,6 +24,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/inbound_bench.py
+	$(VENV)/bin/python bench/quick_exit_bench.py
+	$(VENV)/bin/python bench/nlu_bench.py
+	$(VENV)/bin/python bench/waves_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
