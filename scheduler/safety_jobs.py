@@ -40,7 +40,7 @@ class SafetyJobs:
         self.route_check_days = route_check_days
         self._clock = clock or (lambda: datetime.now(UTC))
         self.on_outbox = on_outbox or (lambda: None)
-        self._retention_done_at: datetime | None = None
+        self._daily_done_at: datetime | None = None
 
     async def run_once(self) -> SafetySummary:
         now = self._clock()
@@ -48,15 +48,16 @@ class SafetyJobs:
         async with self.db.transaction() as s:
             summary.expired = await expire_due(s, now)
         summary.erased = await self.erase_requested(now)
-        async with self.db.transaction() as s:
-            survivors = (await s.scalars(select(Survivor).where(Survivor.status == "active"))).all()
-            for survivor in survivors:
-                if due_for_route_check(survivor, now, self.route_check_days):
-                    summary.route_checks += await queue_route_check(s, survivor, now, reason="periodic")
-        if self._retention_done_at is None or now - self._retention_done_at > timedelta(hours=24):
+        if self._daily_done_at is None or now - self._daily_done_at > timedelta(hours=24):
+            # daily work: re-checks read every survivor's (encrypted) state, retention scans old rows
+            async with self.db.transaction() as s:
+                survivors = (await s.scalars(select(Survivor).where(Survivor.status == "active"))).all()
+                for survivor in survivors:
+                    if due_for_route_check(survivor, now, self.route_check_days):
+                        summary.route_checks += await queue_route_check(s, survivor, now, reason="periodic")
             async with self.db.transaction() as s:
                 await run_retention(s, self.retention, now)
-            self._retention_done_at, summary.retention_ran = now, True
+            self._daily_done_at, summary.retention_ran = now, True
         if summary.expired or summary.route_checks or summary.erased:
             self.on_outbox()
             log_event("safety.tick", expired=summary.expired, route_checks=summary.route_checks,
