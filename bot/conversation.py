@@ -35,10 +35,10 @@ from bot.storage.models import (
     OutboundMessage,
     Survivor,
 )
-from flows import onboarding, router
+from flows import onboarding, pin, router
 from flows.common import emergency_say
 from flows.keywords import has_letters
-from flows.state import finish
+from flows.state import finish, is_unlocked
 from flows.stranger import reply_to_stranger
 from flows.types import (
     PROFILE_FIELDS,
@@ -228,18 +228,23 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
     danger = danger_in(event.text, survivor.locale)
     if danger:
         log_event("danger.detected", survivor=survivor.pseudonym, channel=event.channel)
-    elif survivor.status == "active":
-        answered = await handle_checkin(session, survivor, user_input, now)
-        if answered is not None:
-            await apply_effects(session, survivor, identity, inbound, event, answered, now)
-            survivor.state = answered.state
-            return answered, checkin_render
     ctx = Context(
         now=now, channel=event.channel, profile=profile_of(survivor, await _consents(session, survivor.id)),
         pins=SurvivorPins(survivor.pin_hash, survivor.duress_pin_hash), personas=catalog.persona_ids(),
         consent_versions=catalog.consent_versions(survivor.locale), timezones=_timezones(), danger=danger,
     )
     state = dict(survivor.state or {})
+    if not danger and survivor.status == "active":
+        if survivor.plain_mode and _opens_wave(user_input.button) and not is_unlocked(state, now):
+            # in plain mode the questions are explicit: her PIN first, then the check-in opens
+            locked = finish(pin.ask_unlock(state, ctx, then=str(user_input.button)), ctx)
+            survivor.state = locked.state
+            return locked, catalog.render
+        answered = await handle_checkin(session, survivor, user_input, now)
+        if answered is not None:
+            await apply_effects(session, survivor, identity, inbound, event, answered, now)
+            survivor.state = answered.state
+            return answered, checkin_render
     # argon2 is deliberately slow: keep it off the event loop
     result = await asyncio.to_thread(router.route, user_input, state, ctx)
     asked = next((e for e in result.effects if isinstance(e, Interpret)), None)
@@ -248,7 +253,18 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
         result = await asyncio.to_thread(router.route, user_input, state, replace(ctx, intent=intent, interpreted=True))
     await apply_effects(session, survivor, identity, inbound, event, result, now)
     survivor.state = result.state
+    then = (state.get("data") or {}).get("then") if state.get("flow") == "pin" else None
+    if _opens_wave(then) and is_unlocked(result.state, now) and survivor.status == "active":
+        opened = await handle_checkin(session, survivor, replace(user_input, text=None, button=then), now)
+        if opened is not None:
+            await apply_effects(session, survivor, identity, inbound, event, opened, now)
+            result.says[:] = opened.says  # straight into the check-in she asked for, not the menu
+            return result, checkin_render
     return result, catalog.render
+
+
+def _opens_wave(payload: object) -> bool:
+    return isinstance(payload, str) and payload.startswith("wave:") and payload.endswith(":start")
 
 
 async def apply_effects(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity | None,
