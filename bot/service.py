@@ -73,9 +73,18 @@ class Service:
         name = parse["intent"]["name"]
         return None if name == "nlu_fallback" else str(name)
 
+    async def _warm_nlu(self) -> None:
+        for locale in ("en", "de"):
+            try:
+                await asyncio.to_thread(self.nlu.model, locale)
+            except Exception:
+                log_event("nlu.warm_up_failed", logging.WARNING, locale=locale)
+
     async def start_background(self, *, scheduler: bool = True) -> None:
         """Recover what a crash left behind, then run the dispatcher and the scheduled jobs."""
         install_interpreter(self.interpret)
+        # train or load the embedded models now, off the loop, so her first free text does not wait
+        self._tasks.append(asyncio.create_task(self._warm_nlu(), name="nlu-warm-up"))
         await self.pipeline.process_pending()
         if scheduler:
             self.runners = [WaveRunner.for_service(self), WaveRunner.safety_for_service(self)]
