@@ -161,7 +161,11 @@ async def test_an_urgent_message_still_goes_while_paused(world: World) -> None:
     await her_quick_exit(w)
     urgent = await w.queue("If you are in danger call 999", urgent=True, sensitive=False)
     await wait_until(lambda: "If you are in danger call 999" in w.fake.texts_to(HER))
-    assert (await w.row(urgent)).status == "sent"
+
+    async def recorded_sent() -> bool:  # the provider has it; our record follows a moment later
+        return (await w.row(urgent)).status == "sent"
+
+    await wait_until(recorded_sent)
 
 
 async def test_an_urgent_message_is_not_held_up_behind_a_held_one(world: World) -> None:
