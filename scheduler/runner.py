@@ -23,6 +23,7 @@ Choices made on purpose:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -47,16 +48,27 @@ DEFAULT_INTERVAL_SECONDS = 60
 _LIVE: dict[str, Any] = {}
 
 
+# Ticks in progress, by key: stop() waits for them, so the database is never closed under a tick.
+_RUNNING: dict[str, set[asyncio.Task[Any]]] = {}
+
+
 async def run_tick(key: str) -> TickSummary | None:
     jobs = _LIVE.get(key)
     if jobs is None:
         log_event("waves.tick_without_runner", logging.WARNING, key=key)
         return None
+    task = asyncio.current_task()
+    running = _RUNNING.setdefault(key, set())
+    if task is not None:
+        running.add(task)
     try:
         return await jobs.run_once()
     except Exception:
         log_event("waves.tick_failed", logging.ERROR, exc_info=True)
         raise
+    finally:
+        if task is not None:
+            running.discard(task)
 
 
 class WaveRunner:
@@ -109,6 +121,13 @@ class WaveRunner:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
+        # a tick still running is cancelled (its transaction rolls back; every step is idempotent)
+        # and awaited, so the caller can close the database safely
+        in_flight = list(_RUNNING.get(self.key, ()))
+        for task in in_flight:
+            task.cancel()
+        if in_flight:
+            await asyncio.gather(*in_flight, return_exceptions=True)
         if _LIVE.get(self.key) is self.jobs:
             del _LIVE[self.key]
 
