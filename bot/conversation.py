@@ -64,7 +64,7 @@ from flows.types import (
 from safety.account_change import signals_new_person
 from safety.crypto import KeyRing
 from safety.danger_net import detect_danger
-from safety.deletion import Deletable
+from safety.deletion import Deletable, clamp_expiry_minutes
 from safety.disguise import Disguise
 from safety.pin import SurvivorPins
 from scheduler.checkin_io import handle_checkin
@@ -74,7 +74,6 @@ Interpreter = Callable[[str, str], Awaitable[str | None]]
 Renderer = Callable[..., tuple[str, tuple[Any, ...]]]
 UNTIL_REVERIFIED = timedelta(days=3650)  # a worker lifts it after re-verifying her route
 _interpreter: Interpreter | None = None
-MIN_EXPIRY, MAX_EXPIRY = 5, 24 * 60  # inside Telegram's 48-hour deletion window
 MIN_UNLOCK, MAX_UNLOCK = 1, 60
 
 
@@ -317,7 +316,7 @@ def _update_profile(survivor: Survivor, changes: dict[str, Any]) -> None:
         if name == "persona" and value not in catalog.persona_ids():
             continue
         if name == "expiry_minutes":
-            value = max(MIN_EXPIRY, min(MAX_EXPIRY, int(value)))
+            value = clamp_expiry_minutes(int(value))  # inside Telegram's 48-hour deletion window
         if name == "unlock_minutes":
             value = max(MIN_UNLOCK, min(MAX_UNLOCK, int(value)))
         if name == "plain_mode":
