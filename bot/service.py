@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.channels.base import Channel
 from bot.channels.registry import build_channels, channel_routes
+from bot.clock import Clock, system_clock
 from bot.conversation import install_interpreter
 from bot.inbound import InboundPipeline
 from bot.logs import log_event
@@ -35,22 +36,24 @@ class Service:
     dispatcher: Dispatcher
     pipeline: InboundPipeline
     nlu: NluService
+    clock: Clock = system_clock
     runners: list[Any] = field(default_factory=list)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @classmethod
     def create(cls, settings: Settings, keyring: KeyRing | None = None,
-               channels: dict[str, Channel] | None = None) -> Service:
+               channels: dict[str, Channel] | None = None, clock: Clock = system_clock) -> Service:
+        """`clock` is the one source of "now" for everything the service does (tests set it)."""
         ring = keyring or KeyRing.load(settings.key_file)
         install_keyring(ring)
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, clock=clock)
         chans = channels if channels is not None else build_channels(settings)
         dispatcher = Dispatcher(db, chans, max_attempts=settings.outbox_max_attempts,
                                 base_backoff=settings.outbox_base_backoff,
-                                poll_interval=settings.outbox_poll_interval)
-        pipeline = InboundPipeline(db, ring, on_outbox=dispatcher.wake)
+                                poll_interval=settings.outbox_poll_interval, clock=clock)
+        pipeline = InboundPipeline(db, ring, on_outbox=dispatcher.wake, clock=clock)
         nlu = NluService(cache_dir=settings.nlu_cache_dir, rasa_url=settings.rasa_url)
-        return cls(settings, ring, db, chans, dispatcher, pipeline, nlu)
+        return cls(settings, ring, db, chans, dispatcher, pipeline, nlu, clock)
 
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=256 * 1024)

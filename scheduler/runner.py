@@ -86,7 +86,7 @@ class WaveRunner:
     def for_service(cls, service: Any, *, interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
                     persistent: bool = True) -> WaveRunner:
         """The runner for bot.service.Service: its database, key ring and dispatcher wake-up."""
-        jobs = WaveJobs(service.db, service.keyring, on_outbox=service.dispatcher.wake)
+        jobs = WaveJobs(service.db, service.keyring, on_outbox=service.dispatcher.wake, clock=service.clock)
         return cls(jobs, interval_seconds=interval_seconds,
                    jobstore_url=service.settings.database_url if persistent else None)
 
@@ -139,7 +139,7 @@ class WaveRunner:
         from scheduler.safety_jobs import SafetyJobs
 
         settings = service.settings
-        jobs = SafetyJobs(service.db, on_outbox=service.dispatcher.wake,
+        jobs = SafetyJobs(service.db, on_outbox=service.dispatcher.wake, clock=service.clock,
                           retention=RetentionPolicy(settings.retention_message_days, settings.retention_case_days),
                           route_check_days=settings.route_check_days)
         return cls(jobs, interval_seconds=interval_seconds, key="safety", job_id="safety-tick",

@@ -11,6 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.clock import Clock, system_clock
+
 
 def async_url(url: str) -> str:
     """The async-driver form of a DATABASE_URL (sqlite -> aiosqlite, postgresql -> psycopg)."""
@@ -49,11 +51,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 class Database:
     """One async engine and its session factory."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, clock: Clock = system_clock) -> None:
         ensure_sqlite_dir(url)
         self.url = url
+        self.clock = clock
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
-        self.engine: AsyncEngine = create_async_engine(async_url(url), pool_pre_ping=True)
+        # the clock rides on the engine so column defaults (bot.storage.types.utcnow) read it
+        self.engine: AsyncEngine = create_async_engine(async_url(url), pool_pre_ping=True,
+                                                       execution_options={"clock": clock})
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)

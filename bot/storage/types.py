@@ -10,11 +10,15 @@ from sqlalchemy import DateTime, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from bot.clock import system_clock
 from safety.crypto import current_keyring
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+def utcnow(context: Any = None) -> datetime:
+    """Column default: "now" from the clock the Database was built with (`bot.clock`), so rows
+    written by a test on a set clock carry that clock's time, not the wall clock's."""
+    clock = context.execution_options.get("clock") if context is not None else None
+    return clock() if clock is not None else system_clock()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
