@@ -6,19 +6,19 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from aiohttp import web
 
+from bot.cli_db import cli_settings, load_ring, run_db
 from bot.logs import setup_logging
-from bot.settings import DEFAULT_DB_URL, DEFAULT_KEY_FILE, Settings, SettingsError, load_settings
+from bot.settings import DEFAULT_DB_URL, DEFAULT_KEY_FILE, Settings, SettingsError
 from safety.crypto import KeyFileError, KeyRing
 
 if TYPE_CHECKING:
-    from bot.storage.db import Database
+    pass
 
 T = TypeVar("T")
 
@@ -31,13 +31,6 @@ DEV_WARNING = """
 """
 
 
-def _settings(**overrides: object) -> Settings:
-    try:
-        return load_settings(**overrides)
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
 @click.group()
 def cli() -> None:
     """Survivor liaison messaging service."""
@@ -48,7 +41,7 @@ def migrate() -> None:
     """Apply database migrations (a deploy step; the service never creates tables itself)."""
     from bot.storage.migrate import upgrade
 
-    settings = _settings()
+    settings = cli_settings()
     upgrade(settings.database_url)
     click.echo("database is at the latest schema")
 
@@ -68,20 +61,13 @@ def _run(settings: Settings, ring: KeyRing) -> None:
                 access_log=None)
 
 
-def _load_ring(settings: Settings) -> KeyRing:
-    try:
-        return KeyRing.load(settings.key_file)
-    except KeyFileError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
 @cli.command()
 @click.option("--simulator/--no-simulator", default=None, help="Turn the local simulator channel on.")
 def serve(simulator: bool | None) -> None:
     """Run the service with the configured channels."""
     overrides = {} if simulator is None else {"LIAISON_SIMULATOR": simulator}
-    settings = _settings(**overrides)
-    _run(settings, _load_ring(settings))
+    settings = cli_settings(**overrides)
+    _run(settings, load_ring(settings))
 
 
 @cli.command()
@@ -91,14 +77,14 @@ def demo() -> None:
 
     os.environ.setdefault("DATABASE_URL", DEFAULT_DB_URL)
     os.environ.setdefault("LIAISON_KEY_FILE", DEFAULT_KEY_FILE)
-    settings = _settings(LIAISON_SIMULATOR=True)
+    settings = cli_settings(LIAISON_SIMULATOR=True)
     if settings.environment == "production":
         raise click.ClickException("demo refuses to run with LIAISON_ENV=production")
     if not settings.key_file.exists():
         KeyRing.generate(settings.key_file)
         click.secho(DEV_WARNING.format(path=settings.key_file), fg="red", bold=True, err=True)
     upgrade(settings.database_url)
-    _run(settings, _load_ring(settings))
+    _run(settings, load_ring(settings))
 
 
 @cli.group()
@@ -111,7 +97,7 @@ def keys() -> None:
               help="Where to write the key file (default LIAISON_KEY_FILE).")
 def keys_generate(path: Path | None) -> None:
     """Create a new key file (refuses to overwrite one)."""
-    target = path or _settings().key_file
+    target = path or cli_settings().key_file
     try:
         KeyRing.generate(target)
     except KeyFileError as exc:
@@ -129,8 +115,8 @@ def keys_rotate(batch: int) -> None:
     from safety.crypto import install_keyring
     from safety.rotation import count_not_under_active, reencrypt
 
-    settings = _settings()
-    ring = _load_ring(settings)
+    settings = cli_settings()
+    ring = load_ring(settings)
     new_id = ring.add_key()
     install_keyring(ring)
     click.echo(f"new active key {new_id}; re-encrypting stored values")
@@ -150,24 +136,6 @@ def keys_rotate(batch: int) -> None:
     click.echo(f"re-encrypted {done} values; old keys stay in the file for reading until removed")
 
 
-def _run_db(settings: Settings, work: Callable[[Database, KeyRing], Awaitable[T]]) -> T:
-    """Run `work(db, ring)` against the configured database with the key ring installed."""
-    from bot.storage.db import Database
-    from safety.crypto import install_keyring
-
-    ring = _load_ring(settings)
-    install_keyring(ring)
-
-    async def run() -> T:
-        db = Database(settings.database_url)
-        try:
-            return await work(db, ring)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(run())
-
-
 @cli.group()
 def invite() -> None:
     """Enrolment invitations (after speaking to her on the phone)."""
@@ -185,11 +153,17 @@ def invite() -> None:
 def invite_create(channel: str, locale: str, country: str, phone: str | None, valid_hours: int,
                   created_by: str | None) -> None:
     """Create a one-time code. Telegram: also a t.me deep link. SMS: one neutral opt-in text is sent."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     from bot.enrolment import InvitationError, create_invitation
 
-    settings = _settings()
+    settings = cli_settings()
+    enabled = {"telegram": settings.telegram_enabled, "sms": settings.sms_enabled,
+               "simulator": settings.simulator_enabled or settings.environment != "production"}
+    if not enabled[channel]:
+        # the code would wait for a channel that never runs, and an SMS opt-in would stay queued for ever
+        raise click.ClickException(f"the {channel} channel is off on this instance ({settings.channel_summary()}); "
+                                   f"configure it first or invite her on a channel that is on")
     if channel == "telegram" and not settings.telegram_bot_username:
         click.secho("note: set TELEGRAM_BOT_USERNAME to get a t.me link", fg="yellow", err=True)
 
@@ -197,12 +171,12 @@ def invite_create(channel: str, locale: str, country: str, phone: str | None, va
         async with db.transaction() as s:
             return await create_invitation(
                 s, ring, channel=channel, locale=locale, country=country, phone=phone,
-                created_by=created_by or getpass.getuser(), now=datetime.now(UTC),
+                created_by=created_by or getpass.getuser(), now=db.clock(),
                 valid_for=timedelta(hours=valid_hours), bot_username=settings.telegram_bot_username,
             )
 
     try:
-        created = _run_db(settings, work)
+        created = run_db(settings, work)
     except InvitationError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"code: {created.display_code}")
@@ -224,7 +198,6 @@ def callbacks() -> None:
 @click.option("--by", "actor", default=None, help="Worker name for the audit log (default: $USER).")
 def callbacks_list(tz_name: str, show_identifying: bool, actor: str | None) -> None:
     """Open requests, oldest first, with her safe times in your time zone."""
-    from datetime import UTC, datetime
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from bot.callbacks import format_slot, open_callbacks
@@ -233,14 +206,14 @@ def callbacks_list(tz_name: str, show_identifying: bool, actor: str | None) -> N
         tz = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
         raise click.ClickException(f"unknown time zone {tz_name!r}; use a name like Europe/London") from None
-    settings = _settings()
+    settings = cli_settings()
 
     async def work(db: Any, ring: KeyRing) -> Any:
         async with db.transaction() as s:
-            return await open_callbacks(s, datetime.now(UTC), show_identifying=show_identifying,
+            return await open_callbacks(s, db.clock(), show_identifying=show_identifying,
                                         actor=actor or getpass.getuser())
 
-    requests = _run_db(settings, work)
+    requests = run_db(settings, work)
     if not requests:
         click.echo("no open call-back requests")
         return

@@ -9,6 +9,7 @@ clock behind its back.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -22,25 +23,29 @@ def system_clock() -> datetime:
 
 class ManualClock:
     """A clock a test sets and moves. Frozen unless `tick` is set, when it runs on from where it was set
-    at the speed of the wall clock (timers and leases still expire while the test waits)."""
+    at the speed of the machine's monotonic clock (timers and leases still expire while the test waits)."""
 
     def __init__(self, start: datetime, *, tick: bool = False) -> None:
         if start.tzinfo is None:
             raise ValueError("ManualClock needs an aware datetime")
         self._at = start.astimezone(UTC)
         self._tick = tick
-        self._set_at = datetime.now(UTC)
+        self._set_at = time.monotonic()
 
     def __call__(self) -> datetime:
         if self._tick:
-            return self._at + (datetime.now(UTC) - self._set_at)
+            return self._at + timedelta(seconds=time.monotonic() - self._set_at)
         return self._at
 
-    def set(self, when: datetime) -> None:
+    @property
+    def now(self) -> datetime:
+        return self()
+
+    def set(self, when: datetime) -> datetime:
         self._at = when.astimezone(UTC)
-        self._set_at = datetime.now(UTC)
+        self._set_at = time.monotonic()
+        return self._at
 
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
         """Move on by `delta` (or `timedelta(**kwargs)`); returns the new now."""
-        self.set(self() + (delta if delta is not None else timedelta(**kwargs)))
-        return self()
+        return self.set(self() + (delta if delta is not None else timedelta(**kwargs)))

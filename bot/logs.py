@@ -13,13 +13,17 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-_PHONE_OR_ID = re.compile(r"\+?\d[\d \-]{6,}\d")
+# dates and times ("2026-11-30 19:42:11") are kept; anything else shaped like a number is masked
+_DATE_TIME_OR_NUMBER = re.compile(
+    r"(?P<keep>\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:\d{2}|Z)?)?)(?!\d)"
+    r"|(?P<number>\+?\d[\d \-]{6,}\d)"
+)
 
 log = logging.getLogger("liaison")
 
 
 def redact(text: str) -> str:
-    return _PHONE_OR_ID.sub("[redacted]", text)
+    return _DATE_TIME_OR_NUMBER.sub(lambda m: m.group("keep") or "[redacted]", text)
 
 
 class JsonFormatter(logging.Formatter):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 NLU_DIR = Path(__file__).resolve().parent
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "de")
+DEFAULT_THRESHOLD = 0.3  # below it an intent is nlu_fallback (Rasa's FallbackClassifier default)
 
 
 def training_dir(locale: str) -> Path:

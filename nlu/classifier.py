@@ -34,13 +34,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from nlu import DEFAULT_THRESHOLD
 from nlu.data import TrainingData, data_hash, load_training_data
 
 log = logging.getLogger(__name__)
 
 MODEL_VERSION = "1"  # bump whenever features or model change, to invalidate cached artefacts
 FALLBACK_INTENT = "nlu_fallback"
-DEFAULT_THRESHOLD = 0.3  # Rasa's FallbackClassifier default
 RANKING_LENGTH = 10  # Rasa's default intent ranking length
 
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "’": "", "'": "", "`": "", "´": ""})

@@ -15,13 +15,15 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nlu import NLU_DIR, SUPPORTED_LOCALES
-from nlu.classifier import DEFAULT_THRESHOLD, EmbeddedClassifier, load_or_train
+from nlu import DEFAULT_THRESHOLD, NLU_DIR, SUPPORTED_LOCALES
 from nlu.rasa_client import RasaClient, RasaError
 from nlu.routing import route_for
 from safety.danger_net import DangerSignal, detect_danger
+
+if TYPE_CHECKING:  # the classifier pulls in scikit-learn: imported when a model is first needed, off the loop
+    from nlu.classifier import EmbeddedClassifier
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,8 @@ class NluService:
         with self._lock:  # one training per locale even if several threads ask at once
             model = self._models.get(locale)
             if model is None:
+                from nlu.classifier import load_or_train
+
                 model, _ = load_or_train(locale, self.data_root / locale, self.cache_dir, self.threshold)
                 self._models[locale] = model
         return model

@@ -8,7 +8,6 @@ from __future__ import annotations
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,9 +33,9 @@ T = TypeVar("T")
 
 def _run(work: Callable[[Database, KeyRing], Awaitable[T]]) -> T:
     """Open the configured database and key ring, run `work`, close."""
-    from bot.cli import _run_db, _settings
+    from bot.cli_db import cli_settings, run_db
 
-    return _run_db(_settings(), work)
+    return run_db(cli_settings(), work)
 
 
 def _actor(actor: str | None) -> str:
@@ -97,10 +96,10 @@ def programme_set(pseudonym: str, start: str | None, expected_end: str | None, a
         raise click.UsageError("nothing to set: give --start, --expected-end, --actual-end, --outcome or --enrolled")
 
     async def work(db: Database, ring: KeyRing) -> list[tuple[str, str, str]]:
-        now = datetime.now(UTC)
+        now = db.clock()
         async with db.transaction() as s:
             sid, problems = await apply_change(s, Change(pseudonym, values), actor=_actor(actor),
-                                               today=date.today(), now=now)
+                                               today=now.date(), now=now)
             if problems:
                 raise click.ClickException("; ".join(problems))
         assert sid is not None
@@ -134,7 +133,8 @@ def programme_import(csv_file: Path, actor: str | None, dry_run: bool) -> None:
     parsed = parse_csv(text)
 
     async def work(db: Database, ring: KeyRing) -> tuple[int, list[tuple[int, str]]]:
-        now, today = datetime.now(UTC), date.today()
+        now = db.clock()
+        today = now.date()
         errors = list(parsed.errors)
         valid: list[int] = []
         for change in parsed.changes:
@@ -229,7 +229,10 @@ def waves_status() -> None:
                 .order_by(WaveInstance.wave_code, WaveInstance.state)
             )).all())
 
-    for code, state, n in _run(work):
+    rows = _run(work)
+    if not rows:
+        click.echo("no waves yet: they are planned when a survivor is enrolled with evaluation consent")
+    for code, state, n in rows:
         click.echo(f"{code:<5} {state:<10} {n}")
 
 

@@ -114,8 +114,8 @@ class WaveRunner:
         )
         scheduler.start()
         self.scheduler = scheduler
-        log_event("waves.runner_started", interval=self.interval_seconds,
-                  store="sqlalchemy" if self.jobstore_url else "memory")
+        store = "memory" if isinstance(scheduler._jobstores["default"], MemoryJobStore) else "sqlalchemy"
+        log_event("scheduler.runner_started", job=self.job_id, interval=self.interval_seconds, store=store)
 
     async def stop(self) -> None:
         if self.scheduler is not None:

@@ -1,8 +1,14 @@
-"""Shared fixtures: a migrated database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set),
-a key ring, and a running service on a free loopback port."""
+"""Shared fixtures: the test clock, a migrated database (SQLite always, PostgreSQL when
+TEST_DATABASE_URL is set), a key ring, NLU models built once per session, and the service.
+
+Time: every test runs at `TEST_NOW` (tests/support/clock.py). The service is handed a clock that
+starts there; the process's wall clock is moved there too (time-machine), so a stray read of the
+wall clock agrees with the service instead of passing or failing by the hour of the day.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import uuid
@@ -10,14 +16,46 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.storage.migrate import upgrade
 from bot.storage.models import Base
 from safety.crypto import KeyRing, install_keyring
+from tests.support.clock import TEST_NOW, OffsetClock
 
 PG_SKIP_REASON = "TEST_DATABASE_URL is not set; PostgreSQL tests need a server (.ci/run sets it)"
+
+
+@pytest.fixture(autouse=True)
+def wall_clock_at_test_now() -> Iterator[None]:
+    with time_machine.travel(TEST_NOW, tick=True):
+        yield
+
+
+@pytest.fixture
+def clock() -> OffsetClock:
+    """The service's clock: TEST_NOW, running on; tests move it with `.offset`, `.advance()`, `.set()`."""
+    return OffsetClock()
+
+
+@pytest.fixture(scope="session")
+def nlu_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Embedded NLU models trained once per test run into a temporary cache that every xdist worker
+    shares (the first one trains under a lock, the others load), before any test waits on them."""
+    from nlu.service import NluService
+
+    shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") \
+        else tmp_path_factory.getbasetemp()
+    path = shared / "nlu-cache"
+    path.mkdir(exist_ok=True)
+    with open(shared / "nlu-cache.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        nlu = NluService(cache_dir=path)
+        for locale in ("en", "de"):
+            nlu.model(locale)
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -77,9 +115,10 @@ def keyring(tmp_path: Path) -> KeyRing:
 
 
 @pytest.fixture
-def settings_env(database_url: str, keyring: KeyRing) -> dict[str, object]:
+def settings_env(database_url: str, keyring: KeyRing, nlu_cache_dir: Path) -> dict[str, object]:
     """Settings for a test service: fast retries, no real network."""
     return {
+        "NLU_CACHE_DIR": nlu_cache_dir,
         "LIAISON_ENV": "test",
         "DATABASE_URL": database_url,
         "LIAISON_KEY_FILE": keyring.path,
@@ -90,11 +129,11 @@ def settings_env(database_url: str, keyring: KeyRing) -> dict[str, object]:
 
 
 @pytest.fixture
-async def service(settings_env: dict[str, object], keyring: KeyRing) -> AsyncIterator[object]:
-    """The service (not yet serving HTTP); tests drive the pipeline and dispatcher directly."""
+async def service(settings_env: dict[str, object], keyring: KeyRing, clock: OffsetClock) -> AsyncIterator[object]:
+    """The service (not yet serving HTTP) on the test clock; tests drive the pipeline and dispatcher directly."""
     from bot.service import Service
     from bot.settings import load_settings
 
-    svc = Service.create(load_settings(**settings_env), keyring=keyring)
+    svc = Service.create(load_settings(**settings_env), keyring=keyring, clock=clock)
     yield svc
     await svc.stop()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
 import click
@@ -13,39 +12,36 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.erasure import erase_survivor
 from bot.actions.retention import run_retention
-from bot.settings import Settings, SettingsError, load_settings
+from bot.cli_db import cli_settings, run_db
 from bot.storage.db import Database
 from bot.storage.models import AuditEvent, ChannelIdentity, Survivor
-from safety.crypto import KeyFileError, KeyRing, install_keyring
+from safety.crypto import KeyRing
 from safety.retention import RetentionPolicy
 
 T = TypeVar("T")
 
 
-def _open() -> tuple[Database, Settings]:
-    try:
-        settings = load_settings()
-        install_keyring(KeyRing.load(settings.key_file))
-    except (SettingsError, KeyFileError) as exc:
-        raise click.ClickException(str(exc)) from None
-    return Database(settings.database_url), settings
+def _with_survivor(pseudonym: str, work: Callable[[AsyncSession, Survivor, datetime], Awaitable[T]]) -> T:
+    """Run `work(session, survivor, now)` on the survivor with this pseudonym in one transaction; one clear
+    line if there is none."""
+
+    async def run(db: Database, _ring: KeyRing) -> T:
+        async with db.transaction() as s:
+            survivor = await s.scalar(select(Survivor).where(Survivor.pseudonym == pseudonym))
+            if survivor is None:
+                raise click.ClickException(f"no survivor with pseudonym {pseudonym!r}")
+            return await work(s, survivor, db.clock())
+
+    return run_db(cli_settings(), run)
 
 
-def _with_survivor(pseudonym: str, work: Callable[[AsyncSession, Survivor], Awaitable[T]]) -> T:
-    """Run `work` on the survivor with this pseudonym in one transaction; a clear error if there is none."""
+def _exists(pseudonym: str) -> None:
+    """Checked before any question is asked: a typo must not lead a worker through a confirmation."""
 
-    async def run() -> T:
-        db, _settings = _open()
-        try:
-            async with db.transaction() as s:
-                survivor = await s.scalar(select(Survivor).where(Survivor.pseudonym == pseudonym))
-                if survivor is None:
-                    raise click.ClickException(f"no survivor with pseudonym {pseudonym!r}")
-                return await work(s, survivor)
-        finally:
-            await db.dispose()
+    async def check(s: AsyncSession, _survivor: Survivor, _now: datetime) -> None:
+        return None
 
-    return asyncio.run(run())
+    _with_survivor(pseudonym, check)
 
 
 @click.command("erase")
@@ -54,12 +50,12 @@ def _with_survivor(pseudonym: str, work: Callable[[AsyncSession, Survivor], Awai
 @click.option("--yes", is_flag=True, help="Confirm without the prompt.")
 def erase_command(pseudonym: str, worker: str, yes: bool) -> None:
     """Erase everything identifying about the survivor with PSEUDONYM (audited)."""
+    _exists(pseudonym)
     if not yes:
         click.confirm(f"Erase all identifying data of {pseudonym}? This cannot be undone", abort=True)
 
-    async def work(s: AsyncSession, survivor: Survivor) -> str:
-        report = await erase_survivor(s, survivor, actor=f"worker:{worker}", reason="worker_request",
-                                      now=datetime.now(UTC))
+    async def work(s: AsyncSession, survivor: Survivor, now: datetime) -> str:
+        report = await erase_survivor(s, survivor, actor=f"worker:{worker}", reason="worker_request", now=now)
         return (f"erased {pseudonym}; {report.provider_deletions} provider message(s) queued for deletion; "
                 f"evaluation answers {'kept unlinkably' if report.kept_evaluation_answers else 'deleted'}")
 
@@ -76,20 +72,18 @@ def retention_group() -> None:
 def retention_run(dry_run: bool) -> None:
     """Purge message content and closed cases past their retention period."""
 
-    async def run() -> None:
-        db, settings = _open()
-        policy = RetentionPolicy(settings.retention_message_days, settings.retention_case_days)
-        try:
-            async with db.transaction() as s:
-                report = await run_retention(s, policy, datetime.now(UTC), dry_run=dry_run)
-        finally:
-            await db.dispose()
+    settings = cli_settings()
+    policy = RetentionPolicy(settings.retention_message_days, settings.retention_case_days)
+
+    async def run(db: Database, _ring: KeyRing) -> None:
+        async with db.transaction() as s:
+            report = await run_retention(s, policy, db.clock(), dry_run=dry_run)
         verb = "would purge" if dry_run else "purged"
         click.echo(f"{verb}: content of {report.inbound_contents} inbound and {report.outbound_contents} outbound "
                    f"message(s) older than {policy.message_days} days; {report.stranger_messages} message(s) from "
                    f"unknown senders; {report.closed_cases} case(s) closed more than {policy.closed_case_days} days")
 
-    asyncio.run(run())
+    run_db(settings, run)
 
 
 @click.command("reverify")
@@ -98,14 +92,20 @@ def retention_run(dry_run: bool) -> None:
 @click.option("--yes", is_flag=True, help="Confirm without the prompt.")
 def reverify_command(pseudonym: str, worker: str, yes: bool) -> None:
     """After speaking to her: her number or account is hers again; resume messages to it (audited)."""
+    async def suspect_routes(s: AsyncSession, survivor: Survivor, _now: datetime) -> int:
+        return len((await s.scalars(select(ChannelIdentity.id).where(
+            ChannelIdentity.survivor_id == survivor.id, ChannelIdentity.status == "suspect"))).all())
+
+    if not _with_survivor(pseudonym, suspect_routes):
+        # nothing to re-verify: her pause (after a quick exit, say) is hers and stays as it is
+        raise click.ClickException(f"{pseudonym} has no contact route waiting to be re-verified; nothing changed")
     if not yes:
         click.confirm(f"Have you confirmed with {pseudonym} herself, by another route, that this contact is hers?",
                       abort=True)
 
-    async def work(s: AsyncSession, survivor: Survivor) -> int:
+    async def work(s: AsyncSession, survivor: Survivor, now: datetime) -> int:
         identities = (await s.scalars(select(ChannelIdentity).where(
             ChannelIdentity.survivor_id == survivor.id, ChannelIdentity.status == "suspect"))).all()
-        now = datetime.now(UTC)
         for identity in identities:
             identity.status, identity.verified_at = "active", now
         survivor.outbound_paused_until = None

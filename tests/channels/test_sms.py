@@ -8,7 +8,6 @@ also show that signatures are checked against the URL Twilio called. All numbers
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 import socket
@@ -123,7 +122,7 @@ async def test_forged_webhooks_are_refused_and_nothing_is_stored(world: World) -
                              "bm90IGEgc2lnbmF0dXJl"),
     ]
     assert [a.status for a in attempts] == [403] * len(attempts)
-    await asyncio.sleep(0.2)
+    await world.service.dispatcher.passes()
     assert await world.count(InboundMessage) == 0
     assert await world.count(OutboundMessage) == 0
     assert fake.creates() == []
@@ -154,7 +153,7 @@ async def test_a_replayed_message_sid_is_processed_and_answered_once(world: Worl
         answer = await world.fake.deliver(form, world.local + SMS_PATH, PUBLIC + SMS_PATH)
         assert answer.status == 200
     await wait_until(lambda: row_in(world, "sent"))
-    await asyncio.sleep(0.2)
+    await world.service.dispatcher.passes()
     assert world.fake.texts_to(HER) == [NEUTRAL]
     assert await world.count(InboundMessage) == 1
     assert await world.count(OutboundMessage) == 1
@@ -202,7 +201,7 @@ async def test_a_send_that_times_out_is_in_doubt_never_resent_until_its_status_c
     await world.text_from(HER, "hi")
     row = await wait_until(lambda: row_in(world, "in_doubt"))
     assert row.provider_message_id is None
-    await asyncio.sleep(0.3)  # several dispatcher passes
+    await world.service.dispatcher.passes(3)
     assert await world.service.dispatcher.dispatch_due() == 0
     assert len(world.fake.creates()) == 1
     assert world.fake.texts_to(HER) == [NEUTRAL]

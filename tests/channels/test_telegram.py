@@ -6,7 +6,6 @@ assertions look at what the provider received and what her phone would show, not
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator
@@ -77,7 +76,7 @@ async def test_a_forged_webhook_is_rejected_and_nothing_is_stored(telegram_env, 
         assert await deliver(update, hook, None) == 401
         assert await deliver(update, hook, "not-the-secret") == 401
         assert await deliver(update, hook, SECRET[:-1]) == 401
-        await asyncio.sleep(0.1)
+        await svc.dispatcher.passes()
         assert await inbound(svc) == []
         assert await outbox(svc) == []
     assert fake.calls("sendMessage") == []
@@ -153,7 +152,7 @@ async def test_malformed_and_unsupported_updates_store_nothing(telegram_env, key
         group = fake.user_sends(-100200300, "hi all", chat_type="group")
         for update in (edited, future, group):
             assert await deliver(update, hook, SECRET) == 200
-        await asyncio.sleep(0.1)
+        await svc.dispatcher.passes()
         assert await inbound(svc) == []
     assert fake.calls("sendMessage") == []
 
@@ -206,7 +205,7 @@ async def test_a_timeout_leaves_the_message_in_doubt_and_never_sends_it_again(te
             return bool(rows) and rows[0].status == "in_doubt"
         await wait_until(in_doubt)
         await svc.dispatcher.dispatch_due()
-        await asyncio.sleep(0.3)  # several dispatcher passes
+        await svc.dispatcher.passes(3)
     assert len(fake.calls("sendMessage")) == 1
     assert len(fake.bot_texts(CHAT)) == 1  # it went out once, and only once
 

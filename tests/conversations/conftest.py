@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -94,13 +94,13 @@ class Chat:
                      channel: str = "simulator") -> str:
         async with self.service.db.transaction() as s:
             created = await create_invitation(s, self.service.keyring, channel=channel, locale=locale,
-                                              country=country, created_by="worker-1", now=datetime.now(UTC),
+                                              country=country, created_by="worker-1", now=self.service.clock(),
                                               valid_for=valid_for)
         return created.display_code
 
     def clock(self, offset: timedelta) -> None:
         """Move the service's idea of 'now' (flow timeouts, unlock periods, PIN lockout)."""
-        self.service.pipeline.now = lambda: datetime.now(UTC) + offset
+        self.service.clock.offset = offset
 
 
 @pytest.fixture

@@ -3,10 +3,7 @@ fake Twilio. What is asserted is what her phone shows and what the provider was 
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,9 +15,11 @@ from bot.service import Service
 from bot.settings import load_settings
 from bot.storage.models import CallbackRequest, Survivor
 from safety.crypto import KeyRing
+from tests.support.clock import OffsetClock
 from tests.support.fake_telegram import FakeTelegram, deliver
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.http import serve_app
+from tests.support.running import wait_until
 
 TOKEN = "123456:TEST-token-not-real"
 SECRET = "webhook_secret-for-tests_0123456789"
@@ -32,21 +31,11 @@ HER = "+447700900321"
 PUBLIC = "https://liaison.example.org"
 
 
-async def until(check: Callable[[], Any], within: float = 5.0) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("not reached in time")
-        await asyncio.sleep(0.02)
-
 
 async def invite(svc: Service, channel: str, phone: str | None = None) -> Any:
     async with svc.db.transaction() as s:
         return await create_invitation(s, svc.keyring, channel=channel, locale="en", country="GB",
-                                       created_by="worker-1", now=datetime.now(UTC), phone=phone,
+                                       created_by="worker-1", now=svc.clock(), phone=phone,
                                        bot_username=svc.settings.telegram_bot_username)
 
 
@@ -60,7 +49,7 @@ class TelegramPhone:
         return [m for m in self.fake.screen(CHAT) if m["from"] == "bot"]
 
     async def _wait(self, expect: int) -> list[str]:
-        await until(lambda: len(self.fake.calls("sendMessage")) >= self.seen + expect)
+        await wait_until(lambda: len(self.fake.calls("sendMessage")) >= self.seen + expect)
         calls = self.fake.calls("sendMessage")
         new, self.seen = calls[self.seen:], len(calls)
         return [str(c["params"]["text"]) if isinstance(c, dict) else str(c) for c in new]
@@ -82,14 +71,15 @@ class TelegramPhone:
 
 
 @pytest.fixture
-async def telegram(settings_env: dict[str, object], keyring: KeyRing) -> AsyncIterator[tuple[Service, TelegramPhone]]:
+async def telegram(settings_env: dict[str, object], keyring: KeyRing,
+                   clock: OffsetClock) -> AsyncIterator[tuple[Service, TelegramPhone]]:
     async with FakeTelegram(TOKEN) as fake:
         settings = load_settings(**{
             **settings_env, "LIAISON_SIMULATOR": False, "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_API_BASE": fake.url, "TELEGRAM_BOT_USERNAME": "GardenTipsBot",
             "TELEGRAM_RATE_PER_SECOND": 1000, "TELEGRAM_CHAT_RATE_PER_SECOND": 1000,
         })
-        svc = Service.create(settings, keyring=keyring)
+        svc = Service.create(settings, keyring=keyring, clock=clock)
         async with serve_app(svc.web_app()) as base:
             yield svc, TelegramPhone(fake, base + WEBHOOK_PATH)
 
@@ -129,14 +119,15 @@ async def test_over_telegram_she_follows_the_link_enrols_and_asks_for_a_call_bac
 # -- SMS ------------------------------------------------------------------------------------------
 
 @pytest.fixture
-async def sms(settings_env: dict[str, object], keyring: KeyRing) -> AsyncIterator[tuple[Service, FakeTwilio, str]]:
+async def sms(settings_env: dict[str, object], keyring: KeyRing,
+              clock: OffsetClock) -> AsyncIterator[tuple[Service, FakeTwilio, str]]:
     async with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER) as fake:
         settings = load_settings(**{
             **settings_env, "LIAISON_SIMULATOR": False, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM": OUR_NUMBER, "TWILIO_API_BASE": fake.base_url,
             "LIAISON_PUBLIC_URL": PUBLIC, "SMS_RATE_PER_SECOND": 100,
         })
-        svc = Service.create(settings, keyring=keyring)
+        svc = Service.create(settings, keyring=keyring, clock=clock)
         async with serve_app(svc.web_app()) as local:
             fake.route_public(PUBLIC, local)
             yield svc, fake, local
@@ -146,7 +137,7 @@ async def test_over_sms_she_replies_to_the_opt_in_enrols_and_asks_for_a_call_bac
     svc, fake, local = sms
     await invite(svc, "sms", phone="+44 7700 900321")
     svc.dispatcher.wake()
-    optin = await until(lambda: fake.texts_to(HER))
+    optin = await wait_until(lambda: fake.texts_to(HER))
     assert optin[0].startswith("⛅ Weather Desk\n") and "Reply YES to start" in optin[0]
 
     async def text(body: str, expect: int = 1) -> str:
@@ -154,7 +145,7 @@ async def test_over_sms_she_replies_to_the_opt_in_enrols_and_asks_for_a_call_bac
         delivery = await fake.deliver(fake.user_sends(HER, body), local + "/webhooks/twilio/sms",
                                       PUBLIC + "/webhooks/twilio/sms")
         assert delivery.status == 200
-        await until(lambda: len(fake.texts_to(HER)) >= before + expect)
+        await wait_until(lambda: len(fake.texts_to(HER)) >= before + expect)
         return "\n".join(fake.texts_to(HER)[before:])
 
     warning = await text("YES")

@@ -96,7 +96,8 @@ async def test_her_state_survives_a_restart_of_the_service(service) -> None:
         await phone.send(await first.invite())
         await phone.tap("Continue")
     # the first service has stopped (its app was cleaned up); a new process starts from the database
-    restarted = Service.create(load_settings(**service.settings.model_dump(by_alias=True)), keyring=service.keyring)
+    restarted = Service.create(load_settings(**service.settings.model_dump(by_alias=True)), keyring=service.keyring,
+                               clock=service.clock)
     async with serve_app(restarted.web_app()) as base, aiohttp.ClientSession() as http:
         again = Chat(restarted, http, base).phone("amira")
         reply = await again.send("continue")

@@ -10,7 +10,6 @@ once the pause is over. Time is moved on through the dispatcher's clock.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -139,7 +138,7 @@ async def test_quick_exit_deletes_twilios_records_and_nothing_reaches_her_while_
     # during the pause is the gate's own tests' business)
     notice = await w.queue("A routine notice", is_reply=False, sensitive=False)
     await w.settled()
-    await asyncio.sleep(0.3)  # several dispatcher passes
+    await w.svc.dispatcher.passes(3)
     assert w.fake.thread(HER) == thread
     held = await w.row(notice)
     assert held.status == "held" and held.sent_at is None and held.next_attempt_at == paused_until

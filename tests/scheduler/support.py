@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from bot.clock import ManualClock
 from bot.storage.db import Database
 from bot.storage.models import (
     ChannelIdentity,
@@ -22,22 +23,7 @@ from safety.crypto import KeyRing
 WEEKDAYS_10_TO_12 = [{"days": [0, 1, 2, 3, 4], "start": "10:00", "end": "12:00"}]
 
 
-class Clock:
-    """Injected into WaveJobs: tests move time, nothing ever waits."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> datetime:
-        self.now += timedelta(**kw)
-        return self.now
-
-    def set(self, when: datetime) -> datetime:
-        self.now = when
-        return when
+Clock = ManualClock  # injected into WaveJobs: tests move time, nothing ever waits
 
 
 async def enrol(db: Database, keyring: KeyRing, *, created_at: datetime, windows: list[dict[str, Any]] | None = None,

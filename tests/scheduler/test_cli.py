@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -15,8 +15,9 @@ from bot.storage.db import Database
 from bot.storage.models import AuditEvent, ProgrammeMilestones, WaveInstance
 from scheduler.cli import programme, register, waves_group
 from tests.scheduler.support import enrol
+from tests.support.clock import TEST_NOW
 
-TODAY = date.today()
+TODAY = TEST_NOW.date()  # the CLI reads the process clock, which the tests move to TEST_NOW
 
 
 def d(days: int) -> str:

@@ -11,16 +11,15 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from bot.outbox.dispatcher import Dispatcher
 from bot.service import Service
 from bot.settings import load_settings
 from bot.storage.models import InboundMessage, OutboundMessage
 from safety.crypto import KeyRing
+from tests.support.clock import OffsetClock
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.http import serve_app
@@ -56,24 +55,11 @@ def twilio_env(settings_env: dict[str, object], fake: FakeTwilio, public: str, *
     }
 
 
-class Clock:
-    """The dispatcher's clock: real time plus an offset a test moves on (claim leases, pauses)."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+Clock = OffsetClock  # the service's clock in these tests: TEST_NOW running on, plus an offset
 
 
 def build(env: dict[str, object], keyring: KeyRing, clock: Clock | None = None) -> Service:
-    svc = Service.create(load_settings(**env), keyring=keyring)
-    if clock is not None:  # the same dispatcher, on a clock the test moves
-        d = svc.dispatcher
-        svc.dispatcher = Dispatcher(svc.db, svc.channels, max_attempts=d.max_attempts,
-                                    base_backoff=d.base_backoff, poll_interval=d.poll_interval, clock=clock)
-        svc.pipeline.on_outbox = svc.dispatcher.wake
-    return svc
+    return Service.create(load_settings(**env), keyring=keyring, clock=clock or OffsetClock())
 
 
 @asynccontextmanager
