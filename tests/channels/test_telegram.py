@@ -372,7 +372,7 @@ def test_the_channel_is_off_without_a_token_and_refuses_bad_settings() -> None:
     from bot.channels.telegram.webhook import channel_from_settings
     from bot.settings import SettingsError
 
-    assert "telegram" in [name for name, _factory, _routes in CHANNELS]
+    assert "telegram" in [entry.name for entry in CHANNELS]
     assert channel_from_settings(load_settings(LIAISON_ENV="test")) is None
     with pytest.raises(SettingsError) as bad_secret:
         channel_from_settings(load_settings(LIAISON_ENV="test", TELEGRAM_BOT_TOKEN=TOKEN,

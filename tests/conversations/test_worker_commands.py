@@ -22,6 +22,11 @@ def run(args: list[str], database_url: str, keyring: KeyRing, **env: str) -> Any
     return result
 
 
+TELEGRAM_ON = {"TELEGRAM_BOT_TOKEN": "123456:TEST-token-not-real", "TELEGRAM_WEBHOOK_SECRET": "secret_for_tests_0123"}
+SMS_ON = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "test-token-not-a-secret",
+          "TWILIO_FROM": "+447700900000"}
+
+
 def query(database_url: str, work: Any) -> Any:
     async def go() -> Any:
         db = Database(database_url)
@@ -35,7 +40,7 @@ def query(database_url: str, work: Any) -> Any:
 
 def test_a_telegram_invitation_prints_a_one_time_code_and_a_deep_link(database_url: str, keyring: KeyRing) -> None:
     out = run(["invite", "create", "--channel", "telegram", "--locale", "de"], database_url, keyring,
-              TELEGRAM_BOT_USERNAME="GardenTipsBot")
+              TELEGRAM_BOT_USERNAME="GardenTipsBot", **TELEGRAM_ON)
     assert out.exit_code == 0, out.output
     code = out.output.split("code: ")[1].split()[0]
     assert len(code) == 9 and code[4] == "-"
@@ -51,10 +56,10 @@ def test_a_telegram_invitation_prints_a_one_time_code_and_a_deep_link(database_u
 
 def test_an_sms_invitation_needs_her_number_and_queues_one_neutral_opt_in(database_url: str,
                                                                           keyring: KeyRing) -> None:
-    refused = run(["invite", "create", "--channel", "sms", "--locale", "en"], database_url, keyring)
+    refused = run(["invite", "create", "--channel", "sms", "--locale", "en"], database_url, keyring, **SMS_ON)
     assert refused.exit_code != 0 and "--phone" in refused.output
     out = run(["invite", "create", "--channel", "sms", "--locale", "en", "--phone", "+44 7700 900123"],
-              database_url, keyring)
+              database_url, keyring, **SMS_ON)
     assert out.exit_code == 0, out.output
     assert "opt-in text is queued" in out.output
 
@@ -106,3 +111,15 @@ def test_slots_follow_daylight_saving_on_both_sides() -> None:
     after = next_slots(window, "Europe/London", datetime(2025, 3, 30, 0, tzinfo=UTC), days=0)
     assert before[0].start.astimezone(UTC).hour == 9 and after[0].start.astimezone(UTC).hour == 8
     assert after[0].end - after[0].start == timedelta(hours=1)
+
+
+def test_an_invitation_on_a_channel_that_is_off_is_refused_and_nothing_waits(database_url: str,
+                                                                            keyring: KeyRing) -> None:
+    out = run(["invite", "create", "--channel", "sms", "--locale", "en", "--phone", "+44 7700 900123"],
+              database_url, keyring)
+    assert out.exit_code == 1 and "the sms channel is off" in out.output
+    assert "Traceback" not in out.output and len(out.output.strip().splitlines()) == 1
+
+    async def stored(s: Any) -> Any:
+        return (await s.scalars(select(Invitation))).all(), (await s.scalars(select(OutboundMessage))).all()
+    assert query(database_url, stored) == ([], [])
