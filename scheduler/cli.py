@@ -27,6 +27,7 @@ from scheduler.milestones import (
     parse_csv,
     parse_date,
     parse_outcome,
+    parse_site,
 )
 
 T = TypeVar("T")
@@ -75,9 +76,10 @@ def _date_option(value: str | None, name: str) -> object | None:
 @click.option("--actual-end", help="Actual end, YYYY-MM-DD ('none' to clear).")
 @click.option("--outcome", help="How it ended: completed, dropped_out, excluded ('none' to clear).")
 @click.option("--enrolled", help="Her enrolment day if not the day her record was made, YYYY-MM-DD.")
+@click.option("--site", help="The programme's site code, for evaluation by site ('none' to clear).")
 @click.option("--by", "actor", default=None, help="Worker name for the audit log (default: $USER).")
 def programme_set(pseudonym: str, start: str | None, expected_end: str | None, actual_end: str | None,
-                  outcome: str | None, enrolled: str | None, actor: str | None) -> None:
+                  outcome: str | None, enrolled: str | None, site: str | None, actor: str | None) -> None:
     """Set milestones of the survivor with PSEUDONYM; her waves are replanned at once."""
     values: dict[str, object] = {}
     for name, raw in (("programme_start", start), ("expected_end", expected_end), ("actual_end", actual_end),
@@ -93,8 +95,17 @@ def programme_set(pseudonym: str, start: str | None, expected_end: str | None, a
                 values["outcome"] = parse_outcome(outcome)
             except MilestoneError as exc:
                 raise click.BadParameter(str(exc), param_hint="--outcome") from None
+    if site is not None:
+        if site.strip().lower() in ("none", "-", ""):
+            values["site"] = CLEAR
+        else:
+            try:
+                values["site"] = parse_site(site)
+            except MilestoneError as exc:
+                raise click.BadParameter(str(exc), param_hint="--site") from None
     if not values:
-        raise click.UsageError("nothing to set: give --start, --expected-end, --actual-end, --outcome or --enrolled")
+        raise click.UsageError("nothing to set: give --start, --expected-end, --actual-end, --outcome, --enrolled "
+                               "or --site")
 
     async def work(db: Database, ring: KeyRing) -> list[tuple[str, str, str]]:
         now = datetime.now(UTC)
@@ -124,7 +135,7 @@ def programme_import(csv_file: Path, actor: str | None, dry_run: bool) -> None:
     """Import milestones from the case system's CSV export.
 
     Columns: pseudonym, programme_start, expected_end, and optionally actual_end, outcome,
-    enrolled_on. Every row is validated on its own: bad rows are reported with their line and
+    enrolled_on, site. Every row is validated on its own: bad rows are reported with their line and
     not saved, good rows are saved. Exit status 1 when any row was rejected.
     """
     try:

@@ -6,6 +6,7 @@ group is not drawn, only marked "n<5" inside the plotting area.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,14 @@ ERR = {"ecolor": "#222222", "capsize": 3, "elinewidth": 1}
 
 
 def _label_of(figs: dict[str, Any]) -> dict[str, str]:
-    return {w["code"]: f"{w['code']}\n{w['label']}" for w in figs["waves"]} | {CHECKINS: "Check-ins"}
+    """Tick labels: the code, then the label wrapped so neighbours never overlap."""
+    return {w["code"]: w["code"] + "\n" + "\n".join(textwrap.wrap(w["label"], 11)) for w in figs["waves"]} | {
+        CHECKINS: "Check-ins"}
+
+
+def _pair_label(labels: dict[str, str], p: dict[str, Any], mg: int) -> str:
+    pairs = p["pairs"] if p["pairs"] >= mg else f"<{mg}"
+    return f"Intake vs {labels[p['wave']]}\n({pairs} pairs)"
 
 
 def _suppressed_mark(ax: Axes, x: float, min_group: int, y: float = 2) -> None:
@@ -81,9 +89,7 @@ def chart_never_afraid(figs: dict[str, Any], path: Path) -> None:
              text=f"{p['intake']['share'] * 100:.0f}%")
         _bar(right, x + width / 2, p["later"], width=width, colour=GREEN, label="at the later wave" if x == 0 else None,
              text=f"{p['later']['share'] * 100:.0f}%")
-        right.text(x, 96, f"{p['pairs']} pairs\n{p['difference']['estimate'] * 100:+.0f} pts", ha="center",
-                   va="bottom", fontsize=7)
-    right.set_xticks(range(len(pairs)), [f"Intake vs\n{labels[p['wave']]}" for p in pairs], fontsize=8)
+    right.set_xticks(range(len(pairs)), [_pair_label(labels, p, mg) for p in pairs], fontsize=8)
     right.set_xlim(-0.6, len(pairs) - 0.4)
     right.set_title("Paired: the same women at intake and at the later wave", fontsize=10)
     if right.get_legend_handles_labels()[0]:
@@ -111,7 +117,7 @@ def chart_change(figs: dict[str, Any], path: Path) -> None:
             ax.errorbar(x + dx, e, yerr=[[e - est["ci_low"] * 100], [est["ci_high"] * 100 - e]], fmt="o",
                         color=colour, capsize=4, label=name if x == 0 else None)
             ax.text(x + dx + 0.04, e, f"{e:+.0f}", va="center", ha="left", fontsize=7)
-    ax.set_xticks(range(len(pairs)), [f"Intake vs\n{labels[p['wave']]}" for p in pairs], fontsize=8)
+    ax.set_xticks(range(len(pairs)), [_pair_label(labels, p, mg) for p in pairs], fontsize=8)
     ax.set_xlim(-0.6, len(pairs) - 0.4)
     ax.set_ylabel('change in % "never afraid" (points)')
     ax.set_title('Change since intake: paired vs cross-sectional, with 95% intervals', fontsize=10)

@@ -123,8 +123,9 @@ def render_html(figs: dict[str, Any]) -> str:
                  "<th>Change, points (cross-sectional)</th></tr>")
     for p in figs["paired"]:
         pv = "-" if p["p_value"] is None else p_text(p["p_value"])
+        pairs = _n(p["pairs"] if p["pairs"] >= mg else None, mg)
         parts.append(
-            f"<tr><td>{e(p['wave'])} {e(p['label'])}</td><td>{p['pairs']}</td><td>{_share(p['intake'], mg)}</td>"
+            f"<tr><td>{e(p['wave'])} {e(p['label'])}</td><td>{pairs}</td><td>{_share(p['intake'], mg)}</td>"
             f"<td>{_share(p['later'], mg)}</td><td>{_diff(p['difference'], mg)}</td><td>{pv}</td>"
             f"<td>{_diff(p['cross_sectional'], mg)}</td></tr>")
     parts += ["</table>", _img("change", "Change since intake, paired vs cross-sectional, with intervals"),

@@ -30,6 +30,8 @@ WITHDRAW_PER_WAVE = {True: 0.06, False: 0.0}  # quick exit, from then on
 SAME_ANSWER = 0.6  # how strongly a woman's answers hang together across waves
 START = datetime(2025, 1, 6, 10, 0, tzinfo=UTC)
 SITES = ("north", "south")
+BEHAVIOURS = {"beh_shouting": 0.6, "beh_control": 0.45, "beh_jealousy": 0.5, "beh_threats": 0.25,
+              "beh_following": 0.2, "beh_physical": 0.15, "beh_sexual": 0.05, "beh_children": 0.2}
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Woman:
     site: str
     never: dict[str, bool] = field(default_factory=dict)  # latent, every wave
     fear: dict[str, str] = field(default_factory=dict)  # latent answer code, every wave
+    behaviours: dict[str, dict[str, str]] = field(default_factory=dict)  # wave -> beh_* -> yes/no
     state: dict[str, str] = field(default_factory=dict)  # invited waves only
     programme_start: date = START.date()
     actual_end: date | None = None
@@ -73,6 +76,8 @@ def make_cohort(n: int = 800, seed: int = 11) -> list[Woman]:
             w.never[code] = u < p
             w.fear[code] = "never" if w.never[code] else rng.choices(
                 ("rarely", "sometimes", "often", "always"), weights=(1, 2, 3, 3) if w.high_risk else (3, 3, 1, 1))[0]
+            w.behaviours[code] = {b: "yes" if rng.random() < base / (1 + k) * (1.6 if w.high_risk else 0.6) else "no"
+                                  for b, base in BEHAVIOURS.items()}
             if code == "T4" and i % 80 != 0:
                 continue  # T4: only a handful invited so far, so it is suppressed
             if k == 0:
@@ -92,7 +97,7 @@ def realised_effect(women: list[Woman], wave: str) -> float:
 
 
 def _answers(w: Woman, code: str) -> dict[str, str | None]:
-    return {"fear": w.fear[code], "safe": "7" if w.never[code] else "3", "danger_now": "no"}
+    return {"fear": w.fear[code], "safe": "7" if w.never[code] else "3", "danger_now": "no", **w.behaviours[code]}
 
 
 def records(women: list[Woman]) -> list[WaveRecord]:

@@ -130,7 +130,10 @@ def test_those_who_stopped_answering_were_more_afraid_at_intake_and_quick_exits_
         a = attrition[wave]
         answered, lost = a["answered"], a["not_answered"]
         assert lost["ci_high"] < answered["ci_low"]  # clearly less often never afraid at intake
-        assert lost["median_weeks"] < answered["median_weeks"]  # his programme ended sooner
+        # his programme more often ended early (by the mid-point most had not ended yet)
+        assert lost["median_weeks"] <= answered["median_weeks"]
+        if wave != "T1":
+            assert lost["median_weeks"] < answered["median_weeks"] - 8
         at_intake = [w for w in women if w.state.get("T0") == "answered" and wave in w.state]
         assert answered["n"] == sum(w.state[wave] == "answered" for w in at_intake)
         assert lost["n"] == sum(w.state[wave] == "missing" for w in at_intake)
