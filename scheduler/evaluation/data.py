@@ -50,8 +50,12 @@ class Selection:
 
     def describe(self) -> str:
         parts = []
-        if self.since or self.until:
-            parts.append(f"waves due {self.since or 'from the start'} to {self.until or 'today'}")
+        if self.since and self.until:
+            parts.append(f"waves due {self.since} to {self.until}")
+        elif self.since:
+            parts.append(f"waves due from {self.since}")
+        elif self.until:
+            parts.append(f"waves due up to {self.until}")
         if self.site:
             parts.append(f"site {self.site}")
         return ", ".join(parts) or "all waves, all sites"
