@@ -7,6 +7,7 @@
   jobs.py            plan / open due / remind / close, each a conditional UPDATE on wave_instances
   runner.py          APScheduler drives jobs.run_once (misfire and coalesce chosen on purpose)
   checkin_io.py      the check-in flow (flows/checkin.py) against the database; rendering
-  evaluation/        consented, pseudonymised data: export (CSV + codebook) and report (HTML + PNG)
+  evaluation/        consented, pseudonymised data: export (CSV + codebook) and report (HTML + PNG):
+                     data (selection), figures (paired and cross-sectional), stats, charts, report
   cli.py             `liaison programme set|import`, `liaison eval export|report`, `liaison waves`
 """

@@ -26,6 +26,7 @@ from scheduler.milestones import (
     parse_csv,
     parse_date,
     parse_outcome,
+    parse_site,
 )
 
 T = TypeVar("T")
@@ -74,9 +75,10 @@ def _date_option(value: str | None, name: str) -> object | None:
 @click.option("--actual-end", help="Actual end, YYYY-MM-DD ('none' to clear).")
 @click.option("--outcome", help="How it ended: completed, dropped_out, excluded ('none' to clear).")
 @click.option("--enrolled", help="Her enrolment day if not the day her record was made, YYYY-MM-DD.")
+@click.option("--site", help="The programme's site code, for evaluation by site ('none' to clear).")
 @click.option("--by", "actor", default=None, help="Worker name for the audit log (default: $USER).")
 def programme_set(pseudonym: str, start: str | None, expected_end: str | None, actual_end: str | None,
-                  outcome: str | None, enrolled: str | None, actor: str | None) -> None:
+                  outcome: str | None, enrolled: str | None, site: str | None, actor: str | None) -> None:
     """Set milestones of the survivor with PSEUDONYM; her waves are replanned at once."""
     values: dict[str, object] = {}
     for name, raw in (("programme_start", start), ("expected_end", expected_end), ("actual_end", actual_end),
@@ -92,8 +94,17 @@ def programme_set(pseudonym: str, start: str | None, expected_end: str | None, a
                 values["outcome"] = parse_outcome(outcome)
             except MilestoneError as exc:
                 raise click.BadParameter(str(exc), param_hint="--outcome") from None
+    if site is not None:
+        if site.strip().lower() in ("none", "-", ""):
+            values["site"] = CLEAR
+        else:
+            try:
+                values["site"] = parse_site(site)
+            except MilestoneError as exc:
+                raise click.BadParameter(str(exc), param_hint="--site") from None
     if not values:
-        raise click.UsageError("nothing to set: give --start, --expected-end, --actual-end, --outcome or --enrolled")
+        raise click.UsageError("nothing to set: give --start, --expected-end, --actual-end, --outcome, --enrolled "
+                               "or --site")
 
     async def work(db: Database, ring: KeyRing) -> list[tuple[str, str, str]]:
         now = db.clock()
@@ -123,7 +134,7 @@ def programme_import(csv_file: Path, actor: str | None, dry_run: bool) -> None:
     """Import milestones from the case system's CSV export.
 
     Columns: pseudonym, programme_start, expected_end, and optionally actual_end, outcome,
-    enrolled_on. Every row is validated on its own: bad rows are reported with their line and
+    enrolled_on, site. Every row is validated on its own: bad rows are reported with their line and
     not saved, good rows are saved. Exit status 1 when any row was rejected.
     """
     try:
@@ -173,18 +184,58 @@ def eval_group() -> None:
     """Evaluation data: pseudonymised, consented answers by wave."""
 
 
+def _selection(since: str | None, until: str | None, site: str | None) -> Any:
+    from scheduler.evaluation.data import Selection
+
+    try:
+        first = parse_date(since, "--since") if since else None
+        last = parse_date(until, "--until") if until else None
+    except MilestoneError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if first and last and last < first:
+        raise click.BadParameter("--until is before --since")
+    return Selection(since=first, until=last, site=site.strip() if site else None)
+
+
+def _generated_at(value: str | None) -> datetime:
+    from bot.clock import system_clock
+
+    if not value:
+        return system_clock()
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"--generated-at: {value!r} is not an ISO date-time") from None
+    return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed((
+        click.option("--since", help="Only waves due on or after this day (YYYY-MM-DD, UTC)."),
+        click.option("--until", help="Only waves due on or before this day (YYYY-MM-DD, UTC)."),
+        click.option("--site", help="Only survivors whose programme is at this site (programme_milestones.site)."),
+        click.option("--generated-at", "generated_at", help="The 'generated at' stamp (ISO date-time; default: now), "
+                                                            "for a report that can be made again identically."),
+    )):
+        command = option(command)
+    return command
+
+
 @eval_group.command("export")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for responses.csv, codebook.json and codebook.csv.")
 @click.option("--include-free-text", is_flag=True,
               help="Add her free-text answers (may identify her or others: personal data).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on large exports).")
-def eval_export(out_dir: Path, include_free_text: bool, progress: bool | None) -> None:
+@_selection_options
+def eval_export(out_dir: Path, include_free_text: bool, progress: bool | None, since: str | None,
+                until: str | None, site: str | None, generated_at: str | None) -> None:
     """Tidy CSV (one row per survivor pseudonym x wave x item) and its codebook."""
     from scheduler.evaluation.export import export
 
+    selection, now = _selection(since, until, site), _generated_at(generated_at)
     result = _run(lambda db, ring: export(db, ring, out_dir, include_free_text=include_free_text,
-                                          progress=progress))
+                                          progress=progress, selection=selection, now=now))
     click.echo(f"{result.rows} rows ({result.survivors} survivors, {result.waves} waves) -> {result.data}; "
                f"codebook {result.codebook}")
 
@@ -192,11 +243,15 @@ def eval_export(out_dir: Path, include_free_text: bool, progress: bool | None) -
 @eval_group.command("report")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for index.html, the PNG charts and figures.json.")
-def eval_report(out_dir: Path) -> None:
-    """HTML report with charts: never afraid, fear, behaviours, response and attrition by wave."""
+@_selection_options
+def eval_report(out_dir: Path, since: str | None, until: str | None, site: str | None,
+                generated_at: str | None) -> None:
+    """HTML report with charts: never afraid (paired and cross-sectional), fear, behaviours, response
+    and attrition."""
     from scheduler.evaluation.report import report
 
-    index = _run(lambda db, ring: report(db, ring, out_dir))
+    selection, now = _selection(since, until, site), _generated_at(generated_at)
+    index = _run(lambda db, ring: report(db, ring, out_dir, now=now, selection=selection))
     click.echo(f"report written to {index}")
 
 

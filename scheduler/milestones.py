@@ -20,10 +20,11 @@ from bot.storage.models import AuditEvent, ProgrammeMilestones, Survivor
 from scheduler.jobs import enrolment_day
 
 OUTCOMES = ("completed", "dropped_out", "excluded")
-FIELDS = ("enrolled_on", "programme_start", "expected_end", "actual_end", "outcome")
+FIELDS = ("enrolled_on", "programme_start", "expected_end", "actual_end", "outcome", "site")
 DATE_FIELDS = ("enrolled_on", "programme_start", "expected_end", "actual_end")
 CSV_REQUIRED = ("pseudonym", "programme_start", "expected_end")
-CSV_OPTIONAL = ("actual_end", "outcome", "enrolled_on")
+CSV_OPTIONAL = ("actual_end", "outcome", "enrolled_on", "site")
+SITE_MAX = 64
 CLEAR = object()  # "set this field to empty"
 
 
@@ -55,6 +56,15 @@ def parse_outcome(value: str) -> str:
     if norm not in OUTCOMES:
         raise MilestoneError(f"outcome: {value!r} is not one of {', '.join(OUTCOMES)}")
     return norm
+
+
+def parse_site(value: str) -> str:
+    """A programme site code (for evaluation by site): letters, digits, space, '-', '_', '.'."""
+    site = " ".join(value.split())
+    if not site or len(site) > SITE_MAX or not all(c.isalnum() or c in " -_." for c in site):
+        raise MilestoneError(f"site: {value!r} is not a site code (up to {SITE_MAX} letters, digits, "
+                             "spaces, '-', '_', '.')")
+    return site
 
 
 def merged(current: Mapping[str, object | None], change: Mapping[str, object]) -> dict[str, object | None]:
@@ -139,6 +149,8 @@ def parse_csv(text: str) -> ParsedCsv:
                         CLEAR if name in ("actual_end",) else None)
             if "outcome" in cell:
                 values["outcome"] = parse_outcome(cell["outcome"]) if cell["outcome"] else CLEAR
+            if "site" in cell:
+                values["site"] = parse_site(cell["site"]) if cell["site"] else CLEAR
             for name in ("programme_start", "expected_end"):
                 if values.get(name) is None:
                     raise MilestoneError(f"{name} is empty")

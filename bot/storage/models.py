@@ -211,6 +211,7 @@ class ProgrammeMilestones(Base):
     expected_end: Mapped[date | None] = mapped_column(Date)
     actual_end: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str | None] = mapped_column(String(16))  # completed / dropped_out / excluded
+    site: Mapped[str | None] = mapped_column(String(64))  # the programme's site, a code for evaluation by site
     updated_by: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -249,6 +250,7 @@ class WaveInstance(Base):
     triage_priority: Mapped[str | None] = mapped_column(String(16))  # highest escalation raised from it
     evaluation_pseudonym: Mapped[str | None] = mapped_column(String(32))  # set when detached at erasure
     programme_outcome: Mapped[str | None] = mapped_column(String(16))  # set when detached at erasure
+    programme_site: Mapped[str | None] = mapped_column(String(64))  # set when detached at erasure
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from safety.triage import Condition
+from scheduler.evaluation.data import Selection
 from scheduler.questionnaires import QuestionnaireSet
 from scheduler.waves import WaveConfig
 
@@ -22,11 +23,13 @@ COLUMNS: list[tuple[str, str]] = [
     ("wave", "Wave code (see `waves`): T0-T4 are full waves; C01, C02, ... are short check-ins."),
     ("wave_kind", "wave (full questionnaire) or checkin (short check-in)."),
     ("wave_state", "answered (she reached the end), partial (closed after some answers), "
-                   "missing (closed without an answer)."),
+                   "missing (closed without an answer), withdrawn (she left by quick exit; counted apart from "
+                   "non-response)."),
     ("questionnaire", "Questionnaire id (see `questionnaires`)."),
     ("questionnaire_version", "Questionnaire version she was asked."),
     ("due_date", "Day the wave fell due (UTC date)."),
     ("programme_outcome", "How his programme ended: completed, dropped_out, excluded; empty while it runs."),
+    ("programme_site", "The programme's site code (programme_milestones.site); empty when not recorded."),
     ("item", "Item code (see `questionnaires[].items`)."),
     ("response", "See `response_codes`."),
     ("value", "Answer code (see the item's `codes`); empty unless response is answered. Free-text items "
@@ -44,6 +47,38 @@ RESPONSE_CODES = {
     "not_applicable": "Not asked: its condition (ask_if) did not hold for her earlier answers.",
     "not_reached": "Not asked: she stopped before this item and the wave closed (wave_state partial).",
     "wave_missing": "The whole wave is missing (no answer before its deadline, or never sent).",
+    "withdrawn": "Not answered: she left by quick exit during or before this wave (wave_state withdrawn).",
+}
+
+# The report's derived measures: name -> how it is computed from the columns above (see
+# scheduler/evaluation/figures.py, which computes them; a test holds the two together).
+DERIVED_MEASURES: dict[str, str] = {
+    "respondent": "A pseudonym with at least one wave whose wave_state is answered or partial. Fewer than 5 "
+                  "respondents in all: the report says so and shows nothing else.",
+    "never_afraid": 'Per wave: among rows with item = fear and response = answered, the share with value = never '
+                    '(skipped items are in no denominator). Cross-sectional: everyone who answered that wave.',
+    "never_afraid_paired": "Per later wave W: pseudonyms with fear answered at T0 and at W. The 2x2 table "
+                           "(never at both / at T0 only / at W only / at neither) gives the share never afraid at "
+                           "T0 and at W for the same women, and their difference W - T0.",
+    "mcnemar_p": "McNemar's exact test on the paired table: two-sided binomial test of 'at W only' among the "
+                 "discordant pairs ('at T0 only' + 'at W only'), p = 1/2 (scipy.stats.binomtest).",
+    "interval_share": "95% Wilson score interval of a share k/n.",
+    "interval_difference": "95% interval of a difference of shares, Newcombe's method 10: paired (with the phi "
+                           "correlation of the 2x2 table) for the same women, unpaired for two separate groups.",
+    "fear_distribution": "Per wave: counts and shares of each fear code among answered fear items.",
+    "behaviour_share": "Per behaviour item (beh_*): share of yes among yes + no answers, at T0 and at the latest "
+                       "full wave with at least 5 respondents.",
+    "response_rate": "Per wave: (answered + partial) / invited; invited = rows of the wave (any wave_state).",
+    "attrition": "Per later wave: among pseudonyms who responded at T0 and were invited to the wave, the share "
+                 "who did not respond to it (missing or withdrawn).",
+    "attrition_comparison": "Per later wave: T0 respondents with fear answered at T0 and invited to the wave, in "
+                            "three groups by their wave_state there: answered (answered/partial), did not answer "
+                            "(missing), withdrawn. For each: n, share never afraid at T0, and median weeks in "
+                            "programme.",
+    "weeks_in_programme": "Weeks from his programme's start to the wave's due_date, or to the programme's actual "
+                          "end if that came first (not known for waves kept after an erasure).",
+    "suppression": "Any group of fewer than 5 people is withheld (n<5); a paired table with any cell under 5 is "
+                   "withheld whole, and so is any difference that needs a withheld group.",
 }
 
 
@@ -65,7 +100,8 @@ def _condition_text(c: Condition | None) -> str | None:
     return c.op
 
 
-def build_codebook(config: WaveConfig, qs: QuestionnaireSet, *, include_free_text: bool = False) -> dict[str, Any]:
+def build_codebook(config: WaveConfig, qs: QuestionnaireSet, *, now: datetime, include_free_text: bool = False,
+                   selection: Selection | None = None) -> dict[str, Any]:
     locales = qs.locales()
     questionnaires = []
     for qid, version in sorted({(i, v) for (_, i, v) in qs.by_key}):
@@ -103,17 +139,20 @@ def build_codebook(config: WaveConfig, qs: QuestionnaireSet, *, include_free_tex
     } for w in config.waves]
     cols = COLUMNS + ([FREE_TEXT_COLUMN] if include_free_text else [])
     return {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "generated_at": now.isoformat(timespec="seconds"),
+        "selection": (selection or Selection()).describe(),
         "data_file": DATA_FILE,
         "layout": "tidy: one row per survivor pseudonym x wave x item of the wave's questionnaire",
         "columns": [{"name": n, "description": d} for n, d in cols],
         "response_codes": RESPONSE_CODES,
+        "derived_measures": [{"name": k, "computation": v} for k, v in DERIVED_MEASURES.items()],
         "questionnaires": questionnaires,
         "waves": waves,
         "wave_config_version": config.version,
         "wave_config_signature": config.signature,
         "inclusion": "Survivors whose latest evaluation consent is granted; closed waves only "
-                     "(answered, partial, missing).",
+                     "(answered, partial, missing) and waves she withdrew from by quick exit (withdrawn); "
+                     "within the selection (due day window, site) named in `selection`.",
     }
 
 

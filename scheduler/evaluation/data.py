@@ -10,21 +10,60 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.db import Database
 from bot.storage.models import Answer, ConsentRecord, ProgrammeMilestones, Survivor, WaveInstance
 from safety.crypto import KeyRing, current_keyring
 
-EXPORTED_STATES = ("answered", "partial", "missing")
+CLOSED_STATES = ("answered", "partial", "missing")
+WITHDRAWN_STATE = "withdrawn"
+WITHDRAWN_REASON = "withdrawn_quick_exit"
+EXPORTED_STATES = (*CLOSED_STATES, WITHDRAWN_STATE)
 PSEUDONYM_NAMESPACE = "evaluation"
+# a closed wave, or one she withdrew from by quick exit (whatever state that left it in)
+EXPORTED = or_(WaveInstance.state.in_(EXPORTED_STATES), WaveInstance.closed_reason == WITHDRAWN_REASON)
 # waves kept after an erasure she consented to: no survivor, only the evaluation pseudonym
-DETACHED = (WaveInstance.survivor_id.is_(None), WaveInstance.evaluation_pseudonym.isnot(None),
-            WaveInstance.state.in_(EXPORTED_STATES))
+DETACHED = (WaveInstance.survivor_id.is_(None), WaveInstance.evaluation_pseudonym.isnot(None), EXPORTED)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which waves an export or report covers: due on a day in [since, until] (UTC, both inclusive,
+    either open), and of survivors at `site` (None: every site)."""
+
+    since: date | None = None
+    until: date | None = None
+    site: str | None = None
+
+    def wave_filter(self) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.since is not None:
+            out.append(WaveInstance.due_at >= datetime.combine(self.since, time(), UTC))
+        if self.until is not None:
+            out.append(WaveInstance.due_at < datetime.combine(self.until + timedelta(days=1), time(), UTC))
+        return out
+
+    def describe(self) -> str:
+        parts = []
+        if self.since and self.until:
+            parts.append(f"waves due {self.since} to {self.until}")
+        elif self.since:
+            parts.append(f"waves due from {self.since}")
+        elif self.until:
+            parts.append(f"waves due up to {self.until}")
+        if self.site:
+            parts.append(f"site {self.site}")
+        return ", ".join(parts) or "all waves, all sites"
+
+
+def wave_state(state: str, closed_reason: str | None) -> str:
+    """The evaluation's state of a wave: withdrawn (quick exit) whatever the row's state, else the state."""
+    return WITHDRAWN_STATE if state == WITHDRAWN_STATE or closed_reason == WITHDRAWN_REASON else state
 
 
 @dataclass(frozen=True)
@@ -40,20 +79,25 @@ class WaveRecord:
     pseudonym: str
     wave: str
     kind: str
-    state: str  # answered / partial / missing
+    state: str  # answered / partial / missing / withdrawn
     questionnaire: str
     questionnaire_version: str
     due_on: date
     programme_outcome: str | None
     answers: dict[str, AnswerRecord] = field(default_factory=dict)
+    site: str | None = None
+    # his programme's dates (None when unknown, and on waves kept after an erasure)
+    programme_start: date | None = None
+    programme_end: date | None = None
 
     @property
     def responded(self) -> bool:
         return self.state in ("answered", "partial")
 
 
-async def consented(session: AsyncSession) -> dict[int, str]:
-    """survivor id -> her internal pseudonym, for everyone whose latest evaluation consent is granted."""
+async def consented(session: AsyncSession, site: str | None = None) -> dict[int, str]:
+    """survivor id -> her internal pseudonym, for everyone whose latest evaluation consent is granted
+    (and, given a site, whose programme is at that site)."""
     rows = (await session.execute(
         select(ConsentRecord.survivor_id, ConsentRecord.granted)
         .where(ConsentRecord.kind == "evaluation")
@@ -66,52 +110,65 @@ async def consented(session: AsyncSession) -> dict[int, str]:
     out: dict[int, str] = {}
     for i in range(0, len(ids), 1000):
         chunk = ids[i:i + 1000]
-        for sid, pseudonym in (await session.execute(
-            select(Survivor.id, Survivor.pseudonym).where(Survivor.id.in_(chunk), Survivor.status != "erased")
-        )).all():
+        query = select(Survivor.id, Survivor.pseudonym).where(Survivor.id.in_(chunk), Survivor.status != "erased")
+        if site is not None:
+            query = query.join(ProgrammeMilestones, ProgrammeMilestones.survivor_id == Survivor.id).where(
+                ProgrammeMilestones.site == site)
+        for sid, pseudonym in (await session.execute(query)).all():
             out[sid] = pseudonym
     return out
 
 
-async def count_records(db: Database) -> int:
+def _detached(selection: Selection) -> list[ColumnElement[bool]]:
+    site = [WaveInstance.programme_site == selection.site] if selection.site is not None else []
+    return [*DETACHED, *selection.wave_filter(), *site]
+
+
+async def count_records(db: Database, selection: Selection | None = None) -> int:
+    sel = selection or Selection()
     async with db.sessions() as s:
-        ids = await consented(s)
-        total = int(await s.scalar(select(func.count(WaveInstance.id)).where(*DETACHED)) or 0)
+        ids = await consented(s, sel.site)
+        total = int(await s.scalar(select(func.count(WaveInstance.id)).where(*_detached(sel))) or 0)
         keys = list(ids)
         for i in range(0, len(keys), 1000):
             total += int(await s.scalar(select(func.count(WaveInstance.id)).where(
-                WaveInstance.survivor_id.in_(keys[i:i + 1000]), WaveInstance.state.in_(EXPORTED_STATES))) or 0)
+                WaveInstance.survivor_id.in_(keys[i:i + 1000]), EXPORTED, *sel.wave_filter())) or 0)
         return total
 
 
 async def iter_records(db: Database, keyring: KeyRing, *, include_free_text: bool = False,
                        chunk: int = 500, progress: Callable[[int], None] | None = None,
-                       ) -> AsyncIterator[WaveRecord]:
-    """Every closed wave of every consenting survivor, in survivor order, a chunk of survivors at a time
-    (memory stays flat for large exports)."""
+                       selection: Selection | None = None) -> AsyncIterator[WaveRecord]:
+    """Every closed (or withdrawn) wave of every consenting survivor in the selection, in survivor
+    order, a chunk of survivors at a time (memory stays flat for large exports)."""
+    sel = selection or Selection()
     async with db.sessions() as s:
-        people = await consented(s)
+        people = await consented(s, sel.site)
     ids = sorted(people)
     columns = (WaveInstance.id, WaveInstance.survivor_id, WaveInstance.wave_code, WaveInstance.wave_kind,
-               WaveInstance.state, WaveInstance.questionnaire, WaveInstance.questionnaire_version,
-               WaveInstance.due_at, WaveInstance.evaluation_pseudonym, WaveInstance.programme_outcome)
+               WaveInstance.state, WaveInstance.closed_reason, WaveInstance.questionnaire,
+               WaveInstance.questionnaire_version, WaveInstance.due_at, WaveInstance.evaluation_pseudonym,
+               WaveInstance.programme_outcome, WaveInstance.programme_site)
     for i in range(0, len(ids), chunk):
         part = ids[i:i + chunk]
         async with db.sessions() as s:
-            outcomes = dict((await s.execute(
-                select(ProgrammeMilestones.survivor_id, ProgrammeMilestones.outcome)
+            programmes = {row[0]: row[1:] for row in (await s.execute(
+                select(ProgrammeMilestones.survivor_id, ProgrammeMilestones.outcome, ProgrammeMilestones.site,
+                       ProgrammeMilestones.programme_start, ProgrammeMilestones.actual_end)
                 .where(ProgrammeMilestones.survivor_id.in_(part))
-            )).all())
+            )).all()}
             instances: list[Any] = list((await s.execute(
-                select(*columns).where(WaveInstance.survivor_id.in_(part), WaveInstance.state.in_(EXPORTED_STATES))
+                select(*columns).where(WaveInstance.survivor_id.in_(part), EXPORTED, *sel.wave_filter())
                 .order_by(WaveInstance.survivor_id, WaveInstance.due_at, WaveInstance.id)
             )).all())
             answers = await _answers(s, [row[0] for row in instances], include_free_text)
-        for iid, sid, code, kind, state, qid, version, due_at, _p, _o in instances:
+        for iid, sid, code, kind, state, reason, qid, version, due_at, _p, _o, _s in instances:
+            outcome, site, start, end = programmes.get(sid, (None, None, None, None))
             yield WaveRecord(
-                pseudonym=keyring.pseudonym(PSEUDONYM_NAMESPACE, people[sid]), wave=code, kind=kind, state=state,
-                questionnaire=qid, questionnaire_version=version, due_on=due_at.date(),
-                programme_outcome=outcomes.get(sid), answers=answers.get(iid, {}),
+                pseudonym=keyring.pseudonym(PSEUDONYM_NAMESPACE, people[sid]), wave=code, kind=kind,
+                state=wave_state(state, reason), questionnaire=qid, questionnaire_version=version,
+                due_on=due_at.date(), programme_outcome=outcome, answers=answers.get(iid, {}), site=site,
+                programme_start=start, programme_end=end,
             )
             if progress is not None:
                 progress(1)
@@ -119,16 +176,17 @@ async def iter_records(db: Database, keyring: KeyRing, *, include_free_text: boo
     while True:  # waves kept, unlinked, after erasures she consented to
         async with db.sessions() as s:
             instances = list((await s.execute(
-                select(*columns).where(*DETACHED, WaveInstance.id > last).order_by(WaveInstance.id).limit(chunk * 10)
+                select(*columns).where(*_detached(sel), WaveInstance.id > last).order_by(WaveInstance.id)
+                .limit(chunk * 10)
             )).all())
             if not instances:
                 return
             answers = await _answers(s, [row[0] for row in instances], include_free_text)
-        for iid, _sid, code, kind, state, qid, version, due_at, pseudonym, outcome in instances:
+        for iid, _sid, code, kind, state, reason, qid, version, due_at, pseudonym, outcome, site in instances:
             last = iid
-            yield WaveRecord(pseudonym=pseudonym, wave=code, kind=kind, state=state, questionnaire=qid,
-                             questionnaire_version=version, due_on=due_at.date(), programme_outcome=outcome,
-                             answers=answers.get(iid, {}))
+            yield WaveRecord(pseudonym=pseudonym, wave=code, kind=kind, state=wave_state(state, reason),
+                             questionnaire=qid, questionnaire_version=version, due_on=due_at.date(),
+                             programme_outcome=outcome, answers=answers.get(iid, {}), site=site)
             if progress is not None:
                 progress(1)
 
@@ -160,19 +218,18 @@ async def detach_or_delete(session: AsyncSession, survivor_id: int, *, keep: boo
     kept = 0
     if keep:
         row = (await session.execute(
-            select(Survivor.pseudonym, ProgrammeMilestones.outcome)
+            select(Survivor.pseudonym, ProgrammeMilestones.outcome, ProgrammeMilestones.site)
             .outerjoin(ProgrammeMilestones, ProgrammeMilestones.survivor_id == Survivor.id)
             .where(Survivor.id == survivor_id)
         )).first()
         if row is not None:
             closed = select(WaveInstance.id).where(WaveInstance.survivor_id == survivor_id,
-                                                   WaveInstance.state.in_(EXPORTED_STATES)).scalar_subquery()
+                                                   EXPORTED).scalar_subquery()
             await session.execute(update(Answer).where(Answer.wave_instance_id.in_(closed)).values(free_text=None))
             res = await session.execute(
-                update(WaveInstance).where(WaveInstance.survivor_id == survivor_id,
-                                           WaveInstance.state.in_(EXPORTED_STATES))
+                update(WaveInstance).where(WaveInstance.survivor_id == survivor_id, EXPORTED)
                 .values(survivor_id=None, evaluation_pseudonym=ring.pseudonym(PSEUDONYM_NAMESPACE, row[0]),
-                        programme_outcome=row[1], progress={}, triage_priority=None)
+                        programme_outcome=row[1], programme_site=row[2], progress={}, triage_priority=None)
             )
             kept = int(res.rowcount or 0)  # type: ignore[attr-defined]
     rest = select(WaveInstance.id).where(WaveInstance.survivor_id == survivor_id).scalar_subquery()

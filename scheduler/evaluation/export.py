@@ -6,6 +6,7 @@ import csv
 import os
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -15,7 +16,7 @@ from bot.storage.db import Database
 from safety.crypto import KeyRing
 from safety.triage import Facts
 from scheduler.evaluation.codebook import DATA_FILE, build_codebook, columns, write_codebook
-from scheduler.evaluation.data import WaveRecord, count_records, iter_records
+from scheduler.evaluation.data import Selection, WaveRecord, count_records, iter_records
 from scheduler.questionnaires import Questionnaire, QuestionnaireSet, default_questionnaires
 from scheduler.waves import WaveConfig, default_wave_config
 
@@ -51,6 +52,8 @@ def item_rows(rec: WaveRecord, q: Questionnaire, include_free_text: bool) -> lis
                 s = it.scale.score(a.value) if a.value is not None else None
                 score = "" if s is None else f"{s:g}"
                 text = a.free_text or ""
+        elif rec.state == "withdrawn":
+            response = "withdrawn"
         elif rec.state == "missing":
             response = "wave_missing"
         elif it.ask_if is not None and not it.ask_if(facts):
@@ -58,7 +61,8 @@ def item_rows(rec: WaveRecord, q: Questionnaire, include_free_text: bool) -> lis
         else:
             response = "not_reached"
         row = [rec.pseudonym, rec.wave, rec.kind, rec.state, rec.questionnaire, rec.questionnaire_version,
-               rec.due_on.isoformat(), rec.programme_outcome or "", it.code, response, value, score, answered]
+               rec.due_on.isoformat(), rec.programme_outcome or "", rec.site or "", it.code, response, value, score,
+               answered]
         if include_free_text:
             row.append(text)
         rows.append(row)
@@ -67,12 +71,14 @@ def item_rows(rec: WaveRecord, q: Questionnaire, include_free_text: bool) -> lis
 
 async def export(db: Database, keyring: KeyRing, out_dir: Path, *, config: WaveConfig | None = None,
                  questionnaires: QuestionnaireSet | None = None, include_free_text: bool = False,
-                 progress: bool | None = None) -> ExportResult:
+                 progress: bool | None = None, selection: Selection | None = None,
+                 now: datetime) -> ExportResult:
     """Write responses.csv, codebook.json and codebook.csv into `out_dir`.
-    `progress`: None shows a bar (stderr) when there are at least PROGRESS_THRESHOLD waves."""
+    `progress`: None shows a bar (stderr) when there are at least PROGRESS_THRESHOLD waves.
+    `selection`: a window of due days and a site; `now` stamps the codebook's generated_at."""
     config = config or default_wave_config()
     qs = questionnaires or default_questionnaires()
-    total = await count_records(db)
+    total = await count_records(db, selection)
     show = progress if progress is not None else total >= PROGRESS_THRESHOLD
     data_path = out_dir / DATA_FILE
     rows = waves = 0
@@ -83,7 +89,8 @@ async def export(db: Database, keyring: KeyRing, out_dir: Path, *, config: WaveC
                                     desc="export") as bar:
         writer = csv.writer(fh)
         writer.writerow(columns(include_free_text))
-        async for rec in iter_records(db, keyring, include_free_text=include_free_text, progress=bar.update):
+        async for rec in iter_records(db, keyring, include_free_text=include_free_text, progress=bar.update,
+                                      selection=selection):
             q = qs.get("en", rec.questionnaire, rec.questionnaire_version)
             for row in item_rows(rec, q, include_free_text):
                 writer.writerow(row)
@@ -91,5 +98,6 @@ async def export(db: Database, keyring: KeyRing, out_dir: Path, *, config: WaveC
             waves += 1
             people.add(rec.pseudonym)
     os.replace(tmp, data_path)
-    book_json, book_csv = write_codebook(build_codebook(config, qs, include_free_text=include_free_text), out_dir)
+    book_json, book_csv = write_codebook(build_codebook(config, qs, include_free_text=include_free_text, now=now,
+                                                           selection=selection), out_dir)
     return ExportResult(data_path, book_json, book_csv, rows, waves, len(people))

@@ -50,7 +50,8 @@ async def test_her_wave_arrives_in_cover_she_answers_and_worker_and_evaluator_se
     assert wave.state in ("answered", "partial") and wave.triage_priority == "urgent"
     assert any(priority == "urgent" for priority, _ in escalations)
 
-    result = await export(chat.service.db, chat.service.keyring, tmp_path, progress=False)
+    result = await export(chat.service.db, chat.service.keyring, tmp_path, progress=False,
+                          now=chat.service.clock())
     text = await asyncio.to_thread((tmp_path / "responses.csv").read_text, encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert result.rows == len(rows) > 0

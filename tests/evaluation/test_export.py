@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.storage.db import Database
-from bot.storage.models import Survivor, WaveInstance
+from bot.storage.models import ProgrammeMilestones, Survivor, WaveInstance
 from scheduler.cli import eval_group
 from scheduler.evaluation.data import PSEUDONYM_NAMESPACE, detach_or_delete
 from tests.evaluation.cohort import FULL, generate
@@ -122,6 +122,9 @@ def test_waves_of_an_erased_survivor_who_consented_stay_unlinked(env, database_u
         db = Database(database_url)
         try:
             async with db.transaction() as s:
+                await s.execute(update(ProgrammeMilestones).where(ProgrammeMilestones.survivor_id == kept.id)
+                                .values(site="east"))
+            async with db.transaction() as s:
                 assert await detach_or_delete(s, kept.id, keep=True, keyring=keyring) == len(kept.waves) + 2
                 await detach_or_delete(s, gone.id, keep=False, keyring=keyring)
                 for p in (kept, gone):
@@ -142,3 +145,8 @@ def test_waves_of_an_erased_survivor_who_consented_stay_unlinked(env, database_u
     assert {r["wave"] for r in mine} == set(kept.waves) | {"C01", "C02"}
     assert all(r["free_text"] == "" for r in mine)  # free text goes with her identity
     assert mine[0]["programme_outcome"] == (kept.outcome or "")
+    # her site goes with her kept waves, so a report by site still counts her
+    out = tmp_path / "east"
+    assert CliRunner().invoke(eval_group, ["export", "--out", str(out), "--site", "east"], env=env).exit_code == 0
+    rows, _ = _read(out)
+    assert rows and {r["pseudonym"] for r in rows} == {expected} and {r["programme_site"] for r in rows} == {"east"}

@@ -159,3 +159,18 @@ def test_register_adds_the_groups() -> None:
     cli = click.Group("liaison")
     register(cli)
     assert {"programme", "eval", "waves"} <= set(cli.commands)
+
+
+def test_the_programme_site_is_set_by_hand_and_by_import_for_evaluation_by_site(env, database_url, keyring,
+                                                                                 tmp_path: Path) -> None:
+    run(_enrol_people(database_url, keyring, ["ps-a", "ps-b"]))
+    result = CliRunner().invoke(programme, ["set", "ps-a", "--site", "North  Leeds"], env=env)
+    assert result.exit_code == 0, result.output
+    path = _csv(tmp_path, f"pseudonym,programme_start,expected_end,site\nps-b,{d(2)},{d(170)},south-1\n"
+                          f"ps-a,{d(2)},{d(170)},<script>\n")
+    result = CliRunner().invoke(programme, ["import", str(path)], env=env)
+    assert "line 3: site: '<script>' is not a site code" in result.stderr
+    sites = {site for (site,) in run(_query(database_url, select(ProgrammeMilestones.site)))}
+    assert sites == {"North Leeds", "south-1"}
+    assert CliRunner().invoke(programme, ["set", "ps-a", "--site", "none"], env=env).exit_code == 0
+    assert {site for (site,) in run(_query(database_url, select(ProgrammeMilestones.site)))} == {None, "south-1"}
