@@ -123,6 +123,7 @@ async def her_quick_exit(w: World) -> datetime:
     return now + timedelta(hours=DEFAULT_SMS_PAUSE_HOURS)
 
 
+@pytest.mark.at("2026-03-10T10:00:00+00:00")  # a weekday morning: her windows are open when the pause ends
 async def test_quick_exit_deletes_twilios_records_and_nothing_reaches_her_while_paused(world: World) -> None:
     w = world
     records = await a_conversation(w)
