@@ -84,7 +84,26 @@ def demo() -> None:
         KeyRing.generate(settings.key_file)
         click.secho(DEV_WARNING.format(path=settings.key_file), fg="red", bold=True, err=True)
     upgrade(settings.database_url)
+    _print_demo_invitation(settings)
     _run(settings, load_ring(settings))
+
+
+def _print_demo_invitation(settings: Settings) -> None:
+    """A code to try the simulator with at once: enrolment is by invitation only, so without one the
+    bot answers as an unknown number would."""
+    from datetime import timedelta
+
+    from bot.enrolment import create_invitation
+
+    async def work(db: Any, ring: KeyRing) -> Any:
+        async with db.transaction() as s:
+            return await create_invitation(s, ring, channel="simulator", locale="en", country="GB",
+                                           created_by="demo", now=db.clock(), valid_for=timedelta(hours=24))
+
+    created = run_db(settings, work)
+    click.secho(f"simulator: open http://{settings.host}:{settings.port}/simulator and send the invitation code "
+                f"{created.display_code} (valid 24 h, once; more with `liaison invite create --channel simulator "
+                f"--locale en`)", fg="green", err=True)
 
 
 @cli.group()

@@ -78,7 +78,11 @@ def ensure_migrated(settings: Settings) -> None:
 
     from bot.storage.migrate import alembic_config, upgrade
 
-    head = ScriptDirectory.from_config(alembic_config(settings.database_url)).get_current_head()
+    try:
+        config = alembic_config(settings.database_url)
+    except (ValueError, ArgumentError) as exc:
+        raise click.ClickException(f"DATABASE_URL {safe_url(settings.database_url)}: {exc}") from None
+    head = ScriptDirectory.from_config(config).get_current_head()
     current = schema_state(settings.database_url)
     if current == head:
         return
