@@ -54,6 +54,10 @@ def _run(settings: Settings, ring: KeyRing) -> None:
         service = Service.create(settings, keyring=ring)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    if not service.channels:
+        # a service that can reach nobody must not look healthy: her messages would go nowhere
+        raise click.ClickException(f"no channel is on ({settings.channel_summary()}); configure Telegram or "
+                                   f"Twilio, or use --simulator for local testing")
     click.echo(settings.channel_summary())
     click.echo(f"listening on http://{settings.host}:{settings.port}"
                + ("  (simulator: /simulator)" if settings.simulator_enabled else ""))

@@ -93,3 +93,11 @@ def test_waves_status_on_an_empty_database_says_there_are_none(tmp_path: Path) -
     ring = KeyRing.generate(tmp_path / "keys.json")
     result = liaison(["waves", "status"], DATABASE_URL=url, LIAISON_KEY_FILE=str(ring.path))
     assert result.exit_code == 0 and "no waves yet" in result.output
+
+
+def test_serve_with_no_channel_refuses_to_start(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'liaison.db'}"
+    upgrade(url)
+    ring = KeyRing.generate(tmp_path / "keys.json")
+    line = one_line(liaison(["serve"], DATABASE_URL=url, LIAISON_KEY_FILE=str(ring.path)))
+    assert line.startswith("Error: no channel is on") and "--simulator" in line

@@ -37,3 +37,10 @@ def test_log_event_takes_pseudonymous_fields(caplog) -> None:
     caplog.set_level(logging.INFO)
     log_event("example", survivor="ps-1a2b")
     assert caplog.records[-1].fields == {"survivor": "ps-1a2b"}
+
+
+def test_the_formatter_keeps_dates_and_times_readable() -> None:
+    record = logging.LogRecord("liaison", logging.INFO, __file__, 1,
+                               "next run at: 2026-11-30 19:42:11 UTC (scheduled 2026-11-30T19:41:11+00:00)", None, None)
+    line = JsonFormatter().format(record)
+    assert "2026-11-30 19:42:11 UTC" in line and "2026-11-30T19:41:11+00:00" in line and "[redacted]" not in line

@@ -34,6 +34,8 @@ def health_routes(service: Service) -> list[web.RouteDef]:
             channels[st.name] = {"ok": st.ok, "detail": st.detail, **st.extra}
             ok = ok and st.ok
         body["channels"] = channels
+        if not channels:
+            ok, body["problem"] = False, "no channel is on"
         body["ok"] = ok
         return web.json_response(body, status=200 if ok else 503)
 

@@ -75,3 +75,25 @@ def test_retention_dry_run_says_what_would_go_and_changes_nothing(tmp_path, sqli
     assert result.exit_code == 0 and result.output.startswith("would purge:")
     survivors, _audit, _ids = asyncio.run(_read(url))
     assert len(survivors) == 1
+
+
+def test_reverify_with_nothing_to_reverify_changes_nothing_and_keeps_her_pause(tmp_path, sqlite_template,
+                                                                               keyring) -> None:
+    from datetime import UTC, datetime
+
+    env, url = _env(tmp_path, sqlite_template, keyring)
+    asyncio.run(_setup(url, keyring))
+    paused_until = datetime(2030, 1, 1, tzinfo=UTC)  # the pause she chose after a quick exit
+
+    async def pause() -> None:
+        db = Database(url)
+        async with db.transaction() as s:
+            (await s.scalar(select(Survivor))).outbound_paused_until = paused_until
+        await db.dispose()
+
+    asyncio.run(pause())
+    result = CliRunner().invoke(cli, ["reverify", "ps-cli", "--worker", "w7", "--yes"], env=env)
+    assert result.exit_code == 1 and "nothing to re-verify" not in result.output
+    assert "no contact route waiting to be re-verified" in result.output
+    survivors, audit, _identities = asyncio.run(_read(url))
+    assert survivors[0].outbound_paused_until == paused_until and audit == []
