@@ -34,14 +34,16 @@ from bot.storage.models import (
     InboundMessage,
     OutboundMessage,
     Survivor,
+    WaveInstance,
 )
 from flows import onboarding, pin, router
 from flows.common import emergency_say
 from flows.keywords import has_letters
 from flows.state import finish, is_unlocked
-from flows.stranger import reply_to_stranger
+from flows.stranger import guess_locale, reply_to_stranger
 from flows.types import (
     PROFILE_FIELDS,
+    ButtonSpent,
     Context,
     CreateCallback,
     DeclineInvitation,
@@ -67,7 +69,7 @@ from safety.danger_net import detect_danger
 from safety.deletion import Deletable, clamp_expiry_minutes
 from safety.disguise import Disguise
 from safety.pin import SurvivorPins
-from scheduler.checkin_io import handle_checkin
+from scheduler.checkin_io import OPEN_STATES, handle_checkin
 from scheduler.checkin_io import render as checkin_render
 
 Interpreter = Callable[[str, str], Awaitable[str | None]]
@@ -135,6 +137,8 @@ async def handle_inbound(session: AsyncSession, keyring: KeyRing, event: Inbound
         locale, disguise = survivor.locale, Disguise.of(survivor.persona, survivor.plain_mode)
     if survivor is not None and identity is not None:
         inbound.identity_id, inbound.survivor_id = identity.id, survivor.id
+    if any(isinstance(e, ButtonSpent) for e in result.effects):
+        result.notice = catalog.text(locale, "common.already_done")
     address_index = keyring.blind_index(event.channel, event.address)
     for i, say in enumerate(result.says):
         body, buttons = render(say, locale, disguise)
@@ -166,7 +170,8 @@ async def _from_stranger(session: AsyncSession, keyring: KeyRing, event: Inbound
     invite = await enrolment.look_up(session, keyring, event.channel, event.address, event.text, now)
     ctx = Context(now=now, channel=event.channel, invite=invite, personas=catalog.persona_ids())
     result = onboarding.begin(user_input, ctx)
-    if not any(isinstance(e, Enrol) for e in result.effects) and danger_in(event.text, "en"):
+    guessed = guess_locale(event.text)  # a stranger's locale is unknown: the language she wrote in
+    if not any(isinstance(e, Enrol) for e in result.effects) and danger_in(event.text, guessed):
         # whoever writes this gets the emergency numbers, in wording that names no service
         log_event("danger.detected", channel=event.channel, who="stranger")
         result.says.append(emergency_say(ctx, ()))
@@ -178,7 +183,7 @@ async def _from_stranger(session: AsyncSession, keyring: KeyRing, event: Inbound
             if enrolled is None:  # used a moment ago by someone else: the same neutral reply
                 enrolment.record_rejection(session, keyring.blind_index(event.channel, event.address),
                                            event.channel, "used", now)
-                return reply_to_stranger(user_input), None, identity, "en", None
+                return reply_to_stranger(user_input), None, identity, guessed, None
             survivor, identity = enrolled
             survivor.state = finish(result, replace(ctx, profile=None)).state
         elif isinstance(effect, RejectCode):
@@ -190,7 +195,7 @@ async def _from_stranger(session: AsyncSession, keyring: KeyRing, event: Inbound
     if survivor is not None:
         log_event("enrol.accepted", survivor=survivor.pseudonym, channel=event.channel)
         return result, survivor, identity, survivor.locale, Disguise.of(None, False)
-    return result, None, identity, "en", None
+    return result, None, identity, guessed, None
 
 
 # -- an enrolled survivor ------------------------------------------------------------------------
@@ -231,6 +236,8 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
         now=now, channel=event.channel, profile=profile_of(survivor, await _consents(session, survivor.id)),
         pins=SurvivorPins(survivor.pin_hash, survivor.duress_pin_hash), personas=catalog.persona_ids(),
         consent_versions=catalog.consent_versions(survivor.locale), timezones=_timezones(), danger=danger,
+        open_checkin=await open_checkin(session, survivor, now),
+        stale_button=await stale_button(session, keyring, event),
     )
     state = dict(survivor.state or {})
     if not danger and survivor.status == "active":
@@ -260,6 +267,34 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
             result.says[:] = opened.says  # straight into the check-in she asked for, not the menu
             return result, checkin_render
     return result, catalog.render
+
+
+async def open_checkin(session: AsyncSession, survivor: Survivor, now: datetime) -> int | None:
+    """Her wave that reached her and is still open (the menu offers the way back to it)."""
+    if survivor.status != "active":
+        return None
+    return await session.scalar(
+        select(WaveInstance.id).where(WaveInstance.survivor_id == survivor.id, WaveInstance.state.in_(OPEN_STATES),
+                                      WaveInstance.closes_at > now)
+        .order_by(WaveInstance.due_at.desc()).limit(1))
+
+
+LATEST_LOOKED_AT = 20  # our latest replies read to find the one with buttons
+
+
+async def stale_button(session: AsyncSession, keyring: KeyRing, event: InboundEvent) -> bool:
+    """The pressed button sits under a message older than our latest reply with buttons: its
+    question was answered already (the same "Yes" on question 1 must not answer question 2)."""
+    if event.button is None or event.provider_message_id is None:
+        return False
+    rows = (await session.execute(
+        select(OutboundMessage.provider_message_id, OutboundMessage.buttons).where(
+            OutboundMessage.recipient_index == keyring.blind_index(event.channel, event.address),
+            OutboundMessage.kind == "send",
+            OutboundMessage.status == "sent", OutboundMessage.is_reply.is_(True),
+        ).order_by(OutboundMessage.id.desc()).limit(LATEST_LOOKED_AT))).all()
+    latest = next((pid for pid, buttons in rows if buttons), None)
+    return latest is not None and str(latest) != str(event.provider_message_id)
 
 
 def _opens_wave(payload: object) -> bool:
@@ -300,6 +335,8 @@ async def apply_effects(session: AsyncSession, survivor: Survivor, identity: Cha
             await forget_inbound(session, identity, inbound, now)
         elif isinstance(effect, Interpret):
             continue  # answered above; the second routing never asks again
+        elif isinstance(effect, ButtonSpent):
+            continue  # nothing happens again; handle_inbound gives the channel its notice
         else:
             raise TypeError(f"unknown flow effect {type(effect).__name__}")
 

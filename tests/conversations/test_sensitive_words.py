@@ -27,7 +27,7 @@ STRANGER_ONLY = {"stranger.neutral"}  # sent without a title: no cover before en
 def sample_params(locale: str, persona: str) -> list[dict[str, Any]]:
     """Every value a computed parameter can take, so every tip, number list and label is seen."""
     tips = len(catalog.personas(locale)[persona]["tips"])
-    base = {"number": 1, "total": 3, "min": 4, "max": 8, "tz": "Europe/London", "phone": "07700900123",
+    base = {"number": 1, "total": 3, "min": 4, "max": 8, "tz": "Europe/London", "phone": "07700900123", "phone_tail": "123",
             "window": PRESETS["weekday_morning"], "windows": list(PRESETS.values()), "persona": persona,
             "country": "GB", "tip": 0, "word": "tulips"}
     variants = [dict(base, tip=i) for i in range(tips)]
