@@ -22,7 +22,8 @@ COLUMNS: list[tuple[str, str]] = [
     ("wave", "Wave code (see `waves`): T0-T4 are full waves; C01, C02, ... are short check-ins."),
     ("wave_kind", "wave (full questionnaire) or checkin (short check-in)."),
     ("wave_state", "answered (she reached the end), partial (closed after some answers), "
-                   "missing (closed without an answer)."),
+                   "missing (closed without an answer), withdrawn (never reached her: her quick exit "
+                   "cancelled its opening before delivery; not a non-response, see `wave_closed_reasons`)."),
     ("questionnaire", "Questionnaire id (see `questionnaires`)."),
     ("questionnaire_version", "Questionnaire version she was asked."),
     ("due_date", "Day the wave fell due (UTC date)."),
@@ -44,6 +45,19 @@ RESPONSE_CODES = {
     "not_applicable": "Not asked: its condition (ask_if) did not hold for her earlier answers.",
     "not_reached": "Not asked: she stopped before this item and the wave closed (wave_state partial).",
     "wave_missing": "The whole wave is missing (no answer before its deadline, or never sent).",
+    "wave_withdrawn": "The whole wave was withdrawn: her quick exit cancelled its opening before it reached "
+                      "her phone. Not a non-response: count it apart (it was offered again once; see "
+                      "`wave_closed_reasons`).",
+}
+
+# Why a wave closed (wave_instances.closed_reason), so withdrawn surveys are told apart from non-response.
+CLOSED_REASONS = {
+    "no_reply": "It reached her and was not (fully) answered before its deadline: non-response.",
+    "not_sent": "It never went out before its deadline (no contact window, not consented, paused, stopped).",
+    "superseded": "An unbegun check-in gave way to a full wave.",
+    "withdrawn_quick_exit": "Her quick exit cancelled its opening before delivery (wave_state withdrawn). If "
+                            "it was offered again and then not answered, wave_state is missing with this "
+                            "reason: still not comparable with an ordinary non-response.",
 }
 
 
@@ -108,6 +122,7 @@ def build_codebook(config: WaveConfig, qs: QuestionnaireSet, *, include_free_tex
         "layout": "tidy: one row per survivor pseudonym x wave x item of the wave's questionnaire",
         "columns": [{"name": n, "description": d} for n, d in cols],
         "response_codes": RESPONSE_CODES,
+        "wave_closed_reasons": CLOSED_REASONS,
         "questionnaires": questionnaires,
         "waves": waves,
         "wave_config_version": config.version,

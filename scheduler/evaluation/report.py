@@ -258,6 +258,13 @@ def chart_fear_distribution(figs: dict[str, Any], path: Path) -> None:
 
 
 def chart_behaviours(figs: dict[str, Any], path: Path) -> None:
+    behaviours_figure(figs).savefig(path, dpi=100)
+
+
+def behaviours_figure(figs: dict[str, Any]) -> Figure:
+    """Rows of items, two bars each (baseline, latest). The y range is set to the rows, so the
+    "n<5" marks of a suppressed first row sit inside the plot, not against its top edge (text
+    does not widen the automatic limits, bars do; with everything suppressed there are none)."""
     b = figs["behaviours"]
     items = b["items"]
     fig = Figure(figsize=(9, 0.55 * len(items) + 1.8))
@@ -279,7 +286,7 @@ def chart_behaviours(figs: dict[str, Any], path: Path) -> None:
             ax.text(d["share"] * 100 + 1, y + offset, f"{d['share'] * 100:.0f}% (n={d['n']})", va="center",
                     fontsize=7)
     ax.set_yticks(ys, [it["item"].removeprefix(BEHAVIOUR_PREFIX) for it in items], fontsize=8)
-    ax.invert_yaxis()
+    ax.set_ylim(len(items) - 0.4, -0.6)  # first item at the top, a margin above and below
     ax.set_xlim(0, 115)
     ax.set_xlabel("% of respondents reporting it since the previous wave")
     latest = b["latest"] or "none with enough respondents"
@@ -287,7 +294,7 @@ def chart_behaviours(figs: dict[str, Any], path: Path) -> None:
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    return fig
 
 
 def chart_response(figs: dict[str, Any], path: Path) -> None:

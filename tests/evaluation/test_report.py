@@ -133,3 +133,29 @@ def test_a_tiny_cohort_is_suppressed_throughout(env, database_url, keyring, tmp_
     assert all(it["baseline"]["suppressed"] for it in figs["behaviours"]["items"])
     for name in CHARTS.values():
         assert (out / name).exists()
+
+
+@pytest.mark.parametrize("latest_shown", [False, True])
+def test_the_behaviours_chart_keeps_its_suppressed_labels_inside_the_plot(latest_shown: bool) -> None:
+    """Issue 15, item 9: the "n<5" marks of suppressed rows sat against (and over) the top edge."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from scheduler.evaluation.report import behaviours_figure
+
+    suppressed = {"wave": "T0", "suppressed": True, "share": None, "n": None}
+    shown = {"wave": "T3", "suppressed": False, "share": 0.4, "n": 20}
+    items = [{"item": f"beh_{name}", "baseline": suppressed, "latest": shown if latest_shown else suppressed}
+             for name in ("push", "threat", "follow", "money")]
+    figs = {"min_group": 5, "behaviours": {"baseline": "T0", "latest": "T3" if latest_shown else None,
+                                           "items": items}}
+    fig = behaviours_figure(figs)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    plot = ax.get_window_extent(renderer)
+    marks = [t for t in ax.texts if "n<5" in t.get_text()]
+    assert len(marks) == len(items) * (1 if latest_shown else 2)
+    for mark in marks:
+        box = mark.get_window_extent(renderer)
+        assert plot.y0 + 2 <= box.y0 and box.y1 <= plot.y1 - 2, mark.get_text()  # clear of both edges
