@@ -39,7 +39,7 @@ from bot.storage.models import (
 from flows import onboarding, pin, router
 from flows.common import emergency_say
 from flows.keywords import has_letters
-from flows.state import finish, is_unlocked
+from flows.state import finish, is_unlocked, map_number, parse_time
 from flows.stranger import guess_locale, reply_to_stranger
 from flows.types import (
     PROFILE_FIELDS,
@@ -241,15 +241,20 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
     )
     state = dict(survivor.state or {})
     if not danger and survivor.status == "active":
+        numbered = await _numbered_menu_choice(session, user_input, state, ctx.open_checkin)
+        if numbered is not None and _opens_wave(numbered):
+            user_input = replace(user_input, text=None, button=numbered)  # SMS: "1 Continue the questions"
         if survivor.plain_mode and _opens_wave(user_input.button) and not is_unlocked(state, now):
             # in plain mode the questions are explicit: her PIN first, then the check-in opens
             locked = finish(pin.ask_unlock(state, ctx, then=str(user_input.button)), ctx)
             survivor.state = locked.state
             return locked, catalog.render
-        answered = await handle_checkin(session, survivor, user_input, now)
+        answered = None if numbered is not None and not _opens_wave(numbered) else (
+            await handle_checkin(session, survivor, user_input, now))
         if answered is not None:
             await apply_effects(session, survivor, identity, inbound, event, answered, now)
-            survivor.state = answered.state
+            # the check-in's question is now the latest thing on her screen: numbers answer it
+            survivor.state = {**answered.state, "options": []}
             return answered, checkin_render
     # argon2 is deliberately slow: keep it off the event loop
     result = await asyncio.to_thread(router.route, user_input, state, ctx)
@@ -277,6 +282,21 @@ async def open_checkin(session: AsyncSession, survivor: Survivor, now: datetime)
         select(WaveInstance.id).where(WaveInstance.survivor_id == survivor.id, WaveInstance.state.in_(OPEN_STATES),
                                       WaveInstance.closes_at > now)
         .order_by(WaveInstance.due_at.desc()).limit(1))
+
+
+async def _numbered_menu_choice(session: AsyncSession, user_input: UserInput, state: dict[str, Any],
+                                open_checkin: int | None) -> str | None:
+    """On SMS, a number answers the options a flow showed last (the menu, "1 Continue the
+    questions") when they came after her check-in's latest message; else the check-in has it."""
+    mapped = map_number(state, user_input.text) if user_input.button is None else None
+    if mapped is None or open_checkin is None:
+        return mapped
+    inst = await session.get(WaveInstance, open_checkin)
+    opened = (inst.reminded_at or inst.sent_at) if inst is not None else None
+    touched = parse_time(state.get("touched"))
+    if opened is not None and (touched is None or touched <= opened):
+        return None  # the opening (or reminder) is newer than the menu: "1" answers the check-in
+    return mapped
 
 
 LATEST_LOOKED_AT = 20  # our latest replies read to find the one with buttons

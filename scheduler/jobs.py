@@ -348,7 +348,8 @@ class WaveJobs:
             if reachable is None:
                 return False
             survivor, identity = reachable
-            last_heard = await s.scalar(select(func.max(InboundMessage.received_at))
+            # processed_at is on the service's clock (the channels stamp received_at from the wall)
+            last_heard = await s.scalar(select(func.max(InboundMessage.processed_at))
                                         .where(InboundMessage.survivor_id == survivor.id))
             earliest = max(now, last_heard + QUIET_AFTER_HER_MESSAGE) if last_heard is not None else now
             try:

@@ -27,7 +27,7 @@ async def test_her_wave_arrives_in_cover_she_answers_and_worker_and_evaluator_se
         await s.execute(update(Survivor).values(contact_windows=ALL_DAY))
         # she enrolled over half an hour ago (no wave opens by itself while she is still writing)
         for message in (await s.scalars(select(InboundMessage))).all():
-            message.received_at -= timedelta(minutes=31)
+            message.processed_at -= timedelta(minutes=31)
         pseudonym = (await s.scalar(select(Survivor))).pseudonym
     clock = Clock(datetime.now(UTC))
     jobs = WaveJobs(chat.service.db, chat.service.keyring, clock=clock)

@@ -144,6 +144,8 @@ class HerPhone:
 
     async def enrolled(self, *, locale: str = "en", country: str = "GB", **fields: Any) -> tuple[int, int]:
         """An active survivor on this phone, onboarded (PIN and duress PIN set), at her menu."""
+        if self.telegram is not None:
+            self.telegram.chat(CHAT)  # she has opened the chat with the bot before (it exists)
         hasher = current_hasher()
         values: dict[str, Any] = {
             "locale": locale, "country": country, "persona": "garden", "contact_windows": ALL_DAY,
