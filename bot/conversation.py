@@ -71,6 +71,7 @@ from safety.disguise import Disguise
 from safety.pin import SurvivorPins
 from scheduler.checkin_io import OPEN_STATES, handle_checkin
 from scheduler.checkin_io import render as checkin_render
+from scheduler.jobs import QUIET_AFTER_HER_MESSAGE, WAVE_MESSAGE_KEYS
 
 Interpreter = Callable[[str, str], Awaitable[str | None]]
 Renderer = Callable[..., tuple[str, tuple[Any, ...]]]
@@ -240,6 +241,7 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
         stale_button=await stale_button(session, keyring, event),
     )
     state = dict(survivor.state or {})
+    await postpone_wave_messages(session, survivor.id, now)
     if not danger and survivor.status == "active":
         numbered = await _numbered_menu_choice(session, user_input, state, ctx.open_checkin)
         if numbered is not None and _opens_wave(numbered):
@@ -282,6 +284,19 @@ async def open_checkin(session: AsyncSession, survivor: Survivor, now: datetime)
         select(WaveInstance.id).where(WaveInstance.survivor_id == survivor.id, WaveInstance.state.in_(OPEN_STATES),
                                       WaveInstance.closes_at > now)
         .order_by(WaveInstance.due_at.desc()).limit(1))
+
+
+async def postpone_wave_messages(session: AsyncSession, survivor_id: int, now: datetime) -> None:
+    """She is writing to us (reading the information pages, say): a survey opening or reminder
+    still waiting in the outbox waits until QUIET_AFTER_HER_MESSAGE after this message, then for
+    her window as always (the dispatcher's gate)."""
+    until = now + QUIET_AFTER_HER_MESSAGE
+    await session.execute(
+        update(OutboundMessage).where(
+            OutboundMessage.survivor_id == survivor_id, OutboundMessage.kind == "send",
+            OutboundMessage.status == "pending", OutboundMessage.is_reply.is_(False),
+            OutboundMessage.text_key.in_(WAVE_MESSAGE_KEYS), OutboundMessage.next_attempt_at < until,
+        ).values(next_attempt_at=until))
 
 
 async def _numbered_menu_choice(session: AsyncSession, user_input: UserInput, state: dict[str, Any],

@@ -62,6 +62,7 @@ PLANNABLE_STATUSES = ("onboarding", "active")
 FINAL_STATES = ("answered", "partial", "missing", "cancelled", WITHDRAWN)
 UNDER_WAY = ("queued", *OPEN_STATES)  # her one wave at a time: going out, or out and open
 QUIET_AFTER_HER_MESSAGE = timedelta(minutes=30)
+WAVE_MESSAGE_KEYS = ("checkin.opening", "checkin.reminder")  # outbox text keys of what the wave jobs send
 
 
 class _Rollback(Exception):

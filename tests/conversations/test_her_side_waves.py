@@ -137,6 +137,12 @@ async def test_no_survey_opens_by_itself_while_she_is_writing_to_us(her: HerPhon
     assert row.status == "pending" and row.next_attempt_at >= wrote_at + QUIET_AFTER_HER_MESSAGE
     assert not any(m["text"].startswith(row.body) for m in her.bot_messages())
 
+    her.clock.advance(minutes=20)  # she is still reading: it waits for 30 minutes after this message too
+    wrote_again = her.clock()
+    await her.send("menu")
+    (row,) = await opening_rows(her)
+    assert row.status == "pending" and row.next_attempt_at >= wrote_again + QUIET_AFTER_HER_MESSAGE
+
     her.clock.advance(QUIET_AFTER_HER_MESSAGE + timedelta(minutes=1))
     her.svc.dispatcher.wake()
     await her.settled()
