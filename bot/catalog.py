@@ -7,6 +7,7 @@ are computed here from content so flows stay free of it: `tip` (the persona's ti
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import yaml
 
 from bot.channels.base import Button
 from flows.types import Say
-from safety.disguise import DEFAULT_PERSONA, PLAIN, Disguise, variant, word_pattern, wrap
+from safety.disguise import DEFAULT_PERSONA, PLAIN, Disguise, number_pattern, variant, word_pattern, wrap
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 LOCALES = ("en", "de")
@@ -93,6 +94,18 @@ def emergency(locale: str, country: str, plain: bool) -> str:
 @cache
 def sensitive_pattern(locale: str) -> Any:
     return word_pattern(load_yaml(locale, "sensitive_words.yaml")["words"])
+
+
+EMERGENCY_NUMBER = re.compile(r"\d[\d ]*\d")
+
+
+@cache
+def emergency_number_pattern(locale: str) -> Any:
+    """Every number of the locale's emergency list (999, 112, 116 016, ...): none may show in a
+    message's preview, where a glance at her lock screen would tell what the chat is about."""
+    table = load_yaml(locale, "emergency.yaml")
+    texts = [variant(entry, plain) for entry in table.values() for plain in (False, True)]
+    return number_pattern(n for t in texts for n in EMERGENCY_NUMBER.findall(t))
 
 
 def format_window(locale: str, window: dict[str, Any]) -> str:

@@ -34,14 +34,16 @@ from bot.storage.models import (
     InboundMessage,
     OutboundMessage,
     Survivor,
+    WaveInstance,
 )
 from flows import onboarding, pin, router
 from flows.common import emergency_say
 from flows.keywords import has_letters
-from flows.state import finish, is_unlocked
-from flows.stranger import reply_to_stranger
+from flows.state import finish, is_unlocked, map_number, parse_time
+from flows.stranger import guess_locale, reply_to_stranger
 from flows.types import (
     PROFILE_FIELDS,
+    ButtonSpent,
     Context,
     CreateCallback,
     DeclineInvitation,
@@ -67,8 +69,9 @@ from safety.danger_net import detect_danger
 from safety.deletion import Deletable, clamp_expiry_minutes
 from safety.disguise import Disguise
 from safety.pin import SurvivorPins
-from scheduler.checkin_io import handle_checkin
+from scheduler.checkin_io import OPEN_STATES, handle_checkin
 from scheduler.checkin_io import render as checkin_render
+from scheduler.jobs import QUIET_AFTER_HER_MESSAGE, WAVE_MESSAGE_KEYS
 
 Interpreter = Callable[[str, str], Awaitable[str | None]]
 Renderer = Callable[..., tuple[str, tuple[Any, ...]]]
@@ -135,6 +138,8 @@ async def handle_inbound(session: AsyncSession, keyring: KeyRing, event: Inbound
         locale, disguise = survivor.locale, Disguise.of(survivor.persona, survivor.plain_mode)
     if survivor is not None and identity is not None:
         inbound.identity_id, inbound.survivor_id = identity.id, survivor.id
+    if any(isinstance(e, ButtonSpent) for e in result.effects):
+        result.notice = catalog.text(locale, "common.already_done")
     address_index = keyring.blind_index(event.channel, event.address)
     for i, say in enumerate(result.says):
         body, buttons = render(say, locale, disguise)
@@ -166,7 +171,8 @@ async def _from_stranger(session: AsyncSession, keyring: KeyRing, event: Inbound
     invite = await enrolment.look_up(session, keyring, event.channel, event.address, event.text, now)
     ctx = Context(now=now, channel=event.channel, invite=invite, personas=catalog.persona_ids())
     result = onboarding.begin(user_input, ctx)
-    if not any(isinstance(e, Enrol) for e in result.effects) and danger_in(event.text, "en"):
+    guessed = guess_locale(event.text)  # a stranger's locale is unknown: the language she wrote in
+    if not any(isinstance(e, Enrol) for e in result.effects) and danger_in(event.text, guessed):
         # whoever writes this gets the emergency numbers, in wording that names no service
         log_event("danger.detected", channel=event.channel, who="stranger")
         result.says.append(emergency_say(ctx, ()))
@@ -178,7 +184,7 @@ async def _from_stranger(session: AsyncSession, keyring: KeyRing, event: Inbound
             if enrolled is None:  # used a moment ago by someone else: the same neutral reply
                 enrolment.record_rejection(session, keyring.blind_index(event.channel, event.address),
                                            event.channel, "used", now)
-                return reply_to_stranger(user_input), None, identity, "en", None
+                return reply_to_stranger(user_input), None, identity, guessed, None
             survivor, identity = enrolled
             survivor.state = finish(result, replace(ctx, profile=None)).state
         elif isinstance(effect, RejectCode):
@@ -190,7 +196,7 @@ async def _from_stranger(session: AsyncSession, keyring: KeyRing, event: Inbound
     if survivor is not None:
         log_event("enrol.accepted", survivor=survivor.pseudonym, channel=event.channel)
         return result, survivor, identity, survivor.locale, Disguise.of(None, False)
-    return result, None, identity, "en", None
+    return result, None, identity, guessed, None
 
 
 # -- an enrolled survivor ------------------------------------------------------------------------
@@ -231,18 +237,26 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
         now=now, channel=event.channel, profile=profile_of(survivor, await _consents(session, survivor.id)),
         pins=SurvivorPins(survivor.pin_hash, survivor.duress_pin_hash), personas=catalog.persona_ids(),
         consent_versions=catalog.consent_versions(survivor.locale), timezones=_timezones(), danger=danger,
+        open_checkin=await open_checkin(session, survivor, now),
+        stale_button=await stale_button(session, keyring, event),
     )
     state = dict(survivor.state or {})
+    await postpone_wave_messages(session, survivor.id, now)
     if not danger and survivor.status == "active":
+        numbered = await _numbered_menu_choice(session, user_input, state, ctx.open_checkin)
+        if numbered is not None and _opens_wave(numbered):
+            user_input = replace(user_input, text=None, button=numbered)  # SMS: "1 Continue the questions"
         if survivor.plain_mode and _opens_wave(user_input.button) and not is_unlocked(state, now):
             # in plain mode the questions are explicit: her PIN first, then the check-in opens
             locked = finish(pin.ask_unlock(state, ctx, then=str(user_input.button)), ctx)
             survivor.state = locked.state
             return locked, catalog.render
-        answered = await handle_checkin(session, survivor, user_input, now)
+        answered = None if numbered is not None and not _opens_wave(numbered) else (
+            await handle_checkin(session, survivor, user_input, now))
         if answered is not None:
             await apply_effects(session, survivor, identity, inbound, event, answered, now)
-            survivor.state = answered.state
+            # the check-in's question is now the latest thing on her screen: numbers answer it
+            survivor.state = {**answered.state, "options": []}
             return answered, checkin_render
     # argon2 is deliberately slow: keep it off the event loop
     result = await asyncio.to_thread(router.route, user_input, state, ctx)
@@ -260,6 +274,62 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
             result.says[:] = opened.says  # straight into the check-in she asked for, not the menu
             return result, checkin_render
     return result, catalog.render
+
+
+async def open_checkin(session: AsyncSession, survivor: Survivor, now: datetime) -> int | None:
+    """Her wave that reached her and is still open (the menu offers the way back to it)."""
+    if survivor.status != "active":
+        return None
+    return await session.scalar(
+        select(WaveInstance.id).where(WaveInstance.survivor_id == survivor.id, WaveInstance.state.in_(OPEN_STATES),
+                                      WaveInstance.closes_at > now)
+        .order_by(WaveInstance.due_at.desc()).limit(1))
+
+
+async def postpone_wave_messages(session: AsyncSession, survivor_id: int, now: datetime) -> None:
+    """She is writing to us (reading the information pages, say): a survey opening or reminder
+    still waiting in the outbox waits until QUIET_AFTER_HER_MESSAGE after this message, then for
+    her window as always (the dispatcher's gate)."""
+    until = now + QUIET_AFTER_HER_MESSAGE
+    await session.execute(
+        update(OutboundMessage).where(
+            OutboundMessage.survivor_id == survivor_id, OutboundMessage.kind == "send",
+            OutboundMessage.status == "pending", OutboundMessage.is_reply.is_(False),
+            OutboundMessage.text_key.in_(WAVE_MESSAGE_KEYS), OutboundMessage.next_attempt_at < until,
+        ).values(next_attempt_at=until))
+
+
+async def _numbered_menu_choice(session: AsyncSession, user_input: UserInput, state: dict[str, Any],
+                                open_checkin: int | None) -> str | None:
+    """On SMS, a number answers the options a flow showed last (the menu, "1 Continue the
+    questions") when they came after her check-in's latest message; else the check-in has it."""
+    mapped = map_number(state, user_input.text) if user_input.button is None else None
+    if mapped is None or open_checkin is None:
+        return mapped
+    inst = await session.get(WaveInstance, open_checkin)
+    opened = (inst.reminded_at or inst.sent_at) if inst is not None else None
+    touched = parse_time(state.get("touched"))
+    if opened is not None and (touched is None or touched <= opened):
+        return None  # the opening (or reminder) is newer than the menu: "1" answers the check-in
+    return mapped
+
+
+LATEST_LOOKED_AT = 20  # our latest replies read to find the one with buttons
+
+
+async def stale_button(session: AsyncSession, keyring: KeyRing, event: InboundEvent) -> bool:
+    """The pressed button sits under a message older than our latest reply with buttons: its
+    question was answered already (the same "Yes" on question 1 must not answer question 2)."""
+    if event.button is None or event.provider_message_id is None:
+        return False
+    rows = (await session.execute(
+        select(OutboundMessage.provider_message_id, OutboundMessage.buttons).where(
+            OutboundMessage.recipient_index == keyring.blind_index(event.channel, event.address),
+            OutboundMessage.kind == "send",
+            OutboundMessage.status == "sent", OutboundMessage.is_reply.is_(True),
+        ).order_by(OutboundMessage.id.desc()).limit(LATEST_LOOKED_AT))).all()
+    latest = next((pid for pid, buttons in rows if buttons), None)
+    return latest is not None and str(latest) != str(event.provider_message_id)
 
 
 def _opens_wave(payload: object) -> bool:
@@ -300,6 +370,8 @@ async def apply_effects(session: AsyncSession, survivor: Survivor, identity: Cha
             await forget_inbound(session, identity, inbound, now)
         elif isinstance(effect, Interpret):
             continue  # answered above; the second routing never asks again
+        elif isinstance(effect, ButtonSpent):
+            continue  # nothing happens again; handle_inbound gives the channel its notice
         else:
             raise TypeError(f"unknown flow effect {type(effect).__name__}")
 

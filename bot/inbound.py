@@ -28,6 +28,7 @@ class Accepted:
     inbound_id: int | None
     duplicate: bool
     processed: bool
+    notice: str | None = None  # a short answer for her button ("already done"), shown by the channel
 
 
 class InboundPipeline:
@@ -53,11 +54,14 @@ class InboundPipeline:
         except IntegrityError:
             log_event("inbound.duplicate", channel=event.channel)
             return Accepted(None, duplicate=True, processed=False)
-        processed = await self.process(inbound_id)
-        return Accepted(inbound_id, duplicate=False, processed=processed)
+        processed, notice = await self._process(inbound_id)
+        return Accepted(inbound_id, duplicate=False, processed=processed, notice=notice)
 
     async def process(self, inbound_id: int) -> bool:
         """Process one persisted delivery exactly once (claimed by a conditional update)."""
+        return (await self._process(inbound_id))[0]
+
+    async def _process(self, inbound_id: int) -> tuple[bool, str | None]:
         try:
             async with self.db.transaction() as s:
                 claimed = await s.execute(
@@ -66,7 +70,7 @@ class InboundPipeline:
                     .values(processed_at=self.now())
                 )
                 if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                    return False
+                    return False, None
                 row = await s.get(InboundMessage, inbound_id)
                 assert row is not None
                 event = InboundEvent(
@@ -78,9 +82,9 @@ class InboundPipeline:
             log_event("inbound.processed", id=inbound_id, channel=row.channel, replies=len(result.says))
         except Exception:
             log_event("inbound.processing_failed", logging.ERROR, id=inbound_id, exc_info=True)
-            return False
+            return False, None
         self.on_outbox()
-        return True
+        return True, result.notice
 
     async def process_pending(self) -> int:
         """Re-run processing for rows persisted but never processed (after a crash)."""

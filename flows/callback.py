@@ -13,11 +13,12 @@ from typing import Any
 from flows.common import show_menu
 from flows.keywords import yes_no
 from flows.state import Turn, data, goto, result
-from flows.types import Context, CreateCallback, FlowResult, Option, Say
+from flows.types import Context, CreateCallback, FlowResult, ForgetInbound, Option, Say
 from flows.windows import PRESETS, parse, valid
 
 BACK = Option("menu:main", "common.back_to_menu")
 _PHONE = re.compile(r"^\+?[\d\s\-().]{7,24}$")
+TAIL_DIGITS = 3
 
 
 def normalise_phone(text: str | None) -> str | None:
@@ -47,10 +48,17 @@ def _number_say(ctx: Context) -> Say:
 
 
 def _confirm_say(info: dict[str, Any]) -> Say:
+    """Her number is confirmed by its last three digits only: the full number never goes back
+    on her screen (it stays in the encrypted state and call-back record)."""
     phone = info.get("phone")
     key = "callback.confirm" if phone else "callback.confirm_this_number"
     options = (Option("yes", "callback.opt_confirm"), Option("cb:number", "callback.opt_change_number"), BACK)
-    return Say(key, {"phone": phone or "", "windows": info.get("windows") or []}, options)
+    return Say(key, {"phone_tail": tail(phone), "windows": info.get("windows") or []}, options)
+
+
+def tail(phone: str | None) -> str:
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-TAIL_DIGITS:]
 
 
 def start(state: dict[str, Any], ctx: Context) -> FlowResult:
@@ -99,9 +107,11 @@ def handle(turn: Turn, state: dict[str, Any], ctx: Context) -> FlowResult | None
         phone = normalise_phone(turn.text)
         if phone is None:
             if turn.text and any(c.isdigit() for c in turn.text):
-                return result(state, Say("callback.bad_number"), _number_say(ctx))
+                # it may still be (most of) her number: forgotten and deleted like a valid one
+                return result(state, Say("callback.bad_number"), _number_say(ctx), effects=[ForgetInbound()])
             return None
-        return result(goto(state, "callback", "confirm", **info, phone=phone), _confirm_say({**info, "phone": phone}))
+        return result(goto(state, "callback", "confirm", **info, phone=phone), _confirm_say({**info, "phone": phone}),
+                      effects=[ForgetInbound()])  # her number: not kept in clear, deleted from her chat
     if step == "confirm":
         if choice == "cb:number":
             return _to_number(state, ctx, info.get("windows") or [])

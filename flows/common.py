@@ -18,6 +18,21 @@ MENU_OPTIONS: tuple[Option, ...] = (
 )
 
 BACK = Option("menu:main", "common.back_to_menu")
+SMS_VARIANTS = frozenset({"onboarding.warning", "onboarding.done", "help.text"})
+
+
+def for_channel(key: str, ctx: Context) -> str:
+    """The SMS wording of a text that promises what only a chat app can do ("EXIT clears the
+    screen"): on SMS, EXIT pauses our messages instead, and the text says so."""
+    return f"{key}_sms" if ctx.channel == "sms" and key in SMS_VARIANTS else key
+
+
+def continue_option(ctx: Context) -> tuple[Option, ...]:
+    """While a check-in of hers is open, the menu offers the way back to it (after a quick exit
+    deleted its messages, this is how she finds it again)."""
+    if ctx.open_checkin is None:
+        return ()
+    return (Option(f"wave:{ctx.open_checkin}:start", "menu.opt_continue_checkin"),)
 
 
 def with_lead(lead_key: str, say: Say) -> Say:
@@ -35,7 +50,7 @@ def menu_say(state: dict[str, Any], ctx: Context, key: str | None = None) -> Say
     """The menu: the cover menu (a tip plus the entries) while locked, a plain prompt when unlocked."""
     if key is None:
         key = "menu.main" if is_unlocked(state, ctx.now) else "menu.cover"
-    return Say(key, {"tip": tip(ctx)}, MENU_OPTIONS)
+    return Say(key, {"tip": tip(ctx)}, (*continue_option(ctx), *MENU_OPTIONS))
 
 
 def show_menu(state: dict[str, Any], ctx: Context, *before: Say) -> FlowResult:

@@ -4,6 +4,7 @@
 the NLU (see bot.conversation.interpret) and decides what happens. Until the NLU is wired, the
 intent is None and she gets a neutral "didn't get that" and the question she was on (or the menu).
 Danger is handled first and without a confident model: emergency numbers at once, urgent escalation.
+A worry or a reported incident is heard and escalated; the numbers are offered there as a button.
 """
 
 from __future__ import annotations
@@ -38,8 +39,10 @@ def understand(intent: str | None, state: dict[str, Any], ctx: Context,
         danger_now.says.extend(reprompt)
         return danger_now
     if intent in WORRY:
-        offer = (Option("menu:callback", "menu.opt_callback"),) if enrolled else ()
-        return result(state, Say("fallback.heard_you", options=offer), emergency_say(ctx, ()), *reprompt,
+        # the numbers are offered, not sent unasked: only when she asks or the danger net fires
+        offer: tuple[Option, ...] = (Option("menu:callback", "menu.opt_callback"),) if enrolled else ()
+        offer += (Option("menu:numbers", "menu.opt_numbers"),)
+        return result(state, Say("fallback.heard_you", options=offer), *reprompt,
                       effects=[RaiseEscalation("high", intent or "worry")])
     if enrolled and intent == "quick_exit":
         return quick_exit(state, ctx)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from flows import consent
-from flows.common import show_menu
+from flows.common import for_channel, show_menu
 from flows.keywords import fold, keyword, yes_no
 from flows.state import Turn, goto, iso, result
 from flows.stranger import reply_to_stranger
@@ -59,7 +59,7 @@ def begin(event: UserInput, ctx: Context) -> FlowResult:
         if invite.by_address and (keyword(event.text, event.channel) == "stop" or yes_no(event.text) == "no"):
             return result({}, Say("invite.declined"), effects=[DeclineInvitation(invite.invitation_id)])
         state = {"flow": "onboarding", "step": "warning", "data": {}, "touched": iso(ctx.now)}
-        return result(state, Say("onboarding.warning", options=CONTINUE), effects=[Enrol(invite.invitation_id)])
+        return result(state, warning_say(ctx), effects=[Enrol(invite.invitation_id)])
     reply = reply_to_stranger(event)
     if invite is not None and invite.status != "none":
         reply.effects.append(RejectCode(invite.status))
@@ -74,7 +74,12 @@ def prompt(state: dict[str, Any], ctx: Context) -> list[Say]:
         return [persona_question(ctx)]
     if step == "windows":
         return [windows_question()]
-    return [Say("onboarding.warning", options=CONTINUE)]
+    return [warning_say(ctx)]
+
+
+def warning_say(ctx: Context) -> Say:
+    """SMS cannot clear the screen: its warning says what EXIT does there (we stay quiet)."""
+    return Say(for_channel("onboarding.warning", ctx), options=CONTINUE)
 
 
 def persona_question(ctx: Context) -> Say:
@@ -152,5 +157,5 @@ def _choose_windows(turn: Turn, state: dict[str, Any], ctx: Context) -> FlowResu
     minutes = ctx.profile.unlock_minutes if ctx.profile else 10
     st = dict(state)
     st["unlocked_until"] = iso(ctx.now + timedelta(minutes=minutes))
-    res = show_menu(st, ctx, Say("onboarding.done"))
+    res = show_menu(st, ctx, Say(for_channel("onboarding.done", ctx)))
     return FlowResult(res.state, res.says, [*effects, SetStatus("active"), *res.effects])

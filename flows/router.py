@@ -6,7 +6,9 @@ Order of precedence, so the safety exits always work:
   3. help, emergency numbers, quick exit (any state, onboarding included)
   4. onboarding: the onboarding, consent and PIN-setup steps
   5. a half-finished flow older than FLOW_TIMEOUT falls back to the cover menu
-  6. menu entries (buttons stay pressable later), then the flow she is in
+  6. menu entries (buttons stay pressable later), then the flow she is in; any other button not
+     among the options shown last already did its job (a consent answer, a chosen cover) and
+     does nothing again: the channel says "already done" (ButtonSpent)
   7. digits the flow did not want, of PIN length: an unlock attempt (so a duress PIN always counts)
   8. anything left: the NLU via flows.fallback.understand
 """
@@ -20,7 +22,7 @@ from flows import callback, consent, erase, fallback, info, menu, onboarding, pi
 from flows.common import emergency_say, quick_exit, show_menu
 from flows.keywords import digits_only, fold, has_letters, keyword
 from flows.state import Turn, finish, goto, is_unlocked, map_number, result, timed_out, to_menu
-from flows.types import Context, FlowResult, ForgetInbound, Interpret, UserInput
+from flows.types import ButtonSpent, Context, FlowResult, ForgetInbound, Interpret, UserInput
 
 FLOWS: dict[str, ModuleType] = {
     "onboarding": onboarding, "consent": consent, "pin": pin, "menu": menu, "info": info,
@@ -32,6 +34,9 @@ ONBOARDING_FLOWS = frozenset({"onboarding", "consent", "pin"})
 def route(event: UserInput, state: dict[str, Any] | None, ctx: Context) -> FlowResult:
     """The reply to one input from an enrolled survivor (strangers go to onboarding.begin)."""
     st = dict(state or {})
+    stale = ctx.stale_button and event.button is not None and not always_pressable(event.button)
+    if event.button is not None and (stale or spent(event.button, st)):
+        return FlowResult(st, [], [ButtonSpent()])  # state untouched: her numbered options stay valid
     choice = event.button or map_number(st, event.text)
     turn = Turn(event, choice, None if event.button else event.text)
     res = _route(turn, st, ctx)
@@ -94,6 +99,23 @@ def _route(turn: Turn, st: dict[str, Any], ctx: Context) -> FlowResult:
         # unlock attempt like any other, so a duress PIN is never just "not understood"
         handled = pin.handle(turn, goto(st, "pin", "unlock", then="menu:main"), ctx)
     return handled if handled is not None else _fallback(turn, st, ctx, module)
+
+
+ALWAYS_PRESSABLE = ("menu:", "route:", "wave:", "cq:")  # the menu, and messages we start ourselves
+
+
+def always_pressable(payload: str) -> bool:
+    return payload == "start" or payload.startswith(ALWAYS_PRESSABLE)
+
+
+def spent(payload: str, state: dict[str, Any]) -> bool:
+    """A button from an earlier message whose question was answered (not among the options the
+    flows showed last). Only once the state records what was shown. The engine also tells the
+    router when the pressed message is not the latest with buttons (`Context.stale_button`): the
+    same "Yes" on question 1 must not answer question 2."""
+    if "options" not in state or payload in (state.get("options") or []):
+        return False
+    return not always_pressable(payload)
 
 
 def _pin_like(text: str | None) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flows import consent
-from flows.common import MENU_OPTIONS, emergency_say, show_menu
+from flows.common import MENU_OPTIONS, emergency_say, for_channel, show_menu
 from flows.state import goto, result
 from flows.types import Context, FlowResult, Option, Say, SetStatus
 
@@ -19,6 +19,8 @@ RESTART = (Option("start", "stop.opt_start"),)
 def stop(state: dict[str, Any], ctx: Context) -> FlowResult:
     st = goto(state, "stopped", "main")
     st["unlocked_until"] = None
+    if ctx.channel == "sms" and ctx.profile is not None and ctx.profile.status == "stopped":
+        return result(st)  # SMS: one confirmation after STOP, then silence (carrier rules)
     return result(st, Say("stop.confirmed"), effects=[SetStatus("stopped")])
 
 
@@ -39,7 +41,10 @@ def start(state: dict[str, Any], ctx: Context) -> FlowResult:
 
 
 def while_stopped(state: dict[str, Any], ctx: Context) -> FlowResult:
-    """She wrote after stopping: say how to start again, nothing else."""
+    """She wrote after stopping: say how to start again, nothing else; on SMS not even that
+    (after STOP one confirmation only; the carrier refuses more, error 21610)."""
+    if ctx.channel == "sms":
+        return result(state)
     key = "consent.still_declined" if ctx.profile and ctx.profile.status == "declined" else "stop.still_stopped"
     return result(state, Say(key, options=RESTART))
 
@@ -47,9 +52,10 @@ def while_stopped(state: dict[str, Any], ctx: Context) -> FlowResult:
 def help_reply(state: dict[str, Any], ctx: Context) -> FlowResult:
     onboarding = ctx.profile is not None and ctx.profile.status == "onboarding"
     stopped = ctx.profile is not None and ctx.profile.status in ("stopped", "declined")
+    key = for_channel("help.text", ctx)
     if onboarding or stopped:
-        return result(state, Say("help.text"))
-    return result(state, Say("help.text", options=MENU_OPTIONS))
+        return result(state, Say(key))
+    return result(state, Say(key, options=MENU_OPTIONS))
 
 
 def numbers_anywhere(state: dict[str, Any], ctx: Context) -> FlowResult:

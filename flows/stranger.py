@@ -1,9 +1,38 @@
-"""Anyone we do not know gets one neutral reply that reveals nothing about the service."""
+"""Anyone we do not know gets one neutral reply that reveals nothing about the service.
+
+The reply names what the channel is ("this number" by SMS, "this chat" in a chat app) and is in
+German when her message looks German (we cannot know a stranger's locale), else in English.
+"""
 
 from __future__ import annotations
 
+import re
+
 from flows.types import FlowResult, Say, UserInput
+
+GERMAN_WORDS = frozenset({
+    "hallo", "ich", "bin", "du", "sie", "wer", "ist", "das", "da", "und", "nicht", "bitte", "danke", "guten",
+    "tag", "morgen", "abend", "hilfe", "ja", "nein", "was", "wie", "warum", "meine", "mein", "nummer", "hier",
+    "eine", "ein", "der", "die", "mit", "auf", "wo", "bist", "habe", "hab", "kann", "stopp", "raus", "moin",
+    "servus", "grüß", "gott", "tschüss",
+})
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def guess_locale(text: str | None) -> str:
+    """'de' when the text has German letters or mostly German words, else 'en'."""
+    if not text:
+        return "en"
+    if any(c in text for c in "äöüßÄÖÜ"):
+        return "de"
+    words = [w.casefold() for w in _WORD.findall(text)]
+    german = sum(1 for w in words if w in GERMAN_WORDS)
+    return "de" if words and german * 2 >= len(words) else "en"
+
+
+def stranger_key(channel: str) -> str:
+    return "stranger.neutral" if channel == "sms" else "stranger.neutral_chat"
 
 
 def reply_to_stranger(event: UserInput) -> FlowResult:
-    return FlowResult(state={}, says=[Say("stranger.neutral")])
+    return FlowResult(state={}, says=[Say(stranger_key(event.channel))])

@@ -142,8 +142,14 @@ class Interpret:
     text: str
 
 
+@dataclass(frozen=True)
+class ButtonSpent:
+    """She pressed a button that already did its job (an answered consent question, a chosen
+    cover): nothing happens again; the channel says "already done" and removes that keyboard."""
+
+
 Effect = (RaiseEscalation | Enrol | RejectCode | DeclineInvitation | RecordConsent | SetPin | UpdateProfile
-          | SetStatus | CreateCallback | QuickExitRequested | EraseRequested | ForgetInbound | Interpret)
+          | SetStatus | CreateCallback | QuickExitRequested | EraseRequested | ForgetInbound | Interpret | ButtonSpent)
 
 
 @dataclass
@@ -151,6 +157,7 @@ class FlowResult:
     state: dict[str, Any]
     says: list[Say] = field(default_factory=list)
     effects: list[Any] = field(default_factory=list)
+    notice: str | None = None  # set by the engine: a short answer the channel shows on her button
 
 
 # -- what the engine pre-fetches for the flows -----------------------------------------------------
@@ -210,3 +217,5 @@ class Context:
     intent: str | None = None  # from the NLU, once the engine has asked (see Interpret)
     danger: bool = False  # the danger net fired on her words, whatever any model says
     interpreted: bool = False
+    open_checkin: int | None = None  # the wave instance of a check-in she can continue, if any
+    stale_button: bool = False  # the pressed button sits under an older message than our latest with buttons

@@ -68,3 +68,28 @@ def sensitive_hits(text: str, pattern: re.Pattern[str]) -> list[str]:
 def preview(text: str, chars: int = PREVIEW_CHARS) -> str:
     """What a lock screen shows: whitespace collapsed, the first `chars` characters."""
     return re.sub(r"\s+", " ", text).strip()[:chars]
+
+
+def preview_parts(text: str, chars: int = PREVIEW_CHARS) -> list[str]:
+    """What a notification can show of a message: its first line (the cover title), its second
+    line (a two-line notification), and its first `chars` characters (a lock screen, a chat list)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return [*lines[:2], preview(text, chars)]
+
+
+def number_pattern(numbers: Iterable[str]) -> re.Pattern[str]:
+    """Matches any of these phone numbers however it is spaced, never inside a longer number."""
+    alternatives = sorted({re.sub(r"\D", "", n) for n in numbers if len(re.sub(r"\D", "", n)) >= 3},
+                          key=len, reverse=True)
+    if not alternatives:
+        return re.compile(r"(?!x)x")
+    spaced = [r"[\s\-]?".join(digits) for digits in alternatives]
+    return re.compile(r"(?<!\d)(?:" + "|".join(spaced) + r")(?!\d)")
+
+
+def revealing_preview(text: str, words: re.Pattern[str], numbers: re.Pattern[str]) -> list[str]:
+    """Sensitive words or emergency numbers where a notification or lock screen shows them."""
+    hits: list[str] = []
+    for part in preview_parts(text):
+        hits += sensitive_hits(part, words) + [m.group(0) for m in numbers.finditer(part)]
+    return hits

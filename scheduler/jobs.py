@@ -7,6 +7,11 @@ late or twice, or a second scheduler process can never send a wave (or its remin
 wave that was due while nothing ran is picked up by the next run (until its deadline, after which it
 is recorded as missing, never retried).
 
+A wave is `queued` while its opening waits in the outbox and `sent` once the provider accepted it
+(scheduler.wave_delivery); quick exit withdraws a queued one, which is offered once more at her
+next window. No wave opens by itself within QUIET_AFTER_HER_MESSAGE of her last message (she may be
+reading the information pages): it waits for her next window after that.
+
 A wave goes out only when she is active, her latest check-in consent is granted, she has an active
 channel identity, no other wave of hers is open, and one of her contact windows opens before the
 wave's deadline; the opening message is queued with `not_before` = that opening. Otherwise it waits
@@ -20,10 +25,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select, update
+from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -37,6 +42,7 @@ from bot.storage.models import (
     ChannelIdentity,
     ConsentRecord,
     Escalation,
+    InboundMessage,
     ProgrammeMilestones,
     Survivor,
     WaveInstance,
@@ -49,10 +55,14 @@ from safety.windows import WindowError, next_open, zone
 from scheduler.checkin_io import OPEN_STATES, answers_of, previous_answers, render_checkin
 from scheduler.plan import Milestones, PlannedWave, plan_waves
 from scheduler.questionnaires import QuestionnaireSet, default_questionnaires
+from scheduler.wave_delivery import WITHDRAWN, WITHDRAWN_REASON, opening_cause
 from scheduler.waves import WaveConfig, default_wave_config
 
 PLANNABLE_STATUSES = ("onboarding", "active")
-FINAL_STATES = ("answered", "partial", "missing", "cancelled")
+FINAL_STATES = ("answered", "partial", "missing", "cancelled", WITHDRAWN)
+UNDER_WAY = ("queued", *OPEN_STATES)  # her one wave at a time: going out, or out and open
+QUIET_AFTER_HER_MESSAGE = timedelta(minutes=30)
+WAVE_MESSAGE_KEYS = ("checkin.opening", "checkin.reminder")  # outbox text keys of what the wave jobs send
 
 
 class _Rollback(Exception):
@@ -181,6 +191,16 @@ async def _reachable(session: AsyncSession, inst: WaveInstance) -> tuple[Survivo
     return survivor, identity
 
 
+def _offer_again() -> Any:
+    """A wave her quick exit withdrew (offered again once: `_offered_again` checks its progress)."""
+    return and_(WaveInstance.state == WITHDRAWN, WaveInstance.closed_reason == WITHDRAWN_REASON)
+
+
+def _offered_again(inst: WaveInstance) -> bool:
+    return (inst.state == WITHDRAWN and inst.closed_reason == WITHDRAWN_REASON
+            and not (inst.progress or {}).get("offered_again"))
+
+
 class WaveJobs:
     """The four wave jobs over one database. `clock` is injectable: tests never wait."""
 
@@ -307,27 +327,34 @@ class WaveJobs:
         open_wave = aliased(WaveInstance)
         # one open wave per survivor; a full wave may replace an open check-in she has not begun
         blocking = exists().where(
-            open_wave.survivor_id == WaveInstance.survivor_id, open_wave.state.in_(OPEN_STATES),
-            or_(open_wave.wave_kind != "checkin", WaveInstance.wave_kind == "checkin",
-                exists().where(Answer.wave_instance_id == open_wave.id)),
+            open_wave.survivor_id == WaveInstance.survivor_id, open_wave.id != WaveInstance.id,
+            or_(open_wave.state == "queued",
+                and_(open_wave.state.in_(OPEN_STATES),
+                     or_(open_wave.wave_kind != "checkin", WaveInstance.wave_kind == "checkin",
+                         exists().where(Answer.wave_instance_id == open_wave.id)))),
         )
         due = select(WaveInstance.id).join(Survivor, Survivor.id == WaveInstance.survivor_id).where(
-            WaveInstance.state == "planned", WaveInstance.due_at <= now, WaveInstance.closes_at > now,
-            Survivor.status == "active", ~blocking,
+            or_(WaveInstance.state == "planned", _offer_again()), WaveInstance.due_at <= now,
+            WaveInstance.closes_at > now, Survivor.status == "active", ~blocking,
         )
         return await self._each_instance(due, self._open_one, now)
 
     async def _open_one(self, instance_id: int, now: datetime) -> bool:
         async with self.db.sessions() as s:
             inst = await s.get(WaveInstance, instance_id)
-            if inst is None or inst.state != "planned":
+            if inst is None or not (inst.state == "planned" or _offered_again(inst)):
                 return False
+            again, was = inst.state == WITHDRAWN, inst.state
             reachable = await _reachable(s, inst)
             if reachable is None:
                 return False
             survivor, identity = reachable
+            # processed_at is on the service's clock (the channels stamp received_at from the wall)
+            last_heard = await s.scalar(select(func.max(InboundMessage.processed_at))
+                                        .where(InboundMessage.survivor_id == survivor.id))
+            earliest = max(now, last_heard + QUIET_AFTER_HER_MESSAGE) if last_heard is not None else now
             try:
-                not_before = next_open(survivor.contact_windows, survivor.timezone, now)
+                not_before = next_open(survivor.contact_windows, survivor.timezone, earliest)
             except WindowError:
                 log_event("waves.bad_windows", logging.WARNING, survivor=survivor.pseudonym)
                 return False
@@ -343,10 +370,12 @@ class WaveJobs:
             async with self.db.transaction() as s:
                 if not self.db.is_sqlite:  # one wave opening per survivor at a time (SQLite: the write lock)
                     await s.execute(select(Survivor.id).where(Survivor.id == to.survivor_id).with_for_update())
+                progress: dict[str, Any] = {"stage": "invited", **({"offered_again": True} if again else {})}
                 claimed = await s.execute(
                     update(WaveInstance).where(
-                        WaveInstance.id == instance_id, WaveInstance.state == "planned", WaveInstance.closes_at > now,
-                    ).values(state="sent", sent_at=now, reminder_at=reminder_at, progress={"stage": "invited"})
+                        WaveInstance.id == instance_id, WaveInstance.state == was, WaveInstance.closes_at > now,
+                    ).values(state="queued", sent_at=None, closed_at=None, reminder_at=reminder_at,
+                             progress=progress)  # `sent` when the provider accepts it (wave_delivery)
                 )
                 if claimed.rowcount != 1:  # type: ignore[attr-defined]
                     return False
@@ -358,11 +387,11 @@ class WaveJobs:
                     ).values(state="missing", closed_at=now, closed_reason="superseded"))
                 other = await s.scalar(select(WaveInstance.id).where(
                     WaveInstance.survivor_id == to.survivor_id, WaveInstance.id != instance_id,
-                    WaveInstance.state.in_(OPEN_STATES)).limit(1))
+                    WaveInstance.state.in_(UNDER_WAY)).limit(1))
                 if other is not None:
                     raise _Rollback
                 enqueue(s, channel=to.channel, address=to.address, address_index=to.address_index,
-                        cause=f"wave:{instance_id}", index=0, text_key="checkin.opening", body=body,
+                        cause=opening_cause(instance_id, again), index=0, text_key="checkin.opening", body=body,
                         buttons=buttons, survivor_id=to.survivor_id, identity_id=to.identity_id,
                         sensitive=False, is_reply=False, not_before=not_before)
         except _Rollback:
@@ -425,18 +454,20 @@ class WaveJobs:
         A partial answer set that raised nothing yet is triaged now (she may not come back)."""
         now = self.now()
         expired = select(WaveInstance.id).where(
-            WaveInstance.state.in_(("planned", *OPEN_STATES)), WaveInstance.closes_at <= now,
+            WaveInstance.state.in_(("planned", *UNDER_WAY)), WaveInstance.closes_at <= now,
         )
         return await self._each_instance(expired, self._close_one, now)
 
     async def _close_one(self, instance_id: int, now: datetime) -> bool:
         async with self.db.transaction() as s:
             inst = await s.scalar(select(WaveInstance).where(WaveInstance.id == instance_id).with_for_update())
-            if inst is None or inst.state not in ("planned", *OPEN_STATES) or inst.closes_at > now:
+            if inst is None or inst.state not in ("planned", *UNDER_WAY) or inst.closes_at > now:
                 return False
             answered = await s.scalar(
                 select(Answer.id).where(Answer.wave_instance_id == instance_id).limit(1)) is not None
-            reason = "not_sent" if inst.state == "planned" else "no_reply"
+            reason = "not_sent" if inst.state in ("planned", "queued") else "no_reply"
+            if inst.closed_reason == WITHDRAWN_REASON:
+                reason = WITHDRAWN_REASON  # offered again after her quick exit: the evaluation tells it apart
             res = await s.execute(update(WaveInstance).where(
                 WaveInstance.id == instance_id, WaveInstance.state == inst.state,
             ).values(state="partial" if answered else "missing", closed_at=now, closed_reason=reason))

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions.deletion import deletable_messages, queue_deletions
 from bot.actions.route_check import queue_route_check
 from bot.storage.models import AuditEvent, ChannelIdentity, OutboundMessage, Survivor
+from scheduler.wave_delivery import queued_opening_keys, withdraw
 
 DEFAULT_SMS_PAUSE_HOURS = 24
 RECHECK_AFTER = timedelta(hours=24)  # Telegram/simulator: ask again a day later, inside her windows
@@ -24,7 +25,9 @@ RECHECK_AFTER = timedelta(hours=24)  # Telegram/simulator: ask again a day later
 
 async def quick_exit(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity,
                      cause: str, now: datetime) -> int:
-    """Cancel what is waiting, queue deletions, pause SMS; returns how many messages will be deleted."""
+    """Cancel what is waiting, queue deletions, pause SMS; returns how many messages will be deleted.
+    A wave opening cancelled here never reached her: its wave is withdrawn, not a non-response."""
+    openings = await queued_opening_keys(session, survivor.id)
     await session.execute(
         update(OutboundMessage)
         .where(OutboundMessage.survivor_id == survivor.id, OutboundMessage.kind == "send",
@@ -32,6 +35,7 @@ async def quick_exit(session: AsyncSession, survivor: Survivor, identity: Channe
         .values(status="cancelled", last_error="quick_exit", body=None, buttons=None)
     )
     await session.flush()
+    await withdraw(session, survivor.id, openings, now)
     count = await queue_deletions(session, identity, await deletable_messages(session, identity),
                                   f"qx:{cause}", now)
     recheck_at = now + RECHECK_AFTER

@@ -29,6 +29,7 @@ from bot.storage.db import Database
 from bot.storage.models import ChannelIdentity, Escalation, InboundMessage, OutboundMessage, Survivor
 from safety import windows
 from safety.outbound_gate import GateFacts, decide
+from scheduler.wave_delivery import opening_delivered
 
 CLAIM_LEASE = timedelta(seconds=60)
 RECOVER_EVERY = timedelta(seconds=15)  # a dead process's claims are taken back soon after their lease
@@ -306,6 +307,7 @@ async def mark_sent(session: AsyncSession, msg: OutboundMessage, provider_messag
     survivor = await session.get(Survivor, msg.survivor_id) if msg.survivor_id and msg.sensitive else None
     if survivor is not None and survivor.expiry_minutes:
         msg.expires_at = sent_at + timedelta(minutes=survivor.expiry_minutes)
+    await opening_delivered(session, msg, sent_at)  # a wave counts as sent only once it went out
 
 
 async def stop_recipient(session: AsyncSession, msg: OutboundMessage) -> None:

@@ -23,8 +23,9 @@ COLUMNS: list[tuple[str, str]] = [
     ("wave", "Wave code (see `waves`): T0-T4 are full waves; C01, C02, ... are short check-ins."),
     ("wave_kind", "wave (full questionnaire) or checkin (short check-in)."),
     ("wave_state", "answered (she reached the end), partial (closed after some answers), "
-                   "missing (closed without an answer), withdrawn (she left by quick exit; counted apart from "
-                   "non-response)."),
+                   "missing (closed without an answer), withdrawn (never reached her: her quick exit "
+                   "cancelled its opening before delivery; counted apart from non-response, see "
+                   "`wave_closed_reasons`)."),
     ("questionnaire", "Questionnaire id (see `questionnaires`)."),
     ("questionnaire_version", "Questionnaire version she was asked."),
     ("due_date", "Day the wave fell due (UTC date)."),
@@ -48,6 +49,16 @@ RESPONSE_CODES = {
     "not_reached": "Not asked: she stopped before this item and the wave closed (wave_state partial).",
     "wave_missing": "The whole wave is missing (no answer before its deadline, or never sent).",
     "withdrawn": "Not answered: she left by quick exit during or before this wave (wave_state withdrawn).",
+}
+
+# Why a wave closed (wave_instances.closed_reason), so withdrawn surveys are told apart from non-response.
+CLOSED_REASONS = {
+    "no_reply": "It reached her and was not (fully) answered before its deadline: non-response.",
+    "not_sent": "It never went out before its deadline (no contact window, not consented, paused, stopped).",
+    "superseded": "An unbegun check-in gave way to a full wave.",
+    "withdrawn_quick_exit": "Her quick exit cancelled its opening before delivery (wave_state withdrawn). If "
+                            "it was offered again and then not answered, wave_state is missing with this "
+                            "reason: still not comparable with an ordinary non-response.",
 }
 
 # The report's derived measures: name -> how it is computed from the columns above (see
@@ -146,6 +157,7 @@ def build_codebook(config: WaveConfig, qs: QuestionnaireSet, *, now: datetime, i
         "columns": [{"name": n, "description": d} for n, d in cols],
         "response_codes": RESPONSE_CODES,
         "derived_measures": [{"name": k, "computation": v} for k, v in DERIVED_MEASURES.items()],
+        "wave_closed_reasons": CLOSED_REASONS,
         "questionnaires": questionnaires,
         "waves": waves,
         "wave_config_version": config.version,

@@ -12,9 +12,9 @@ async def test_a_new_owner_of_her_number_gets_only_the_neutral_reply_and_a_worke
     phone = chat.phone("her")
     await enrol(phone, await chat.invite())
     reply = await phone.send("who is this? I just got this number")
-    assert reply.texts == ["Sorry, this number does not take messages. Have a nice day."]
+    assert reply.texts == ["Sorry, this chat does not take messages. Have a nice day."]
     menu = await phone.send("menu")
-    assert menu.texts == ["Sorry, this number does not take messages. Have a nice day."]
+    assert menu.texts == ["Sorry, this chat does not take messages. Have a nice day."]
     assert await phone.send("4821") is not None
     assert not any("Pick a page" in t or "Green Thumbs" in t for t in phone.last.texts)
     async with chat.service.db.sessions() as s:

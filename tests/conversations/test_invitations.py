@@ -10,7 +10,7 @@ from bot.enrolment import REJECT_LIMIT
 from bot.storage.models import AuditEvent, Invitation, Survivor
 from tests.conversations.conftest import Chat
 
-NEUTRAL = "Sorry, this number does not take messages. Have a nice day."
+NEUTRAL = "Sorry, this chat does not take messages. Have a nice day."
 
 
 async def _survivors(chat: Chat) -> int:

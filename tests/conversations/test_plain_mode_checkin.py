@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from bot.storage.models import Survivor
+from bot.storage.models import InboundMessage, Survivor
 from scheduler.jobs import WaveJobs
 from tests.conversations.conftest import Chat, enrol
 from tests.scheduler.support import Clock
@@ -19,6 +19,9 @@ async def test_a_plain_mode_check_in_asks_for_her_pin_then_opens(chat: Chat) -> 
     await enrol(phone, await chat.invite())
     async with chat.service.db.transaction() as s:
         await s.execute(update(Survivor).values(contact_windows=ALL_DAY, plain_mode=True))
+        # she enrolled over half an hour ago (no wave opens by itself while she is still writing)
+        for message in (await s.scalars(select(InboundMessage))).all():
+            message.processed_at -= timedelta(minutes=31)
     chat.clock(timedelta(minutes=20))  # her unlock period has run out
     await WaveJobs(chat.service.db, chat.service.keyring, clock=Clock(datetime.now(UTC))).run_once()
     await chat.service.dispatcher.dispatch_due()

@@ -4,8 +4,10 @@ Rendered here: every text key, with every cover persona, in both locales. Decisi
 safety/disguise.py): every message starts with her cover title; with the cover on, every text
 and button that can be sent without her PIN is free of the locale's sensitive words; the explicit
 post-PIN pages (programme.yaml) may name things, but their first PREVIEW_CHARS characters, what a
-lock-screen preview shows, are the title and a neutral lead. Plain mode is her choice: only the
-title rule applies. tests/flows/test_every_flow_text.py walks the flows themselves.
+lock-screen preview shows, are the title and a neutral lead. A preview (first line: the cover
+title; second line; first PREVIEW_CHARS characters) shows neither a sensitive word nor an
+emergency number of the locale, in any mode. Plain mode is her choice: otherwise only the title
+rule applies. tests/flows/test_every_flow_text.py walks the flows themselves.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pytest
 from bot import catalog
 from flows.types import Option, Say
 from flows.windows import PRESETS
-from safety.disguise import PLAIN, PREVIEW_CHARS, Disguise, preview, sensitive_hits
+from safety.disguise import PLAIN, Disguise, revealing_preview, sensitive_hits, word_pattern
 
 COUNTRIES = ("GB", "IE", "DE", "AT", "EU")
 NOT_A_MESSAGE = {"windows.day_names"}  # a word list used to build other texts
@@ -27,7 +29,7 @@ STRANGER_ONLY = {"stranger.neutral"}  # sent without a title: no cover before en
 def sample_params(locale: str, persona: str) -> list[dict[str, Any]]:
     """Every value a computed parameter can take, so every tip, number list and label is seen."""
     tips = len(catalog.personas(locale)[persona]["tips"])
-    base = {"number": 1, "total": 3, "min": 4, "max": 8, "tz": "Europe/London", "phone": "07700900123",
+    base = {"number": 1, "total": 3, "min": 4, "max": 8, "tz": "Europe/London", "phone_tail": "123",
             "window": PRESETS["weekday_morning"], "windows": list(PRESETS.values()), "persona": persona,
             "country": "GB", "tip": 0, "word": "tulips"}
     variants = [dict(base, tip=i) for i in range(tips)]
@@ -53,7 +55,7 @@ def rendered(locale: str, disguise: Disguise) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("locale", catalog.LOCALES)
 @pytest.mark.parametrize("persona", catalog.persona_ids())
 def test_no_cover_text_or_lock_screen_preview_names_what_the_service_is_about(locale: str, persona: str) -> None:
-    pattern = catalog.sensitive_pattern(locale)
+    pattern, numbers = catalog.sensitive_pattern(locale), catalog.emergency_number_pattern(locale)
     title = catalog.title(locale, Disguise(persona))
     post_pin = catalog.post_pin_keys(locale)
     problems = []
@@ -64,8 +66,8 @@ def test_no_cover_text_or_lock_screen_preview_names_what_the_service_is_about(lo
             continue
         if key not in STRANGER_ONLY and not body.startswith(title + "\n"):
             problems.append((key, "does not start with the cover title"))
-        if sensitive_hits(preview(body, PREVIEW_CHARS), pattern):
-            problems.append((key, "preview: " + ", ".join(sensitive_hits(preview(body), pattern))))
+        if revealing_preview(body, pattern, numbers):
+            problems.append((key, "preview: " + ", ".join(revealing_preview(body, pattern, numbers))))
         elif key not in post_pin and sensitive_hits(body, pattern):
             problems.append((key, ", ".join(sensitive_hits(body, pattern))))
     assert problems == []
@@ -78,6 +80,26 @@ def test_in_plain_mode_every_message_still_starts_with_the_title(locale: str) ->
     for key, body in rendered(locale, Disguise(plain=True)):
         if not key.startswith("label:") and key not in STRANGER_ONLY:
             assert body.startswith(title + "\n"), key
+
+
+@pytest.mark.parametrize("locale", catalog.LOCALES)
+@pytest.mark.parametrize("disguise", [*(Disguise(p) for p in catalog.persona_ids()), Disguise(plain=True), None],
+                         ids=[*catalog.persona_ids(), "plain", "stranger"])
+def test_the_numbers_message_opens_with_a_neutral_line_and_puts_the_numbers_below_the_preview(
+        locale: str, disguise: Disguise | None) -> None:
+    numbers = catalog.emergency_number_pattern(locale)
+    words = catalog.sensitive_pattern(locale) if disguise is None or not disguise.plain else word_pattern([])
+    for country in COUNTRIES:
+        body, _ = catalog.render(Say("emergency.numbers", {"country": country}), locale, disguise)
+        assert not revealing_preview(body, words, numbers), (country, body[:120])
+        assert numbers.search(body), country  # the numbers are all there, below the fold
+
+
+def test_the_emergency_number_pattern_finds_the_numbers_however_they_are_spaced() -> None:
+    en, de = catalog.emergency_number_pattern("en"), catalog.emergency_number_pattern("de")
+    assert [m.group(0) for m in en.finditer("call 999, or 0808 2000 247 / 08082000247")] == [
+        "999", "0808 2000 247", "08082000247"]
+    assert [m.group(0) for m in de.finditer("110 oder 116 016; 12:00–17:00, 07700900123, 1100")] == ["110", "116 016"]
 
 
 @pytest.mark.parametrize("locale", catalog.LOCALES)

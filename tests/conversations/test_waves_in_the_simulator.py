@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from bot.storage.models import Escalation, Survivor, WaveInstance
+from bot.storage.models import Escalation, InboundMessage, Survivor, WaveInstance
 from scheduler.evaluation.export import export
 from scheduler.jobs import WaveJobs
 from tests.conversations.conftest import Chat, enrol
@@ -25,6 +25,9 @@ async def test_her_wave_arrives_in_cover_she_answers_and_worker_and_evaluator_se
     await enrol(phone, await chat.invite())
     async with chat.service.db.transaction() as s:
         await s.execute(update(Survivor).values(contact_windows=ALL_DAY))
+        # she enrolled over half an hour ago (no wave opens by itself while she is still writing)
+        for message in (await s.scalars(select(InboundMessage))).all():
+            message.processed_at -= timedelta(minutes=31)
         pseudonym = (await s.scalar(select(Survivor))).pseudonym
     clock = Clock(datetime.now(UTC))
     jobs = WaveJobs(chat.service.db, chat.service.keyring, clock=clock)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.clock import ManualClock
+from bot.outbox.dispatcher import mark_sent
 from bot.storage.db import Database
 from bot.storage.models import (
     ChannelIdentity,
@@ -19,6 +20,7 @@ from bot.storage.models import (
     WaveInstance,
 )
 from safety.crypto import KeyRing
+from scheduler.jobs import TickSummary, WaveJobs
 
 WEEKDAYS_10_TO_12 = [{"days": [0, 1, 2, 3, 4], "start": "10:00", "end": "12:00"}]
 
@@ -68,6 +70,29 @@ async def outbox(db: Database, survivor_id: int | None = None) -> list[OutboundM
         if survivor_id is not None:
             q = q.where(OutboundMessage.survivor_id == survivor_id)
         return list((await s.scalars(q)).all())
+
+
+async def deliver_due(db: Database, now: datetime) -> int:
+    """What the dispatcher does with our messages that are due by `now` when the provider accepts
+    them (the same `mark_sent`): wave openings become `sent` only then."""
+    delivered = 0
+    async with db.transaction() as s:
+        rows = (await s.scalars(select(OutboundMessage).where(
+            OutboundMessage.kind == "send", OutboundMessage.status == "pending",
+            OutboundMessage.next_attempt_at <= now).order_by(OutboundMessage.id))).all()
+        for row in rows:
+            await mark_sent(s, row, f"SM{secrets.token_hex(8)}", now)
+            delivered += 1
+    return delivered
+
+
+class DeliveringJobs(WaveJobs):
+    """The wave jobs with a dispatcher beside them: each tick, what is due goes out."""
+
+    async def run_once(self) -> TickSummary:
+        summary = await super().run_once()
+        await deliver_due(self.db, self.now())
+        return summary
 
 
 def utc(*args: int) -> datetime:

@@ -12,8 +12,7 @@ from bot.storage.db import Database
 from bot.storage.models import Answer, Survivor
 from flows.types import RaiseEscalation, UserInput
 from scheduler.checkin_io import handle_checkin, render_for
-from scheduler.jobs import WaveJobs
-from tests.scheduler.support import Clock, enrol, utc, waves_of
+from tests.scheduler.support import Clock, DeliveringJobs, enrol, utc, waves_of
 
 MONDAY = utc(2026, 3, 2, 9, 0)
 
@@ -37,7 +36,7 @@ async def say(db: Database, sid: int, clock: Clock, text_: str | None = None, bu
 async def test_answers_are_stored_at_once_and_the_set_is_marked_complete(db, keyring) -> None:
     sid = await enrol(db, keyring, created_at=MONDAY, persona="recipes")
     clock = Clock(utc(2026, 3, 2, 10, 0))
-    await WaveJobs(db, keyring, clock=clock).run_once()
+    await DeliveringJobs(db, keyring, clock=clock).run_once()
     t0 = (await waves_of(db, sid))["T0"]
     assert await say(db, sid, clock, "what's cooking?") == (None, None)  # not starting: other flows' turn
     res, rendered = await say(db, sid, clock, button=f"wave:{t0.id}:start")
@@ -62,7 +61,7 @@ async def test_answers_are_stored_at_once_and_the_set_is_marked_complete(db, key
 async def test_she_can_stop_and_resume_and_a_closed_wave_says_so(db, keyring) -> None:
     sid = await enrol(db, keyring, created_at=MONDAY)
     clock = Clock(utc(2026, 3, 2, 10, 0))
-    jobs = WaveJobs(db, keyring, clock=clock)
+    jobs = DeliveringJobs(db, keyring, clock=clock)
     await jobs.run_once()
     t0 = (await waves_of(db, sid))["T0"]
     await say(db, sid, clock, button=f"wave:{t0.id}:start")
@@ -90,7 +89,7 @@ async def test_danger_now_in_a_checkin_shows_numbers_at_once(db, keyring) -> Non
 
     sid = await enrol(db, keyring, created_at=MONDAY, programme=(date(2026, 3, 9), date(2026, 8, 31)))
     clock = Clock(utc(2026, 3, 2, 10, 0))
-    jobs = WaveJobs(db, keyring, clock=clock)
+    jobs = DeliveringJobs(db, keyring, clock=clock)
     await jobs.run_once()
     t0 = (await waves_of(db, sid))["T0"]
     await say(db, sid, clock, button=f"wave:{t0.id}:start")
@@ -113,7 +112,7 @@ async def test_danger_now_in_a_checkin_shows_numbers_at_once(db, keyring) -> Non
 async def test_a_typed_1_answers_the_opening_only_if_nothing_came_after_it(db, keyring) -> None:
     sid = await enrol(db, keyring, created_at=MONDAY)
     clock = Clock(utc(2026, 3, 2, 10, 0))
-    await WaveJobs(db, keyring, clock=clock).run_once()
+    await DeliveringJobs(db, keyring, clock=clock).run_once()
     async with db.transaction() as s:  # she used the menu after the opening arrived
         (await s.get(Survivor, sid)).state = {"touched": (clock.now + timedelta(minutes=5)).isoformat(),
                                               "options": ["menu:info", "menu:callback"]}

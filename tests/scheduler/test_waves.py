@@ -16,7 +16,7 @@ from safety.disguise import word_pattern
 from scheduler.jobs import WaveJobs
 from scheduler.milestones import Change, apply_change
 from scheduler.waves import parse_wave_config
-from tests.scheduler.support import Clock, enrol, outbox, utc, waves_of
+from tests.scheduler.support import Clock, DeliveringJobs, enrol, outbox, utc, waves_of
 
 MONDAY = utc(2026, 3, 2, 9, 0)  # Europe/London is on GMT until 29 March
 PROGRAMME = (date(2026, 3, 9), date(2026, 8, 31))
@@ -30,7 +30,7 @@ async def db(database_url: str, keyring):
 
 
 def jobs_for(db: Database, keyring, clock: Clock, **kw) -> WaveJobs:
-    return WaveJobs(db, keyring, clock=clock, **kw)
+    return DeliveringJobs(db, keyring, clock=clock, **kw)
 
 
 async def test_waves_are_planned_relative_to_her_milestones(db, keyring) -> None:

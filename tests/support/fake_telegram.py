@@ -170,6 +170,7 @@ class FakeTelegram:
             name.lower(): fn for name, fn in {
                 "getMe": self._get_me, "sendMessage": self._send_message,
                 "editMessageText": self._edit_message_text, "deleteMessage": self._delete_message,
+                "editMessageReplyMarkup": self._edit_reply_markup,
                 "deleteMessages": self._delete_messages, "answerCallbackQuery": self._answer_callback,
                 "setWebhook": self._set_webhook, "deleteWebhook": self._delete_webhook,
                 "getWebhookInfo": self._get_webhook_info,
@@ -425,6 +426,22 @@ class FakeTelegram:
                                 "reply markup are exactly the same as a current content and reply markup "
                                 "of the message")
         msg.text, msg.reply_markup, msg.edited, msg.edit_date = text, markup, True, self.now()
+        return self._message_json(chat, msg)
+
+    def _edit_reply_markup(self, params: dict[str, Any]) -> dict[str, Any]:
+        """As the real method: an absent reply_markup removes the inline keyboard."""
+        chat = self._reachable_chat(params)
+        msg = chat.find(_as_int(params.get("message_id")))
+        if msg is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        if msg.sender != "bot":
+            raise ApiError(400, "Bad Request: message can't be edited")
+        markup = _checked_markup(params.get("reply_markup"))
+        if markup == msg.reply_markup or (not markup and not msg.buttons):
+            raise ApiError(400, "Bad Request: message is not modified: specified new message content and "
+                                "reply markup are exactly the same as a current content and reply markup "
+                                "of the message")
+        msg.reply_markup, msg.edited, msg.edit_date = markup, True, self.now()
         return self._message_json(chat, msg)
 
     def _deletable(self, chat: Chat, message_id: int) -> ChatMessage | None:

@@ -49,6 +49,15 @@ class SimulatorChannel:
     def forget(self, user: str, message_id: int) -> None:
         self._phone(user)[:] = [m for m in self._phone(user) if m.id != message_id]
 
+    def remove_buttons(self, user: str, payload: str, message_id: object = None) -> None:
+        """Take the keyboard off the message she pressed (by id if given, else the latest with
+        that button), as Telegram's editMessageReplyMarkup does."""
+        for msg in reversed(self._phone(user)):
+            if (message_id is not None and str(msg.id) == str(message_id)) or (
+                    message_id is None and any(b[0] == payload for b in msg.buttons)):
+                msg.buttons, msg.edited = [], True
+                return
+
     def transcript(self, user: str) -> list[dict[str, object]]:
         return [m.as_json() for m in self._phone(user)]
 

@@ -28,6 +28,11 @@ def _bad(reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=400)
 
 
+def _pressed(message: object) -> str | None:
+    """The id of the message whose button she pressed (the page sends it), if given."""
+    return str(message) if isinstance(message, int | str) and str(message).isdigit() else None
+
+
 def routes(service: Service) -> list[web.RouteDef]:
     channel = service.channels["simulator"]
     assert isinstance(channel, SimulatorChannel)
@@ -63,14 +68,17 @@ def routes(service: Service) -> list[web.RouteDef]:
         event = InboundEvent(
             channel="simulator", provider_id=str(message_id)[:64], address=user,
             received_at=datetime.now(UTC), text=text, button=button,
-            provider_message_id=str(own_id) if own_id is not None else None,
+            provider_message_id=str(own_id) if own_id is not None else _pressed(data.get("message")),
         )
         accepted = await service.pipeline.accept(event)
         if accepted.duplicate and own_id is not None:
             channel.forget(user, own_id)  # a replay: her screen shows the message once
+        if accepted.notice and button is not None:
+            channel.remove_buttons(user, button, data.get("message"))  # a spent button: as on Telegram
         await service.dispatcher.dispatch_due(service.keyring.blind_index("simulator", user))
         return web.json_response({
-            "user": user, "duplicate": accepted.duplicate, "messages": channel.transcript(user),
+            "user": user, "duplicate": accepted.duplicate, "notice": accepted.notice,
+            "messages": channel.transcript(user),
         })
 
     return [

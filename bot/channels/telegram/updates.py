@@ -64,7 +64,10 @@ def inbound_router(service: Service) -> Router:
             provider_message_id=str(query.message.message_id),
         )
         accepted = await service.pipeline.accept(event)
-        await answer_callback(bot, query.id)  # after the commit: stops the spinner on her button
+        # after the commit: stops the spinner on her button (with "already done" on a spent one)
+        await answer_callback(bot, query.id, accepted.notice)
+        if accepted.notice:
+            await remove_keyboard(bot, query.message.chat.id, query.message.message_id)
         return accepted
 
     return router
@@ -76,12 +79,21 @@ def build_dispatcher(service: Service) -> Dispatcher:
     return dp
 
 
-async def answer_callback(bot: Bot, query_id: str) -> None:
+async def answer_callback(bot: Bot, query_id: str, text: str | None = None) -> None:
     """Best effort: a failure leaves a spinner on her button, nothing worse."""
     try:
-        await bot.answer_callback_query(callback_query_id=query_id)
+        await bot.answer_callback_query(callback_query_id=query_id, text=text)
     except AiogramError as exc:
         log_event("telegram.callback_answer_failed", logging.WARNING, code=send_error_from(exc).code)
+
+
+async def remove_keyboard(bot: Bot, chat_id: int, message_id: int) -> None:
+    """A spent button's keyboard goes (editMessageReplyMarkup without markup). Best effort: the
+    buttons left behind only answer "already done"."""
+    try:
+        await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
+    except AiogramError as exc:
+        log_event("telegram.keyboard_removal_failed", logging.WARNING, code=send_error_from(exc).code)
 
 
 async def handle_update(dp: Dispatcher, bot: Bot, update: Update) -> str:

@@ -1,0 +1,204 @@
+"""Her phone on Telegram or SMS, driven from outside: the whole service against the fake Bot API or the
+fake Twilio, on a clock the test sets, and what her screen or thread shows after each thing she does.
+
+    async with her_phone(channel, settings_env, keyring, locale="de") as her:
+        reply = await her.send("MENÜ")          # the messages that arrived because of it
+        reply = await her.choose("Einstellungen")  # Telegram: press the button; SMS: send its number
+
+A reply is complete when the webhook was answered (the conversation's transaction committed) and the
+outbox has nothing due left (`running.nothing_due`): no sleeping, so "nothing arrived" is a fact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+from bot.channels.telegram.webhook import WEBHOOK_PATH
+from bot.clock import ManualClock
+from bot.enrolment import create_invitation
+from bot.service import Service
+from bot.settings import load_settings
+from safety.crypto import KeyRing
+from safety.pin import current_hasher
+from tests.support import running
+from tests.support.fake_telegram import FakeTelegram, deliver
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.http import serve_app
+from tests.support.people import enrolled
+
+TOKEN = "123456:TEST-token-not-real"
+SECRET = "webhook_secret-for-tests_0123456789"
+CHAT = 61_523_900
+HER_NUMBER = "+447700900456"
+PUBLIC = "https://liaison.example.org"
+ACCOUNT_SID = "AC" + "0" * 31 + "5"
+AUTH_TOKEN = "test-auth-token-not-a-secret-0015"
+OUR_NUMBER = "+447700900000"
+PIN, DURESS = "4821", "7395"
+ALL_DAY = [{"days": [0, 1, 2, 3, 4, 5, 6], "start": "00:00", "end": "24:00"}]
+
+
+@dataclass
+class Reply:
+    """Our messages that reached her phone after one thing she did (Telegram: with their ids)."""
+
+    texts: list[str]
+    ids: list[int] = field(default_factory=list)
+    buttons: list[list[tuple[str, str]]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n---\n".join(self.texts)
+
+    def says(self, fragment: str) -> bool:
+        return fragment.casefold() in self.text.casefold()
+
+    def labels(self) -> list[str]:
+        return [label for row in self.buttons for _payload, label in row]
+
+
+@dataclass
+class HerPhone:
+    channel: str  # telegram / sms
+    svc: Service
+    clock: ManualClock
+    http: aiohttp.ClientSession
+    base: str
+    telegram: FakeTelegram | None = None
+    twilio: FakeTwilio | None = None
+    last: Reply = field(default_factory=lambda: Reply([]))
+
+    # -- what is on her phone -------------------------------------------------------------------
+    def bot_messages(self) -> list[dict[str, Any]]:
+        """Our messages as her phone shows them now (Telegram: what was not deleted)."""
+        if self.telegram is not None:
+            return [m for m in self.telegram.screen(CHAT) if m["from"] == "bot"]
+        assert self.twilio is not None
+        return [{"text": t, "buttons": []} for t in self.twilio.texts_to(HER_NUMBER)]
+
+    def screen_texts(self) -> list[str]:
+        """Everything on her screen, hers and ours."""
+        if self.telegram is not None:
+            return [str(m["text"]) for m in self.telegram.screen(CHAT)]
+        assert self.twilio is not None
+        return [e.body for e in self.twilio.thread(HER_NUMBER)]
+
+    # -- what she does -----------------------------------------------------------------------------
+    async def send(self, text: str) -> Reply:
+        before = len(self.bot_messages())
+        if self.telegram is not None:
+            status = await deliver(self.telegram.user_sends(CHAT, text), self.base + WEBHOOK_PATH, SECRET,
+                                   session=self.http)
+        else:
+            assert self.twilio is not None
+            delivery = await self.twilio.deliver(self.twilio.user_sends(HER_NUMBER, text),
+                                                 self.base + "/webhooks/twilio/sms", PUBLIC + "/webhooks/twilio/sms")
+            status = delivery.status
+        assert status == 200
+        return await self._arrived(before)
+
+    async def press(self, message_id: int, payload: str) -> Reply:
+        """Telegram: press a button (by payload) under one message."""
+        assert self.telegram is not None
+        before = len(self.bot_messages())
+        update = self.telegram.user_presses(CHAT, message_id, payload)
+        assert await deliver(update, self.base + WEBHOOK_PATH, SECRET, session=self.http) == 200
+        return await self._arrived(before)
+
+    async def choose(self, label: str) -> Reply:
+        """The option whose label holds `label`, on the latest message offering it: Telegram presses
+        its button, SMS sends its number (numbered lines "2 📞 Ring me")."""
+        for msg in reversed(self.bot_messages()):
+            if self.telegram is not None:
+                for payload, text in msg["buttons"]:
+                    if label.casefold() in text.casefold():
+                        return await self.press(int(msg["message_id"]), payload)
+            else:
+                for line in str(msg["text"]).splitlines():
+                    found = re.match(r"^(\d{1,2}) (.*)$", line)
+                    if found and label.casefold() in found.group(2).casefold():
+                        return await self.send(found.group(1))
+        raise AssertionError(f"no option {label!r}; last reply: {self.last.texts!r}")
+
+    async def settled(self) -> None:
+        await running.wait_until(lambda: running.nothing_due(self.svc), within=10.0)
+
+    async def _arrived(self, before: int) -> Reply:
+        await self.settled()
+        new = self.bot_messages()[before:]
+        self.last = Reply([str(m["text"]) for m in new], [int(m.get("message_id", 0)) for m in new],
+                          [list(m["buttons"]) for m in new])
+        return self.last
+
+    # -- who she is --------------------------------------------------------------------------------
+    @property
+    def address(self) -> str:
+        return str(CHAT) if self.channel == "telegram" else HER_NUMBER
+
+    async def enrolled(self, *, locale: str = "en", country: str = "GB", **fields: Any) -> tuple[int, int]:
+        """An active survivor on this phone, onboarded (PIN and duress PIN set), at her menu."""
+        if self.telegram is not None:
+            self.telegram.chat(CHAT)  # she has opened the chat with the bot before (it exists)
+        hasher = current_hasher()
+        values: dict[str, Any] = {
+            "locale": locale, "country": country, "persona": "garden", "contact_windows": ALL_DAY,
+            "pin_hash": hasher.hash(PIN), "duress_pin_hash": hasher.hash(DURESS),
+            "state": {"flow": "menu", "step": "main"}, **fields,
+        }
+        ids = await enrolled(self.svc.db, self.svc.keyring, channel=self.channel, address=self.address,
+                             pseudonym=f"ps-her-{self.channel}", **values)
+        async with self.svc.db.transaction() as s:
+            from bot.storage.models import ConsentRecord
+
+            for kind in ("information", "checkins"):
+                s.add(ConsentRecord(survivor_id=ids[0], kind=kind, granted=True, text_version="test-1",
+                                    channel=self.channel))
+        return ids
+
+    async def invitation(self, locale: str = "en", country: str = "GB") -> Reply:
+        """A worker invites her; returns what the invitation put on her phone (SMS: the opt-in),
+        or, on Telegram, what she got after following the link."""
+        async with self.svc.db.transaction() as s:
+            created = await create_invitation(
+                s, self.svc.keyring, channel=self.channel, locale=locale, country=country, created_by="worker-1",
+                now=self.clock(), phone=HER_NUMBER if self.channel == "sms" else None,
+                bot_username=self.svc.settings.telegram_bot_username)
+        if self.channel == "telegram":
+            return await self.send(f"/start {created.code}")
+        before = len(self.bot_messages())
+        self.svc.dispatcher.wake()
+        return await self._arrived(before)
+
+
+def _telegram_env(settings_env: dict[str, object], fake: FakeTelegram) -> dict[str, object]:
+    return {**running.telegram_env(settings_env, fake, SECRET), "TELEGRAM_BOT_USERNAME": "GardenTipsBot"}
+
+
+@asynccontextmanager
+async def her_phone(channel: str, settings_env: dict[str, object], keyring: KeyRing, *,
+                    start: datetime | None = None) -> AsyncIterator[HerPhone]:
+    """The service on `channel` (telegram or sms) against its fake provider, on a ManualClock that
+    starts now: column defaults (the outbox's next attempt) still read the wall clock at this
+    commit, so a clock set in the past would leave replies never due. Her windows are all day,
+    so the hour does not matter; tests that need another time move the clock forward."""
+    clock = ManualClock(start or datetime.now(UTC), tick=True)
+    async with aiohttp.ClientSession() as http:
+        if channel == "telegram":
+            async with FakeTelegram(TOKEN) as fake:
+                svc = Service.create(load_settings(**_telegram_env(settings_env, fake)), keyring=keyring, clock=clock)
+                async with serve_app(svc.web_app()) as base:
+                    yield HerPhone(channel, svc, clock, http, base, telegram=fake)
+            return
+        async with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER) as twilio:
+            env = running.twilio_env(settings_env, twilio, PUBLIC, send_timeout=3, sms_rate=1000)
+            svc = Service.create(load_settings(**env), keyring=keyring, clock=clock)
+            async with serve_app(svc.web_app()) as base:
+                twilio.route_public(PUBLIC, base)
+                yield HerPhone(channel, svc, clock, http, base, twilio=twilio)
