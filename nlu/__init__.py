@@ -17,6 +17,14 @@ def training_dir(locale: str) -> Path:
     return NLU_DIR / locale
 
 
+def test_set_file(locale: str) -> Path:
+    """Issue 16's harder held-out set, ``nlu/<locale>/test/test_nlu.yml``: never trained on
+    (``nlu.data.training_files`` skips ``test/`` folders; Rasa must be given the files, not the folder)."""
+    if locale not in SUPPORTED_LOCALES:
+        raise ValueError(f"unsupported locale {locale!r}; expected one of {SUPPORTED_LOCALES}")
+    return NLU_DIR / locale / "test" / "test_nlu.yml"
+
+
 def heldout_file(locale: str) -> Path:
     """Held-out test file: outside the training folder so no trainer ever reads it."""
     if locale not in SUPPORTED_LOCALES:
