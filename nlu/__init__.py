@@ -17,7 +17,7 @@ def training_dir(locale: str) -> Path:
     return NLU_DIR / locale
 
 
-def test_set_file(locale: str) -> Path:
+def harder_test_file(locale: str) -> Path:
     """Issue 16's harder held-out set, ``nlu/<locale>/test/test_nlu.yml``: never trained on
     (``nlu.data.training_files`` skips ``test/`` folders; Rasa must be given the files, not the folder)."""
     if locale not in SUPPORTED_LOCALES:

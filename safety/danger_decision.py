@@ -1,0 +1,162 @@
+"""The danger decision: alert, ask, or nothing, from the danger net, the classifier and explicit cues.
+
+Why a decision and not a label: a missed "he is here" can cost a life, a false urgent alert
+costs a worker's time, and between the two there is a cheap third answer: ask her, in cover
+wording, "Do you need help right now? 1 Yes 2 No". A yes is danger; silence from someone whose
+text scored above the floor still reaches the team (scheduler/safety_jobs.py).
+
+The rule, in order (``p`` is the classifier's probability of ``danger_now`` from its ranking,
+whatever intent won; cues are matched on the danger net's normalised text):
+
+1. ALERT if the danger net fired (its lexicon handles its own negations with ``unless``).
+2. A message that explicitly denies danger ("I'm not in danger", "he isn't here", "mir geht's
+   gut", "er ist nicht da") and names no present harm is NONE below ``P_ALERT`` and ASK above.
+3. ALERT if ``p >= P_ALERT``.
+4. ALERT if ``p >= P_ALERT_WITH_CUES`` and the text names harm or his presence (hit, knife,
+   outside, at the door, locked in, kill...) anchored in the present ("now", "still", "again",
+   "gerade", "immer noch", "schon wieder", or a present-tense presence/harm verb). This is the
+   explicit tense rule: a past-tense verb does not outweigh "now/still/again".
+5. ASK if ``p >= P_ASK``, or if the text names present harm and does not place it in the past
+   only ("last week", "gestern" without any present anchor).
+6. NONE otherwise.
+
+The score kept with an ASK is ``max(p, CUE_SCORE)`` when cues fired; every ASK is above
+``P_ASK``, the floor for the unanswered-question alert.
+Pure logic: no I/O, no logging; the decision carries rule names, never the message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from safety.danger_net import DangerSignal, normalise
+
+Action = Literal["alert", "ask", "none"]
+DANGER_INTENT = "danger_now"
+
+P_ALERT = 0.5
+P_ALERT_WITH_CUES = 0.25
+P_ASK = 0.15
+CUE_SCORE = 0.35
+
+
+@dataclass(frozen=True)
+class DangerDecision:
+    """What to do about one message. ``reason`` is a rule name, never text."""
+
+    action: Action
+    score: float
+    reason: str
+
+    @property
+    def caught(self) -> bool:
+        """Alerted at once or asked: either way a person or the question is on its way."""
+        return self.action != "none"
+
+
+def _words(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(alternatives) + r")(?![a-z0-9])")
+
+
+# Matched against safety.danger_net.normalise(text): lower case, no apostrophes, umlauts folded
+# to the base letter ("tür" -> "tur", "schlägt" -> "schlagt"), punctuation gone.
+PRESENT = _words(
+    "now", "nw", "right now", "rn", "atm", "still", "again", "tonight", "2nite", "currently", "at the moment",
+    "just now", "as we speak", "this minute", "keeps?", "wont stop", "won t stop",
+    "jetzt", "jez", "gerade", "grad", "grade", "immer noch", "noch", "schon wieder", "wieder", "heute nacht",
+    "gleich", "sofort", "momentan", "hort nicht auf",
+)
+PAST_ONLY = _words(
+    "last (?:week|month|year|night|time|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+    "yesterday", "ago", "on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)", "at the weekend",
+    "over the weekend", "at christmas", "earlier this (?:week|month|year)", "used to", "back then",
+    "letzte[nrs]? (?:woche|monat|jahr|mal|wochenende|nacht)", "gestern", "vorgestern",
+    "vor (?:\\w+ )?(?:tagen|wochen|monaten|jahren)",
+    "am (?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|wochenende)", "fruher", "damals",
+)
+HARM = _words(
+    # violence and threats
+    "hit+(?:s|ing)?", "punch\\w*", "kick\\w*", "chok\\w*", "strangl\\w*", "throat", "neck", "hurt\\w*",
+    "beat\\w*", "batter\\w*", "attack\\w*", "grab\\w*", "drag\\w*", "push\\w*", "shov\\w*", "slap\\w*",
+    "kill\\w*", "murder\\w*", "knife", "knives", "gun", "weapon", "hammer", "bat", "threat\\w*",
+    "smash\\w*", "break\\w*", "broke", "burn\\w*", "fire", "petrol", "bleed\\w*", "blood",
+    # his presence and being kept in
+    "here", "outside", "at (?:the|my) (?:door|window|house|flat|school)", "door", "window", "downstairs",
+    "upstairs", "in the (?:house|flat|garden|hall\\w*)", "locked", "lock", "trapped", "wont let me",
+    "cant get out", "following", "followed", "watching", "coming", "on his way", "turned up", "kicking off",
+    "raging", "hiding", "barricad\\w*", "the kids", "the children", "my (?:son|daughter|baby)",
+    # German (folded: ä->a, ö->o, ü->u, ß->ss)
+    "schlag\\w*", "schlug\\w*", "geschlagen", "tritt\\w*", "getreten", "wurg\\w*", "gewurgt", "hals",
+    "messer", "waffe", "pistole", "umbring\\w*", "umgebracht", "tot\\w*", "verletz\\w*", "droh\\w*",
+    "pack\\w*", "gepackt", "stoss\\w*", "gestossen", "zerschlag\\w*", "kaputt", "blut\\w*", "rastet",
+    "ausgerastet", "hier", "da", "drauss?en", "vor der tur", "vorm haus", "vor dem haus", "unten",
+    "eingesperrt", "eingeschlossen", "abgeschlossen", "lasst mich nicht", "komm nicht raus",
+    "verbarrikadiert", "versteck\\w*", "kommt", "verfolgt", "beobachtet", "die kinder", "den kindern",
+    "die kleine", "der kleine", "meine? (?:tochter|sohn)",
+)
+DENIAL = _words(
+    "not in (?:any )?danger", "no danger", "(?:hes|he is|he s) not (?:here|around|there|back)",
+    "(?:hes|he is|he s|he has) (?:gone|left)", "(?:im|i am|i m) (?:safe|ok|okay|fine|alright|good)",
+    "dont worry", "do not worry", "all (?:good|fine|ok)", "no (?:trouble|problems?|issues?)",
+    "hasnt been (?:round|here|near)", "havent seen him", "not scared", "not afraid",
+    "nicht in gefahr", "keine gefahr", "(?:er ist|er is|ist) nicht (?:da|hier|mehr da)", "er ist weg",
+    "(?:mir gehts|mir geht s|mir geht es) gut", "bin sicher", "alles (?:gut|ok|in ordnung)", "keine sorge",
+    "keine angst", "nichts passiert", "nix passiert", "war (?:gar )?nicht da",
+)
+# Denials that are not: "he's not supposed to be here", "er darf nicht hier sein".
+NOT_A_DENIAL = _words("not supposed", "not allowed", "darf nicht", "soll nicht", "nicht sein")
+
+
+def danger_probability(parse: Mapping[str, Any] | None) -> float:
+    """The classifier's probability of danger_now, from its ranking (Rasa's shape)."""
+    if not parse:
+        return 0.0
+    for entry in parse.get("intent_ranking") or []:
+        if isinstance(entry, Mapping) and entry.get("name") == DANGER_INTENT:
+            return float(entry.get("confidence") or 0.0)
+    intent = parse.get("intent") or {}
+    if isinstance(intent, Mapping) and intent.get("name") == DANGER_INTENT:
+        return float(intent.get("confidence") or 0.0)
+    return 0.0
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Which explicit cue families a message shows."""
+
+    harm: bool
+    present: bool
+    past_only: bool
+    denial: bool
+
+
+def cues(text: str) -> Cues:
+    t = normalise(text)
+    harm = HARM.search(t) is not None
+    present = PRESENT.search(t) is not None
+    past = PAST_ONLY.search(t) is not None
+    denial = DENIAL.search(t) is not None and NOT_A_DENIAL.search(t) is None
+    return Cues(harm=harm, present=present, past_only=past and not present, denial=denial)
+
+
+def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None) -> DangerDecision:
+    """Apply the rule of the module docstring to one message."""
+    if net is not None:
+        return DangerDecision("alert", 1.0, f"net:{net.rule}")
+    p = danger_probability(parse)
+    c = cues(text)
+    present_harm = c.harm and c.present
+    if c.denial and not present_harm:
+        return DangerDecision("ask", p, "model_despite_denial") if p >= P_ALERT else DangerDecision("none", p, "denial")
+    if p >= P_ALERT:
+        return DangerDecision("alert", p, "model")
+    if p >= P_ALERT_WITH_CUES and present_harm and not c.denial:
+        return DangerDecision("alert", p, "model_with_present_harm")
+    if p >= P_ASK:
+        return DangerDecision("ask", p, "model_unsure")
+    if c.harm and not c.past_only and not c.denial:
+        return DangerDecision("ask", max(p, CUE_SCORE), "present_harm" if c.present else "harm")
+    return DangerDecision("none", p, "no_signal")
