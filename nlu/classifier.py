@@ -117,7 +117,8 @@ class EmbeddedClassifier:
         used, compact = np.unique(np.asarray(cols, dtype=np.int64), return_inverse=True)
         x = sparse.csr_matrix((vals, (rows, compact)), shape=(len(texts), len(used)), dtype=np.float64)
         # saga reaches lbfgs's solution here in a fifth of the time; a loose tol is enough for ranking
-        model = LogisticRegression(C=REGULARISATION_C, solver="saga", max_iter=300, tol=1e-3, class_weight="balanced")
+        model = LogisticRegression(C=REGULARISATION_C, solver="saga", max_iter=300, tol=1e-3, class_weight="balanced",
+                                   random_state=0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=ConvergenceWarning)
             model.fit(x, labels)

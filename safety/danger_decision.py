@@ -16,8 +16,9 @@ whatever intent won; cues are matched on the danger net's normalised text):
    outside, at the door, locked in, kill...) anchored in the present ("now", "still", "again",
    "gerade", "immer noch", "schon wieder", or a present-tense presence/harm verb). This is the
    explicit tense rule: a past-tense verb does not outweigh "now/still/again".
-5. ASK if ``p >= P_ASK``, or if the text names present harm and does not place it in the past
-   only ("last week", "gestern" without any present anchor).
+5. ASK if ``p >= P_ASK``, or if the text names harm or his presence, does not place it in the
+   past only ("last week", "gestern" without any present anchor), and either is anchored in the
+   present, names violence, or the model gives danger at least ``P_CUE_FLOOR``.
 6. NONE otherwise.
 
 The score kept with an ASK is ``max(p, CUE_SCORE)`` when cues fired; every ASK is above
@@ -41,6 +42,7 @@ P_ALERT = 0.5
 P_ALERT_WITH_CUES = 0.25
 P_ASK = 0.15
 CUE_SCORE = 0.35
+P_CUE_FLOOR = 0.05
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 PRESENT = _words(
     "now", "nw", "right now", "rn", "atm", "still", "again", "tonight", "2nite", "currently", "at the moment",
     "just now", "as we speak", "this minute", "keeps?", "wont stop", "won t stop",
-    "jetzt", "jez", "gerade", "grad", "grade", "immer noch", "noch", "schon wieder", "wieder", "heute nacht",
+    "today", "jetzt", "jez", "gerade", "heute", "heut", "grad", "grade", "immer noch", "noch", "schon wieder",
+    "wieder", "heute nacht",
     "gleich", "sofort", "momentan", "hort nicht auf",
 )
 PAST_ONLY = _words(
@@ -77,26 +80,28 @@ PAST_ONLY = _words(
     "vor (?:\\w+ )?(?:tagen|wochen|monaten|jahren)",
     "am (?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|wochenende)", "fruher", "damals",
 )
-HARM = _words(
-    # violence and threats
+VIOLENCE = _words(
     "hit+(?:s|ing)?", "punch\\w*", "kick\\w*", "chok\\w*", "strangl\\w*", "throat", "neck", "hurt\\w*",
     "beat\\w*", "batter\\w*", "attack\\w*", "grab\\w*", "drag\\w*", "push\\w*", "shov\\w*", "slap\\w*",
-    "kill\\w*", "murder\\w*", "knife", "knives", "gun", "weapon", "hammer", "bat", "threat\\w*",
+    "kill\\w*", "murder\\w*", "knife", "knives", "blade", "gun", "weapon", "hammer", "threat\\w*",
     "smash\\w*", "break\\w*", "broke", "burn\\w*", "fire", "petrol", "bleed\\w*", "blood",
-    # his presence and being kept in
-    "here", "outside", "at (?:the|my) (?:door|window|house|flat|school)", "door", "window", "downstairs",
-    "upstairs", "in the (?:house|flat|garden|hall\\w*)", "locked", "lock", "trapped", "wont let me",
-    "cant get out", "following", "followed", "watching", "coming", "on his way", "turned up", "kicking off",
-    "raging", "hiding", "barricad\\w*", "the kids", "the children", "my (?:son|daughter|baby)",
-    # German (folded: ä->a, ö->o, ü->u, ß->ss)
-    "schlag\\w*", "schlug\\w*", "geschlagen", "tritt\\w*", "getreten", "wurg\\w*", "gewurgt", "hals",
-    "messer", "waffe", "pistole", "umbring\\w*", "umgebracht", "tot\\w*", "verletz\\w*", "droh\\w*",
-    "pack\\w*", "gepackt", "stoss\\w*", "gestossen", "zerschlag\\w*", "kaputt", "blut\\w*", "rastet",
-    "ausgerastet", "hier", "da", "drauss?en", "vor der tur", "vorm haus", "vor dem haus", "unten",
-    "eingesperrt", "eingeschlossen", "abgeschlossen", "lasst mich nicht", "komm nicht raus",
-    "verbarrikadiert", "versteck\\w*", "kommt", "verfolgt", "beobachtet", "die kinder", "den kindern",
-    "die kleine", "der kleine", "meine? (?:tochter|sohn)",
+    "locked in", "locked me", "trapped", "wont let me", "cant get out", "barricad\\w*", "raging", "kicking off",
+    "schlag\\w*", "schlug\\w*", "geschlagen", "haut mich", "prugel\\w*", "tritt", "tritt\\w*", "getreten",
+    "wurg\\w*", "gewurgt", "hals", "messer", "waffe", "pistole", "knarre", "umbring\\w*", "umgebracht",
+    "tot", "toten", "gewalt\\w*", "violent", "\\w*geschubst", "schubs\\w*", "\\w*gestossen", "kalt machen",
+    "verletz\\w*", "droh\\w*", "gepackt", "stosst?",
+    "zerschlag\\w*", "blut\\w*", "rastet", "ausgerastet", "dreht durch", "eingesperrt", "eingeschlossen",
+    "abgeschlossen", "lasst mich nicht", "komm nicht raus", "verbarrikadiert",
 )
+# His presence counts only when the message is about him ("he", "er"): "what can I do here" is not.
+PRESENCE = _words(
+    "here", "outside", "at (?:the|my) (?:door|window|house|flat|school)", "door", "window", "downstairs",
+    "upstairs", "in the (?:house|flat|garden|hall\\w*)", "following", "followed", "watching", "coming",
+    "on his way", "turned up", "back", "hiding",
+    "hier", "da", "drauss?en", "vor der tur", "vorm haus", "vor dem haus", "unten", "kommt", "verfolgt",
+    "beobachtet", "zuruck", "aufgetaucht", "versteck\\w*",
+)
+HE = _words("he", "hes", "him", "his", "er", "ihn", "ihm", "my ex", "mein ex")
 DENIAL = _words(
     "not in (?:any )?danger", "no danger", "(?:hes|he is|he s) not (?:here|around|there|back)",
     "(?:hes|he is|he s|he has) (?:gone|left)", "(?:im|i am|i m) (?:safe|ok|okay|fine|alright|good)",
@@ -128,6 +133,7 @@ class Cues:
     """Which explicit cue families a message shows."""
 
     harm: bool
+    violence: bool
     present: bool
     past_only: bool
     denial: bool
@@ -135,11 +141,12 @@ class Cues:
 
 def cues(text: str) -> Cues:
     t = normalise(text)
-    harm = HARM.search(t) is not None
+    violence = VIOLENCE.search(t) is not None
+    harm = violence or (PRESENCE.search(t) is not None and HE.search(t) is not None)
     present = PRESENT.search(t) is not None
     past = PAST_ONLY.search(t) is not None
     denial = DENIAL.search(t) is not None and NOT_A_DENIAL.search(t) is None
-    return Cues(harm=harm, present=present, past_only=past and not present, denial=denial)
+    return Cues(harm=harm, violence=violence, present=present, past_only=past and not present, denial=denial)
 
 
 def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None) -> DangerDecision:
@@ -157,6 +164,6 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("alert", p, "model_with_present_harm")
     if p >= P_ASK:
         return DangerDecision("ask", p, "model_unsure")
-    if c.harm and not c.past_only and not c.denial:
+    if c.harm and not c.past_only and not c.denial and (c.present or c.violence or p >= P_CUE_FLOOR):
         return DangerDecision("ask", max(p, CUE_SCORE), "present_harm" if c.present else "harm")
     return DangerDecision("none", p, "no_signal")
