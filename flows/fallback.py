@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows import danger_check
 from flows.common import emergency_say, quick_exit, with_lead
 from flows.state import result
 from flows.types import Context, FlowResult, Option, RaiseEscalation, Say
@@ -37,6 +38,8 @@ def understand(intent: str | None, state: dict[str, Any], ctx: Context,
         danger_now = danger(state, ctx)
         danger_now.says.extend(reprompt)
         return danger_now
+    if intent == danger_check.INTENT:  # maybe danger: ask her, in cover wording (flows/danger_check.py)
+        return danger_check.ask(state, ctx)
     if intent in WORRY:
         offer = (Option("menu:callback", "menu.opt_callback"),) if enrolled else ()
         return result(state, Say("fallback.heard_you", options=offer), emergency_say(ctx, ()), *reprompt,

@@ -37,7 +37,7 @@ def test_train_force_retrains(tmp_path: Path) -> None:
     result = CliRunner().invoke(nlu_group, ["--cache-dir", str(tmp_path), "train", "--locale", "de", "--force"])
     assert result.exit_code == 0, result.output
     assert "de: 15 intents, trained in" in result.output
-    assert list(tmp_path.glob("de-*.pkl"))
+    assert list(tmp_path.glob("de-*.npz"))
 
 
 def test_parse_prints_rasa_json(run: Invoke) -> None:
