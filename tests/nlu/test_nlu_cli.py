@@ -95,3 +95,13 @@ def test_evaluate_malformed_file_names_file_and_line(run: Invoke, tmp_path: Path
     result = CliRunner().invoke(nlu_group, ["evaluate", str(bad), "--locale", "en"])
     assert result.exit_code != 0
     assert f"{bad}:6" in result.output
+
+
+def test_rasa_data_copies_the_training_files_but_never_the_test_set(tmp_path: Path) -> None:
+    out = tmp_path / "rasa-en"
+    result = CliRunner().invoke(nlu_group, ["rasa-data", str(out), "--locale", "en"])
+    assert result.exit_code == 0, result.output
+    copied = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yml"))
+    assert "nlu.yml" in copied and "entities.yml" in copied
+    assert not any(p.startswith("test/") for p in copied)
+
