@@ -60,7 +60,8 @@ def test_harm_only_in_the_past_is_left_to_the_model(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["dont worry im fine and safe now", "i'm not in danger", "er ist nicht da, alles gut", "bin nicht in gefahr"]
+    "text",
+    ["dont worry im fine and safe now", "i'm not in danger", "er ist nicht da, alles gut", "bin nicht in gefahr"],
 )
 def test_an_explicit_denial_is_not_an_alert(text: str) -> None:
     assert cues(text).denial
@@ -74,7 +75,9 @@ def test_a_denial_that_is_not_one_does_not_hide_danger() -> None:
     assert decide(text, parse("report_incident", 0.6, danger=0.3), None).action == "alert"
 
 
-@pytest.mark.parametrize("text", ["what can i do here", "wie funktioniert das hier", "text me when the kids are at school"])
+@pytest.mark.parametrize(
+    "text", ["what can i do here", "wie funktioniert das hier", "text me when the kids are at school"]
+)
 def test_everyday_words_for_places_do_not_ask(text: str) -> None:
     assert decide(text, parse("help_menu", 0.8, danger=0.01), None).action == "none"
 
