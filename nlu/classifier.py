@@ -38,7 +38,7 @@ from nlu.features import N_BUCKETS, hashed_features, normalise
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "2-hashed"  # bump whenever features or model change, to invalidate cached artefacts
+MODEL_VERSION = "3-hashed-compact"  # bump whenever features or model change, to invalidate cached artefacts
 FALLBACK_INTENT = "nlu_fallback"
 DEFAULT_THRESHOLD = 0.3  # Rasa's FallbackClassifier default
 RANKING_LENGTH = 10  # Rasa's default intent ranking length
@@ -68,6 +68,7 @@ class EmbeddedClassifier:
 
     def __init__(
         self,
+        buckets: np.ndarray,
         weights: np.ndarray,
         bias: np.ndarray,
         labels: list[str],
@@ -78,6 +79,7 @@ class EmbeddedClassifier:
         threshold: float,
         locale: str,
     ) -> None:
+        self.buckets = buckets  # sorted hash buckets seen in training; row i of weights is buckets[i]
         self.weights = weights
         self.bias = bias
         self.labels = labels
@@ -123,14 +125,15 @@ class EmbeddedClassifier:
             warnings.simplefilter("ignore", category=ConvergenceWarning)
             model.fit(x, labels)
         classes = [str(c) for c in model.classes_]
-        weights = np.zeros((N_BUCKETS, len(model.coef_)), dtype=np.float32)
-        weights[used] = model.coef_.T
+        # only the buckets seen in training can have a weight: keep those rows (about a tenth of 2**17)
+        buckets = used.astype(np.int32)
+        weights = np.ascontiguousarray(model.coef_.T, dtype=np.float32)
         bias = np.asarray(model.intercept_, dtype=np.float32)
         if len(classes) == 2:  # binary: sklearn keeps one column; make it two for softmax
             weights = np.ascontiguousarray(np.hstack([-weights / 2, weights / 2]))
             bias = np.asarray([-bias[0] / 2, bias[0] / 2], dtype=np.float32)
         entity = {n: p.pattern for n, p in _entity_patterns(data).items()}
-        return cls(weights, bias, classes, vocabulary, table, entity, dict(data.synonyms), threshold, locale)
+        return cls(buckets, weights, bias, classes, vocabulary, table, entity, dict(data.synonyms), threshold, locale)
 
     # ------------------------------------------------------------------ artefact (numpy only)
 
@@ -148,17 +151,18 @@ class EmbeddedClassifier:
         }
         header = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         with Path(path).open("wb") as fh:
-            np.savez(fh, weights=self.weights, bias=self.bias, meta=header)
+            np.savez(fh, buckets=self.buckets, weights=self.weights, bias=self.bias, meta=header)
 
     @classmethod
     def load(cls, path: Path) -> EmbeddedClassifier:
         with np.load(Path(path), allow_pickle=False) as z:
             meta = json.loads(z["meta"].tobytes().decode())
+            buckets = np.ascontiguousarray(z["buckets"])
             weights, bias = np.ascontiguousarray(z["weights"]), np.ascontiguousarray(z["bias"])
-        if meta.get("version") != MODEL_VERSION or weights.shape != (N_BUCKETS, len(meta["labels"])):
+        if meta.get("version") != MODEL_VERSION or weights.shape != (len(buckets), len(meta["labels"])):
             raise ValueError("artefact of another model version")
         return cls(
-            weights, bias, list(meta["labels"]), frozenset(meta["vocabulary"]), dict(meta["feature_patterns"]),
+            buckets, weights, bias, list(meta["labels"]), frozenset(meta["vocabulary"]), dict(meta["feature_patterns"]),
             dict(meta["entity_patterns"]), dict(meta["synonyms"]), float(meta["threshold"]), str(meta["locale"]),
         )
 
@@ -168,10 +172,12 @@ class EmbeddedClassifier:
         """Class probabilities of one text, in ``self.labels`` order."""
         feats = hashed_features(normalise(text), self.vocabulary, self.feature_patterns)
         logits = self.bias.astype(np.float64)
-        if feats:
-            idx = np.fromiter(feats.keys(), dtype=np.int64, count=len(feats))
+        if feats and len(self.buckets):
+            keys = np.fromiter(feats.keys(), dtype=np.int32, count=len(feats))
             val = np.fromiter(feats.values(), dtype=np.float32, count=len(feats))
-            logits = logits + val @ self.weights[idx]
+            rows = np.minimum(np.searchsorted(self.buckets, keys), len(self.buckets) - 1)
+            known = self.buckets[rows] == keys  # a bucket never seen in training has no weight
+            logits = logits + val[known] @ self.weights[rows[known]]
         logits -= logits.max()
         exp = np.exp(logits)
         return np.asarray(exp / exp.sum())
