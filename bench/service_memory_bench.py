@@ -65,8 +65,8 @@ async def measure(workdir: Path, cache: Path) -> dict[str, Any]:
     service = Service.create(settings, keyring=ring)
     async with serving(service) as base, aiohttp.ClientSession() as http:
         t0 = time.perf_counter()
-        while len(service.nlu._models) < 2 and time.perf_counter() - t0 < 300:
-            await asyncio.sleep(0.05)  # the warm-up task loads (or trains) both locales
+        warm_up = [t for t in service._tasks if t.get_name() == "nlu-warm-up"]
+        await asyncio.wait_for(asyncio.gather(*warm_up), timeout=300)  # loads (or trains) both locales
         warm_s = time.perf_counter() - t0
         after_start = proc_status()
         for i, text in enumerate(TEXTS):

@@ -10,19 +10,22 @@ whatever intent won; cues are matched on the danger net's normalised text):
 
 1. ALERT if the danger net fired (its lexicon handles its own negations with ``unless``).
 2. A message that explicitly denies danger ("I'm not in danger", "he isn't here", "mir geht's
-   gut", "er ist nicht da") and names no present harm is NONE below ``P_ALERT`` and ASK above.
+   gut", "er ist nicht da") and names no present harm is NONE below ``P_ASK_DESPITE_DENIAL``
+   and ASK above.
 3. ALERT if ``p >= P_ALERT``.
 4. ALERT if ``p >= P_ALERT_WITH_CUES`` and the text names harm or his presence (hit, knife,
    outside, at the door, locked in, kill...) anchored in the present ("now", "still", "again",
    "gerade", "immer noch", "schon wieder", or a present-tense presence/harm verb). This is the
    explicit tense rule: a past-tense verb does not outweigh "now/still/again".
-5. ASK if ``p >= P_ASK``, or if the text names harm or his presence, does not place it in the
-   past only ("last week", "gestern" without any present anchor), and either is anchored in the
-   present, names violence, or the model gives danger at least ``P_CUE_FLOOR``.
+5. ASK if ``p >= P_ASK`` (``P_ASK_PAST_ONLY`` when the text is placed in the past only), or if
+   the text names harm or his presence, does not place it in the past only ("last week",
+   "gestern" without any present anchor), and either is anchored in the present, names
+   violence, or the model gives danger at least ``P_CUE_FLOOR``.
 6. NONE otherwise.
 
 The score kept with an ASK is ``max(p, CUE_SCORE)`` when cues fired; every ASK is above
-``P_ASK``, the floor for the unanswered-question alert.
+``P_ASK``, the floor for the unanswered-question alert: every question asked is held as an
+urgent escalation that opens if she does not answer (flows/danger_check.py).
 Pure logic: no I/O, no logging; the decision carries rule names, never the message.
 """
 
@@ -38,9 +41,11 @@ from safety.danger_net import DangerSignal, normalise
 Action = Literal["alert", "ask", "none"]
 DANGER_INTENT = "danger_now"
 
-P_ALERT = 0.5
+P_ALERT = 0.7
 P_ALERT_WITH_CUES = 0.25
 P_ASK = 0.15
+P_ASK_PAST_ONLY = 0.3
+P_ASK_DESPITE_DENIAL = 0.5
 CUE_SCORE = 0.35
 P_CUE_FLOOR = 0.05
 
@@ -106,7 +111,9 @@ DENIAL = _words(
     "not in (?:any )?danger", "no danger", "(?:hes|he is|he s) not (?:here|around|there|back)",
     "(?:hes|he is|he s|he has) (?:gone|left)", "(?:im|i am|i m) (?:safe|ok|okay|fine|alright|good)",
     "dont worry", "do not worry", "all (?:good|fine|ok)", "no (?:trouble|problems?|issues?)",
-    "hasnt been (?:round|here|near)", "havent seen him", "not scared", "not afraid",
+    "hasnt been (?:round|here|near|in touch)", "hasnt come (?:near|round|over|here|back)",
+    "(?:hes|he has|he s) not (?:been|come) (?:near|round|over|here|back|in touch)", "havent seen him",
+    "not scared", "not afraid",
     "nicht in gefahr", "keine gefahr", "(?:er ist|er is|ist) nicht (?:da|hier|mehr da)", "er ist weg",
     "(?:mir gehts|mir geht s|mir geht es) gut", "bin sicher", "alles (?:gut|ok|in ordnung)", "keine sorge",
     "keine angst", "nichts passiert", "nix passiert", "war (?:gar )?nicht da",
@@ -157,12 +164,14 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
     c = cues(text)
     present_harm = c.harm and c.present
     if c.denial and not present_harm:
-        return DangerDecision("ask", p, "model_despite_denial") if p >= P_ALERT else DangerDecision("none", p, "denial")
+        if p >= P_ASK_DESPITE_DENIAL:
+            return DangerDecision("ask", p, "model_despite_denial")
+        return DangerDecision("none", p, "denial")
     if p >= P_ALERT:
         return DangerDecision("alert", p, "model")
     if p >= P_ALERT_WITH_CUES and present_harm and not c.denial:
         return DangerDecision("alert", p, "model_with_present_harm")
-    if p >= P_ASK:
+    if p >= (P_ASK_PAST_ONLY if c.past_only else P_ASK):
         return DangerDecision("ask", p, "model_unsure")
     if c.harm and not c.past_only and not c.denial and (c.present or c.violence or p >= P_CUE_FLOOR):
         return DangerDecision("ask", max(p, CUE_SCORE), "present_harm" if c.present else "harm")
