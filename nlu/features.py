@@ -71,8 +71,11 @@ def word_tokens(normalised: str, vocabulary: frozenset[str] = frozenset()) -> li
     return out
 
 
+_SEED = {group: zlib.crc32(salt) for group, salt in _GROUP_SALT.items()}  # CRC-32 of "w\0" etc., once
+
+
 def _bucket(group: str, gram: str) -> int:
-    return zlib.crc32(gram.encode(), zlib.crc32(_GROUP_SALT[group])) % N_BUCKETS
+    return zlib.crc32(gram.encode(), _SEED[group]) % N_BUCKETS
 
 
 def _char_grams(words: Iterable[str]) -> list[str]:
@@ -105,7 +108,8 @@ def hashed_features(
     plain = _WORD.findall(normalised)
     for a, b in zip(plain, plain[1:], strict=False):
         word_feats[_bucket("w", f"{a} {b}")] = 1.0
-    char_feats = {_bucket("c", g): 1.0 for g in _char_grams(plain)}
+    seed, crc32 = _SEED["c"], zlib.crc32
+    char_feats = {crc32(g.encode(), seed) % N_BUCKETS: 1.0 for g in set(_char_grams(plain))}
     out: dict[int, float] = {}
     for group in (_l2(word_feats), _l2(char_feats)):
         for k, v in group.items():
