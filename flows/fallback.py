@@ -39,7 +39,8 @@ def understand(intent: str | None, state: dict[str, Any], ctx: Context,
         danger_now.says.extend(reprompt)
         return danger_now
     if intent == danger_check.INTENT:  # maybe danger: ask her, in cover wording (flows/danger_check.py)
-        return danger_check.ask(state, ctx)
+        # before she is enrolled no flow could take her answer: treated as danger, not left unasked
+        return danger_check.ask(state, ctx) if enrolled else danger(state, ctx)
     if intent in WORRY:
         offer = (Option("menu:callback", "menu.opt_callback"),) if enrolled else ()
         return result(state, Say("fallback.heard_you", options=offer), emergency_say(ctx, ()), *reprompt,

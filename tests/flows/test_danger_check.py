@@ -71,3 +71,11 @@ def test_the_danger_net_still_wins_while_the_question_waits() -> None:
     res = router.route(UserInput("sms", NOW, text="he is breaking the door"), asked.state,
                        replace(context("sms"), danger=True))
     assert RaiseEscalation("urgent", "danger_now") in res.effects
+
+
+def test_before_she_is_enrolled_maybe_danger_is_treated_as_danger() -> None:
+    ctx = replace(context("sms", status="onboarding"), interpreted=True, intent=danger_check.INTENT)
+    res = router.route(UserInput("sms", NOW, text="hes back and hes angry"), {"flow": "onboarding", "step": "about"},
+                       ctx)
+    assert res.says[0].key == "emergency.numbers"
+    assert RaiseEscalation("urgent", "danger_now") in res.effects
