@@ -17,7 +17,10 @@ whatever intent won; cues are matched on the danger net's normalised text):
    outside, at the door, locked in, kill...) anchored in the present ("now", "still", "again",
    "gerade", "immer noch", "schon wieder", or a present-tense presence/harm verb). This is the
    explicit tense rule: a past-tense verb does not outweigh "now/still/again".
-5. ASK if ``p >= P_ASK`` (``P_ASK_PAST_ONLY`` when the text is placed in the past only), or if
+5. ASK if ``p >= P_ASK`` (``P_ASK_PAST_ONLY`` when the text is placed in the past only) and
+   the text shows any cue (harm, his presence, a present anchor, a call for help however spelt)
+   or the model's top intent is danger, fear or an incident (out-of-domain text such as "meet
+   me at the bakery" spreads a little probability over every intent: that alone never asks); or if
    the text names harm or his presence, does not place it in the past only ("last week",
    "gestern" without any present anchor), and either is anchored in the present, names
    violence, or the model gives danger at least ``P_CUE_FLOOR``.
@@ -118,8 +121,21 @@ DENIAL = _words(
     "(?:mir gehts|mir geht s|mir geht es) gut", "bin sicher", "alles (?:gut|ok|in ordnung)", "keine sorge",
     "keine angst", "nichts passiert", "nix passiert", "war (?:gar )?nicht da",
 )
+# A call for help or for the police, however it is spelt ("helpp", "hilfeee", "hlp", "plz").
+URGENCY = _words(
+    "help+", "hel+p+", "hlp", "halp", "hepl", "helo", "sos", "police", "polizei", "999", "112", "110", "911",
+    "please help", "plz", "pls help", "hilfe+", "hilf+", "hilfe+ bitte", "notruf", "notfall", "emergency",
+)
 # Denials that are not: "he's not supposed to be here", "er darf nicht hier sein".
 NOT_A_DENIAL = _words("not supposed", "not allowed", "darf nicht", "soll nicht", "nicht sein")
+
+
+WORRYING = frozenset({DANGER_INTENT, "feeling_unsafe", "report_incident"})
+
+
+def _top_intent(parse: Mapping[str, Any] | None) -> str | None:
+    intent = (parse or {}).get("intent") or {}
+    return str(intent.get("name")) if isinstance(intent, Mapping) else None
 
 
 def danger_probability(parse: Mapping[str, Any] | None) -> float:
@@ -144,6 +160,11 @@ class Cues:
     present: bool
     past_only: bool
     denial: bool
+    urgency: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.harm or self.present or self.urgency
 
 
 def cues(text: str) -> Cues:
@@ -153,7 +174,9 @@ def cues(text: str) -> Cues:
     present = PRESENT.search(t) is not None
     past = PAST_ONLY.search(t) is not None
     denial = DENIAL.search(t) is not None and NOT_A_DENIAL.search(t) is None
-    return Cues(harm=harm, violence=violence, present=present, past_only=past and not present, denial=denial)
+    urgency = URGENCY.search(t) is not None
+    return Cues(harm=harm, violence=violence, present=present, urgency=urgency, past_only=past and not present,
+                denial=denial)
 
 
 def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None) -> DangerDecision:
@@ -171,7 +194,7 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("alert", p, "model")
     if p >= P_ALERT_WITH_CUES and present_harm and not c.denial:
         return DangerDecision("alert", p, "model_with_present_harm")
-    if p >= (P_ASK_PAST_ONLY if c.past_only else P_ASK):
+    if p >= (P_ASK_PAST_ONLY if c.past_only else P_ASK) and (c.any or _top_intent(parse) in WORRYING):
         return DangerDecision("ask", p, "model_unsure")
     if c.harm and not c.past_only and not c.denial and (c.present or c.violence or p >= P_CUE_FLOOR):
         return DangerDecision("ask", max(p, CUE_SCORE), "present_harm" if c.present else "harm")

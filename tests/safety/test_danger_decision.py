@@ -98,3 +98,10 @@ def test_a_decision_names_a_rule_never_the_text() -> None:
     text = "he is outside 12 Rosebank Road"
     decision = decide(text, parse("report_incident", 0.5, danger=0.2), None)
     assert "Rosebank" not in repr(decision)
+
+
+def test_out_of_domain_text_with_a_little_danger_probability_is_not_asked() -> None:
+    flat = {"intent": {"name": "nlu_fallback", "confidence": 0.3},
+            "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "danger_now", "confidence": 0.16}]}
+    assert decide("meet me at the bakery at noon", flat, None).action == "none"
+    assert decide("hilfeee", flat, None).action == "ask"  # a call for help, however spelt, is a cue
