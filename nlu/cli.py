@@ -75,7 +75,10 @@ def parse(ctx: click.Context, text: str, locale: str, rasa_url: str | None, expl
                 return await service.parse(text, locale)
             u = await service.understand(text, locale)
             danger = None if u.danger is None else {"rule": u.danger.rule, "locale": u.danger.locale}
-            return {"parse": u.parse, "danger": danger, "route": u.route}
+            decision = None if u.decision is None else {
+                "action": u.decision.action, "score": round(u.decision.score, 3), "reason": u.decision.reason}
+            return {"parse": u.parse, "danger": danger, "decision": decision, "route": u.route,
+                    "flow_intent": u.flow_intent}
 
     click.echo(json.dumps(asyncio.run(run()), ensure_ascii=False, indent=2))
 

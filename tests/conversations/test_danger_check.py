@@ -81,3 +81,19 @@ async def test_a_german_survivor_is_asked_in_german_and_can_answer_ja(chat: Chat
     reply = await phone.send("er hat mich gepackt")
     assert reply.says("Brauchen Sie gerade jetzt Hilfe?")
     assert (await phone.send("ja")).says("110")
+
+
+async def test_saying_she_is_fine_and_safe_now_raises_nothing_and_asks_nothing(chat: Chat) -> None:
+    phone = chat.phone("her")
+    await enrol(phone, await chat.invite())
+    reply = await phone.send("dont worry im fine and safe now")
+    assert not reply.says("do you need help") and not reply.says("999")
+    assert await _escalations(chat) == []
+
+
+async def test_asking_not_to_be_texted_late_because_he_reads_her_phone_is_not_danger(chat: Chat) -> None:
+    phone = chat.phone("her")
+    await enrol(phone, await chat.invite())
+    reply = await phone.send("pls dont text me after 7 he reads my phone")
+    assert not reply.says("do you need help") and not reply.says("999")
+    assert await _escalations(chat) == []

@@ -55,6 +55,8 @@ def test_parse_explain_shows_danger_and_route(run: Invoke) -> None:
     shown = json.loads(out)
     assert shown["danger"] == {"rule": "abuser_present", "locale": "de"}
     assert shown["route"] == "danger"
+    assert shown["decision"] == {"action": "alert", "score": 1.0, "reason": "net:abuser_present"}
+    assert shown["flow_intent"] == "danger_now"
 
 
 def test_evaluate_text_report(run: Invoke) -> None:
