@@ -8,9 +8,11 @@ net and the danger decision have run), and prints VmRSS (now) and VmHWM (peak) f
 By default the NLU models are trained first in a separate process into the cache the service
 uses, as the deploy step `liaison nlu train` does, so the service only loads plain arrays and
 never imports scikit-learn. ``--cold`` leaves the cache empty: the service trains at start
-(scikit-learn and scipy are then loaded in the service process and stay resident).
+(scikit-learn and scipy are then loaded in the service process and stay resident). The Telegram
+channel is off here (it would reach out to Telegram at start); aiogram is imported only when it
+is configured, and ``--with-aiogram`` imports it anyway to show what it costs.
 
-    .venv/bin/python bench/service_memory_bench.py [--cold] [--json]
+    .venv/bin/python bench/service_memory_bench.py [--cold] [--with-aiogram] [--json]
 """
 
 from __future__ import annotations
@@ -90,8 +92,12 @@ async def measure(workdir: Path, cache: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cold", action="store_true", help="no trained models in the cache: the service trains")
+    parser.add_argument("--with-aiogram", action="store_true",
+                        help="import aiogram first, as a service with the Telegram channel configured does")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.with_aiogram:
+        import aiogram.types  # noqa: F401  (what the Telegram channel brings in)
     with tempfile.TemporaryDirectory(prefix="service-memory-") as tmp:
         workdir = Path(tmp)
         cache = workdir / "nlu-cache"
@@ -99,7 +105,7 @@ def main() -> None:
             train_cache(cache)
         os.chdir(workdir)
         result = asyncio.run(measure(workdir, cache))
-    result["cold"] = args.cold
+    result["cold"], result["aiogram_imported"] = args.cold, args.with_aiogram
     if args.json:
         print(json.dumps(result, indent=2))
         return
@@ -107,7 +113,8 @@ def main() -> None:
         f"service RSS: {result['rss_after_start_mb']:.1f} MB after start (NLU ready in {result['nlu_ready_s']:.1f} s), "
         f"{result['rss_after_messages_mb']:.1f} MB after {len(TEXTS)} messages, peak {result['peak_rss_mb']:.1f} MB; "
         f"interpreter alone {result['rss_interpreter_mb']:.1f} MB; scikit-learn loaded: {result['sklearn_loaded']}, "
-        f"scipy loaded: {result['scipy_loaded']} ({'cold: trained at start' if args.cold else 'models from the cache'})"
+        f"scipy loaded: {result['scipy_loaded']} ({'cold: trained at start' if args.cold else 'models from the cache'}"
+        f"{', aiogram imported' if args.with_aiogram else ', Telegram channel off'})"
     )
 
 

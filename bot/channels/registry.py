@@ -11,7 +11,6 @@ from aiohttp import web
 from bot.channels.base import Channel
 from bot.channels.simulator import web as simulator_web
 from bot.channels.sms import webhook as sms_web
-from bot.channels.telegram import webhook as telegram_web
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -20,10 +19,25 @@ if TYPE_CHECKING:
 ChannelFactory = Callable[[Settings], Channel | None]
 RouteFactory = Callable[["Service"], list[web.RouteDef]]
 
+def _telegram_channel(settings: Settings) -> Channel | None:
+    """Imported only when configured: aiogram alone holds about 130 MB resident (its pydantic models)."""
+    if not settings.telegram_bot_token:
+        return None
+    from bot.channels.telegram import webhook as telegram_web
+
+    return telegram_web.channel_from_settings(settings)
+
+
+def _telegram_routes(service: Service) -> list[web.RouteDef]:
+    from bot.channels.telegram import webhook as telegram_web
+
+    return telegram_web.routes(service)
+
+
 CHANNELS: list[tuple[str, ChannelFactory, RouteFactory]] = [
     ("simulator", simulator_web.channel_from_settings, simulator_web.routes),
     ("sms", sms_web.channel_from_settings, sms_web.routes),
-    ("telegram", telegram_web.channel_from_settings, telegram_web.routes),
+    ("telegram", _telegram_channel, _telegram_routes),
 ]
 
 
