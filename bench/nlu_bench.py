@@ -1,15 +1,23 @@
-"""NLU benchmark: embedded classifier vs. a Rasa server on the same held-out files.
+"""NLU benchmark: embedded classifier vs. a Rasa server on the same test files.
 
 Figures per locale:
 - embedded train time: load the training files and fit, no cache (median of --train-runs);
-- parse latency p50/p99: one message per call, every held-out text, --rounds times;
-- macro F1 / accuracy / danger recall on nlu/heldout/<locale>/test_nlu.yml;
-- danger net latency p50/p99 (it runs on every message too).
+- parse latency p50/p99: one message per call, every test text, --rounds times;
+- macro F1 / accuracy / danger recall (model, model + net) on the test file: by default the
+  harder set nlu/<locale>/test/test_nlu.yml; ``--test-file`` takes any Rasa-format file
+  (``{locale}`` in the path is replaced per locale, e.g. nlu/heldout/{locale}/test_nlu.yml);
+- the danger decision (safety/danger_decision.py): share of danger caught (alert or question),
+  false alerts and questions on the other intents;
+- danger net latency p50/p99 (it runs on every message too);
+- memory (``--memory``, embedded only): resident memory of a fresh Python process before and
+  after loading both trained models from the cache (numpy only: scikit-learn and scipy are
+  checked to stay unimported), and the size of the model arrays.
 With RASA_URL set (or --rasa-url), the same for the Rasa server's POST /model/parse, for the
 locales it serves (--rasa-locales, default RASA_LOCALES or "en"; a URL holding "{locale}"
 reaches one server per locale). Requests are sequential, bounded in count, loopback only.
 
-    python bench/nlu_bench.py
+    python bench/nlu_bench.py --memory
+    python bench/nlu_bench.py --test-file 'nlu/heldout/{locale}/test_nlu.yml'
     RASA_URL=http://127.0.0.1:5005 python bench/nlu_bench.py --rasa-locales en
 """
 
@@ -20,14 +28,16 @@ import asyncio
 import json
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nlu import SUPPORTED_LOCALES, heldout_file, training_dir  # noqa: E402
+from nlu import SUPPORTED_LOCALES, harder_test_file, training_dir  # noqa: E402
 from nlu.classifier import EmbeddedClassifier  # noqa: E402
 from nlu.data import load_training_data  # noqa: E402
 from nlu.evaluate import evaluate  # noqa: E402
@@ -58,10 +68,19 @@ def figures(locale: str, backend: str, train_s: float | None, examples: list[Any
         "accuracy": report["accuracy"],
         "danger_recall": report["danger_recall"],
         "danger_recall_model": report["danger_recall_classifier"],
+        "decision_recall": report["decision_danger_recall"],
+        "decision_alert_recall": report["decision_alert_recall"],
+        "false_alerts": report["decision_false_alert_rate"],
+        "questions": report["decision_question_rate"],
+        "danger_support": report["danger_support"],
     }
 
 
-def bench_embedded(locale: str, rounds: int, train_runs: int) -> dict[str, Any]:
+def test_path(template: str | None, locale: str) -> Path:
+    return Path(template.replace("{locale}", locale)) if template else harder_test_file(locale)
+
+
+def bench_embedded(locale: str, rounds: int, train_runs: int, test_file: Path) -> dict[str, Any]:
     train_times = []
     model: EmbeddedClassifier | None = None
     for _ in range(train_runs):
@@ -69,16 +88,18 @@ def bench_embedded(locale: str, rounds: int, train_runs: int) -> dict[str, Any]:
         model = EmbeddedClassifier.train(load_training_data(training_dir(locale)), locale)
         train_times.append(time.perf_counter() - started)
     assert model is not None
-    examples = load_training_data(heldout_file(locale)).examples
+    examples = load_training_data(test_file).examples
     texts = [e.text for e in examples]
     for t in texts[:20]:  # warm-up
         model.parse(t)
     latencies = []
+    cpu: list[float] = []  # the thread's own CPU time: the work, without waiting for a busy machine's CPU
     parses: list[dict[str, Any]] = []
     for r in range(rounds):
         for t in texts:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             parse = model.parse(t)
+            cpu.append(time.thread_time() - started_cpu)
             latencies.append(time.perf_counter() - started)
             if r == 0:
                 parses.append(parse)
@@ -90,13 +111,15 @@ def bench_embedded(locale: str, rounds: int, train_runs: int) -> dict[str, Any]:
             net.append(time.perf_counter() - started)
     return {
         **figures(locale, "embedded", statistics.median(train_times), examples, parses, latencies),
+        "cpu_p50_ms": percentile(cpu, 50) * 1000,
+        "cpu_p99_ms": percentile(cpu, 99) * 1000,
         "danger_net_p50_ms": percentile(net, 50) * 1000,
         "danger_net_p99_ms": percentile(net, 99) * 1000,
     }
 
 
-async def bench_rasa(url: str, locale: str, rounds: int) -> dict[str, Any]:
-    examples = load_training_data(heldout_file(locale)).examples
+async def bench_rasa(url: str, locale: str, rounds: int, test_file: Path) -> dict[str, Any]:
+    examples = load_training_data(test_file).examples
     texts = [e.text for e in examples]
     client = RasaClient(url, timeout=10.0)
     try:
@@ -116,19 +139,64 @@ async def bench_rasa(url: str, locale: str, rounds: int) -> dict[str, Any]:
     return figures(locale, "rasa", None, examples, parses, latencies)
 
 
+MEMORY_PROBE = """
+import json, resource, sys, time
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+before = rss()
+from nlu.service import NluService
+imported = rss()
+service = NluService(cache_dir=sys.argv[1])
+models = [service.model(loc) for loc in ("en", "de")]
+loaded = rss()
+texts = [l.strip() for l in open(sys.argv[2], encoding="utf-8") if l.strip()]
+for m in models:
+    for t in texts:
+        m.parse(t)
+parsed = rss()
+print(json.dumps({
+    "rss_start_mb": before, "rss_after_import_mb": imported, "rss_models_loaded_mb": loaded,
+    "rss_after_parsing_mb": parsed, "model_memory_mb": parsed - imported,
+    "model_arrays_mb": sum(m.weights.nbytes + m.bias.nbytes + m.buckets.nbytes for m in models) / 2**20,
+    "sklearn_loaded": "sklearn" in sys.modules, "scipy_loaded": "scipy" in sys.modules,
+}))
+"""
+
+
+def bench_memory(cache_dir: Path, texts: list[str]) -> dict[str, Any]:
+    """Resident memory of a fresh process that loads both cached models and parses every text."""
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as fh:
+        fh.write("\n".join(t.replace("\n", " ") for t in texts))
+    try:
+        out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(cache_dir), fh.name], cwd=root,
+                             env={**os.environ, "PYTHONPATH": str(root)}, check=True, capture_output=True,
+                             text=True)
+    finally:
+        os.unlink(fh.name)
+    return dict(json.loads(out.stdout))
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     head = (
         f"{'locale':6} {'backend':9} {'train s':>8} {'p50 ms':>8} {'p99 ms':>8} {'macro F1':>9} "
-        f"{'accuracy':>9} {'danger recall (model / +net)':>29}"
+        f"{'accuracy':>9} {'danger recall (model / +net)':>29} {'caught':>7} {'false alerts':>13} {'questions':>10}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         train = "-" if r["train_s"] is None else f"{r['train_s']:.2f}"
         lines.append(
             f"{r['locale']:6} {r['backend']:9} {train:>8} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} "
-            f"{r['macro_f1']:9.3f} {r['accuracy']:9.3f} {r['danger_recall_model']:>20.3f} / {r['danger_recall']:.3f}"
+            f"{r['macro_f1']:9.3f} {r['accuracy']:9.3f} {r['danger_recall_model']:>20.3f} / {r['danger_recall']:.3f} "
+            f"{r['decision_recall']:7.3f} {r['false_alerts']:13.3f} {r['questions']:10.3f}"
         )
     nets = [r for r in rows if "danger_net_p50_ms" in r]
+    for r in nets:
+        lines.append(
+            f"embedded parse CPU time ({r['locale']}): p50 {r['cpu_p50_ms']:.3f} ms, p99 {r['cpu_p99_ms']:.3f} ms"
+        )
     for r in nets:
         lines.append(
             f"danger net ({r['locale']}): p50 {r['danger_net_p50_ms']:.3f} ms, p99 {r['danger_net_p99_ms']:.3f} ms"
@@ -143,16 +211,39 @@ def main() -> None:
     parser.add_argument("--train-runs", type=int, default=3)
     parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL"))
     parser.add_argument("--rasa-locales", default=os.environ.get("RASA_LOCALES", "en"))
+    parser.add_argument("--test-file", default=None,
+                        help="Rasa-format test file; '{locale}' is replaced (default nlu/<locale>/test/test_nlu.yml)")
+    parser.add_argument("--memory", action="store_true", help="also measure the served models' resident memory")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args()
 
     locales = list(SUPPORTED_LOCALES) if args.locales == "all" else args.locales.split(",")
     rows: list[dict[str, Any]] = []
     for locale in locales:
-        rows.append(bench_embedded(locale, args.rounds, args.train_runs))
+        test_file = test_path(args.test_file, locale)
+        rows.append({**bench_embedded(locale, args.rounds, args.train_runs, test_file), "test_file": str(test_file)})
         if args.rasa_url and locale in args.rasa_locales.split(","):
-            rows.append(asyncio.run(bench_rasa(args.rasa_url, locale, args.rounds)))
-    print(json.dumps(rows, indent=2) if args.json else table(rows))
+            rows.append(asyncio.run(bench_rasa(args.rasa_url, locale, args.rounds, test_file)))
+    memory = None
+    if args.memory:
+        from nlu.classifier import load_or_train
+
+        with tempfile.TemporaryDirectory(prefix="nlu-bench-") as cache:
+            for locale in SUPPORTED_LOCALES:
+                load_or_train(locale, training_dir(locale), Path(cache))
+            texts = [e.text for loc in locales for e in load_training_data(test_path(args.test_file, loc)).examples]
+            memory = bench_memory(Path(cache), texts)
+    if args.json:
+        print(json.dumps({"rows": rows, "memory": memory}, indent=2))
+        return
+    print(table(rows))
+    if memory:
+        print(
+            f"memory (fresh process, both locales): {memory['rss_after_import_mb']:.1f} MB after import, "
+            f"{memory['rss_after_parsing_mb']:.1f} MB after loading and parsing; models "
+            f"{memory['model_memory_mb']:.1f} MB resident ({memory['model_arrays_mb']:.1f} MB of arrays); "
+            f"scikit-learn loaded: {memory['sklearn_loaded']}, scipy loaded: {memory['scipy_loaded']}"
+        )
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog, enrolment
 from bot.actions.deletion import queue_deletions
+from bot.actions.held_escalations import HELD
 from bot.actions.quick_exit import quick_exit
 from bot.channels.base import InboundEvent
 from bot.logs import log_event
@@ -51,6 +52,7 @@ from flows.types import (
     EraseRequested,
     FlowResult,
     ForgetInbound,
+    HoldEscalation,
     Interpret,
     PauseOutbound,
     Profile,
@@ -58,6 +60,7 @@ from flows.types import (
     RaiseEscalation,
     RecordConsent,
     RejectCode,
+    ReleaseHeldEscalations,
     SetPin,
     SetStatus,
     UpdateProfile,
@@ -368,6 +371,17 @@ async def apply_effects(session: AsyncSession, survivor: Survivor, identity: Cha
             log_event("outbound.paused", survivor=survivor.pseudonym, reason=effect.reason)
         elif isinstance(effect, ForgetInbound):
             await forget_inbound(session, identity, inbound, now)
+        elif isinstance(effect, HoldEscalation):
+            # opens by itself at due_at unless she answers first (scheduler/safety_jobs.py)
+            session.add(Escalation(survivor_id=survivor.id, priority=effect.priority, reason=effect.reason,
+                                   status=HELD, created_at=now, due_at=now + effect.wait))
+            log_event("escalation.held", survivor=survivor.pseudonym, priority=effect.priority, reason=effect.reason)
+        elif isinstance(effect, ReleaseHeldEscalations):
+            await session.execute(
+                update(Escalation)
+                .where(Escalation.survivor_id == survivor.id, Escalation.status == HELD,
+                       Escalation.reason == effect.reason)
+                .values(status="closed", closed_at=now))
         elif isinstance(effect, Interpret):
             continue  # answered above; the second routing never asks again
         elif isinstance(effect, ButtonSpent):

@@ -71,10 +71,9 @@ class Service:
         await self.stop()
 
     async def interpret(self, text: str, locale: str) -> str | None:
-        """The NLU's intent for free text no flow understood (None below the confidence threshold)."""
-        parse = await self.nlu.parse(text, locale)
-        name = parse["intent"]["name"]
-        return None if name == "nlu_fallback" else str(name)
+        """The intent for free text no flow understood, after the danger decision (nlu/service.py):
+        ``danger_now``, ``danger_check`` (ask her), a classifier intent, or None when unsure."""
+        return (await self.nlu.understand(text, locale)).flow_intent
 
     async def _warm_nlu(self) -> None:
         for locale in ("en", "de"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows import danger_check
 from flows.common import emergency_say, quick_exit, with_lead
 from flows.state import result
 from flows.types import Context, FlowResult, Option, RaiseEscalation, Say
@@ -38,6 +39,9 @@ def understand(intent: str | None, state: dict[str, Any], ctx: Context,
         danger_now = danger(state, ctx)
         danger_now.says.extend(reprompt)
         return danger_now
+    if intent == danger_check.INTENT:  # maybe danger: ask her, in cover wording (flows/danger_check.py)
+        # before she is enrolled no flow could take her answer: treated as danger, not left unasked
+        return danger_check.ask(state, ctx) if enrolled else danger(state, ctx)
     if intent in WORRY:
         # the numbers are offered, not sent unasked: only when she asks or the danger net fires
         offer: tuple[Option, ...] = (Option("menu:callback", "menu.opt_callback"),) if enrolled else ()

@@ -18,7 +18,20 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from flows import callback, consent, erase, fallback, info, menu, onboarding, pin, route_check, settings, stop
+from flows import (
+    callback,
+    consent,
+    danger_check,
+    erase,
+    fallback,
+    info,
+    menu,
+    onboarding,
+    pin,
+    route_check,
+    settings,
+    stop,
+)
 from flows.common import emergency_say, quick_exit, show_menu
 from flows.keywords import digits_only, fold, has_letters, keyword
 from flows.state import Turn, finish, goto, is_unlocked, map_number, result, timed_out, to_menu
@@ -26,7 +39,7 @@ from flows.types import ButtonSpent, Context, FlowResult, ForgetInbound, Interpr
 
 FLOWS: dict[str, ModuleType] = {
     "onboarding": onboarding, "consent": consent, "pin": pin, "menu": menu, "info": info,
-    "callback": callback, "settings": settings, "erase": erase,
+    "callback": callback, "settings": settings, "erase": erase, "danger_check": danger_check,
 }
 ONBOARDING_FLOWS = frozenset({"onboarding", "consent", "pin"})
 

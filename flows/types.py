@@ -8,7 +8,7 @@ messages to send (text keys, options, sensitivity) and effects for the service t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 
@@ -148,8 +148,27 @@ class ButtonSpent:
     cover): nothing happens again; the channel says "already done" and removes that keyboard."""
 
 
+@dataclass(frozen=True)
+class HoldEscalation:
+    """An escalation that opens by itself unless she answers first (the danger check's silence alert).
+
+    Held until ``now + wait``; the safety tick opens it after that (scheduler/safety_jobs.py)."""
+
+    priority: str
+    reason: str
+    wait: timedelta
+
+
+@dataclass(frozen=True)
+class ReleaseHeldEscalations:
+    """She answered: her held escalations of this reason are closed (a yes raises its own alert)."""
+
+    reason: str
+
+
 Effect = (RaiseEscalation | Enrol | RejectCode | DeclineInvitation | RecordConsent | SetPin | UpdateProfile
-          | SetStatus | CreateCallback | QuickExitRequested | EraseRequested | ForgetInbound | Interpret | ButtonSpent)
+          | SetStatus | CreateCallback | QuickExitRequested | EraseRequested | ForgetInbound | Interpret | ButtonSpent
+          | HoldEscalation | ReleaseHeldEscalations)
 
 
 @dataclass

@@ -8,7 +8,6 @@ from pathlib import Path
 
 NLU_DIR = Path(__file__).resolve().parent
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "de")
-DEFAULT_THRESHOLD = 0.3  # below it an intent is nlu_fallback (Rasa's FallbackClassifier default)
 
 
 def training_dir(locale: str) -> Path:
@@ -16,6 +15,14 @@ def training_dir(locale: str) -> Path:
     if locale not in SUPPORTED_LOCALES:
         raise ValueError(f"unsupported locale {locale!r}; expected one of {SUPPORTED_LOCALES}")
     return NLU_DIR / locale
+
+
+def harder_test_file(locale: str) -> Path:
+    """Issue 16's harder held-out set, ``nlu/<locale>/test/test_nlu.yml``: never trained on
+    (``nlu.data.training_files`` skips ``test/`` folders; Rasa must be given the files, not the folder)."""
+    if locale not in SUPPORTED_LOCALES:
+        raise ValueError(f"unsupported locale {locale!r}; expected one of {SUPPORTED_LOCALES}")
+    return NLU_DIR / locale / "test" / "test_nlu.yml"
 
 
 def heldout_file(locale: str) -> Path:

@@ -1,76 +1,51 @@
-"""Embedded intent classifier: word + character n-grams and a linear model (scikit-learn).
+"""Embedded intent classifier: hashed word + character n-grams and a linear model.
 
 Why this shape: it mirrors Rasa's CountVectorsFeaturizer pipeline (word n-grams plus
 ``char_wb`` n-grams, RegexFeaturizer for regex/lookup hits) closely enough that one set
 of training files serves both, yet trains in about a second with no extra service to run.
-Character n-grams make it forgiving of typos, missing umlauts and SMS spelling.
+Character n-grams, typo-augmented training data (nlu/augment.py) and German compound
+splitting (nlu/features.py) make it forgiving of typos, missing umlauts and SMS spelling.
+
+Serving is light on purpose (issue 16): scikit-learn and scipy are used only to *train*; the
+trained model is exported to plain numpy arrays (a hashed weight matrix and a bias) saved as
+``.npz`` without pickle, so the running service imports neither library and a parse is one
+feature hash plus one small matrix sum.
 
 The answer has Rasa's ``/model/parse`` shape. Below the confidence threshold the intent
 becomes ``nlu_fallback`` exactly as Rasa's FallbackClassifier does, for every intent:
-catching danger when the model is unsure is the danger net's job (safety/danger_net.py).
-Exempting danger_now from the threshold was tried and rejected: out-of-domain text
-(another language, gibberish) then came out as low-confidence danger_now, i.e. false
-urgent escalations, while the danger net already catches the phrasing that matters.
+catching danger when the model is unsure is the job of the danger decision
+(safety/danger_decision.py), which reads the whole ranking, not only the top intent.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
-import pickle
 import re
 import tempfile
 import time
-import unicodedata
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import sklearn
-from scipy import sparse
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
 
-from nlu import DEFAULT_THRESHOLD
+from nlu.augment import augment
 from nlu.data import TrainingData, data_hash, load_training_data
+from nlu.features import N_BUCKETS, hashed_features, normalise
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "1"  # bump whenever features or model change, to invalidate cached artefacts
+MODEL_VERSION = "3-hashed-compact"  # bump whenever features or model change, to invalidate cached artefacts
 FALLBACK_INTENT = "nlu_fallback"
+DEFAULT_THRESHOLD = 0.3  # Rasa's FallbackClassifier default
 RANKING_LENGTH = 10  # Rasa's default intent ranking length
+REGULARISATION_C = 20.0
+ARTEFACT_SUFFIX = ".npz"
 
-_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "’": "", "'": "", "`": "", "´": ""})
-
-
-def normalise(text: str) -> str:
-    """Case- and spelling-fold so 'Tür', 'TUER' and 'tuer' look alike to the features."""
-    text = unicodedata.normalize("NFC", text).casefold().translate(_FOLD)
-    # Strip remaining accents (é -> e) and collapse letters repeated 3+ times ("pleeease").
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    text = re.sub(r"(.)\1{2,}", r"\1", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-class PatternFeatures(BaseEstimator, TransformerMixin):
-    """One binary feature per regex and per lookup table, as Rasa's RegexFeaturizer adds."""
-
-    def __init__(self, patterns: dict[str, str] | None = None) -> None:
-        self.patterns = patterns
-
-    def fit(self, x: list[str], y: Any = None) -> PatternFeatures:
-        self.compiled_ = {name: re.compile(p, re.IGNORECASE) for name, p in (self.patterns or {}).items()}
-        return self
-
-    def transform(self, x: list[str]) -> sparse.csr_matrix:
-        names = list(self.compiled_)
-        rows = [[1.0 if self.compiled_[n].search(t) else 0.0 for n in names] for t in x]
-        if not names:
-            return sparse.csr_matrix((len(x), 0))
-        return sparse.csr_matrix(np.asarray(rows))
+__all__ = ["EmbeddedClassifier", "cache_key", "load_or_train", "normalise"]
 
 
 def _pattern_table(data: TrainingData) -> dict[str, str]:
@@ -83,69 +58,147 @@ def _pattern_table(data: TrainingData) -> dict[str, str]:
     return table
 
 
+def _vocabulary(texts: list[str]) -> frozenset[str]:
+    """Words of the training data long enough to be a compound part."""
+    return frozenset(w for t in texts for w in re.findall(r"\w+", t) if len(w) >= 3 and not w.isdigit())
+
+
 class EmbeddedClassifier:
     """A trained model for one locale; ``parse`` answers like Rasa's /model/parse."""
 
     def __init__(
         self,
-        pipeline: Pipeline,
-        entity_patterns: dict[str, re.Pattern[str]],
+        buckets: np.ndarray,
+        weights: np.ndarray,
+        bias: np.ndarray,
+        labels: list[str],
+        vocabulary: frozenset[str],
+        feature_patterns: dict[str, str],
+        entity_patterns: dict[str, str],
         synonyms: dict[str, str],
         threshold: float,
         locale: str,
     ) -> None:
-        self.pipeline = pipeline
-        self.entity_patterns = entity_patterns
+        self.buckets = buckets  # sorted hash buckets seen in training; row i of weights is buckets[i]
+        self.weights = weights
+        self.bias = bias
+        self.labels = labels
+        self.vocabulary = vocabulary
+        self.feature_sources = feature_patterns
+        self.feature_patterns = [re.compile(p, re.IGNORECASE) for p in feature_patterns.values()]
+        self.entity_sources = entity_patterns
+        self.entity_patterns = {n: re.compile(p, re.IGNORECASE) for n, p in entity_patterns.items()}
         self.synonyms = synonyms
         self.threshold = threshold
         self.locale = locale
-        self.labels: list[str] = [str(c) for c in pipeline.classes_]
+
+    # ------------------------------------------------------------------ training (sklearn)
 
     @classmethod
     def train(cls, data: TrainingData, locale: str, threshold: float = DEFAULT_THRESHOLD) -> EmbeddedClassifier:
-        """Fit on every example; fails if the data has fewer than two intents."""
+        """Fit on every example plus its typo variants; fails with fewer than two intents."""
+        from scipy import sparse  # training only: the served model needs neither
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.linear_model import LogisticRegression
+
         if len(data.intents) < 2:
             raise ValueError(f"need at least two intents to train, found {data.intents}")
-        texts = [normalise(e.text) for e in data.examples]
-        labels = [e.intent for e in data.examples]
-        features = FeatureUnion(
-            [
-                (
-                    "words",
-                    TfidfVectorizer(
-                        analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", sublinear_tf=True
-                    ),
-                ),
-                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
-                ("patterns", PatternFeatures(_pattern_table(data))),
-            ]
+        pairs = augment([(e.text, e.intent) for e in data.examples], locale)
+        texts = [normalise(t) for t, _ in pairs]
+        labels = [intent for _, intent in pairs]
+        vocabulary = _vocabulary([normalise(e.text) for e in data.examples])
+        table = _pattern_table(data)
+        compiled = [re.compile(p, re.IGNORECASE) for p in table.values()]
+        rows, cols, vals = [], [], []
+        for i, t in enumerate(texts):
+            for k, v in hashed_features(t, vocabulary, compiled).items():
+                rows.append(i)
+                cols.append(k)
+                vals.append(v)
+        # fit on the buckets that occur only (a few tens of thousands): far faster than 2**17 columns
+        used, compact = np.unique(np.asarray(cols, dtype=np.int64), return_inverse=True)
+        x = sparse.csr_matrix((vals, (rows, compact)), shape=(len(texts), len(used)), dtype=np.float64)
+        # saga reaches lbfgs's solution here in a fifth of the time; a loose tol is enough for ranking
+        model = LogisticRegression(C=REGULARISATION_C, solver="saga", max_iter=300, tol=1e-3, class_weight="balanced",
+                                   random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=ConvergenceWarning)
+            model.fit(x, labels)
+        classes = [str(c) for c in model.classes_]
+        # only the buckets seen in training can have a weight: keep those rows (about a tenth of 2**17)
+        buckets = used.astype(np.int32)
+        weights = np.ascontiguousarray(model.coef_.T, dtype=np.float32)
+        bias = np.asarray(model.intercept_, dtype=np.float32)
+        if len(classes) == 2:  # binary: sklearn keeps one column; make it two for softmax
+            weights = np.ascontiguousarray(np.hstack([-weights / 2, weights / 2]))
+            bias = np.asarray([-bias[0] / 2, bias[0] / 2], dtype=np.float32)
+        entity = {n: p.pattern for n, p in _entity_patterns(data).items()}
+        return cls(buckets, weights, bias, classes, vocabulary, table, entity, dict(data.synonyms), threshold, locale)
+
+    # ------------------------------------------------------------------ artefact (numpy only)
+
+    def save(self, path: Path) -> None:
+        """Plain arrays and a JSON header in one ``.npz``: loading needs no pickle."""
+        meta = {
+            "labels": self.labels,
+            "vocabulary": sorted(self.vocabulary),
+            "feature_patterns": self.feature_sources,
+            "entity_patterns": self.entity_sources,
+            "synonyms": self.synonyms,
+            "threshold": self.threshold,
+            "locale": self.locale,
+            "version": MODEL_VERSION,
+        }
+        header = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        with Path(path).open("wb") as fh:
+            np.savez(fh, buckets=self.buckets, weights=self.weights, bias=self.bias, meta=header)
+
+    @classmethod
+    def load(cls, path: Path) -> EmbeddedClassifier:
+        with np.load(Path(path), allow_pickle=False) as z:
+            meta = json.loads(z["meta"].tobytes().decode())
+            buckets = np.ascontiguousarray(z["buckets"])
+            weights, bias = np.ascontiguousarray(z["weights"]), np.ascontiguousarray(z["bias"])
+        if meta.get("version") != MODEL_VERSION or weights.shape != (len(buckets), len(meta["labels"])):
+            raise ValueError("artefact of another model version")
+        return cls(
+            buckets, weights, bias, list(meta["labels"]), frozenset(meta["vocabulary"]), dict(meta["feature_patterns"]),
+            dict(meta["entity_patterns"]), dict(meta["synonyms"]), float(meta["threshold"]), str(meta["locale"]),
         )
-        model = LogisticRegression(C=20.0, max_iter=5000, class_weight="balanced")
-        pipeline = Pipeline([("features", features), ("model", model)])
-        pipeline.fit(texts, labels)
-        return cls(pipeline, _entity_patterns(data), dict(data.synonyms), threshold, locale)
+
+    # ------------------------------------------------------------------ serving (numpy only)
+
+    def probabilities(self, text: str) -> np.ndarray:
+        """Class probabilities of one text, in ``self.labels`` order."""
+        feats = hashed_features(normalise(text), self.vocabulary, self.feature_patterns)
+        logits = self.bias.astype(np.float64)
+        if feats and len(self.buckets):
+            keys = np.fromiter(feats.keys(), dtype=np.int32, count=len(feats))
+            val = np.fromiter(feats.values(), dtype=np.float32, count=len(feats))
+            rows = np.minimum(np.searchsorted(self.buckets, keys), len(self.buckets) - 1)
+            known = self.buckets[rows] == keys  # a bucket never seen in training has no weight
+            logits = logits + val[known] @ self.weights[rows[known]]
+        logits -= logits.max()
+        exp = np.exp(logits)
+        return np.asarray(exp / exp.sum())
 
     def rank(self, texts: list[str]) -> np.ndarray:
         """Class probabilities, one row per text, columns in ``self.labels`` order."""
-        return self.pipeline.predict_proba([normalise(t) for t in texts])
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        return np.vstack([self.probabilities(t) for t in texts])
 
     def parse(self, text: str) -> dict[str, Any]:
         """Rasa-shaped parse of one message."""
-        return self.parse_many([text])[0]
+        if not text.strip():
+            return self._shape(text, [])
+        probs = self.probabilities(text)
+        order = np.argsort(-probs)[:RANKING_LENGTH]
+        return self._shape(text, [{"name": self.labels[j], "confidence": float(probs[j])} for j in order])
 
     def parse_many(self, texts: list[str]) -> list[dict[str, Any]]:
-        """Batch parse: one vectorisation for many messages (evaluation, benchmarks)."""
-        results: list[dict[str, Any]] = [{} for _ in texts]
-        non_empty = [i for i, t in enumerate(texts) if t.strip()]
-        probs = self.rank([texts[i] for i in non_empty]) if non_empty else np.zeros((0, len(self.labels)))
-        for row, i in enumerate(non_empty):
-            order = np.argsort(-probs[row])[:RANKING_LENGTH]
-            ranking = [{"name": self.labels[j], "confidence": float(probs[row][j])} for j in order]
-            results[i] = self._shape(texts[i], ranking)
-        for i, t in enumerate(texts):
-            if not results[i]:
-                results[i] = self._shape(t, [])
-        return results
+        """Parse of each message (evaluation, benchmarks)."""
+        return [self.parse(t) for t in texts]
 
     def _shape(self, text: str, ranking: list[dict[str, Any]]) -> dict[str, Any]:
         top = ranking[0] if ranking else None
@@ -200,8 +253,8 @@ def _entity_patterns(data: TrainingData) -> dict[str, re.Pattern[str]]:
 
 
 def cache_key(data_dir: Path, threshold: float = DEFAULT_THRESHOLD) -> str:
-    """Artefact key: training data content + model code version + library version."""
-    material = f"{data_hash(data_dir)}|{MODEL_VERSION}|{sklearn.__version__}|{threshold}"
+    """Artefact key: training data content + model code version + threshold."""
+    material = f"{data_hash(data_dir)}|{MODEL_VERSION}|{N_BUCKETS}|{threshold}"
     return hashlib.sha256(material.encode()).hexdigest()[:24]
 
 
@@ -210,24 +263,20 @@ def load_or_train(
 ) -> tuple[EmbeddedClassifier, bool]:
     """Return the cached model for this exact data, or train and cache it. Bool: trained now."""
     cache_dir = Path(cache_dir)
-    path = cache_dir / f"{locale}-{cache_key(data_dir, threshold)}.pkl"
+    path = cache_dir / f"{locale}-{cache_key(data_dir, threshold)}{ARTEFACT_SUFFIX}"
     if path.exists():
         try:
-            with path.open("rb") as fh:
-                model = pickle.load(fh)  # our own artefact, written below; never user-supplied
-            if isinstance(model, EmbeddedClassifier):
-                return model, False
-            log.warning("nlu cache artefact for locale %s has the wrong type; retraining", locale)
-        except (OSError, pickle.UnpicklingError, AttributeError, EOFError, ImportError) as exc:
+            return EmbeddedClassifier.load(path), False
+        except (OSError, ValueError, KeyError, EOFError) as exc:
             log.warning("nlu cache artefact for locale %s unreadable (%s); retraining", locale, type(exc).__name__)
     started = time.perf_counter()
     model = EmbeddedClassifier.train(load_training_data(data_dir), locale, threshold)
     log.info("nlu model for locale %s trained in %.2fs", locale, time.perf_counter() - started)
     cache_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{locale}-", suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(model, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        model.save(Path(tmp))
         os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the whole new one
     finally:
         if os.path.exists(tmp):

@@ -59,7 +59,10 @@ def train(ctx: click.Context, locale: str, force: bool) -> None:
 @nlu_group.command()
 @click.argument("text")
 @click.option("--locale", type=LOCALE_CHOICE, default="en", show_default=True)
-@click.option("--rasa-url", default=None, help="Parse through this Rasa server instead (falls back on error).")
+@click.option(
+    "--rasa-url", envvar="RASA_URL", default=None,
+    help="Parse through this Rasa server instead (falls back on error). Default: $RASA_URL.",
+)
 @click.option("--explain", is_flag=True, help="Also show the danger net's signal and the route.")
 @click.pass_context
 def parse(ctx: click.Context, text: str, locale: str, rasa_url: str | None, explain: bool) -> None:
@@ -72,7 +75,10 @@ def parse(ctx: click.Context, text: str, locale: str, rasa_url: str | None, expl
                 return await service.parse(text, locale)
             u = await service.understand(text, locale)
             danger = None if u.danger is None else {"rule": u.danger.rule, "locale": u.danger.locale}
-            return {"parse": u.parse, "danger": danger, "route": u.route}
+            decision = None if u.decision is None else {
+                "action": u.decision.action, "score": round(u.decision.score, 3), "reason": u.decision.reason}
+            return {"parse": u.parse, "danger": danger, "decision": decision, "route": u.route,
+                    "flow_intent": u.flow_intent}
 
     click.echo(json.dumps(asyncio.run(run()), ensure_ascii=False, indent=2))
 
@@ -81,11 +87,16 @@ def parse(ctx: click.Context, text: str, locale: str, rasa_url: str | None, expl
 @click.argument("file", type=click.Path(exists=True, dir_okay=True, path_type=Path))
 @click.option("--locale", type=LOCALE_CHOICE, default="en", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of the text report.")
-@click.option("--rasa-url", default=None, help="Evaluate a Rasa server on the same file instead.")
+@click.option(
+    "--rasa-url", envvar="RASA_URL", default=None,
+    help="Evaluate a Rasa server on the same file instead. Default: $RASA_URL.",
+)
+@click.option("--embedded", is_flag=True, help="Evaluate the embedded classifier even when RASA_URL is set.")
 @click.option("--fail-under", type=float, default=None, help="Exit 1 if macro F1 is below this.")
 @click.pass_context
 def evaluate(
-    ctx: click.Context, file: Path, locale: str, as_json: bool, rasa_url: str | None, fail_under: float | None
+    ctx: click.Context, file: Path, locale: str, as_json: bool, rasa_url: str | None, embedded: bool,
+    fail_under: float | None,
 ) -> None:
     """Evaluate on FILE (Rasa YAML test data): per-intent P/R/F1, averages, confusions, danger recall."""
     from nlu.data import TrainingDataError, load_training_data
@@ -99,6 +110,8 @@ def evaluate(
     if not examples:
         raise click.ClickException(f"{file}: no intent examples")
     texts = [e.text for e in examples]
+    if embedded:
+        rasa_url = None
     if rasa_url:
         parses = asyncio.run(_rasa_parses(rasa_url, texts, locale))
     else:
@@ -115,6 +128,26 @@ def evaluate(
     if fail_under is not None and report["macro_f1"] < fail_under:
         click.echo(f"macro F1 {report['macro_f1']:.3f} is below {fail_under}", err=True)
         sys.exit(1)
+
+
+@nlu_group.command("rasa-data")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--locale", type=LOCALE_CHOICE, required=True)
+def rasa_data(out: Path, locale: str) -> None:
+    """Copy the locale's training files (never its test/ folder) into OUT, for `rasa train nlu --nlu OUT`.
+
+    Rasa reads a folder recursively, test/ included; this copy is what both trainers must see."""
+    import shutil
+
+    from nlu.data import training_files
+
+    source = NLU_DIR / locale
+    out.mkdir(parents=True, exist_ok=True)
+    for file in training_files(source):
+        target = out / file.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(file, target)
+        click.echo(str(target))
 
 
 async def _rasa_parses(url: str, texts: list[str], locale: str) -> list[dict[str, Any]]:

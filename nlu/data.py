@@ -106,14 +106,25 @@ class TrainingData:
         self.files.extend(other.files)
 
 
+TEST_FOLDER = "test"
+
+
 def training_files(path: Path) -> list[Path]:
-    """YAML files under ``path`` (recursively, like Rasa), in a stable order."""
+    """YAML files under ``path`` (recursively, like Rasa), in a stable order.
+
+    A ``test/`` folder holds a held-out set (``nlu/<locale>/test/``): it sits next to the
+    training data but is never trained on, so it is skipped here.
+    """
     path = Path(path)
     if path.is_file():
         return [path]
     if not path.is_dir():
         raise FileNotFoundError(f"no training data at {path}")
-    return sorted(p for p in path.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+    return sorted(
+        p
+        for p in path.rglob("*")
+        if p.suffix in (".yml", ".yaml") and p.is_file() and TEST_FOLDER not in p.relative_to(path).parts[:-1]
+    )
 
 
 def data_hash(path: Path) -> str:

@@ -1,8 +1,10 @@
 """Evaluation in the spirit of ``rasa test nlu``: per-intent report, confusions, danger recall.
 
 Why danger recall is separate from F1: for this service a missed "he is here" is the one
-error that matters most, and it is caught by the classifier OR the danger net, so the
-figure that counts is the share of danger examples caught by either.
+error that matters most. ``danger_recall`` is the share caught by the classifier OR the danger
+net; ``decision_danger_recall`` is the figure that counts in the service: the share for which
+the danger decision (safety/danger_decision.py) raises the alert or asks the question.
+``decision_false_alert_rate`` is the share of other messages that raise an urgent alert at once.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from nlu.data import Example
-from safety.danger_net import detect_danger
+from safety.danger_decision import decide
+from safety.danger_net import DangerSignal, detect_danger
 
 DANGER_INTENT = "danger_now"
 
@@ -21,7 +24,7 @@ def evaluate(
     examples: Sequence[Example],
     parses: Sequence[dict[str, Any]],
     locale: str,
-    danger: Callable[[str, str], object | None] = detect_danger,
+    danger: Callable[[str, str], DangerSignal | None] = detect_danger,
 ) -> dict[str, Any]:
     """Metrics for gold examples against their parses (same order).
 
@@ -58,12 +61,21 @@ def evaluate(
     ]
 
     danger_idx = [i for i, g in enumerate(gold) if g == DANGER_INTENT]
-    net_hits = {i for i, e in enumerate(examples) if danger(e.text, locale) is not None}
+    signals = [danger(e.text, locale) for e in examples]
+    net_hits = {i for i, signal in enumerate(signals) if signal is not None}
     by_classifier = [i for i in danger_idx if pred[i] == DANGER_INTENT]
     by_net = [i for i in danger_idx if i in net_hits]
     caught = [i for i in danger_idx if pred[i] == DANGER_INTENT or i in net_hits]
     others = [i for i, g in enumerate(gold) if g != DANGER_INTENT]
     false_alarms = [i for i in others if pred[i] == DANGER_INTENT or i in net_hits]
+    # The service's decision (safety/danger_decision.py): caught = alert raised or question asked.
+    decisions = [
+        decide(e.text, p, signal) for e, p, signal in zip(examples, parses, signals, strict=True)
+    ]
+    decided = [i for i in danger_idx if decisions[i].caught]
+    alerted = [i for i in danger_idx if decisions[i].action == "alert"]
+    false_alerts = [i for i in others if decisions[i].action == "alert"]
+    questions = [i for i in others if decisions[i].action == "ask"]
     return {
         "locale": locale,
         "examples": total,
@@ -86,6 +98,11 @@ def evaluate(
         "danger_recall_net": len(by_net) / len(danger_idx) if danger_idx else 1.0,
         "danger_missed": [examples[i].text for i in danger_idx if i not in caught],
         "danger_false_alarm_rate": len(false_alarms) / len(others) if others else 0.0,
+        "decision_danger_recall": len(decided) / len(danger_idx) if danger_idx else 1.0,
+        "decision_alert_recall": len(alerted) / len(danger_idx) if danger_idx else 1.0,
+        "decision_missed": [examples[i].text for i in danger_idx if i not in decided],
+        "decision_false_alert_rate": len(false_alerts) / len(others) if others else 0.0,
+        "decision_question_rate": len(questions) / len(others) if others else 0.0,
         "errors": errors,
     }
 
@@ -125,4 +142,11 @@ def format_report(report: dict[str, Any]) -> str:
     )
     for text in report["danger_missed"]:
         lines.append(f"  MISSED: {text}")
+    lines.append(
+        f"Danger decision (alert or question): recall {report['decision_danger_recall']:.3f} "
+        f"(alert at once {report['decision_alert_recall']:.3f}); on other intents: false alerts "
+        f"{report['decision_false_alert_rate']:.3f}, questions {report['decision_question_rate']:.3f}"
+    )
+    for text in report["decision_missed"]:
+        lines.append(f"  MISSED BY THE DECISION: {text}")
     return "\n".join(lines)

@@ -15,15 +15,16 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from nlu import DEFAULT_THRESHOLD, NLU_DIR, SUPPORTED_LOCALES
+from nlu import NLU_DIR, SUPPORTED_LOCALES
+from nlu.classifier import DEFAULT_THRESHOLD, FALLBACK_INTENT, EmbeddedClassifier, load_or_train
 from nlu.rasa_client import RasaClient, RasaError
-from nlu.routing import route_for
+from nlu.routing import DANGER_ROUTE, UNKNOWN_ROUTE, route_for
+from safety.danger_decision import DANGER_INTENT, DangerDecision, decide
 from safety.danger_net import DangerSignal, detect_danger
 
-if TYPE_CHECKING:  # the classifier pulls in scikit-learn: imported when a model is first needed, off the loop
-    from nlu.classifier import EmbeddedClassifier
+DANGER_CHECK_INTENT = "danger_check"  # = flows.danger_check.INTENT (nlu does not import flows)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,23 @@ class Understanding:
     parse: dict[str, Any]
     danger: DangerSignal | None
     route: str
+    decision: DangerDecision | None = None
+
+    @property
+    def flow_intent(self) -> str | None:
+        """The intent the flows act on: the danger decision first, then the classifier's intent.
+
+        ``danger_now`` when the decision alerts, ``danger_check`` (flows/danger_check.py asks "do
+        you need help right now?") when it asks, else the parsed intent; None below the threshold.
+        """
+        if self.decision is not None and self.decision.action == "alert":
+            return DANGER_INTENT
+        if self.decision is not None and self.decision.action == "ask":
+            return DANGER_CHECK_INTENT
+        name = (self.parse.get("intent") or {}).get("name")
+        if name in (None, FALLBACK_INTENT, DANGER_INTENT):  # danger_now below the bar: the decision said none
+            return None
+        return str(name)
 
 
 class NluService:
@@ -85,8 +103,6 @@ class NluService:
         with self._lock:  # one training per locale even if several threads ask at once
             model = self._models.get(locale)
             if model is None:
-                from nlu.classifier import load_or_train
-
                 model, _ = load_or_train(locale, self.data_root / locale, self.cache_dir, self.threshold)
                 self._models[locale] = model
         return model
@@ -114,7 +130,11 @@ class NluService:
         """Parse + danger net + route in one call; the danger net runs on every message."""
         danger = detect_danger(text, locale)
         parse = await self.parse(text, locale)
-        return Understanding(parse=parse, danger=danger, route=route_for(parse, danger))
+        decision = decide(text, parse, danger)
+        route = DANGER_ROUTE if decision.action == "alert" else route_for(parse, danger)
+        if decision.action != "alert" and route == DANGER_ROUTE:
+            route = UNKNOWN_ROUTE  # the model's danger_now below the decision's bar: asked, not alerted
+        return Understanding(parse=parse, danger=danger, route=route, decision=decision)
 
     async def close(self) -> None:
         if self._rasa is not None:

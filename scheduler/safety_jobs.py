@@ -1,4 +1,4 @@
-"""Time-driven safety work: message expiry, retention, and the periodic re-check of her contact route.
+"""Time-driven safety work: unanswered danger questions, message expiry, retention, route re-checks.
 
 Run by the same APScheduler runner as the waves. Each job is idempotent: expiry queues deletions
 with a cause derived from the moment, retention only removes what is past its date, re-checks are
@@ -8,6 +8,7 @@ overdue deletions happen at once after a restart.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from sqlalchemy import select
 
 from bot.actions.erasure import erase_survivor
 from bot.actions.expiry import expire_due
+from bot.actions.held_escalations import open_unanswered
 from bot.actions.retention import run_retention
 from bot.actions.route_check import due_for_route_check, queue_route_check
 from bot.logs import log_event
@@ -29,6 +31,7 @@ class SafetySummary:
     expired: int = 0
     erased: int = 0
     route_checks: int = 0
+    unanswered: int = 0
     retention_ran: bool = False
 
 
@@ -45,6 +48,11 @@ class SafetyJobs:
     async def run_once(self) -> SafetySummary:
         now = self._clock()
         summary = SafetySummary()
+        async with self.db.transaction() as s:
+            # first: a danger question she could not answer reaches a person (flows/danger_check.py)
+            summary.unanswered = await open_unanswered(s, now)
+        if summary.unanswered:
+            log_event("danger_check.unanswered", logging.WARNING, escalations=summary.unanswered)
         async with self.db.transaction() as s:
             summary.expired = await expire_due(s, now)
         summary.erased = await self.erase_requested(now)

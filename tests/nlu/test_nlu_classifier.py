@@ -108,7 +108,7 @@ def test_cache_is_keyed_by_training_data(tmp_path: Path, caplog: pytest.LogCaptu
     cache = tmp_path / "cache"
     model, trained = load_or_train("en", data, cache)
     assert trained
-    assert (cache / f"en-{cache_key(data)}.pkl").exists()
+    assert (cache / f"en-{cache_key(data)}.npz").exists()
     again, trained = load_or_train("en", data, cache)
     assert not trained
     assert again.parse("hello") == model.parse("hello")
@@ -118,11 +118,11 @@ def test_cache_is_keyed_by_training_data(tmp_path: Path, caplog: pytest.LogCaptu
     nlu_file.write_text(nlu_file.read_text(encoding="utf-8") + "    - see you\n", encoding="utf-8")
     _, trained = load_or_train("en", data, cache)
     assert trained
-    assert len(list(cache.glob("en-*.pkl"))) == 2
+    assert len(list(cache.glob("en-*.npz"))) == 2
 
     # a corrupt artefact is replaced, with a warning that names no text
-    artefact = cache / f"en-{cache_key(data)}.pkl"
-    artefact.write_bytes(b"not a pickle")
+    artefact = cache / f"en-{cache_key(data)}.npz"
+    artefact.write_bytes(b"not an npz")
     with caplog.at_level(logging.WARNING):
         _, trained = load_or_train("en", data, cache)
     assert trained

@@ -37,7 +37,7 @@ def test_train_force_retrains(tmp_path: Path) -> None:
     result = CliRunner().invoke(nlu_group, ["--cache-dir", str(tmp_path), "train", "--locale", "de", "--force"])
     assert result.exit_code == 0, result.output
     assert "de: 15 intents, trained in" in result.output
-    assert list(tmp_path.glob("de-*.pkl"))
+    assert list(tmp_path.glob("de-*.npz"))
 
 
 def test_parse_prints_rasa_json(run: Invoke) -> None:
@@ -55,6 +55,8 @@ def test_parse_explain_shows_danger_and_route(run: Invoke) -> None:
     shown = json.loads(out)
     assert shown["danger"] == {"rule": "abuser_present", "locale": "de"}
     assert shown["route"] == "danger"
+    assert shown["decision"] == {"action": "alert", "score": 1.0, "reason": "net:abuser_present"}
+    assert shown["flow_intent"] == "danger_now"
 
 
 def test_evaluate_text_report(run: Invoke) -> None:
@@ -95,3 +97,13 @@ def test_evaluate_malformed_file_names_file_and_line(run: Invoke, tmp_path: Path
     result = CliRunner().invoke(nlu_group, ["evaluate", str(bad), "--locale", "en"])
     assert result.exit_code != 0
     assert f"{bad}:6" in result.output
+
+
+def test_rasa_data_copies_the_training_files_but_never_the_test_set(tmp_path: Path) -> None:
+    out = tmp_path / "rasa-en"
+    result = CliRunner().invoke(nlu_group, ["rasa-data", str(out), "--locale", "en"])
+    assert result.exit_code == 0, result.output
+    copied = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yml"))
+    assert "nlu.yml" in copied and "entities.yml" in copied
+    assert not any(p.startswith("test/") for p in copied)
+

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from nlu import heldout_file
+from nlu import harder_test_file, heldout_file
 from nlu.cli import nlu_group
 
 MIN_MACRO_F1 = {"en": 0.90, "de": 0.85}
@@ -28,3 +28,26 @@ def test_heldout_quality(nlu_cache: Path, nlu_service: object, locale: str) -> N
     assert report["macro_f1"] >= MIN_MACRO_F1[locale], report["confusions"]
     assert report["danger_recall"] == 1.0, report["danger_missed"]
     assert report["danger_support"] >= 25
+
+
+HARDER_MIN_MACRO_F1 = 0.95
+MAX_FALSE_ALERTS = 0.02
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_no_danger_is_missed_on_the_harder_test_sets(nlu_cache: Path, nlu_service: object, locale: str) -> None:
+    """Issue 16: danger caught (alert raised or question asked) every time, few false alerts."""
+    result = CliRunner().invoke(
+        nlu_group,
+        ["--cache-dir", str(nlu_cache), "evaluate", str(harder_test_file(locale)), "--locale", locale, "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    print(
+        f"{locale}: macro F1 {report['macro_f1']:.3f}, danger caught {report['decision_danger_recall']:.3f} "
+        f"(alert at once {report['decision_alert_recall']:.3f}), false alerts "
+        f"{report['decision_false_alert_rate']:.3f}, questions {report['decision_question_rate']:.3f}"
+    )
+    assert report["decision_danger_recall"] == 1.0, report["decision_missed"]
+    assert report["decision_false_alert_rate"] <= MAX_FALSE_ALERTS
+    assert report["macro_f1"] >= HARDER_MIN_MACRO_F1, report["confusions"]

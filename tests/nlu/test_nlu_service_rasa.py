@@ -7,6 +7,7 @@ documents and returns (captured from a real 3.6.21 server, see nlu/README.md).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -203,3 +204,33 @@ def test_unknown_locale_uses_english(nlu_service: NluService, caplog: pytest.Log
         parse = nlu_service.parse_embedded("hello", "fr")
     assert parse["intent"]["name"] == "greet"
     assert "unsupported locale" in caplog.text
+
+
+async def test_rasa_url_in_the_environment_switches_evaluate_and_parse_to_rasa(
+    fake_rasa: FakeRasa, nlu_cache: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from nlu.cli import nlu_group
+
+    test_file = tmp_path / "test_nlu.yml"
+    test_file.write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hiya\n    - evening all\n',
+                         encoding="utf-8")
+    env = {"RASA_URL": fake_rasa.url}
+    base = ["--cache-dir", str(nlu_cache)]
+    evaluated = await asyncio.to_thread(
+        CliRunner().invoke, nlu_group, [*base, "evaluate", str(test_file), "--locale", "en", "--json"], env=env)
+    assert evaluated.exit_code == 0, evaluated.output
+    assert json.loads(evaluated.output)["backend"] == "rasa"
+    assert [body["text"] for _, body in fake_rasa.requests] == ["hiya", "evening all"]
+
+    parsed = await asyncio.to_thread(CliRunner().invoke, nlu_group, [*base, "parse", "hiya"], env=env)
+    assert parsed.exit_code == 0, parsed.output
+    assert json.loads(parsed.output)["intent"] == {"name": "greet", "confidence": 0.9871}
+    assert len(fake_rasa.requests) == 3
+
+    embedded = await asyncio.to_thread(
+        CliRunner().invoke, nlu_group,
+        [*base, "evaluate", str(test_file), "--locale", "en", "--json", "--embedded"], env=env)
+    assert json.loads(embedded.output)["backend"] == "embedded"
+    assert len(fake_rasa.requests) == 3

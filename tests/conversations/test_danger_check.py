@@ -1,0 +1,99 @@
+"""Maybe danger: she is asked "do you need help right now?"; a yes or her silence reaches the team."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.storage.models import Escalation
+from safety.retention import RetentionPolicy
+from scheduler.safety_jobs import SafetyJobs
+from tests.conversations.conftest import Chat, enrol
+
+UNSURE = "he grabbed me"  # harm named, no time given: the danger decision asks (safety/danger_decision.py)
+
+
+async def _escalations(chat: Chat) -> list[tuple[str, str, str]]:
+    async with chat.service.db.sessions() as s:
+        rows = (await s.scalars(select(Escalation).order_by(Escalation.id))).all()
+        return [(e.priority, e.reason, e.status) for e in rows]
+
+
+def _tick_at(chat: Chat, at: datetime) -> SafetyJobs:
+    return SafetyJobs(chat.service.db, retention=RetentionPolicy(), route_check_days=28, clock=lambda: at)
+
+
+async def test_an_unsure_message_is_answered_with_one_question_in_cover_wording(chat: Chat) -> None:
+    phone = chat.phone("her")
+    await enrol(phone, await chat.invite())
+    reply = await phone.send(UNSURE)
+    assert reply.says("Quick question: do you need help right now?")
+    assert reply.text.startswith("🌱 Green Thumbs Club")  # her cover title first, nothing about us
+    assert [label for _payload, label in reply.buttons] == ["Yes", "No"]
+    assert await _escalations(chat) == [("urgent", "danger_unanswered", "held")]
+
+
+async def test_yes_shows_the_numbers_at_once_and_raises_an_urgent_alert(chat: Chat) -> None:
+    phone = chat.phone("her")
+    await enrol(phone, await chat.invite())
+    await phone.send(UNSURE)
+    reply = await phone.tap("Yes")
+    assert reply.says("999")
+    assert await _escalations(chat) == [("urgent", "danger_unanswered", "closed"), ("urgent", "danger_now", "open")]
+
+
+async def test_no_closes_the_question_and_nothing_alerts_later(chat: Chat) -> None:
+    phone = chat.phone("her")
+    await enrol(phone, await chat.invite())
+    await phone.send(UNSURE)
+    reply = await phone.tap("No")
+    assert reply.says("OK, thank you.")
+    await _tick_at(chat, datetime.now(UTC) + timedelta(minutes=10)).run_once()
+    assert await _escalations(chat) == [("urgent", "danger_unanswered", "closed")]
+
+
+async def test_no_answer_within_five_minutes_still_alerts_the_team(chat: Chat) -> None:
+    phone = chat.phone("her")
+    await enrol(phone, await chat.invite())
+    await phone.send(UNSURE)
+    early = await _tick_at(chat, datetime.now(UTC) + timedelta(minutes=1)).run_once()
+    assert early.unanswered == 0
+    assert await _escalations(chat) == [("urgent", "danger_unanswered", "held")]
+    late = await _tick_at(chat, datetime.now(UTC) + timedelta(minutes=6)).run_once()
+    assert late.unanswered == 1
+    assert await _escalations(chat) == [("urgent", "danger_unanswered", "open")]
+    again = await _tick_at(chat, datetime.now(UTC) + timedelta(minutes=7)).run_once()
+    assert again.unanswered == 0  # opened once
+
+
+async def test_a_german_survivor_is_asked_in_german_and_can_answer_ja(chat: Chat) -> None:
+    phone = chat.phone("sie")
+    await phone.send(await chat.invite(locale="de", country="DE"))
+    await phone.tap("Weiter")
+    await phone.tap("Weiter")
+    for answer in ("ja", "ja", "ja"):
+        await phone.send(answer)
+    await phone.tap("Gartenfreunde")
+    for pin in ("4821", "4821", "7395", "7395"):
+        await phone.send(pin)
+    await phone.tap("Mo–Fr 17:00–20:00")
+    reply = await phone.send("er hat mich gepackt")
+    assert reply.says("Brauchen Sie gerade jetzt Hilfe?")
+    assert (await phone.send("ja")).says("110")
+
+
+async def test_saying_she_is_fine_and_safe_now_raises_nothing_and_asks_nothing(chat: Chat) -> None:
+    phone = chat.phone("her")
+    await enrol(phone, await chat.invite())
+    reply = await phone.send("dont worry im fine and safe now")
+    assert not reply.says("do you need help") and not reply.says("999")
+    assert await _escalations(chat) == []
+
+
+async def test_asking_not_to_be_texted_late_because_he_reads_her_phone_is_not_danger(chat: Chat) -> None:
+    phone = chat.phone("her")
+    await enrol(phone, await chat.invite())
+    reply = await phone.send("pls dont text me after 7 he reads my phone")
+    assert not reply.says("do you need help") and not reply.says("999")
+    assert await _escalations(chat) == []

@@ -1,0 +1,107 @@
+"""The danger decision: alert, ask or nothing, by the rule in safety/danger_decision.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from safety.danger_decision import P_ALERT, P_ASK, cues, danger_probability, decide
+from safety.danger_net import DangerSignal
+
+
+def parse(top: str, confidence: float, danger: float | None = None) -> dict[str, Any]:
+    ranking = [{"name": top, "confidence": confidence}]
+    if danger is not None and top != "danger_now":
+        ranking.append({"name": "danger_now", "confidence": danger})
+    return {"intent": {"name": top, "confidence": confidence}, "intent_ranking": ranking}
+
+
+def test_the_danger_net_always_alerts_whatever_the_model_says() -> None:
+    decision = decide("anything", parse("greet", 0.99), DangerSignal("abuser_present", "en"))
+    assert decision.action == "alert" and decision.reason == "net:abuser_present"
+
+
+def test_a_confident_danger_intent_alerts() -> None:
+    assert decide("he's going mad", parse("danger_now", P_ALERT + 0.1), None).action == "alert"
+
+
+def test_danger_low_in_the_ranking_still_asks() -> None:
+    decision = decide("feeling odd", parse("feeling_unsafe", 0.6, danger=P_ASK + 0.01), None)
+    assert decision.action == "ask" and decision.caught
+
+
+def test_nothing_happens_without_any_signal() -> None:
+    decision = decide("can you ring me on friday", parse("request_callback", 0.9, danger=0.01), None)
+    assert decision.action == "none" and not decision.caught
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he hit me last night and he's still here",  # past tense, but "still"
+        "er hat mich gestern geschlagen und ist immer noch da",
+        "he choked me before and now hes doing it again",
+    ],
+)
+def test_past_tense_with_now_still_again_counts_as_present(text: str) -> None:
+    c = cues(text)
+    assert c.harm and c.present and not c.past_only
+    assert decide(text, parse("report_incident", 0.7, danger=0.3), None).action == "alert"
+    assert decide(text, parse("report_incident", 0.9, danger=0.01), None).action == "ask"
+
+
+@pytest.mark.parametrize(
+    "text", ["he hit me last week", "er hat mich letzte woche geschubst", "he grabbed my arm a few days ago"]
+)
+def test_harm_only_in_the_past_is_left_to_the_model(text: str) -> None:
+    assert cues(text).past_only
+    assert decide(text, parse("report_incident", 0.9, danger=0.05), None).action == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["dont worry im fine and safe now", "i'm not in danger", "er ist nicht da, alles gut", "bin nicht in gefahr"],
+)
+def test_an_explicit_denial_is_not_an_alert(text: str) -> None:
+    assert cues(text).denial
+    assert decide(text, parse("feeling_safe", 0.5, danger=0.3), None).action == "none"
+    assert decide(text, parse("danger_now", 0.6), None).action == "ask"  # the model insists: ask, never ignore
+
+
+def test_a_denial_that_is_not_one_does_not_hide_danger() -> None:
+    text = "hes not supposed to be here but hes in the hallway now"
+    assert not cues(text).denial
+    assert decide(text, parse("report_incident", 0.6, danger=0.3), None).action == "alert"
+
+
+@pytest.mark.parametrize(
+    "text", ["what can i do here", "wie funktioniert das hier", "text me when the kids are at school"]
+)
+def test_everyday_words_for_places_do_not_ask(text: str) -> None:
+    assert decide(text, parse("help_menu", 0.8, danger=0.01), None).action == "none"
+
+
+def test_violence_named_without_a_time_asks() -> None:
+    decision = decide("he has a knife", parse("report_incident", 0.9, danger=0.01), None)
+    assert decision.action == "ask" and decision.score >= P_ASK
+
+
+def test_the_probability_is_read_from_the_ranking_or_the_intent() -> None:
+    assert danger_probability(None) == 0.0
+    assert danger_probability(parse("danger_now", 0.42)) == 0.42
+    assert danger_probability(parse("greet", 0.9, danger=0.07)) == 0.07
+    assert danger_probability({"intent": {"name": "danger_now", "confidence": 0.8}}) == 0.8
+
+
+def test_a_decision_names_a_rule_never_the_text() -> None:
+    text = "he is outside 12 Rosebank Road"
+    decision = decide(text, parse("report_incident", 0.5, danger=0.2), None)
+    assert "Rosebank" not in repr(decision)
+
+
+def test_out_of_domain_text_with_a_little_danger_probability_is_not_asked() -> None:
+    flat = {"intent": {"name": "nlu_fallback", "confidence": 0.3},
+            "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "danger_now", "confidence": 0.16}]}
+    assert decide("meet me at the bakery at noon", flat, None).action == "none"
+    assert decide("hilfeee", flat, None).action == "ask"  # a call for help, however spelt, is a cue
