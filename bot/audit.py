@@ -55,7 +55,7 @@ def _seal(session: Session, _flush_context: Any) -> None:
         select(AuditEvent.seq, AuditEvent.row_hash).where(AuditEvent.seq.isnot(None))
         .order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
-    seq: int = int(last[0]) if last else 0
+    seq: int = int(last[0] or 0) if last else 0
     prev: str = str(last[1]) if last else GENESIS
     for row in new:
         if row.seq is not None:

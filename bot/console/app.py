@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bot.console import permissions
 from bot.staff.sessions import current
+from bot.storage.models import StaffMember
 
 if TYPE_CHECKING:
     from bot.service import Service
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CONSOLE_KEY = web.AppKey("console", object)
 STOP_KEY = web.AppKey("console_stop", asyncio.Event)
+ME = web.RequestKey("me", object)
+CSRF = web.RequestKey("csrf", str)
+TOKEN = web.RequestKey("session_token", str)
 SESSION_COOKIE = "liaison_console"
 CSRF_COOKIE = "liaison_console_csrf"
 SIGN_IN = "/console/sign-in"
@@ -34,13 +38,18 @@ _env = jinja2.Environment(loader=jinja2.PackageLoader("bot.console", "templates"
                           undefined=jinja2.StrictUndefined)
 
 
+def me(request: web.Request) -> StaffMember:
+    """The signed-in staff member (set by the guard)."""
+    return request[ME]  # type: ignore[return-value]
+
+
 def svc(request: web.Request) -> Service:
     return request.app[CONSOLE_KEY]  # type: ignore[return-value]
 
 
 def render(request: web.Request, template: str, status: int = 200, **ctx: Any) -> web.Response:
-    ctx.setdefault("me", request.get("me"))
-    ctx.setdefault("csrf", request.get("csrf", ""))
+    ctx.setdefault("me", request.get(ME))
+    ctx.setdefault("csrf", request.get(CSRF, ""))
     ctx.setdefault("flash", request.query.get("flash"))
     ctx.setdefault("flash_kind", request.query.get("kind"))
     ctx.setdefault("title", None)
@@ -90,7 +99,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             if not cookie or not hmac.compare_digest(cookie, _form_token(request, form)):
                 raise web.HTTPForbidden(text="this form has expired: reload the page and try again")
         token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-        request["csrf"] = token
+        request[CSRF] = token
         response = await handler(request)
         if CSRF_COOKIE not in request.cookies:
             set_cookie(response, request, CSRF_COOKIE, token)
@@ -105,8 +114,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         form = await request.post()
         if not hmac.compare_digest(signed.session.csrf_token, _form_token(request, form)):
             raise web.HTTPForbidden(text="this form has expired: reload the page and try again")
-    request["me"], request["csrf"], request["session_token"] = signed.member, signed.session.csrf_token, \
-        request.cookies.get(SESSION_COOKIE)
+    request[ME], request[CSRF] = signed.member, signed.session.csrf_token
+    request[TOKEN] = request.cookies.get(SESSION_COOKIE, "")
     return await handler(request)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyotp
 from aiohttp import web
 
-from bot.console.app import SESSION_COOKIE, render, see_other, set_cookie, svc
+from bot.console.app import SESSION_COOKIE, TOKEN, me, render, see_other, set_cookie, svc
 from bot.staff import accounts
 from bot.staff.sessions import end_session, open_session
 
@@ -39,7 +39,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
 async def sign_out(request: web.Request) -> web.StreamResponse:
     service = svc(request)
     async with service.db.transaction() as s:
-        await end_session(s, request["session_token"], service.clock())
+        await end_session(s, request[TOKEN], service.clock())
     response = web.HTTPSeeOther("/console/sign-in")
     response.del_cookie(SESSION_COOKIE, path="/console")
     raise response
@@ -47,7 +47,7 @@ async def sign_out(request: web.Request) -> web.StreamResponse:
 
 async def home(request: web.Request) -> web.StreamResponse:
     for role in ("liaison", "supervisor", "evaluator", "admin", "programme"):
-        if role in request["me"].roles:
+        if role in me(request).roles:
             raise web.HTTPFound(FIRST_PAGE[role])
     raise web.HTTPFound("/console/me")
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from bot.audit import audit, verify_chain
 from bot.callbacks import format_slot, open_callbacks
-from bot.console.app import render, see_other, svc
+from bot.console.app import me, render, see_other, svc
 from bot.escalations import sla_state
 from bot.staff import accounts
 from bot.staff.telegram_link import new_link_code
@@ -37,7 +37,7 @@ def _tz(name: str) -> ZoneInfo:
 
 async def callbacks_page(request: web.Request) -> web.StreamResponse:
     service = svc(request)
-    tz = _tz(request["me"].timezone)
+    tz = _tz(me(request).timezone)
     now = service.clock()
     async with service.db.sessions() as s:
         found = await open_callbacks(s, now)
@@ -68,7 +68,7 @@ async def callback_outcome(request: web.Request) -> web.StreamResponse:
         cb.outcome, cb.status = outcome, CALLBACK_OUTCOMES[outcome]
         cb.next_try_at = now + RESCHEDULE if outcome != "done" else None
         pseudonym = await s.scalar(select(Survivor.pseudonym).where(Survivor.id == cb.survivor_id))
-        audit(s, f"staff:{request['me'].id}", "callback.outcome", survivor=pseudonym, now=now,
+        audit(s, f"staff:{me(request).id}", "callback.outcome", survivor=pseudonym, now=now,
               callback_id=cb.id, outcome=outcome)
     raise see_other("/console/callbacks", "Outcome recorded" + ("" if outcome == "done" else "; rescheduled."))
 
@@ -128,8 +128,8 @@ async def rota_add(request: web.Request) -> web.StreamResponse:
     async with service.db.transaction() as s:
         if await s.get(StaffMember, staff_id) is None:
             raise web.HTTPNotFound()
-        s.add(OnCallShift(staff_id=staff_id, starts_at=starts, ends_at=ends, created_by=request["me"].name))
-        audit(s, f"staff:{request['me'].id}", "rota.shift_added", now=service.clock(), staff_id=staff_id)
+        s.add(OnCallShift(staff_id=staff_id, starts_at=starts, ends_at=ends, created_by=me(request).name))
+        audit(s, f"staff:{me(request).id}", "rota.shift_added", now=service.clock(), staff_id=staff_id)
     raise see_other("/console/rota", "Shift added.")
 
 
@@ -199,7 +199,7 @@ async def staff_add(request: web.Request) -> web.StreamResponse:
         try:
             _member, token = await accounts.add_staff(s, str(form.get("name", "")).strip()[:64],
                                                       [str(r) for r in form.getall("role", [])], service.clock(),
-                                                      actor=f"staff:{request['me'].id}")
+                                                      actor=f"staff:{me(request).id}")
         except accounts.StaffError as exc:
             raise see_other("/console/staff", str(exc), "error") from None
     return await staff_page(request, link=f"{service.settings.public_url}/console/enrol/{token}")
@@ -220,7 +220,7 @@ async def settings_page(request: web.Request) -> web.StreamResponse:
 async def me_page(request: web.Request, code: str | None = None) -> web.StreamResponse:
     service = svc(request)
     async with service.db.sessions() as s:
-        member = await s.get(StaffMember, request["me"].id)
+        member = await s.get(StaffMember, me(request).id)
     username = service.settings.telegram_bot_username
     return render(request, "me.html", title="Me", me=member, code=code,
                   deep_link=f"https://t.me/{username}?start={code}" if code and username else None)
@@ -229,7 +229,7 @@ async def me_page(request: web.Request, code: str | None = None) -> web.StreamRe
 async def telegram_code(request: web.Request) -> web.StreamResponse:
     service = svc(request)
     async with service.db.transaction() as s:
-        member = await s.get(StaffMember, request["me"].id)
+        member = await s.get(StaffMember, me(request).id)
         assert member is not None
         code = new_link_code(member, service.clock())
         audit(s, f"staff:{member.id}", "staff.telegram_code", now=service.clock())
@@ -243,7 +243,7 @@ async def sms_number(request: web.Request) -> web.StreamResponse:
     if number and not re.fullmatch(r"\+[1-9]\d{6,14}", number):
         raise see_other("/console/me", "Give the number in international form, like +447700900123.", "error")
     async with service.db.transaction() as s:
-        member = await s.get(StaffMember, request["me"].id)
+        member = await s.get(StaffMember, me(request).id)
         assert member is not None
         member.sms_number = number or None
         audit(s, f"staff:{member.id}", "staff.sms_set" if number else "staff.sms_cleared", now=service.clock())

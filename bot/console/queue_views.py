@@ -11,7 +11,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.console import cases
-from bot.console.app import STOP_KEY, render, render_fragment, see_other, svc
+from bot.console.app import CSRF, STOP_KEY, me, render, render_fragment, see_other, svc
 from bot.staff.sessions import current
 from bot.storage.models import Escalation, StaffMember
 
@@ -32,7 +32,7 @@ async def queue_rows(request: web.Request) -> web.StreamResponse:
     service = svc(request)
     async with service.db.sessions() as s:
         rows = await cases.open_queue(s, service.clock())
-    html = render_fragment("queue_rows.html", rows=rows, csrf=request["csrf"], outcomes=cases.OUTCOMES)
+    html = render_fragment("queue_rows.html", rows=rows, csrf=request[CSRF], outcomes=cases.OUTCOMES)
     return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
 
 
@@ -84,7 +84,7 @@ async def claim(request: web.Request) -> web.StreamResponse:
     async with service.db.transaction() as s:
         if await s.get(Escalation, _id(request)) is None:
             raise web.HTTPNotFound()
-        holder = await cases.claim(s, _id(request), request["me"], service.clock())
+        holder = await cases.claim(s, _id(request), me(request), service.clock())
     if holder is None:
         raise see_other("/console/queue", f"You hold alert #{_id(request)} now.")
     raise see_other("/console/queue", f"Alert #{_id(request)} is already held by {holder}.", "error")
@@ -100,7 +100,7 @@ async def note(request: web.Request) -> web.StreamResponse:
             raise web.HTTPNotFound()
         if not body:
             raise see_other("/console/queue", "A note cannot be empty.", "error")
-        await cases.add_note(s, esc, request["me"], body[:4000], service.clock())
+        await cases.add_note(s, esc, me(request), body[:4000], service.clock())
     raise see_other("/console/queue", f"Note added to #{esc.id}.")
 
 
@@ -111,7 +111,7 @@ async def resolve(request: web.Request) -> web.StreamResponse:
         esc = await s.get(Escalation, _id(request))
         if esc is None:
             raise web.HTTPNotFound()
-        if not await cases.resolve(s, esc, request["me"], str(form.get("outcome", "")), service.clock()):
+        if not await cases.resolve(s, esc, me(request), str(form.get("outcome", "")), service.clock()):
             raise see_other("/console/queue", "Choose an outcome from the list.", "error")
     raise see_other("/console/queue", f"Alert #{esc.id} resolved.")
 
@@ -124,7 +124,7 @@ async def reassign(request: web.Request) -> web.StreamResponse:
         to = await s.scalar(select(StaffMember).where(StaffMember.name == str(form.get("to", ""))))
         if esc is None or to is None:
             raise web.HTTPNotFound()
-        await cases.reassign(s, esc, request["me"], to, service.clock())
+        await cases.reassign(s, esc, me(request), to, service.clock())
     raise see_other("/console/queue", f"Alert #{esc.id} reassigned.")
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog
 from bot.audit import audit
-from bot.console.app import render, see_other, svc
+from bot.console.app import me, render, see_other, svc
 from bot.outbox.enqueue import enqueue
 from bot.storage.models import (
     Answer,
@@ -39,7 +39,7 @@ async def _her(s: AsyncSession, request: web.Request) -> Survivor:
 
 
 def _actor(request: web.Request) -> str:
-    return f"staff:{request['me'].id}"
+    return f"staff:{me(request).id}"
 
 
 async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revealed: str | None = None,
@@ -127,7 +127,7 @@ async def message(request: web.Request) -> web.StreamResponse:
 async def _simple(request: web.Request, action: str) -> web.StreamResponse:
     service = svc(request)
     now = service.clock()
-    me = request["me"]
+    member = me(request)
     async with service.db.transaction() as s:
         survivor = await _her(s, request)
         done = action
@@ -141,19 +141,19 @@ async def _simple(request: web.Request, action: str) -> web.StreamResponse:
                 identity.status, identity.verified_at = "active", now
             survivor.outbound_paused_until = None
         elif action == "erase-request":
-            s.add(ErasureApproval(survivor_id=survivor.id, requested_by=me.id, created_at=now))
+            s.add(ErasureApproval(survivor_id=survivor.id, requested_by=member.id, created_at=now))
         elif action == "erase-approve":
             pending = await s.scalar(select(ErasureApproval).where(
                 ErasureApproval.survivor_id == survivor.id, ErasureApproval.status == "requested"))
             if pending is None:
                 raise see_other(f"/console/survivors/{survivor.pseudonym}", "Nobody has asked to erase her data.",
                                 "error")
-            if pending.requested_by == me.id:
+            if pending.requested_by == member.id:
                 raise see_other(f"/console/survivors/{survivor.pseudonym}",
                                 "Another supervisor must approve an erasure you asked for.", "error")
             from bot.actions.erasure import erase_survivor
 
-            pending.status, pending.approved_by, pending.decided_at = "approved", me.id, now
+            pending.status, pending.approved_by, pending.decided_at = "approved", member.id, now
             await erase_survivor(s, survivor, actor=_actor(request), reason="worker_request_approved", now=now)
             done = "erased"
         pseudonym = survivor.pseudonym
