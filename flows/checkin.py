@@ -121,6 +121,7 @@ def _escalate(ctx: CheckinContext, progress: dict[str, Any], facts: Facts, *, fi
         progress["raised"], progress["child"] = max(t.rank, raised), t.child_protection or child
         if t.priority == "urgent" and raised < RANK["urgent"]:
             says.append(Say("emergency.numbers", {"country": ctx.country}, urgent=True))
+            says.append(Say("danger.team_told", options=(Option("menu:callback", "menu.opt_callback"),), urgent=True))
 
 
 def _advance(ctx: CheckinContext, progress: dict[str, Any], answers: dict[str, str | None],
