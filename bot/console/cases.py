@@ -57,7 +57,7 @@ async def open_queue(session: AsyncSession, now: datetime) -> list[QueueRow]:
         .order_by(priority_order(), Escalation.created_at, Escalation.id)
     )).all()
     return [QueueRow(e.id, p, e.priority, REASONS.get(e.reason, e.reason.replace("_", " ")), e.child_protection,
-                     int((now - e.created_at).total_seconds() // 60), sla_state(e, now), holder)
+                     max(0, int((now - e.created_at).total_seconds() // 60)), sla_state(e, now), holder)
             for e, p, holder in rows]
 
 

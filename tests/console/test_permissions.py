@@ -13,9 +13,8 @@ from bot.clock import ManualClock
 from bot.console.app import CSRF_COOKIE, SIGN_IN
 from bot.console.permissions import PUBLIC, ROUTES
 from bot.staff.accounts import ROLES
-from tests.support.console import ConsoleClient, make_staff
+from tests.support.console import ConsoleClient, console_service, make_staff
 from tests.support.http import serve_app
-from tests.support.running import build
 
 NOW = datetime(2026, 3, 4, 10, 30, tzinfo=UTC)
 PARAMS = {"{id}": "999", "{pseudonym}": "nobody", "{token}": "not-a-token"}
@@ -47,8 +46,7 @@ async def request(client: ConsoleClient, method: str, path: str) -> tuple[int, s
 
 async def test_every_route_for_every_role_matches_the_permissions_table(settings_env, keyring) -> None:
     clock = ManualClock(NOW)
-    svc = build(settings_env, keyring)
-    svc.clock = clock
+    svc = console_service(settings_env, keyring, clock)
     checked = 0
     async with serve_app(svc.web_app()) as base:
         clients: dict[str, ConsoleClient] = {"signed out": ConsoleClient(base)}
@@ -80,8 +78,7 @@ async def test_every_route_for_every_role_matches_the_permissions_table(settings
 
 @pytest.mark.parametrize("role", ["evaluator", "programme", "admin"])
 async def test_roles_without_survivor_access_never_see_her_page(settings_env, keyring, role) -> None:
-    svc = build(settings_env, keyring)
-    svc.clock = ManualClock(NOW)
+    svc = console_service(settings_env, keyring, ManualClock(NOW))
     async with serve_app(svc.web_app()) as base:
         client = ConsoleClient(base)
         try:

@@ -16,10 +16,9 @@ from bot.cli import cli
 from bot.clock import ManualClock
 from bot.escalations import raise_escalation
 from bot.storage.models import AuditEvent, Escalation
-from tests.support.console import ConsoleClient, make_staff
+from tests.support.console import ConsoleClient, console_service, make_staff
 from tests.support.http import serve_app
 from tests.support.people import enrolled
-from tests.support.running import build
 
 NOW = datetime(2026, 3, 4, 10, 30, tzinfo=UTC)
 HER = "+447700900321"
@@ -27,8 +26,7 @@ HER = "+447700900321"
 
 async def test_the_queue_is_urgent_first_then_longest_waiting_and_one_claim_wins(settings_env, keyring) -> None:
     clock = ManualClock(NOW)
-    svc = build(settings_env, keyring)
-    svc.clock = clock
+    svc = console_service(settings_env, keyring, clock)
     async with serve_app(svc.web_app()) as base:
         ana, ben = ConsoleClient(base), ConsoleClient(base)
         try:
@@ -66,8 +64,7 @@ async def test_the_queue_is_urgent_first_then_longest_waiting_and_one_claim_wins
 async def test_notes_are_encrypted_resolve_takes_an_outcome_code_and_a_reveal_is_audited(settings_env,
                                                                                         keyring) -> None:
     clock = ManualClock(NOW)
-    svc = build(settings_env, keyring)
-    svc.clock = clock
+    svc = console_service(settings_env, keyring, clock)
     async with serve_app(svc.web_app()) as base:
         ana = ConsoleClient(base)
         try:
@@ -108,8 +105,7 @@ async def test_notes_are_encrypted_resolve_takes_an_outcome_code_and_a_reveal_is
 
 async def test_the_composer_refuses_a_sensitive_word_and_queues_under_her_cover_title(settings_env, keyring) -> None:
     clock = ManualClock(NOW)
-    svc = build(settings_env, keyring)
-    svc.clock = clock
+    svc = console_service(settings_env, keyring, clock)
     async with serve_app(svc.web_app()) as base:
         ana = ConsoleClient(base)
         try:

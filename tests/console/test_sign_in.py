@@ -13,16 +13,14 @@ from bot.clock import ManualClock
 from bot.console.app import CSRF_COOKIE
 from bot.staff import accounts
 from bot.storage.models import AuditEvent, StaffMember
-from tests.support.console import PASSWORD, ConsoleClient, StaffLogin, csrf_of, make_staff
+from tests.support.console import PASSWORD, ConsoleClient, StaffLogin, console_service, csrf_of, make_staff
 from tests.support.http import serve_app
-from tests.support.running import build
 
 NOW = datetime(2026, 3, 4, 10, 30, tzinfo=UTC)
 
 
 def console(settings_env, keyring, clock, **env):
-    svc = build({**settings_env, **env}, keyring)
-    svc.clock = clock
+    svc = console_service({**settings_env, **env}, keyring, clock)
     return svc
 
 

@@ -75,3 +75,10 @@ class ConsoleClient:
             _s, page, _l = await self.get("/console/me")
             self.csrf = csrf_of(page)
         return status
+
+
+def console_service(env: dict[str, object], keyring: object, clock: object) -> Service:
+    """The service on `clock` throughout (pipeline, dispatcher, console, column defaults)."""
+    from bot.settings import load_settings
+
+    return Service.create(load_settings(**env), keyring=keyring, clock=clock)  # type: ignore[arg-type]
