@@ -32,7 +32,7 @@ async def queue_rows(request: web.Request) -> web.StreamResponse:
     service = svc(request)
     async with service.db.sessions() as s:
         rows = await cases.open_queue(s, service.clock())
-    html = render_fragment("queue_rows.html", rows=rows, csrf=request[CSRF], outcomes=cases.OUTCOMES)
+    html = render_fragment("queue_rows.html", rows=rows, csrf=request[CSRF], outcomes=cases.OUTCOMES, me=me(request))
     return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
 
 
@@ -64,7 +64,7 @@ async def queue_events(request: web.Request) -> web.StreamResponse:
             polls += 1
             if polls % KEEPALIVE_POLLS == 0:
                 async with service.db.transaction() as s:  # the session still lives (idle/absolute expiry)
-                    if await current(s, token, service.clock()) is None:
+                    if await current(s, token, service.clock(), touch=False) is None:
                         break
                 await response.write(b": keep-alive\n\n")
             with suppress(TimeoutError):

@@ -33,8 +33,9 @@ async def open_session(session: AsyncSession, member: StaffMember, now: datetime
     return token
 
 
-async def current(session: AsyncSession, token: str | None, now: datetime) -> Signed | None:
-    """The live session for a cookie's token (and its last-seen time moved on), or None."""
+async def current(session: AsyncSession, token: str | None, now: datetime, *, touch: bool = True) -> Signed | None:
+    """The live session for a cookie's token (and, for a request she made, its last-seen time moved
+    on; an open live-update stream checks without touching, so an unattended tab still idles out)."""
     if not token:
         return None
     row = await session.scalar(select(StaffSession).where(StaffSession.token_hash == token_hash(token)))
@@ -47,7 +48,8 @@ async def current(session: AsyncSession, token: str | None, now: datetime) -> Si
     if member is None or member.status != "active":
         row.ended_at = now
         return None
-    row.last_seen_at = now
+    if touch:
+        row.last_seen_at = now
     return Signed(row, member)
 
 

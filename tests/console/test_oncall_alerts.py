@@ -12,8 +12,9 @@ from bot.channels.telegram.webhook import WEBHOOK_PATH
 from bot.clock import ManualClock
 from bot.escalations import raise_escalation
 from bot.staff.alerts import KIND, alert_on_call
-from bot.staff.telegram_link import LINKED
-from bot.storage.models import Escalation, OnCallShift, OutboundMessage, StaffAlert, StaffMember
+from bot.staff.telegram_link import LINKED, NOT_VALID
+from bot.staff.telegram_link import STAFF_CHAT as STAFF_CHAT_REPLY
+from bot.storage.models import Escalation, OnCallShift, OutboundMessage, StaffAlert, StaffMember, Survivor
 from safety.retention import RetentionPolicy
 from scheduler.safety_jobs import SafetyJobs
 from tests.support.console import ConsoleClient, make_staff
@@ -159,3 +160,49 @@ async def test_with_nobody_on_call_every_liaison_worker_is_alerted(service, keyr
         names = (await s.scalars(select(StaffMember.name).join(StaffAlert, StaffAlert.staff_id == StaffMember.id)
                                  .where(StaffAlert.escalation_id == esc.id).order_by(StaffMember.name))).all()
     assert names == ["a", "b"]
+
+
+async def test_a_staff_chat_is_never_treated_as_a_survivor_and_a_bad_code_is_refused(settings_env, keyring) -> None:
+    async with FakeTelegram() as fake, serving(telegram_env(settings_env, fake, SECRET), keyring) as (svc, base):
+        client = ConsoleClient(base)
+        try:
+            await push(fake, base, STAFF_CHAT, "/start staff_not-a-real-code-123")
+            await wait_until(lambda: NOT_VALID in fake.bot_texts(STAFF_CHAT))
+            login = await make_staff(svc, "ana", ["liaison"])
+            assert await client.sign_in(login, svc.clock()) == 303
+            await link_telegram(client, fake, STAFF_CHAT)
+            await push(fake, base, STAFF_CHAT, "he is outside my door right now")  # words, from a staff chat
+            await wait_until(lambda: STAFF_CHAT_REPLY in fake.bot_texts(STAFF_CHAT))
+            async with svc.db.sessions() as s:
+                assert (await s.scalars(select(Escalation))).all() == []
+                assert (await s.scalars(select(Survivor))).all() == []
+        finally:
+            await client.close()
+
+
+async def test_a_supervisor_puts_a_worker_on_call_in_the_rota_and_only_they_are_alerted(settings_env,
+                                                                                       keyring) -> None:
+    clock = ManualClock(NOW)
+    async with FakeTelegram() as fake, serving(telegram_env(settings_env, fake, SECRET), keyring) as (svc, base):
+        svc.clock = clock
+        boss = ConsoleClient(base)
+        try:
+            async with svc.db.transaction() as s:
+                for name, chat in (("on", "9101"), ("off", "9102")):
+                    s.add(StaffMember(name=name, roles=["liaison"], status="active", telegram_chat=chat,
+                                      telegram_chat_index=keyring.blind_index("telegram", chat)))
+            assert await boss.sign_in(await make_staff(svc, "boss", ["supervisor"]), clock()) == 303
+            async with svc.db.sessions() as s:
+                on_id = await s.scalar(select(StaffMember.id).where(StaffMember.name == "on"))
+            status, _b, location = await boss.post("/console/rota", {
+                "staff_id": str(on_id), "starts_at": "2026-03-04T08:00", "ends_at": "2026-03-04T20:00"})
+            assert status == 303 and "Shift+added" in location
+            async with svc.db.transaction() as s:
+                esc = await raise_escalation(s, survivor_id=None, priority="urgent", reason="danger_now", now=clock())
+            async with svc.db.sessions() as s:
+                names = (await s.scalars(
+                    select(StaffMember.name).join(StaffAlert, StaffAlert.staff_id == StaffMember.id)
+                    .where(StaffAlert.escalation_id == esc.id))).all()
+            assert names == ["on"]
+        finally:
+            await boss.close()

@@ -128,6 +128,7 @@ async def test_the_audit_chain_shows_an_edited_or_deleted_row(settings_env, keyr
     async with service.db.transaction() as s:
         for i in range(5):
             s.add(AuditEvent(actor="test", action=f"step.{i}", details={"n": i}, at=NOW + timedelta(seconds=i)))
+        s.add(AuditEvent(actor="test", action="no.explicit.time"))  # the column default's time is sealed too
     async with service.db.sessions() as s:
         assert (await verify_chain(s)).ok
         ids = (await s.scalars(select(AuditEvent.id).order_by(AuditEvent.seq))).all()
@@ -148,4 +149,5 @@ async def test_the_audit_chain_shows_an_edited_or_deleted_row(settings_env, keyr
     async with service.db.sessions() as s:
         report = await verify_chain(s)
     assert not report.ok and report.first_broken_id == ids[4]
+    assert len(ids) == 6
     assert os.environ.get("DATABASE_URL") != env["DATABASE_URL"]  # the CLI ran on this test's database only
