@@ -151,3 +151,31 @@ async def test_the_audit_chain_shows_an_edited_or_deleted_row(settings_env, keyr
     assert not report.ok and report.first_broken_id == ids[4]
     assert len(ids) == 6
     assert os.environ.get("DATABASE_URL") != env["DATABASE_URL"]  # the CLI ran on this test's database only
+
+
+async def test_erasing_her_data_needs_a_second_persons_approval(settings_env, keyring) -> None:
+    clock = ManualClock(NOW)
+    svc = console_service(settings_env, keyring, clock)
+    async with serve_app(svc.web_app()) as base:
+        sue, tom = ConsoleClient(base), ConsoleClient(base)
+        try:
+            await enrolled(svc.db, keyring, channel="sms", address=HER, pseudonym="ps-erase")
+            assert await sue.sign_in(await make_staff(svc, "sue", ["liaison", "supervisor"]), clock()) == 303
+            assert await tom.sign_in(await make_staff(svc, "tom", ["supervisor"]), clock()) == 303
+            assert (await sue.post("/console/survivors/ps-erase/erase-request"))[0] == 303
+            status, _b, location = await sue.post("/console/survivors/ps-erase/erase-approve")
+            assert status == 303 and "Another+supervisor" in location
+            async with svc.db.sessions() as s:
+                assert (await s.execute(text("SELECT status FROM survivors"))).scalar_one() == "active"
+            status, _b, location = await tom.post("/console/survivors/ps-erase/erase-approve")
+            assert status == 303 and "erased" in location
+            async with svc.db.sessions() as s:
+                assert (await s.execute(text("SELECT count(*) FROM survivors"))).scalar_one() == 0
+                actions = (await s.scalars(select(AuditEvent.action).where(
+                    AuditEvent.survivor_pseudonym == "ps-erase"))).all()
+            assert "survivor.erase-request" in actions and "survivor.erased" in actions
+            assert (await tom.get("/console/survivors/ps-erase"))[0] == 404
+        finally:
+            await sue.close()
+            await tom.close()
+            await svc.stop()
