@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/quick_exit_bench.py
 	$(VENV)/bin/python bench/nlu_bench.py
 	$(VENV)/bin/python bench/waves_bench.py
+	$(VENV)/bin/python bench/alert_latency_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

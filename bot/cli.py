@@ -89,6 +89,7 @@ def demo() -> None:
         click.secho(DEV_WARNING.format(path=settings.key_file), fg="red", bold=True, err=True)
     upgrade(settings.database_url)
     _print_demo_invitation(settings)
+    _print_dev_admin(settings)
     _run(settings, load_ring(settings))
 
 
@@ -108,6 +109,15 @@ def _print_demo_invitation(settings: Settings) -> None:
     click.secho(f"simulator: open http://{settings.host}:{settings.port}/simulator and send the invitation code "
                 f"{created.display_code} (valid 24 h, once; more with `liaison invite create --channel simulator "
                 f"--locale en`)", fg="green", err=True)
+
+
+def _print_dev_admin(settings: Settings) -> None:
+    """A development console account, so the console can be tried at once (never in production)."""
+    from bot.staff.cli import DEV_ADMIN, DEV_ADMIN_WARNING, enrol_link, ensure_dev_admin
+
+    token = run_db(settings, lambda db, _ring: ensure_dev_admin(db, db.clock()))
+    click.secho(DEV_ADMIN_WARNING.format(name=DEV_ADMIN, roles="admin, liaison, supervisor",
+                                         link=enrol_link(settings.public_url, token)), fg="red", bold=True, err=True)
 
 
 @cli.group()
@@ -252,6 +262,7 @@ def callbacks_list(tz_name: str, show_identifying: bool, actor: str | None) -> N
 def _register_groups() -> None:
     """The commands of the other concerns, in one visible place."""
     from bot.actions.cli import erase_command, retention_group, reverify_command
+    from bot.staff.cli import audit_group, staff_group
     from nlu.cli import nlu_group
     from scheduler.cli import register
 
@@ -259,6 +270,8 @@ def _register_groups() -> None:
     cli.add_command(erase_command)
     cli.add_command(retention_group)
     cli.add_command(reverify_command)
+    cli.add_command(staff_group)
+    cli.add_command(audit_group)
     register(cli)
 
 

@@ -24,8 +24,10 @@ from bot.actions.deletion import queue_deletions
 from bot.actions.held_escalations import HELD
 from bot.actions.quick_exit import quick_exit
 from bot.channels.base import InboundEvent
+from bot.escalations import raise_escalation
 from bot.logs import log_event
 from bot.outbox.enqueue import enqueue
+from bot.staff.telegram_link import handle_staff_inbound
 from bot.storage.models import (
     AuditEvent,
     CallbackRequest,
@@ -119,6 +121,8 @@ async def find_identity(session: AsyncSession, keyring: KeyRing, channel: str,
 
 async def handle_inbound(session: AsyncSession, keyring: KeyRing, event: InboundEvent,
                          inbound: InboundMessage, now: datetime) -> FlowResult:
+    if await handle_staff_inbound(session, keyring, event, inbound.id, now):
+        return FlowResult(state={})  # a staff code or a staff chat: never the survivor logic
     user_input = UserInput(channel=event.channel, at=now, text=event.text, button=event.button)
     identity = await find_identity(session, keyring, event.channel, event.address)
     survivor = None
@@ -160,7 +164,8 @@ async def mark_identity_suspect(session: AsyncSession, survivor: Survivor, ident
     """Someone else seems to have her number or account now: stop everything to it, ask a worker."""
     identity.status = "suspect"
     await cancel_queued(session, survivor.id, reason="identity_unconfirmed")
-    session.add(Escalation(survivor_id=survivor.id, priority="high", reason="reverify_identity", created_at=now))
+    await raise_escalation(session, survivor_id=survivor.id, priority="high", reason="reverify_identity", now=now,
+                           pseudonym=survivor.pseudonym)
     session.add(AuditEvent(actor="system", action="identity.suspect", survivor_pseudonym=survivor.pseudonym,
                            details={"channel": identity.channel}, at=now))
     log_event("identity.suspect", survivor=survivor.pseudonym, channel=identity.channel)
@@ -344,10 +349,8 @@ async def apply_effects(session: AsyncSession, survivor: Survivor, identity: Cha
     """Carry out what the flows asked for, in the caller's transaction."""
     for effect in result.effects:
         if isinstance(effect, RaiseEscalation):
-            session.add(Escalation(survivor_id=survivor.id, priority=effect.priority, reason=effect.reason,
-                                   child_protection=effect.child_protection, created_at=now))
-            log_event("escalation.raised", survivor=survivor.pseudonym, priority=effect.priority,
-                      reason=effect.reason)
+            await raise_escalation(session, survivor_id=survivor.id, priority=effect.priority, reason=effect.reason,
+                                   child_protection=effect.child_protection, now=now, pseudonym=survivor.pseudonym)
         elif isinstance(effect, RecordConsent):
             session.add(ConsentRecord(survivor_id=survivor.id, kind=effect.kind, granted=effect.granted,
                                       text_version=effect.text_version, channel=event.channel, recorded_at=now))
@@ -432,9 +435,8 @@ async def cancel_queued(session: AsyncSession, survivor_id: int, reason: str) ->
 
 async def _create_callback(session: AsyncSession, survivor: Survivor, event: InboundEvent, effect: CreateCallback,
                            now: datetime) -> None:
-    escalation = Escalation(survivor_id=survivor.id, priority="routine", reason="callback_requested", created_at=now)
-    session.add(escalation)
-    await session.flush()
+    escalation = await raise_escalation(session, survivor_id=survivor.id, priority="routine",
+                                        reason="callback_requested", now=now, pseudonym=survivor.pseudonym)
     phone = effect.phone if effect.phone else (event.address if event.channel == "sms" else None)
     session.add(CallbackRequest(survivor_id=survivor.id, escalation_id=escalation.id, phone=phone,
                                 windows=list(effect.windows), created_at=now))

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -13,7 +14,9 @@ from aiohttp import web
 from bot.channels.base import Channel
 from bot.channels.registry import build_channels, channel_routes
 from bot.clock import Clock, system_clock
+from bot.console.app import install_console
 from bot.conversation import install_interpreter
+from bot.escalations import SlaPolicy, install_sla
 from bot.inbound import InboundPipeline
 from bot.logs import log_event
 from bot.outbox.dispatcher import Dispatcher
@@ -46,6 +49,9 @@ class Service:
         """`clock` is the one source of "now" for everything the service does (tests set it)."""
         ring = keyring or KeyRing.load(settings.key_file)
         install_keyring(ring)
+        install_sla(SlaPolicy(urgent=timedelta(minutes=settings.sla_urgent_minutes),
+                              high=timedelta(hours=settings.sla_high_hours),
+                              routine_working_days=settings.sla_routine_working_days))
         db = Database(settings.database_url, clock=clock)
         chans = channels if channels is not None else build_channels(settings)
         dispatcher = Dispatcher(db, chans, max_attempts=settings.outbox_max_attempts,
@@ -60,6 +66,7 @@ class Service:
         app[SERVICE_KEY] = self
         app.add_routes(health_routes(self))
         app.add_routes(channel_routes(self))
+        install_console(app, self)
         app.on_startup.append(self._on_startup)
         app.on_cleanup.append(self._on_cleanup)
         return app

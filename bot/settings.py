@@ -59,6 +59,11 @@ class Settings(BaseSettings):
 
     route_check_days: int = Field(28, alias="LIAISON_ROUTE_CHECK_DAYS", ge=1)
 
+    sla_urgent_minutes: float = Field(5, alias="LIAISON_SLA_URGENT_MINUTES", gt=0)
+    sla_high_hours: float = Field(4, alias="LIAISON_SLA_HIGH_HOURS", gt=0)
+    sla_routine_working_days: int = Field(2, alias="LIAISON_SLA_ROUTINE_WORKING_DAYS", ge=1)
+    console_totp_required: bool | None = Field(None, alias="LIAISON_CONSOLE_TOTP_REQUIRED")
+
     rasa_url: str | None = Field(None, alias="RASA_URL")
     nlu_cache_dir: Path = Field(Path("var/nlu-cache"), alias="NLU_CACHE_DIR")
 
@@ -81,6 +86,19 @@ class Settings(BaseSettings):
             if not self.public_url.startswith("https://"):
                 raise ValueError("production needs LIAISON_PUBLIC_URL on https")
         return self
+
+    @property
+    def totp_required(self) -> bool:
+        """A second factor is required in production; elsewhere it can be set, or required by choice."""
+        if self.environment == "production":
+            return True
+        return bool(self.console_totp_required)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """`Secure` cookies, except for plain-http localhost development."""
+        local = self.public_url.startswith(("http://127.0.0.1", "http://localhost"))
+        return not (local and self.environment != "production")
 
     @property
     def telegram_enabled(self) -> bool:

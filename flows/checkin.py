@@ -121,13 +121,21 @@ def _escalate(ctx: CheckinContext, progress: dict[str, Any], facts: Facts, *, fi
         progress["raised"], progress["child"] = max(t.rank, raised), t.child_protection or child
         if t.priority == "urgent" and raised < RANK["urgent"]:
             says.append(Say("emergency.numbers", {"country": ctx.country}, urgent=True))
+            says.append(Say("danger.team_told", options=(Option("menu:callback", "menu.opt_callback"),), urgent=True))
 
 
 def _advance(ctx: CheckinContext, progress: dict[str, Any], answers: dict[str, str | None],
              effects: list[Any], says: list[Say]) -> FlowResult:
     q = ctx.questionnaire
     facts = _facts(ctx, answers)
+    raised_before = int(progress.get("raised", 0))
     _escalate(ctx, progress, facts, final=False, effects=effects, says=says)
+    if int(progress.get("raised", 0)) >= RANK["urgent"] > raised_before:
+        # she is in danger now: no more questions (the team is told, a call-back offered); what she
+        # answered is kept, and "continue" resumes later; the wave closes as partial otherwise
+        progress["stage"] = "paused"
+        _escalate(ctx, progress, facts, final=True, effects=effects, says=says)
+        return FlowResult(progress, says, effects)
     item = next_item(q, answers, facts)
     if item is None:
         progress.update(stage="done", item=None)

@@ -27,8 +27,17 @@ MENU_INTENTS = {
 
 
 def danger(state: dict[str, Any], ctx: Context) -> FlowResult:
-    """Emergency numbers at once (in her cover wording when disguised) and an urgent escalation."""
-    return result(state, emergency_say(ctx, ()), effects=[RaiseEscalation("urgent", "danger_now")])
+    """Emergency numbers at once (in her cover wording when disguised) and an urgent escalation;
+    then, for an enrolled survivor, that the team has been told and a call-back offered."""
+    says = [emergency_say(ctx, ())]
+    if ctx.profile is not None and ctx.profile.status == "active":
+        says.append(team_told())
+    return result(state, *says, effects=[RaiseEscalation("urgent", "danger_now")])
+
+
+def team_told() -> Say:
+    """In her cover wording (a neutral preview): the team knows; would a call-back help?"""
+    return Say("danger.team_told", options=(Option("menu:callback", "menu.opt_callback"),), urgent=True)
 
 
 def understand(intent: str | None, state: dict[str, Any], ctx: Context,

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.channels.base import Button
+from bot.escalations import raise_escalation
 from bot.logs import log_event
 from bot.outbox.enqueue import enqueue
 from bot.storage.db import Database
@@ -41,7 +42,6 @@ from bot.storage.models import (
     Answer,
     ChannelIdentity,
     ConsentRecord,
-    Escalation,
     InboundMessage,
     ProgrammeMilestones,
     Survivor,
@@ -479,8 +479,8 @@ class WaveJobs:
                     q = self.questionnaires.get("en", inst.questionnaire, inst.questionnaire_version)
                     prev = await previous_answers(s, inst.survivor_id, inst.due_at) if inst.survivor_id else {}
                     t = triage(self.rules, Facts(answers, prev, q.scores()))
-                    s.add(Escalation(survivor_id=inst.survivor_id, priority=t.priority, reason=t.reason,
-                                     child_protection=t.child_protection))
+                    await raise_escalation(s, survivor_id=inst.survivor_id, priority=t.priority, reason=t.reason,
+                                           child_protection=t.child_protection, now=now)
                     await s.execute(update(WaveInstance).where(WaveInstance.id == instance_id)
                                     .values(triage_priority=t.priority))
         return True

@@ -21,6 +21,7 @@ from bot.actions.held_escalations import open_unanswered
 from bot.actions.retention import run_retention
 from bot.actions.route_check import due_for_route_check, queue_route_check
 from bot.logs import log_event
+from bot.staff.alerts import escalate_overdue
 from bot.storage.db import Database
 from bot.storage.models import OutboundMessage, Survivor
 from safety.retention import RetentionPolicy
@@ -33,6 +34,7 @@ class SafetySummary:
     route_checks: int = 0
     unanswered: int = 0
     retention_ran: bool = False
+    staff_alerts: int = 0
 
 
 class SafetyJobs:
@@ -56,6 +58,9 @@ class SafetyJobs:
         async with self.db.transaction() as s:
             summary.expired = await expire_due(s, now)
         summary.erased = await self.erase_requested(now)
+        async with self.db.transaction() as s:
+            # unclaimed past its SLA: re-alert the on-call staff, then the supervisors
+            summary.staff_alerts = await escalate_overdue(s, now)
         if self._daily_done_at is None or now - self._daily_done_at > timedelta(hours=24):
             # daily work: re-checks read every survivor's (encrypted) state, retention scans old rows
             async with self.db.transaction() as s:
@@ -66,10 +71,10 @@ class SafetyJobs:
             async with self.db.transaction() as s:
                 await run_retention(s, self.retention, now)
             self._daily_done_at, summary.retention_ran = now, True
-        if summary.expired or summary.route_checks or summary.erased:
+        if summary.expired or summary.route_checks or summary.erased or summary.staff_alerts:
             self.on_outbox()
             log_event("safety.tick", expired=summary.expired, route_checks=summary.route_checks,
-                      erased=summary.erased)
+                      erased=summary.erased, staff_alerts=summary.staff_alerts)
         return summary
 
     async def erase_requested(self, now: datetime) -> int:

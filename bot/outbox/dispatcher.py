@@ -23,12 +23,13 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Button, Channel, OutgoingMessage, SendError
+from bot.escalations import raise_escalation
 from bot.logs import log_event
 from bot.outbox.ratelimit import KeyedBuckets, TokenBucket
 from bot.storage.db import Database
-from bot.storage.models import ChannelIdentity, Escalation, InboundMessage, OutboundMessage, Survivor
+from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
 from safety import windows
-from safety.outbound_gate import GateFacts, decide
+from safety.outbound_gate import SEND, GateDecision, GateFacts, decide
 from scheduler.wave_delivery import opening_delivered
 
 CLAIM_LEASE = timedelta(seconds=60)
@@ -174,14 +175,17 @@ class Dispatcher:
                 return "skipped"
             survivor = await s.get(Survivor, msg.survivor_id) if msg.survivor_id else None
             identity = await s.get(ChannelIdentity, msg.identity_id) if msg.identity_id else None
-            decision = decide(GateFacts(
-                now=now, is_deletion=msg.kind == "delete", is_reply=msg.is_reply, urgent=msg.urgent,
-                sensitive=msg.sensitive,
-                identity_status=identity.status if identity else None,
-                survivor_status=survivor.status if survivor else None,
-                paused_until=survivor.outbound_paused_until if survivor else None,
-                **window_facts(survivor, now, msg.is_reply or msg.urgent),
-            ))
+            if msg.kind == "staff_alert":
+                decision = await staff_alert_decision(s, msg)
+            else:
+                decision = decide(GateFacts(
+                    now=now, is_deletion=msg.kind == "delete", is_reply=msg.is_reply, urgent=msg.urgent,
+                    sensitive=msg.sensitive,
+                    identity_status=identity.status if identity else None,
+                    survivor_status=survivor.status if survivor else None,
+                    paused_until=survivor.outbound_paused_until if survivor else None,
+                    **window_facts(survivor, now, msg.is_reply or msg.urgent),
+                ))
             if decision.action == "cancel":
                 msg.status, msg.last_error, msg.body, msg.buttons = "cancelled", decision.reason, None, None
                 log_event("outbox.cancelled", id=msg.id, reason=decision.reason)
@@ -279,11 +283,23 @@ class Dispatcher:
                 return "retry"
             msg.status = "failed"
             if err.recipient_gone:
-                await stop_recipient(s, msg)
+                await stop_recipient(s, msg, now)
             elif msg.survivor_id:
-                s.add(Escalation(survivor_id=msg.survivor_id, priority="routine", reason="delivery_failed"))
+                await raise_escalation(s, survivor_id=msg.survivor_id, priority="routine", reason="delivery_failed",
+                                       now=now)
             log_event("outbox.failed", logging.ERROR, id=row_id, code=err.code, attempts=attempts)
             return "failed"
+
+
+async def staff_alert_decision(session: AsyncSession, msg: OutboundMessage) -> GateDecision:
+    """A staff alert skips her gate (no windows, no pause, no disguise: it is not hers), but it is
+    never sent to a survivor: not with a survivor attached, not to an address one of them uses."""
+    if msg.survivor_id is not None or msg.identity_id is not None:
+        return GateDecision("cancel", "staff_alert_to_survivor")
+    hers = await session.scalar(select(ChannelIdentity.id).where(
+        ChannelIdentity.channel == msg.channel, ChannelIdentity.address_index == msg.recipient_index,
+        ChannelIdentity.survivor_id.isnot(None)).limit(1))
+    return GateDecision("cancel", "staff_alert_to_survivor") if hers is not None else SEND
 
 
 def window_facts(survivor: Survivor | None, now: datetime, exempt: bool) -> dict[str, Any]:
@@ -310,7 +326,7 @@ async def mark_sent(session: AsyncSession, msg: OutboundMessage, provider_messag
     await opening_delivered(session, msg, sent_at)  # a wave counts as sent only once it went out
 
 
-async def stop_recipient(session: AsyncSession, msg: OutboundMessage) -> None:
+async def stop_recipient(session: AsyncSession, msg: OutboundMessage, now: datetime) -> None:
     """The provider says this message's address no longer takes our messages (SMS STOP, a blocked
     bot): stop the identity and the survivor, and tell a worker. Shared by the dispatcher (a send
     refused) and by a provider's delivery callback (a delivery refused later)."""
@@ -322,4 +338,5 @@ async def stop_recipient(session: AsyncSession, msg: OutboundMessage) -> None:
         if survivor is not None and survivor.status != "erased":
             survivor.status = "stopped"
     if msg.survivor_id:
-        session.add(Escalation(survivor_id=msg.survivor_id, priority="routine", reason="recipient_gone"))
+        await raise_escalation(session, survivor_id=msg.survivor_id, priority="routine", reason="recipient_gone",
+                               now=now)

@@ -52,6 +52,9 @@ class Database:
     """One async engine and its session factory."""
 
     def __init__(self, url: str, clock: Clock = system_clock) -> None:
+        from bot.audit import install_audit_chain
+
+        install_audit_chain()  # every audit row is sealed into the hash chain as it is flushed
         ensure_sqlite_dir(url)
         self.url = url
         self.clock = clock

@@ -167,6 +167,12 @@ class Escalation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the console (issue 11): who holds it, how it ended, how far its alerting has gone
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    alert_round: Mapped[int] = mapped_column(Integer, default=0)  # 0 none, 1 alerted, 2 re-alerted, 3 supervisor
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CallbackRequest(Base):
@@ -178,10 +184,14 @@ class CallbackRequest(Base):
     windows: Mapped[Any] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str | None] = mapped_column(String(32))  # done / no_answer / unsafe_to_talk
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditEvent(Base):
-    """Who did what to which record; never content."""
+    """Who did what to which record; never content. Append-only and hash-chained (bot.audit):
+    `seq` orders the chain, `row_hash` covers this row and `prev_hash`, so an edit or a deletion
+    breaks the chain at that row."""
 
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -190,6 +200,98 @@ class AuditEvent(Base):
     survivor_pseudonym: Mapped[str | None] = mapped_column(String(32), index=True)
     details: Mapped[Any] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+# --- the console and on-call alerts (issue 11) ------------------------------------------------
+
+
+class StaffMember(Base):
+    """A person who signs in to the console. Roles: liaison, supervisor, evaluator, programme, admin.
+    The password is an argon2id hash; the TOTP secret, Telegram chat and SMS number are encrypted."""
+
+    __tablename__ = "staff_members"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    roles: Mapped[Any] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="enrolling")  # enrolling / active / disabled
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    enrol_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enrol_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    telegram_chat: Mapped[str | None] = mapped_column(EncryptedText)
+    telegram_chat_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    telegram_link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    telegram_link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sms_number: Mapped[str | None] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffSession(Base):
+    """A signed-in console session. Only a hash of the cookie's token is stored."""
+
+    __tablename__ = "staff_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OnCallShift(Base):
+    """The rota: who is on call from when to when (data a supervisor edits in the console)."""
+
+    __tablename__ = "oncall_shifts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class StaffAlert(Base):
+    """One alert to one staff member about one escalation, per round: never twice."""
+
+    __tablename__ = "staff_alerts"
+    __table_args__ = (UniqueConstraint("escalation_id", "staff_id", "round", name="uq_staff_alert"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalations.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    channel: Mapped[str] = mapped_column(String(16))
+    outbound_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EscalationNote(Base):
+    """A worker's note on an escalation, encrypted at rest."""
+
+    __tablename__ = "escalation_notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalations.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ErasureApproval(Base):
+    """A worker asks to erase her data; a supervisor (another person) approves it."""
+
+    __tablename__ = "erasure_approvals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"), index=True)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="requested")  # requested / approved
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # --- check-in waves and evaluation (issue 7) --------------------------------------------------

@@ -41,11 +41,14 @@ async def test_her_wave_arrives_in_cover_she_answers_and_worker_and_evaluator_se
 
     await phone.press(start)
     # always afraid, feels safe 2/10, and of the behaviours: pushing or hitting
-    answers = ["always", "2", "no", "no", "no", "no", "no", "yes", "no", "no", "no", "3", "5", "skip"]
+    answers = ["always", "2", "no", "no", "no", "no", "no", "yes"]
     seen: list[str] = []
     for answer in answers:
         seen += (await phone.send(answer)).texts
     assert any("999" in t for t in seen)  # urgent: emergency numbers at once
+    assert "reached the team" in seen[-1]  # the team is told, a call-back offered; the questions stop
+    for answer in ["continue", "no", "no", "no", "3", "5", "skip"]:  # later she goes on
+        seen += (await phone.send(answer)).texts
 
     async with chat.service.db.sessions() as s:
         wave = await s.scalar(select(WaveInstance).where(WaveInstance.wave_code == "T0"))

@@ -89,7 +89,11 @@ def test_follow_up_questions_only_after_an_incident_and_urgent_at_once() -> None
     assert [say.key for say in res.says][0] == "emergency.numbers"
     assert res.says[0].urgent is True and res.says[0].params == {"country": "GB"}
     assert s.escalations == [RaiseEscalation("urgent", "danger_now", False)]
-    assert s.asking == "beh_physical"  # the questions go on; she can also stop
+    # she is in danger now: the questions stop; the team has been told and a call-back is offered
+    assert [say.key for say in res.says] == ["emergency.numbers", "danger.team_told"]
+    assert s.asking is None and s.progress["stage"] == "paused" and not s.finished
+    s.send(text="continue")  # later, when it is safe, she can go on where she was
+    assert s.asking == "beh_physical"
     for _ in range(4):
         s.send(text="no")
     assert s.finished and len(s.escalations) == 1  # nothing more urgent: no second escalation

@@ -81,7 +81,7 @@ async def record_status(db: Database, key: str | None, sid: str, status: str, er
             msg.delivery_status = status
             outcome = "reconciled" if outcome == "reconciled" else "updated"
             if status in FAILED and error_code == str(OPTED_OUT):
-                await stop_recipient(s, msg)
+                await stop_recipient(s, msg, now)
                 outcome = "recipient_gone"
         return outcome
 

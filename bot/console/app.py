@@ -1,0 +1,146 @@
+"""The console inside the service's aiohttp app: templates, the guard every request passes, and
+the one list binding the routes of bot.console.permissions to their handlers.
+
+The guard (a middleware) looks up the matched route in the permissions table: a public page
+gets a double-submit CSRF check; any other needs a live session (else 302 to sign-in), one of
+the route's roles (else 403) and, for a POST, the session's CSRF token (else 403).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from aiohttp import web
+
+from bot.console import permissions
+from bot.staff.sessions import current
+from bot.storage.models import StaffMember
+
+if TYPE_CHECKING:
+    from bot.service import Service
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+CONSOLE_KEY = web.AppKey("console", object)
+STOP_KEY = web.AppKey("console_stop", asyncio.Event)
+ME = web.RequestKey("me", object)
+CSRF = web.RequestKey("csrf", str)
+TOKEN = web.RequestKey("session_token", str)
+SESSION_COOKIE = "liaison_console"
+CSRF_COOKIE = "liaison_console_csrf"
+SIGN_IN = "/console/sign-in"
+
+_env = jinja2.Environment(loader=jinja2.PackageLoader("bot.console", "templates"), autoescape=True,
+                          undefined=jinja2.StrictUndefined)
+
+
+def me(request: web.Request) -> StaffMember:
+    """The signed-in staff member (set by the guard)."""
+    return request[ME]  # type: ignore[return-value]
+
+
+def svc(request: web.Request) -> Service:
+    return request.app[CONSOLE_KEY]  # type: ignore[return-value]
+
+
+def render(request: web.Request, template: str, status: int = 200, **ctx: Any) -> web.Response:
+    ctx.setdefault("me", request.get(ME))
+    ctx.setdefault("csrf", request.get(CSRF, ""))
+    ctx.setdefault("flash", request.query.get("flash"))
+    ctx.setdefault("flash_kind", request.query.get("kind"))
+    ctx.setdefault("title", None)
+    html = _env.get_template(template).render(**ctx)
+    return web.Response(text=html, content_type="text/html", status=status,
+                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
+                                 "Referrer-Policy": "no-referrer"})
+
+
+def render_fragment(template: str, **ctx: Any) -> str:
+    return _env.get_template(template).render(**ctx)
+
+
+def see_other(location: str, flash: str | None = None, kind: str | None = None) -> web.HTTPSeeOther:
+    from urllib.parse import urlencode
+
+    query = {k: v for k, v in (("flash", flash), ("kind", kind)) if v}
+    return web.HTTPSeeOther(location + ("?" + urlencode(query) if query else ""))
+
+
+def set_cookie(response: web.StreamResponse, request: web.Request, name: str, value: str) -> None:
+    response.set_cookie(name, value, httponly=True, samesite="Strict", secure=svc(request).settings.secure_cookies,
+                        path="/console")
+
+
+def _form_token(request: web.Request, form: Any) -> str:
+    return str(form.get("csrf") or request.headers.get("X-CSRF-Token") or "")
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not request.path.startswith("/console"):
+        return await handler(request)
+    resource = request.match_info.route.resource
+    path = resource.canonical if resource is not None else ""
+    method = "GET" if request.method == "HEAD" else request.method
+    if (method, path) not in permissions.ROUTES:
+        exc = request.match_info.http_exception
+        if exc is not None:
+            raise exc
+        raise web.HTTPForbidden(text="forbidden")
+    service = svc(request)
+    if permissions.is_public(method, path):
+        if method == "POST":
+            form = await request.post()
+            cookie = request.cookies.get(CSRF_COOKIE, "")
+            if not cookie or not hmac.compare_digest(cookie, _form_token(request, form)):
+                raise web.HTTPForbidden(text="this form has expired: reload the page and try again")
+        token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+        request[CSRF] = token
+        response = await handler(request)
+        if CSRF_COOKIE not in request.cookies:
+            set_cookie(response, request, CSRF_COOKIE, token)
+        return response
+    async with service.db.transaction() as s:
+        signed = await current(s, request.cookies.get(SESSION_COOKIE), service.clock())
+    if signed is None:
+        raise web.HTTPFound(SIGN_IN)
+    if not permissions.allowed(method, path, signed.member.roles or []):
+        raise web.HTTPForbidden(text="your role may not do this")
+    if method == "POST":
+        form = await request.post()
+        if not hmac.compare_digest(signed.session.csrf_token, _form_token(request, form)):
+            raise web.HTTPForbidden(text="this form has expired: reload the page and try again")
+    request[ME], request[CSRF] = signed.member, signed.session.csrf_token
+    request[TOKEN] = request.cookies.get(SESSION_COOKIE, "")
+    return await handler(request)
+
+
+def handlers() -> dict[tuple[str, str], Handler]:
+    from bot.console import auth_views, other_views, queue_views, survivor_views
+
+    table: dict[tuple[str, str], Handler] = {}
+    for module in (auth_views, queue_views, survivor_views, other_views):
+        table.update(module.HANDLERS)
+    return table
+
+
+def install_console(app: web.Application, service: Service) -> None:
+    """Register every console route (each must have its row in the permissions table)."""
+    app[CONSOLE_KEY] = service
+    app[STOP_KEY] = asyncio.Event()
+    table = handlers()
+    missing = set(permissions.ROUTES) ^ set(table)
+    if missing:
+        raise RuntimeError(f"console routes and permissions differ: {sorted(missing)}")
+    for (method, path), handler in table.items():
+        app.router.add_route(method, path, handler)
+    app.middlewares.append(guard)
+
+    async def stop_streams(_app: web.Application) -> None:
+        _app[STOP_KEY].set()
+
+    app.on_shutdown.append(stop_streams)

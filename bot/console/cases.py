@@ -1,0 +1,114 @@
+"""What the console does to escalations and to her record, as functions of a session and `now`.
+Each one that touches her writes its audit row in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.audit import audit
+from bot.escalations import sla_state
+from bot.storage.models import Escalation, EscalationNote, StaffMember, Survivor
+
+OUTCOMES = {
+    "spoke_to_her": "Spoke to her",
+    "no_answer": "No answer",
+    "unsafe_to_talk": "Unsafe to talk",
+    "referred_police": "Referred to police",
+    "referred_marac": "Referred to MARAC or equivalent",
+    "no_action_needed": "No action needed",
+}
+REASONS = {
+    "danger_now": "Danger now", "duress_pin": "Duress PIN", "report_incident": "Reported an incident",
+    "feeling_unsafe": "Feels unsafe", "checkin_review": "Check-in triage", "fear_rose": "Check-in: fear rose",
+    "threats": "Check-in: threats", "callback_requested": "Call-back", "route_unsafe": "Route check \u201cno\u201d",
+    "delivery_failed": "Permanent send failure", "recipient_gone": "Her route stopped",
+    "reverify_identity": "Account change", "pin_lockout": "PIN lockout",
+}
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    pseudonym: str | None
+    priority: str
+    reason: str
+    child_protection: bool
+    age_minutes: int
+    sla: str
+    holder: str | None
+
+
+def priority_order() -> Any:
+    return case({"urgent": 0, "high": 1}, value=Escalation.priority, else_=2)
+
+
+async def open_queue(session: AsyncSession, now: datetime) -> list[QueueRow]:
+    """Open escalations: urgent > high > routine, then the longest waiting first."""
+    rows = (await session.execute(
+        select(Escalation, Survivor.pseudonym, StaffMember.name)
+        .outerjoin(Survivor, Survivor.id == Escalation.survivor_id)
+        .outerjoin(StaffMember, StaffMember.id == Escalation.holder_id)
+        .where(Escalation.status.in_(("open", "claimed")))
+        .order_by(priority_order(), Escalation.created_at, Escalation.id)
+    )).all()
+    return [QueueRow(e.id, p, e.priority, REASONS.get(e.reason, e.reason.replace("_", " ")), e.child_protection,
+                     max(0, int((now - e.created_at).total_seconds() // 60)), sla_state(e, now), holder)
+            for e, p, holder in rows]
+
+
+async def urgent_open(session: AsyncSession) -> int:
+    return len((await session.scalars(select(Escalation.id).where(
+        Escalation.status.in_(("open", "claimed")), Escalation.priority == "urgent"))).all())
+
+
+async def claim(session: AsyncSession, escalation_id: int, member: StaffMember, now: datetime) -> str | None:
+    """One holder: a conditional UPDATE, so of two workers claiming at once one wins. Returns None
+    when this worker holds it now, else the name of the one who does."""
+    res = await session.execute(
+        update(Escalation).where(Escalation.id == escalation_id, Escalation.holder_id.is_(None),
+                                 Escalation.status == "open")
+        .values(holder_id=member.id, claimed_at=now, status="claimed")
+    )
+    if res.rowcount == 1:  # type: ignore[attr-defined]
+        esc = await session.get(Escalation, escalation_id)
+        audit(session, f"staff:{member.id}", "escalation.claimed", survivor=await pseudonym_of(session, esc),
+              now=now, escalation_id=escalation_id)
+        return None
+    holder = await session.scalar(select(StaffMember.name).join(Escalation, Escalation.holder_id == StaffMember.id)
+                                  .where(Escalation.id == escalation_id))
+    return holder or "nobody (it is closed)"
+
+
+async def pseudonym_of(session: AsyncSession, esc: Escalation | None) -> str | None:
+    if esc is None or esc.survivor_id is None:
+        return None
+    return await session.scalar(select(Survivor.pseudonym).where(Survivor.id == esc.survivor_id))
+
+
+async def add_note(session: AsyncSession, esc: Escalation, member: StaffMember, body: str, now: datetime) -> None:
+    session.add(EscalationNote(escalation_id=esc.id, staff_id=member.id, body=body, created_at=now))
+    audit(session, f"staff:{member.id}", "escalation.note", survivor=await pseudonym_of(session, esc), now=now,
+          escalation_id=esc.id)
+
+
+async def resolve(session: AsyncSession, esc: Escalation, member: StaffMember, outcome: str, now: datetime) -> bool:
+    if outcome not in OUTCOMES or esc.status == "closed":
+        return False
+    esc.status, esc.outcome, esc.closed_at = "closed", outcome, now
+    if esc.holder_id is None:
+        esc.holder_id, esc.claimed_at = member.id, now
+    audit(session, f"staff:{member.id}", "escalation.resolved", survivor=await pseudonym_of(session, esc), now=now,
+          escalation_id=esc.id, outcome=outcome)
+    return True
+
+
+async def reassign(session: AsyncSession, esc: Escalation, member: StaffMember, to: StaffMember,
+                   now: datetime) -> None:
+    esc.holder_id, esc.claimed_at, esc.status = to.id, now, "claimed"
+    audit(session, f"staff:{member.id}", "escalation.reassigned", survivor=await pseudonym_of(session, esc),
+          now=now, escalation_id=esc.id, to_staff_id=to.id)

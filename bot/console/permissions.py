@@ -1,0 +1,76 @@
+"""What each role may do: ONE declarative table, route -> roles, enforced for every request by the
+console's middleware (bot.console.app) and tested as a matrix (tests/console/test_permissions.py).
+
+A route missing from this table is refused: adding a page means adding its row here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+LIAISON = frozenset({"liaison", "supervisor"})  # a supervisor may do all a liaison worker may
+SUPERVISOR = frozenset({"supervisor"})
+EVALUATOR = frozenset({"evaluator"})
+PROGRAMME = frozenset({"programme"})
+ADMIN = frozenset({"admin"})
+ANY_STAFF = frozenset({"liaison", "supervisor", "evaluator", "programme", "admin"})
+PUBLIC = frozenset({"*"})  # signed-out pages: sign-in and enrolment
+
+ROUTES: dict[tuple[str, str], frozenset[str]] = {
+    # signing in
+    ("GET", "/console/sign-in"): PUBLIC,
+    ("POST", "/console/sign-in"): PUBLIC,
+    ("GET", "/console/enrol/{token}"): PUBLIC,
+    ("POST", "/console/enrol/{token}"): PUBLIC,
+    ("POST", "/console/sign-out"): ANY_STAFF,
+    ("GET", "/console"): ANY_STAFF,  # sends each role to its own first page
+    ("GET", "/console/me"): ANY_STAFF,
+    ("POST", "/console/me/telegram-code"): ANY_STAFF,
+    ("POST", "/console/me/sms"): ANY_STAFF,
+    # the queue
+    ("GET", "/console/queue"): LIAISON,
+    ("GET", "/console/queue/rows"): LIAISON,
+    ("GET", "/console/queue/events"): LIAISON,
+    ("POST", "/console/escalations/{id}/claim"): LIAISON,
+    ("POST", "/console/escalations/{id}/note"): LIAISON,
+    ("POST", "/console/escalations/{id}/resolve"): LIAISON,
+    ("POST", "/console/escalations/{id}/reassign"): SUPERVISOR,
+    # her page
+    ("GET", "/console/survivors/{pseudonym}"): LIAISON,
+    ("POST", "/console/survivors/{pseudonym}/reveal"): LIAISON,
+    ("POST", "/console/survivors/{pseudonym}/message"): LIAISON,
+    ("POST", "/console/survivors/{pseudonym}/pause"): LIAISON,
+    ("POST", "/console/survivors/{pseudonym}/resume"): LIAISON,
+    ("POST", "/console/survivors/{pseudonym}/reverify"): LIAISON,
+    ("POST", "/console/survivors/{pseudonym}/erase-request"): LIAISON,
+    ("POST", "/console/survivors/{pseudonym}/erase-approve"): SUPERVISOR,
+    # call-backs
+    ("GET", "/console/callbacks"): LIAISON,
+    ("POST", "/console/callbacks/{id}/outcome"): LIAISON,
+    # supervisors
+    ("GET", "/console/sla"): SUPERVISOR,
+    ("GET", "/console/audit"): SUPERVISOR,
+    ("GET", "/console/rota"): SUPERVISOR,
+    ("POST", "/console/rota"): SUPERVISOR,
+    # evaluators
+    ("GET", "/console/evaluation"): EVALUATOR,
+    ("GET", "/console/evaluation/export.zip"): EVALUATOR,
+    ("GET", "/console/evaluation/report.html"): EVALUATOR,
+    # the programme's staff
+    ("GET", "/console/programme"): PROGRAMME,
+    # admin
+    ("GET", "/console/staff"): ADMIN,
+    ("POST", "/console/staff"): ADMIN,
+    ("GET", "/console/settings"): ADMIN,
+}
+
+
+def allowed(method: str, path: str, roles: Iterable[str]) -> bool:
+    want = ROUTES.get((method, path))
+    if want is None:
+        return False
+    return want is PUBLIC or bool(want & set(roles))
+
+
+def is_public(method: str, path: str) -> bool:
+    return ROUTES.get((method, path)) is PUBLIC

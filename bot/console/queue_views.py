@@ -1,0 +1,139 @@
+"""The escalation queue: the page, its rows, live updates (Server-Sent Events), claim, note,
+resolve, reassign."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from contextlib import suppress
+
+from aiohttp import web
+from sqlalchemy import func, select
+
+from bot.console import cases
+from bot.console.app import CSRF, STOP_KEY, me, render, render_fragment, see_other, svc
+from bot.staff.sessions import current
+from bot.storage.models import Escalation, StaffMember
+
+POLL_SECONDS = 0.25  # how often the stream looks for a change (a danger signal never waits long)
+KEEPALIVE_POLLS = 60
+
+
+async def queue_page(request: web.Request) -> web.StreamResponse:
+    service = svc(request)
+    async with service.db.sessions() as s:
+        rows = await cases.open_queue(s, service.clock())
+        urgent = await cases.urgent_open(s)
+    return render(request, "queue.html", title=(f"({urgent} urgent) " if urgent else "") + "Queue", rows=rows,
+                  urgent=urgent, outcomes=cases.OUTCOMES)
+
+
+async def queue_rows(request: web.Request) -> web.StreamResponse:
+    service = svc(request)
+    async with service.db.sessions() as s:
+        rows = await cases.open_queue(s, service.clock())
+    html = render_fragment("queue_rows.html", rows=rows, csrf=request[CSRF], outcomes=cases.OUTCOMES, me=me(request))
+    return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
+
+
+async def _signature(service: object) -> tuple[object, ...]:
+    async with service.db.sessions() as s:  # type: ignore[attr-defined]
+        open_ = Escalation.status.in_(("open", "claimed"))
+        row = (await s.execute(select(func.max(Escalation.id), func.count(Escalation.id),
+                                      func.count(Escalation.holder_id)).where(open_))).one()
+        urgent = await s.scalar(select(func.count(Escalation.id)).where(open_, Escalation.priority == "urgent"))
+    return (*tuple(row), urgent)
+
+
+async def queue_events(request: web.Request) -> web.StreamResponse:
+    """A `queue` event whenever the open queue changes; the page then fetches its rows."""
+    service = svc(request)
+    stop = request.app[STOP_KEY]
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
+                                           "X-Accel-Buffering": "no"})
+    await response.prepare(request)
+    last: tuple[object, ...] | None = None
+    polls = 0
+    token = request.cookies.get("liaison_console")
+    with suppress(ConnectionResetError, asyncio.CancelledError):
+        while not stop.is_set():
+            sig = await _signature(service)
+            if sig != last:
+                last = sig
+                await response.write(f"event: queue\ndata: {json.dumps({'urgent': sig[3]})}\n\n".encode())
+            polls += 1
+            if polls % KEEPALIVE_POLLS == 0:
+                async with service.db.transaction() as s:  # the session still lives (idle/absolute expiry)
+                    if await current(s, token, service.clock(), touch=False) is None:
+                        break
+                await response.write(b": keep-alive\n\n")
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), POLL_SECONDS)
+    return response
+
+
+def _id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+
+
+async def claim(request: web.Request) -> web.StreamResponse:
+    service = svc(request)
+    async with service.db.transaction() as s:
+        if await s.get(Escalation, _id(request)) is None:
+            raise web.HTTPNotFound()
+        holder = await cases.claim(s, _id(request), me(request), service.clock())
+    if holder is None:
+        raise see_other("/console/queue", f"You hold alert #{_id(request)} now.")
+    raise see_other("/console/queue", f"Alert #{_id(request)} is already held by {holder}.", "error")
+
+
+async def note(request: web.Request) -> web.StreamResponse:
+    service = svc(request)
+    form = await request.post()
+    body = str(form.get("note", "")).strip()
+    async with service.db.transaction() as s:
+        esc = await s.get(Escalation, _id(request))
+        if esc is None:
+            raise web.HTTPNotFound()
+        if not body:
+            raise see_other("/console/queue", "A note cannot be empty.", "error")
+        await cases.add_note(s, esc, me(request), body[:4000], service.clock())
+    raise see_other("/console/queue", f"Note added to #{esc.id}.")
+
+
+async def resolve(request: web.Request) -> web.StreamResponse:
+    service = svc(request)
+    form = await request.post()
+    async with service.db.transaction() as s:
+        esc = await s.get(Escalation, _id(request))
+        if esc is None:
+            raise web.HTTPNotFound()
+        if not await cases.resolve(s, esc, me(request), str(form.get("outcome", "")), service.clock()):
+            raise see_other("/console/queue", "Choose an outcome from the list.", "error")
+    raise see_other("/console/queue", f"Alert #{esc.id} resolved.")
+
+
+async def reassign(request: web.Request) -> web.StreamResponse:
+    service = svc(request)
+    form = await request.post()
+    async with service.db.transaction() as s:
+        esc = await s.get(Escalation, _id(request))
+        to = await s.scalar(select(StaffMember).where(StaffMember.name == str(form.get("to", ""))))
+        if esc is None or to is None:
+            raise web.HTTPNotFound()
+        await cases.reassign(s, esc, me(request), to, service.clock())
+    raise see_other("/console/queue", f"Alert #{esc.id} reassigned.")
+
+
+HANDLERS = {
+    ("GET", "/console/queue"): queue_page,
+    ("GET", "/console/queue/rows"): queue_rows,
+    ("GET", "/console/queue/events"): queue_events,
+    ("POST", "/console/escalations/{id}/claim"): claim,
+    ("POST", "/console/escalations/{id}/note"): note,
+    ("POST", "/console/escalations/{id}/resolve"): resolve,
+    ("POST", "/console/escalations/{id}/reassign"): reassign,
+}

@@ -1,0 +1,169 @@
+"""Staff accounts: creation, one-time enrolment (password + TOTP), sign-in with lockout.
+
+Passwords are hashed with argon2id by the same hasher as the PINs (safety.pin). A token in an
+enrolment link, a session cookie or a Telegram link code is stored only as its SHA-256.
+Pure decisions take `now` from the caller (the service clock); the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+import pyotp
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.audit import audit
+from bot.storage.models import StaffMember
+from safety.pin import current_hasher
+
+ROLES = ("liaison", "supervisor", "evaluator", "programme", "admin")
+ENROL_VALID = timedelta(hours=72)
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD = 12
+
+
+class StaffError(Exception):
+    """A staff action that cannot be done; the message is safe to show."""
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _start_enrolment(member: StaffMember, now: datetime) -> str:
+    token = new_token()
+    member.enrol_token_hash, member.enrol_expires_at = token_hash(token), now + ENROL_VALID
+    member.status, member.password_hash, member.totp_secret = "enrolling", None, None
+    member.failed_sign_ins, member.locked_until = 0, None
+    return token
+
+
+async def by_name(session: AsyncSession, name: str) -> StaffMember | None:
+    return await session.scalar(select(StaffMember).where(StaffMember.name == name))
+
+
+async def add_staff(session: AsyncSession, name: str, roles: list[str], now: datetime, *,
+                    actor: str, timezone: str = "Europe/London") -> tuple[StaffMember, str]:
+    """A new account and the token of its one-time enrolment link."""
+    bad = [r for r in roles if r not in ROLES]
+    if bad or not roles:
+        raise StaffError(f"roles must be some of {', '.join(ROLES)}")
+    if await by_name(session, name) is not None:
+        raise StaffError(f"a staff member called {name!r} exists already")
+    member = StaffMember(name=name, roles=sorted(set(roles)), timezone=timezone, created_at=now)
+    token = _start_enrolment(member, now)
+    session.add(member)
+    await session.flush()
+    audit(session, actor, "staff.added", now=now, staff_id=member.id, roles=member.roles)
+    return member, token
+
+
+async def reset_staff(session: AsyncSession, name: str, now: datetime, *, actor: str) -> str:
+    """Forgotten password or lost phone: a new enrolment link; the old password and TOTP stop working."""
+    member = await by_name(session, name)
+    if member is None:
+        raise StaffError(f"no staff member called {name!r}")
+    token = _start_enrolment(member, now)
+    audit(session, actor, "staff.reset", now=now, staff_id=member.id)
+    return token
+
+
+async def disable_staff(session: AsyncSession, name: str, now: datetime, *, actor: str) -> None:
+    from bot.staff.sessions import end_all_sessions
+
+    member = await by_name(session, name)
+    if member is None:
+        raise StaffError(f"no staff member called {name!r}")
+    member.status, member.enrol_token_hash = "disabled", None
+    await end_all_sessions(session, member.id, now)
+    audit(session, actor, "staff.disabled", now=now, staff_id=member.id)
+
+
+async def enrolment_for(session: AsyncSession, token: str, now: datetime) -> StaffMember | None:
+    member = await session.scalar(select(StaffMember).where(StaffMember.enrol_token_hash == token_hash(token)))
+    if member is None or member.status == "disabled" or member.enrol_expires_at is None:
+        return None
+    return member if member.enrol_expires_at > now else None
+
+
+def provisioning_uri(member: StaffMember, secret: str, issuer: str = "Liaison console") -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=member.name, issuer_name=issuer)
+
+
+def qr_svg(uri: str) -> str:
+    """The otpauth URI as an inline SVG QR code (no external service sees the secret)."""
+    import io
+
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(uri, error="m").save(buf, kind="svg", scale=4, xmldecl=False, svgns=True)
+    return buf.getvalue().decode()
+
+
+def totp_ok(secret: str | None, code: str, now: datetime) -> bool:
+    if not secret:
+        return False
+    return bool(pyotp.TOTP(secret).verify(code.strip().replace(" ", ""), for_time=now, valid_window=1))
+
+
+async def complete_enrolment(session: AsyncSession, member: StaffMember, password: str, secret: str,
+                             code: str, now: datetime, *, totp_required: bool) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise StaffError(f"the password needs at least {MIN_PASSWORD} characters")
+    if code or totp_required:
+        if not totp_ok(secret, code, now):
+            raise StaffError("that code does not match: check your phone's time and try again")
+        member.totp_secret = secret
+    member.password_hash = current_hasher().hash(password)
+    member.status, member.enrol_token_hash, member.enrol_expires_at = "active", None, None
+    audit(session, f"staff:{member.id}", "staff.enrolled", now=now, staff_id=member.id,
+          totp=member.totp_secret is not None)
+
+
+SignIn = Literal["ok", "wrong", "locked"]
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    outcome: SignIn
+    member: StaffMember | None = None
+
+
+async def sign_in(session: AsyncSession, name: str, password: str, code: str, now: datetime, *,
+                  totp_required: bool) -> SignInResult:
+    """Check name, password and (where set or required) the TOTP code; 5 failures lock for 15 minutes.
+    Every attempt is audited; the answer never says which part was wrong."""
+    member = await by_name(session, name)
+    hasher = current_hasher()
+    if member is None or member.status != "active" or member.password_hash is None:
+        hasher.matches(hasher._dummy, password)  # same time as a real check
+        audit(session, "anonymous", "sign_in.failed", now=now, reason="unknown_or_inactive")
+        return SignInResult("wrong")
+    if member.locked_until is not None and member.locked_until > now:
+        audit(session, f"staff:{member.id}", "sign_in.refused", now=now, reason="locked")
+        return SignInResult("locked", member)
+    good = hasher.matches(member.password_hash, password)
+    if member.totp_secret is not None or totp_required:
+        good = good and totp_ok(member.totp_secret, code, now)
+    if not good:
+        member.failed_sign_ins += 1
+        if member.failed_sign_ins >= MAX_FAILURES:
+            member.locked_until, member.failed_sign_ins = now + LOCKOUT, 0
+            audit(session, f"staff:{member.id}", "sign_in.locked", now=now)
+            return SignInResult("locked", member)
+        audit(session, f"staff:{member.id}", "sign_in.failed", now=now, reason="credentials")
+        return SignInResult("wrong", member)
+    member.failed_sign_ins, member.locked_until = 0, None
+    audit(session, f"staff:{member.id}", "sign_in.ok", now=now)
+    return SignInResult("ok", member)

@@ -1,0 +1,131 @@
+"""`liaison staff ...` (accounts and one-time enrolment links) and `liaison audit verify`."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Any
+
+import click
+from sqlalchemy import select
+
+from bot.cli_db import cli_settings, run_db
+from bot.staff import accounts
+
+DEV_ADMIN = "dev-admin"
+DEV_ADMIN_WARNING = """
+  ************************************************************************
+  *  DEVELOPMENT CONSOLE ACCOUNT '{name}' (roles: {roles})
+  *  One-time sign-up link: {link}
+  *  For development and demonstration only: never on a real service.
+  ************************************************************************
+"""
+
+
+
+def enrol_link(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}/console/enrol/{token}"
+
+
+@click.group("staff")
+def staff_group() -> None:
+    """Console accounts: add, list, disable, reset (each add/reset prints a one-time enrolment link)."""
+
+
+@staff_group.command("add")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(accounts.ROLES),
+              help="Repeat for several roles.")
+@click.option("--tz", "timezone", default="Europe/London", show_default=True, help="Their time zone.")
+def staff_add(name: str, roles: tuple[str, ...], timezone: str) -> None:
+    settings = cli_settings()
+
+    async def work(db: Any, _ring: Any) -> str:
+        async with db.transaction() as s:
+            _member, token = await accounts.add_staff(s, name, list(roles), db.clock(),
+                                                      actor=f"cli:{getpass.getuser()}", timezone=timezone)
+            return token
+
+    try:
+        token = run_db(settings, work)
+    except accounts.StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"added {name} ({', '.join(sorted(set(roles)))})")
+    click.echo(f"one-time enrolment link (valid 72 hours): {enrol_link(settings.public_url, token)}")
+
+
+@staff_group.command("list")
+def staff_list() -> None:
+
+    async def work(db: Any, _ring: Any) -> list[Any]:
+        from bot.storage.models import StaffMember
+
+        async with db.sessions() as s:
+            return list((await s.scalars(select(StaffMember).order_by(StaffMember.name))).all())
+
+    for m in run_db(cli_settings(), work):
+        click.echo(f"{m.name}\t{','.join(m.roles)}\t{m.status}\ttelegram={'yes' if m.telegram_chat_index else 'no'}"
+                   f"\tsms={'yes' if m.sms_number else 'no'}")
+
+
+@staff_group.command("disable")
+@click.argument("name")
+def staff_disable(name: str) -> None:
+
+    async def work(db: Any, _ring: Any) -> None:
+        async with db.transaction() as s:
+            await accounts.disable_staff(s, name, db.clock(), actor=f"cli:{getpass.getuser()}")
+
+    try:
+        run_db(cli_settings(), work)
+    except accounts.StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{name} disabled; their sessions have ended")
+
+
+@staff_group.command("reset")
+@click.argument("name")
+def staff_reset(name: str) -> None:
+    settings = cli_settings()
+
+    async def work(db: Any, _ring: Any) -> str:
+        async with db.transaction() as s:
+            return await accounts.reset_staff(s, name, db.clock(), actor=f"cli:{getpass.getuser()}")
+
+    try:
+        token = run_db(settings, work)
+    except accounts.StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"one-time enrolment link for {name} (valid 72 hours): {enrol_link(settings.public_url, token)}")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit log."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Exit 0 when the chain is intact; otherwise name the first row that breaks it and exit 1."""
+    from bot.audit import verify_chain
+
+
+    async def work(db: Any, _ring: Any) -> Any:
+        async with db.sessions() as s:
+            return await verify_chain(s)
+
+    report = run_db(cli_settings(), work)
+    if report.ok:
+        click.echo(f"audit chain intact: {report.rows} rows")
+        return
+    click.echo(f"audit chain BROKEN at row id {report.first_broken_id}: {report.problem}", err=True)
+    raise SystemExit(1)
+
+
+async def ensure_dev_admin(db: Any, now: Any) -> str:
+    """The development admin (also liaison and supervisor, so the demo can be driven): a fresh link."""
+    async with db.transaction() as s:
+        if await accounts.by_name(s, DEV_ADMIN) is None:
+            _m, token = await accounts.add_staff(s, DEV_ADMIN, ["admin", "liaison", "supervisor"], now,
+                                                 actor="demo")
+            return token
+        return await accounts.reset_staff(s, DEV_ADMIN, now, actor="demo")

@@ -1,0 +1,60 @@
+"""A staff member links their own Telegram chat for on-call alerts with a one-time `/start` code
+shown in the console. The inbound path asks this module first: a staff code or a linked staff
+chat never reaches the survivor logic, and a staff chat is never treated as a survivor."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.audit import audit
+from bot.channels.base import InboundEvent
+from bot.outbox.enqueue import enqueue
+from bot.staff.accounts import token_hash
+from bot.storage.models import StaffMember
+from safety.crypto import KeyRing
+
+PREFIX = "staff_"
+CODE = re.compile(r"^/start\s+(staff_[A-Za-z0-9_-]{8,60})\s*$")
+VALID = timedelta(minutes=30)
+LINKED = "This chat now receives on-call alerts from the console."
+NOT_VALID = "This code is not valid any more. Make a new one in the console."
+STAFF_CHAT = "This chat only receives on-call alerts. Please open the console."
+
+
+def new_link_code(member: StaffMember, now: datetime) -> str:
+    code = PREFIX + secrets.token_urlsafe(18)
+    member.telegram_link_hash, member.telegram_link_expires_at = token_hash(code), now + VALID
+    return code
+
+
+async def handle_staff_inbound(session: AsyncSession, keyring: KeyRing, event: InboundEvent, inbound_id: int,
+                               now: datetime) -> bool:
+    """True when this message was a staff code or came from a staff chat (answered here)."""
+    if event.channel != "telegram":
+        return False
+    index = keyring.blind_index(event.channel, event.address)
+    match = CODE.match(event.text or "")
+    reply: str | None = None
+    if match:
+        member = await session.scalar(select(StaffMember).where(
+            StaffMember.telegram_link_hash == token_hash(match.group(1))))
+        if member is None or member.status != "active" or (member.telegram_link_expires_at or now) <= now:
+            reply = NOT_VALID
+        else:
+            member.telegram_chat, member.telegram_chat_index = event.address, index
+            member.telegram_link_hash, member.telegram_link_expires_at = None, None
+            audit(session, f"staff:{member.id}", "staff.telegram_linked", now=now, staff_id=member.id)
+            reply = LINKED
+    else:
+        staff = await session.scalar(select(StaffMember.id).where(StaffMember.telegram_chat_index == index).limit(1))
+        if staff is None:
+            return False
+        reply = STAFF_CHAT
+    enqueue(session, channel=event.channel, address=event.address, address_index=index, cause=f"in:{inbound_id}",
+            index=0, text_key="staff.link", body=reply, is_reply=True, inbound_id=inbound_id)
+    return True

@@ -1,0 +1,92 @@
+"""Every console route x every role, plus signed out: the permissions table is what the service
+enforces. Signed out -> 302 to the sign-in page; a role the table does not list -> 403; a role it
+lists gets past the guard (the page, a redirect after a POST, or 404 for a record that is not there)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from yarl import URL
+
+from bot.clock import ManualClock
+from bot.console.app import CSRF_COOKIE, SIGN_IN
+from bot.console.permissions import PUBLIC, ROUTES
+from bot.staff.accounts import ROLES
+from tests.support.console import ConsoleClient, console_service, make_staff
+from tests.support.http import serve_app
+
+NOW = datetime(2026, 3, 4, 10, 30, tzinfo=UTC)
+PARAMS = {"{id}": "999", "{pseudonym}": "nobody", "{token}": "not-a-token"}
+# sign-out ends the session the rest of the matrix uses: it goes last
+ORDERED = sorted(ROUTES, key=lambda r: (r[1] == "/console/sign-out", r))
+
+
+def concrete(path: str) -> str:
+    for name, value in PARAMS.items():
+        path = path.replace(name, value)
+    return path
+
+
+path_of = {concrete(p): p for _m, p in ROUTES}
+
+
+async def request(client: ConsoleClient, method: str, path: str) -> tuple[int, str]:
+    if method == "GET":
+        async with client.http.get(client.base + path, allow_redirects=False) as r:
+            return r.status, r.headers.get("Location", "")
+    csrf = None
+    if ROUTES[(method, path_of[path])] is PUBLIC:  # a signed-out form carries the token of its cookie
+        await client.get("/console/sign-in")
+        jar = client.http.cookie_jar.filter_cookies(URL(client.base + "/console/sign-in"))
+        csrf = jar[CSRF_COOKIE].value
+    status, _body, location = await client.post(path, csrf=csrf)
+    return status, location
+
+
+async def test_every_route_for_every_role_matches_the_permissions_table(settings_env, keyring) -> None:
+    clock = ManualClock(NOW)
+    svc = console_service(settings_env, keyring, clock)
+    checked = 0
+    async with serve_app(svc.web_app()) as base:
+        clients: dict[str, ConsoleClient] = {"signed out": ConsoleClient(base)}
+        try:
+            for role in ROLES:
+                login = await make_staff(svc, f"{role}-person", [role])
+                clients[role] = ConsoleClient(base)
+                assert await clients[role].sign_in(login, clock()) == 303
+            for method, path in ORDERED:
+                want = ROUTES[(method, path)]
+                for who, client in clients.items():
+                    status, location = await request(client, method, concrete(path))
+                    checked += 1
+                    where = f"{method} {path} as {who}: {status}"
+                    if want is PUBLIC:
+                        assert status not in (302, 403, 500), where
+                    elif who == "signed out":
+                        assert status == 302 and location == SIGN_IN, where
+                    elif who in want:
+                        assert status not in (403, 405, 500) and not (status == 302 and location == SIGN_IN), where
+                    else:
+                        assert status == 403, where
+        finally:
+            for client in clients.values():
+                await client.close()
+            await svc.stop()
+    assert checked == len(ROUTES) * (len(ROLES) + 1)
+
+
+@pytest.mark.parametrize("role", ["evaluator", "programme", "admin"])
+async def test_roles_without_survivor_access_never_see_her_page(settings_env, keyring, role) -> None:
+    svc = console_service(settings_env, keyring, ManualClock(NOW))
+    async with serve_app(svc.web_app()) as base:
+        client = ConsoleClient(base)
+        try:
+            login = await make_staff(svc, "someone", [role])
+            assert await client.sign_in(login, NOW) == 303
+            for path in ("/console/queue", "/console/survivors/nobody", "/console/callbacks", "/console/audit"):
+                status, _body, _loc = await client.get(path)
+                assert status == 403, path
+        finally:
+            await client.close()
+            await svc.stop()

@@ -1,0 +1,84 @@
+"""Staff for console tests: accounts made through the real enrolment code, and a signed-in HTTP
+client that carries its cookies and reads the CSRF token from the pages, as a browser would."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiohttp
+import pyotp
+
+from bot.service import Service
+from bot.staff import accounts
+
+PASSWORD = "correct horse battery staple"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@dataclass
+class StaffLogin:
+    name: str
+    secret: str
+
+    def code(self, now: datetime) -> str:
+        return pyotp.TOTP(self.secret).at(now)
+
+
+async def make_staff(svc: Service, name: str, roles: list[str], *, totp: bool = True) -> StaffLogin:
+    """An active account, enrolled as the enrolment page would do it."""
+    now = svc.clock()
+    secret = pyotp.random_base32()
+    async with svc.db.transaction() as s:
+        member, _token = await accounts.add_staff(s, name, roles, now, actor="test")
+        await accounts.complete_enrolment(s, member, PASSWORD, secret, pyotp.TOTP(secret).at(now) if totp else "",
+                                          now, totp_required=totp)
+    return StaffLogin(name, secret)
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF.search(html)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
+
+
+class ConsoleClient:
+    """An HTTP client for one person (its own cookie jar), not following redirects."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        self.csrf = ""
+
+    async def close(self) -> None:
+        await self.http.close()
+
+    async def get(self, path: str) -> tuple[int, str, str]:
+        async with self.http.get(self.base + path, allow_redirects=False) as r:
+            return r.status, await r.text(), r.headers.get("Location", "")
+
+    async def post(self, path: str, data: dict[str, str] | None = None, *, csrf: str | None = None
+                   ) -> tuple[int, str, str]:
+        form = {"csrf": self.csrf if csrf is None else csrf, **(data or {})}
+        async with self.http.post(self.base + path, data=form, allow_redirects=False) as r:
+            return r.status, await r.text(), r.headers.get("Location", "")
+
+    async def sign_in(self, login: StaffLogin, now: datetime, *, password: str = PASSWORD,
+                      code: str | None = None) -> int:
+        status, html, _ = await self.get("/console/sign-in")
+        assert status == 200
+        status, _, _ = await self.post("/console/sign-in", {
+            "name": login.name, "password": password, "code": login.code(now) if code is None else code,
+        }, csrf=csrf_of(html))
+        if status == 303:
+            _s, page, _l = await self.get("/console/me")
+            self.csrf = csrf_of(page)
+        return status
+
+
+def console_service(env: dict[str, object], keyring: object, clock: object) -> Service:
+    """The service on `clock` throughout (pipeline, dispatcher, console, column defaults)."""
+    from bot.settings import load_settings
+
+    return Service.create(load_settings(**env), keyring=keyring, clock=clock)  # type: ignore[arg-type]
