@@ -27,7 +27,8 @@ async def open_unanswered(session: AsyncSession, now: datetime) -> int:
     is taken by one conditional UPDATE, so two ticks never alert twice."""
     from bot.staff.alerts import alert_on_call
 
-    due = (await session.scalars(select(Escalation.id).where(Escalation.status == HELD, Escalation.due_at <= now))).all()
+    due = (await session.scalars(
+        select(Escalation.id).where(Escalation.status == HELD, Escalation.due_at <= now))).all()
     opened = 0
     for esc_id in due:
         esc = await session.get(Escalation, esc_id)
