@@ -61,6 +61,15 @@ def _run(settings: Settings, ring: KeyRing) -> None:
         service = Service.create(settings, keyring=ring)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+
+    async def keys_open_the_database() -> bool:
+        try:
+            return await service.check_keys()
+        finally:
+            await service.db.dispose()
+
+    if service.problems or not asyncio.run(keys_open_the_database()):
+        raise click.ClickException("refusing to start: " + "; ".join(service.problems))
     click.echo(settings.channel_summary())
     click.echo(f"listening on http://{settings.host}:{settings.port}"
                + ("  (simulator: /simulator)" if settings.simulator_enabled else ""))
@@ -95,7 +104,7 @@ def demo() -> None:
     if settings.environment == "production":
         raise click.ClickException("demo refuses to run with LIAISON_ENV=production")
     if not settings.key_file.exists():
-        KeyRing.generate(settings.key_file)
+        KeyRing.generate(settings.key_file, development=True)
         click.secho(DEV_WARNING.format(path=settings.key_file), fg="red", bold=True, err=True)
     upgrade(settings.database_url)
     _run(settings, _load_ring(settings))
@@ -136,12 +145,22 @@ def keys_rotate(batch: int) -> None:
     click.echo(f"new active key {new_id}; re-encrypting stored values")
 
     async def run() -> int:
+        from datetime import UTC, datetime
+
+        from bot.storage.key_canary import KeyMismatch, check_or_record, record
+
         db = Database(settings.database_url)
         try:
+            try:
+                await check_or_record(db, ring, datetime.now(UTC))
+            except KeyMismatch as exc:
+                raise click.ClickException(f"not rotating: {exc}") from None
             async with db.sessions() as s:
                 todo = await count_not_under_active(s, ring)
             with tqdm(total=todo, unit="value", file=sys.stderr) as bar:
                 done = await reencrypt(db.sessions, ring, batch=batch, progress=bar.update)
+            async with db.transaction() as s:
+                await record(s, ring, datetime.now(UTC))
             return done
         finally:
             await db.dispose()

@@ -49,8 +49,10 @@ class Settings(BaseSettings):
     twilio_api_base: str = Field("https://api.twilio.com", alias="TWILIO_API_BASE")
     sms_rate: float = Field(1.0, alias="SMS_RATE_PER_SECOND", gt=0)
 
-    outbox_max_attempts: int = Field(8, alias="OUTBOX_MAX_ATTEMPTS", ge=1)
+    # retry by time: seconds per kind (reply, notice, urgent, deletion, checkin), see bot.outbox.budgets
+    outbox_retry_budgets: dict[str, float] = Field(default_factory=dict, alias="OUTBOX_RETRY_BUDGETS")
     outbox_base_backoff: float = Field(1.0, alias="OUTBOX_BASE_BACKOFF_SECONDS", gt=0)
+    outbox_max_backoff: float = Field(300.0, alias="OUTBOX_MAX_BACKOFF_SECONDS", gt=0)
     outbox_poll_interval: float = Field(0.5, alias="OUTBOX_POLL_SECONDS", gt=0)
     send_timeout: float = Field(10.0, alias="SEND_TIMEOUT_SECONDS", gt=0)
 

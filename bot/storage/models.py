@@ -17,6 +17,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    Text,
     Unicode,
     UniqueConstraint,
 )
@@ -141,6 +142,7 @@ class OutboundMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # retry budgets count from here
     last_error: Mapped[str | None] = mapped_column(String(200))
     provider_message_id: Mapped[str | None] = mapped_column(String(64))
     delivery_status: Mapped[str | None] = mapped_column(String(32))
@@ -276,3 +278,20 @@ apscheduler_jobs = Table(
     Column("next_run_time", Float(25), index=True),
     Column("job_state", LargeBinary, nullable=False),
 )
+
+
+# --- delivery and keys (issue 12) ---------------------------------------------------------------
+
+
+class KeyCanary(Base):
+    """Which key ids this database's data is under, and a value only those keys open. Checked at
+    start: a different key file would read nothing (her "hello" would look like a stranger's), so
+    the service refuses it instead of starting "healthy". One row; `check_value` is ciphertext and
+    `index_check` a blind index of a fixed text, written by the service, not the ORM type."""
+
+    __tablename__ = "key_canary"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_ids: Mapped[str] = mapped_column(String(400))  # comma-separated, never key material
+    check_value: Mapped[str] = mapped_column(Text)
+    index_check: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -14,7 +14,7 @@ from bot.clock import system_clock
 from safety.crypto import current_keyring
 
 
-def utcnow(context: Any = None) -> datetime:
+def utcnow(context: Any) -> datetime:
     """Column default: "now" from the clock the Database was built with (`bot.clock`), so rows
     written by a test on a set clock carry that clock's time, not the wall clock's."""
     clock = context.execution_options.get("clock") if context is not None else None

@@ -34,6 +34,9 @@ def health_routes(service: Service) -> list[web.RouteDef]:
             channels[st.name] = {"ok": st.ok, "detail": st.detail, **st.extra}
             ok = ok and st.ok
         body["channels"] = channels
+        if service.problems:  # a wrong key file, a refused production set-up: never "ok"
+            ok = False
+            body["problems"] = list(service.problems)
         body["ok"] = ok
         return web.json_response(body, status=200 if ok else 503)
 

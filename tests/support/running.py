@@ -70,8 +70,9 @@ def build(env: dict[str, object], keyring: KeyRing, clock: Clock | None = None) 
     svc = Service.create(load_settings(**env), keyring=keyring)
     if clock is not None:  # the same dispatcher, on a clock the test moves
         d = svc.dispatcher
-        svc.dispatcher = Dispatcher(svc.db, svc.channels, max_attempts=d.max_attempts,
-                                    base_backoff=d.base_backoff, poll_interval=d.poll_interval, clock=clock)
+        svc.dispatcher = Dispatcher(svc.db, svc.channels, retry_budgets=d.retry_budgets,
+                                    base_backoff=d.base_backoff, max_backoff=d.max_backoff,
+                                    poll_interval=d.poll_interval, clock=clock)
         svc.pipeline.on_outbox = svc.dispatcher.wake
     return svc
 
