@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from bot.storage.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
 
@@ -113,6 +114,8 @@ class InboundMessage(Base):
     body: Mapped[str | None] = mapped_column(EncryptedText)
     button: Mapped[str | None] = mapped_column(EncryptedText)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # her text held characters no database or UTF-8 can (a lone surrogate, NUL): stored with U+FFFD
+    text_repaired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,4 +1,4 @@
-"""delivery that survives the real world: the key-ring canary, retry budgets from the first attempt
+"""delivery that survives the real world: the key-ring canary, retry budgets from the first attempt, inbound text repaired and marked
 
 Revision ID: 0005
 Revises: 0002
@@ -13,6 +13,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("inbound_messages") as batch:
+        batch.add_column(sa.Column("text_repaired", sa.Boolean(), server_default=sa.false(), nullable=False))
     with op.batch_alter_table("outbound_messages") as batch:
         batch.add_column(sa.Column("first_attempt_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
@@ -27,6 +29,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("inbound_messages") as batch:
+        batch.drop_column("text_repaired")
     with op.batch_alter_table("outbound_messages") as batch:
         batch.drop_column("first_attempt_at")
     op.drop_table("key_canary")
