@@ -39,11 +39,13 @@ class Survivor(Base):
     pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="onboarding")  # onboarding/active/stopped/erased
     locale: Mapped[str] = mapped_column(String(8), default="en")
-    country: Mapped[str] = mapped_column(String(4), default="GB")
-    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
-    persona: Mapped[str | None] = mapped_column(String(32))
-    plain_mode: Mapped[bool] = mapped_column(Boolean, default=False)
-    contact_windows: Mapped[Any] = mapped_column(JSON, default=list)
+    # where she lives, her safe hours, her cover and whether she chose plain words describe her: a
+    # dump must not show when it is safe to reach her (never used in a WHERE: read, then decided)
+    country: Mapped[str] = mapped_column(EncryptedText, default="GB")
+    timezone: Mapped[str] = mapped_column(EncryptedText, default="Europe/London")
+    persona: Mapped[str | None] = mapped_column(EncryptedText)
+    plain_mode: Mapped[bool] = mapped_column(EncryptedJSON, default=False)
+    contact_windows: Mapped[Any] = mapped_column(EncryptedJSON, default=list)
     expiry_minutes: Mapped[int] = mapped_column(Integer, default=60)
     unlock_minutes: Mapped[int] = mapped_column(Integer, default=10)
     pin_hash: Mapped[str | None] = mapped_column(EncryptedText)
@@ -180,7 +182,7 @@ class CallbackRequest(Base):
     survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"), index=True)
     escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id", ondelete="SET NULL"))
     phone: Mapped[str | None] = mapped_column(EncryptedText)
-    windows: Mapped[Any] = mapped_column(JSON, default=list)
+    windows: Mapped[Any] = mapped_column(EncryptedJSON, default=list)  # when it is safe to ring her
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
