@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     outbox_retry_budgets: dict[str, float] = Field(default_factory=dict, alias="OUTBOX_RETRY_BUDGETS")
     outbox_base_backoff: float = Field(1.0, alias="OUTBOX_BASE_BACKOFF_SECONDS", gt=0)
     outbox_max_backoff: float = Field(300.0, alias="OUTBOX_MAX_BACKOFF_SECONDS", gt=0)
+    # how long a claim may stay `sending` before it is taken to be a dead process's (-> in_doubt)
+    outbox_claim_lease: float = Field(60.0, alias="OUTBOX_CLAIM_LEASE_SECONDS", gt=0)
     outbox_poll_interval: float = Field(0.5, alias="OUTBOX_POLL_SECONDS", gt=0)
     send_timeout: float = Field(10.0, alias="SEND_TIMEOUT_SECONDS", gt=0)
 

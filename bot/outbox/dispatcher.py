@@ -59,13 +59,16 @@ def backoff(attempt: int, base: float, cap: float = 300.0) -> float:
 class Dispatcher:
     def __init__(self, db: Database, channels: Mapping[str, Channel], *,
                  retry_budgets: Mapping[str, float] | None = None, base_backoff: float = 1.0,
-                 max_backoff: float = 300.0, poll_interval: float = 0.5, clock: object = None) -> None:
+                 max_backoff: float = 300.0, poll_interval: float = 0.5, clock: object = None,
+                 claim_lease: float = CLAIM_LEASE.total_seconds()) -> None:
         self.db = db
         self.channels = channels
         self.retry_budgets = {**DEFAULT_BUDGETS, **(retry_budgets or {})}
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
         self.poll_interval = poll_interval
+        self.claim_lease = timedelta(seconds=claim_lease)
+        self._recover_every = min(RECOVER_EVERY, self.claim_lease)
         self._now = clock if callable(clock) else (lambda: datetime.now(UTC))
         self._wake = asyncio.Event()
         self._global = {n: TokenBucket(c.limits.per_second, c.limits.burst) for n, c in channels.items()}
@@ -92,7 +95,7 @@ class Dispatcher:
                         await self.recover_stale_claims()
                     except Exception:
                         log_event("outbox.recover_failed", logging.ERROR)
-                    next_recovery = self.now() + RECOVER_EVERY
+                    next_recovery = self.now() + self._recover_every
                 try:
                     await self._start_due()
                 except Exception:
@@ -240,7 +243,7 @@ class Dispatcher:
             claimed = await s.execute(
                 update(OutboundMessage)
                 .where(and_(OutboundMessage.id == row_id, OutboundMessage.status.in_(("pending", "held"))))
-                .values(status="sending", claimed_until=now + CLAIM_LEASE,
+                .values(status="sending", claimed_until=now + self.claim_lease,
                         attempts=OutboundMessage.attempts + 1,
                         first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at, now))
             )

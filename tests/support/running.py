@@ -72,7 +72,8 @@ def build(env: dict[str, object], keyring: KeyRing, clock: Clock | None = None) 
         d = svc.dispatcher
         svc.dispatcher = Dispatcher(svc.db, svc.channels, retry_budgets=d.retry_budgets,
                                     base_backoff=d.base_backoff, max_backoff=d.max_backoff,
-                                    poll_interval=d.poll_interval, clock=clock)
+                                    poll_interval=d.poll_interval, clock=clock,
+                                    claim_lease=d.claim_lease.total_seconds())
         svc.pipeline.on_outbox = svc.dispatcher.wake
     return svc
 
