@@ -61,7 +61,7 @@ class Serve:
     async def start(cls, env: dict[str, str], cwd: Path, *, within: float = 60.0) -> Serve:
         port = free_port()
         env = {**env, "LIAISON_PORT": str(port), "LIAISON_PUBLIC_URL": f"http://127.0.0.1:{port}"}
-        log = open(cwd / f"serve-{port}.log", "wb")  # noqa: SIM115 - kept open for the process's life
+        log = (cwd / f"serve-{port}.log").open("wb")  # noqa: ASYNC230 - once per process start
         proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "serve", cwd=cwd, env=env,
                                                     stdout=log, stderr=log)
         serve = cls(proc, f"http://127.0.0.1:{port}")
@@ -106,9 +106,9 @@ async def queue_notices(db: Database, keyring: KeyRing, chats: list[int], per_ch
     async with db.transaction() as s:
         for chat in chats:
             for i in range(per_chat):
-                enqueue(s, channel="telegram", address=str(chat), address_index=keyring.blind_index("telegram", str(chat)),
-                        cause=f"{tag}:{chat}", index=i, text_key="fault.notice", body=f"{tag} {chat} #{i}",
-                        is_reply=True)
+                enqueue(s, channel="telegram", address=str(chat),
+                        address_index=keyring.blind_index("telegram", str(chat)), cause=f"{tag}:{chat}",
+                        index=i, text_key="fault.notice", body=f"{tag} {chat} #{i}", is_reply=True)
     return len(chats) * per_chat
 
 

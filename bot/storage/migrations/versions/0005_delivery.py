@@ -5,6 +5,7 @@ Revision ID: 0005
 Revises: 0002
 """
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -87,7 +88,7 @@ def downgrade() -> None:
             for row_id, value in rows:
                 bind.execute(sa.text(f"UPDATE {table} SET {column} = :v WHERE id = :id"),
                              {"v": ring.decrypt(value), "id": row_id})
-    old_types: dict[str, sa.types.TypeEngine[object]] = {"country": sa.String(4), "timezone": sa.String(64), "persona": sa.String(32),
+    old_types: dict[str, Any] = {"country": sa.String(4), "timezone": sa.String(64), "persona": sa.String(32),
                  "plain_mode": sa.Boolean(), "contact_windows": sa.JSON(), "windows": sa.JSON()}
     for table, column, _ in ENCRYPTED:
         if bind.dialect.name == "postgresql":
