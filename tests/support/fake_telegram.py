@@ -204,6 +204,8 @@ class FakeTelegram:
         if self._site is not None:
             await self._site.stop()
             self._site = None
+        if self._runner is not None and self._runner.server is not None:
+            await self._runner.server.shutdown(0.1)  # and the open keep-alive connections drop
 
     async def accept_connections(self) -> None:
         assert self._runner is not None
