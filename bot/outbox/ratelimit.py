@@ -1,9 +1,11 @@
 """Provider rate limits as token buckets: one per channel, one per recipient.
 
-A bucket hands out *reservations*: `reserve(now)` takes a token (going into debt when none is left)
-and says how long the caller must wait before using it. Reservations are granted in the order they
-are asked for, so callers wait side by side instead of one after another under a lock, and a chat
-with a backlog holds one place in the channel's queue at a time, never the whole queue.
+A bucket hands out turns: `reserve(now)` takes a token (going into debt when none is left) and says
+how long the caller must wait before using it. `acquire` waits its turn in a FIFO queue (an
+asyncio lock) and reserves only when it is at the head, so turns go out at the rate even after the
+event loop stalled (reserving ahead would release every overdue turn at once, a burst the provider
+answers with 429). A chat with a backlog holds one place in the channel's queue at a time, never
+the whole queue, because a chat's sender asks for its next turn only after its last send.
 
 The arithmetic is pure (`reserve` takes the time); `acquire` runs it on a monotonic clock and
 sleeps. Pacing uses the monotonic clock, not the service clock: it measures the provider's real
@@ -28,6 +30,7 @@ class TokenBucket:
         self.monotonic = monotonic
         self.tokens = self.capacity
         self.updated = monotonic()
+        self._queue = asyncio.Lock()
 
     def reserve(self, now: float) -> float:
         """Take a token at `now`; returns the seconds to wait before using it (0: use it now)."""
@@ -38,9 +41,10 @@ class TokenBucket:
         return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
 
     async def acquire(self) -> None:
-        wait = self.reserve(self.monotonic())
-        if wait > 0:
-            await asyncio.sleep(wait)
+        async with self._queue:
+            wait = self.reserve(self.monotonic())
+            if wait > 0:
+                await asyncio.sleep(wait)
 
 
 class KeyedBuckets:
@@ -51,7 +55,8 @@ class KeyedBuckets:
         self.rate, self.burst, self.idle_after, self.monotonic = rate, burst, idle_after, monotonic
         self._buckets: dict[str, TokenBucket] = {}
 
-    def reserve(self, key: str, now: float) -> float:
+    def bucket(self, key: str, now: float) -> TokenBucket:
+        """This key's bucket (full when new); idle ones are forgotten once there are many."""
         if len(self._buckets) > 10_000:
             cutoff = now - self.idle_after
             self._buckets = {k: b for k, b in self._buckets.items() if b.updated > cutoff}
@@ -59,9 +64,10 @@ class KeyedBuckets:
         if bucket is None:
             bucket = self._buckets[key] = TokenBucket(self.rate, self.burst, self.monotonic)
             bucket.updated = now
-        return bucket.reserve(now)
+        return bucket
+
+    def reserve(self, key: str, now: float) -> float:
+        return self.bucket(key, now).reserve(now)
 
     async def acquire(self, key: str) -> None:
-        wait = self.reserve(key, self.monotonic())
-        if wait > 0:
-            await asyncio.sleep(wait)
+        await self.bucket(key, self.monotonic()).acquire()

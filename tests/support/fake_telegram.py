@@ -368,17 +368,17 @@ class FakeTelegram:
             self.recorded.append(Call(method, params, time.monotonic(), token_ok))
             return _error(ApiError(400, "Bad Request: can't parse request parameters"))
         self.recorded.append(Call(method, params, time.monotonic(), token_ok))
+        key = method.lower()
+        if key == "sendmessage":
+            if self._over_limit(params.get("chat_id")):  # counted as the request arrives
+                self.limit_refusals += 1
+                return _error(ApiError(429, "Too Many Requests: retry after 1", retry_after=1))
+            if params.get("chat_id") in self.slow_chats:
+                await asyncio.sleep(self.slow_chats[params["chat_id"]])
         if self.latency_ms:
             await asyncio.sleep(self.latency_ms / 1000)
         if not token_ok:
             return _error(ApiError(401, "Unauthorized"))
-        key = method.lower()
-        if key == "sendmessage":
-            if params.get("chat_id") in self.slow_chats:
-                await asyncio.sleep(self.slow_chats[params["chat_id"]])
-            if self._over_limit(params.get("chat_id")):
-                self.limit_refusals += 1
-                return _error(ApiError(429, "Too Many Requests: retry after 1", retry_after=1))
         queue = self.faults.get(key)
         fault = queue.popleft() if queue else None
         if fault is not None and fault.delay:
