@@ -30,7 +30,7 @@ async def test_a_survivors_windows_zone_cover_and_plain_mode_are_ciphertext(serv
         back = await s.get(Survivor, 1)
     for value in [*raw, cb]:
         assert str(value).startswith(f"enc1:{service.keyring.active_id}:")
-    for plain in ("13:15", "14:45", "16:20", "Ushuaia", "gardening", "IE"):
+    for plain in ("13:15", "14:45", "16:20", "Ushuaia", "gardening"):  # (two letters could occur in base64)
         assert all(plain not in str(v) for v in [*raw, cb])
     assert (back.timezone, back.persona, back.plain_mode, back.contact_windows, back.country) == \
         (ZONE, "gardening", True, WINDOWS, "IE")
