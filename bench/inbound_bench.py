@@ -108,8 +108,9 @@ class Load:
 
 
 async def drive(base: str, *, messages: int, concurrency: int, users: Sequence[str], run_id: str,
-                offset: int = 0) -> Load:
-    """Send `messages` POSTs from `concurrency` clients; message i goes to users[i % len(users)]."""
+                offset: int = 0, rate: float | None = None) -> Load:
+    """Send `messages` POSTs from `concurrency` clients; message i goes to users[i % len(users)].
+    With `rate`, message i is not sent before i/rate seconds from the start (offered load)."""
     load = Load()
     counter = iter(range(offset, offset + messages))
     timeout = aiohttp.ClientTimeout(total=60)
@@ -117,6 +118,8 @@ async def drive(base: str, *, messages: int, concurrency: int, users: Sequence[s
 
     async def client(http: aiohttp.ClientSession) -> None:
         for i in counter:  # shared iterator: each client takes the next message
+            if rate:
+                await asyncio.sleep(max(0.0, t0 + (i - offset) / rate - time.perf_counter()))
             body = {"user": users[i % len(users)], "text": TEXTS[i % len(TEXTS)], "id": f"{run_id}-{i}"}
             started = time.perf_counter()
             try:
@@ -134,6 +137,7 @@ async def drive(base: str, *, messages: int, concurrency: int, users: Sequence[s
             else:
                 load.ok += 1
 
+    t0 = time.perf_counter()
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
         started = time.perf_counter()
         await asyncio.gather(*(client(http) for _ in range(concurrency)))
@@ -197,7 +201,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
         async with service.db.sessions() as s:
             after_id = (await s.scalar(select(func.max(InboundMessage.id)))) or 0
         load = await drive(base, messages=args.messages, concurrency=args.concurrency, users=users,
-                           run_id=run_id)
+                           run_id=run_id, rate=args.rate)
         db = await outbox_latencies(service, after_id)
     return {
         "backend": make_url(database_url).get_backend_name(),
@@ -206,6 +210,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
         "concurrency": args.concurrency,
         "users": args.users,
         "warmup": args.warmup,
+        "offered_per_second": args.rate,
         "ok": load.ok,
         "errors": load.errors,
         "duplicates": load.duplicates,
@@ -257,6 +262,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--messages", type=int, default=2000, help="timed messages to send")
     p.add_argument("--concurrency", type=int, default=8, help="concurrent HTTP clients")
     p.add_argument("--users", type=int, default=200, help="distinct simulated people")
+    p.add_argument("--rate", type=float, default=None, help="offered msg/s (default: as fast as it goes)")
     p.add_argument("--warmup", type=int, default=50, help="untimed messages sent first (0 for none)")
     db = p.add_mutually_exclusive_group()
     db.add_argument("--database-url", default=None,

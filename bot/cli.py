@@ -58,6 +58,15 @@ def _run(settings: Settings, ring: KeyRing) -> None:
         # a service that can reach nobody must not look healthy: her messages would go nowhere
         raise click.ClickException(f"no channel is on ({settings.channel_summary()}); configure Telegram or "
                                    f"Twilio, or use --simulator for local testing")
+
+    async def keys_open_the_database() -> bool:
+        try:
+            return await service.check_keys()
+        finally:
+            await service.db.dispose()
+
+    if service.problems or not asyncio.run(keys_open_the_database()):
+        raise click.ClickException("refusing to start: " + "; ".join(service.problems))
     click.echo(settings.channel_summary())
     click.echo(f"listening on http://{settings.host}:{settings.port}"
                + ("  (simulator: /simulator)" if settings.simulator_enabled else ""))
@@ -85,7 +94,7 @@ def demo() -> None:
     if settings.environment == "production":
         raise click.ClickException("demo refuses to run with LIAISON_ENV=production")
     if not settings.key_file.exists():
-        KeyRing.generate(settings.key_file)
+        KeyRing.generate(settings.key_file, development=True)
         click.secho(DEV_WARNING.format(path=settings.key_file), fg="red", bold=True, err=True)
     upgrade(settings.database_url)
     _print_demo_invitation(settings)
@@ -155,12 +164,22 @@ def keys_rotate(batch: int) -> None:
     click.echo(f"new active key {new_id}; re-encrypting stored values")
 
     async def run() -> int:
+        from datetime import UTC, datetime
+
+        from bot.storage.key_canary import KeyMismatch, check_or_record, record
+
         db = Database(settings.database_url)
         try:
+            try:
+                await check_or_record(db, ring, datetime.now(UTC))
+            except KeyMismatch as exc:
+                raise click.ClickException(f"not rotating: {exc}") from None
             async with db.sessions() as s:
                 todo = await count_not_under_active(s, ring)
             with tqdm(total=todo, unit="value", file=sys.stderr) as bar:
                 done = await reencrypt(db.sessions, ring, batch=batch, progress=bar.update)
+            async with db.transaction() as s:
+                await record(s, ring, datetime.now(UTC))
             return done
         finally:
             await db.dispose()

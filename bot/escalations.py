@@ -66,12 +66,14 @@ def sla_state(esc: Escalation, now: datetime) -> str:
 
 
 async def raise_escalation(session: AsyncSession, *, survivor_id: int | None, priority: str, reason: str,
-                           now: datetime, child_protection: bool = False, pseudonym: str | None = None) -> Escalation:
-    """Store an escalation and, if urgent, alert the on-call staff at once (same transaction)."""
+                           now: datetime, child_protection: bool = False, pseudonym: str | None = None,
+                           note: str | None = None) -> Escalation:
+    """Store an escalation and, if urgent, alert the on-call staff at once (same transaction). `note` is
+    for the worker (stored encrypted), never personal data written by code."""
     from bot.staff.alerts import alert_on_call
 
     esc = Escalation(survivor_id=survivor_id, priority=priority, reason=reason, child_protection=child_protection,
-                     created_at=now, due_at=sla().due(priority, now))
+                     created_at=now, due_at=sla().due(priority, now), note=note)
     session.add(esc)
     await session.flush()
     log_event("escalation.raised", escalation=esc.id, survivor=pseudonym, priority=priority, reason=reason)

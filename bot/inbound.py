@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.channels.base import InboundEvent
+from bot.channels.text_guard import checked
 from bot.conversation import handle_inbound
 from bot.logs import log_event
 from bot.storage.db import Database
@@ -40,13 +41,18 @@ class InboundPipeline:
         self.now = clock or (lambda: datetime.now(UTC))
 
     async def accept(self, event: InboundEvent) -> Accepted:
-        """Persist and process one delivery; safe to call again with the same provider id."""
+        """Persist and process one delivery; safe to call again with the same provider id.
+        Raises `InvalidInbound` (answer 4xx, nothing stored) for a malformed identifier; text a
+        database cannot hold is stored repaired and marked (bot.channels.text_guard)."""
+        event, repaired = checked(event)
+        if repaired:
+            log_event("inbound.text_repaired", channel=event.channel)
         try:
             async with self.db.transaction() as s:
                 row = InboundMessage(
                     channel=event.channel, provider_id=event.provider_id, sender=event.address,
                     body=event.text, button=event.button, provider_message_id=event.provider_message_id,
-                    received_at=event.received_at,
+                    received_at=event.received_at, text_repaired=repaired,
                 )
                 s.add(row)
                 await s.flush()

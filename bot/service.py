@@ -21,7 +21,9 @@ from bot.inbound import InboundPipeline
 from bot.logs import log_event
 from bot.outbox.dispatcher import Dispatcher
 from bot.settings import Settings
+from bot.startup_checks import production_problems
 from bot.storage.db import Database
+from bot.storage.key_canary import KeyMismatch, check_or_record
 from bot.web.health import health_routes
 from nlu.service import NluService
 from safety.crypto import KeyRing, install_keyring
@@ -40,6 +42,9 @@ class Service:
     pipeline: InboundPipeline
     nlu: NluService
     clock: Clock = system_clock
+    # why this service must not be trusted to serve (a key file that does not open the database,
+    # production refusals): /healthz reports them with 503 and nothing is dispatched
+    problems: list[str] = field(default_factory=list)
     runners: list[Any] = field(default_factory=list)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -54,15 +59,28 @@ class Service:
                               routine_working_days=settings.sla_routine_working_days))
         db = Database(settings.database_url, clock=clock)
         chans = channels if channels is not None else build_channels(settings)
-        dispatcher = Dispatcher(db, chans, max_attempts=settings.outbox_max_attempts,
-                                base_backoff=settings.outbox_base_backoff,
+        dispatcher = Dispatcher(db, chans, retry_budgets=settings.outbox_retry_budgets,
+                                base_backoff=settings.outbox_base_backoff, max_backoff=settings.outbox_max_backoff,
+                                claim_lease=settings.outbox_claim_lease,
                                 poll_interval=settings.outbox_poll_interval, clock=clock)
         pipeline = InboundPipeline(db, ring, on_outbox=dispatcher.wake, clock=clock)
         nlu = NluService(cache_dir=settings.nlu_cache_dir, rasa_url=settings.rasa_url)
-        return cls(settings, ring, db, chans, dispatcher, pipeline, nlu, clock)
+        problems = production_problems(settings, ring, chans)
+        return cls(settings, ring, db, chans, dispatcher, pipeline, nlu, clock, problems)
+
+    async def check_keys(self) -> bool:
+        """The key-ring canary (bot.storage.key_canary): written on the first start, checked on every
+        other. A mismatch is recorded as a problem; returns whether the keys open the database."""
+        try:
+            await check_or_record(self.db, self.keyring, self.clock())
+        except KeyMismatch as exc:
+            if str(exc) not in self.problems:
+                self.problems.append(str(exc))
+            return False
+        return True
 
     def web_app(self) -> web.Application:
-        app = web.Application(client_max_size=256 * 1024)
+        app = web.Application(client_max_size=256 * 1024, middlewares=[self._refuse_when_unsafe])
         app[SERVICE_KEY] = self
         app.add_routes(health_routes(self))
         app.add_routes(channel_routes(self))
@@ -70,6 +88,14 @@ class Service:
         app.on_startup.append(self._on_startup)
         app.on_cleanup.append(self._on_cleanup)
         return app
+
+    @web.middleware
+    async def _refuse_when_unsafe(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """With a problem recorded (a key file that does not open the database, a refused production
+        set-up) nothing is accepted or written: only /healthz answers, with the reasons."""
+        if self.problems and request.path != "/healthz":
+            return web.json_response({"ok": False, "error": "service refused to start"}, status=503)
+        return await handler(request)
 
     async def _on_startup(self, _app: web.Application) -> None:
         await self.start_background()
@@ -90,7 +116,11 @@ class Service:
                 log_event("nlu.warm_up_failed", logging.WARNING, locale=locale)
 
     async def start_background(self, *, scheduler: bool = True) -> None:
-        """Recover what a crash left behind, then run the dispatcher and the scheduled jobs."""
+        """Recover what a crash left behind, then run the dispatcher and the scheduled jobs; with a
+        key file that does not open the database, or a refused production set-up, run nothing."""
+        if not await self.check_keys() or self.problems:
+            log_event("service.refused", logging.CRITICAL, problems=len(self.problems))
+            return
         install_interpreter(self.interpret)
         # train or load the embedded models now, off the loop, so her first free text does not wait
         self._tasks.append(asyncio.create_task(self._warm_nlu(), name="nlu-warm-up"))
@@ -116,6 +146,7 @@ class Service:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        await self.dispatcher.stop_workers()
         for channel in self.channels.values():
             try:
                 await channel.close()

@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     telegram_api_base: str = Field("https://api.telegram.org", alias="TELEGRAM_API_BASE")
     telegram_mode: Literal["webhook", "polling"] = Field("webhook", alias="TELEGRAM_MODE")
     telegram_bot_username: str | None = Field(None, alias="TELEGRAM_BOT_USERNAME")
-    telegram_global_rate: float = Field(30.0, alias="TELEGRAM_RATE_PER_SECOND", gt=0)
+    # a margin under Telegram's 30/s: the commit before each send adds jitter, and without a margin
+    # a second now and then holds 31 sends, which Telegram answers with 429 (bench/dispatch_bench.py)
+    telegram_global_rate: float = Field(29.0, alias="TELEGRAM_RATE_PER_SECOND", gt=0)
     telegram_chat_rate: float = Field(1.0, alias="TELEGRAM_CHAT_RATE_PER_SECOND", gt=0)
 
     twilio_account_sid: str | None = Field(None, alias="TWILIO_ACCOUNT_SID")
@@ -49,8 +51,12 @@ class Settings(BaseSettings):
     twilio_api_base: str = Field("https://api.twilio.com", alias="TWILIO_API_BASE")
     sms_rate: float = Field(1.0, alias="SMS_RATE_PER_SECOND", gt=0)
 
-    outbox_max_attempts: int = Field(8, alias="OUTBOX_MAX_ATTEMPTS", ge=1)
+    # retry by time: seconds per kind (reply, notice, urgent, deletion, checkin), see bot.outbox.budgets
+    outbox_retry_budgets: dict[str, float] = Field(default_factory=dict, alias="OUTBOX_RETRY_BUDGETS")
     outbox_base_backoff: float = Field(1.0, alias="OUTBOX_BASE_BACKOFF_SECONDS", gt=0)
+    outbox_max_backoff: float = Field(300.0, alias="OUTBOX_MAX_BACKOFF_SECONDS", gt=0)
+    # how long a claim may stay `sending` before it is taken to be a dead process's (-> in_doubt)
+    outbox_claim_lease: float = Field(60.0, alias="OUTBOX_CLAIM_LEASE_SECONDS", gt=0)
     outbox_poll_interval: float = Field(0.5, alias="OUTBOX_POLL_SECONDS", gt=0)
     send_timeout: float = Field(10.0, alias="SEND_TIMEOUT_SECONDS", gt=0)
 

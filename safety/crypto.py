@@ -60,18 +60,22 @@ class KeyRing:
         self.active_id = active_id
         self.index_key = index_key
         self.pseudonym_key = pseudonym_key
+        # written into a key file made by `liaison demo`: production refuses it by this mark and by
+        # content (see bot.startup_checks), not by where the file lies
+        self.development = False
         self._lock = threading.Lock()
         self._checked_at = time.monotonic()
         self._mtime = path.stat().st_mtime if path.exists() else 0.0
 
     # -- key file ---------------------------------------------------------------------------
     @classmethod
-    def generate(cls, path: Path) -> KeyRing:
+    def generate(cls, path: Path, *, development: bool = False) -> KeyRing:
         """A fresh key file; refuses to overwrite one (that would make every record unreadable)."""
         if path.exists():
             raise KeyFileError(f"{path} already exists; use `liaison keys rotate` to add a key")
         key = DataKey(_new_key_id(), AESGCM.generate_key(bit_length=256), _now())
         ring = cls(path, {key.key_id: key}, key.key_id, secrets.token_bytes(32), secrets.token_bytes(32))
+        ring.development = development
         ring.save()
         return ring
 
@@ -83,7 +87,9 @@ class KeyRing:
                 k["id"]: DataKey(k["id"], _unb64(k["key"]), k.get("created_at", ""))
                 for k in raw["keys"]
             }
-            return cls(path, keys, raw["active"], _unb64(raw["index_key"]), _unb64(raw["pseudonym_key"]))
+            ring = cls(path, keys, raw["active"], _unb64(raw["index_key"]), _unb64(raw["pseudonym_key"]))
+            ring.development = raw.get("purpose") == "development"
+            return ring
         except FileNotFoundError:
             raise KeyFileError(f"key file {path} not found; create one with `liaison keys generate`") from None
         except (ValueError, KeyError, TypeError) as exc:
@@ -91,7 +97,7 @@ class KeyRing:
 
     def save(self) -> None:
         """Write atomically with owner-only permissions."""
-        data = {
+        data: dict[str, object] = {
             "active": self.active_id,
             "keys": [
                 {"id": k.key_id, "key": _b64(k.secret), "created_at": k.created_at}
@@ -100,6 +106,8 @@ class KeyRing:
             "index_key": _b64(self.index_key),
             "pseudonym_key": _b64(self.pseudonym_key),
         }
+        if self.development:
+            data["purpose"] = "development"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

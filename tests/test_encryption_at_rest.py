@@ -91,3 +91,22 @@ async def test_a_process_with_the_old_key_file_reads_rows_written_after_rotation
     keyring.add_key()
     token = keyring.encrypt("written under the new key")
     assert stale.decrypt(token) == "written under the new key"
+
+
+async def test_a_dump_does_not_show_when_it_is_safe_to_reach_her(service) -> None:
+    from bot.storage.models import CallbackRequest
+    from tests.support.db_scan import raw_dump
+
+    async with service.db.transaction() as s:
+        s.add(Survivor(pseudonym="pw9", timezone="Pacific/Chatham", persona="knitting", plain_mode=True,
+                       contact_windows=[{"days": [0, 3], "start": "07:35", "end": "08:55"}]))
+        await s.flush()
+        s.add(CallbackRequest(survivor_id=1, windows=[{"days": [2], "start": "19:05", "end": "19:50"}]))
+    dump = await raw_dump(service.db)
+    for plain in ("07:35", "08:55", "19:05", "19:50", "Chatham", "knitting", '"days"'):
+        assert plain not in dump
+    if service.db.is_sqlite:
+        await service.db.engine.dispose()
+        file_dump = _strings(service.db.url.split("///", 1)[1])
+        for plain in ("07:35", "19:05", "Chatham", "knitting"):
+            assert plain not in file_dump

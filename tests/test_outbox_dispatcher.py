@@ -91,17 +91,6 @@ async def test_a_permanent_failure_is_recorded_and_surfaced_to_workers(db, keyri
     assert esc.reason == "delivery_failed"
 
 
-async def test_retries_stop_after_the_attempt_limit(db, keyring, clock) -> None:
-    channel = RecordingChannel()
-    channel.failures.extend(SendError("500", retryable=True) for _ in range(3))
-    await _queue(db, keyring, 1)
-    dispatcher = Dispatcher(db, {"simulator": channel}, max_attempts=3, base_backoff=0.001, clock=clock)
-    for _ in range(4):
-        await dispatcher.dispatch_due()
-        clock.advance(minutes=10)
-    assert await _statuses(db) == ["failed"] and channel.sent == []
-
-
 async def test_a_message_that_may_have_gone_out_is_never_resent(db, keyring, clock) -> None:
     channel = RecordingChannel()
     channel.failures.append(SendError("timeout after request", in_doubt=True))

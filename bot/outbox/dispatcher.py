@@ -1,11 +1,17 @@
-"""Sends what the outbox holds: claims rows atomically, applies the safety gate and rate limits,
-retries what can be retried, and never sends a message twice.
+"""Sends what the outbox holds: each chat's messages in order, chats side by side within the
+provider's limits; retries what can be retried for a time budget; never sends a message twice.
 
 Delivery is at most once. A row is claimed (`pending` -> `sending`) by one conditional UPDATE, so
-two dispatchers (or two processes on PostgreSQL) cannot both send it. If a process dies after the
-provider accepted a message but before we recorded it, the row stays `sending`; when its claim
-expires it becomes `in_doubt` and is shown to workers instead of being sent again, unless the
-provider confirms it (Twilio's status callback carries our idempotency key).
+two dispatchers (or two processes on PostgreSQL) cannot both send it, and it is claimed only once
+the rate limiter has granted its turn, right before the request is written: a row waiting for a
+token is still `pending`, so a crash leaves `sending` only on rows whose request may have reached
+the provider. When such a claim expires the row becomes `in_doubt` and goes to a worker (an
+escalation) instead of being sent again, unless the provider confirms it (Twilio's status callback
+carries our idempotency key).
+
+No head-of-line blocking: each chat with something due gets its own worker task, which sends that
+chat's messages one after another; a slow send or a long backlog occupies only its own chat's
+worker and one place at a time in the channel's token queue.
 """
 
 from __future__ import annotations
@@ -14,17 +20,17 @@ import asyncio
 import json
 import logging
 import random
-from collections import defaultdict
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Button, Channel, OutgoingMessage, SendError
 from bot.escalations import raise_escalation
 from bot.logs import log_event
+from bot.outbox.budgets import DEFAULT_BUDGETS, budget_for
 from bot.outbox.ratelimit import KeyedBuckets, TokenBucket
 from bot.storage.db import Database
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
@@ -35,22 +41,36 @@ from scheduler.wave_delivery import opening_delivered
 CLAIM_LEASE = timedelta(seconds=60)
 RECOVER_EVERY = timedelta(seconds=15)  # a dead process's claims are taken back soon after their lease
 FINAL_STATES = ("sent", "failed", "in_doubt", "cancelled")
+MAX_CHATS_PER_PASS = 2000
+# can a worker ask the provider whether a message whose result we never recorded went out?
+PROVIDER_LOOKUP = {
+    "telegram": "Telegram offers no way to ask whether it arrived: ask her, or decide whether to resend",
+    "sms": "Twilio can say whether it went: look it up in the Twilio console by time and number "
+           "(a late status callback also settles it)",
+    "simulator": "the simulator's transcript shows whether it went",
+}
+
+ChatKey = tuple[str, str]  # (channel, recipient blind index)
 
 
 def backoff(attempt: int, base: float, cap: float = 300.0) -> float:
-    """Exponential backoff with full jitter."""
+    """Exponential backoff with full jitter, capped."""
     return random.uniform(0, min(cap, base * (2 ** max(attempt - 1, 0))))
 
 
 class Dispatcher:
-    def __init__(self, db: Database, channels: Mapping[str, Channel], *, max_attempts: int = 8,
-                 base_backoff: float = 1.0, poll_interval: float = 0.5,
-                 clock: object = None) -> None:
+    def __init__(self, db: Database, channels: Mapping[str, Channel], *,
+                 retry_budgets: Mapping[str, float] | None = None, base_backoff: float = 1.0,
+                 max_backoff: float = 300.0, poll_interval: float = 0.5, clock: object = None,
+                 claim_lease: float = CLAIM_LEASE.total_seconds()) -> None:
         self.db = db
         self.channels = channels
-        self.max_attempts = max_attempts
+        self.retry_budgets = {**DEFAULT_BUDGETS, **(retry_budgets or {})}
         self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
         self.poll_interval = poll_interval
+        self.claim_lease = timedelta(seconds=claim_lease)
+        self._recover_every = min(RECOVER_EVERY, self.claim_lease)
         self._now = clock if callable(clock) else (lambda: datetime.now(UTC))
         self._wake = asyncio.Event()
         self._global = {n: TokenBucket(c.limits.per_second, c.limits.burst) for n, c in channels.items()}
@@ -58,7 +78,7 @@ class Dispatcher:
             n: KeyedBuckets(c.limits.per_recipient_per_second, c.limits.burst)
             for n, c in channels.items() if c.limits.per_recipient_per_second
         }
-        self._pass_lock = asyncio.Lock()
+        self._workers: dict[ChatKey, asyncio.Task[int]] = {}
         self._passes = 0
         self._pass_done = asyncio.Condition()
 
@@ -72,25 +92,34 @@ class Dispatcher:
         # not only at start: a process restarted at once finds the dead one's claims still leased,
         # and they would stay `sending` for ever, holding up everything queued after them for her
         next_recovery = self.now()
-        while True:
-            if self.now() >= next_recovery:
+        try:
+            while True:
+                if self.now() >= next_recovery:
+                    try:
+                        await self.recover_stale_claims()
+                    except Exception:
+                        log_event("outbox.recover_failed", logging.ERROR)
+                    next_recovery = self.now() + self._recover_every
                 try:
-                    await self.recover_stale_claims()
+                    await self._start_due()
                 except Exception:
-                    log_event("outbox.recover_failed", logging.ERROR)
-                next_recovery = self.now() + RECOVER_EVERY
-            try:
-                await self.dispatch_due()
-            except Exception:
-                log_event("outbox.pass_failed", logging.ERROR)
-            async with self._pass_done:
-                self._passes += 1
-                self._pass_done.notify_all()
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-            except TimeoutError:
-                pass
-            self._wake.clear()
+                    log_event("outbox.pass_failed", logging.ERROR)
+                async with self._pass_done:
+                    self._passes += 1
+                    self._pass_done.notify_all()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                except TimeoutError:
+                    pass
+                self._wake.clear()
+        finally:
+            await self.stop_workers()
+
+    async def stop_workers(self) -> None:
+        workers = list(self._workers.values())
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
 
     async def passes(self, count: int = 2) -> None:
         """Wait until `count` whole passes of the running dispatcher have finished after this call.
@@ -99,75 +128,112 @@ class Dispatcher:
             target = self._passes + count
             self.wake()
             await self._pass_done.wait_for(lambda: self._passes >= target)
+        in_flight = list(self._workers.values())  # sends those passes started, each chat's in order
+        if in_flight:
+            await asyncio.wait(in_flight)
 
     async def recover_stale_claims(self) -> int:
-        """Sends left `sending` by a dead process become `in_doubt`: never resent blindly.
-        Deletions are safe to repeat, so they simply go back to `pending` and finish."""
-        stale = and_(OutboundMessage.status == "sending", OutboundMessage.claimed_until < self.now())
+        """Sends left `sending` by a dead process become `in_doubt`: never resent blindly, shown to
+        a worker. Deletions are safe to repeat, so they simply go back to `pending` and finish."""
+        now = self.now()
+        stale = and_(OutboundMessage.status == "sending", OutboundMessage.claimed_until < now)
         async with self.db.transaction() as s:
             await s.execute(
                 update(OutboundMessage).where(stale, OutboundMessage.kind == "delete").values(status="pending")
             )
-            res = await s.execute(
-                update(OutboundMessage)
-                .where(stale)
-                .values(status="in_doubt", last_error="claim expired before the result was recorded")
-            )
-        count = res.rowcount or 0  # type: ignore[attr-defined]
+            rows = (await s.scalars(select(OutboundMessage).where(stale))).all()
+            count = 0
+            for msg in rows:
+                res = await s.execute(update(OutboundMessage).where(OutboundMessage.id == msg.id, stale).values(
+                    status="in_doubt", claimed_until=None,
+                    last_error="claim expired before the result was recorded"))
+                if res.rowcount == 1:  # type: ignore[attr-defined]
+                    count += 1
+                    await in_doubt_escalation(s, msg, now)
         if count:
             log_event("outbox.in_doubt", logging.WARNING, count=count)
         return count
 
+    async def _due_chats(self, recipient_index: str | None = None) -> list[ChatKey]:
+        """The chats with something due, oldest first: one row each, whatever their backlog."""
+        now = self.now()
+        async with self.db.sessions() as s:
+            q = select(OutboundMessage.channel, OutboundMessage.recipient_index).where(
+                OutboundMessage.status.in_(("pending", "held")), OutboundMessage.next_attempt_at <= now,
+                OutboundMessage.channel.in_(list(self.channels)),
+            ).group_by(OutboundMessage.channel, OutboundMessage.recipient_index).order_by(
+                func.min(OutboundMessage.id)).limit(MAX_CHATS_PER_PASS)
+            if recipient_index is not None:
+                q = q.where(OutboundMessage.recipient_index == recipient_index)
+            return [(c, r) for c, r in (await s.execute(q)).all()]
+
+    def _worker(self, key: ChatKey) -> asyncio.Task[int]:
+        task = self._workers.get(key)
+        if task is None or task.done():
+            task = asyncio.create_task(self._drain_chat(key), name="outbox-chat")
+            self._workers[key] = task
+        return task
+
+    async def _start_due(self) -> None:
+        for key in await self._due_chats():
+            self._worker(key)
+
     async def dispatch_due(self, recipient_index: str | None = None) -> int:
-        """One pass over due rows; returns how many were sent."""
-        async with self._pass_lock:
-            now = self.now()
-            async with self.db.sessions() as s:
-                q = select(OutboundMessage.id, OutboundMessage.channel, OutboundMessage.recipient_index).where(
-                    OutboundMessage.status.in_(("pending", "held")), OutboundMessage.next_attempt_at <= now,
-                    OutboundMessage.channel.in_(list(self.channels)),
-                ).order_by(OutboundMessage.id).limit(500)
-                if recipient_index is not None:
-                    q = q.where(OutboundMessage.recipient_index == recipient_index)
-                rows = (await s.execute(q)).all()
-            groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-            for row_id, channel, rindex in rows:
-                groups[(channel, rindex)].append(row_id)
-            results = await asyncio.gather(*(self._send_group(k, ids) for k, ids in groups.items()))
-            return sum(results)
+        """Send what is due now (for one recipient, if given) and wait for it; returns how many
+        were sent. The running service does the same without waiting (`run_forever`)."""
+        keys = await self._due_chats(recipient_index)
+        results = await asyncio.gather(*(self._worker(k) for k in keys))
+        return sum(results)
 
-    async def _send_group(self, key: tuple[str, str], ids: list[int]) -> int:
-        """One recipient's messages, strictly in order; stop at the first that does not go."""
+    async def _drain_chat(self, key: ChatKey) -> int:
+        """One chat's messages, strictly in order; stop at the first that does not go."""
         sent = 0
-        for row_id in ids:
-            if not await self._earlier_are_settled(key, row_id):
-                break
-            outcome = await self._send_one(row_id)
-            if outcome != "sent":
-                if outcome in ("retry", "hold", "in_doubt", "failed"):
-                    break
-                continue
-            sent += 1
-        return sent
+        try:
+            while True:
+                nxt = await self._next_for_chat(key)
+                if nxt is None:
+                    return sent
+                outcome = await self._send_one(nxt[0], key, is_deletion=nxt[1] == "delete")
+                if outcome == "sent":
+                    sent += 1
+                elif outcome != "cancelled":
+                    return sent
+        finally:
+            if self._workers.get(key) is asyncio.current_task():
+                del self._workers[key]
 
-    async def _earlier_are_settled(self, key: tuple[str, str], row_id: int) -> bool:
+    async def _next_for_chat(self, key: ChatKey) -> tuple[int, str] | None:
         """Her messages go in order: nothing overtakes one that is on its way, due, or waiting to be
         retried. A message scheduled for later (a re-check tomorrow, one held for her window) is
         not in the way of a reply she is waiting for now."""
         now = self.now()
         async with self.db.sessions() as s:
-            earlier = await s.scalar(
-                select(OutboundMessage.id).where(
+            rows = (await s.execute(
+                select(OutboundMessage.id, OutboundMessage.kind, OutboundMessage.status,
+                       OutboundMessage.next_attempt_at, OutboundMessage.attempts).where(
                     OutboundMessage.channel == key[0], OutboundMessage.recipient_index == key[1],
-                    OutboundMessage.id < row_id,
-                    (OutboundMessage.status == "sending")
-                    | ((OutboundMessage.status == "pending")
-                       & ((OutboundMessage.next_attempt_at <= now) | (OutboundMessage.attempts > 0))),
-                ).limit(1)
-            )
-        return earlier is None
+                    OutboundMessage.status.in_(("sending", "pending", "held")),
+                ).order_by(OutboundMessage.id).limit(50)
+            )).all()
+        for row_id, kind, status, next_at, attempts in rows:
+            if status == "sending":
+                return None
+            if next_at <= now:
+                return row_id, kind
+            if status == "pending" and attempts > 0:  # waiting to be retried: keeps its place
+                return None
+        return None
 
-    async def _send_one(self, row_id: int) -> str:
+    async def _send_one(self, row_id: int, key: ChatKey, *, is_deletion: bool) -> str:
+        channel_name, rindex = key
+        channel = self.channels[channel_name]
+        # our turn first, claim second: a row waiting for a token is still `pending`, so a crash
+        # while it waits leaves nothing in doubt. A chat's limit is on messages sent to it: quick
+        # exit's deletion batches do not wait a second each for it (if the provider does refuse
+        # one, its 429 is retried after retry_after like any other)
+        if channel_name in self._per_chat and not is_deletion:
+            await self._per_chat[channel_name].acquire(rindex)
+        await self._global[channel_name].acquire()
         now = self.now()
         async with self.db.transaction() as s:
             msg = await s.get(OutboundMessage, row_id)
@@ -198,8 +264,9 @@ class Dispatcher:
             claimed = await s.execute(
                 update(OutboundMessage)
                 .where(and_(OutboundMessage.id == row_id, OutboundMessage.status.in_(("pending", "held"))))
-                .values(status="sending", claimed_until=now + CLAIM_LEASE,
-                        attempts=OutboundMessage.attempts + 1)
+                .values(status="sending", claimed_until=now + self.claim_lease,
+                        attempts=OutboundMessage.attempts + 1,
+                        first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at, now))
             )
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 return "skipped"
@@ -207,16 +274,8 @@ class Dispatcher:
                 address=msg.address, text=msg.body or "", idempotency_key=msg.idempotency_key,
                 buttons=tuple(Button(p, label) for p, label in (msg.buttons or [])),
             )
-            channel_name, is_deletion = msg.channel, msg.kind == "delete"
-            rindex = msg.recipient_index
-        # the claim is committed: from here on a crash leaves the row `sending` -> `in_doubt`
-        channel = self.channels[channel_name]
-        await self._global[channel_name].acquire()
-        # a chat's limit is on messages sent to it: quick exit's deletion batches do not wait a
-        # second each for it (250 messages would stay on her screen 2 s longer, 1000 for 9 s); if
-        # the provider does refuse one, its 429 is retried after retry_after like any other
-        if channel_name in self._per_chat and not is_deletion:
-            await self._per_chat[channel_name].acquire(rindex)
+        # the claim is committed and the request is written next: from here a crash leaves the
+        # row `sending` -> `in_doubt`
         if is_deletion:
             return await self._delete(channel, row_id, out, attempts)
         try:
@@ -274,19 +333,24 @@ class Dispatcher:
             msg.claimed_until, msg.last_error = None, err.code[:200]
             if err.in_doubt:
                 msg.status = "in_doubt"
+                await in_doubt_escalation(s, msg, now)
                 log_event("outbox.in_doubt", logging.WARNING, id=row_id, code=err.code)
                 return "in_doubt"
-            if err.retryable and attempts < self.max_attempts:
-                delay = max(err.retry_after or 0.0, backoff(attempts, self.base_backoff))
-                msg.status, msg.next_attempt_at = "pending", now + timedelta(seconds=delay)
-                log_event("outbox.retry", id=row_id, code=err.code, attempt=attempts, delay=round(delay, 2))
-                return "retry"
+            if err.retryable:
+                # retry by time, not by count: until her message's budget (by kind) is spent
+                deadline = (msg.first_attempt_at or now) + timedelta(seconds=budget_for(msg, self.retry_budgets))
+                delay = max(err.retry_after or 0.0, backoff(attempts, self.base_backoff, self.max_backoff))
+                at = min(now + timedelta(seconds=delay), deadline)
+                if at > now:
+                    msg.status, msg.next_attempt_at = "pending", at
+                    log_event("outbox.retry", id=row_id, code=err.code, attempt=attempts,
+                              delay=round((at - now).total_seconds(), 2))
+                    return "retry"
             msg.status = "failed"
             if err.recipient_gone:
                 await stop_recipient(s, msg, now)
-            elif msg.survivor_id:
-                await raise_escalation(s, survivor_id=msg.survivor_id, priority="routine", reason="delivery_failed",
-                                       now=now)
+            else:
+                await failure_escalation(s, msg, now)
             log_event("outbox.failed", logging.ERROR, id=row_id, code=err.code, attempts=attempts)
             return "failed"
 
@@ -300,6 +364,28 @@ async def staff_alert_decision(session: AsyncSession, msg: OutboundMessage) -> G
         ChannelIdentity.channel == msg.channel, ChannelIdentity.address_index == msg.recipient_index,
         ChannelIdentity.survivor_id.isnot(None)).limit(1))
     return GateDecision("cancel", "staff_alert_to_survivor") if hers is not None else SEND
+
+
+async def in_doubt_escalation(session: AsyncSession, msg: OutboundMessage, now: datetime) -> None:
+    """A person decides about a message that may or may not have gone out; the note says whether
+    the provider can be asked (Telegram cannot)."""
+    lookup = PROVIDER_LOOKUP.get(msg.channel, "the provider may not say whether it went")
+    await raise_escalation(session, survivor_id=msg.survivor_id, priority="urgent" if msg.urgent else "high",
+                           reason="in_doubt_send", now=now,
+                           note=f"outbox message {msg.id} ({msg.channel}, {msg.text_key}) may or may not have "
+                           f"gone out; it will not be resent automatically. "
+                           f"provider_lookup={'yes' if msg.channel != 'telegram' else 'no'}: {lookup}")
+
+
+async def failure_escalation(session: AsyncSession, msg: OutboundMessage, now: datetime) -> None:
+    """Every failure a person must know of: hers, and a stranger's where the text hit the danger
+    net (the emergency numbers never reached whoever wrote "he is here")."""
+    if msg.survivor_id is None and not msg.urgent:
+        return
+    await raise_escalation(session, survivor_id=msg.survivor_id, priority="urgent" if msg.urgent else "routine",
+                           reason="delivery_failed", now=now,
+                           note=f"outbox message {msg.id} ({msg.channel}, {msg.text_key}) could not be delivered: "
+                           f"{msg.last_error or 'refused'}")
 
 
 def window_facts(survivor: Survivor | None, now: datetime, exempt: bool) -> dict[str, Any]:

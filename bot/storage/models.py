@@ -17,10 +17,12 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    Text,
     Unicode,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from bot.storage.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
 
@@ -37,11 +39,13 @@ class Survivor(Base):
     pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="onboarding")  # onboarding/active/stopped/erased
     locale: Mapped[str] = mapped_column(String(8), default="en")
-    country: Mapped[str] = mapped_column(String(4), default="GB")
-    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
-    persona: Mapped[str | None] = mapped_column(String(32))
-    plain_mode: Mapped[bool] = mapped_column(Boolean, default=False)
-    contact_windows: Mapped[Any] = mapped_column(JSON, default=list)
+    # where she lives, her safe hours, her cover and whether she chose plain words describe her: a
+    # dump must not show when it is safe to reach her (never used in a WHERE: read, then decided)
+    country: Mapped[str] = mapped_column(EncryptedText, default="GB")
+    timezone: Mapped[str] = mapped_column(EncryptedText, default="Europe/London")
+    persona: Mapped[str | None] = mapped_column(EncryptedText)
+    plain_mode: Mapped[bool] = mapped_column(EncryptedJSON, default=False)
+    contact_windows: Mapped[Any] = mapped_column(EncryptedJSON, default=list)
     expiry_minutes: Mapped[int] = mapped_column(Integer, default=60)
     unlock_minutes: Mapped[int] = mapped_column(Integer, default=10)
     pin_hash: Mapped[str | None] = mapped_column(EncryptedText)
@@ -112,6 +116,8 @@ class InboundMessage(Base):
     body: Mapped[str | None] = mapped_column(EncryptedText)
     button: Mapped[str | None] = mapped_column(EncryptedText)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # her text held characters no database or UTF-8 can (a lone surrogate, NUL): stored with U+FFFD
+    text_repaired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -141,6 +147,7 @@ class OutboundMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # retry budgets count from here
     last_error: Mapped[str | None] = mapped_column(String(200))
     provider_message_id: Mapped[str | None] = mapped_column(String(64))
     delivery_status: Mapped[str | None] = mapped_column(String(32))
@@ -181,7 +188,7 @@ class CallbackRequest(Base):
     survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"), index=True)
     escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id", ondelete="SET NULL"))
     phone: Mapped[str | None] = mapped_column(EncryptedText)
-    windows: Mapped[Any] = mapped_column(JSON, default=list)
+    windows: Mapped[Any] = mapped_column(EncryptedJSON, default=list)  # when it is safe to ring her
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     outcome: Mapped[str | None] = mapped_column(String(32))  # done / no_answer / unsafe_to_talk
@@ -381,3 +388,20 @@ apscheduler_jobs = Table(
     Column("next_run_time", Float(25), index=True),
     Column("job_state", LargeBinary, nullable=False),
 )
+
+
+# --- delivery and keys (issue 12) ---------------------------------------------------------------
+
+
+class KeyCanary(Base):
+    """Which key ids this database's data is under, and a value only those keys open. Checked at
+    start: a different key file would read nothing (her "hello" would look like a stranger's), so
+    the service refuses it instead of starting "healthy". One row; `check_value` is ciphertext and
+    `index_check` a blind index of a fixed text, written by the service, not the ORM type."""
+
+    __tablename__ = "key_canary"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_ids: Mapped[str] = mapped_column(String(400))  # comma-separated, never key material
+    check_value: Mapped[str] = mapped_column(Text)
+    index_check: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

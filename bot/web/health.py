@@ -36,6 +36,9 @@ def health_routes(service: Service) -> list[web.RouteDef]:
         body["channels"] = channels
         if not channels:
             ok, body["problem"] = False, "no channel is on"
+        if service.problems:  # a wrong key file, a refused production set-up: never "ok"
+            ok = False
+            body["problems"] = list(service.problems)
         body["ok"] = ok
         return web.json_response(body, status=200 if ok else 503)
 

@@ -15,3 +15,15 @@ async def everything_stored(db) -> str:
             for row in (await s.execute(select(table))).all():
                 parts.extend(repr(v) for v in row)
     return "\n".join(parts)
+
+
+async def raw_dump(db) -> str:
+    """What a dump shows without the key: every value of every table as stored (no decryption)."""
+    from sqlalchemy import text
+
+    parts: list[str] = []
+    async with db.sessions() as s:
+        for table in Base.metadata.sorted_tables:
+            for row in (await s.execute(text(f'SELECT * FROM "{table.name}"'))).all():
+                parts.extend(repr(v) for v in row)
+    return "\n".join(parts)

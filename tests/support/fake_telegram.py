@@ -160,6 +160,15 @@ class FakeTelegram:
         self.answered_callbacks: dict[str, dict[str, Any]] = {}
         self.open_callbacks: set[str] = set()
         self.clock_offset = 0.0
+        # Telegram's limits, enforced when set (429 with retry_after, as the real API answers)
+        self.global_limit: float | None = None  # messages per second to all chats
+        self.chat_limit: float | None = None  # messages per second to one chat
+        self.limit_refusals = 0
+        self._sends: deque[float] = deque()
+        self._chat_sends: dict[int, float] = {}
+        self.slow_chats: dict[int, float] = {}  # chat id -> seconds every send to it takes
+        self._site: web.TCPSite | None = None
+        self._port = 0
         self.url = ""
         self._update_ids = itertools.count(700_000_001)
         self._callback_ids = itertools.count(5_550_000_000_000_000_001)
@@ -184,11 +193,45 @@ class FakeTelegram:
         app.router.add_post("/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self._port if self.url else 0)
         await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}"
+        self._site = site
+        self._port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{self._port}"
         return self.url
+
+    async def refuse_connections(self) -> None:
+        """An outage: the port stops listening (connection refused) until `accept_connections`."""
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+        if self._runner is not None and self._runner.server is not None:
+            await self._runner.server.shutdown(0.1)  # and the open keep-alive connections drop
+
+    async def accept_connections(self) -> None:
+        assert self._runner is not None
+        site = web.TCPSite(self._runner, "127.0.0.1", self._port)
+        await site.start()
+        self._site = site
+
+    def enforce_limits(self, per_second: float = 30.0, per_chat_per_second: float | None = 1.0) -> None:
+        """Refuse sendMessage above Telegram's limits with 429, like the real API."""
+        self.global_limit, self.chat_limit = per_second, per_chat_per_second
+
+    def _over_limit(self, chat_id: Any) -> bool:
+        now = time.monotonic()
+        if self.global_limit is not None:
+            while self._sends and self._sends[0] <= now - 1.0:
+                self._sends.popleft()
+            if len(self._sends) >= self.global_limit:
+                return True
+        if self.chat_limit is not None and isinstance(chat_id, int):
+            last = self._chat_sends.get(chat_id)
+            if last is not None and now - last < 1.0 / self.chat_limit:
+                return True
+            self._chat_sends[chat_id] = now
+        self._sends.append(now)
+        return False
 
     async def close(self) -> None:
         self._release.set()  # hung and long-polling calls return now
@@ -326,11 +369,17 @@ class FakeTelegram:
             self.recorded.append(Call(method, params, time.monotonic(), token_ok))
             return _error(ApiError(400, "Bad Request: can't parse request parameters"))
         self.recorded.append(Call(method, params, time.monotonic(), token_ok))
+        key = method.lower()
+        if key == "sendmessage":
+            if self._over_limit(params.get("chat_id")):  # counted as the request arrives
+                self.limit_refusals += 1
+                return _error(ApiError(429, "Too Many Requests: retry after 1", retry_after=1))
+            if params.get("chat_id") in self.slow_chats:
+                await asyncio.sleep(self.slow_chats[params["chat_id"]])
         if self.latency_ms:
             await asyncio.sleep(self.latency_ms / 1000)
         if not token_ok:
             return _error(ApiError(401, "Unauthorized"))
-        key = method.lower()
         queue = self.faults.get(key)
         fault = queue.popleft() if queue else None
         if fault is not None and fault.delay:

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.channels.base import InboundEvent
 from bot.channels.simulator.channel import SimulatorChannel
+from bot.channels.text_guard import repair, valid_identifier
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -64,7 +65,9 @@ def routes(service: Service) -> list[web.RouteDef]:
             return _bad("'button' must be a string")
         message_id = data.get("id") or uuid.uuid4().hex
         user = user.strip()
-        own_id = channel.record_user_message(user, text) if text is not None else None
+        if not valid_identifier(user) or not valid_identifier(str(message_id)[:64]):
+            return _bad("'user' and 'id' must not hold control or invalid characters")
+        own_id = channel.record_user_message(user, repair(text)[0] or "") if text is not None else None
         event = InboundEvent(
             channel="simulator", provider_id=str(message_id)[:64], address=user,
             received_at=datetime.now(UTC), text=text, button=button,

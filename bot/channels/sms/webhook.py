@@ -20,6 +20,7 @@ from twilio.request_validator import SIGNATURE_HEADER, RequestValidator
 
 from bot.channels.base import InboundEvent
 from bot.channels.sms.channel import OPTED_OUT, SmsChannel
+from bot.channels.text_guard import InvalidInbound, valid_identifier
 from bot.logs import log_event
 from bot.outbox.dispatcher import mark_sent, stop_recipient
 from bot.settings import Settings
@@ -117,13 +118,20 @@ def routes(service: Service) -> list[web.RouteDef]:
             channel=CHANNEL, provider_id=sid, address=sender, received_at=datetime.now(UTC),
             text=form.get("Body", ""), provider_message_id=sid,
         )
-        await service.pipeline.accept(event)  # committed before we answer; a replay is a no-op
+        try:
+            await service.pipeline.accept(event)  # committed before we answer; a replay is a no-op
+        except InvalidInbound:  # NUL or invalid characters in MessageSid or From: nothing stored
+            log_event("sms.webhook_refused")
+            return _twiml(400)
         return _twiml()
 
     async def status_callback(request: web.Request) -> web.Response:
         form = await signed_form(request)
         if form is None:
             return web.Response(status=403, text="forbidden")
+        if not all(valid_identifier(v) for v in (form.get("MessageSid") or "x", request.query.get("k") or "x")):
+            log_event("sms.status_refused")
+            return _twiml(400)
         status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
         error_code = form.get("ErrorCode") or None
         outcome = await record_status(service.db, request.query.get("k"), form.get("MessageSid", ""),

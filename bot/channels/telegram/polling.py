@@ -18,6 +18,7 @@ from aiogram.exceptions import AiogramError
 from bot.channels.telegram.channel import send_error_from
 from bot.channels.telegram.updates import ALLOWED_UPDATES, build_dispatcher, handle_update
 from bot.channels.telegram.webhook import WEBHOOK_PATH
+from bot.channels.text_guard import InvalidInbound
 from bot.logs import log_event
 
 if TYPE_CHECKING:
@@ -75,6 +76,8 @@ async def poll_forever(channel: TelegramChannel, service: Service) -> None:
         for update in updates:
             try:
                 await handle_update(dp, bot, update)
+            except InvalidInbound:  # can never be stored: confirm it, or it comes back for ever
+                log_event("telegram.update_refused", logging.WARNING)
             except Exception as exc:  # not committed: do not confirm it, try again shortly
                 log_event("telegram.update_failed", logging.ERROR, error=type(exc).__name__)
                 delay = 1.0

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.updates import build_dispatcher, handle_update
+from bot.channels.text_guard import InvalidInbound
 from bot.logs import log_event
 from bot.settings import Settings, SettingsError
 
@@ -73,6 +74,9 @@ def routes(service: Service) -> list[web.RouteDef]:
             return web.json_response({"error": "not a Telegram update"}, status=400)
         try:
             outcome = await handle_update(dp, bot, update)
+        except InvalidInbound as exc:  # a malformed identifier: never stored, never a 500 to retry
+            log_event("telegram.webhook_refused", logging.WARNING)
+            return web.json_response({"error": str(exc)}, status=400)
         except Exception as exc:  # not stored: no 2xx, so Telegram delivers it again
             log_event("telegram.webhook_failed", logging.ERROR, error=type(exc).__name__)
             return web.json_response({"error": "not stored, retry"}, status=500)

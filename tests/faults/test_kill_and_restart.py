@@ -1,0 +1,198 @@
+"""Delivery proven with real processes: `liaison serve` is killed with SIGKILL mid-dispatch and
+mid-quick-exit and started again; two and three processes share one PostgreSQL; the provider
+refuses connections for longer than the old retry window; a slow chat sits beside a fast one.
+Every check counts what the (fake) provider received against what the outbox says.
+
+Bounded: a handful of processes, tens of messages, each test well under a minute. Loopback only.
+Select with `-m faults`; PostgreSQL parts skip with the reason when TEST_DATABASE_URL is unset.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.outbox.enqueue import enqueue, enqueue_deletion
+from bot.storage.db import Database
+from bot.storage.key_canary import check_or_record
+from tests.faults.harness import (
+    SECRET,
+    TOKEN,
+    Serve,
+    make_chats,
+    queue_notices,
+    rows,
+    serve_env,
+    settled,
+    tally,
+    wait_for,
+)
+from tests.support.fake_telegram import FakeTelegram, deliver
+
+pytestmark = [pytest.mark.faults, pytest.mark.timeout(240)]
+
+
+@pytest.fixture(scope="session")
+def nlu_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Trained once here, so each serve process loads the models instead of training them on start
+    (training holds the GIL for seconds and would starve its event loop mid-dispatch)."""
+    from nlu.service import NluService
+
+    path = tmp_path_factory.mktemp("nlu-cache")
+    service = NluService(cache_dir=path)
+    for locale in ("en", "de"):
+        service.model(locale)
+    return path
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(TOKEN) as server:
+        server.latency_ms = 20  # a request takes a moment on the wire, so a kill lands mid-request
+        yield server
+
+
+@pytest.fixture
+async def db(database_url: str, keyring) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    await check_or_record(database, keyring, database.clock())
+    yield database
+    await database.dispose()
+
+
+def _sent_count(fake: FakeTelegram) -> int:
+    return len(fake.calls("sendMessage"))
+
+
+async def test_kill_9_mid_dispatch_then_restart_sends_each_message_once(
+        database_url, keyring, fake, db, nlu_cache, tmp_path) -> None:
+    chats = make_chats(fake, 810_000_001, 40)
+    total = await queue_notices(db, keyring, chats)
+    total += await queue_notices(db, keyring, make_chats(fake, 810_100_001, 1), per_chat=5, tag="b")
+    env = serve_env(database_url, keyring, fake, nlu_cache, TELEGRAM_RATE_PER_SECOND=10)
+    first = await Serve.start(env, tmp_path)
+    await wait_for(lambda: _sent_count(fake) >= 12)
+    await first.killed()
+    at_kill = await rows(db)
+    sending = [r for r in at_kill if r.status == "sending"]
+    second = await Serve.start(env, tmp_path)
+    try:
+        outbox = await settled(db)
+    finally:
+        await second.stop()
+    t = tally(fake, outbox)
+    print(f"\nkill -9 mid-dispatch ({'sqlite' if db.is_sqlite else 'postgresql'}): {t}; "
+          f"rows `sending` at the kill: {len(sending)} of {total}")
+    assert t.duplicates == 0 and t.lost == 0 and t.false_in_doubt == 0
+    assert t.sent + t.in_doubt == total and t.in_doubt <= len(sending)
+
+
+async def test_kill_9_mid_quick_exit_then_restart_finishes_the_deletion_and_sends_the_cover_once(
+        database_url, keyring, fake, db, nlu_cache, tmp_path) -> None:
+    chat = 820_000_001
+    ids = fake.add_messages(chat, 250)
+    address, index = str(chat), keyring.blind_index("telegram", str(chat))
+    async with db.transaction() as s:
+        enqueue_deletion(s, channel="telegram", address=address, address_index=index, cause="qe:1", index=0,
+                         provider_ids=[str(i) for i in ids], outbound_ids=[], inbound_ids=[],
+                         survivor_id=None, identity_id=None)
+        enqueue(s, channel="telegram", address=address, address_index=index, cause="qe:1", index=1,
+                text_key="cover", body="Weather: light rain later.", is_reply=True)
+    fake.delay("deleteMessages", 1.0, times=1)  # the first batch is in flight when the process dies
+    env = serve_env(database_url, keyring, fake, nlu_cache)
+    first = await Serve.start(env, tmp_path)
+    await wait_for(lambda: fake.calls("deleteMessages"))
+    await first.killed()
+    second = await Serve.start(env, tmp_path)
+    try:
+        outbox = await settled(db)
+    finally:
+        await second.stop()
+    screen = fake.bot_texts(chat)
+    print(f"\nkill -9 mid-quick-exit: statuses {[r.status for r in outbox]}, screen holds {len(screen)} message(s)")
+    assert screen == ["Weather: light rain later."]  # every old message gone, the cover once
+    assert [r.status for r in outbox] == ["sent", "sent"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("processes", [2, 3])
+async def test_several_serve_processes_on_one_postgresql_send_each_message_once(
+        database_url, keyring, fake, db, nlu_cache, tmp_path, processes) -> None:
+    if db.is_sqlite:
+        pytest.skip("several processes share PostgreSQL; SQLite is the single-process default")
+    env = serve_env(database_url, keyring, fake, nlu_cache, TELEGRAM_RATE_PER_SECOND=200)
+    procs = [await Serve.start(env, tmp_path) for _ in range(processes)]
+    try:
+        total = await queue_notices(db, keyring, make_chats(fake, 830_000_001, 120), per_chat=2)
+        # under load: strangers write in at the same time, through every process's webhook
+        writers = make_chats(fake, 831_000_001, 60)
+        await asyncio.gather(*(deliver(fake.user_sends(c, "hello"), procs[i % processes].url + "/webhooks/telegram",
+                                       SECRET) for i, c in enumerate(writers)))
+        await wait_for(lambda: all(fake.bot_texts(c) for c in writers), within=60)
+        outbox = await settled(db)
+    finally:
+        for p in procs:
+            await p.stop()
+    t = tally(fake, outbox)
+    replies = [len(fake.bot_texts(c)) for c in writers]
+    print(f"\n{processes} serve processes on one PostgreSQL: {t}; replies per stranger {set(replies)}")
+    assert t.duplicates == 0 and t.lost == 0 and t.in_doubt == 0 and t.sent == total + len(writers)
+    assert set(replies) == {1}
+
+
+async def test_a_provider_outage_longer_than_the_old_retry_window_is_outlived(
+        database_url, keyring, fake, db, nlu_cache, tmp_path) -> None:
+    # the old dispatcher gave up after 8 attempts (about a minute from a 1 s base); with a 0.05 s
+    # base and a 0.4 s cap those 8 attempts are spent within 2.35 s, so an 8 s outage outlasts them
+    env = serve_env(database_url, keyring, fake, nlu_cache, OUTBOX_BASE_BACKOFF_SECONDS=0.05,
+                    OUTBOX_MAX_BACKOFF_SECONDS=0.4)
+    serve = await Serve.start(env, tmp_path)
+    try:
+        await fake.refuse_connections()
+        outage_started = time.monotonic()
+        total = await queue_notices(db, keyring, make_chats(fake, 840_000_001, 5))
+        await wait_for(lambda: time.monotonic() - outage_started > 8, within=20)
+        during = await rows(db)
+        await fake.accept_connections()
+        outbox = await settled(db)
+    finally:
+        await serve.stop()
+    t = tally(fake, outbox)
+    attempts = max(r.attempts for r in outbox)
+    outage = time.monotonic() - outage_started
+    print(f"\noutage of {outage:.1f} s survived: {t}; up to {attempts} attempts each")
+    assert all(r.status == "pending" for r in during)  # still trying, not failed
+    assert outage > 3 * 2.35 and attempts >= 3
+    assert t.sent == total and t.duplicates == 0 and t.lost == 0 and t.in_doubt == 0
+
+
+async def test_a_slow_chat_and_a_backlog_do_not_hold_up_another_chats_reply(
+        database_url, keyring, fake, db, nlu_cache, tmp_path) -> None:
+    slow, busy, fast = 850_000_001, 850_000_002, 850_000_003
+    fake.slow_chats[slow] = 5.0
+    fake.enforce_limits(per_second=30, per_chat_per_second=1)
+    env = serve_env(database_url, keyring, fake, nlu_cache)  # Telegram's own limits: 30/s, 1/s a chat
+    serve = await Serve.start(env, tmp_path)
+    hook = serve.url + "/webhooks/telegram"
+    try:
+        await queue_notices(db, keyring, make_chats(fake, busy, 1), per_chat=20, tag="backlog")
+        await wait_for(lambda: fake.bot_texts(busy), within=10)
+        assert await deliver(fake.user_sends(slow, "hello"), hook, SECRET) == 200
+        await wait_for(lambda: any(c.params.get("chat_id") == slow for c in fake.calls("sendMessage")))
+        start = time.monotonic()
+        assert await deliver(fake.user_sends(fast, "hello"), hook, SECRET) == 200
+        await wait_for(lambda: fake.bot_texts(fast), within=10)
+        waited = time.monotonic() - start
+        slow_done = bool(fake.bot_texts(slow))
+        backlog_left = 20 - len(fake.bot_texts(busy))
+    finally:
+        await serve.stop()
+    print(f"\nslow chat (5 s a send) and a 20-message backlog at 1/s beside them: another chat's reply "
+          f"took {waited * 1000:.0f} ms from webhook to provider (slow send finished: {slow_done}, "
+          f"backlog left: {backlog_left})")
+    assert not slow_done and backlog_left > 0
+    assert waited < 1.5
