@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.storage.models import InboundMessage, Survivor
@@ -14,6 +15,7 @@ from tests.scheduler.support import Clock
 ALL_DAY = [{"days": [0, 1, 2, 3, 4, 5, 6], "start": "00:00", "end": "24:00"}]
 
 
+@pytest.mark.at("2026-03-10T11:00:00+00:00")  # her intake wave falls due at 10:00 local on the day she enrols
 async def test_a_plain_mode_check_in_asks_for_her_pin_then_opens(chat: Chat) -> None:
     phone = chat.phone("her")
     await enrol(phone, await chat.invite())

@@ -8,6 +8,7 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.storage.models import Escalation, InboundMessage, Survivor, WaveInstance
@@ -19,6 +20,7 @@ from tests.scheduler.support import Clock
 ALL_DAY = [{"days": [0, 1, 2, 3, 4, 5, 6], "start": "00:00", "end": "24:00"}]
 
 
+@pytest.mark.at("2026-03-10T11:00:00+00:00")  # her intake wave falls due at 10:00 local on the day she enrols
 async def test_her_wave_arrives_in_cover_she_answers_and_worker_and_evaluator_see_the_result(
         chat: Chat, tmp_path) -> None:
     phone = chat.phone("her")
