@@ -287,7 +287,8 @@ def waves_status() -> None:
 
     rows = _run(work)
     if not rows:
-        click.echo("no waves yet: they are planned when a survivor is enrolled with evaluation consent")
+        click.echo("no waves yet: the scheduler plans them on its next tick after a survivor enrols with evaluation "
+                   "consent (`liaison waves tick` runs one now)")
     for code, state, n in rows:
         click.echo(f"{code:<5} {state:<10} {n}")
 
