@@ -98,7 +98,8 @@ async def inbound(svc: Service) -> list[InboundMessage]:
 
 
 async def nothing_due(svc: Service) -> bool:
-    """Every outbox row is final, held, or scheduled for later (by the dispatcher's clock)."""
+    """Every outbox row is final, or pending or held until later (by the dispatcher's clock). A held
+    row whose time has come is due: the dispatcher has yet to look at it again."""
     now = svc.dispatcher.now()
-    return not any(r.status == "sending" or (r.status == "pending" and r.next_attempt_at <= now)
+    return not any(r.status == "sending" or (r.status in ("pending", "held") and r.next_attempt_at <= now)
                    for r in await outbox(svc))
