@@ -150,20 +150,28 @@ async def service(settings_env: dict[str, object], keyring: KeyRing, clock: Offs
     await svc.stop()
 
 
-# The tests whose outcome could depend on the date or hour: `.ci/run` runs them again at hostile
-# instants (LIAISON_TEST_NOW), so a test that passes only in office hours fails in CI at once.
+# The tests whose subject is time (windows, pauses, waves, expiry, sessions, SLA timers, retries by
+# time): `.ci/run` runs them again at hostile instants (LIAISON_TEST_NOW), so a test that passes only
+# in office hours fails in CI at once.
 TIME_SENSITIVE = (
     "tests/test_outbox_dispatcher.py",
-    "tests/scheduler/",
-    "tests/safety/",
-    "tests/channels/",
+    "tests/outbox/",
+    "tests/scheduler/test_windows.py",
+    "tests/scheduler/test_waves.py",
+    "tests/scheduler/test_checkin_io.py",
+    "tests/scheduler/test_runner.py",
+    "tests/safety/test_safety_jobs.py",
+    "tests/safety/test_retention.py",
+    "tests/safety/test_from_his_side_sms.py",
     "tests/conversations/test_pin.py",
     "tests/conversations/test_settings.py",
     "tests/conversations/test_invitations.py",
-    "tests/conversations/test_stop_start.py",
     "tests/conversations/test_plain_mode_checkin.py",
     "tests/conversations/test_waves_in_the_simulator.py",
+    "tests/conversations/test_her_side_waves.py",
     "tests/conversations/test_worker_commands.py",
+    "tests/console/test_sign_in.py",
+    "tests/console/test_oncall_alerts.py",
 )
 
 
