@@ -86,7 +86,8 @@ async def fake() -> AsyncIterator[FakeTwilio]:
 @pytest.fixture
 async def world(settings_env: dict[str, object], keyring: KeyRing, fake: FakeTwilio) -> AsyncIterator[World]:
     # a high SMS rate for fast tests; the 429 test shows Retry-After is what waits
-    env = twilio_env(settings_env, fake, PUBLIC, send_timeout=0.5, sms_rate=100)
+    # the send timeout leaves room for a loaded CI machine; the hang tests hang longer than it
+    env = twilio_env(settings_env, fake, PUBLIC, send_timeout=2.0, sms_rate=100)
     async with serving(env, keyring) as (svc, local):
         fake.route_public(PUBLIC, local)
         yield World(svc, fake, local)
