@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.storage.models import Escalation
+from bot.storage.models import Escalation, OutboundMessage, StaffAlert, StaffMember
 from safety.retention import RetentionPolicy
 from scheduler.safety_jobs import SafetyJobs
 from tests.conversations.conftest import Chat, enrol
@@ -65,6 +65,29 @@ async def test_no_answer_within_five_minutes_still_alerts_the_team(chat: Chat) -
     assert await _escalations(chat) == [("urgent", "danger_unanswered", "open")]
     again = await _tick_at(chat, datetime.now(UTC) + timedelta(minutes=7)).run_once()
     assert again.unanswered == 0  # opened once
+
+
+async def test_her_silence_after_the_question_alerts_the_on_call_worker_once(chat: Chat) -> None:
+    async with chat.service.db.transaction() as s:
+        s.add(StaffMember(name="on-call", roles=["liaison"], status="active", telegram_chat="9001",
+                          telegram_chat_index=chat.service.keyring.blind_index("telegram", "9001")))
+    phone = chat.phone("her")
+    await enrol(phone, await chat.invite())
+    await phone.send(UNSURE)
+
+    async def alerts() -> list[tuple[str, int]]:
+        async with chat.service.db.sessions() as s:
+            return [tuple(r) for r in (await s.execute(
+                select(StaffMember.name, StaffAlert.round).join(StaffAlert, StaffAlert.staff_id == StaffMember.id)
+            )).all()]
+
+    assert await alerts() == []  # held: nobody is woken while she may still answer
+    await _tick_at(chat, datetime.now(UTC) + timedelta(minutes=6)).run_once()
+    await _tick_at(chat, datetime.now(UTC) + timedelta(minutes=6)).run_once()
+    assert await alerts() == [("on-call", 1)]  # her silence reached a person, once
+    async with chat.service.db.sessions() as s:
+        rows = (await s.scalars(select(OutboundMessage).where(OutboundMessage.kind == "staff_alert"))).all()
+    assert [(r.survivor_id, r.body.startswith("Urgent alert #")) for r in rows] == [(None, True)]
 
 
 async def test_a_german_survivor_is_asked_in_german_and_can_answer_ja(chat: Chat) -> None:
