@@ -175,9 +175,33 @@ TIME_SENSITIVE = (
 )
 
 
+# Her journeys through the flows and the console's browser tests are about what she and a worker see,
+# not about storage: they run on SQLite only, except these, which also walk the same journeys on
+# PostgreSQL. Storage itself (outbox, inbound, waves, encryption, migrations, channels, fault tests)
+# runs on both. This keeps CI's wall time down without losing a backend for what a backend decides.
+SQLITE_ONLY = ("tests/conversations/", "tests/console/test_browser.py")
+JOURNEYS_ON_BOTH = (
+    "tests/conversations/test_enrolment_to_callback.py",
+    "tests/conversations/test_channels.py",
+    "tests/conversations/test_danger_check.py",
+    "tests/conversations/test_free_text.py",
+    "tests/conversations/test_account_change.py",
+    "tests/conversations/test_waves_in_the_simulator.py",
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     root = Path(str(config.rootpath))
+    kept, dropped = [], []
     for item in items:
         where = Path(str(item.path)).relative_to(root).as_posix()
         if where.startswith(TIME_SENSITIVE):
             item.add_marker(pytest.mark.time_sensitive)
+        on_pg = "postgresql" in getattr(getattr(item, "callspec", None), "params", {}).values()
+        if on_pg and where.startswith(SQLITE_ONLY) and not where.startswith(JOURNEYS_ON_BOTH):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
