@@ -123,3 +123,16 @@ async def enrol(phone: Phone, code: str, *, persona: str = "Green Thumbs", pin: 
     await phone.send(duress)
     await phone.send(duress)
     return await phone.tap("Later")
+
+
+async def enrol_in_german(phone: Phone, chat: Chat) -> Reply:
+    """The whole onboarding in German (invited with locale de, country DE), answered the usual way."""
+    await phone.send(await chat.invite(locale="de", country="DE"))
+    await phone.tap("Weiter")
+    await phone.tap("Weiter")
+    for answer in ("ja", "ja", "ja"):
+        await phone.send(answer)
+    await phone.tap("Gartenfreunde")
+    for pin in ("4821", "4821", "7395", "7395"):
+        await phone.send(pin)
+    return await phone.tap("Mo–Fr 17:00–20:00")

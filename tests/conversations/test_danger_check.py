@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.storage.models import Escalation, OutboundMessage, StaffAlert, StaffMember
 from safety.retention import RetentionPolicy
 from scheduler.safety_jobs import SafetyJobs
-from tests.conversations.conftest import Chat, enrol
+from tests.conversations.conftest import Chat, enrol, enrol_in_german
 
 UNSURE = "he grabbed me"  # harm named, no time given: the danger decision asks (safety/danger_decision.py)
 
@@ -92,15 +92,7 @@ async def test_her_silence_after_the_question_alerts_the_on_call_worker_once(cha
 
 async def test_a_german_survivor_is_asked_in_german_and_can_answer_ja(chat: Chat) -> None:
     phone = chat.phone("sie")
-    await phone.send(await chat.invite(locale="de", country="DE"))
-    await phone.tap("Weiter")
-    await phone.tap("Weiter")
-    for answer in ("ja", "ja", "ja"):
-        await phone.send(answer)
-    await phone.tap("Gartenfreunde")
-    for pin in ("4821", "4821", "7395", "7395"):
-        await phone.send(pin)
-    await phone.tap("Mo–Fr 17:00–20:00")
+    await enrol_in_german(phone, chat)
     reply = await phone.send("er hat mich gepackt")
     assert reply.says("Brauchen Sie gerade jetzt Hilfe?")
     assert (await phone.send("ja")).says("110")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.storage.models import Escalation
-from tests.conversations.conftest import Chat, enrol
+from tests.conversations.conftest import Chat, enrol, enrol_in_german
 
 
 async def _escalations(chat: Chat) -> list[tuple[str, str]]:
@@ -32,15 +32,7 @@ async def test_danger_is_caught_even_in_the_middle_of_another_question(chat: Cha
 
 async def test_danger_in_german_is_caught_for_a_german_survivor(chat: Chat) -> None:
     phone = chat.phone("sie")
-    await phone.send(await chat.invite(locale="de", country="DE"))
-    await phone.tap("Weiter")
-    await phone.tap("Weiter")
-    for answer in ("ja", "ja", "ja"):
-        await phone.send(answer)
-    await phone.tap("Gartenfreunde")
-    for pin in ("4821", "4821", "7395", "7395"):
-        await phone.send(pin)
-    await phone.tap("Mo–Fr 17:00–20:00")
+    await enrol_in_german(phone, chat)
     reply = await phone.send("er ist hier, hilfe")
     assert reply.says("110")
     assert ("urgent", "danger_now") in await _escalations(chat)
