@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     Float,
@@ -88,6 +89,9 @@ class Invitation(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"))
+    # his programme's case reference, if the worker gave it: linked to her record at enrolment (issue 14)
+    case_site: Mapped[str | None] = mapped_column(String(64))
+    case_ref: Mapped[str | None] = mapped_column(EncryptedText)
 
 
 class ConsentRecord(Base):
@@ -405,3 +409,117 @@ class KeyCanary(Base):
     check_value: Mapped[str] = mapped_column(Text)
     index_check: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- risk notices (issue 14) --------------------------------------------------------------------
+# Statuses are closed lists, checked by the database as well as the code.
+
+PROGRAMME_EVENT_STATUSES = ("matched", "unmatched", "ignored")
+NOTICE_STATUSES = ("draft", "approved", "queued", "sent", "acknowledged", "undeliverable", "withdrawn")
+
+
+def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    listed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=name)
+
+
+class ProgrammeToken(Base):
+    """A bearer token with which one programme site posts events. Only its SHA-256 is stored; a
+    revoked token stays, so the audit trail can still name it."""
+
+    __tablename__ = "programme_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(64), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(16))  # the first characters, to tell tokens apart
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProgrammeCase(Base):
+    """His case in his programme, linked to her record. The reference is his programme's own; it is
+    stored as a blind index (to match events) and ciphertext (for her worker), never shown to the
+    `programme` role, and unique per site."""
+
+    __tablename__ = "programme_cases"
+    __table_args__ = (UniqueConstraint("site", "case_index", name="uq_programme_case"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("survivors.id", ondelete="CASCADE"), unique=True)
+    site: Mapped[str] = mapped_column(String(64))
+    case_index: Mapped[str] = mapped_column(String(64))
+    case_ref: Mapped[str] = mapped_column(EncryptedText)
+    linked_by: Mapped[str] = mapped_column(String(64))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProgrammeEvent(Base):
+    """Something that happened in his programme, as his programme reported it. Idempotent by the
+    sender's own event id per site: a replay finds the row and changes nothing. An event whose case
+    is not linked is held `unmatched` until a liaison worker links it."""
+
+    __tablename__ = "programme_events"
+    __table_args__ = (
+        UniqueConstraint("site", "source_event_id", name="uq_programme_event_source"),
+        _one_of("status", PROGRAMME_EVENT_STATUSES, "ck_programme_event_status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))
+    source_event_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))  # content/programme_events.yaml
+    reason_class: Mapped[str | None] = mapped_column(String(32))  # excluded: violence_threat / non_attendance / other
+    sessions_missed: Mapped[int | None] = mapped_column(Integer)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    case_index: Mapped[str] = mapped_column(String(64), index=True)
+    case_ref: Mapped[str] = mapped_column(EncryptedText)
+    detail: Mapped[str | None] = mapped_column(EncryptedText)  # the programme's own words, for her worker
+    survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="unmatched")
+    received_via: Mapped[str] = mapped_column(String(8))  # form / csv / api
+    received_by: Mapped[str] = mapped_column(String(64))  # staff name or "site:<site>"
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Notice(Base):
+    """A notice to her about one programme event: drafted from content/<locale>/notices.yaml, edited
+    and approved by a worker (urgent kinds by a second person too), then sent through the outbox
+    behind a neutral preview. Its timeline is in `notice_steps`."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        UniqueConstraint("event_id", "survivor_id", name="uq_notice_event"),
+        _one_of("status", NOTICE_STATUSES, "ck_notice_status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("programme_events.id", ondelete="CASCADE"), index=True)
+    survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    body: Mapped[str] = mapped_column(EncryptedText)  # the text she reads after her PIN
+    drafted_by: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+    second_approved_by: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+    preview_outbound_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"))
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id", ondelete="SET NULL"))
+    response: Mapped[str | None] = mapped_column(String(16))  # got_it / ring_me
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # urgent: no answer by then -> escalation
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NoticeStep(Base):
+    """One step on a notice's timeline: drafted, edited, approved, second_approved, queued, sent,
+    delivered, opened, acknowledged, undeliverable, escalated. Who did it, never what it said."""
+
+    __tablename__ = "notice_steps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))  # a staff name, "her" or "service"
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
