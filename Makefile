@@ -5,11 +5,8 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 # tests wait on sockets and databases more than on the CPU: more workers than cores pays
 TEST_WORKERS ?= 4
-# hostile instants for the time-sensitive tests: Saturday night in London, and the hour that
-# repeats when the clocks go back (01:30 UTC on 2026-10-25 is 01:30 BST and, an hour later, 01:30 GMT)
-HOSTILE_INSTANTS ?= 2026-11-28T23:30:00+00:00 2026-10-25T01:30:00+00:00
 
-.PHONY: demo test test-hostile-times lint bench clean
+.PHONY: demo test test-times lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,14 +18,11 @@ demo: $(STAMP)
 	$(VENV)/bin/liaison demo
 
 test: $(STAMP)
-	$(VENV)/bin/pytest -n $(TEST_WORKERS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal
 
-# the time-sensitive tests again at each hostile instant (SQLite: the clock, not the database, is on trial)
-test-hostile-times: $(STAMP)
-	@for instant in $(HOSTILE_INSTANTS); do \
-	  echo "== time-sensitive tests at $$instant"; \
-	  LIAISON_TEST_NOW=$$instant $(VENV)/bin/pytest -n $(TEST_WORKERS) -m time_sensitive -k "not postgresql" || exit 1; \
-	done
+# only the time-sensitive tests, at TEST_NOW and at each hostile instant (make test runs them too)
+test-times: $(STAMP)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal -m time_sensitive
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

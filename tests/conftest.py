@@ -24,24 +24,32 @@ from sqlalchemy.engine import make_url
 from bot.storage.migrate import upgrade
 from bot.storage.models import Base
 from safety.crypto import KeyRing, install_keyring
-from tests.support.clock import TEST_NOW, OffsetClock
+from tests.support.clock import HOSTILE_INSTANTS, TEST_NOW, OffsetClock
 
 PG_SKIP_REASON = "TEST_DATABASE_URL is not set; PostgreSQL tests need a server (.ci/run sets it)"
 
 
 @pytest.fixture(autouse=True)
-def wall_clock_at_test_now(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every test at TEST_NOW, or at the instant its `@pytest.mark.at(ISO)` pins (a test whose subject
-    is not the time of day, but whose assertions need her contact windows open). Fault tests, which
-    run real service processes, stay on the machine's clock."""
+def test_instant(request: pytest.FixtureRequest) -> datetime:
+    """The instant this test runs at: TEST_NOW, or the instant its `@pytest.mark.at(ISO)` pins (a test
+    whose subject is not the time of day, but whose assertions need her contact windows open). A
+    time-sensitive test runs once more at each hostile instant (its id names which)."""
+    marker = request.node.get_closest_marker("at")
+    if marker:
+        return datetime.fromisoformat(marker.args[0])
+    return getattr(request, "param", TEST_NOW)
+
+
+@pytest.fixture(autouse=True)
+def wall_clock_at_test_now(request: pytest.FixtureRequest, test_instant: datetime) -> Iterator[None]:
+    """The process's clock at the test's instant, running on. Fault tests, which run real service
+    processes, stay on the machine's clock."""
     if request.node.get_closest_marker("faults"):
         # real `liaison serve` processes run on the machine's clock: the test that counts their work
         # must read the same clock, or it sees their retries and leases from another date
         yield
         return
-    marker = request.node.get_closest_marker("at")
-    instant = datetime.fromisoformat(marker.args[0]) if marker else TEST_NOW
-    with time_machine.travel(instant, tick=True):
+    with time_machine.travel(test_instant, tick=True):
         yield
 
 
@@ -151,8 +159,8 @@ async def service(settings_env: dict[str, object], keyring: KeyRing, clock: Offs
 
 
 # The tests whose subject is time (windows, pauses, waves, expiry, sessions, SLA timers, retries by
-# time): `.ci/run` runs them again at hostile instants (LIAISON_TEST_NOW), so a test that passes only
-# in office hours fails in CI at once.
+# time): each runs at TEST_NOW and again at every hostile instant (on SQLite: the clock, not the
+# database, is on trial), so a test that passes only in office hours fails at once, in every run.
 TIME_SENSITIVE = (
     "tests/test_outbox_dispatcher.py",
     "tests/outbox/",
@@ -190,18 +198,50 @@ JOURNEYS_ON_BOTH = (
 )
 
 
+# The slowest files (real processes, hundreds of messages, whole cohorts) start first, so that no
+# worker picks one up at the end while the others have finished (`--dist worksteal` then evens out
+# the rest).
+SLOW_FIRST = (
+    "tests/faults/",
+    "tests/safety/test_from_his_side_telegram.py",
+    "tests/safety/test_quick_exit_and_erasure_actions.py",
+    "tests/evaluation/",
+    "tests/conversations/test_waves_in_the_simulator.py",
+    "tests/conversations/test_danger_check.py",
+    "tests/conversations/test_her_side.py",
+)
+
+
+def _slowness_rank(where: str) -> int:
+    return next((rank for rank, slow in enumerate(SLOW_FIRST) if where.startswith(slow)), len(SLOW_FIRST))
+
+
+def _where(config: pytest.Config, path: Path) -> str:
+    return Path(str(path)).relative_to(Path(str(config.rootpath))).as_posix()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Time-sensitive tests run at TEST_NOW and at each hostile instant, unless they pin their own."""
+    if _where(metafunc.config, metafunc.definition.path).startswith(TIME_SENSITIVE) \
+            and not metafunc.definition.get_closest_marker("at"):
+        metafunc.parametrize("test_instant", [TEST_NOW, *HOSTILE_INSTANTS.values()], indirect=True,
+                             ids=["test-now", *HOSTILE_INSTANTS])
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    root = Path(str(config.rootpath))
     kept, dropped = [], []
     for item in items:
-        where = Path(str(item.path)).relative_to(root).as_posix()
+        where = _where(config, item.path)
         if where.startswith(TIME_SENSITIVE):
             item.add_marker(pytest.mark.time_sensitive)
-        on_pg = "postgresql" in getattr(getattr(item, "callspec", None), "params", {}).values()
-        if on_pg and where.startswith(SQLITE_ONLY) and not where.startswith(JOURNEYS_ON_BOTH):
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        on_pg = "postgresql" in params.values()
+        hostile = params.get("test_instant", TEST_NOW) != TEST_NOW
+        if on_pg and (hostile or where.startswith(SQLITE_ONLY) and not where.startswith(JOURNEYS_ON_BOTH)):
             dropped.append(item)
         else:
             kept.append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    kept.sort(key=lambda item: _slowness_rank(_where(config, item.path)))  # stable: else as collected
+    items[:] = kept

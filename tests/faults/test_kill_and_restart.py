@@ -37,16 +37,10 @@ pytestmark = [pytest.mark.faults, pytest.mark.timeout(240)]
 
 
 @pytest.fixture(scope="session")
-def nlu_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Trained once here, so each serve process loads the models instead of training them on start
+def nlu_cache(nlu_cache_dir: Path) -> Path:
+    """The suite's trained models, so each serve process loads them instead of training them on start
     (training holds the GIL for seconds and would starve its event loop mid-dispatch)."""
-    from nlu.service import NluService
-
-    path = tmp_path_factory.mktemp("nlu-cache")
-    service = NluService(cache_dir=path)
-    for locale in ("en", "de"):
-        service.model(locale)
-    return path
+    return nlu_cache_dir
 
 
 @pytest.fixture
@@ -125,7 +119,12 @@ async def test_several_serve_processes_on_one_postgresql_send_each_message_once(
     if db.is_sqlite:
         pytest.skip("several processes share PostgreSQL; SQLite is the single-process default")
     env = serve_env(database_url, keyring, fake, nlu_cache, TELEGRAM_RATE_PER_SECOND=200)
-    procs = [await Serve.start(env, tmp_path) for _ in range(processes)]
+    started = await asyncio.gather(*(Serve.start(env, tmp_path) for _ in range(processes)), return_exceptions=True)
+    procs = [p for p in started if isinstance(p, Serve)]
+    if len(procs) < processes:  # one did not start: stop the others, then say why
+        for p in procs:
+            await p.stop()
+        raise next(e for e in started if isinstance(e, BaseException))
     try:
         total = await queue_notices(db, keyring, make_chats(fake, 830_000_001, 120), per_chat=2)
         # under load: strangers write in at the same time, through every process's webhook

@@ -5,12 +5,10 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import shutil
 from pathlib import Path
 
 import pytest
 
-from nlu import training_dir
 from nlu.classifier import DEFAULT_THRESHOLD, FALLBACK_INTENT, EmbeddedClassifier, cache_key, load_or_train
 
 
@@ -102,9 +100,25 @@ def test_entities_from_regex_lookup_and_synonyms(en_model: EmbeddedClassifier, d
     assert {(e["entity"], e["value"]) for e in de["entities"]} == {("day", "samstag"), ("time", "15 uhr")}
 
 
+SMALL_TRAINING_SET = """version: "3.1"
+nlu:
+- intent: greet
+  examples: |
+    - hello
+    - hi there
+    - good morning
+- intent: thanks
+  examples: |
+    - thank you
+    - thanks a lot
+    - cheers
+"""
+
+
 def test_cache_is_keyed_by_training_data(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(training_dir("en"), data)
+    data = tmp_path / "data"  # a small training set: the subject is the cache, not the model
+    data.mkdir()
+    (data / "nlu.yml").write_text(SMALL_TRAINING_SET, encoding="utf-8")
     cache = tmp_path / "cache"
     model, trained = load_or_train("en", data, cache)
     assert trained

@@ -1,8 +1,8 @@
 """The instant every test runs at, unless it sets its own.
 
-`LIAISON_TEST_NOW` (ISO 8601 with offset) moves the whole suite to another instant; `.ci/run` runs
-the time-sensitive tests again at hostile ones (a Saturday night, the hour that repeats when the
-clocks go back) so that no test can pass only at the hour it was written.
+`LIAISON_TEST_NOW` (ISO 8601 with offset) moves the whole suite to another instant. The tests whose
+subject is time also run, in the same run, at each of the HOSTILE_INSTANTS (a Saturday night, the
+hour that repeats when the clocks go back), so that no test can pass only at the hour it was written.
 """
 
 from __future__ import annotations
@@ -22,6 +22,12 @@ def test_now() -> datetime:
 
 
 TEST_NOW = test_now()
+
+# where a test that passes only in office hours, or only when an hour happens once, fails
+HOSTILE_INSTANTS = {
+    "saturday-night": datetime(2026, 11, 28, 23, 30, tzinfo=UTC),  # Saturday 23:30 in London
+    "clocks-go-back": datetime(2026, 10, 25, 1, 30, tzinfo=UTC),  # 01:30 BST, and an hour later 01:30 GMT
+}
 
 
 class OffsetClock:
