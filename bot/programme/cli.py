@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import getpass
 import sys
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
+from tqdm import tqdm
 
 from bot.cli_db import cli_settings, run_db
 from bot.storage.db import Database
@@ -73,9 +73,7 @@ def events_import(csv_file: Path, site: str, actor: str | None, progress: bool |
         summary = ImportSummary(errors=list(parsed.errors))
         touched: list[int] = []
         show = progress if progress is not None else len(parsed.events) >= PROGRESS_THRESHOLD
-        bar: Any = click.progressbar(length=len(parsed.events), label="events", file=sys.stderr) if show \
-            else nullcontext()
-        with bar:
+        with tqdm(total=len(parsed.events), unit="event", disable=not show, file=sys.stderr, desc="import") as bar:
             for _line, event in parsed.events:
                 got = await receive(db, ring, event, site=site, via="csv", by=_actor(actor), kinds=kinds,
                                     replan=False)
@@ -86,8 +84,7 @@ def events_import(csv_file: Path, site: str, actor: str | None, progress: bool |
                     summary.matched += got.matched
                     if got.survivor_id is not None:
                         touched.append(got.survivor_id)
-                if show:
-                    bar.update(1)
+                bar.update(1)
         await replan_waves(db, ring, touched)
         return summary
 
