@@ -5,6 +5,7 @@ the notice-drafting hook sees each newly matched event once, inside the same tra
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -159,3 +160,13 @@ async def test_an_event_whose_milestones_do_not_fit_is_kept_and_the_reason_audit
     m = await milestones(db, sid)
     assert m is None or m.actual_end is None
     assert "programme.milestones_not_moved" in await audit_actions(db)
+
+
+async def test_the_same_event_sent_five_times_at_once_is_stored_once(db, keyring) -> None:
+    await her(db, keyring, "ps-amber")
+    got = await asyncio.gather(*(receive(db, keyring, event("evt-9", "risk_raised"), site=SITE, via="api", by="s")
+                                 for _ in range(5)))
+    assert sorted(g.replay for g in got) == [False, True, True, True, True]
+    assert len({g.id for g in got}) == 1
+    assert len(await stored_events(db)) == 1
+    assert (await audit_actions(db)).count("programme.event_matched") == 1
