@@ -201,9 +201,13 @@ def invite() -> None:
 @click.option("--phone", default=None, help="SMS only: her number, international form (+447700900123).")
 @click.option("--valid-hours", default=72, show_default=True, type=click.IntRange(1, 24 * 14),
               help="How long the code can be used.")
+@click.option("--case", "case_ref", default=None,
+              help="His programme's case reference: her record is linked to his case when she enrols "
+                   "(programme events for it then reach her worker). Needs --site.")
+@click.option("--site", "case_site", default=None, help="The programme site of --case.")
 @click.option("--by", "created_by", default=None, help="Worker name for the audit log (default: $USER).")
 def invite_create(channel: str, locale: str, country: str, phone: str | None, valid_hours: int,
-                  created_by: str | None) -> None:
+                  case_ref: str | None, case_site: str | None, created_by: str | None) -> None:
     """Create a one-time code. Telegram: also a t.me deep link. SMS: one neutral opt-in text is sent."""
     from datetime import timedelta
 
@@ -225,6 +229,7 @@ def invite_create(channel: str, locale: str, country: str, phone: str | None, va
                 s, ring, channel=channel, locale=locale, country=country, phone=phone,
                 created_by=created_by or getpass.getuser(), now=db.clock(),
                 valid_for=timedelta(hours=valid_hours), bot_username=settings.telegram_bot_username,
+                case_ref=case_ref, case_site=case_site,
             )
 
     try:
@@ -237,6 +242,8 @@ def invite_create(channel: str, locale: str, country: str, phone: str | None, va
         click.echo(f"link: {created.deep_link}")
     if created.optin_queued:
         click.echo("an opt-in text is queued to her number; it goes out while the service runs")
+    if case_ref:
+        click.echo("his case is linked to her record when she enrols")
 
 
 @cli.group()
@@ -281,9 +288,10 @@ def callbacks_list(tz_name: str, show_identifying: bool, actor: str | None) -> N
 def _register_groups() -> None:
     """The commands of the other concerns, in one visible place."""
     from bot.actions.cli import erase_command, retention_group, reverify_command
+    from bot.programme.cli import add_commands as add_programme_commands
     from bot.staff.cli import audit_group, staff_group
     from nlu.cli import nlu_group
-    from scheduler.cli import register
+    from scheduler.cli import programme, register
 
     cli.add_command(nlu_group)
     cli.add_command(erase_command)
@@ -292,6 +300,7 @@ def _register_groups() -> None:
     cli.add_command(staff_group)
     cli.add_command(audit_group)
     register(cli)
+    add_programme_commands(programme)
 
 
 _register_groups()

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog
 from bot.outbox.enqueue import enqueue
+from bot.programme.linking import CaseLinkError, checked_case, ensure_free, link_invited_case
 from bot.storage.models import AuditEvent, ChannelIdentity, Invitation, Survivor
 from flows.onboarding import CODE_ALPHABET, CODE_LENGTH, extract_code
 from flows.types import Invite, Say
@@ -78,8 +79,10 @@ def sender_actor(address_index: str) -> str:
 async def create_invitation(session: AsyncSession, keyring: KeyRing, *, channel: str, locale: str,
                             country: str, created_by: str, now: datetime, phone: str | None = None,
                             valid_for: timedelta = DEFAULT_VALID_FOR,
-                            bot_username: str | None = None) -> CreatedInvitation:
-    """Store a new invitation; for SMS also queue the one neutral opt-in message to her number."""
+                            bot_username: str | None = None, case_ref: str | None = None,
+                            case_site: str | None = None) -> CreatedInvitation:
+    """Store a new invitation; for SMS also queue the one neutral opt-in message to her number.
+    With his programme's case reference (and site), her record is linked to his case when she enrols."""
     if channel not in CHANNELS:
         raise InvitationError(f"channel must be one of {', '.join(CHANNELS)}")
     if locale not in catalog.LOCALES:
@@ -94,13 +97,23 @@ async def create_invitation(session: AsyncSession, keyring: KeyRing, *, channel:
             raise InvitationError("an SMS invitation needs --phone in international form, e.g. +447700900123")
     elif phone:
         raise InvitationError("--phone is only for SMS invitations")
+    if (case_ref is None) != (case_site is None):
+        raise InvitationError("a case reference needs its site: give --case and --site together")
+    if case_ref is not None and case_site is not None:
+        try:
+            case_site, case_ref = checked_case(case_site, case_ref)
+            await ensure_free(session, keyring, case_site, case_ref)
+        except CaseLinkError as exc:
+            raise InvitationError(str(exc)) from None
     code = new_code()
     inv = Invitation(code_index=code_index(keyring, code), channel=channel, locale=locale, country=country,
-                     address=number, created_by=created_by[:64], created_at=now, expires_at=now + valid_for)
+                     address=number, created_by=created_by[:64], created_at=now, expires_at=now + valid_for,
+                     case_site=case_site, case_ref=case_ref)
     session.add(inv)
     await session.flush()
     session.add(AuditEvent(actor=created_by[:64], action="invite.created",
-                           details={"invitation_id": inv.id, "channel": channel}, at=now))
+                           details={"invitation_id": inv.id, "channel": channel,
+                                    **({"case_site": case_site} if case_site else {})}, at=now))
     link = f"https://t.me/{bot_username.lstrip('@')}?start={code}" if channel == "telegram" and bot_username else None
     if number is not None:
         body, buttons = catalog.render(Say("invite.sms_optin"), locale, Disguise())
@@ -188,6 +201,8 @@ async def enrol(session: AsyncSession, keyring: KeyRing, invitation_id: int, cha
     await session.flush()
     session.add(AuditEvent(actor="survivor", action="enrol.code_accepted", survivor_pseudonym=survivor.pseudonym,
                            details={"invitation_id": inv.id, "channel": channel}, at=now))
+    if inv.case_ref:
+        await link_invited_case(session, keyring, inv, survivor, now)
     return survivor, identity
 
 

@@ -20,6 +20,7 @@ from bot.escalations import SlaPolicy, install_sla
 from bot.inbound import InboundPipeline
 from bot.logs import log_event
 from bot.outbox.dispatcher import Dispatcher
+from bot.programme.api import programme_api_routes
 from bot.settings import Settings
 from bot.startup_checks import production_problems
 from bot.storage.db import Database
@@ -84,6 +85,7 @@ class Service:
         app[SERVICE_KEY] = self
         app.add_routes(health_routes(self))
         app.add_routes(channel_routes(self))
+        app.add_routes(programme_api_routes(self))
         install_console(app, self)
         app.on_startup.append(self._on_startup)
         app.on_cleanup.append(self._on_cleanup)

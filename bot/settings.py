@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     sla_routine_working_days: int = Field(2, alias="LIAISON_SLA_ROUTINE_WORKING_DAYS", ge=1)
     console_totp_required: bool | None = Field(None, alias="LIAISON_CONSOLE_TOTP_REQUIRED")
 
+    # POST /api/programme-events: per token, a steady rate with a burst; the largest body accepted
+    programme_api_rate_per_minute: float = Field(60.0, alias="PROGRAMME_API_RATE_PER_MINUTE", gt=0)
+    programme_api_burst: int = Field(20, alias="PROGRAMME_API_BURST", ge=1)
+    programme_api_max_body: int = Field(16 * 1024, alias="PROGRAMME_API_MAX_BODY_BYTES", ge=256, le=256 * 1024)
+
     rasa_url: str | None = Field(None, alias="RASA_URL")
     nlu_cache_dir: Path = Field(Path("var/nlu-cache"), alias="NLU_CACHE_DIR")
 

@@ -1,4 +1,5 @@
-"""`liaison programme set|import`, `liaison eval export|report`, `liaison waves tick|status`.
+"""`liaison programme set|import`, `liaison eval export|report`, `liaison waves tick|status`
+(`liaison programme events|token`: bot/programme/cli.py).
 
 Registered in bot/cli.py with `register(cli)` (or `cli.add_command` for each group).
 """
@@ -55,7 +56,7 @@ async def _replan(db: Database, ring: KeyRing, survivor_ids: list[int]) -> None:
 # -- programme -------------------------------------------------------------------------------------
 @click.group("programme")
 def programme() -> None:
-    """His programme's milestones, which anchor her check-in waves."""
+    """His programme: milestones (which anchor her check-in waves), events, and the sites' API tokens."""
 
 
 def _date_option(value: str | None, name: str) -> object | None:

@@ -1,5 +1,5 @@
 """The remaining console pages: call-backs, supervisors' SLA, audit log and rota, the evaluators'
-report and export, the programme page, staff administration and settings, and one's own account."""
+report and export, staff administration and settings, and one's own account."""
 
 from __future__ import annotations
 
@@ -178,17 +178,11 @@ async def evaluation_export(request: web.Request) -> web.StreamResponse:
                                  "Cache-Control": "no-store"})
 
 
-async def programme_page(request: web.Request) -> web.StreamResponse:
-    return render(request, "page.html", title="Programme", heading="Programme events",
-                  lines=["Submitting programme events (drop-out, exclusion, risk change) comes next. "
-                         "This page never shows survivor data."], table=None)
-
-
 async def staff_page(request: web.Request, link: str | None = None) -> web.StreamResponse:
     async with svc(request).db.sessions() as s:
         members = (await s.scalars(select(StaffMember).order_by(StaffMember.name))).all()
     rows = [{"name": m.name, "roles": m.roles, "status": m.status, "telegram_chat_index": m.telegram_chat_index,
-             "has_sms": m.sms_number is not None} for m in members]
+             "has_sms": m.sms_number is not None, "site": m.site} for m in members]
     return render(request, "staff.html", title="Staff", staff=rows, roles=accounts.ROLES, link=link)
 
 
@@ -199,7 +193,8 @@ async def staff_add(request: web.Request) -> web.StreamResponse:
         try:
             _member, token = await accounts.add_staff(s, str(form.get("name", "")).strip()[:64],
                                                       [str(r) for r in form.getall("role", [])], service.clock(),
-                                                      actor=f"staff:{me(request).id}")
+                                                      actor=f"staff:{me(request).id}",
+                                                      site=str(form.get("site", "")).strip() or None)
         except accounts.StaffError as exc:
             raise see_other("/console/staff", str(exc), "error") from None
     return await staff_page(request, link=f"{service.settings.public_url}/console/enrol/{token}")
@@ -260,7 +255,6 @@ HANDLERS = {
     ("GET", "/console/evaluation"): evaluation_page,
     ("GET", "/console/evaluation/export.zip"): evaluation_export,
     ("GET", "/console/evaluation/report.html"): evaluation_report,
-    ("GET", "/console/programme"): programme_page,
     ("GET", "/console/staff"): staff_page,
     ("POST", "/console/staff"): staff_add,
     ("GET", "/console/settings"): settings_page,

@@ -44,6 +44,11 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/survivors/{pseudonym}/reverify"): LIAISON,
     ("POST", "/console/survivors/{pseudonym}/erase-request"): LIAISON,
     ("POST", "/console/survivors/{pseudonym}/erase-approve"): SUPERVISOR,
+    ("POST", "/console/survivors/{pseudonym}/case"): LIAISON,  # his programme's case reference
+    # programme events held for a person to link (his case reference is shown here, to them only)
+    ("GET", "/console/unmatched-events"): LIAISON,
+    ("POST", "/console/unmatched-events/{id}/link"): LIAISON,
+    ("POST", "/console/unmatched-events/{id}/ignore"): LIAISON,
     # call-backs
     ("GET", "/console/callbacks"): LIAISON,
     ("POST", "/console/callbacks/{id}/outcome"): LIAISON,
@@ -57,7 +62,8 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/evaluation/export.zip"): EVALUATOR,
     ("GET", "/console/evaluation/report.html"): EVALUATOR,
     # the programme's staff
-    ("GET", "/console/programme"): PROGRAMME,
+    ("GET", "/console/programme"): PROGRAMME,  # the form and the site's own events: nothing of hers
+    ("POST", "/console/programme/events"): PROGRAMME,
     # admin
     ("GET", "/console/staff"): ADMIN,
     ("POST", "/console/staff"): ADMIN,

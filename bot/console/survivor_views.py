@@ -1,6 +1,7 @@
 """Her page: status, cover, windows, consents, check-ins, escalations, what is queued; and what a
 worker may do: reveal her number (audited, with a reason), send her a message through the outbox
-(her cover title, her windows, no sensitive word), pause/resume, re-verify, erase (with a supervisor)."""
+(her cover title, her windows, no sensitive word), pause/resume, re-verify, erase (with a supervisor);
+his programme's case reference and the programme events matched to her (linking: programme_views)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from bot import catalog
 from bot.audit import audit
 from bot.console.app import me, render, see_other, svc
 from bot.outbox.enqueue import enqueue
+from bot.programme.kinds import default_kinds
+from bot.programme.linking import case_of
 from bot.storage.models import (
     Answer,
     CallbackRequest,
@@ -23,6 +26,7 @@ from bot.storage.models import (
     ErasureApproval,
     Escalation,
     OutboundMessage,
+    ProgrammeEvent,
     Survivor,
     WaveInstance,
 )
@@ -62,13 +66,23 @@ async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revea
         .order_by(OutboundMessage.id))).all()
     erase_pending = await s.scalar(select(ErasureApproval.id).where(
         ErasureApproval.survivor_id == survivor.id, ErasureApproval.status == "requested")) is not None
+    case = await case_of(s, survivor.id)
+    kinds = default_kinds()
+    programme_events = [
+        {"occurred_on": e.occurred_on, "reason_class": e.reason_class,
+         "label": kinds.kinds[e.kind].label if e.kind in kinds.kinds else e.kind,
+         "urgent": e.kind in kinds.kinds and kinds.urgency(e.kind, e.reason_class) == "urgent"}
+        for e in (await s.scalars(select(ProgrammeEvent).where(ProgrammeEvent.survivor_id == survivor.id)
+                                  .order_by(ProgrammeEvent.occurred_on.desc(), ProgrammeEvent.id.desc())
+                                  .limit(50))).all()]
     windows = ", ".join(catalog.format_window("en", w) for w in (survivor.contact_windows or []))
     paused = survivor.outbound_paused_until if survivor.outbound_paused_until and \
         survivor.outbound_paused_until > now else None
     return render(request, "survivor.html", status=status, title=f"Her page {survivor.pseudonym}", s=survivor,
                   cover_title=catalog.title(survivor.locale, disguise), windows=windows, consents=consents,
                   checkins=checkins, escalations=escalations, queued=queued, revealed=revealed,
-                  erase_pending=erase_pending, paused=paused.strftime("%Y-%m-%d") if paused else None,
+                  erase_pending=erase_pending, case=case, programme_events=programme_events,
+                  paused=paused.strftime("%Y-%m-%d") if paused else None,
                   **({"flash": flash, "flash_kind": "error"} if flash else {}))
 
 

@@ -40,6 +40,17 @@ class TokenBucket:
         self.tokens -= 1
         return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
 
+    def try_take(self, now: float) -> float:
+        """Take a token at `now` only if one is there: 0 when taken, else the seconds until one is
+        (nothing taken, no debt). For refusing a caller (HTTP 429) rather than making it wait."""
+        if now > self.updated:
+            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
     async def acquire(self) -> None:
         async with self._queue:
             wait = self.reserve(self.monotonic())
@@ -68,6 +79,9 @@ class KeyedBuckets:
 
     def reserve(self, key: str, now: float) -> float:
         return self.bucket(key, now).reserve(now)
+
+    def try_take(self, key: str, now: float) -> float:
+        return self.bucket(key, now).try_take(now)
 
     async def acquire(self, key: str) -> None:
         await self.bucket(key, self.monotonic()).acquire()

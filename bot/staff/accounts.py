@@ -53,18 +53,27 @@ async def by_name(session: AsyncSession, name: str) -> StaffMember | None:
 
 
 async def add_staff(session: AsyncSession, name: str, roles: list[str], now: datetime, *,
-                    actor: str, timezone: str = "Europe/London") -> tuple[StaffMember, str]:
-    """A new account and the token of its one-time enrolment link."""
+                    actor: str, timezone: str = "Europe/London", site: str | None = None) -> tuple[StaffMember, str]:
+    """A new account and the token of its one-time enrolment link. `site`: for the `programme`
+    role, the programme site whose events this person sends."""
     bad = [r for r in roles if r not in ROLES]
     if bad or not roles:
         raise StaffError(f"roles must be some of {', '.join(ROLES)}")
     if await by_name(session, name) is not None:
         raise StaffError(f"a staff member called {name!r} exists already")
-    member = StaffMember(name=name, roles=sorted(set(roles)), timezone=timezone, created_at=now)
+    if site is not None:
+        from scheduler.milestones import MilestoneError, parse_site
+
+        try:
+            site = parse_site(site)
+        except MilestoneError as exc:
+            raise StaffError(str(exc)) from None
+    member = StaffMember(name=name, roles=sorted(set(roles)), timezone=timezone, created_at=now, site=site)
     token = _start_enrolment(member, now)
     session.add(member)
     await session.flush()
-    audit(session, actor, "staff.added", now=now, staff_id=member.id, roles=member.roles)
+    audit(session, actor, "staff.added", now=now, staff_id=member.id, roles=member.roles,
+          **({"site": site} if site else {}))
     return member, token
 
 

@@ -36,20 +36,24 @@ def staff_group() -> None:
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(accounts.ROLES),
               help="Repeat for several roles.")
 @click.option("--tz", "timezone", default="Europe/London", show_default=True, help="Their time zone.")
-def staff_add(name: str, roles: tuple[str, ...], timezone: str) -> None:
+@click.option("--site", default=None, help="Programme role: the site whose events they send.")
+def staff_add(name: str, roles: tuple[str, ...], timezone: str, site: str | None) -> None:
     settings = cli_settings()
 
     async def work(db: Any, _ring: Any) -> str:
         async with db.transaction() as s:
             _member, token = await accounts.add_staff(s, name, list(roles), db.clock(),
-                                                      actor=f"cli:{getpass.getuser()}", timezone=timezone)
+                                                      actor=f"cli:{getpass.getuser()}", timezone=timezone,
+                                                      site=site)
             return token
 
     try:
         token = run_db(settings, work)
     except accounts.StaffError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"added {name} ({', '.join(sorted(set(roles)))})")
+    click.echo(f"added {name} ({', '.join(sorted(set(roles)))}{f'; site {site}' if site else ''})")
+    if "programme" in roles and not site:
+        click.secho("note: without --site this programme account cannot send events", fg="yellow", err=True)
     click.echo(f"one-time enrolment link (valid 72 hours): {enrol_link(settings.public_url, token)}")
 
 
@@ -64,7 +68,7 @@ def staff_list() -> None:
 
     for m in run_db(cli_settings(), work):
         click.echo(f"{m.name}\t{','.join(m.roles)}\t{m.status}\ttelegram={'yes' if m.telegram_chat_index else 'no'}"
-                   f"\tsms={'yes' if m.sms_number else 'no'}")
+                   f"\tsms={'yes' if m.sms_number else 'no'}" + (f"\tsite={m.site}" if m.site else ""))
 
 
 @staff_group.command("disable")

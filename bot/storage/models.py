@@ -240,6 +240,7 @@ class StaffMember(Base):
     telegram_link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     telegram_link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sms_number: Mapped[str | None] = mapped_column(EncryptedText)
+    site: Mapped[str | None] = mapped_column(String(64))  # `programme` role: the site whose events they send
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -470,6 +471,7 @@ class ProgrammeEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))  # content/programme_events.yaml
     reason_class: Mapped[str | None] = mapped_column(String(32))  # excluded: violence_threat / non_attendance / other
     sessions_missed: Mapped[int | None] = mapped_column(Integer)
+    expected_end: Mapped[date | None] = mapped_column(Date)  # started: the programme's expected end
     occurred_on: Mapped[date] = mapped_column(Date)
     case_index: Mapped[str] = mapped_column(String(64), index=True)
     case_ref: Mapped[str] = mapped_column(EncryptedText)

@@ -84,9 +84,27 @@ async def test_roles_without_survivor_access_never_see_her_page(settings_env, ke
         try:
             login = await make_staff(svc, "someone", [role])
             assert await client.sign_in(login, NOW) == 303
-            for path in ("/console/queue", "/console/survivors/nobody", "/console/callbacks", "/console/audit"):
+            for path in ("/console/queue", "/console/survivors/nobody", "/console/callbacks", "/console/audit",
+                         "/console/unmatched-events"):
                 status, _body, _loc = await client.get(path)
                 assert status == 403, path
         finally:
             await client.close()
             await svc.stop()
+
+
+def test_the_programme_role_reaches_only_its_own_form_and_account() -> None:
+    """Nothing of hers is one route away: widening this set is a decision, not an accident."""
+    reachable = {route for route, roles in ROUTES.items() if roles is not PUBLIC and "programme" in roles}
+    assert reachable == {
+        ("GET", "/console"), ("POST", "/console/sign-out"), ("GET", "/console/me"),
+        ("POST", "/console/me/telegram-code"), ("POST", "/console/me/sms"),
+        ("GET", "/console/programme"), ("POST", "/console/programme/events"),
+    }
+
+
+def test_programme_events_routes_are_in_the_table_for_the_right_roles() -> None:
+    assert ROUTES[("POST", "/console/programme/events")] == frozenset({"programme"})
+    for route in (("GET", "/console/unmatched-events"), ("POST", "/console/unmatched-events/{id}/link"),
+                  ("POST", "/console/unmatched-events/{id}/ignore"), ("POST", "/console/survivors/{pseudonym}/case")):
+        assert ROUTES[route] == frozenset({"liaison", "supervisor"}), route

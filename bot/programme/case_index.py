@@ -1,0 +1,20 @@
+"""His case reference as the service keeps it: a blind index to match on (per site), ciphertext
+for her worker. The reference is normalised first, so a worker typing 'abc 12' finds 'ABC  12'."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.programme.validation import normalise_case_ref
+from bot.storage.models import ProgrammeCase
+from safety.crypto import KeyRing
+
+
+def case_index(keyring: KeyRing, site: str, case_ref: str) -> str:
+    return keyring.blind_index("programme_case", f"{site}\x1f{normalise_case_ref(case_ref)}")
+
+
+async def find_case(session: AsyncSession, site: str, index: str) -> ProgrammeCase | None:
+    return await session.scalar(select(ProgrammeCase).where(ProgrammeCase.site == site,
+                                                            ProgrammeCase.case_index == index))

@@ -1,0 +1,148 @@
+"""The one intake of programme events, whichever way they come (console form, CSV, API).
+
+`intake` stores a valid event once per (site, sender's event id): a replay finds the row and
+changes nothing. The case reference is kept as ciphertext and a blind index; an event whose case
+is linked to her record is matched at once (her milestones move, `on_events_matched` runs in the
+same transaction), any other is held `unmatched` for a liaison worker to link. `receive` owns the
+transaction (and the rare race of two senders of one id) and replans her waves after it commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.audit import audit
+from bot.programme.case_index import case_index, find_case
+from bot.programme.kinds import EventKinds, default_kinds
+from bot.programme.moves import milestone_values
+from bot.programme.validation import EventIn, latest_day
+from bot.storage.db import Database
+from bot.storage.models import ProgrammeCase, ProgrammeEvent, ProgrammeMilestones, Survivor
+from safety.crypto import KeyRing
+from scheduler.milestones import Change, apply_change, current_values
+
+VIA = ("form", "csv", "api")
+
+
+@dataclass(frozen=True)
+class Received:
+    """What became of one event. `matched` is for the service's own staff and tools: the
+    programme's side is never told whether a case is linked to anyone."""
+
+    id: int
+    replay: bool
+    matched: bool
+    kind: str
+    received_at: datetime
+    survivor_id: int | None = None
+    milestone_problems: tuple[str, ...] = ()
+
+
+async def on_events_matched(session: AsyncSession, events: Sequence[ProgrammeEvent], *, now: datetime) -> None:
+    """Notice drafting is wired here: called with the events that have just been matched to her
+    record (at intake, when her case is linked, or when a worker links a held event), inside the
+    transaction that matched them, so an event and its draft notice commit together or not at all.
+    Never called for a replay. The integrator calls
+    `bot.notices.drafting.draft_for_event(session, event, now=now)` for each event here."""
+    return None
+
+
+async def intake(session: AsyncSession, keyring: KeyRing, event: EventIn, *, site: str, via: str, by: str,
+                 now: datetime, kinds: EventKinds | None = None) -> Received:
+    """Store one valid event (or find its earlier copy), match it to her case if it is linked,
+    move her milestones and audit. The caller owns the transaction."""
+    if via not in VIA:
+        raise ValueError(f"via must be one of {', '.join(VIA)}")
+    existing = await session.scalar(select(ProgrammeEvent).where(ProgrammeEvent.site == site,
+                                                                 ProgrammeEvent.source_event_id == event.event_id))
+    if existing is not None:
+        return Received(existing.id, True, existing.status == "matched", existing.kind, existing.received_at,
+                        existing.survivor_id)
+    row = ProgrammeEvent(site=site, source_event_id=event.event_id, kind=event.kind, reason_class=event.reason_class,
+                         sessions_missed=event.sessions_missed, expected_end=event.expected_end,
+                         occurred_on=event.occurred_on, case_index=case_index(keyring, site, event.case_ref),
+                         case_ref=event.case_ref, detail=event.detail, status="unmatched", received_via=via,
+                         received_by=by[:64], received_at=now)
+    session.add(row)
+    await session.flush()
+    audit(session, by, "programme.event_received", now=now, event_id=row.id, site=site, kind=row.kind, via=via)
+    case = await find_case(session, site, row.case_index)
+    problems: dict[int, tuple[str, ...]] = {}
+    if case is not None:
+        problems = await match_events(session, [row], case, actor=by, now=now, kinds=kinds)
+    return Received(row.id, False, row.status == "matched", row.kind, row.received_at, row.survivor_id,
+                    problems.get(row.id, ()))
+
+
+async def match_events(session: AsyncSession, events: Iterable[ProgrammeEvent], case: ProgrammeCase, *,
+                       actor: str, now: datetime, kinds: EventKinds | None = None) -> dict[int, tuple[str, ...]]:
+    """Match held (or new) events to the survivor of `case`: status, her id, her milestones moved
+    (oldest event first), audited, then `on_events_matched`. Returns, per event id, why her
+    milestones could not be moved (the event is matched all the same: it is a fact)."""
+    kinds = kinds or default_kinds()
+    survivor = await session.get(Survivor, case.survivor_id)
+    if survivor is None or survivor.status == "erased":
+        return {}
+    matched = sorted((e for e in events if e.status != "matched"), key=lambda e: (e.occurred_on, e.id))
+    problems: dict[int, tuple[str, ...]] = {}
+    for ev in matched:
+        ev.status, ev.survivor_id, ev.matched_at = "matched", survivor.id, now
+        audit(session, actor, "programme.event_matched", survivor=survivor.pseudonym, now=now, event_id=ev.id,
+              kind=ev.kind, urgency=kinds.urgency(ev.kind, ev.reason_class) if ev.kind in kinds.kinds else None)
+        found = await _move_milestones(session, ev, survivor, kinds, actor=actor, now=now)
+        if found:
+            problems[ev.id] = found
+    await session.flush()
+    if matched:
+        await on_events_matched(session, matched, now=now)
+    return problems
+
+
+async def _move_milestones(session: AsyncSession, ev: ProgrammeEvent, survivor: Survivor, kinds: EventKinds, *,
+                           actor: str, now: datetime) -> tuple[str, ...]:
+    if ev.kind not in kinds.kinds:  # a kind since removed from the content: stored, moves nothing
+        return ()
+    row = await session.scalar(select(ProgrammeMilestones).where(ProgrammeMilestones.survivor_id == survivor.id))
+    values = milestone_values(kinds.spec(ev.kind), ev.occurred_on, ev.expected_end, current_values(row))
+    if not values:
+        return ()
+    _sid, problems = await apply_change(session, Change(survivor.pseudonym, values), actor=actor,
+                                        today=latest_day(now), now=now)
+    if problems:
+        audit(session, actor, "programme.milestones_not_moved", survivor=survivor.pseudonym, now=now,
+              event_id=ev.id, problems=problems)
+    return tuple(problems)
+
+
+async def receive(db: Database, keyring: KeyRing, event: EventIn, *, site: str, via: str, by: str,
+                  kinds: EventKinds | None = None, replan: bool = True) -> Received:
+    """`intake` in its own transaction on the service clock. Two senders of one id at once: the
+    loser's insert fails on the unique constraint and a second try finds the winner's row. Her
+    waves are replanned once it has committed."""
+    for attempt in (1, 2):
+        try:
+            async with db.transaction() as s:
+                got = await intake(s, keyring, event, site=site, via=via, by=by, now=db.clock(), kinds=kinds)
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    if replan and got.survivor_id is not None and not got.replay:
+        await replan_waves(db, keyring, [got.survivor_id])
+    return got
+
+
+async def replan_waves(db: Database, keyring: KeyRing, survivor_ids: Iterable[int]) -> None:
+    """Replan her waves now (the scheduler's next tick would, too: moving a milestone clears the
+    plan signature)."""
+    from scheduler.jobs import WaveJobs
+
+    jobs = WaveJobs(db, keyring, clock=db.clock)
+    for sid in dict.fromkeys(survivor_ids):
+        await jobs.replan(sid)

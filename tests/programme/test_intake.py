@@ -1,0 +1,172 @@
+"""The one intake: an event is stored once per (site, sender's id), his case reference only as
+ciphertext and a blind index; an event for a linked case is matched to her and moves her programme
+milestones (her waves replan), any other is held until a worker links it; every step is audited;
+the notice-drafting hook sees each newly matched event once, inside the same transaction."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.programme import intake as intake_module
+from bot.programme.case_index import case_index
+from bot.programme.intake import receive, replan_waves
+from bot.programme.linking import CaseLinkError, link_case, link_event, set_aside
+from bot.storage.models import ProgrammeCase, ProgrammeEvent, Survivor
+from tests.programme.support import SITE, audit_actions, day, event, her, milestones, stored_events
+from tests.scheduler.support import waves_of
+from tests.support.db_scan import raw_dump
+
+
+async def test_an_event_for_her_linked_case_is_matched_and_moves_her_milestones_and_waves(db, keyring) -> None:
+    sid = await her(db, keyring, "ps-amber")
+    await replan_waves(db, keyring, [sid])  # what the scheduler's tick does
+    assert (await waves_of(db, sid))["T1"].state == "planned"
+    got = await receive(db, keyring, event("evt-1", "dropped_out", occurred_on=day(-2)), site=SITE, via="api",
+                        by=f"site:{SITE}")
+    assert not got.replay and got.matched and got.survivor_id == sid
+    (row,) = await stored_events(db)
+    assert (row.status, row.survivor_id, row.kind, row.occurred_on, row.received_via) == (
+        "matched", sid, "dropped_out", day(-2), "api")
+    assert row.matched_at == db.clock() and row.case_index == case_index(keyring, SITE, "DV-2026-117")
+    m = await milestones(db, sid)
+    assert m is not None and (m.actual_end, m.outcome, m.updated_by) == (day(-2), "dropped_out", f"site:{SITE}")
+    waves = await waves_of(db, sid)  # replanned at once: no mid-point after a drop-out, the end wave moves
+    assert waves["T1"].state == "cancelled"
+    assert waves["T2"].state == "planned" and waves["T2"].due_at.date() >= day(-2)
+    assert await audit_actions(db) == ["programme.case_linked", "programme.event_received",
+                                       "programme.event_matched", "programme.set"]
+
+
+async def test_his_case_reference_is_stored_only_as_ciphertext_and_a_blind_index(db, keyring) -> None:
+    await receive(db, keyring, event("evt-1", case_ref="DV-2026-117", detail="Said he knows where she lives."),
+                  site=SITE, via="csv", by="worker:kim")
+    dump = await raw_dump(db)
+    assert "DV-2026-117" not in dump and "knows where she lives" not in dump
+    (row,) = await stored_events(db)
+    assert row.case_ref == "DV-2026-117" and row.status == "unmatched" and row.survivor_id is None
+
+
+async def test_a_replay_returns_the_first_row_is_counted_once_and_changes_nothing(db, keyring) -> None:
+    sid = await her(db, keyring, "ps-amber")
+    first = await receive(db, keyring, event("evt-7", "completed", occurred_on=day(-3)), site=SITE, via="api",
+                          by="site:x")
+    again = await receive(db, keyring, event("evt-7", "excluded", occurred_on=day(-1), reason_class="other"),
+                          site=SITE, via="form", by="staff:1")
+    assert (again.id, again.replay, again.kind, again.matched) == (first.id, True, "completed", True)
+    (row,) = await stored_events(db)
+    assert (row.kind, row.occurred_on, row.received_via) == ("completed", day(-3), "api")
+    m = await milestones(db, sid)
+    assert m is not None and (m.actual_end, m.outcome) == (day(-3), "completed")
+    assert (await audit_actions(db)).count("programme.event_received") == 1
+    # the same id from another site is another event
+    other = await receive(db, keyring, event("evt-7", "completed"), site="south", via="api", by="site:south")
+    assert not other.replay and other.id != first.id
+
+
+async def test_an_event_for_an_unknown_case_is_held_until_her_case_is_linked_on_her_page(db, keyring) -> None:
+    sid = await her(db, keyring, "ps-amber", case_ref=None)
+    held = await receive(db, keyring, event("evt-1", "started", occurred_on=day(-10), expected_end=day(150)),
+                         site=SITE, via="api", by="site:x")
+    assert not held.matched and held.survivor_id is None
+    async with db.transaction() as s:
+        survivor = await s.get(Survivor, sid)
+        assert survivor is not None
+        linked = await link_case(s, keyring, survivor, site=SITE, case_ref=" dv-2026-117 ", actor="staff:1",
+                                 now=db.clock())
+    assert linked.matched == (held.id,) and not linked.changed  # typed in another case: the same reference
+    (row,) = await stored_events(db)
+    assert (row.status, row.survivor_id) == ("matched", sid)
+    m = await milestones(db, sid)
+    assert m is not None and (m.programme_start, m.expected_end) == (day(-10), day(150))
+
+
+async def test_a_worker_links_a_held_event_to_her_by_pseudonym_and_every_event_of_that_case_follows(db,
+                                                                                                 keyring) -> None:
+    sid = await her(db, keyring, "ps-amber", case_ref=None)
+    a = await receive(db, keyring, event("evt-1", "risk_raised", case_ref="K-9"), site=SITE, via="api", by="s")
+    b = await receive(db, keyring, event("evt-2", "new_incident", case_ref="K-9"), site=SITE, via="api", by="s")
+    c = await receive(db, keyring, event("evt-3", "risk_raised", case_ref="K-10"), site=SITE, via="api", by="s")
+    async with db.transaction() as s:
+        linked = await link_event(s, keyring, a.id, "ps-amber", actor="staff:2", now=db.clock())
+    assert sorted(linked.matched) == sorted([a.id, b.id])
+    status = {e.id: (e.status, e.survivor_id) for e in await stored_events(db)}
+    assert status == {a.id: ("matched", sid), b.id: ("matched", sid), c.id: ("unmatched", None)}
+    # she is linked to K-9 now: another case's event is not silently re-pointed at her
+    async with db.transaction() as s:
+        with pytest.raises(CaseLinkError, match="linked to another case"):
+            await link_event(s, keyring, c.id, "ps-amber", actor="staff:2", now=db.clock())
+        with pytest.raises(CaseLinkError, match="not waiting to be linked"):
+            await link_event(s, keyring, a.id, "ps-amber", actor="staff:2", now=db.clock())
+        with pytest.raises(CaseLinkError, match="no survivor with pseudonym 'ps-nobody'"):
+            await link_event(s, keyring, c.id, "ps-nobody", actor="staff:2", now=db.clock())
+    async with db.transaction() as s:
+        await set_aside(s, c.id, actor="staff:2", now=db.clock())
+    assert {e.id: e.status for e in await stored_events(db)}[c.id] == "ignored"
+    assert "programme.event_ignored" in await audit_actions(db)
+
+
+async def test_one_case_is_linked_to_one_person_per_site(db, keyring) -> None:
+    await her(db, keyring, "ps-amber", case_ref="DV-1")
+    other = await her(db, keyring, "ps-birch", case_ref=None)
+    async with db.transaction() as s:
+        survivor = await s.get(Survivor, other)
+        assert survivor is not None
+        with pytest.raises(CaseLinkError, match="already linked to another person at this site"):
+            await link_case(s, keyring, survivor, site=SITE, case_ref="dv-1", actor="staff:1", now=db.clock())
+        await link_case(s, keyring, survivor, site="south", case_ref="DV-1", actor="staff:1", now=db.clock())
+    async with db.sessions() as s:
+        assert await s.scalar(select(func.count(ProgrammeCase.id))) == 2
+
+
+async def test_the_drafting_hook_sees_each_newly_matched_event_once_inside_the_transaction(
+        db, keyring, monkeypatch) -> None:
+    seen: list[tuple[list[str], bool]] = []
+
+    async def recorder(session: Any, events: list[ProgrammeEvent], *, now: Any) -> None:
+        seen.append(([e.source_event_id for e in events], session.in_transaction()))
+        assert all(e.status == "matched" and e.survivor_id is not None for e in events)
+
+    monkeypatch.setattr(intake_module, "on_events_matched", recorder)
+    await her(db, keyring, "ps-amber")
+    await receive(db, keyring, event("evt-1", "risk_raised"), site=SITE, via="api", by="s")
+    await receive(db, keyring, event("evt-1", "risk_raised"), site=SITE, via="api", by="s")  # a replay
+    held = await receive(db, keyring, event("evt-2", "new_incident", case_ref="K-2"), site=SITE, via="api", by="s")
+    assert seen == [(["evt-1"], True)]
+    await her(db, keyring, "ps-birch", case_ref=None)
+    async with db.transaction() as s:
+        await link_event(s, keyring, held.id, "ps-birch", actor="staff:1", now=db.clock())
+    assert seen == [(["evt-1"], True), (["evt-2"], True)]
+
+
+async def test_a_late_event_never_moves_a_milestone_back(db, keyring) -> None:
+    sid = await her(db, keyring, "ps-amber")
+    await receive(db, keyring, event("evt-2", "completed", occurred_on=day(-5)), site=SITE, via="api", by="s")
+    await receive(db, keyring, event("evt-1", "dropped_out", occurred_on=day(-30)), site=SITE, via="api", by="s")
+    await receive(db, keyring, event("evt-0", "started", occurred_on=day(-90)), site=SITE, via="api", by="s")
+    m = await milestones(db, sid)
+    assert m is not None and (m.programme_start, m.actual_end, m.outcome) == (day(-60), day(-5), "completed")
+    assert [e.status for e in await stored_events(db)] == ["matched"] * 3  # facts all the same
+
+
+async def test_an_event_whose_milestones_do_not_fit_is_kept_and_the_reason_audited(db, keyring) -> None:
+    sid = await her(db, keyring, "ps-amber", programme=None)  # no programme start known
+    got = await receive(db, keyring, event("evt-1", "excluded", reason_class="violence_threat"), site=SITE,
+                        via="api", by="s")
+    assert got.matched and got.milestone_problems == ("actual_end needs programme_start",)
+    m = await milestones(db, sid)
+    assert m is None or m.actual_end is None
+    assert "programme.milestones_not_moved" in await audit_actions(db)
+
+
+async def test_the_same_event_sent_five_times_at_once_is_stored_once(db, keyring) -> None:
+    await her(db, keyring, "ps-amber")
+    got = await asyncio.gather(*(receive(db, keyring, event("evt-9", "risk_raised"), site=SITE, via="api", by="s")
+                                 for _ in range(5)))
+    assert sorted(g.replay for g in got) == [False, True, True, True, True]
+    assert len({g.id for g in got}) == 1
+    assert len(await stored_events(db)) == 1
+    assert (await audit_actions(db)).count("programme.event_matched") == 1
