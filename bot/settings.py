@@ -7,10 +7,10 @@ silently disabled channel means a survivor's messages go nowhere.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DB_URL = "sqlite:///var/liaison.db"
 DEFAULT_KEY_FILE = "var/dev-keys.json"
@@ -70,8 +70,22 @@ class Settings(BaseSettings):
     sla_routine_working_days: int = Field(2, alias="LIAISON_SLA_ROUTINE_WORKING_DAYS", ge=1)
     console_totp_required: bool | None = Field(None, alias="LIAISON_CONSOLE_TOTP_REQUIRED")
 
+    # risk notices (bot/notices): routine notices of these programme sites need one approval and no
+    # worker's click (comma-separated site codes; none by default); an urgent notice she has not
+    # acknowledged within this many hours of its sending is escalated to a worker
+    notice_auto_approve_sites: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="LIAISON_NOTICE_AUTO_APPROVE_SITES")
+    notice_ack_hours: float = Field(48, alias="LIAISON_NOTICE_ACK_HOURS", gt=0)
+
     rasa_url: str | None = Field(None, alias="RASA_URL")
     nlu_cache_dir: Path = Field(Path("var/nlu-cache"), alias="NLU_CACHE_DIR")
+
+    @field_validator("notice_auto_approve_sites", mode="before")
+    @classmethod
+    def _site_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
