@@ -44,6 +44,14 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/survivors/{pseudonym}/reverify"): LIAISON,
     ("POST", "/console/survivors/{pseudonym}/erase-request"): LIAISON,
     ("POST", "/console/survivors/{pseudonym}/erase-approve"): SUPERVISOR,
+    # risk notices: review by liaison workers, the second approval of an urgent one by a supervisor
+    # (never the programme's staff: a notice is about her)
+    ("GET", "/console/notices"): LIAISON,
+    ("GET", "/console/notices/{id}"): LIAISON,
+    ("POST", "/console/notices/{id}/edit"): LIAISON,
+    ("POST", "/console/notices/{id}/approve"): LIAISON,
+    ("POST", "/console/notices/{id}/second-approve"): SUPERVISOR,
+    ("POST", "/console/notices/{id}/withdraw"): LIAISON,
     # call-backs
     ("GET", "/console/callbacks"): LIAISON,
     ("POST", "/console/callbacks/{id}/outcome"): LIAISON,

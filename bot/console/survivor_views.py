@@ -1,6 +1,7 @@
-"""Her page: status, cover, windows, consents, check-ins, escalations, what is queued; and what a
-worker may do: reveal her number (audited, with a reason), send her a message through the outbox
-(her cover title, her windows, no sensitive word), pause/resume, re-verify, erase (with a supervisor)."""
+"""Her page: status, cover, windows, consents, check-ins, notices and their timelines, escalations,
+what is queued; and what a worker may do: reveal her number (audited, with a reason), send her a
+message through the outbox (her cover title, her windows, no sensitive word), pause/resume,
+re-verify, erase (with a supervisor)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import catalog
 from bot.audit import audit
 from bot.console.app import me, render, see_other, svc
+from bot.notices.review import stage
+from bot.notices.timeline import steps_of
 from bot.outbox.enqueue import enqueue
 from bot.storage.models import (
     Answer,
@@ -22,6 +25,7 @@ from bot.storage.models import (
     ConsentRecord,
     ErasureApproval,
     Escalation,
+    Notice,
     OutboundMessage,
     Survivor,
     WaveInstance,
@@ -60,6 +64,11 @@ async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revea
     queued = (await s.scalars(select(OutboundMessage).where(
         OutboundMessage.survivor_id == survivor.id, OutboundMessage.status.in_(("pending", "held", "sending")))
         .order_by(OutboundMessage.id))).all()
+    notice_rows = (await s.scalars(select(Notice).where(Notice.survivor_id == survivor.id)
+                                   .order_by(Notice.created_at.desc(), Notice.id.desc()))).all()
+    timelines = await steps_of(s, [n.id for n in notice_rows])
+    notices = [{"id": n.id, "kind": n.kind, "urgent": n.urgent, "stage": stage(n), "response": n.response,
+                "steps": timelines[n.id]} for n in notice_rows]
     erase_pending = await s.scalar(select(ErasureApproval.id).where(
         ErasureApproval.survivor_id == survivor.id, ErasureApproval.status == "requested")) is not None
     windows = ", ".join(catalog.format_window("en", w) for w in (survivor.contact_windows or []))
@@ -67,7 +76,7 @@ async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revea
         survivor.outbound_paused_until > now else None
     return render(request, "survivor.html", status=status, title=f"Her page {survivor.pseudonym}", s=survivor,
                   cover_title=catalog.title(survivor.locale, disguise), windows=windows, consents=consents,
-                  checkins=checkins, escalations=escalations, queued=queued, revealed=revealed,
+                  checkins=checkins, escalations=escalations, queued=queued, revealed=revealed, notices=notices,
                   erase_pending=erase_pending, paused=paused.strftime("%Y-%m-%d") if paused else None,
                   **({"flash": flash, "flash_kind": "error"} if flash else {}))
 

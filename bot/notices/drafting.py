@@ -37,7 +37,7 @@ async def draft_for_event(session: AsyncSession, event: ProgrammeEvent, *, now: 
     if survivor is None or survivor.status in ("erased", "erasing"):
         return None
     if not urgency.known(event.kind):
-        log_event("notice.unknown_kind", logging.WARNING, event=event.id, kind=event.kind[:32])
+        log_event("notice.unknown_kind", logging.WARNING, programme_event=event.id)
         return None
     urgent = urgency.is_urgent(event.kind, event.reason_class)
     body = texts.draft_body(survivor.locale, survivor.country, event.kind, event.reason_class, event.occurred_on,
