@@ -41,8 +41,8 @@ from bot.storage.models import (
     Survivor,
     WaveInstance,
 )
-from flows import onboarding, pin, router
 from flows import notice as notice_flow
+from flows import onboarding, pin, router
 from flows.common import emergency_say
 from flows.keywords import has_letters
 from flows.state import finish, is_unlocked, map_number, parse_time

@@ -22,9 +22,13 @@ from safety.disguise import Disguise
 
 RECENT = 50
 REACH_WORDS = {
-    "erased": "her record is erased", "stopped": "she stopped all messages", "not_enrolled": "she has not finished enrolling",
-    "no_information_consent": "she has not agreed to news and notices", "route_suspect": "her number or account may no "
-    "longer be hers (re-verify it first)", "no_route": "she has no active contact route", "paused": "her messages are paused",
+    "erased": "her record is erased",
+    "stopped": "she stopped all messages",
+    "not_enrolled": "she has not finished enrolling",
+    "no_information_consent": "she has not agreed to news and notices",
+    "route_suspect": "her number or account may no longer be hers (re-verify it first)",
+    "no_route": "she has no active contact route",
+    "paused": "her messages are paused",
 }
 
 

@@ -205,15 +205,17 @@ async def _notices_between_waves(s: AsyncSession, survivor_ids: list[int]) -> di
         return {}
     by_survivor: dict[int, list[datetime]] = {}
     for sid, at in sent:
-        by_survivor.setdefault(sid, []).append(at)
-    waves = (await s.execute(select(WaveInstance.id, WaveInstance.survivor_id, WaveInstance.due_at).where(
-        WaveInstance.survivor_id.in_(list(by_survivor))).order_by(WaveInstance.survivor_id, WaveInstance.due_at,
-                                                                   WaveInstance.id))).all()
+        if sid is not None and at is not None:
+            by_survivor.setdefault(sid, []).append(at)
+    waves: list[Any] = list((await s.execute(
+        select(WaveInstance.id, WaveInstance.survivor_id, WaveInstance.due_at)
+        .where(WaveInstance.survivor_id.in_(list(by_survivor)))
+        .order_by(WaveInstance.survivor_id, WaveInstance.due_at, WaveInstance.id))).all())
     out: dict[int, int] = {}
     previous: dict[int, datetime] = {}
     for iid, sid, due_at in waves:
         since = previous.get(sid)
-        out[iid] = sum(1 for at in by_survivor[sid] if at <= due_at and (since is None or at > since))
+        out[iid] = len([at for at in by_survivor[sid] if at <= due_at and (since is None or at > since)])
         previous[sid] = due_at
     return out
 
