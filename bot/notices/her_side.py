@@ -29,31 +29,36 @@ READABLE = ("sent", "acknowledged")
 RING_ME = "notice_ring_me"
 
 
-async def latest_preview(session: AsyncSession, survivor_id: int, state: dict[str, Any]) -> int | None:
-    """The notice whose preview is the latest message we sent her unprompted, if it reached her
-    after her last turn in the conversation (then her "1" answers it, not an older menu)."""
+async def newest_unprompted(session: AsyncSession, survivor_id: int,
+                            state: dict[str, Any]) -> tuple[int, str] | None:
+    """(outbox id, text key) of the latest message we sent her unprompted (a notice's preview, a
+    survey, a re-check), if it reached her after her last turn in the conversation: then a number
+    she types answers it, not the options an older reply showed."""
     row = (await session.execute(
         select(OutboundMessage.id, OutboundMessage.text_key, OutboundMessage.sent_at).where(
             OutboundMessage.survivor_id == survivor_id, OutboundMessage.kind == "send",
             OutboundMessage.is_reply.is_(False), OutboundMessage.status == "sent",
         ).order_by(OutboundMessage.sent_at.desc(), OutboundMessage.id.desc()).limit(1))).first()
-    if row is None or row[1] != PREVIEW_KEY or row[2] is None:
+    if row is None or row[2] is None:
         return None
     touched = parse_time(state.get("touched"))
     if touched is not None and touched.tzinfo is not None and touched > row[2]:
         return None
-    return await session.scalar(select(Notice.id).where(Notice.preview_outbound_id == row[0]))
+    return row[0], row[1]
 
 
 async def notice_action(session: AsyncSession, survivor_id: int, event: UserInput,
                         state: dict[str, Any]) -> tuple[int, str] | None:
-    """(notice id, action) when this input is about a notice of hers, else None."""
+    """(notice id, action) when this input is about a notice of hers, else None: a notice's button;
+    "1" when its preview is the newest thing on her screen; a number for the options under it."""
     if event.button is not None:
         return parse(event.button)
-    if digits_only(event.text) == "1":
-        opened = await latest_preview(session, survivor_id, state)
-        if opened is not None:
-            return opened, "open"
+    newest = await newest_unprompted(session, survivor_id, state)
+    if newest is not None:  # a number answers what arrived last, whatever the menu showed before
+        if newest[1] != PREVIEW_KEY or digits_only(event.text) != "1":
+            return None
+        opened = await session.scalar(select(Notice.id).where(Notice.preview_outbound_id == newest[0]))
+        return (opened, "open") if opened is not None else None
     return parse(map_number(state, event.text))
 
 

@@ -173,3 +173,52 @@ async def test_in_german_too_the_lock_screen_shows_only_her_cover(her: HerPhone,
     (preview,) = [m["text"] for m in her.bot_messages()[before:]]
     assert preview.startswith(catalog.title(locale, Disguise("garden")) + "\n")
     assert lock_screen_is_clean(preview, locale)
+
+
+async def test_on_sms_the_delivery_receipt_is_on_the_timeline_once(settings_env: dict[str, object], keyring) -> None:
+    async with her_phone("sms", settings_env, keyring) as her:
+        sid, _ = await her.enrolled(timezone="UTC")
+        notice_id = await approved(her, sid, "started")
+        async with her.svc.db.sessions() as s:
+            row = await s.scalar(select(OutboundMessage).where(OutboundMessage.text_key == "notice.preview"))
+        assert row is not None and row.provider_message_id
+        assert her.twilio is not None
+        for status in ("sent", "delivered", "delivered"):
+            assert (await her.twilio.status_callback(row.provider_message_id, status)).status == 200
+        assert await timeline(her.svc, notice_id) == ["drafted", "approved", "queued", "sent", "delivered"]
+
+
+async def test_quick_exit_after_reading_a_notice_leaves_only_her_cover_on_the_screen(
+        settings_env: dict[str, object], keyring) -> None:
+    async with her_phone("telegram", settings_env, keyring) as her:
+        sid, _ = await her.enrolled(timezone="UTC")
+        await approved(her, sid, "excluded", reason_class="violence_threat")
+        await her.choose("Read")
+        assert (await her.send(PIN)).says("because of violence or threats")
+        await her.send("EXIT")
+        screen = her.screen_texts()
+        assert len(screen) == 1 and screen[0].startswith(TITLE + "\n")  # one cover message, nothing else
+        assert lock_screen_is_clean(screen[0])
+
+
+async def test_a_number_she_types_answers_what_arrived_last_not_an_older_notice(her: HerPhone) -> None:
+    sid, _ = await her.enrolled(timezone="UTC", pin_hash=None, duress_pin_hash=None)
+    notice_id = await approved(her, sid, "risk_lowered")
+    opened = await her.send("1")  # the preview is the newest: "1" reads it (no PIN set)
+    if her.channel == "sms":
+        opened = await her.send("1")  # "Send it anyway"
+    assert opened.says("lower than before")
+    async with her.svc.db.transaction() as s:  # a worker's message arrives after it
+        from bot.storage.models import ChannelIdentity
+
+        identity = await s.scalar(select(ChannelIdentity).where(ChannelIdentity.survivor_id == sid))
+        assert identity is not None
+        from bot.outbox.enqueue import enqueue
+
+        enqueue(s, channel=identity.channel, address=identity.address, address_index=identity.address_index,
+                cause="test:newer", index=0, text_key="console.message", body=TITLE + "\nShall we talk?",
+                survivor_id=sid, identity_id=identity.id, is_reply=False)
+    her.svc.dispatcher.wake()
+    await her.settled()
+    await her.send("1")  # not "Got it" on the notice above it
+    assert (await notice(her.svc, notice_id)).response is None
