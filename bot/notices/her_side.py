@@ -20,7 +20,6 @@ from bot.escalations import raise_escalation
 from bot.logs import log_event
 from bot.notices.timeline import HER, add_step, has_step
 from bot.storage.models import CallbackRequest, Notice, OutboundMessage, Survivor
-from flows.keywords import digits_only
 from flows.notice import PREVIEW_KEY, NoticeAnswered, NoticeOpened, NoticeView, parse, step
 from flows.state import map_number, parse_time
 from flows.types import Context, FlowResult, UserInput
@@ -53,9 +52,12 @@ async def notice_action(session: AsyncSession, survivor_id: int, event: UserInpu
     "1" when its preview is the newest thing on her screen; a number for the options under it."""
     if event.button is not None:
         return parse(event.button)
+    number = (event.text or "").strip().rstrip(".)")
+    if not number.isdigit():
+        return None  # words are never a notice's answer (and cost no look-up)
     newest = await newest_unprompted(session, survivor_id, state)
     if newest is not None:  # a number answers what arrived last, whatever the menu showed before
-        if newest[1] != PREVIEW_KEY or digits_only(event.text) != "1":
+        if newest[1] != PREVIEW_KEY or number != "1":
             return None
         opened = await session.scalar(select(Notice.id).where(Notice.preview_outbound_id == newest[0]))
         return (opened, "open") if opened is not None else None

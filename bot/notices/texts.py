@@ -70,5 +70,5 @@ def render(say: Say, locale: str, disguise: Disguise | None = None) -> tuple[str
 
 def lock_screen(locale: str, disguise: Disguise, channel: str) -> str:
     """What her lock screen will show when the preview arrives (for the worker's page)."""
-    body, buttons = catalog.render(preview_say(0, channel), locale, disguise)
+    body, _buttons = catalog.render(preview_say(0, channel), locale, disguise)
     return preview(body)
