@@ -20,7 +20,8 @@ from safety.disguise import DEFAULT_PERSONA, PLAIN, Disguise, number_pattern, va
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 LOCALES = ("en", "de")
-MESSAGE_FILES = ("messages.yaml", "consent.yaml", "programme.yaml")
+MESSAGE_FILES = ("messages.yaml", "consent.yaml", "programme.yaml", "notices.yaml")
+SECTIONED_FILES = ("consent.yaml", "notices.yaml")  # their texts are under `texts:`, beside other data
 POST_PIN_FILES = ("programme.yaml",)  # explicit pages shown only after her PIN (see safety.disguise)
 
 
@@ -45,7 +46,7 @@ def messages(locale: str) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for name in MESSAGE_FILES:
         data = load_yaml(locale, name) or {}
-        texts = data.get("texts", {}) if name == "consent.yaml" else data
+        texts = data.get("texts", {}) if name in SECTIONED_FILES else data
         for key, value in texts.items():
             if key in merged:
                 raise ContentError(f"{CONTENT_DIR / locale / name}: text {key!r} is defined twice")

@@ -26,6 +26,8 @@ from bot.actions.quick_exit import quick_exit
 from bot.channels.base import InboundEvent
 from bot.escalations import raise_escalation
 from bot.logs import log_event
+from bot.notices import texts as notice_texts
+from bot.notices.her_side import handle_notice
 from bot.outbox.enqueue import enqueue
 from bot.staff.telegram_link import handle_staff_inbound
 from bot.storage.models import (
@@ -39,6 +41,7 @@ from bot.storage.models import (
     Survivor,
     WaveInstance,
 )
+from flows import notice as notice_flow
 from flows import onboarding, pin, router
 from flows.common import emergency_say
 from flows.keywords import has_letters
@@ -251,6 +254,11 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
     state = dict(survivor.state or {})
     await postpone_wave_messages(session, survivor.id, now)
     if not danger and survivor.status == "active":
+        noticed = await handle_notice(session, survivor, user_input, state, ctx, address=event.address, now=now)
+        if noticed is not None:  # the Read button or "1" under a notice's preview, Got it, Ring me
+            done = finish(noticed, ctx)
+            survivor.state = done.state
+            return done, notice_texts.render
         numbered = await _numbered_menu_choice(session, user_input, state, ctx.open_checkin)
         if numbered is not None and _opens_wave(numbered):
             user_input = replace(user_input, text=None, button=numbered)  # SMS: "1 Continue the questions"
@@ -275,6 +283,14 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
     await apply_effects(session, survivor, identity, inbound, event, result, now)
     survivor.state = result.state
     then = (state.get("data") or {}).get("then") if state.get("flow") == "pin" else None
+    if notice_flow.parse(then) is not None and is_unlocked(result.state, now) and survivor.status == "active":
+        opened = await handle_notice(session, survivor, replace(user_input, text=None, button=then), result.state,
+                                     ctx, address=event.address, now=now, action=notice_flow.parse(then))
+        if opened is not None:  # her PIN opened the notice she asked to read, not the menu
+            done = finish(opened, ctx)
+            survivor.state = result.state = done.state
+            result.says[:] = done.says
+            return result, notice_texts.render
     if _opens_wave(then) and is_unlocked(result.state, now) and survivor.status == "active":
         opened = await handle_checkin(session, survivor, replace(user_input, text=None, button=then), now)
         if opened is not None:

@@ -19,6 +19,7 @@ from bot.conversation import install_interpreter
 from bot.escalations import SlaPolicy, install_sla
 from bot.inbound import InboundPipeline
 from bot.logs import log_event
+from bot.notices.policy import NoticePolicy, install_notice_policy
 from bot.outbox.dispatcher import Dispatcher
 from bot.programme.api import programme_api_routes
 from bot.settings import Settings
@@ -58,6 +59,8 @@ class Service:
         install_sla(SlaPolicy(urgent=timedelta(minutes=settings.sla_urgent_minutes),
                               high=timedelta(hours=settings.sla_high_hours),
                               routine_working_days=settings.sla_routine_working_days))
+        install_notice_policy(NoticePolicy(auto_approve_sites=frozenset(settings.notice_auto_approve_sites),
+                                           ack_within=timedelta(hours=settings.notice_ack_hours)))
         db = Database(settings.database_url, clock=clock)
         chans = channels if channels is not None else build_channels(settings)
         dispatcher = Dispatcher(db, chans, retry_budgets=settings.outbox_retry_budgets,

@@ -7,10 +7,10 @@ silently disabled channel means a survivor's messages go nowhere.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DB_URL = "sqlite:///var/liaison.db"
 DEFAULT_KEY_FILE = "var/dev-keys.json"
@@ -74,9 +74,22 @@ class Settings(BaseSettings):
     programme_api_rate_per_minute: float = Field(60.0, alias="PROGRAMME_API_RATE_PER_MINUTE", gt=0)
     programme_api_burst: int = Field(20, alias="PROGRAMME_API_BURST", ge=1)
     programme_api_max_body: int = Field(16 * 1024, alias="PROGRAMME_API_MAX_BODY_BYTES", ge=256, le=256 * 1024)
+    # risk notices (bot/notices): routine notices of these programme sites need one approval and no
+    # worker's click (comma-separated site codes; none by default); an urgent notice she has not
+    # acknowledged within this many hours of its sending is escalated to a worker
+    notice_auto_approve_sites: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="LIAISON_NOTICE_AUTO_APPROVE_SITES")
+    notice_ack_hours: float = Field(48, alias="LIAISON_NOTICE_ACK_HOURS", gt=0)
 
     rasa_url: str | None = Field(None, alias="RASA_URL")
     nlu_cache_dir: Path = Field(Path("var/nlu-cache"), alias="NLU_CACHE_DIR")
+
+    @field_validator("notice_auto_approve_sites", mode="before")
+    @classmethod
+    def _site_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

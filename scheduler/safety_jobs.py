@@ -1,4 +1,5 @@
-"""Time-driven safety work: unanswered danger questions, message expiry, retention, route re-checks.
+"""Time-driven safety work: unanswered danger questions, notices not acknowledged or never sent,
+message expiry, retention, route re-checks.
 
 Run by the same APScheduler runner as the waves. Each job is idempotent: expiry queues deletions
 with a cause derived from the moment, retention only removes what is past its date, re-checks are
@@ -21,6 +22,7 @@ from bot.actions.held_escalations import open_unanswered
 from bot.actions.retention import run_retention
 from bot.actions.route_check import due_for_route_check, queue_route_check
 from bot.logs import log_event
+from bot.notices.watch import escalate_unacknowledged, settle_unsent
 from bot.staff.alerts import escalate_overdue
 from bot.storage.db import Database
 from bot.storage.models import OutboundMessage, Survivor
@@ -33,6 +35,8 @@ class SafetySummary:
     erased: int = 0
     route_checks: int = 0
     unanswered: int = 0
+    notices_unsent: int = 0
+    notices_unacknowledged: int = 0
     retention_ran: bool = False
     staff_alerts: int = 0
 
@@ -56,6 +60,10 @@ class SafetyJobs:
         if summary.unanswered:
             log_event("danger_check.unanswered", logging.WARNING, escalations=summary.unanswered)
         async with self.db.transaction() as s:
+            # a notice that cannot reach her, or an urgent one she has not acknowledged: a person (bot/notices)
+            summary.notices_unsent = await settle_unsent(s, now)
+            summary.notices_unacknowledged = await escalate_unacknowledged(s, now)
+        async with self.db.transaction() as s:
             summary.expired = await expire_due(s, now)
         summary.erased = await self.erase_requested(now)
         async with self.db.transaction() as s:
@@ -71,10 +79,12 @@ class SafetyJobs:
             async with self.db.transaction() as s:
                 await run_retention(s, self.retention, now)
             self._daily_done_at, summary.retention_ran = now, True
-        if summary.expired or summary.route_checks or summary.erased or summary.staff_alerts:
+        if (summary.expired or summary.route_checks or summary.erased or summary.staff_alerts or summary.unanswered
+                or summary.notices_unsent or summary.notices_unacknowledged):
             self.on_outbox()
             log_event("safety.tick", expired=summary.expired, route_checks=summary.route_checks,
-                      erased=summary.erased, staff_alerts=summary.staff_alerts)
+                      erased=summary.erased, staff_alerts=summary.staff_alerts,
+                      notices_unsent=summary.notices_unsent, notices_unacknowledged=summary.notices_unacknowledged)
         return summary
 
     async def erase_requested(self, now: datetime) -> int:

@@ -180,6 +180,7 @@ TIME_SENSITIVE = (
     "tests/conversations/test_worker_commands.py",
     "tests/console/test_sign_in.py",
     "tests/console/test_oncall_alerts.py",
+    "tests/notices/",
 )
 
 
@@ -187,7 +188,7 @@ TIME_SENSITIVE = (
 # not about storage: they run on SQLite only, except these, which also walk the same journeys on
 # PostgreSQL. Storage itself (outbox, inbound, waves, encryption, migrations, channels, fault tests)
 # runs on both. This keeps CI's wall time down without losing a backend for what a backend decides.
-SQLITE_ONLY = ("tests/conversations/", "tests/console/test_browser")
+SQLITE_ONLY = ("tests/conversations/", "tests/console/test_browser", "tests/notices/test_her_phone.py")
 JOURNEYS_ON_BOTH = (
     "tests/conversations/test_enrolment_to_callback.py",
     "tests/conversations/test_channels.py",

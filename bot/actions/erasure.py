@@ -1,6 +1,7 @@
 """Erasure of a survivor ("delete my data", `liaison erase`, retention of closed cases).
 
-Everything identifying goes: identities, messages, free text, PIN, state, call-backs, invitations.
+Everything identifying goes: identities, messages, free text, PIN, state, call-backs, invitations,
+notices.
 Provider records are deleted through the outbox (deletion commands carry their own encrypted copy of
 the address and blank it when done). Escalations stay as content-free counts for the programme's
 accountability; an audit event records that erasure happened, without content.
@@ -23,6 +24,8 @@ from bot.storage.models import (
     Escalation,
     InboundMessage,
     Invitation,
+    Notice,
+    NoticeStep,
     OutboundMessage,
     Survivor,
 )
@@ -71,6 +74,10 @@ async def erase_survivor(session: AsyncSession, survivor: Survivor, *, actor: st
     for identity in identities:
         await session.execute(delete(InboundMessage).where(InboundMessage.identity_id == identity.id))
     await session.execute(delete(CallbackRequest).where(CallbackRequest.survivor_id == sid))
+    # notices to her say what happened in his programme: gone with her (their escalations stay, as counts)
+    hers = select(Notice.id).where(Notice.survivor_id == sid).scalar_subquery()
+    await session.execute(delete(NoticeStep).where(NoticeStep.notice_id.in_(hers)))
+    await session.execute(delete(Notice).where(Notice.survivor_id == sid))
     await session.execute(delete(Invitation).where(Invitation.survivor_id == sid))
     await session.execute(delete(ConsentRecord).where(ConsentRecord.survivor_id == sid))
     await session.execute(update(Escalation).where(Escalation.survivor_id == sid)

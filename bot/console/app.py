@@ -120,10 +120,10 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def handlers() -> dict[tuple[str, str], Handler]:
-    from bot.console import auth_views, other_views, programme_views, queue_views, survivor_views
+    from bot.console import auth_views, notice_views, other_views, programme_views, queue_views, survivor_views
 
     table: dict[tuple[str, str], Handler] = {}
-    for module in (auth_views, queue_views, survivor_views, programme_views, other_views):
+    for module in (auth_views, queue_views, survivor_views, notice_views, programme_views, other_views):
         table.update(module.HANDLERS)
     return table
 

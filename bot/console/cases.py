@@ -28,6 +28,8 @@ REASONS = {
     "threats": "Check-in: threats", "callback_requested": "Call-back", "route_unsafe": "Route check \u201cno\u201d",
     "delivery_failed": "Permanent send failure", "recipient_gone": "Her route stopped",
     "reverify_identity": "Account change", "pin_lockout": "PIN lockout",
+    "notice_tell_by_phone": "Notice: tell her by phone", "notice_not_acknowledged": "Notice not acknowledged",
+    "notice_ring_me": "Notice: ring her",
 }
 
 

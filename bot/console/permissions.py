@@ -49,6 +49,14 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/unmatched-events"): LIAISON,
     ("POST", "/console/unmatched-events/{id}/link"): LIAISON,
     ("POST", "/console/unmatched-events/{id}/ignore"): LIAISON,
+    # risk notices: review by liaison workers, the second approval of an urgent one by a supervisor
+    # (never the programme's staff: a notice is about her)
+    ("GET", "/console/notices"): LIAISON,
+    ("GET", "/console/notices/{id}"): LIAISON,
+    ("POST", "/console/notices/{id}/edit"): LIAISON,
+    ("POST", "/console/notices/{id}/approve"): LIAISON,
+    ("POST", "/console/notices/{id}/second-approve"): SUPERVISOR,
+    ("POST", "/console/notices/{id}/withdraw"): LIAISON,
     # call-backs
     ("GET", "/console/callbacks"): LIAISON,
     ("POST", "/console/callbacks/{id}/outcome"): LIAISON,

@@ -1,7 +1,8 @@
-"""Her page: status, cover, windows, consents, check-ins, escalations, what is queued; and what a
-worker may do: reveal her number (audited, with a reason), send her a message through the outbox
-(her cover title, her windows, no sensitive word), pause/resume, re-verify, erase (with a supervisor);
-his programme's case reference and the programme events matched to her (linking: programme_views)."""
+"""Her page: status, cover, windows, consents, check-ins, notices and their timelines, escalations,
+what is queued; and what a worker may do: reveal her number (audited, with a reason), send her a
+message through the outbox (her cover title, her windows, no sensitive word), pause/resume,
+re-verify, erase (with a supervisor); his programme's case reference and the programme events
+matched to her (linking: programme_views)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import catalog
 from bot.audit import audit
 from bot.console.app import me, render, see_other, svc
+from bot.notices.review import stage
+from bot.notices.timeline import steps_of
 from bot.outbox.enqueue import enqueue
 from bot.programme.kinds import default_kinds
 from bot.programme.linking import case_of
@@ -25,6 +28,7 @@ from bot.storage.models import (
     ConsentRecord,
     ErasureApproval,
     Escalation,
+    Notice,
     OutboundMessage,
     ProgrammeEvent,
     Survivor,
@@ -64,6 +68,11 @@ async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revea
     queued = (await s.scalars(select(OutboundMessage).where(
         OutboundMessage.survivor_id == survivor.id, OutboundMessage.status.in_(("pending", "held", "sending")))
         .order_by(OutboundMessage.id))).all()
+    notice_rows = (await s.scalars(select(Notice).where(Notice.survivor_id == survivor.id)
+                                   .order_by(Notice.created_at.desc(), Notice.id.desc()))).all()
+    timelines = await steps_of(s, [n.id for n in notice_rows])
+    notices = [{"id": n.id, "kind": n.kind, "urgent": n.urgent, "stage": stage(n), "response": n.response,
+                "steps": timelines[n.id]} for n in notice_rows]
     erase_pending = await s.scalar(select(ErasureApproval.id).where(
         ErasureApproval.survivor_id == survivor.id, ErasureApproval.status == "requested")) is not None
     case = await case_of(s, survivor.id)
@@ -80,7 +89,7 @@ async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revea
         survivor.outbound_paused_until > now else None
     return render(request, "survivor.html", status=status, title=f"Her page {survivor.pseudonym}", s=survivor,
                   cover_title=catalog.title(survivor.locale, disguise), windows=windows, consents=consents,
-                  checkins=checkins, escalations=escalations, queued=queued, revealed=revealed,
+                  checkins=checkins, escalations=escalations, queued=queued, revealed=revealed, notices=notices,
                   erase_pending=erase_pending, case=case, programme_events=programme_events,
                   paused=paused.strftime("%Y-%m-%d") if paused else None,
                   **({"flash": flash, "flash_kind": "error"} if flash else {}))

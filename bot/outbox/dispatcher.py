@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels.base import Button, Channel, OutgoingMessage, SendError
 from bot.escalations import raise_escalation
 from bot.logs import log_event
+from bot.notices.hooks import preview_sent
 from bot.outbox.budgets import DEFAULT_BUDGETS, budget_for
 from bot.outbox.ratelimit import KeyedBuckets, TokenBucket
 from bot.storage.db import Database
@@ -410,6 +411,7 @@ async def mark_sent(session: AsyncSession, msg: OutboundMessage, provider_messag
     if survivor is not None and survivor.expiry_minutes:
         msg.expires_at = sent_at + timedelta(minutes=survivor.expiry_minutes)
     await opening_delivered(session, msg, sent_at)  # a wave counts as sent only once it went out
+    await preview_sent(session, msg, sent_at)  # so does a notice (its preview), on its timeline
 
 
 async def stop_recipient(session: AsyncSession, msg: OutboundMessage, now: datetime) -> None:

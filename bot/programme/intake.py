@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import audit
+from bot.notices.drafting import draft_for_event
 from bot.programme.case_index import case_index, find_case
 from bot.programme.kinds import EventKinds, default_kinds
 from bot.programme.moves import milestone_values
@@ -45,12 +46,12 @@ class Received:
 
 
 async def on_events_matched(session: AsyncSession, events: Sequence[ProgrammeEvent], *, now: datetime) -> None:
-    """Notice drafting is wired here: called with the events that have just been matched to her
-    record (at intake, when her case is linked, or when a worker links a held event), inside the
+    """Each event just matched to her record drafts its notice (bot.notices.drafting): called
+    at intake, when her case is linked, or when a worker links a held event), inside the
     transaction that matched them, so an event and its draft notice commit together or not at all.
-    Never called for a replay. The integrator calls
-    `bot.notices.drafting.draft_for_event(session, event, now=now)` for each event here."""
-    return None
+    Never called for a replay."""
+    for event in events:
+        await draft_for_event(session, event, now=now)
 
 
 async def intake(session: AsyncSession, keyring: KeyRing, event: EventIn, *, site: str, via: str, by: str,

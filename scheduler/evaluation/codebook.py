@@ -31,6 +31,9 @@ COLUMNS: list[tuple[str, str]] = [
     ("due_date", "Day the wave fell due (UTC date)."),
     ("programme_outcome", "How his programme ended: completed, dropped_out, excluded; empty while it runs."),
     ("programme_site", "The programme's site code (programme_milestones.site); empty when not recorded."),
+    ("notices_since_last_wave", "How many risk notices reached her (their preview was sent) after her previous "
+                                "wave fell due and up to this wave's due time; for her first wave, all before "
+                                "it. A count only, never what they said. Empty for waves kept after an erasure."),
     ("item", "Item code (see `questionnaires[].items`)."),
     ("response", "See `response_codes`."),
     ("value", "Answer code (see the item's `codes`); empty unless response is answered. Free-text items "

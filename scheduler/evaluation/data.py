@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.db import Database
-from bot.storage.models import Answer, ConsentRecord, ProgrammeMilestones, Survivor, WaveInstance
+from bot.storage.models import Answer, ConsentRecord, Notice, ProgrammeMilestones, Survivor, WaveInstance
 from safety.crypto import KeyRing, current_keyring
 
 CLOSED_STATES = ("answered", "partial", "missing")
@@ -89,6 +89,9 @@ class WaveRecord:
     # his programme's dates (None when unknown, and on waves kept after an erasure)
     programme_start: date | None = None
     programme_end: date | None = None
+    # risk notices that reached her after her previous wave fell due, up to this one (a count, never
+    # their content); None for waves kept after an erasure (her notices went with her)
+    notices_since_last_wave: int | None = None
 
     @property
     def responded(self) -> bool:
@@ -162,13 +165,14 @@ async def iter_records(db: Database, keyring: KeyRing, *, include_free_text: boo
                 .order_by(WaveInstance.survivor_id, WaveInstance.due_at, WaveInstance.id)
             )).all())
             answers = await _answers(s, [row[0] for row in instances], include_free_text)
+            notices = await _notices_between_waves(s, part)
         for iid, sid, code, kind, state, reason, qid, version, due_at, _p, _o, _s in instances:
             outcome, site, start, end = programmes.get(sid, (None, None, None, None))
             yield WaveRecord(
                 pseudonym=keyring.pseudonym(PSEUDONYM_NAMESPACE, people[sid]), wave=code, kind=kind,
                 state=wave_state(state, reason), questionnaire=qid, questionnaire_version=version,
                 due_on=due_at.date(), programme_outcome=outcome, answers=answers.get(iid, {}), site=site,
-                programme_start=start, programme_end=end,
+                programme_start=start, programme_end=end, notices_since_last_wave=notices.get(iid, 0),
             )
             if progress is not None:
                 progress(1)
@@ -189,6 +193,31 @@ async def iter_records(db: Database, keyring: KeyRing, *, include_free_text: boo
                              programme_outcome=outcome, answers=answers.get(iid, {}), site=site)
             if progress is not None:
                 progress(1)
+
+
+async def _notices_between_waves(s: AsyncSession, survivor_ids: list[int]) -> dict[int, int]:
+    """wave instance id -> how many notices reached her (their preview was sent) after her previous
+    wave fell due (for her first wave: ever) and up to this wave's due time. All her waves count as
+    boundaries, exported or not, so the count means the same whatever an export selects."""
+    sent = (await s.execute(select(Notice.survivor_id, Notice.sent_at).where(
+        Notice.survivor_id.in_(survivor_ids), Notice.sent_at.isnot(None)))).all()
+    if not sent:
+        return {}
+    by_survivor: dict[int, list[datetime]] = {}
+    for sid, at in sent:
+        if sid is not None and at is not None:
+            by_survivor.setdefault(sid, []).append(at)
+    waves: list[Any] = list((await s.execute(
+        select(WaveInstance.id, WaveInstance.survivor_id, WaveInstance.due_at)
+        .where(WaveInstance.survivor_id.in_(list(by_survivor)))
+        .order_by(WaveInstance.survivor_id, WaveInstance.due_at, WaveInstance.id))).all())
+    out: dict[int, int] = {}
+    previous: dict[int, datetime] = {}
+    for iid, sid, due_at in waves:
+        since = previous.get(sid)
+        out[iid] = len([at for at in by_survivor[sid] if at <= due_at and (since is None or at > since)])
+        previous[sid] = due_at
+    return out
 
 
 async def _answers(s: AsyncSession, inst_ids: list[int], include_free_text: bool) -> dict[int, dict[str, AnswerRecord]]:

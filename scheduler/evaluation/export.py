@@ -61,8 +61,9 @@ def item_rows(rec: WaveRecord, q: Questionnaire, include_free_text: bool) -> lis
         else:
             response = "not_reached"
         row = [rec.pseudonym, rec.wave, rec.kind, rec.state, rec.questionnaire, rec.questionnaire_version,
-               rec.due_on.isoformat(), rec.programme_outcome or "", rec.site or "", it.code, response, value, score,
-               answered]
+               rec.due_on.isoformat(), rec.programme_outcome or "", rec.site or "",
+               "" if rec.notices_since_last_wave is None else str(rec.notices_since_last_wave), it.code, response,
+               value, score, answered]
         if include_free_text:
             row.append(text)
         rows.append(row)

@@ -85,7 +85,7 @@ async def test_roles_without_survivor_access_never_see_her_page(settings_env, ke
             login = await make_staff(svc, "someone", [role])
             assert await client.sign_in(login, NOW) == 303
             for path in ("/console/queue", "/console/survivors/nobody", "/console/callbacks", "/console/audit",
-                         "/console/unmatched-events"):
+                         "/console/unmatched-events", "/console/notices", "/console/notices/999"):
                 status, _body, _loc = await client.get(path)
                 assert status == 403, path
         finally:
@@ -108,3 +108,36 @@ def test_programme_events_routes_are_in_the_table_for_the_right_roles() -> None:
     for route in (("GET", "/console/unmatched-events"), ("POST", "/console/unmatched-events/{id}/link"),
                   ("POST", "/console/unmatched-events/{id}/ignore"), ("POST", "/console/survivors/{pseudonym}/case")):
         assert ROUTES[route] == frozenset({"liaison", "supervisor"}), route
+
+
+@pytest.mark.parametrize("role", ["programme", "evaluator", "admin"])
+async def test_a_notice_to_her_is_never_shown_to_a_role_without_survivor_access(settings_env, keyring,
+                                                                               role) -> None:
+    """A real notice exists: the programme's staff (who report the events) never read what she is told,
+    nor can they approve it; liaison workers can, and only a supervisor gives a second approval."""
+    from tests.support.notices import drafted
+    from tests.support.people import enrolled
+
+    svc = console_service(settings_env, keyring, ManualClock(NOW))
+    async with serve_app(svc.web_app()) as base:
+        outsider, worker = ConsoleClient(base), ConsoleClient(base)
+        try:
+            sid, _ = await enrolled(svc.db, keyring, channel="sms", address="+447700900431", pseudonym="ps-noticed")
+            made = await drafted(svc, sid, "risk_raised")
+            assert made is not None
+            assert await outsider.sign_in(await make_staff(svc, "outsider", [role]), NOW) == 303
+            assert await worker.sign_in(await make_staff(svc, "liaison-person", ["liaison"]), NOW) == 303
+            for path in ("/console/notices", f"/console/notices/{made.id}"):
+                status, body, _loc = await outsider.get(path)
+                assert status == 403 and "ps-noticed" not in body and "higher than before" not in body, path
+            for action in ("edit", "approve", "second-approve", "withdraw"):
+                status, _body, _loc = await outsider.post(f"/console/notices/{made.id}/{action}", {"body": "x"})
+                assert status == 403, action
+            status, body, _loc = await worker.get(f"/console/notices/{made.id}")
+            assert status == 200 and "ps-noticed" in body and "higher than before" in body
+            status, _body, _loc = await worker.post(f"/console/notices/{made.id}/second-approve")
+            assert status == 403  # the second approval is a supervisor's
+        finally:
+            await outsider.close()
+            await worker.close()
+            await svc.stop()

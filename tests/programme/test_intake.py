@@ -1,21 +1,19 @@
 """The one intake: an event is stored once per (site, sender's id), his case reference only as
 ciphertext and a blind index; an event for a linked case is matched to her and moves her programme
 milestones (her waves replan), any other is held until a worker links it; every step is audited;
-the notice-drafting hook sees each newly matched event once, inside the same transaction."""
+the event that is matched drafts its notice once."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.programme import intake as intake_module
 from bot.programme.case_index import case_index
 from bot.programme.intake import receive, replan_waves
 from bot.programme.linking import CaseLinkError, link_case, link_event, set_aside
-from bot.storage.models import ProgrammeCase, ProgrammeEvent, Survivor
+from bot.storage.models import Notice, ProgrammeCase, ProgrammeEvent, Survivor
 from tests.programme.support import SITE, audit_actions, day, event, her, milestones, stored_events
 from tests.scheduler.support import waves_of
 from tests.support.db_scan import raw_dump
@@ -38,7 +36,7 @@ async def test_an_event_for_her_linked_case_is_matched_and_moves_her_milestones_
     assert waves["T1"].state == "cancelled"
     assert waves["T2"].state == "planned" and waves["T2"].due_at.date() >= day(-2)
     assert await audit_actions(db) == ["programme.case_linked", "programme.event_received",
-                                       "programme.event_matched", "programme.set"]
+                                       "programme.event_matched", "programme.set", "notice.drafted"]
 
 
 async def test_his_case_reference_is_stored_only_as_ciphertext_and_a_blind_index(db, keyring) -> None:
@@ -122,24 +120,22 @@ async def test_one_case_is_linked_to_one_person_per_site(db, keyring) -> None:
         assert await s.scalar(select(func.count(ProgrammeCase.id))) == 2
 
 
-async def test_the_drafting_hook_sees_each_newly_matched_event_once_inside_the_transaction(
-        db, keyring, monkeypatch) -> None:
-    seen: list[tuple[list[str], bool]] = []
+async def test_each_newly_matched_event_drafts_one_notice_and_a_replay_none(db, keyring) -> None:
+    async def drafted() -> list[tuple[str, str]]:
+        async with db.sessions() as s:
+            rows = await s.execute(select(ProgrammeEvent.source_event_id, Notice.status)
+                                   .join(Notice, Notice.event_id == ProgrammeEvent.id).order_by(Notice.id))
+            return [tuple(r) for r in rows.all()]
 
-    async def recorder(session: Any, events: list[ProgrammeEvent], *, now: Any) -> None:
-        seen.append(([e.source_event_id for e in events], session.in_transaction()))
-        assert all(e.status == "matched" and e.survivor_id is not None for e in events)
-
-    monkeypatch.setattr(intake_module, "on_events_matched", recorder)
     await her(db, keyring, "ps-amber")
     await receive(db, keyring, event("evt-1", "risk_raised"), site=SITE, via="api", by="s")
     await receive(db, keyring, event("evt-1", "risk_raised"), site=SITE, via="api", by="s")  # a replay
     held = await receive(db, keyring, event("evt-2", "new_incident", case_ref="K-2"), site=SITE, via="api", by="s")
-    assert seen == [(["evt-1"], True)]
+    assert await drafted() == [("evt-1", "draft")]  # the held event waits for a worker to link it
     await her(db, keyring, "ps-birch", case_ref=None)
     async with db.transaction() as s:
         await link_event(s, keyring, held.id, "ps-birch", actor="staff:1", now=db.clock())
-    assert seen == [(["evt-1"], True), (["evt-2"], True)]
+    assert await drafted() == [("evt-1", "draft"), ("evt-2", "draft")]
 
 
 async def test_a_late_event_never_moves_a_milestone_back(db, keyring) -> None:

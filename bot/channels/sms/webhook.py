@@ -22,6 +22,7 @@ from bot.channels.base import InboundEvent
 from bot.channels.sms.channel import OPTED_OUT, SmsChannel
 from bot.channels.text_guard import InvalidInbound, valid_identifier
 from bot.logs import log_event
+from bot.notices.hooks import preview_delivered
 from bot.outbox.dispatcher import mark_sent, stop_recipient
 from bot.settings import Settings
 from bot.storage.db import Database
@@ -40,6 +41,7 @@ STATUS_RANK = {
     "delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4, "read": 5,
 }
 FAILED = ("failed", "undelivered")
+DELIVERED = ("delivered", "read")
 # outbox rows whose sending we never saw confirmed; a callback with a sid proves they went out
 UNCONFIRMED = ("sending", "in_doubt", "pending", "held")
 
@@ -81,6 +83,8 @@ async def record_status(db: Database, key: str | None, sid: str, status: str, er
         if status in STATUS_RANK and STATUS_RANK[status] > STATUS_RANK.get(msg.delivery_status or "", -1):
             msg.delivery_status = status
             outcome = "reconciled" if outcome == "reconciled" else "updated"
+            if status in DELIVERED:
+                await preview_delivered(s, msg, now)  # a notice's timeline: on her phone
             if status in FAILED and error_code == str(OPTED_OUT):
                 await stop_recipient(s, msg, now)
                 outcome = "recipient_gone"
