@@ -99,6 +99,7 @@ def demo() -> None:
     upgrade(settings.database_url)
     _print_demo_invitation(settings)
     _print_dev_admin(settings)
+    _print_demo_programme(settings)
     _run(settings, load_ring(settings))
 
 
@@ -112,20 +113,48 @@ def _print_demo_invitation(settings: Settings) -> None:
     async def work(db: Any, ring: KeyRing) -> Any:
         async with db.transaction() as s:
             return await create_invitation(s, ring, channel="simulator", locale="en", country="GB",
-                                           created_by="demo", now=db.clock(), valid_for=timedelta(hours=24))
+                                           created_by="demo", now=db.clock(), valid_for=timedelta(hours=24),
+                                           case_site=DEMO_SITE, case_ref=DEMO_CASE)
 
     created = run_db(settings, work)
     click.secho(f"simulator: open http://{settings.host}:{settings.port}/simulator and send the invitation code "
-                f"{created.display_code} (valid 24 h, once; more with `liaison invite create --channel simulator "
-                f"--locale en`)", fg="green", err=True)
+                f"{created.display_code} (valid 24 h, once; linked to his programme case {DEMO_CASE} at site "
+                f"{DEMO_SITE}; more with `liaison invite create --channel simulator --locale en`)",
+                fg="green", err=True)
+
+
+DEMO_SITE, DEMO_CASE = "demo", "DEMO-1"
+
+
+def _print_demo_programme(settings: Settings) -> None:
+    """A site token and the curl call that posts a programme event for the demo invitation's case, so
+    a risk notice can be followed from his programme to her phone (a second worker approves it)."""
+    from bot.programme.tokens import create_token
+
+    async def work(db: Any, _ring: KeyRing) -> tuple[str, str]:
+        async with db.transaction() as s:
+            _row, token = await create_token(s, DEMO_SITE, actor="demo", now=db.clock())
+            return token, db.clock().date().isoformat()
+
+    token, today = run_db(settings, work)
+    click.secho(f"programme event for that case (after she enrols): curl -sS -X POST "
+                f"http://{settings.host}:{settings.port}/api/programme-events -H 'Authorization: Bearer {token}' "
+                f"-H 'Content-Type: application/json' -d '{{\"event_id\": \"demo-{today}\", \"case_ref\": "
+                f"\"{DEMO_CASE}\", \"kind\": \"risk_raised\", \"occurred_on\": \"{today}\"}}'",
+                fg="green", err=True)
 
 
 def _print_dev_admin(settings: Settings) -> None:
     """A development console account, so the console can be tried at once (never in production)."""
-    from bot.staff.cli import DEV_ADMIN, DEV_ADMIN_WARNING, enrol_link, ensure_dev_admin
+    from bot.staff.cli import DEV_ADMIN, DEV_ADMIN_WARNING, DEV_SUPERVISOR, enrol_link, ensure_dev_admin
 
     token = run_db(settings, lambda db, _ring: ensure_dev_admin(db, db.clock()))
     click.secho(DEV_ADMIN_WARNING.format(name=DEV_ADMIN, roles="admin, liaison, supervisor",
+                                         link=enrol_link(settings.public_url, token)), fg="red", bold=True, err=True)
+    # an urgent notice needs a second person's approval: a second account to give it
+    token = run_db(settings, lambda db, _ring: ensure_dev_admin(db, db.clock(), name=DEV_SUPERVISOR,
+                                                                roles=["supervisor"]))
+    click.secho(DEV_ADMIN_WARNING.format(name=DEV_SUPERVISOR, roles="supervisor",
                                          link=enrol_link(settings.public_url, token)), fg="red", bold=True, err=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -12,6 +13,7 @@ from bot.cli_db import cli_settings, run_db
 from bot.staff import accounts
 
 DEV_ADMIN = "dev-admin"
+DEV_SUPERVISOR = "dev-supervisor"
 DEV_ADMIN_WARNING = """
   ************************************************************************
   *  DEVELOPMENT CONSOLE ACCOUNT '{name}' (roles: {roles})
@@ -125,11 +127,12 @@ def audit_verify() -> None:
     raise SystemExit(1)
 
 
-async def ensure_dev_admin(db: Any, now: Any) -> str:
-    """The development admin (also liaison and supervisor, so the demo can be driven): a fresh link."""
+async def ensure_dev_admin(db: Any, now: Any, *, name: str = DEV_ADMIN,
+                           roles: Sequence[str] = ("admin", "liaison", "supervisor")) -> str:
+    """A development account (the admin is also liaison and supervisor, so the demo can be driven; a
+    second supervisor gives an urgent notice its second approval): a fresh sign-up link."""
     async with db.transaction() as s:
-        if await accounts.by_name(s, DEV_ADMIN) is None:
-            _m, token = await accounts.add_staff(s, DEV_ADMIN, ["admin", "liaison", "supervisor"], now,
-                                                 actor="demo")
+        if await accounts.by_name(s, name) is None:
+            _m, token = await accounts.add_staff(s, name, list(roles), now, actor="demo")
             return token
-        return await accounts.reset_staff(s, DEV_ADMIN, now, actor="demo")
+        return await accounts.reset_staff(s, name, now, actor="demo")
