@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 TEXTS = ["hello", "can someone call me", "he grabbed me", "no", "what is the course about", "thanks",
          "hes outside again", "dont text after 7 pls", "menu", "i feel ok today"]
 SECRET = "memory-bench-secret"
-FIGURES = ("rss_interpreter_mb", "rss_after_start_mb", "rss_after_messages_mb", "peak_rss_mb", "nlu_ready_s")
+FIGURES = ("rss_after_imports_mb", "rss_after_start_mb", "rss_after_messages_mb", "peak_rss_mb", "nlu_ready_s")
 
 
 def proc_status() -> dict[str, float]:
@@ -122,7 +122,7 @@ async def measure(channel: str, workdir: Path, cache: Path) -> dict[str, Any]:
             after_use = proc_status()
     return {
         "channels": sorted(service.channels),
-        "rss_interpreter_mb": started["VmRSS"],
+        "rss_after_imports_mb": started["VmRSS"],
         "rss_after_start_mb": after_start["VmRSS"],
         "rss_after_messages_mb": after_use["VmRSS"],
         "peak_rss_mb": after_use["VmHWM"],
@@ -168,7 +168,7 @@ def line(r: dict[str, Any]) -> str:
     return (
         f"{r['channel']:9} RSS after start {r['rss_after_start_mb']:.1f} MB (runs: {r['after_start_each_mb']}), "
         f"after {len(TEXTS)} messages {r['rss_after_messages_mb']:.1f} MB, peak {r['peak_rss_mb']:.1f} MB; "
-        f"interpreter alone {r['rss_interpreter_mb']:.1f} MB; NLU ready in {r['nlu_ready_s']:.1f} s"
+        f"after imports {r['rss_after_imports_mb']:.1f} MB; NLU ready in {r['nlu_ready_s']:.1f} s"
         f"{aiogram}; scikit-learn loaded: {r['sklearn_loaded']}, alembic loaded: {r['alembic_loaded']}"
         f"{' (cold: trained at start)' if r['cold'] else ''}"
     )
