@@ -13,18 +13,22 @@ Figures per locale:
   after loading both trained models from the cache (numpy only: scikit-learn and scipy are
   checked to stay unimported), and the size of the model arrays.
 With RASA_URL set (or --rasa-url), the same for the Rasa server's POST /model/parse, for the
-locales it serves (--rasa-locales, default RASA_LOCALES or "en"; a URL holding "{locale}"
-reaches one server per locale). Requests are sequential, bounded in count, loopback only.
+locales it serves (--rasa-locales, default the locales RASA_URL names, else RASA_LOCALES or "en";
+``en=URL,de=URL`` names one server per locale, a URL holding "{locale}" reaches one by name), and
+the resident memory of each Rasa server process when it listens on this machine. Without RASA_URL
+the Rasa side is skipped with a message (CI has no Rasa). Requests are sequential, bounded in
+count, loopback only.
 
     python bench/nlu_bench.py --memory
     python bench/nlu_bench.py --test-file 'nlu/heldout/{locale}/test_nlu.yml'
-    RASA_URL=http://127.0.0.1:5005 python bench/nlu_bench.py --rasa-locales en
+    RASA_URL=en=http://127.0.0.1:5005,de=http://127.0.0.1:5006 python bench/nlu_bench.py --memory
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -34,6 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -41,7 +46,7 @@ from nlu import SUPPORTED_LOCALES, harder_test_file, training_dir  # noqa: E402
 from nlu.classifier import EmbeddedClassifier  # noqa: E402
 from nlu.data import load_training_data  # noqa: E402
 from nlu.evaluate import evaluate  # noqa: E402
-from nlu.rasa_client import RasaClient  # noqa: E402
+from nlu.rasa_client import RasaClient, parse_url, server_urls  # noqa: E402
 from safety.danger_net import detect_danger  # noqa: E402
 
 
@@ -136,7 +141,8 @@ async def bench_rasa(url: str, locale: str, rounds: int, test_file: Path) -> dic
                     parses.append(parse)
     finally:
         await client.close()
-    return figures(locale, "rasa", None, examples, parses, latencies)
+    return {**figures(locale, "rasa", None, examples, parses, latencies),
+            "server_rss_mb": listening_process_rss_mb(parse_url(url, locale))}
 
 
 MEMORY_PROBE = """
@@ -163,6 +169,30 @@ print(json.dumps({
     "sklearn_loaded": "sklearn" in sys.modules, "scipy_loaded": "scipy" in sys.modules,
 }))
 """
+
+
+def listening_process_rss_mb(url: str) -> float | None:
+    """VmRSS of the process listening on the URL's port on this machine (the Rasa server), from
+    /proc: the socket's inode in /proc/net/tcp*, then the process holding it. None if not found."""
+    port = urlsplit(url).port
+    if port is None or urlsplit(url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for row in Path(table).read_text().splitlines()[1:]:
+                fields = row.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # 0A = LISTEN
+                    inodes.add(f"socket:[{fields[9]}]")
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+                for line in (proc / "status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) / 1024
+    return None
 
 
 def bench_memory(cache_dir: Path, texts: list[str]) -> dict[str, Any]:
@@ -192,6 +222,10 @@ def table(rows: list[dict[str, Any]]) -> str:
             f"{r['macro_f1']:9.3f} {r['accuracy']:9.3f} {r['danger_recall_model']:>20.3f} / {r['danger_recall']:.3f} "
             f"{r['decision_recall']:7.3f} {r['false_alerts']:13.3f} {r['questions']:10.3f}"
         )
+    for r in rows:
+        if r["backend"] == "rasa":
+            rss = "not found on this machine" if r["server_rss_mb"] is None else f"{r['server_rss_mb']:.0f} MB"
+            lines.append(f"Rasa server ({r['locale']}): resident memory after the run {rss}")
     nets = [r for r in rows if "danger_net_p50_ms" in r]
     for r in nets:
         lines.append(
@@ -210,7 +244,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="passes over the held-out texts per backend")
     parser.add_argument("--train-runs", type=int, default=3)
     parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL"))
-    parser.add_argument("--rasa-locales", default=os.environ.get("RASA_LOCALES", "en"))
+    parser.add_argument("--rasa-locales", default=os.environ.get("RASA_LOCALES"),
+                        help="locales to ask Rasa about (default: those RASA_URL names, else en)")
     parser.add_argument("--test-file", default=None,
                         help="Rasa-format test file; '{locale}' is replaced (default nlu/<locale>/test/test_nlu.yml)")
     parser.add_argument("--memory", action="store_true", help="also measure the served models' resident memory")
@@ -218,11 +253,19 @@ def main() -> None:
     args = parser.parse_args()
 
     locales = list(SUPPORTED_LOCALES) if args.locales == "all" else args.locales.split(",")
+    rasa_locales: list[str] = []
+    if args.rasa_url:
+        named = server_urls(args.rasa_url)
+        rasa_locales = (args.rasa_locales.split(",") if args.rasa_locales
+                        else list(named) if named is not None else ["en"])
+    else:
+        print("Rasa: skipped (RASA_URL is not set; deploy/rasa/README.md says how to run a Rasa 3.6 server "
+              "and bench it side by side)", file=sys.stderr)
     rows: list[dict[str, Any]] = []
     for locale in locales:
         test_file = test_path(args.test_file, locale)
         rows.append({**bench_embedded(locale, args.rounds, args.train_runs, test_file), "test_file": str(test_file)})
-        if args.rasa_url and locale in args.rasa_locales.split(","):
+        if locale in rasa_locales:
             rows.append(asyncio.run(bench_rasa(args.rasa_url, locale, args.rounds, test_file)))
     memory = None
     if args.memory:

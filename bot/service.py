@@ -68,7 +68,8 @@ class Service:
                                 claim_lease=settings.outbox_claim_lease,
                                 poll_interval=settings.outbox_poll_interval, clock=clock)
         pipeline = InboundPipeline(db, ring, on_outbox=dispatcher.wake, clock=clock)
-        nlu = NluService(cache_dir=settings.nlu_cache_dir, rasa_url=settings.rasa_url)
+        # a model missing from the cache is trained in a child process: scikit-learn never stays resident here
+        nlu = NluService(cache_dir=settings.nlu_cache_dir, rasa_url=settings.rasa_url, train_apart=True)
         problems = production_problems(settings, ring, chans)
         return cls(settings, ring, db, chans, dispatcher, pipeline, nlu, clock, problems)
 

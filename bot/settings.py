@@ -102,6 +102,10 @@ class Settings(BaseSettings):
             raise ValueError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together")
         if all(twilio) and not (self.twilio_from or self.twilio_messaging_service_sid):
             raise ValueError("set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID to send SMS")
+        if self.rasa_url:
+            from nlu.rasa_client import server_urls
+
+            server_urls(self.rasa_url)  # the per-locale form must be well formed (ValueError says how)
         if self.environment == "production":
             if self.database_url.startswith("sqlite"):
                 raise ValueError("production needs DATABASE_URL pointing at PostgreSQL, not SQLite")

@@ -24,6 +24,8 @@ import json
 import logging
 import os
 import re
+import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -258,12 +260,43 @@ def cache_key(data_dir: Path, threshold: float = DEFAULT_THRESHOLD) -> str:
     return hashlib.sha256(material.encode()).hexdigest()[:24]
 
 
+def cached_model_path(locale: str, data_dir: Path, cache_dir: Path, threshold: float = DEFAULT_THRESHOLD) -> Path:
+    """Where the model trained on exactly this data is cached."""
+    return Path(cache_dir) / f"{locale}-{cache_key(data_dir, threshold)}{ARTEFACT_SUFFIX}"
+
+
+_TRAIN_CHILD = (
+    "import sys; from pathlib import Path; from nlu.classifier import load_or_train; "
+    "load_or_train(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4]))"
+)
+
+
+def train_in_subprocess(
+    locale: str, data_dir: Path, cache_dir: Path, threshold: float = DEFAULT_THRESHOLD, timeout: float = 900.0
+) -> bool:
+    """Train into the cache from a child process; False (logged) if that failed.
+
+    Why: training imports scikit-learn and scipy, and a process that has imported them keeps about
+    200 MB it never gives back. A child trains, writes the arrays and exits; the caller loads them."""
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    started = time.perf_counter()
+    try:
+        subprocess.run([sys.executable, "-c", _TRAIN_CHILD, locale, str(data_dir), str(cache_dir), repr(threshold)],
+                       env=env, check=True, capture_output=True, timeout=timeout)
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("nlu training for locale %s in a child process failed (%s)", locale, type(exc).__name__)
+        return False
+    log.info("nlu model for locale %s trained in a child process in %.2fs", locale, time.perf_counter() - started)
+    return True
+
+
 def load_or_train(
     locale: str, data_dir: Path, cache_dir: Path, threshold: float = DEFAULT_THRESHOLD
 ) -> tuple[EmbeddedClassifier, bool]:
     """Return the cached model for this exact data, or train and cache it. Bool: trained now."""
     cache_dir = Path(cache_dir)
-    path = cache_dir / f"{locale}-{cache_key(data_dir, threshold)}{ARTEFACT_SUFFIX}"
+    path = cached_model_path(locale, data_dir, cache_dir, threshold)
     if path.exists():
         try:
             return EmbeddedClassifier.load(path), False

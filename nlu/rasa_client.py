@@ -19,8 +19,28 @@ class RasaError(Exception):
     """The Rasa server did not give a usable answer (timeout, HTTP error, bad JSON)."""
 
 
+def server_urls(rasa_url: str) -> dict[str, str] | None:
+    """The per-locale form of ``RASA_URL``, ``en=http://127.0.0.1:5005,de=http://127.0.0.1:5006``
+    (one server per locale on ports of one host); None for the one-URL forms."""
+    if "=" not in rasa_url.split("://", 1)[0]:
+        return None
+    urls = {}
+    for part in rasa_url.split(","):
+        locale, sep, url = part.strip().partition("=")
+        if not sep or not locale.strip() or not url.strip():
+            raise ValueError("RASA_URL per locale must read like en=http://host:5005,de=http://host:5006")
+        urls[locale.strip()] = url.strip()
+    return urls
+
+
 def parse_url(base_url: str, locale: str) -> str:
-    """``RASA_URL`` may hold ``{locale}`` to reach one server per locale."""
+    """``RASA_URL`` is one server for every locale, may hold ``{locale}`` to reach one server per
+    locale by name, or names one server per locale (``server_urls``)."""
+    urls = server_urls(base_url)
+    if urls is not None:
+        if locale not in urls:
+            raise RasaError(f"no Rasa server for locale {locale[:8]!r}")
+        base_url = urls[locale]
     base = base_url.replace("{locale}", locale) if "{locale}" in base_url else base_url
     return base.rstrip("/") + "/model/parse"
 
@@ -42,10 +62,11 @@ class RasaClient:
 
     async def parse(self, text: str, locale: str) -> dict[str, Any]:
         """Rasa's parse of ``text``, validated and completed to the documented shape."""
+        url = parse_url(self.base_url, locale)
         session = await self._get_session()
         try:
             async with session.post(
-                parse_url(self.base_url, locale), json={"text": text}, timeout=self.timeout
+                url, json={"text": text}, timeout=self.timeout
             ) as resp:
                 if resp.status != 200:
                     raise RasaError(f"HTTP {resp.status}")

@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from nlu import NLU_DIR, SUPPORTED_LOCALES
-from nlu.classifier import DEFAULT_THRESHOLD, FALLBACK_INTENT, EmbeddedClassifier, load_or_train
+from nlu.classifier import (
+    DEFAULT_THRESHOLD,
+    FALLBACK_INTENT,
+    EmbeddedClassifier,
+    cached_model_path,
+    load_or_train,
+    train_in_subprocess,
+)
 from nlu.rasa_client import RasaClient, RasaError
 from nlu.routing import DANGER_ROUTE, UNKNOWN_ROUTE, route_for
 from safety.danger_decision import DANGER_INTENT, DangerDecision, decide
@@ -69,8 +76,13 @@ class NluService:
         *,
         data_root: Path = NLU_DIR,
         threshold: float = DEFAULT_THRESHOLD,
+        train_apart: bool = False,
     ) -> None:
+        """``train_apart``: a model missing from the cache is trained by a child process and only its
+        arrays are loaded here (what a long-running service wants: training's libraries stay out of
+        its memory); if the child fails, it is trained in this process after all."""
         self.cache_dir = Path(cache_dir)
+        self.train_apart = train_apart
         self.rasa_url = rasa_url or None
         self.timeout = timeout
         self.data_root = Path(data_root)
@@ -103,7 +115,11 @@ class NluService:
         with self._lock:  # one training per locale even if several threads ask at once
             model = self._models.get(locale)
             if model is None:
-                model, _ = load_or_train(locale, self.data_root / locale, self.cache_dir, self.threshold)
+                data_dir = self.data_root / locale
+                cached = cached_model_path(locale, data_dir, self.cache_dir, self.threshold)
+                if self.train_apart and not cached.exists():
+                    train_in_subprocess(locale, data_dir, self.cache_dir, self.threshold)
+                model, _ = load_or_train(locale, data_dir, self.cache_dir, self.threshold)
                 self._models[locale] = model
         return model
 

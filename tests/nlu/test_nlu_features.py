@@ -47,3 +47,18 @@ def test_the_served_model_needs_neither_scikit_learn_nor_scipy(en_model: object,
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": str(ROOT)})
     assert out.stdout.split() == ["False", "False", "False"]
+
+
+def test_a_service_with_no_trained_model_trains_apart_and_keeps_neither_library(tmp_path: Path) -> None:
+    """The service's NLU (train_apart) fills an empty cache from a child process, then loads the arrays."""
+    code = (
+        "import sys; from nlu.service import NluService; "
+        f"service = NluService(cache_dir={str(tmp_path)!r}, train_apart=True); "
+        "print(service.model('en').parse('hes outside')['intent']['name'], 'sklearn' in sys.modules, "
+        "'scipy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": str(ROOT)}, timeout=600)
+    assert out.stdout.split()[1:] == ["False", "False"]
+    assert out.stdout.split()[0] != "nlu_fallback"
+    assert list(tmp_path.glob("en-*.npz"))

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from bot.settings import SettingsError, load_settings
 from nlu.rasa_client import RasaClient, RasaError, parse_url
 from nlu.service import NluService
 
@@ -126,6 +127,20 @@ async def test_locale_placeholder_reaches_one_server_per_locale(
         await service.parse("hallo", "de")
     assert fake_rasa.requests[0][0] == "/de/model/parse"
     assert parse_url("http://rasa:5005/", "en") == "http://rasa:5005/model/parse"
+
+
+async def test_one_server_per_locale_on_ports_of_one_host(
+    fake_rasa: FakeRasa, service_with: Callable[..., NluService]
+) -> None:
+    """RASA_URL=en=URL,de=URL: two servers on loopback (bench/nlu_bench.py runs both locales at once)."""
+    async with service_with(f"en={fake_rasa.url}/en, de={fake_rasa.url}/de") as service:
+        await service.parse("hallo", "de")
+        await service.parse("hello", "en")
+    assert [path for path, _ in fake_rasa.requests] == ["/de/model/parse", "/en/model/parse"]
+    with pytest.raises(RasaError):
+        parse_url(f"en={fake_rasa.url}", "de")  # no server for her locale: the embedded model answers
+    with pytest.raises(SettingsError, match="RASA_URL per locale"):
+        load_settings(RASA_URL="en=http://127.0.0.1:5005,de=")
 
 
 @pytest.mark.parametrize("mode", ["error", "slow", "garbage", "no_intent"])

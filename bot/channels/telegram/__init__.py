@@ -6,3 +6,7 @@ receiving updates by webhook (production) or long polling (development).
 - `webhook.py`: `POST /webhooks/telegram`, `channel_from_settings`, `routes` (the registry entry).
 - `polling.py`: what runs in the background: register the webhook, or long-poll getUpdates.
 """
+
+from bot.channels.telegram.lean_aiogram import import_aiogram
+
+import_aiogram()  # before any module of this package imports aiogram: see lean_aiogram.py

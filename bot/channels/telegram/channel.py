@@ -33,6 +33,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, User
 
 from bot.channels.base import Button, ChannelStatus, OutgoingMessage, RateLimits, SendError, SendResult
+from bot.channels.telegram.lean_aiogram import build_used_models
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -142,6 +143,7 @@ class TelegramChannel:
     def __init__(self, settings: Settings, bot: Bot | None = None) -> None:
         if not settings.telegram_bot_token:
             raise ValueError("TelegramChannel needs TELEGRAM_BOT_TOKEN")
+        build_used_models()  # at start, so a model that cannot be built stops the start, not her message
         self.settings = settings
         self.limits = RateLimits(per_second=settings.telegram_global_rate,
                                  per_recipient_per_second=settings.telegram_chat_rate)
