@@ -56,15 +56,15 @@ async def measure(workdir: Path, cache: Path) -> dict[str, Any]:
 
     from bench._common import prepared
     from bench.inbound_bench import serving
-    from bot.service import Service
     from bot.settings import load_settings
+    from liaison.service import create_service
 
     started = proc_status()
     database_url = f"sqlite:///{workdir / 'bench.db'}"
     ring = prepared(workdir, database_url)
     settings = load_settings(LIAISON_ENV="development", DATABASE_URL=database_url, LIAISON_KEY_FILE=ring.path,
                              LIAISON_SIMULATOR=True, NLU_CACHE_DIR=str(cache))
-    service = Service.create(settings, keyring=ring)
+    service = create_service(settings, keyring=ring)
     async with serving(service) as base, aiohttp.ClientSession() as http:
         t0 = time.perf_counter()
         warm_up = [t for t in service._tasks if t.get_name() == "nlu-warm-up"]

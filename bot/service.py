@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from bot.channels.base import Channel
 from bot.channels.registry import build_channels, channel_routes
 from bot.clock import Clock, system_clock
-from bot.console.app import install_console
+from bot.console.app import Handler, install_console
 from bot.conversation import install_interpreter
 from bot.escalations import SlaPolicy, install_sla
 from bot.inbound import InboundPipeline
@@ -27,9 +28,20 @@ from bot.storage.key_canary import KeyMismatch, check_or_record
 from bot.web.health import health_routes
 from nlu.service import NluService
 from safety.crypto import KeyRing, install_keyring
-from scheduler.runner import WaveRunner
 
 SERVICE_KEY = web.AppKey("service", object)
+
+
+class Timer(Protocol):
+    """Something that runs on a timer while the service runs (scheduler/runner.py: the ticks)."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+TimerFactory = Callable[["Service"], Timer]
+ConsolePages = Mapping[tuple[str, str], Handler]
 
 
 @dataclass
@@ -45,13 +57,18 @@ class Service:
     # why this service must not be trusted to serve (a key file that does not open the database,
     # production refusals): /healthz reports them with 503 and nothing is dispatched
     problems: list[str] = field(default_factory=list)
-    runners: list[Any] = field(default_factory=list)
+    # given by the composition root (liaison/service.py), so bot never imports the layers above it
+    timers: tuple[TimerFactory, ...] = ()
+    console_pages: tuple[ConsolePages, ...] = ()
+    runners: list[Timer] = field(default_factory=list)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @classmethod
     def create(cls, settings: Settings, keyring: KeyRing | None = None,
-               channels: dict[str, Channel] | None = None, clock: Clock = system_clock) -> Service:
-        """`clock` is the one source of "now" for everything the service does (tests set it)."""
+               channels: dict[str, Channel] | None = None, clock: Clock = system_clock, *,
+               timers: tuple[TimerFactory, ...] = (), console_pages: tuple[ConsolePages, ...] = ()) -> Service:
+        """`clock` is the one source of "now" for everything the service does (tests set it). The
+        whole service, with its timers and every console page, is `liaison.service.create_service`."""
         ring = keyring or KeyRing.load(settings.key_file)
         install_keyring(ring)
         install_sla(SlaPolicy(urgent=timedelta(minutes=settings.sla_urgent_minutes),
@@ -66,7 +83,7 @@ class Service:
         pipeline = InboundPipeline(db, ring, on_outbox=dispatcher.wake, clock=clock)
         nlu = NluService(cache_dir=settings.nlu_cache_dir, rasa_url=settings.rasa_url)
         problems = production_problems(settings, ring, chans)
-        return cls(settings, ring, db, chans, dispatcher, pipeline, nlu, clock, problems)
+        return cls(settings, ring, db, chans, dispatcher, pipeline, nlu, clock, problems, timers, console_pages)
 
     async def check_keys(self) -> bool:
         """The key-ring canary (bot.storage.key_canary): written on the first start, checked on every
@@ -126,7 +143,7 @@ class Service:
         self._tasks.append(asyncio.create_task(self._warm_nlu(), name="nlu-warm-up"))
         await self.pipeline.process_pending()
         if scheduler:
-            self.runners = [WaveRunner.for_service(self), WaveRunner.safety_for_service(self)]
+            self.runners = [make(self) for make in self.timers]
             for runner in self.runners:
                 runner.start()
         self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="outbox-dispatcher"))

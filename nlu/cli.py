@@ -1,6 +1,6 @@
 """``liaison nlu``: train, parse and evaluate from the command line.
 
-Registered by bot/cli.py with ``cli.add_command(nlu_group)``; usable on its own too.
+Added to ``liaison`` by liaison/cli.py; usable on its own too.
 Evaluation output may print test-file texts (they are authored test data, not messages).
 """
 

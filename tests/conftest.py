@@ -142,10 +142,10 @@ def settings_env(database_url: str, keyring: KeyRing, nlu_cache_dir: Path) -> di
 @pytest.fixture
 async def service(settings_env: dict[str, object], keyring: KeyRing, clock: OffsetClock) -> AsyncIterator[object]:
     """The service (not yet serving HTTP) on the test clock; tests drive the pipeline and dispatcher directly."""
-    from bot.service import Service
     from bot.settings import load_settings
+    from liaison.service import create_service
 
-    svc = Service.create(load_settings(**settings_env), keyring=keyring, clock=clock)
+    svc = create_service(load_settings(**settings_env), keyring=keyring, clock=clock)
     yield svc
     await svc.stop()
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from bot.cli import cli
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import CallbackRequest, Survivor
+from liaison.cli import cli
 from safety.crypto import KeyRing, install_keyring
 
 

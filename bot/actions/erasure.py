@@ -26,7 +26,7 @@ from bot.storage.models import (
     OutboundMessage,
     Survivor,
 )
-from scheduler.evaluation.data import detach_or_delete
+from evaluation.data import detach_or_delete
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.storage.models import OutboundMessage, WaveInstance
-from scheduler.evaluation.codebook import build_codebook
+from evaluation.codebook import build_codebook
 from scheduler.jobs import QUIET_AFTER_HER_MESSAGE, WaveJobs
 from scheduler.questionnaires import default_questionnaires
 from scheduler.waves import default_wave_config

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.callbacks import next_slots
-from bot.cli import cli
 from bot.storage.db import Database
 from bot.storage.models import AuditEvent, CallbackRequest, Escalation, Invitation, OutboundMessage, Survivor
+from liaison.cli import cli
 from safety.crypto import KeyRing
 
 

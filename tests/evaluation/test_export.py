@@ -14,8 +14,8 @@ from sqlalchemy import func, select, update
 
 from bot.storage.db import Database
 from bot.storage.models import ProgrammeMilestones, Survivor, WaveInstance
-from scheduler.cli import eval_group
-from scheduler.evaluation.data import PSEUDONYM_NAMESPACE, detach_or_delete
+from evaluation.data import PSEUDONYM_NAMESPACE, detach_or_delete
+from evaluation.cli import eval_group
 from tests.evaluation.cohort import FULL, generate
 
 

@@ -16,12 +16,12 @@ import pytest
 from click.testing import CliRunner
 
 from bot.storage.db import Database
-from scheduler.cli import eval_group
-from scheduler.evaluation.codebook import DERIVED_MEASURES
-from scheduler.evaluation.data import AnswerRecord, WaveRecord
-from scheduler.evaluation.figures import compute_figures
-from scheduler.evaluation.report import CHARTS
-from scheduler.evaluation.stats import PairTable, independent_difference, mcnemar_exact, paired_difference, wilson
+from evaluation.codebook import DERIVED_MEASURES
+from evaluation.data import AnswerRecord, WaveRecord
+from evaluation.figures import compute_figures
+from evaluation.report import CHARTS
+from evaluation.stats import PairTable, independent_difference, mcnemar_exact, paired_difference, wilson
+from evaluation.cli import eval_group
 from scheduler.questionnaires import default_questionnaires
 from scheduler.waves import default_wave_config
 from tests.evaluation.biased_cohort import TRUE_EFFECT, Woman, make_cohort, realised_effect, records, write

@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from bot.storage.db import Database
-from scheduler.cli import eval_group
-from scheduler.evaluation.report import CHARTS
-from scheduler.evaluation.stats import wilson
+from evaluation.report import CHARTS
+from evaluation.stats import wilson
+from evaluation.cli import eval_group
 from tests.evaluation.cohort import BEHAVIOURS, FEAR, WAVES, Person, generate
 
 GENERATED_AT = "2026-03-02T09:30:00+00:00"

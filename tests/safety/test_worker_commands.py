@@ -8,9 +8,9 @@ import shutil
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from bot.cli import cli
 from bot.storage.db import Database
 from bot.storage.models import AuditEvent, ChannelIdentity, Survivor
+from liaison.cli import cli
 from tests.support.people import enrolled
 
 

@@ -6,14 +6,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.storage.db import Database
 from bot.storage.models import AuditEvent, ProgrammeMilestones, WaveInstance
-from scheduler.cli import programme, register, waves_group
+from scheduler.cli import programme, waves_group
 from tests.scheduler.support import enrol
 from tests.support.clock import TEST_NOW
 
@@ -153,12 +152,6 @@ def test_waves_tick_and_status(env, database_url, keyring) -> None:
     assert result.exit_code == 0 and result.output.startswith("planned 2,")
     result = CliRunner().invoke(waves_group, ["status"], env=env)
     assert result.exit_code == 0 and result.output.split()[:1] == ["T0"]
-
-
-def test_register_adds_the_groups() -> None:
-    cli = click.Group("liaison")
-    register(cli)
-    assert {"programme", "eval", "waves"} <= set(cli.commands)
 
 
 def test_the_programme_site_is_set_by_hand_and_by_import_for_evaluation_by_site(env, database_url, keyring,

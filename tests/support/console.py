@@ -12,6 +12,7 @@ import pyotp
 
 from bot.service import Service
 from bot.staff import accounts
+from liaison.service import create_service
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -81,4 +82,4 @@ def console_service(env: dict[str, object], keyring: object, clock: object) -> S
     """The service on `clock` throughout (pipeline, dispatcher, console, column defaults)."""
     from bot.settings import load_settings
 
-    return Service.create(load_settings(**env), keyring=keyring, clock=clock)  # type: ignore[arg-type]
+    return create_service(load_settings(**env), keyring=keyring, clock=clock)  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from bot.clock import ManualClock
 from bot.enrolment import create_invitation
 from bot.service import Service
 from bot.settings import load_settings
+from liaison.service import create_service
 from safety.crypto import KeyRing
 from safety.pin import current_hasher
 from tests.support import running
@@ -192,13 +193,13 @@ async def her_phone(channel: str, settings_env: dict[str, object], keyring: KeyR
     async with aiohttp.ClientSession() as http:
         if channel == "telegram":
             async with FakeTelegram(TOKEN) as fake:
-                svc = Service.create(load_settings(**_telegram_env(settings_env, fake)), keyring=keyring, clock=clock)
+                svc = create_service(load_settings(**_telegram_env(settings_env, fake)), keyring=keyring, clock=clock)
                 async with serve_app(svc.web_app()) as base:
                     yield HerPhone(channel, svc, clock, http, base, telegram=fake)
             return
         async with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER) as twilio:
             env = running.twilio_env(settings_env, twilio, PUBLIC, send_timeout=3, sms_rate=1000)
-            svc = Service.create(load_settings(**env), keyring=keyring, clock=clock)
+            svc = create_service(load_settings(**env), keyring=keyring, clock=clock)
             async with serve_app(svc.web_app()) as base:
                 twilio.route_public(PUBLIC, base)
                 yield HerPhone(channel, svc, clock, http, base, twilio=twilio)

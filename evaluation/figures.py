@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from scheduler.evaluation.data import WITHDRAWN_STATE, Selection, WaveRecord
-from scheduler.evaluation.stats import (
+from evaluation.data import WITHDRAWN_STATE, Selection, WaveRecord
+from evaluation.stats import (
     PairTable,
     independent_difference,
     mcnemar_exact,
