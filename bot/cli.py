@@ -51,13 +51,11 @@ def keys_rotate(batch: int) -> None:
     from tqdm import tqdm
 
     from bot.storage.db import Database
-    from safety.crypto import install_keyring
-    from safety.rotation import count_not_under_active, reencrypt
+    from bot.storage.rotation import count_not_under_active, reencrypt
 
     settings = cli_settings()
     ring = load_ring(settings)
     new_id = ring.add_key()
-    install_keyring(ring)
     click.echo(f"new active key {new_id}; re-encrypting stored values")
 
     async def run() -> int:
@@ -65,7 +63,7 @@ def keys_rotate(batch: int) -> None:
 
         from bot.storage.key_canary import KeyMismatch, check_or_record, record
 
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, ring)
         try:
             try:
                 await check_or_record(db, ring, datetime.now(UTC))

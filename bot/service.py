@@ -16,7 +16,6 @@ from bot.channels.base import Channel
 from bot.channels.registry import build_channels, channel_routes
 from bot.clock import Clock, system_clock
 from bot.console.app import Handler, install_console
-from bot.conversation import install_interpreter
 from bot.escalations import SlaPolicy, install_sla
 from bot.inbound import InboundPipeline
 from bot.logs import log_event
@@ -27,7 +26,8 @@ from bot.storage.db import Database
 from bot.storage.key_canary import KeyMismatch, check_or_record
 from bot.web.health import health_routes
 from nlu.service import NluService
-from safety.crypto import KeyRing, install_keyring
+from safety.crypto import KeyRing
+from safety.pin import PinHasher
 
 SERVICE_KEY = web.AppKey("service", object)
 
@@ -70,17 +70,17 @@ class Service:
         """`clock` is the one source of "now" for everything the service does (tests set it). The
         whole service, with its timers and every console page, is `liaison.service.create_service`."""
         ring = keyring or KeyRing.load(settings.key_file)
-        install_keyring(ring)
         install_sla(SlaPolicy(urgent=timedelta(minutes=settings.sla_urgent_minutes),
                               high=timedelta(hours=settings.sla_high_hours),
                               routine_working_days=settings.sla_routine_working_days))
-        db = Database(settings.database_url, clock=clock)
+        db = Database(settings.database_url, ring, clock=clock)
         chans = channels if channels is not None else build_channels(settings)
         dispatcher = Dispatcher(db, chans, retry_budgets=settings.outbox_retry_budgets,
                                 base_backoff=settings.outbox_base_backoff, max_backoff=settings.outbox_max_backoff,
                                 claim_lease=settings.outbox_claim_lease,
                                 poll_interval=settings.outbox_poll_interval, clock=clock)
-        pipeline = InboundPipeline(db, ring, on_outbox=dispatcher.wake, clock=clock)
+        pipeline = InboundPipeline(db, ring, on_outbox=dispatcher.wake, clock=clock,
+                                   pin_hasher=PinHasher.for_environment(settings.environment))
         nlu = NluService(cache_dir=settings.nlu_cache_dir, rasa_url=settings.rasa_url)
         problems = production_problems(settings, ring, chans)
         return cls(settings, ring, db, chans, dispatcher, pipeline, nlu, clock, problems, timers, console_pages)
@@ -120,6 +120,11 @@ class Service:
     async def _on_cleanup(self, _app: web.Application) -> None:
         await self.stop()
 
+    @property
+    def pin_hasher(self) -> PinHasher:
+        """The one argon2id hasher, for her PINs and the staff's passwords."""
+        return self.pipeline.pin_hasher
+
     async def interpret(self, text: str, locale: str) -> str | None:
         """The intent for free text no flow understood, after the danger decision (nlu/service.py):
         ``danger_now``, ``danger_check`` (ask her), a classifier intent, or None when unsure."""
@@ -138,7 +143,7 @@ class Service:
         if not await self.check_keys() or self.problems:
             log_event("service.refused", logging.CRITICAL, problems=len(self.problems))
             return
-        install_interpreter(self.interpret)
+        self.pipeline.interpreter = self.interpret
         # train or load the embedded models now, off the loop, so her first free text does not wait
         self._tasks.append(asyncio.create_task(self._warm_nlu(), name="nlu-warm-up"))
         await self.pipeline.process_pending()

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from safety.pin import PinMatch
+
 
 @dataclass(frozen=True)
 class UserInput:
@@ -180,9 +182,6 @@ class FlowResult:
 
 
 # -- what the engine pre-fetches for the flows -----------------------------------------------------
-
-PinMatch = Literal["pin", "duress", "wrong"]
-
 
 class PinCheck(Protocol):
     """PIN hashing and checking, injected so flows stay free of I/O and testable without argon2."""

@@ -8,7 +8,7 @@ wave that was due while nothing ran is picked up by the next run (until its dead
 is recorded as missing, never retried).
 
 A wave is `queued` while its opening waits in the outbox and `sent` once the provider accepted it
-(scheduler.wave_delivery); quick exit withdraws a queued one, which is offered once more at her
+(bot.waves.delivery); quick exit withdraws a queued one, which is offered once more at her
 next window. No wave opens by itself within QUIET_AFTER_HER_MESSAGE of her last message (she may be
 reading the information pages): it waits for her next window after that.
 
@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select, update
@@ -47,22 +47,20 @@ from bot.storage.models import (
     Survivor,
     WaveInstance,
 )
+from bot.waves.checkin_io import OPEN_STATES, answers_of, previous_answers, render_checkin
+from bot.waves.delivery import QUIET_AFTER_HER_MESSAGE, WITHDRAWN, WITHDRAWN_REASON, opening_cause
 from flows.checkin import opening
 from safety.crypto import KeyRing
 from safety.disguise import Disguise
 from safety.triage import Facts, TriageRules, default_rules, triage
 from safety.windows import WindowError, next_open, zone
-from scheduler.checkin_io import OPEN_STATES, answers_of, previous_answers, render_checkin
 from scheduler.plan import Milestones, PlannedWave, plan_waves
 from scheduler.questionnaires import QuestionnaireSet, default_questionnaires
-from scheduler.wave_delivery import WITHDRAWN, WITHDRAWN_REASON, opening_cause
 from scheduler.waves import WaveConfig, default_wave_config
 
 PLANNABLE_STATUSES = ("onboarding", "active")
 FINAL_STATES = ("answered", "partial", "missing", "cancelled", WITHDRAWN)
 UNDER_WAY = ("queued", *OPEN_STATES)  # her one wave at a time: going out, or out and open
-QUIET_AFTER_HER_MESSAGE = timedelta(minutes=30)
-WAVE_MESSAGE_KEYS = ("checkin.opening", "checkin.reminder")  # outbox text keys of what the wave jobs send
 
 
 class _Rollback(Exception):

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from bot.storage.migrate import upgrade
 from bot.storage.models import Base
-from safety.crypto import KeyRing, install_keyring
+from safety.crypto import KeyRing
 from tests.support.clock import TEST_NOW, OffsetClock
 
 PG_SKIP_REASON = "TEST_DATABASE_URL is not set; PostgreSQL tests need a server (.ci/run sets it)"
@@ -121,7 +121,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
 @pytest.fixture
 def keyring(tmp_path: Path) -> KeyRing:
     ring = KeyRing.generate(tmp_path / "keys.json")
-    install_keyring(ring)
     return ring
 
 

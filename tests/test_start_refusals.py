@@ -16,7 +16,7 @@ from bot.settings import load_settings
 from bot.startup_checks import production_problems
 from liaison.cli import cli
 from liaison.service import create_service
-from safety.crypto import KeyRing, install_keyring
+from safety.crypto import KeyRing
 from tests.support.http import serve_app
 
 
@@ -41,7 +41,6 @@ async def test_another_valid_key_file_is_refused_and_healthz_is_never_ok(setting
     assert await first.check_keys()
     await first.db.dispose()
     other = KeyRing.generate(tmp_path / "other-keys.json")
-    install_keyring(other)
     svc = create_service(load_settings(**{**settings_env, "LIAISON_KEY_FILE": other.path}), keyring=other)
     status, body = await _healthz(svc)  # startup runs the check; nothing is dispatched or accepted
     assert status == 503 and body["ok"] is False

@@ -34,9 +34,9 @@ from bot.outbox.budgets import DEFAULT_BUDGETS, budget_for
 from bot.outbox.ratelimit import KeyedBuckets, TokenBucket
 from bot.storage.db import Database
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
+from bot.waves.delivery import opening_delivered
 from safety import windows
 from safety.outbound_gate import SEND, GateDecision, GateFacts, decide
-from scheduler.wave_delivery import opening_delivered
 
 CLAIM_LEASE = timedelta(seconds=60)
 RECOVER_EVERY = timedelta(seconds=15)  # a dead process's claims are taken back soon after their lease

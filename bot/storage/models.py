@@ -354,7 +354,7 @@ class WaveInstance(Base):
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(16), default="planned")
     # planned -> queued -> sent -> reminded -> answered | partial | missing; planned -> cancelled | missing;
-    # queued -> withdrawn (quick exit; offered again once) -> queued ... (scheduler.wave_delivery)
+    # queued -> withdrawn (quick exit; offered again once) -> queued ... (bot.waves.delivery)
     progress: Mapped[Any] = mapped_column(JSON, default=dict)  # check-in position: stage, item
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -24,7 +24,7 @@ PROGRAMME = (date(2026, 3, 9), date(2026, 8, 31))
 
 @pytest.fixture
 async def db(database_url: str, keyring):
-    database = Database(database_url)
+    database = Database(database_url, keyring)
     yield database
     await database.dispose()
 
@@ -156,13 +156,13 @@ async def test_a_wave_she_began_closes_as_partial_and_is_triaged(db, keyring) ->
 async def test_a_restart_or_a_second_scheduler_never_sends_a_wave_twice(db, database_url, keyring) -> None:
     ids = [await enrol(db, keyring, created_at=MONDAY, programme=PROGRAMME) for _ in range(12)]
     clock = Clock(utc(2026, 3, 2, 10, 0))
-    second_db = Database(database_url)  # another process: its own engine and connections
+    second_db = Database(database_url, keyring)  # another process: its own engine and connections
     try:
         a, b = jobs_for(db, keyring, clock), jobs_for(second_db, keyring, clock)
         for step_days in (0, 3, 21, 7, 14, 60):
             clock.advance(days=step_days)
             await asyncio.gather(a.run_once(), b.run_once(), a.run_once())
-            restarted = jobs_for(Database(database_url), keyring, clock)  # a restart: fresh objects
+            restarted = jobs_for(Database(database_url, keyring), keyring, clock)  # a restart: fresh objects
             await restarted.run_once()
             await restarted.db.dispose()
     finally:

@@ -27,7 +27,6 @@ from bot.service import Service
 from bot.settings import load_settings
 from liaison.service import create_service
 from safety.crypto import KeyRing
-from safety.pin import current_hasher
 from tests.support import running
 from tests.support.fake_telegram import FakeTelegram, deliver
 from tests.support.fake_twilio import FakeTwilio
@@ -147,7 +146,7 @@ class HerPhone:
         """An active survivor on this phone, onboarded (PIN and duress PIN set), at her menu."""
         if self.telegram is not None:
             self.telegram.chat(CHAT)  # she has opened the chat with the bot before (it exists)
-        hasher = current_hasher()
+        hasher = self.svc.pin_hasher
         values: dict[str, Any] = {
             "locale": locale, "country": country, "persona": "garden", "contact_windows": ALL_DAY,
             "pin_hash": hasher.hash(PIN), "duress_pin_hash": hasher.hash(DURESS),
