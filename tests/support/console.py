@@ -34,7 +34,7 @@ async def make_staff(svc: Service, name: str, roles: list[str], *, totp: bool = 
     async with svc.db.transaction() as s:
         member, _token = await accounts.add_staff(s, name, roles, now, actor="test")
         await accounts.complete_enrolment(s, member, PASSWORD, secret, pyotp.TOTP(secret).at(now) if totp else "",
-                                          now, totp_required=totp)
+                                          now, totp_required=totp, hasher=svc.pin_hasher)
     return StaffLogin(name, secret)
 
 
