@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from bot.cli_db import cli_settings, load_ring, run_db
+from content import LOCALES
 from safety.crypto import KeyFileError, KeyRing
 
 T = TypeVar("T")
@@ -90,7 +91,7 @@ def invite() -> None:
 
 @invite.command("create")
 @click.option("--channel", type=click.Choice(["telegram", "sms", "simulator"]), required=True)
-@click.option("--locale", type=click.Choice(["en", "de"]), required=True)
+@click.option("--locale", type=click.Choice(LOCALES), required=True)
 @click.option("--country", type=click.Choice(["GB", "IE", "DE", "AT", "EU"], case_sensitive=False), default="GB",
               show_default=True, help="Her country: emergency numbers and default time zone.")
 @click.option("--phone", default=None, help="SMS only: her number, international form (+447700900123).")

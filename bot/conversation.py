@@ -42,6 +42,7 @@ from bot.storage.models import (
 from bot.waves.checkin_io import OPEN_STATES, handle_checkin
 from bot.waves.checkin_io import render as checkin_render
 from bot.waves.delivery import QUIET_AFTER_HER_MESSAGE, WAVE_MESSAGE_KEYS
+from content import LOCALES
 from flows import onboarding, pin, router
 from flows.common import emergency_say
 from flows.keywords import has_letters
@@ -394,7 +395,7 @@ def _update_profile(survivor: Survivor, changes: dict[str, Any]) -> None:
     for name, value in changes.items():
         if name not in PROFILE_FIELDS:
             raise ValueError(f"flows may not change {name!r}")
-        if name == "locale" and value not in catalog.LOCALES:
+        if name == "locale" and value not in LOCALES:
             continue
         if name == "timezone" and value not in _timezones():
             continue

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import catalog
 from bot.outbox.enqueue import enqueue
 from bot.storage.models import AuditEvent, ChannelIdentity, Invitation, Survivor
+from content import LOCALES
 from flows.onboarding import CODE_ALPHABET, CODE_LENGTH, extract_code
 from flows.types import Invite, Say
 from safety.crypto import KeyRing
@@ -82,8 +83,8 @@ async def create_invitation(session: AsyncSession, keyring: KeyRing, *, channel:
     """Store a new invitation; for SMS also queue the one neutral opt-in message to her number."""
     if channel not in CHANNELS:
         raise InvitationError(f"channel must be one of {', '.join(CHANNELS)}")
-    if locale not in catalog.LOCALES:
-        raise InvitationError(f"locale must be one of {', '.join(catalog.LOCALES)}")
+    if locale not in LOCALES:
+        raise InvitationError(f"locale must be one of {', '.join(LOCALES)}")
     country = country.upper()
     if country not in COUNTRY_TIMEZONES:
         raise InvitationError(f"country must be one of {', '.join(COUNTRY_TIMEZONES)}")

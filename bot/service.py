@@ -25,6 +25,7 @@ from bot.startup_checks import production_problems
 from bot.storage.db import Database
 from bot.storage.key_canary import KeyMismatch, check_or_record
 from bot.web.health import health_routes
+from content import LOCALES
 from nlu.service import NluService
 from safety.crypto import KeyRing
 from safety.pin import PinHasher
@@ -131,7 +132,7 @@ class Service:
         return (await self.nlu.understand(text, locale)).flow_intent
 
     async def _warm_nlu(self) -> None:
-        for locale in ("en", "de"):
+        for locale in LOCALES:
             try:
                 await asyncio.to_thread(self.nlu.model, locale)
             except Exception:

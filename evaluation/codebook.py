@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.data import Selection
+from flows.questionnaires import QuestionnaireSet
 from safety.triage import Condition
-from scheduler.questionnaires import QuestionnaireSet
 from scheduler.waves import WaveConfig
 
 DATA_FILE = "responses.csv"

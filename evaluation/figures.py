@@ -32,7 +32,7 @@ from evaluation.stats import (
     paired_difference,
     wilson,
 )
-from scheduler.questionnaires import QuestionnaireSet
+from flows.questionnaires import QuestionnaireSet
 from scheduler.waves import WaveConfig
 
 MIN_GROUP = 5

@@ -25,8 +25,8 @@ from evaluation.figures import (
     compute_figures_async,
     p_text,
 )
+from flows.questionnaires import QuestionnaireSet, default_questionnaires
 from safety.crypto import KeyRing
-from scheduler.questionnaires import QuestionnaireSet, default_questionnaires
 from scheduler.waves import WaveConfig, default_wave_config
 
 __all__ = ["CHARTS", "MIN_GROUP", "compute_figures", "render_html", "report", "write_report"]

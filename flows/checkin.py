@@ -28,10 +28,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from content.text import fold_answer
 from flows.keywords import keyword as global_keyword
+from flows.questionnaires import Item, Questionnaire
 from flows.types import FlowResult, Option, RaiseEscalation, Say, UserInput
 from safety.triage import RANK, Facts, TriageRules, triage
-from scheduler.questionnaires import Item, Questionnaire, normalise
 
 
 @dataclass(frozen=True)
@@ -209,9 +210,9 @@ def step(ctx: CheckinContext, progress: Mapping[str, Any], event: UserInput) -> 
         return None  # "menu", "start" (and "0" unless it answers a 0-10 question) are the menu's
     numbered = stage == "invited" and ctx.numbered_opening and not button
     if stage in ("invited", "paused"):
-        if button == f"{wave_prefix}start" or keyword == "resume" or (numbered and normalise(text) == "1"):
+        if button == f"{wave_prefix}start" or keyword == "resume" or (numbered and fold_answer(text) == "1"):
             return start(ctx, state)
-        if button == f"{wave_prefix}later" or (numbered and normalise(text) == "2"):
+        if button == f"{wave_prefix}later" or (numbered and fold_answer(text) == "2"):
             return FlowResult(state, [text_say(q, "not_now")], [])
         if button and button.startswith(cq_prefix) and stage == "paused":
             state["stage"] = "asking"  # a button from the question she paused at: take it as resuming
@@ -250,8 +251,8 @@ def step(ctx: CheckinContext, progress: Mapping[str, Any], event: UserInput) -> 
     scale = item.scale
     if scale.type == "text":
         return _answer(ctx, state, item, None, free_text=text)
-    if scale.type == "choice" and normalise(text).isdigit():
-        n = int(normalise(text))
+    if scale.type == "choice" and fold_answer(text).isdigit():
+        n = int(fold_answer(text))
         if n == len(scale.options) + 1:
             return _answer(ctx, state, item, None, skipped=True)
         if n == len(scale.options) + 2:

@@ -50,12 +50,12 @@ from bot.storage.models import (
 from bot.waves.checkin_io import OPEN_STATES, answers_of, previous_answers, render_checkin
 from bot.waves.delivery import QUIET_AFTER_HER_MESSAGE, WITHDRAWN, WITHDRAWN_REASON, opening_cause
 from flows.checkin import opening
+from flows.questionnaires import QuestionnaireSet, default_questionnaires
 from safety.crypto import KeyRing
 from safety.disguise import Disguise
 from safety.triage import Facts, TriageRules, default_rules, triage
 from safety.windows import WindowError, next_open, zone
 from scheduler.plan import Milestones, PlannedWave, plan_waves
-from scheduler.questionnaires import QuestionnaireSet, default_questionnaires
 from scheduler.waves import WaveConfig, default_wave_config
 
 PLANNABLE_STATUSES = ("onboarding", "active")

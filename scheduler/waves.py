@@ -17,10 +17,11 @@ from typing import Any
 
 import yaml
 
+from content import shared_path
+from flows.questionnaires import default_questionnaires
 from safety.windows import WindowError, local_time
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
-WAVES_PATH = CONTENT_DIR / "waves.yaml"
+WAVES_PATH = shared_path("waves.yaml")
 ANCHORS = ("enrolment", "programme_start", "programme_midpoint", "programme_end")
 KINDS = ("wave", "checkin")
 CODE_RE = re.compile(r"^[A-Z][A-Za-z0-9]{0,11}$")
@@ -211,8 +212,6 @@ def load_wave_config(path: Path = WAVES_PATH, questionnaire_ids: dict[str, set[s
 
 @cache
 def default_wave_config() -> WaveConfig:
-    from scheduler.questionnaires import default_questionnaires
-
     qs = default_questionnaires()
     ids: dict[str, set[str]] = {}
     for _, qid, v in qs.by_key:

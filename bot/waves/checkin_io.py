@@ -27,10 +27,10 @@ from bot import catalog
 from bot.channels.base import Button
 from bot.storage.models import Answer, WaveInstance
 from flows.checkin import CheckinContext, FinishWave, RecordAnswer, step, text_say
+from flows.questionnaires import Questionnaire, QuestionnaireSet, default_questionnaires
 from flows.types import FlowResult, RaiseEscalation, Say, UserInput
 from safety.disguise import Disguise, wrap
 from safety.triage import RANK, TriageRules, default_rules
-from scheduler.questionnaires import Questionnaire, QuestionnaireSet, default_questionnaires
 
 OPEN_STATES = ("sent", "reminded")
 RESPONDED_STATES = ("answered", "partial")

@@ -22,8 +22,8 @@ from evaluation.data import AnswerRecord, WaveRecord
 from evaluation.figures import compute_figures
 from evaluation.report import CHARTS
 from evaluation.stats import PairTable, independent_difference, mcnemar_exact, paired_difference, wilson
+from flows.questionnaires import default_questionnaires
 from safety.crypto import KeyRing
-from scheduler.questionnaires import default_questionnaires
 from scheduler.waves import default_wave_config
 from tests.evaluation.biased_cohort import TRUE_EFFECT, Woman, make_cohort, realised_effect, records, write
 

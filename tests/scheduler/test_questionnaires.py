@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from safety.disguise import sensitive_hits, word_pattern
-from safety.triage import default_rules
-from scheduler.questionnaires import (
+from flows.questionnaires import (
     CONTENT_DIR,
     QuestionnaireError,
     check_rules_against,
     load_questionnaires,
 )
+from safety.disguise import sensitive_hits, word_pattern
+from safety.triage import default_rules
 
 SHIPPED = load_questionnaires()
 

@@ -20,11 +20,11 @@ from typing import Any, Literal
 
 import yaml
 
+from content import CONTENT_DIR, LOCALES
+from content.text import fold_answer
 from flows import keywords as kw
 from safety.triage import Condition, RuleError, TriageRules, parse_condition
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
-LOCALES = ("en", "de")
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 ANSWER_CODE_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 
@@ -100,7 +100,7 @@ class Scale:
     def parse(self, text: str) -> str | None:
         """Her typed reply as an answer code: a number (option number, or the value on a range),
         a label or a code; None when it is not an answer to this scale."""
-        t = normalise(text)
+        t = fold_answer(text)
         if self.type == "range":
             if re.fullmatch(r"\d{1,3}", t) and self.min <= int(t) <= self.max:
                 return str(int(t))
@@ -109,7 +109,7 @@ class Scale:
             if t.isdigit() and 1 <= int(t) <= len(self.options):
                 return self.options[int(t) - 1].code
             for o in self.options:
-                if t in (normalise(o.label), o.code):
+                if t in (fold_answer(o.label), o.code):
                     return o.code
         return None
 
@@ -157,15 +157,11 @@ class Questionnaire:
     def keyword(self, text: str | None) -> str | None:
         if not text:
             return None
-        t = normalise(text)
+        t = fold_answer(text)
         for kind, words in self.keywords.items():
             if t in words:
                 return kind
         return None
-
-
-def normalise(text: str) -> str:
-    return re.sub(r"[\s.!?,;:'\"]+$", "", text.strip().lower()).strip()
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -273,7 +269,7 @@ def parse_questionnaire(raw: Any, path: Path, locale: str | None = None) -> Ques
         words = kw_raw[kind]
         if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
             raise _fail(path, f"keywords.{kind}", "expected a non-empty list of words")
-        norm = tuple(normalise(w) for w in words)
+        norm = tuple(fold_answer(w) for w in words)
         for w in norm:
             if w in EVERYWHERE:
                 raise _fail(path, f"keywords.{kind}", f"{w!r} is a word that works everywhere (flows/keywords.py: "
