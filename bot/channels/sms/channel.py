@@ -16,7 +16,6 @@ import asyncio
 import base64
 import contextvars
 import functools
-import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,25 +50,12 @@ def render_numbered(text: str, buttons: Sequence[Button]) -> str:
     """The text with each button as a numbered line under it ("1 Yes", "2 Not now").
 
     SMS has no buttons, so options fall back to numbered lines, as Rasa does on plain-text
-    channels, and she answers with the number. Nothing extra is stored for this: the conversation
-    layer knows which options it offered and maps her answer back with `numbered_choice`.
+    channels, and she answers with the number. Nothing extra is stored for this: her conversation
+    state keeps the options it offered and maps her answer back (flows/state.py: `map_number`).
     """
     if not buttons:
         return text
     return "\n".join([text, *(f"{i} {b.label}" for i, b in enumerate(buttons, start=1))])
-
-
-_NUMBER_REPLY = re.compile(r"\s*(\d{1,2})\s*[.)]?\s*")
-
-
-def numbered_choice(reply: str, buttons: Sequence[Button]) -> str | None:
-    """The payload of the option she picked by number ("2", " 2.", "2)"), or None when the reply
-    is not one of the offered numbers (then it is free text, for NLU). Pure: no state needed."""
-    match = _NUMBER_REPLY.fullmatch(reply)
-    if match is None:
-        return None
-    index = int(match.group(1))
-    return buttons[index - 1].payload if 1 <= index <= len(buttons) else None
 
 
 # --- error mapping ---------------------------------------------------------------------------
