@@ -24,7 +24,6 @@ from bot import catalog
 from bot.channels.base import Button, OutgoingMessage, SendError
 from bot.channels.sms.channel import (
     SmsChannel,
-    TwilioClient,
     TwilioHttp,
     classify,
     parse_retry_after,
@@ -260,11 +259,9 @@ async def test_message_records_are_deleted_at_twilio_and_her_phone_keeps_its_cop
 
 async def test_twilio_api_base_is_honoured_and_twilio_itself_is_the_default(world: World) -> None:
     uri = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
-    http = TwilioHttp(1.0)
-    assert TwilioClient(ACCOUNT_SID, AUTH_TOKEN, http).get_hostname(uri) == uri
-    proxied = TwilioClient(ACCOUNT_SID, AUTH_TOKEN, http, "http://127.0.0.1:9/twilio/")
-    assert proxied.get_hostname(uri) == f"http://127.0.0.1:9/twilio/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
-    await http.close()
+    assert TwilioHttp(1.0)._to_api_base(uri) == uri
+    proxied = TwilioHttp(1.0, "http://127.0.0.1:9/twilio/")
+    assert proxied._to_api_base(uri) == f"http://127.0.0.1:9/twilio/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
 
     await world.text_from(HER, "hi")
     await wait_until(lambda: row_in(world, "sent"))
