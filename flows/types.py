@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from safety.pin import PinMatch
+from safety.statuses import SurvivorStatus
 
 
 @dataclass(frozen=True)
@@ -101,10 +102,11 @@ PROFILE_FIELDS = frozenset({
 
 @dataclass(frozen=True)
 class SetStatus:
-    """Her enrolment status: `active` (onboarded or restarted), `stopped` (STOP), `declined` (no
-    consent at all). `stopped` and `declined` also stop the channel identity and cancel what is queued."""
+    """Her enrolment status (safety.statuses.SurvivorStatus): `active` (onboarded or restarted),
+    `stopped` (STOP), `declined` (no consent at all). `stopped`, `declined` and `erasing` also stop the
+    channel identity and cancel what is queued."""
 
-    status: Literal["onboarding", "active", "stopped", "declined"]
+    status: SurvivorStatus
 
 
 @dataclass(frozen=True)
