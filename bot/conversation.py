@@ -46,6 +46,7 @@ from content import LOCALES
 from flows import onboarding, pin, router
 from flows.common import emergency_say
 from flows.keywords import has_letters
+from flows.payloads import WaveButton
 from flows.state import finish, is_unlocked, map_number, parse_time
 from flows.stranger import guess_locale, reply_to_stranger
 from flows.types import (
@@ -338,7 +339,8 @@ async def stale_button(session: AsyncSession, keyring: KeyRing, event: InboundEv
 
 
 def _opens_wave(payload: object) -> bool:
-    return isinstance(payload, str) and payload.startswith("wave:") and payload.endswith(":start")
+    button = WaveButton.unpack(payload)
+    return button is not None and button.action == "start"
 
 
 async def apply_effects(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity | None,
