@@ -282,9 +282,11 @@ def test_wave_config_errors_name_the_file_and_the_place() -> None:
     cases = [
         ({"anchor": "moon"}, "waves[0].anchor: 'moon' is not one of"),
         ({"questionnaire": "nope"}, "waves[0].questionnaire: 'nope' is not listed"),
-        ({"offset": {"weeks": 2}}, "waves[0].offset: expected a mapping with days or months"),
+        ({"offset": {"weeks": 2}}, "waves[0].offset.weeks: unknown key"),
+        ({"offset": {}}, "waves[0].offset: expected a mapping with days or months"),
+        ({"offset": {"days": "2"}}, "waves[0].offset.days: expected a whole number, got '2'"),
         ({"every": {"days": 14}}, "a repeating wave needs during_programme: true"),
-        ({"reminder_after": {"days": 30}}, "waves[0].reminder_after: must come before close_after"),
+        ({"reminder_after": {"days": 30}}, "waves[0]: reminder_after: must come before close_after"),
         ({"code": "t0"}, "waves[0].code: 't0'"),
     ]
     for patch, message in cases:
@@ -294,6 +296,18 @@ def test_wave_config_errors_name_the_file_and_the_place() -> None:
         assert str(err.value).startswith("w.yaml: ") and message in str(err.value), str(err.value)
     with pytest.raises(WaveConfigError, match="w.yaml: send_time"):
         parse_wave_config({**base, "send_time": 1000}, "w.yaml")
+
+
+def test_a_broken_wave_file_names_its_line(tmp_path) -> None:
+    from scheduler.waves import WAVES_PATH, WaveConfigError, load_wave_config
+
+    text = WAVES_PATH.read_text(encoding="utf-8")
+    broken = tmp_path / "waves.yaml"
+    broken.write_text(text.replace("anchor: programme_midpoint", "anchor: programme_middle", 1), encoding="utf-8")
+    line = next(i for i, row in enumerate(broken.read_text().splitlines(), 1) if "programme_middle" in row)
+    with pytest.raises(WaveConfigError) as err:
+        load_wave_config(broken)
+    assert str(err.value).startswith(f"{broken}:{line}: waves[2].anchor: 'programme_middle' is not one of")
 
 
 def test_the_shipped_wave_config_loads() -> None:
