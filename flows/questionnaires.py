@@ -1,11 +1,12 @@
-"""Questionnaires as data: content/<locale>/questionnaire_*.yaml, validated when loaded.
+"""Questionnaires as data: content/<locale>/questionnaire_*.yaml, read into pydantic models when loaded.
 
 Each file holds one questionnaire version in one locale: its id and version, the check-in's own
 texts (opening, reminder, intro, thanks ...; `*_plain` variants for plain mode), the keywords for
 "skip", "later" and "continue", the answer scales with their codes, and the items (code, wording,
 cover wording, scale, optional `ask_if` condition in the language of safety.triage).
-A broken file raises `QuestionnaireError` naming the file and the reason. Every locale must hold the
-same questionnaires with the same item codes and answer codes, so answers compare across locales.
+A broken file raises `QuestionnaireError` naming the file, the line, the place and the reason. Every
+locale must hold the same questionnaires with the same item codes and answer codes, so answers compare
+across locales.
 """
 
 from __future__ import annotations
@@ -18,9 +19,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from content import CONTENT_DIR, LOCALES
+from content.loading import ContentError, Document, read_yaml, validate
 from content.text import fold_answer
 from flows import keywords as kw
 from safety.triage import Condition, RuleError, TriageRules, parse_condition
@@ -50,11 +59,10 @@ TEXTS: dict[str, tuple[str, ...]] = {
 }
 KEYWORDS = ("skip", "pause", "resume")
 EVERYWHERE = frozenset().union(kw.SMS_STOP, kw.STOP, kw.START, kw.HELP, kw.EXIT, kw.NUMBERS, kw.MENU)
-TOP_LEVEL = {"id", "version", "locale", "title", "texts", "keywords", "scales", "items"}
 
 
-class QuestionnaireError(ValueError):
-    """A questionnaire file that cannot be used: the message names the file and the reason."""
+class QuestionnaireError(ContentError):
+    """A questionnaire file that cannot be used: the message names the file, the line and the reason."""
 
 
 @dataclass(frozen=True)
@@ -164,182 +172,280 @@ class Questionnaire:
         return None
 
 
-# -- loading --------------------------------------------------------------------------------------
-def _fail(path: Path | str, where: str, reason: str) -> QuestionnaireError:
-    return QuestionnaireError(f"{path}: {where}: {reason}" if where else f"{path}: {reason}")
+# -- the file, as pydantic models --------------------------------------------------------------------
+# Each model reads what the file defined before it from the validation context, which the file model
+# fills as it validates its fields in order (the scales before the items that use them).
 
-
-def _str(raw: Mapping[str, Any], key: str, path: Path, where: str) -> str:
-    value = raw.get(key)
+def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise _fail(path, f"{where}.{key}" if where else key, f"expected a non-empty text, got {value!r}")
+        raise ValueError(f"expected a non-empty text, got {value!r}")
     return value
 
 
-def _check_format(text: str, allowed: tuple[str, ...], path: Path, where: str) -> None:
+def _placeholders(text: str, allowed: tuple[str, ...]) -> str:
     names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
     unknown = names - set(allowed)
     if unknown:
-        raise _fail(path, where, f"unknown placeholder(s) {sorted(unknown)}; allowed: {list(allowed) or 'none'}")
+        raise ValueError(f"unknown placeholder(s) {sorted(unknown)}; allowed: {list(allowed) or 'none'}")
+    return text
 
 
-def _parse_scale(code: str, raw: Any, path: Path) -> Scale:
-    where = f"scales.{code}"
-    if not CODE_RE.match(code):
-        raise _fail(path, where, "scale names are lower-case letters, digits and _")
-    if not isinstance(raw, dict):
-        raise _fail(path, where, "expected a mapping")
-    kind = raw.get("type")
-    if kind == "choice":
-        if set(raw) - {"type", "options"}:
-            raise _fail(path, where, f"unknown keys {sorted(set(raw) - {'type', 'options'})}")
-        opts_raw = raw.get("options")
-        if not isinstance(opts_raw, list) or len(opts_raw) < 2:
-            raise _fail(path, f"{where}.options", "a choice scale needs at least two options")
-        options, seen = [], set()
-        for i, o in enumerate(opts_raw):
-            ow = f"{where}.options[{i}]"
-            if not isinstance(o, dict) or set(o) - {"code", "label", "score"}:
-                raise _fail(path, ow, "expected {code, label, score}")
-            c = o.get("code")
-            if not isinstance(c, str):
-                raise _fail(path, f"{ow}.code", f"expected a text code, got {c!r} (quote yes/no in YAML)")
-            if not ANSWER_CODE_RE.match(c):
-                raise _fail(path, f"{ow}.code", f"{c!r}: codes are lower-case letters, digits and _")
-            if c in seen:
-                raise _fail(path, f"{ow}.code", f"{c!r} is used twice")
-            seen.add(c)
-            score = o.get("score")
-            if score is not None and (not isinstance(score, int | float) or isinstance(score, bool)):
-                raise _fail(path, f"{ow}.score", f"expected a number, got {score!r}")
-            options.append(ScaleOption(c, _str(o, "label", path, ow), None if score is None else float(score)))
-        return Scale(code, "choice", tuple(options))
-    if kind == "range":
-        lo, hi = raw.get("min"), raw.get("max")
-        if not isinstance(lo, int) or not isinstance(hi, int) or isinstance(lo, bool) or not 0 <= lo < hi <= 100:
-            raise _fail(path, where, "a range scale needs whole numbers 0 <= min < max <= 100")
-        return Scale(code, "range", (), lo, hi, _str(raw, "low_label", path, where),
-                     _str(raw, "high_label", path, where))
-    if kind == "text":
+class _Option(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str
+    label: str
+    score: float | None = None
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code(cls, code: Any) -> str:
+        if not isinstance(code, str):
+            raise ValueError(f"expected a text code, got {code!r} (quote yes/no in YAML)")
+        if not ANSWER_CODE_RE.match(code):
+            raise ValueError(f"{code!r}: codes are lower-case letters, digits and _")
+        return code
+
+    _label = field_validator("label", mode="before")(_text)
+
+    @field_validator("score", mode="before")
+    @classmethod
+    def _number(cls, score: Any) -> Any:
+        if score is not None and (not isinstance(score, int | float) or isinstance(score, bool)):
+            raise ValueError(f"expected a number, got {score!r}")
+        return score
+
+
+class _Scale(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["choice", "range", "text"]
+    options: list[_Option] | None = None
+    min: StrictInt | None = None
+    max: StrictInt | None = None
+    low_label: str | None = None
+    high_label: str | None = None
+
+    @model_validator(mode="after")
+    def _fits_its_type(self) -> _Scale:
+        given = {k for k in ("options", "min", "max", "low_label", "high_label") if getattr(self, k) is not None}
+        if self.type == "choice":
+            if given - {"options"}:
+                raise ValueError(f"unknown keys {sorted(given - {'options'})}")
+            if self.options is None or len(self.options) < 2:
+                raise ValueError("options: a choice scale needs at least two options")
+            codes = [o.code for o in self.options]
+            for i, code in enumerate(codes):
+                if code in codes[:i]:
+                    raise ValueError(f"options[{i}].code: {code!r} is used twice")
+        elif self.type == "range":
+            lo, hi = self.min, self.max
+            if lo is None or hi is None or not 0 <= lo < hi <= 100:
+                raise ValueError("a range scale needs whole numbers 0 <= min < max <= 100")
+            _text(self.low_label)
+            _text(self.high_label)
+        return self
+
+    def scale(self, code: str) -> Scale:
+        if self.type == "choice":
+            return Scale(code, "choice", tuple(ScaleOption(o.code, o.label, o.score) for o in self.options or ()))
+        if self.type == "range":
+            assert self.min is not None and self.max is not None
+            return Scale(code, "range", (), self.min, self.max, str(self.low_label), str(self.high_label))
         return Scale(code, "text")
-    raise _fail(path, f"{where}.type", f"{kind!r} is not one of choice, range, text")
 
 
-def parse_questionnaire(raw: Any, path: Path, locale: str | None = None) -> Questionnaire:
-    if not isinstance(raw, dict):
-        raise _fail(path, "", "expected a mapping at the top level")
-    missing = TOP_LEVEL - set(raw)
-    if missing:
-        raise _fail(path, "", f"missing {sorted(missing)}")
-    extra = set(raw) - TOP_LEVEL
-    if extra:
-        raise _fail(path, "", f"unknown top-level keys {sorted(extra)}")
-    qid = raw["id"]
-    if not isinstance(qid, str) or not CODE_RE.match(qid):
-        raise _fail(path, "id", f"{qid!r}: expected a lower-case id")
-    version = raw["version"]
-    if not isinstance(version, str) or not version or len(version) > 16:
-        raise _fail(path, "version", f"expected a quoted version text of at most 16 characters, got {version!r}")
-    if locale is not None and raw["locale"] != locale:
-        raise _fail(path, "locale", f"{raw['locale']!r} but the file is in the {locale!r} folder")
-    title = _str(raw, "title", path, "")
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    code: str
+    wording: str
+    cover_wording: str | None = None
+    scale: str
+    ask_if: Any = None
 
-    texts_raw = raw["texts"]
-    if not isinstance(texts_raw, dict):
-        raise _fail(path, "texts", "expected a mapping")
-    missing_texts = set(TEXTS) - set(texts_raw)
-    if missing_texts:
-        raise _fail(path, "texts", f"missing {sorted(missing_texts)}")
-    if set(texts_raw) - set(TEXTS):
-        raise _fail(path, "texts", f"unknown keys {sorted(set(texts_raw) - set(TEXTS))}")
-    texts: dict[str, Any] = {}
-    for key, allowed in TEXTS.items():
-        value = texts_raw[key]
-        if not isinstance(value, str) or not value.strip():
-            raise _fail(path, f"texts.{key}", f"expected a non-empty text, got {value!r}")
-        _check_format(value, allowed, path, f"texts.{key}")
-        texts[key] = value
-
-    kw_raw = raw["keywords"]
-    if not isinstance(kw_raw, dict) or set(kw_raw) != set(KEYWORDS):
-        raise _fail(path, "keywords", f"expected exactly {list(KEYWORDS)}")
-    keywords: dict[str, tuple[str, ...]] = {}
-    seen_words: dict[str, str] = {}
-    for kind in KEYWORDS:
-        words = kw_raw[kind]
-        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
-            raise _fail(path, f"keywords.{kind}", "expected a non-empty list of words")
-        norm = tuple(fold_answer(w) for w in words)
-        for w in norm:
-            if w in EVERYWHERE:
-                raise _fail(path, f"keywords.{kind}", f"{w!r} is a word that works everywhere (flows/keywords.py: "
-                                                       "stop, start, help, exit, numbers, menu); use another")
-            if w in seen_words:
-                raise _fail(path, f"keywords.{kind}", f"{w!r} is also a {seen_words[w]} keyword")
-            seen_words[w] = kind
-        keywords[kind] = norm
-
-    scales_raw = raw["scales"]
-    if not isinstance(scales_raw, dict) or not scales_raw:
-        raise _fail(path, "scales", "expected a mapping of scales")
-    scales = {str(code): _parse_scale(str(code), s, path) for code, s in scales_raw.items()}
-
-    items_raw = raw["items"]
-    if not isinstance(items_raw, list) or not items_raw:
-        raise _fail(path, "items", "expected a non-empty list")
-    items: list[Item] = []
-    by_code: dict[str, Item] = {}
-    for i, it in enumerate(items_raw):
-        where = f"items[{i}]"
-        if not isinstance(it, dict):
-            raise _fail(path, where, "expected a mapping")
-        extra_keys = set(it) - {"code", "wording", "cover_wording", "scale", "ask_if"}
-        if extra_keys:
-            raise _fail(path, where, f"unknown keys {sorted(extra_keys)}")
-        code = it.get("code")
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code(cls, code: Any, info: ValidationInfo) -> str:
         if not isinstance(code, str) or not CODE_RE.match(code):
-            raise _fail(path, f"{where}.code", f"{code!r}: item codes are lower-case letters, digits and _")
-        if code in by_code:
-            raise _fail(path, f"{where}.code", f"{code!r} is used twice")
-        wording = _str(it, "wording", path, where)
-        cover = it.get("cover_wording")
-        if cover is not None and (not isinstance(cover, str) or not cover.strip()):
-            raise _fail(path, f"{where}.cover_wording", "expected a non-empty text")
-        for key, value in (("wording", wording), ("cover_wording", cover)):
-            if value is not None:
-                _check_format(value, (), path, f"{where}.{key}")
-        scale_code = it.get("scale")
-        if scale_code not in scales:
-            raise _fail(path, f"{where}.scale", f"unknown scale {scale_code!r} (defined: {sorted(scales)})")
-        cond = None
-        if "ask_if" in it:
-            try:
-                cond = parse_condition(it["ask_if"], f"{path}: {where}.ask_if")
-            except RuleError as exc:
-                raise QuestionnaireError(str(exc)) from None
-            for ref, ref_code in cond.item_codes():
-                if ref not in by_code:
-                    raise _fail(path, f"{where}.ask_if", f"refers to {ref!r}, which is not asked before it")
-                if ref_code not in by_code[ref].scale.codes():
-                    raise _fail(path, f"{where}.ask_if", f"{ref_code!r} is not an answer code of {ref!r}")
-            for ref in cond.items():
-                if ref not in by_code:
-                    raise _fail(path, f"{where}.ask_if", f"refers to {ref!r}, which is not asked before it")
-        item = Item(code, wording, scales[scale_code], cover, cond)
-        items.append(item)
-        by_code[code] = item
-    return Questionnaire(qid, version, str(raw["locale"]), title, texts, keywords, scales, tuple(items),
-                         str(path), by_code)
+            raise ValueError(f"{code!r}: item codes are lower-case letters, digits and _")
+        if code in _context(info).get("items", {}):
+            raise ValueError(f"{code!r} is used twice")
+        return code
+
+    @field_validator("wording", "cover_wording", mode="before")
+    @classmethod
+    def _wording(cls, value: Any) -> str:
+        return _placeholders(_text(value), ())
+
+    @field_validator("scale")
+    @classmethod
+    def _known_scale(cls, code: str, info: ValidationInfo) -> str:
+        scales = _context(info).get("scales", {})
+        if code not in scales:
+            raise ValueError(f"unknown scale {code!r} (defined: {sorted(scales)})")
+        return code
+
+    @field_validator("ask_if")
+    @classmethod
+    def _condition(cls, raw: Any, info: ValidationInfo) -> Condition | None:
+        if raw is None:
+            return None
+        try:
+            cond = parse_condition(raw, "ask_if")
+        except RuleError as exc:
+            raise ValueError(str(exc).removeprefix("ask_if: ")) from None
+        earlier: dict[str, Item] = _context(info).get("items", {})
+        for ref, ref_code in cond.item_codes():
+            if ref not in earlier:
+                raise ValueError(f"refers to {ref!r}, which is not asked before it")
+            if ref_code not in earlier[ref].scale.codes():
+                raise ValueError(f"{ref_code!r} is not an answer code of {ref!r}")
+        for ref in cond.items():
+            if ref not in earlier:
+                raise ValueError(f"refers to {ref!r}, which is not asked before it")
+        return cond
+
+    @model_validator(mode="after")
+    def _remember(self, info: ValidationInfo) -> _Item:
+        """What later items' ask_if may refer to."""
+        ctx = _context(info)
+        ctx.setdefault("items", {})[self.code] = Item(self.code, self.wording, ctx["scales"][self.scale],
+                                                      self.cover_wording, self.ask_if)
+        return self
+
+
+def _context(info: ValidationInfo) -> dict[str, Any]:
+    return info.context if info.context is not None else {}
+
+
+class _Texts(BaseModel):
+    """The check-in's own texts (TEXTS lists the placeholders each may use)."""
+
+    model_config = ConfigDict(extra="forbid")
+    opening: str
+    opening_plain: str
+    reminder: str
+    reminder_plain: str
+    start_label: str
+    later_label: str
+    not_now: str
+    intro: str
+    range_hint: str
+    skip_label: str
+    pause_label: str
+    paused: str
+    resumed: str
+    invalid: str
+    invalid_range: str
+    thanks: str
+    closed: str
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _placeholders_it_may_use(cls, value: Any, info: ValidationInfo) -> str:
+        assert info.field_name is not None
+        return _placeholders(_text(value), TEXTS[info.field_name])
+
+
+assert set(_Texts.model_fields) == set(TEXTS), "a text key in TEXTS without its field, or the other way round"
+
+
+class _Keywords(BaseModel):
+    """Her words for skip, pause and resume: none of them a word that works everywhere, none in two lists."""
+
+    model_config = ConfigDict(extra="forbid")
+    skip: tuple[str, ...]
+    pause: tuple[str, ...]
+    resume: tuple[str, ...]
+
+    @field_validator("skip", "pause", "resume", mode="before")
+    @classmethod
+    def _words(cls, words: Any, info: ValidationInfo) -> tuple[str, ...]:
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+            raise ValueError("expected a non-empty list of words")
+        folded = tuple(fold_answer(w) for w in words)
+        for w in folded:
+            if w in EVERYWHERE:
+                raise ValueError(f"{w!r} is a word that works everywhere (flows/keywords.py: "
+                                 "stop, start, help, exit, numbers, menu); use another")
+            for kind, earlier in info.data.items():
+                if w in earlier:
+                    raise ValueError(f"{w!r} is also a {kind} keyword")
+        return folded
+
+
+class _QuestionnaireFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    version: str
+    locale: str
+    title: str
+    texts: _Texts
+    keywords: _Keywords
+    scales: dict[str, _Scale]
+    items: list[_Item]
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, qid: Any) -> str:
+        if not isinstance(qid, str) or not CODE_RE.match(qid):
+            raise ValueError(f"{qid!r}: expected a lower-case id")
+        return qid
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version(cls, version: Any) -> str:
+        if not isinstance(version, str) or not version or len(version) > 16:
+            raise ValueError(f"expected a quoted version text of at most 16 characters, got {version!r}")
+        return version
+
+    @field_validator("locale", mode="before")
+    @classmethod
+    def _in_its_folder(cls, locale: Any, info: ValidationInfo) -> str:
+        folder = _context(info).get("folder")
+        if folder is not None and locale != folder:
+            raise ValueError(f"{locale!r} but the file is in the {folder!r} folder")
+        return str(locale)
+
+    _title = field_validator("title", mode="before")(_text)
+
+    @field_validator("scales")
+    @classmethod
+    def _scales(cls, scales: dict[str, _Scale], info: ValidationInfo) -> dict[str, _Scale]:
+        if not scales:
+            raise ValueError("expected a mapping of scales")
+        for code in scales:
+            if not CODE_RE.match(code):
+                raise ValueError(f"{code}: scale names are lower-case letters, digits and _")
+        _context(info)["scales"] = {code: s.scale(code) for code, s in scales.items()}
+        return scales
+
+    @field_validator("items")
+    @classmethod
+    def _items(cls, items: list[_Item]) -> list[_Item]:
+        if not items:
+            raise ValueError("expected a non-empty list")
+        return items
+
+
+def parse_questionnaire(raw: Any, path: Path, locale: str | None = None, lines: Document | None = None
+                        ) -> Questionnaire:
+    """One questionnaire file's data (`lines`: the file as read, so an error names its line)."""
+    context: dict[str, Any] = {"folder": locale}
+    spec = validate(_QuestionnaireFile, lines if lines is not None else Document(raw, str(path)), QuestionnaireError,
+                    context=context)
+    scales: dict[str, Scale] = context["scales"]
+    by_code: dict[str, Item] = context["items"]
+    items = tuple(by_code[it.code] for it in spec.items)
+    return Questionnaire(spec.id, spec.version, spec.locale, spec.title, spec.texts.model_dump(),
+                         spec.keywords.model_dump(), scales, items, str(path), by_code)
+
+
+def _fail(path: Path | str, reason: str) -> QuestionnaireError:
+    return QuestionnaireError(f"{path}: {reason}")
 
 
 def load_file(path: Path, locale: str | None = None) -> Questionnaire:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise _fail(path, "", "missing") from None
-    except yaml.YAMLError as exc:
-        raise _fail(path, "", f"not valid YAML ({exc})") from None
-    return parse_questionnaire(raw, path, locale)
+    doc = read_yaml(path, QuestionnaireError)
+    return parse_questionnaire(doc.data, path, locale, doc)
 
 
 @dataclass(frozen=True)
@@ -384,7 +490,7 @@ def load_questionnaires(content_dir: Path = CONTENT_DIR, locales: Iterable[str] 
             q = load_file(path, locale)
             key = (locale, q.id, q.version)
             if key in found:
-                raise _fail(path, "", f"questionnaire {q.id!r} version {q.version!r} is also in {found[key].path}")
+                raise _fail(path, f"questionnaire {q.id!r} version {q.version!r} is also in {found[key].path}")
             found[key] = q
     if not found:
         raise QuestionnaireError(f"{content_dir}: no questionnaire*.yaml in {list(locales)}")
