@@ -153,11 +153,10 @@ async def service(settings_env: dict[str, object], keyring: KeyRing, clock: Offs
 # time): `.ci/run` runs them again at hostile instants (LIAISON_TEST_NOW), so a test that passes only
 # in office hours fails in CI at once.
 TIME_SENSITIVE = (
-    "tests/test_outbox_dispatcher.py",
     "tests/outbox/",
-    "tests/scheduler/test_windows.py",
+    "tests/safety/test_windows.py",
     "tests/scheduler/test_waves.py",
-    "tests/scheduler/test_checkin_io.py",
+    "tests/waves/test_checkin_io.py",
     "tests/scheduler/test_runner.py",
     "tests/safety/test_safety_jobs.py",
     "tests/safety/test_retention.py",
