@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.storage.migrate import upgrade
-from safety.crypto import KeyRing, install_keyring
+from safety.crypto import KeyRing
 
 
 @contextmanager
@@ -50,9 +50,8 @@ def database_for(args: argparse.Namespace, workdir: Path) -> Iterator[str]:
 
 
 def prepared(workdir: Path, database_url: str) -> KeyRing:
-    """A new key ring in `workdir`, installed, and the database migrated to the latest schema."""
+    """A new key ring in `workdir`, and the database migrated to the latest schema."""
     ring = KeyRing.generate(workdir / "keys.json")
-    install_keyring(ring)
     upgrade(database_url)
     return ring
 

@@ -35,9 +35,9 @@ for path in (REPO, REPO / "bench"):  # run as a plain script from anywhere
 from _common import prepared, run_in_temp_dir  # noqa: E402
 
 from bot.channels.telegram.webhook import WEBHOOK_PATH  # noqa: E402
-from bot.service import Service  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.storage.models import StaffMember  # noqa: E402
+from liaison.service import create_service  # noqa: E402
 from tests.support.fake_telegram import FakeTelegram, deliver  # noqa: E402
 from tests.support.http import serve_app  # noqa: E402
 from tests.support.people import enrolled  # noqa: E402
@@ -62,7 +62,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
             TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_API_BASE=fake.url,
             TELEGRAM_CHAT_RATE_PER_SECOND=args.chat_rate, NLU_CACHE_DIR=str(workdir / "nlu"),
         )
-        service = Service.create(settings, keyring=ring)
+        service = create_service(settings, keyring=ring)
         async with service.db.transaction() as s:
             s.add(StaffMember(name="on-call", roles=["liaison"], status="active", telegram_chat=str(STAFF_CHAT),
                               telegram_chat_index=ring.blind_index("telegram", str(STAFF_CHAT))))

@@ -43,7 +43,7 @@ LIMIT = 30.0
 
 async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dict[str, Any]:
     ring = prepared(workdir, database_url)
-    db = Database(database_url)
+    db = Database(database_url, ring)
     async with FakeTelegram(TOKEN) as fake:
         fake.latency_ms = args.latency_ms
         fake.enforce_limits(per_second=LIMIT, per_chat_per_second=1.0)

@@ -50,6 +50,7 @@ from _common import prepared, run_in_temp_dir  # noqa: E402
 from bot.service import Service  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.storage.models import InboundMessage, OutboundMessage  # noqa: E402
+from liaison.service import create_service  # noqa: E402
 
 ENDPOINT = "/simulator/api/messages"
 TEXTS = ("hello", "hi, who is this?", "what time is it", "ok", "can you call me later",
@@ -191,7 +192,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
         LIAISON_ENV="development", DATABASE_URL=database_url, LIAISON_KEY_FILE=ring.path,
         LIAISON_SIMULATOR=True,
     )
-    service = Service.create(settings, keyring=ring)
+    service = create_service(settings, keyring=ring)
     run_id = secrets.token_hex(4)
     users = [f"bench-{run_id}-{j:05d}" for j in range(args.users)]
     async with serving(service) as base:

@@ -49,6 +49,7 @@ from bot.outbox.enqueue import enqueue  # noqa: E402
 from bot.service import Service  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.storage.models import ChannelIdentity, InboundMessage, Survivor  # noqa: E402
+from liaison.service import create_service  # noqa: E402
 from tests.support.fake_telegram import FakeTelegram  # noqa: E402
 from tests.support.people import enrolled  # noqa: E402
 
@@ -133,7 +134,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
             LIAISON_ENV="development", DATABASE_URL=database_url, LIAISON_KEY_FILE=ring.path,
             TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_API_BASE=fake.url, **overrides,
         )
-        service = Service.create(settings, keyring=ring)
+        service = create_service(settings, keyring=ring)
         await service.start_background()
         try:
             runs = [await one_run(service, fake, size, r) for size in args.sizes for r in range(args.repeat)]

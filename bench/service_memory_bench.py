@@ -88,9 +88,9 @@ async def send_messages(channel: str, base: str, fake: Any) -> None:
 
 
 async def measure(channel: str, workdir: Path, cache: Path) -> dict[str, Any]:
-    from bot.service import Service
     from bot.settings import load_settings
-    from safety.crypto import KeyRing, install_keyring
+    from liaison.service import create_service
+    from safety.crypto import KeyRing
     from tests.support.fake_telegram import FakeTelegram
     from tests.support.http import serve_app
 
@@ -98,7 +98,6 @@ async def measure(channel: str, workdir: Path, cache: Path) -> dict[str, Any]:
     database_url = f"sqlite:///{workdir / 'bench.db'}"
     in_subprocess("import sys; from bot.storage.migrate import upgrade; upgrade(sys.argv[1])", database_url)
     ring = KeyRing.generate(workdir / "keys.json")
-    install_keyring(ring)
     env: dict[str, object] = {"LIAISON_ENV": "development", "DATABASE_URL": database_url,
                               "LIAISON_KEY_FILE": ring.path, "NLU_CACHE_DIR": str(cache)}
     async with FakeTelegram() as fake:
@@ -107,7 +106,7 @@ async def measure(channel: str, workdir: Path, cache: Path) -> dict[str, Any]:
                        TELEGRAM_API_BASE=fake.url)
         else:
             env.update(LIAISON_SIMULATOR=True)
-        service = Service.create(load_settings(**env), keyring=ring)
+        service = create_service(load_settings(**env), keyring=ring)
         async with serve_app(service.web_app()) as base:
             t0 = time.perf_counter()
             warm_up = [t for t in service._tasks if t.get_name() == "nlu-warm-up"]

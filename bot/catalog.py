@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bot.channels.base import Button
+from content import CONTENT_DIR
 from flows.types import Say
 from safety.disguise import DEFAULT_PERSONA, PLAIN, Disguise, number_pattern, variant, word_pattern, wrap
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
-LOCALES = ("en", "de")
 MESSAGE_FILES = ("messages.yaml", "consent.yaml", "programme.yaml", "notices.yaml")
 SECTIONED_FILES = ("consent.yaml", "notices.yaml")  # their texts are under `texts:`, beside other data
 POST_PIN_FILES = ("programme.yaml",)  # explicit pages shown only after her PIN (see safety.disguise)

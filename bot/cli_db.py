@@ -18,7 +18,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from bot.settings import DEFAULT_DB_URL, Settings, SettingsError, load_settings
 from bot.storage.db import Database, sync_url
-from safety.crypto import DecryptionError, KeyFileError, KeyRing, install_keyring
+from safety.crypto import DecryptionError, KeyFileError, KeyRing
 
 T = TypeVar("T")
 
@@ -113,13 +113,12 @@ async def _key_ids_in_data(db: Database) -> set[str]:
 
 
 def run_db(settings: Settings, work: Callable[[Database, KeyRing], Awaitable[T]]) -> T:
-    """Run `work(db, ring)` on the configured database with the key ring installed; errors as one line."""
+    """Run `work(db, ring)` on the configured database, opened with the key ring; errors as one line."""
     ring = load_ring(settings)
-    install_keyring(ring)
     ensure_migrated(settings)
 
     async def run() -> T:
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, ring)
         try:
             return await work(db, ring)
         except DecryptionError:

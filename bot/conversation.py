@@ -41,10 +41,15 @@ from bot.storage.models import (
     Survivor,
     WaveInstance,
 )
+from bot.waves.checkin_io import OPEN_STATES, handle_checkin
+from bot.waves.checkin_io import render as checkin_render
+from bot.waves.delivery import QUIET_AFTER_HER_MESSAGE, WAVE_MESSAGE_KEYS
+from content import LOCALES
 from flows import notice as notice_flow
 from flows import onboarding, pin, router
 from flows.common import emergency_say
 from flows.keywords import has_letters
+from flows.payloads import WaveButton
 from flows.state import finish, is_unlocked, map_number, parse_time
 from flows.stranger import guess_locale, reply_to_stranger
 from flows.types import (
@@ -76,32 +81,22 @@ from safety.crypto import KeyRing
 from safety.danger_net import detect_danger
 from safety.deletion import Deletable, clamp_expiry_minutes
 from safety.disguise import Disguise
-from safety.pin import SurvivorPins
-from scheduler.checkin_io import OPEN_STATES, handle_checkin
-from scheduler.checkin_io import render as checkin_render
-from scheduler.jobs import QUIET_AFTER_HER_MESSAGE, WAVE_MESSAGE_KEYS
+from safety.pin import PinHasher, SurvivorPins
 
 Interpreter = Callable[[str, str], Awaitable[str | None]]
 Renderer = Callable[..., tuple[str, tuple[Any, ...]]]
 UNTIL_REVERIFIED = timedelta(days=3650)  # a worker lifts it after re-verifying her route
-_interpreter: Interpreter | None = None
 MIN_UNLOCK, MAX_UNLOCK = 1, 60
 
 
-def install_interpreter(fn: Interpreter | None) -> None:
-    """Wire the NLU: `fn(text, locale)` returns an intent name (Rasa's intent.name) or None.
-
-    Called only for free text with letters that no flow understood (never for PINs or numbers);
-    flows.fallback.understand decides what each intent does."""
-    global _interpreter
-    _interpreter = fn
-
-
-async def interpret(text: str, locale: str) -> str | None:
-    if _interpreter is None:
+async def interpret(interpreter: Interpreter | None, text: str, locale: str) -> str | None:
+    """The NLU (the pipeline's `interpreter`, None until the service has started): an intent name
+    (Rasa's intent.name) or None. Asked only for free text with letters that no flow understood
+    (never for PINs or numbers); flows.fallback.understand decides what each intent does."""
+    if interpreter is None:
         return None
     try:
-        return await _interpreter(text, locale)
+        return await interpreter(text, locale)
     except Exception:  # an NLU outage must not cost her the reply: she gets "didn't get that"
         log_event("nlu.failed", exc_info=True)
         return None
@@ -123,7 +118,8 @@ async def find_identity(session: AsyncSession, keyring: KeyRing, channel: str,
 
 
 async def handle_inbound(session: AsyncSession, keyring: KeyRing, event: InboundEvent,
-                         inbound: InboundMessage, now: datetime) -> FlowResult:
+                         inbound: InboundMessage, now: datetime, *, pin_hasher: PinHasher,
+                         interpreter: Interpreter | None = None) -> FlowResult:
     if await handle_staff_inbound(session, keyring, event, inbound.id, now):
         return FlowResult(state={})  # a staff code or a staff chat: never the survivor logic
     user_input = UserInput(channel=event.channel, at=now, text=event.text, button=event.button)
@@ -144,7 +140,8 @@ async def handle_inbound(session: AsyncSession, keyring: KeyRing, event: Inbound
         render: Renderer = catalog.render
     else:
         inbound.identity_id, inbound.survivor_id = identity.id if identity else None, survivor.id
-        result, render = await _from_survivor(session, keyring, event, user_input, survivor, identity, inbound, now)
+        result, render = await _from_survivor(session, keyring, event, user_input, survivor, identity, inbound, now,
+                                              pin_hasher, interpreter)
         locale, disguise = survivor.locale, Disguise.of(survivor.persona, survivor.plain_mode)
     if survivor is not None and identity is not None:
         inbound.identity_id, inbound.survivor_id = identity.id, survivor.id
@@ -240,13 +237,14 @@ def profile_of(survivor: Survivor, consents: dict[str, bool]) -> Profile:
 
 async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: InboundEvent, user_input: UserInput,
                          survivor: Survivor, identity: ChannelIdentity | None, inbound: InboundMessage,
-                         now: datetime) -> tuple[FlowResult, Renderer]:
+                         now: datetime, pin_hasher: PinHasher, interpreter: Interpreter | None
+                         ) -> tuple[FlowResult, Renderer]:
     danger = danger_in(event.text, survivor.locale)
     if danger:
         log_event("danger.detected", survivor=survivor.pseudonym, channel=event.channel)
     ctx = Context(
         now=now, channel=event.channel, profile=profile_of(survivor, await _consents(session, survivor.id)),
-        pins=SurvivorPins(survivor.pin_hash, survivor.duress_pin_hash), personas=catalog.persona_ids(),
+        pins=SurvivorPins(survivor.pin_hash, survivor.duress_pin_hash, pin_hasher), personas=catalog.persona_ids(),
         consent_versions=catalog.consent_versions(survivor.locale), timezones=_timezones(), danger=danger,
         open_checkin=await open_checkin(session, survivor, now),
         stale_button=await stale_button(session, keyring, event),
@@ -278,7 +276,7 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
     result = await asyncio.to_thread(router.route, user_input, state, ctx)
     asked = next((e for e in result.effects if isinstance(e, Interpret)), None)
     if asked is not None:
-        intent = await interpret(asked.text, survivor.locale)
+        intent = await interpret(interpreter, asked.text, survivor.locale)
         result = await asyncio.to_thread(router.route, user_input, state, replace(ctx, intent=intent, interpreted=True))
     await apply_effects(session, survivor, identity, inbound, event, result, now)
     survivor.state = result.state
@@ -357,7 +355,8 @@ async def stale_button(session: AsyncSession, keyring: KeyRing, event: InboundEv
 
 
 def _opens_wave(payload: object) -> bool:
-    return isinstance(payload, str) and payload.startswith("wave:") and payload.endswith(":start")
+    button = WaveButton.unpack(payload)
+    return button is not None and button.action == "start"
 
 
 async def apply_effects(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity | None,
@@ -414,7 +413,7 @@ def _update_profile(survivor: Survivor, changes: dict[str, Any]) -> None:
     for name, value in changes.items():
         if name not in PROFILE_FIELDS:
             raise ValueError(f"flows may not change {name!r}")
-        if name == "locale" and value not in catalog.LOCALES:
+        if name == "locale" and value not in LOCALES:
             continue
         if name == "timezone" and value not in _timezones():
             continue

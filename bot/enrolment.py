@@ -20,6 +20,7 @@ from bot import catalog
 from bot.outbox.enqueue import enqueue
 from bot.programme.linking import CaseLinkError, checked_case, ensure_free, link_invited_case
 from bot.storage.models import AuditEvent, ChannelIdentity, Invitation, Survivor
+from content import LOCALES
 from flows.onboarding import CODE_ALPHABET, CODE_LENGTH, extract_code
 from flows.types import Invite, Say
 from safety.crypto import KeyRing
@@ -85,8 +86,8 @@ async def create_invitation(session: AsyncSession, keyring: KeyRing, *, channel:
     With his programme's case reference (and site), her record is linked to his case when she enrols."""
     if channel not in CHANNELS:
         raise InvitationError(f"channel must be one of {', '.join(CHANNELS)}")
-    if locale not in catalog.LOCALES:
-        raise InvitationError(f"locale must be one of {', '.join(catalog.LOCALES)}")
+    if locale not in LOCALES:
+        raise InvitationError(f"locale must be one of {', '.join(LOCALES)}")
     country = country.upper()
     if country not in COUNTRY_TIMEZONES:
         raise InvitationError(f"country must be one of {', '.join(COUNTRY_TIMEZONES)}")

@@ -17,11 +17,12 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.channels.base import InboundEvent
 from bot.channels.text_guard import checked
-from bot.conversation import handle_inbound
+from bot.conversation import Interpreter, handle_inbound
 from bot.logs import log_event
 from bot.storage.db import Database
 from bot.storage.models import InboundMessage
 from safety.crypto import KeyRing
+from safety.pin import PinHasher
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,12 @@ class Accepted:
 
 class InboundPipeline:
     def __init__(self, db: Database, keyring: KeyRing, on_outbox: Callable[[], None] | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, *, pin_hasher: PinHasher) -> None:
         self.db = db
         self.keyring = keyring
+        self.pin_hasher = pin_hasher
+        # the NLU, set by the service once it has started (before then free text gets "didn't get that")
+        self.interpreter: Interpreter | None = None
         self.on_outbox = on_outbox or (lambda: None)
         self.now = clock or (lambda: datetime.now(UTC))
 
@@ -84,7 +88,8 @@ class InboundPipeline:
                     received_at=row.received_at, text=row.body, button=row.button,
                     provider_message_id=row.provider_message_id,
                 )
-                result = await handle_inbound(s, self.keyring, event, row, self.now())
+                result = await handle_inbound(s, self.keyring, event, row, self.now(), pin_hasher=self.pin_hasher,
+                                              interpreter=self.interpreter)
             log_event("inbound.processed", id=inbound_id, channel=row.channel, replies=len(result.says))
         except Exception:
             log_event("inbound.processing_failed", logging.ERROR, id=inbound_id, exc_info=True)

@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from bot.channels.base import Channel
 from bot.channels.registry import build_channels, channel_routes
 from bot.clock import Clock, system_clock
-from bot.console.app import install_console
-from bot.conversation import install_interpreter
+from bot.console.app import Handler, install_console
 from bot.escalations import SlaPolicy, install_sla
 from bot.inbound import InboundPipeline
 from bot.logs import log_event
@@ -27,11 +27,26 @@ from bot.startup_checks import production_problems
 from bot.storage.db import Database
 from bot.storage.key_canary import KeyMismatch, check_or_record
 from bot.web.health import health_routes
+from content import LOCALES
 from nlu.service import NluService
-from safety.crypto import KeyRing, install_keyring
-from scheduler.runner import WaveRunner
+from safety.crypto import KeyRing
+from safety.pin import PinHasher
 
 SERVICE_KEY = web.AppKey("service", object)
+
+
+class Timer(Protocol):
+    """Something that runs on a timer while the service runs (scheduler/runner.py: the ticks)."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+TimerFactory = Callable[["Service"], Timer]
+ConsolePages = Mapping[tuple[str, str], Handler]
+# replan her check-in waves at once after her programme milestones moved (the scheduler's)
+ReplanWaves = Callable[[Database, KeyRing, Iterable[int]], Awaitable[None]]
 
 
 @dataclass
@@ -47,31 +62,44 @@ class Service:
     # why this service must not be trusted to serve (a key file that does not open the database,
     # production refusals): /healthz reports them with 503 and nothing is dispatched
     problems: list[str] = field(default_factory=list)
-    runners: list[Any] = field(default_factory=list)
+    # given by the composition root (liaison/service.py), so bot never imports the layers above it
+    timers: tuple[TimerFactory, ...] = ()
+    console_pages: tuple[ConsolePages, ...] = ()
+    replan_waves: ReplanWaves | None = None  # None: the scheduler's next tick replans them
+    runners: list[Timer] = field(default_factory=list)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @classmethod
     def create(cls, settings: Settings, keyring: KeyRing | None = None,
-               channels: dict[str, Channel] | None = None, clock: Clock = system_clock) -> Service:
-        """`clock` is the one source of "now" for everything the service does (tests set it)."""
+               channels: dict[str, Channel] | None = None, clock: Clock = system_clock, *,
+               timers: tuple[TimerFactory, ...] = (), console_pages: tuple[ConsolePages, ...] = (),
+               replan_waves: ReplanWaves | None = None) -> Service:
+        """`clock` is the one source of "now" for everything the service does (tests set it). The
+        whole service, with its timers and every console page, is `liaison.service.create_service`."""
         ring = keyring or KeyRing.load(settings.key_file)
-        install_keyring(ring)
         install_sla(SlaPolicy(urgent=timedelta(minutes=settings.sla_urgent_minutes),
                               high=timedelta(hours=settings.sla_high_hours),
                               routine_working_days=settings.sla_routine_working_days))
         install_notice_policy(NoticePolicy(auto_approve_sites=frozenset(settings.notice_auto_approve_sites),
                                            ack_within=timedelta(hours=settings.notice_ack_hours)))
-        db = Database(settings.database_url, clock=clock)
+        db = Database(settings.database_url, ring, clock=clock)
         chans = channels if channels is not None else build_channels(settings)
         dispatcher = Dispatcher(db, chans, retry_budgets=settings.outbox_retry_budgets,
                                 base_backoff=settings.outbox_base_backoff, max_backoff=settings.outbox_max_backoff,
                                 claim_lease=settings.outbox_claim_lease,
                                 poll_interval=settings.outbox_poll_interval, clock=clock)
-        pipeline = InboundPipeline(db, ring, on_outbox=dispatcher.wake, clock=clock)
+        pipeline = InboundPipeline(db, ring, on_outbox=dispatcher.wake, clock=clock,
+                                   pin_hasher=PinHasher.for_environment(settings.environment))
         # a model missing from the cache is trained in a child process: scikit-learn never stays resident here
         nlu = NluService(cache_dir=settings.nlu_cache_dir, rasa_url=settings.rasa_url, train_apart=True)
         problems = production_problems(settings, ring, chans)
-        return cls(settings, ring, db, chans, dispatcher, pipeline, nlu, clock, problems)
+        return cls(settings, ring, db, chans, dispatcher, pipeline, nlu, clock, problems, timers, console_pages,
+                   replan_waves)
+
+    async def replan(self, survivor_ids: Iterable[int]) -> None:
+        """Her waves follow her moved milestones now, where the scheduler is part of this service."""
+        if self.replan_waves is not None:
+            await self.replan_waves(self.db, self.keyring, survivor_ids)
 
     async def check_keys(self) -> bool:
         """The key-ring canary (bot.storage.key_canary): written on the first start, checked on every
@@ -109,13 +137,18 @@ class Service:
     async def _on_cleanup(self, _app: web.Application) -> None:
         await self.stop()
 
+    @property
+    def pin_hasher(self) -> PinHasher:
+        """The one argon2id hasher, for her PINs and the staff's passwords."""
+        return self.pipeline.pin_hasher
+
     async def interpret(self, text: str, locale: str) -> str | None:
         """The intent for free text no flow understood, after the danger decision (nlu/service.py):
         ``danger_now``, ``danger_check`` (ask her), a classifier intent, or None when unsure."""
         return (await self.nlu.understand(text, locale)).flow_intent
 
     async def _warm_nlu(self) -> None:
-        for locale in ("en", "de"):
+        for locale in LOCALES:
             try:
                 await asyncio.to_thread(self.nlu.model, locale)
             except Exception:
@@ -127,12 +160,12 @@ class Service:
         if not await self.check_keys() or self.problems:
             log_event("service.refused", logging.CRITICAL, problems=len(self.problems))
             return
-        install_interpreter(self.interpret)
+        self.pipeline.interpreter = self.interpret
         # train or load the embedded models now, off the loop, so her first free text does not wait
         self._tasks.append(asyncio.create_task(self._warm_nlu(), name="nlu-warm-up"))
         await self.pipeline.process_pending()
         if scheduler:
-            self.runners = [WaveRunner.for_service(self), WaveRunner.safety_for_service(self)]
+            self.runners = [make(self) for make in self.timers]
             for runner in self.runners:
                 runner.start()
         self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="outbox-dispatcher"))

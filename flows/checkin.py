@@ -12,7 +12,7 @@ effects: `RecordAnswer` (store at once), `FinishWave` (the answer set is complet
   are never taken: the flow returns None so the router handles them; "menu"/"start" too, except
   "0" when it answers a 0-10 question.
 - Every message names a text in the questionnaire file (keys `checkin.*`, rendered by
-  `scheduler.checkin_io.render`), except the emergency numbers (`emergency.numbers`, shared with
+  `bot.waves.checkin_io.render`), except the emergency numbers (`emergency.numbers`, shared with
   the other flows) shown at once when triage says urgent.
 - Questions in cover wording are not explicit; in plain mode they are, so they are `sensitive`
   (shown only after her PIN, expiring).
@@ -28,10 +28,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from content.text import fold_answer
 from flows.keywords import keyword as global_keyword
+from flows.payloads import QuestionButton, WaveButton
+from flows.questionnaires import Item, Questionnaire
 from flows.types import FlowResult, Option, RaiseEscalation, Say, UserInput
 from safety.triage import RANK, Facts, TriageRules, triage
-from scheduler.questionnaires import Item, Questionnaire, normalise
 
 
 @dataclass(frozen=True)
@@ -76,16 +78,16 @@ def opening(q: Questionnaire, instance_id: int, *, plain: bool, reminder: bool =
     """The message that opens (or reminds of) a wave: neutral cover wording (rendering puts her
     persona's title first)."""
     return Say("checkin.opening", _p(q, plain=plain, reminder=reminder), options=(
-        Option(f"wave:{instance_id}:start", label_key(q, "text", "start_label")),
-        Option(f"wave:{instance_id}:later", label_key(q, "text", "later_label")),
+        Option(WaveButton(instance_id, "start").pack(), label_key(q, "text", "start_label")),
+        Option(WaveButton(instance_id, "later").pack(), label_key(q, "text", "later_label")),
     ))
 
 
 def question(q: Questionnaire, instance_id: int, item: Item, *, plain: bool) -> Say:
-    prefix = f"cq:{instance_id}:"
-    options = [Option(f"{prefix}{item.code}:{c}", label_key(q, "opt", item.code, c)) for c in item.scale.codes()]
-    options += [Option(f"{prefix}skip", label_key(q, "text", "skip_label")),
-                Option(f"{prefix}later", label_key(q, "text", "pause_label"))]
+    options = [Option(QuestionButton.answer(instance_id, item.code, c).pack(), label_key(q, "opt", item.code, c))
+               for c in item.scale.codes()]
+    options += [Option(QuestionButton(instance_id, "skip").pack(), label_key(q, "text", "skip_label")),
+                Option(QuestionButton(instance_id, "later").pack(), label_key(q, "text", "pause_label"))]
     # cover wording is not explicit; plain-mode wording is, so it is shown only after her PIN and expires
     return Say("checkin.question", _p(q, item=item.code, plain=plain), options=tuple(options), sensitive=plain)
 
@@ -197,8 +199,11 @@ def step(ctx: CheckinContext, progress: Mapping[str, Any], event: UserInput) -> 
     q = ctx.questionnaire
     state = dict(progress)
     stage = state.get("stage", "invited")
-    wave_prefix, cq_prefix = f"wave:{ctx.instance_id}:", f"cq:{ctx.instance_id}:"
     button, text = event.button, (event.text or "").strip()
+    wave_button = WaveButton.unpack(button)
+    wave_action = wave_button.action if wave_button is not None and wave_button.instance_id == ctx.instance_id else None
+    pressed = QuestionButton.unpack(button)
+    question_button = pressed if pressed is not None and pressed.instance_id == ctx.instance_id else None
     keyword = q.keyword(text) if text and not button else None
     everywhere = global_keyword(text, event.channel) if text and not button else None
 
@@ -209,11 +214,11 @@ def step(ctx: CheckinContext, progress: Mapping[str, Any], event: UserInput) -> 
         return None  # "menu", "start" (and "0" unless it answers a 0-10 question) are the menu's
     numbered = stage == "invited" and ctx.numbered_opening and not button
     if stage in ("invited", "paused"):
-        if button == f"{wave_prefix}start" or keyword == "resume" or (numbered and normalise(text) == "1"):
+        if wave_action == "start" or keyword == "resume" or (numbered and fold_answer(text) == "1"):
             return start(ctx, state)
-        if button == f"{wave_prefix}later" or (numbered and normalise(text) == "2"):
+        if wave_action == "later" or (numbered and fold_answer(text) == "2"):
             return FlowResult(state, [text_say(q, "not_now")], [])
-        if button and button.startswith(cq_prefix) and stage == "paused":
+        if question_button is not None and stage == "paused":
             state["stage"] = "asking"  # a button from the question she paused at: take it as resuming
             return step(ctx, state, event)
         return None
@@ -224,20 +229,18 @@ def step(ctx: CheckinContext, progress: Mapping[str, Any], event: UserInput) -> 
         return start(ctx, {**state, "stage": "paused"})
     item = q.item(current)
     if button:
-        if button == f"{wave_prefix}start":
+        if wave_action == "start":
             return _reask(ctx, state, item, None)
-        if not button.startswith(cq_prefix):
+        if question_button is None:
             return None  # another flow's button (menu, quick exit ...): not ours
-        rest = button[len(cq_prefix):]
-        if rest == "skip":
+        if question_button.action == "skip":
             return _answer(ctx, state, item, None, skipped=True)
-        if rest == "later":
+        if question_button.action == "later":
             return _pause(ctx, state, ctx.answers)
-        b_item, _, code = rest.partition(":")
-        if b_item != item.code:
+        if question_button.item != item.code:
             return _reask(ctx, state, item, None)  # a button of an earlier question
-        if code in item.scale.codes():
-            return _answer(ctx, state, item, code)
+        if question_button.code in item.scale.codes():
+            return _answer(ctx, state, item, question_button.code)
         return _reask(ctx, state, item, "invalid")
     if not text:
         return None
@@ -250,8 +253,8 @@ def step(ctx: CheckinContext, progress: Mapping[str, Any], event: UserInput) -> 
     scale = item.scale
     if scale.type == "text":
         return _answer(ctx, state, item, None, free_text=text)
-    if scale.type == "choice" and normalise(text).isdigit():
-        n = int(normalise(text))
+    if scale.type == "choice" and fold_answer(text).isdigit():
+        n = int(fold_answer(text))
         if n == len(scale.options) + 1:
             return _answer(ctx, state, item, None, skipped=True)
         if n == len(scale.options) + 2:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.payloads import WaveButton
 from flows.state import is_unlocked, lock, result, to_menu
 from flows.types import Context, FlowResult, Option, QuickExitRequested, Say
 
@@ -32,7 +33,7 @@ def continue_option(ctx: Context) -> tuple[Option, ...]:
     deleted its messages, this is how she finds it again)."""
     if ctx.open_checkin is None:
         return ()
-    return (Option(f"wave:{ctx.open_checkin}:start", "menu.opt_continue_checkin"),)
+    return (Option(WaveButton(ctx.open_checkin, "start").pack(), "menu.opt_continue_checkin"),)
 
 
 def with_lead(lead_key: str, say: Say) -> Say:

@@ -1,8 +1,8 @@
-"""Input no flow understood. THE place to wire the NLU in.
+"""Input no flow understood: the one policy for what the NLU's intent does.
 
-`understand` is the one function to replace or extend: it receives the intent the engine got from
-the NLU (see bot.conversation.interpret) and decides what happens. Until the NLU is wired, the
-intent is None and she gets a neutral "didn't get that" and the question she was on (or the menu).
+`understand` receives the intent the engine got from the NLU (bot.conversation.interpret,
+nlu.service.Understanding.flow_intent) and decides what happens. Without a confident intent (None)
+she gets a neutral "didn't get that" and the question she was on (or the menu).
 Danger is handled first and without a confident model: emergency numbers at once, urgent escalation.
 A worry or a reported incident is heard and escalated; the numbers are offered there as a button.
 """

@@ -8,8 +8,9 @@ counts as stop; elsewhere only "stop" itself does, so "cancel" inside a flow is 
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Literal
+
+from content.text import fold
 
 Keyword = Literal["stop", "start", "help", "exit", "numbers", "menu"]
 
@@ -23,15 +24,6 @@ MENU = frozenset({"menu", "/menu", "menü", "0"})
 
 YES = frozenset({"yes", "y", "ok", "okay", "continue", "ja", "j", "weiter", "gut"})
 NO = frozenset({"no", "n", "nein", "not now", "nicht jetzt"})
-
-
-def fold(text: str | None) -> str:
-    """Lower-case, trimmed, inner spaces collapsed, trailing punctuation dropped ("Stop!" -> "stop")."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFC", text).strip().casefold()
-    text = re.sub(r"\s+", " ", text)
-    return text.rstrip(".!?,;: ")
 
 
 def keyword(text: str | None, channel: str) -> Keyword | None:

@@ -14,9 +14,10 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from content.text import fold
 from flows import consent
 from flows.common import for_channel, show_menu
-from flows.keywords import fold, keyword, yes_no
+from flows.keywords import keyword, yes_no
 from flows.state import Turn, goto, iso, result
 from flows.stranger import reply_to_stranger
 from flows.types import (

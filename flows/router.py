@@ -18,6 +18,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
+from content.text import fold
 from flows import (
     callback,
     consent,
@@ -33,7 +34,7 @@ from flows import (
     stop,
 )
 from flows.common import emergency_say, quick_exit, show_menu
-from flows.keywords import digits_only, fold, has_letters, keyword
+from flows.keywords import digits_only, has_letters, keyword
 from flows.state import Turn, finish, goto, is_unlocked, map_number, result, timed_out, to_menu
 from flows.types import ButtonSpent, Context, FlowResult, ForgetInbound, Interpret, UserInput
 

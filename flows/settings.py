@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.keywords import fold
+from content import LOCALES
+from content.text import fold
 from flows.state import Turn, goto, result
 from flows.types import Context, FlowResult, Option, RecordConsent, Say, SetStatus, UpdateProfile
 from flows.windows import MAX_WINDOWS, PRESETS, parse, valid
 
-LOCALES = ("en", "de")
 COMMON_TIMEZONES = ("Europe/London", "Europe/Dublin", "Europe/Berlin", "Europe/Vienna")
 EXPIRY_CHOICES = (15, 60, 360, 1440)
 UNLOCK_CHOICES = (5, 10, 30)

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from safety.pin import PinMatch
+from safety.statuses import SurvivorStatus
+
 
 @dataclass(frozen=True)
 class UserInput:
@@ -99,10 +102,11 @@ PROFILE_FIELDS = frozenset({
 
 @dataclass(frozen=True)
 class SetStatus:
-    """Her enrolment status: `active` (onboarded or restarted), `stopped` (STOP), `declined` (no
-    consent at all). `stopped` and `declined` also stop the channel identity and cancel what is queued."""
+    """Her enrolment status (safety.statuses.SurvivorStatus): `active` (onboarded or restarted),
+    `stopped` (STOP), `declined` (no consent at all). `stopped`, `declined` and `erasing` also stop the
+    channel identity and cancel what is queued."""
 
-    status: Literal["onboarding", "active", "stopped", "declined"]
+    status: SurvivorStatus
 
 
 @dataclass(frozen=True)
@@ -180,9 +184,6 @@ class FlowResult:
 
 
 # -- what the engine pre-fetches for the flows -----------------------------------------------------
-
-PinMatch = Literal["pin", "duress", "wrong"]
-
 
 class PinCheck(Protocol):
     """PIN hashing and checking, injected so flows stay free of I/O and testable without argon2."""

@@ -6,8 +6,10 @@ service can start (and answer buttons) before a model is needed.
 
 from pathlib import Path
 
+from content import LOCALES
+
 NLU_DIR = Path(__file__).resolve().parent
-SUPPORTED_LOCALES: tuple[str, ...] = ("en", "de")
+SUPPORTED_LOCALES: tuple[str, ...] = LOCALES  # the content's locales: one training folder each
 
 
 def training_dir(locale: str) -> Path:

@@ -34,9 +34,10 @@ from typing import Any
 
 import numpy as np
 
+from content.text import fold_for_features
 from nlu.augment import augment
 from nlu.data import TrainingData, data_hash, load_training_data
-from nlu.features import N_BUCKETS, hashed_features, normalise
+from nlu.features import N_BUCKETS, hashed_features
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ RANKING_LENGTH = 10  # Rasa's default intent ranking length
 REGULARISATION_C = 20.0
 ARTEFACT_SUFFIX = ".npz"
 
-__all__ = ["EmbeddedClassifier", "cache_key", "load_or_train", "normalise"]
+__all__ = ["EmbeddedClassifier", "cache_key", "load_or_train"]
 
 
 def _pattern_table(data: TrainingData) -> dict[str, str]:
@@ -55,7 +56,7 @@ def _pattern_table(data: TrainingData) -> dict[str, str]:
     for name, patterns in data.regexes.items():
         table[f"regex:{name}"] = "|".join(f"(?:{p})" for p in patterns)
     for name, elements in data.lookups.items():
-        alts = "|".join(re.escape(normalise(e)) for e in sorted(elements, key=len, reverse=True))
+        alts = "|".join(re.escape(fold_for_features(e)) for e in sorted(elements, key=len, reverse=True))
         table[f"lookup:{name}"] = rf"\b(?:{alts})\b"
     return table
 
@@ -106,9 +107,9 @@ class EmbeddedClassifier:
         if len(data.intents) < 2:
             raise ValueError(f"need at least two intents to train, found {data.intents}")
         pairs = augment([(e.text, e.intent) for e in data.examples], locale)
-        texts = [normalise(t) for t, _ in pairs]
+        texts = [fold_for_features(t) for t, _ in pairs]
         labels = [intent for _, intent in pairs]
-        vocabulary = _vocabulary([normalise(e.text) for e in data.examples])
+        vocabulary = _vocabulary([fold_for_features(e.text) for e in data.examples])
         table = _pattern_table(data)
         compiled = [re.compile(p, re.IGNORECASE) for p in table.values()]
         rows, cols, vals = [], [], []
@@ -172,7 +173,7 @@ class EmbeddedClassifier:
 
     def probabilities(self, text: str) -> np.ndarray:
         """Class probabilities of one text, in ``self.labels`` order."""
-        feats = hashed_features(normalise(text), self.vocabulary, self.feature_patterns)
+        feats = hashed_features(fold_for_features(text), self.vocabulary, self.feature_patterns)
         logits = self.bias.astype(np.float64)
         if feats and len(self.buckets):
             keys = np.fromiter(feats.keys(), dtype=np.int32, count=len(feats))

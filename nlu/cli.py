@@ -1,6 +1,6 @@
 """``liaison nlu``: train, parse and evaluate from the command line.
 
-Registered by bot/cli.py with ``cli.add_command(nlu_group)``; usable on its own too.
+Added to ``liaison`` by liaison/cli.py; usable on its own too.
 Evaluation output may print test-file texts (they are authored test data, not messages).
 """
 
@@ -10,6 +10,7 @@ import asyncio
 import json
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,8 @@ def train(ctx: click.Context, locale: str, force: bool) -> None:
     "--rasa-url", envvar="RASA_URL", default=None,
     help="Parse through this Rasa server instead (falls back on error). Default: $RASA_URL.",
 )
-@click.option("--explain", is_flag=True, help="Also show the danger net's signal and the route.")
+@click.option("--explain", is_flag=True, help="Also show the danger net's signal, the danger decision and what the "
+                                               "service does with it (the flows' policy, flows/fallback.py).")
 @click.pass_context
 def parse(ctx: click.Context, text: str, locale: str, rasa_url: str | None, explain: bool) -> None:
     """Print the Rasa-shaped parse JSON of TEXT."""
@@ -77,10 +79,24 @@ def parse(ctx: click.Context, text: str, locale: str, rasa_url: str | None, expl
             danger = None if u.danger is None else {"rule": u.danger.rule, "locale": u.danger.locale}
             decision = None if u.decision is None else {
                 "action": u.decision.action, "score": round(u.decision.score, 3), "reason": u.decision.reason}
-            return {"parse": u.parse, "danger": danger, "decision": decision, "route": u.route,
-                    "flow_intent": u.flow_intent}
+            return {"parse": u.parse, "danger": danger, "decision": decision, "flow_intent": u.flow_intent,
+                    "policy": what_the_flows_do(u.flow_intent, locale)}
 
     click.echo(json.dumps(asyncio.run(run()), ensure_ascii=False, indent=2))
+
+
+def what_the_flows_do(intent: str | None, locale: str) -> dict[str, list[str]]:
+    """The production policy for free text no flow understood (flows.fallback.understand), run for an
+    enrolled survivor at her menu: the message keys she would get and the effects, by name."""
+    from flows.fallback import understand
+    from flows.types import Context, Profile
+
+    her = Profile(status="active", locale=locale, country="GB", timezone="Europe/London", persona=None,
+                  plain_mode=False, contact_windows=[], expiry_minutes=60, unlock_minutes=10, has_pin=True,
+                  consents={"information": True, "checkins": True, "evaluation": True})
+    done = understand(intent, {"flow": "menu", "step": "main"},
+                      Context(now=datetime.now(UTC), channel="simulator", profile=her), reprompt=[])
+    return {"says": [say.key for say in done.says], "effects": [type(e).__name__ for e in done.effects]}
 
 
 @nlu_group.command()

@@ -7,7 +7,7 @@ the served model is a few plain arrays. Collisions in 2**17 buckets cost nothing
 at this data size.
 
 Features of one message (each group L2-normalised on its own, as TF-IDF would):
-- words: unigrams and bigrams of the normalised text, German compounds also split into
+- words: unigrams and bigrams of the text folded by ``content.text.fold_for_features``, German compounds also split into
   their known parts ("wohnungstür" -> "wohnungs" + "tür"), so an unseen compound shares
   features with the words it is made of;
 - chars: ``char_wb`` 2-5-grams (inside word boundaries), forgiving of typos and SMS spelling;
@@ -17,25 +17,14 @@ Features of one message (each group L2-normalised on its own, as TF-IDF would):
 from __future__ import annotations
 
 import re
-import unicodedata
 import zlib
 from collections.abc import Iterable
 
 N_BUCKETS = 2**17
 CHAR_RANGE = (2, 5)
-_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "’": "", "'": "", "`": "", "´": ""})
 _WORD = re.compile(r"\w+")
 _GROUP_SALT = {"w": b"w\x00", "c": b"c\x00", "p": b"p\x00"}
 LINKING = ("s", "es", "n", "en", "e")  # German Fugenelemente, longest tried last
-
-
-def normalise(text: str) -> str:
-    """Case- and spelling-fold so 'Tür', 'TUER' and 'tuer' look alike to the features."""
-    text = unicodedata.normalize("NFC", text).casefold().translate(_FOLD)
-    # Strip remaining accents (é -> e) and collapse letters repeated 3+ times ("pleeease").
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    text = re.sub(r"(.)\1{2,}", r"\1", text)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def split_compound(word: str, vocabulary: frozenset[str], min_part: int = 3) -> list[str]:

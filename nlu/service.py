@@ -27,7 +27,6 @@ from nlu.classifier import (
     train_in_subprocess,
 )
 from nlu.rasa_client import RasaClient, RasaError
-from nlu.routing import DANGER_ROUTE, UNKNOWN_ROUTE, route_for
 from safety.danger_decision import DANGER_INTENT, DangerDecision, decide
 from safety.danger_net import DangerSignal, detect_danger
 
@@ -41,11 +40,11 @@ DEFAULT_LOCALE = "en"
 
 @dataclass(frozen=True)
 class Understanding:
-    """What a free-text message means for routing: the parse, the danger signal, the route."""
+    """What a free-text message means: the parse, the danger signal and the danger decision. What
+    the service then does with `flow_intent` is one policy, flows/fallback.py (`understand`)."""
 
     parse: dict[str, Any]
     danger: DangerSignal | None
-    route: str
     decision: DangerDecision | None = None
 
     @property
@@ -143,14 +142,10 @@ class NluService:
         return self.parse_embedded(text, locale)
 
     async def understand(self, text: str, locale: str) -> Understanding:
-        """Parse + danger net + route in one call; the danger net runs on every message."""
+        """Parse + danger net + danger decision in one call; the danger net runs on every message."""
         danger = detect_danger(text, locale)
         parse = await self.parse(text, locale)
-        decision = decide(text, parse, danger)
-        route = DANGER_ROUTE if decision.action == "alert" else route_for(parse, danger)
-        if decision.action != "alert" and route == DANGER_ROUTE:
-            route = UNKNOWN_ROUTE  # the model's danger_now below the decision's bar: asked, not alerted
-        return Understanding(parse=parse, danger=danger, route=route, decision=decision)
+        return Understanding(parse=parse, danger=danger, decision=decide(text, parse, danger))
 
     async def close(self) -> None:
         if self._rasa is not None:

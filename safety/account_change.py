@@ -8,23 +8,23 @@ sensitive and nothing we start goes to it (safety.outbound_gate), and a worker i
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import yaml
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+from content import LOCALES, locale_path
+from content.text import fold_phrase
 
 
 @cache
 def _phrases(locale: str) -> tuple[str, ...]:
-    path = CONTENT_DIR / locale / "account_change.yaml"
+    path = locale_path(locale, "account_change.yaml")
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
     return tuple(str(p).casefold() for p in (data or {}).get("phrases", []))
 
 
 def signals_new_person(text: str | None, locale: str) -> bool:
     """Her locale first, then the others: a new owner need not write in her language."""
-    folded = " ".join((text or "").casefold().replace("’", "'").split())
+    folded = fold_phrase(text)
     if not folded:
         return False
-    return any(p in folded for loc in dict.fromkeys((locale, "en", "de")) for p in _phrases(loc))
+    return any(p in folded for loc in dict.fromkeys((locale, *LOCALES)) for p in _phrases(loc))

@@ -193,17 +193,3 @@ def _new_key_id() -> str:
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
-
-_active: KeyRing | None = None
-
-
-def install_keyring(ring: KeyRing) -> None:
-    """Make `ring` the one the storage layer encrypts with (set once at start-up)."""
-    global _active
-    _active = ring
-
-
-def current_keyring() -> KeyRing:
-    if _active is None:
-        raise KeyFileError("no key ring loaded; the service must load LIAISON_KEY_FILE at start")
-    return _active

@@ -39,7 +39,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from safety.danger_net import DangerSignal, normalise
+from content.text import fold_for_danger
+from safety.danger_net import DangerSignal
 
 Action = Literal["alert", "ask", "none"]
 DANGER_INTENT = "danger_now"
@@ -71,7 +72,7 @@ def _words(*alternatives: str) -> re.Pattern[str]:
     return re.compile(r"(?<![a-z0-9])(?:" + "|".join(alternatives) + r")(?![a-z0-9])")
 
 
-# Matched against safety.danger_net.normalise(text): lower case, no apostrophes, umlauts folded
+# Matched against content.text.fold_for_danger(text): lower case, no apostrophes, umlauts folded
 # to the base letter ("tür" -> "tur", "schlägt" -> "schlagt"), punctuation gone.
 PRESENT = _words(
     "now", "nw", "right now", "rn", "atm", "still", "again", "tonight", "2nite", "currently", "at the moment",
@@ -168,7 +169,7 @@ class Cues:
 
 
 def cues(text: str) -> Cues:
-    t = normalise(text)
+    t = fold_for_danger(text)
     violence = VIOLENCE.search(t) is not None
     harm = violence or (PRESENCE.search(t) is not None and HE.search(t) is not None)
     present = PRESENT.search(t) is not None

@@ -21,7 +21,6 @@ settings say German may still write "help he is here".
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,7 +28,9 @@ from typing import Any
 
 import yaml
 
-CONTENT_DIR = Path(__file__).resolve().parents[1] / "content"
+from content import CONTENT_DIR
+from content.text import fold_for_danger, fold_letters
+
 LEXICON_FILE = "danger.yaml"
 
 
@@ -45,32 +46,7 @@ class DangerLexiconError(ValueError):
     """A danger.yaml file is malformed; raised at load so the service fails at start-up."""
 
 
-# ---------------------------------------------------------------- normalisation
-
-_APOSTROPHES = re.compile(r"['’‘`´]")
-_NON_WORD = re.compile(r"[^a-z0-9]+")
-_REPEATS = re.compile(r"([a-z])\1{2,}")
-_UMLAUT_DIGRAPHS = re.compile(r"(?<=[aou])e")
-
-
-def fold_letters(text: str) -> str:
-    """Fold case, ß and diacritics, and umlaut digraphs (ae/oe/ue) to their base vowel.
-
-    Applied to patterns too, so it must leave regex syntax alone: it only lower-cases
-    letters that are already lower case in well-formed lexicon files.
-    """
-    text = unicodedata.normalize("NFKD", text.replace("ß", "ss").replace("ẞ", "ss"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return _UMLAUT_DIGRAPHS.sub("", text)
-
-
-def normalise(text: str) -> str:
-    """Canonical form the patterns are matched against."""
-    text = fold_letters(_APOSTROPHES.sub("", text.casefold()))
-    text = _NON_WORD.sub(" ", text)
-    text = _REPEATS.sub(r"\1", text)
-    return " ".join(text.split())
-
+# ---------------------------------------------------------------- typos (folding is content.text.fold_for_danger)
 
 def _edit_distance(a: str, b: str, limit: int) -> int:
     """Optimal string alignment distance (adjacent transpositions count 1), capped at limit+1."""
@@ -223,8 +199,8 @@ def load_lexicon(path: Path) -> Lexicon:
                 unless=tuple(_compile(p, where) for p in unless),
             )
         )
-    typo_words = tuple(normalise(w) for w in _str_list(doc.get("typo_tolerant"), f"{path}: typo_tolerant"))
-    not_typos = {normalise(w) for w in _str_list(doc.get("not_typos"), f"{path}: not_typos")}
+    typo_words = tuple(fold_for_danger(w) for w in _str_list(doc.get("typo_tolerant"), f"{path}: typo_tolerant"))
+    not_typos = {fold_for_danger(w) for w in _str_list(doc.get("not_typos"), f"{path}: not_typos")}
     return Lexicon(locale, tuple(rules), typo_words, frozenset(literal_words | set(typo_words) | not_typos))
 
 
@@ -245,7 +221,7 @@ def detect_danger(text: str, locale: str, content_dir: Path = CONTENT_DIR) -> Da
     order = [table[locale]] if locale in table else []
     order += [lex for loc, lex in table.items() if loc != locale]
     raw = text.casefold()
-    normalised = normalise(text)
+    normalised = fold_for_danger(text)
     for lexicon in order:
         rule = lexicon.match(raw, lexicon.correct(normalised))
         if rule is not None:

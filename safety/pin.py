@@ -1,22 +1,23 @@
 """PIN hashing and checking with argon2id.
 
 Production parameters are memory-hard (RFC 9106 low-memory profile: 64 MiB, 3 passes): a stolen
-database must not give up four-to-eight-digit PINs cheaply. Tests install FAST_FOR_TESTS with
-`install_pin_hasher`; the lead's settings choose it only when LIAISON_ENV=test.
+database must not give up four-to-eight-digit PINs cheaply. `PinHasher.for_environment` gives
+FAST_FOR_TESTS only when LIAISON_ENV=test; the service holds its one hasher and passes it on.
 A survivor's PIN and duress PIN are always both checked, so timing does not tell them apart.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Literal
 
 from argon2 import PasswordHasher, Type, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from flows.types import PinMatch
-
 PRODUCTION = profiles.RFC_9106_LOW_MEMORY
 FAST_FOR_TESTS = profiles.CHEAPEST  # 8 KiB, 1 pass: never outside tests
+
+PinMatch = Literal["pin", "duress", "wrong"]
 
 
 class PinHasher:
@@ -26,6 +27,11 @@ class PinHasher:
         self._ph = PasswordHasher.from_parameters(params)  # type: ignore[arg-type]
         if self._ph.type is not Type.ID:
             raise ValueError("PINs are hashed with argon2id only")
+
+    @classmethod
+    def for_environment(cls, environment: str) -> PinHasher:
+        """The memory-hard production parameters everywhere but in tests (LIAISON_ENV=test)."""
+        return cls(FAST_FOR_TESTS if environment == "test" else PRODUCTION)
 
     @property
     def memory_kib(self) -> int:
@@ -45,24 +51,11 @@ class PinHasher:
         return self._ph.hash("not-a-pin")
 
 
-_hasher = PinHasher()
-
-
-def install_pin_hasher(hasher: PinHasher) -> None:
-    """Choose the hasher at start-up (tests: PinHasher(FAST_FOR_TESTS))."""
-    global _hasher
-    _hasher = hasher
-
-
-def current_hasher() -> PinHasher:
-    return _hasher
-
-
 class SurvivorPins:
     """One survivor's PIN hashes (decrypted from the database), as the flows' PinCheck."""
 
-    def __init__(self, pin_hash: str | None, duress_hash: str | None, hasher: PinHasher | None = None) -> None:
-        self.hasher = hasher or current_hasher()
+    def __init__(self, pin_hash: str | None, duress_hash: str | None, hasher: PinHasher) -> None:
+        self.hasher = hasher
         self.pin_hash, self.duress_hash = pin_hash, duress_hash
 
     def hash(self, pin: str) -> str:

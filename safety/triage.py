@@ -23,8 +23,9 @@ from typing import Any
 
 import yaml
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
-RULES_PATH = CONTENT_DIR / "triage_rules.yaml"
+from content import shared_path
+
+RULES_PATH = shared_path("triage_rules.yaml")
 PRIORITIES = ("urgent", "high", "routine")  # most urgent first
 RANK = {"routine": 1, "high": 2, "urgent": 3}
 

@@ -1,13 +1,14 @@
-"""Check-in waves and evaluation (issue 7).
+"""Check-in waves on a timer (issue 7).
 
   waves.py           content/waves.yaml: when waves fall due, relative to her milestones (validated)
-  questionnaires.py  content/<locale>/questionnaire_*.yaml: items, scales, codes, texts (validated)
   plan.py            pure: milestones + wave configuration -> planned wave instances
   milestones.py      programme milestones: validation, CSV import, saving (audited)
   jobs.py            plan / open due / remind / close, each a conditional UPDATE on wave_instances
   runner.py          APScheduler drives jobs.run_once (misfire and coalesce chosen on purpose)
-  checkin_io.py      the check-in flow (flows/checkin.py) against the database; rendering
-  evaluation/        consented, pseudonymised data: export (CSV + codebook) and report (HTML + PNG):
-                     data (selection), figures (paired and cross-sectional), stats, charts, report
-  cli.py             `liaison programme set|import`, `liaison eval export|report`, `liaison waves`
+  safety_jobs.py     expiry, retention, route re-checks, requested erasures, overdue escalations
+  cli.py             `liaison programme set|import`, `liaison waves tick|status`
+
+Answering a check-in and following its opening to her phone is the service's work: bot/waves/.
+The evaluation (export, report) is its own package: evaluation/. The questionnaires, which the check-in
+flow asks, are content the flows read: flows/questionnaires.py.
 """

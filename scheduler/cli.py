@@ -1,25 +1,19 @@
-"""`liaison programme set|import`, `liaison eval export|report`, `liaison waves tick|status`
-(`liaison programme events|token`: bot/programme/cli.py).
-
-Registered in bot/cli.py with `register(cli)` (or `cli.add_command` for each group).
-"""
+"""`liaison programme set|import` and `liaison waves tick|status` (added to `liaison` in liaison/cli.py;
+`liaison programme events|token`: scheduler/programme_cli.py)."""
 
 from __future__ import annotations
 
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from sqlalchemy import func, select
 
-from bot.storage.db import Database
-from bot.storage.models import Survivor, WaveInstance
-from safety.crypto import KeyRing
-from scheduler.milestones import (
+from bot.cli_db import cli_settings, run_db
+from bot.programme.milestones import (
     CLEAR,
     Change,
     MilestoneError,
@@ -30,14 +24,15 @@ from scheduler.milestones import (
     parse_outcome,
     parse_site,
 )
+from bot.storage.db import Database
+from bot.storage.models import Survivor, WaveInstance
+from safety.crypto import KeyRing
 
 T = TypeVar("T")
 
 
 def _run(work: Callable[[Database, KeyRing], Awaitable[T]]) -> T:
     """Open the configured database and key ring, run `work`, close."""
-    from bot.cli_db import cli_settings, run_db
-
     return run_db(cli_settings(), work)
 
 
@@ -180,83 +175,6 @@ class _Discard(Exception):
     """Roll this row back (invalid, or a dry run)."""
 
 
-# -- evaluation ------------------------------------------------------------------------------------
-@click.group("eval")
-def eval_group() -> None:
-    """Evaluation data: pseudonymised, consented answers by wave."""
-
-
-def _selection(since: str | None, until: str | None, site: str | None) -> Any:
-    from scheduler.evaluation.data import Selection
-
-    try:
-        first = parse_date(since, "--since") if since else None
-        last = parse_date(until, "--until") if until else None
-    except MilestoneError as exc:
-        raise click.BadParameter(str(exc)) from None
-    if first and last and last < first:
-        raise click.BadParameter("--until is before --since")
-    return Selection(since=first, until=last, site=site.strip() if site else None)
-
-
-def _generated_at(value: str | None) -> datetime:
-    from bot.clock import system_clock
-
-    if not value:
-        return system_clock()
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"--generated-at: {value!r} is not an ISO date-time") from None
-    return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed((
-        click.option("--since", help="Only waves due on or after this day (YYYY-MM-DD, UTC)."),
-        click.option("--until", help="Only waves due on or before this day (YYYY-MM-DD, UTC)."),
-        click.option("--site", help="Only survivors whose programme is at this site (programme_milestones.site)."),
-        click.option("--generated-at", "generated_at", help="The 'generated at' stamp (ISO date-time; default: now), "
-                                                            "for a report that can be made again identically."),
-    )):
-        command = option(command)
-    return command
-
-
-@eval_group.command("export")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for responses.csv, codebook.json and codebook.csv.")
-@click.option("--include-free-text", is_flag=True,
-              help="Add her free-text answers (may identify her or others: personal data).")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on large exports).")
-@_selection_options
-def eval_export(out_dir: Path, include_free_text: bool, progress: bool | None, since: str | None,
-                until: str | None, site: str | None, generated_at: str | None) -> None:
-    """Tidy CSV (one row per survivor pseudonym x wave x item) and its codebook."""
-    from scheduler.evaluation.export import export
-
-    selection, now = _selection(since, until, site), _generated_at(generated_at)
-    result = _run(lambda db, ring: export(db, ring, out_dir, include_free_text=include_free_text,
-                                          progress=progress, selection=selection, now=now))
-    click.echo(f"{result.rows} rows ({result.survivors} survivors, {result.waves} waves) -> {result.data}; "
-               f"codebook {result.codebook}")
-
-
-@eval_group.command("report")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for index.html, the PNG charts and figures.json.")
-@_selection_options
-def eval_report(out_dir: Path, since: str | None, until: str | None, site: str | None,
-                generated_at: str | None) -> None:
-    """HTML report with charts: never afraid (paired and cross-sectional), fear, behaviours, response
-    and attrition."""
-    from scheduler.evaluation.report import report
-
-    selection, now = _selection(since, until, site), _generated_at(generated_at)
-    index = _run(lambda db, ring: report(db, ring, out_dir, now=now, selection=selection))
-    click.echo(f"report written to {index}")
-
-
 # -- waves -----------------------------------------------------------------------------------------
 @click.group("waves")
 def waves_group() -> None:
@@ -292,9 +210,3 @@ def waves_status() -> None:
                    "consent (`liaison waves tick` runs one now)")
     for code, state, n in rows:
         click.echo(f"{code:<5} {state:<10} {n}")
-
-
-def register(cli: click.Group) -> None:
-    """Add the groups to the `liaison` command."""
-    for group in (programme, eval_group, waves_group):
-        cli.add_command(group)

@@ -8,7 +8,7 @@ wave that was due while nothing ran is picked up by the next run (until its dead
 is recorded as missing, never retried).
 
 A wave is `queued` while its opening waits in the outbox and `sent` once the provider accepted it
-(scheduler.wave_delivery); quick exit withdraws a queued one, which is offered once more at her
+(bot.waves.delivery); quick exit withdraws a queued one, which is offered once more at her
 next window. No wave opens by itself within QUIET_AFTER_HER_MESSAGE of her last message (she may be
 reading the information pages): it waits for her next window after that.
 
@@ -23,9 +23,9 @@ has begun, and replaces a check-in she has not begun (recorded `missing`, reason
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select, update
@@ -37,6 +37,7 @@ from bot.channels.base import Button
 from bot.escalations import raise_escalation
 from bot.logs import log_event
 from bot.outbox.enqueue import enqueue
+from bot.programme.milestones import enrolment_day
 from bot.storage.db import Database
 from bot.storage.models import (
     Answer,
@@ -47,22 +48,20 @@ from bot.storage.models import (
     Survivor,
     WaveInstance,
 )
+from bot.waves.checkin_io import OPEN_STATES, answers_of, previous_answers, render_checkin
+from bot.waves.delivery import QUIET_AFTER_HER_MESSAGE, WITHDRAWN, WITHDRAWN_REASON, opening_cause
 from flows.checkin import opening
+from flows.questionnaires import QuestionnaireSet, default_questionnaires
 from safety.crypto import KeyRing
 from safety.disguise import Disguise
 from safety.triage import Facts, TriageRules, default_rules, triage
-from safety.windows import WindowError, next_open, zone
-from scheduler.checkin_io import OPEN_STATES, answers_of, previous_answers, render_checkin
+from safety.windows import WindowError, next_open
 from scheduler.plan import Milestones, PlannedWave, plan_waves
-from scheduler.questionnaires import QuestionnaireSet, default_questionnaires
-from scheduler.wave_delivery import WITHDRAWN, WITHDRAWN_REASON, opening_cause
 from scheduler.waves import WaveConfig, default_wave_config
 
 PLANNABLE_STATUSES = ("onboarding", "active")
 FINAL_STATES = ("answered", "partial", "missing", "cancelled", WITHDRAWN)
 UNDER_WAY = ("queued", *OPEN_STATES)  # her one wave at a time: going out, or out and open
-QUIET_AFTER_HER_MESSAGE = timedelta(minutes=30)
-WAVE_MESSAGE_KEYS = ("checkin.opening", "checkin.reminder")  # outbox text keys of what the wave jobs send
 
 
 class _Rollback(Exception):
@@ -95,13 +94,6 @@ class TickSummary:
 
     def __bool__(self) -> bool:
         return bool(self.planned or self.opened or self.reminded or self.closed)
-
-
-def enrolment_day(created_at: datetime, tz: str) -> Any:
-    try:
-        return created_at.astimezone(zone(tz)).date()
-    except WindowError:
-        return created_at.astimezone(UTC).date()
 
 
 def milestones_of(row: ProgrammeMilestones) -> Milestones:
@@ -484,3 +476,11 @@ class WaveJobs:
                     await s.execute(update(WaveInstance).where(WaveInstance.id == instance_id)
                                     .values(triage_priority=t.priority))
         return True
+
+
+async def replan_waves(db: Database, keyring: KeyRing, survivor_ids: Iterable[int]) -> None:
+    """Replan her waves now, after a programme event moved her milestones (the next tick would, too:
+    moving a milestone clears the plan signature). Given to the service by the composition root."""
+    jobs = WaveJobs(db, keyring, clock=db.clock)
+    for sid in dict.fromkeys(survivor_ids):
+        await jobs.replan(sid)

@@ -1,6 +1,6 @@
-"""The wave configuration (content/waves.yaml), validated when loaded.
+"""The wave configuration (content/waves.yaml), read into pydantic models when loaded.
 
-A broken file raises `WaveConfigError` naming the file, the place and the reason. See the comment
+A broken file raises `WaveConfigError` naming the file, the line, the place and the reason. See the comment
 at the top of content/waves.yaml for the meaning of each field.
 """
 
@@ -13,23 +13,21 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import yaml
+from pydantic import BaseModel, ConfigDict, StrictBool, ValidationInfo, field_validator, model_validator
 
+from content import shared_path
+from content.loading import ContentError, Document, read_yaml, validate
+from flows.questionnaires import default_questionnaires
 from safety.windows import WindowError, local_time
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
-WAVES_PATH = CONTENT_DIR / "waves.yaml"
-ANCHORS = ("enrolment", "programme_start", "programme_midpoint", "programme_end")
-KINDS = ("wave", "checkin")
+WAVES_PATH = shared_path("waves.yaml")
 CODE_RE = re.compile(r"^[A-Z][A-Za-z0-9]{0,11}$")
-WAVE_KEYS = {"code", "label", "kind", "questionnaire", "anchor", "offset", "every", "during_programme",
-             "skip_within", "reminder_after", "close_after"}
 
 
-class WaveConfigError(ValueError):
-    """content/waves.yaml cannot be used; the message names the file, the place and the reason."""
+class WaveConfigError(ContentError):
+    """content/waves.yaml cannot be used; the message names the file, the line, the place and the reason."""
 
 
 @dataclass(frozen=True)
@@ -88,131 +86,186 @@ class WaveConfig:
         return (w.order, int(code[len(w.code):]) if w.repeating else 0)
 
 
-def _fail(source: str, where: str, reason: str) -> WaveConfigError:
-    return WaveConfigError(f"{source}: {where}: {reason}" if where else f"{source}: {reason}")
+# -- the file, as pydantic models --------------------------------------------------------------------
+class _Days(BaseModel):
+    """{days: N}"""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    days: int
 
 
-def _duration(raw: Any, source: str, where: str, allow_months: bool, allow_zero: bool = True) -> Offset:
-    allowed = {"days", "months"} if allow_months else {"days"}
-    if not isinstance(raw, dict) or not raw or set(raw) - allowed:
-        raise _fail(source, where, f"expected a mapping with {' or '.join(sorted(allowed))}, got {raw!r}")
-    values = {}
-    for k, v in raw.items():
-        if not isinstance(v, int) or isinstance(v, bool):
-            raise _fail(source, f"{where}.{k}", f"expected a whole number, got {v!r}")
-        values[k] = v
-    off = Offset(values.get("days", 0), values.get("months", 0))
-    if not allow_zero and (off.days <= 0 and off.months <= 0):
-        raise _fail(source, where, "must be positive")
-    return off
+class _DaysOrMonths(BaseModel):
+    """{days: N} or {months: N} (both may be given)"""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    days: int = 0
+    months: int = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_empty(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and not raw:
+            raise ValueError("expected a mapping with days or months")
+        return raw
 
 
-def parse_wave_config(raw: Any, source: str, questionnaire_ids: dict[str, set[str]] | None = None) -> WaveConfig:
-    """`questionnaire_ids`: id -> versions available, to check the references (optional)."""
-    if not isinstance(raw, dict):
-        raise _fail(source, "", "expected a mapping at the top level")
-    extra = set(raw) - {"version", "send_time", "questionnaires", "defaults", "waves"}
-    if extra:
-        raise _fail(source, "", f"unknown top-level keys {sorted(extra)}")
-    for key in ("version", "send_time", "questionnaires", "waves"):
-        if key not in raw:
-            raise _fail(source, key, "missing")
-    try:
-        send = local_time(raw["send_time"]) if isinstance(raw["send_time"], str) else None
-    except WindowError:
-        send = None
-    if send is None:
-        raise _fail(source, "send_time", f"expected a quoted local time 'HH:MM', got {raw['send_time']!r}")
-    qmap = raw["questionnaires"]
-    if not isinstance(qmap, dict) or not qmap or not all(isinstance(v, str) for v in qmap.values()):
-        raise _fail(source, "questionnaires", "expected a mapping of questionnaire id to quoted version")
-    if questionnaire_ids is not None:
-        for qid, v in qmap.items():
-            if v not in questionnaire_ids.get(qid, set()):
-                raise _fail(source, f"questionnaires.{qid}", f"no questionnaire {qid!r} version {v!r} in content/")
-    defaults = raw.get("defaults") or {}
-    if not isinstance(defaults, dict) or set(defaults) - {"reminder_after", "close_after"}:
-        raise _fail(source, "defaults", "expected a mapping with reminder_after and/or close_after")
-    waves_raw = raw["waves"]
-    if not isinstance(waves_raw, list) or not waves_raw:
-        raise _fail(source, "waves", "expected a non-empty list")
-    waves: list[WaveDef] = []
-    codes: set[str] = set()
-    for i, w in enumerate(waves_raw):
-        where = f"waves[{i}]"
-        if not isinstance(w, dict):
-            raise _fail(source, where, "expected a mapping")
-        if set(w) - WAVE_KEYS:
-            raise _fail(source, where, f"unknown keys {sorted(set(w) - WAVE_KEYS)}")
-        code = w.get("code")
-        if not isinstance(code, str) or not CODE_RE.match(code):
-            raise _fail(source, f"{where}.code", f"{code!r}: expected a code like T0 (letters and digits, "
-                                                 "starting with a capital, at most 12)")
-        if code in codes:
-            raise _fail(source, f"{where}.code", f"{code!r} is used twice")
-        codes.add(code)
-        kind = w.get("kind", "wave")
-        if kind not in KINDS:
-            raise _fail(source, f"{where}.kind", f"{kind!r} is not one of {', '.join(KINDS)}")
-        qid = w.get("questionnaire")
-        if qid not in qmap:
-            raise _fail(source, f"{where}.questionnaire", f"{qid!r} is not listed under questionnaires")
-        anchor = w.get("anchor")
-        if anchor not in ANCHORS:
-            raise _fail(source, f"{where}.anchor", f"{anchor!r} is not one of {', '.join(ANCHORS)}")
-        offset = _duration(w.get("offset", {"days": 0}), source, f"{where}.offset", allow_months=True)
-        every = None
-        if "every" in w:
-            every = _duration(w["every"], source, f"{where}.every", allow_months=False, allow_zero=False).days
-            if len(code) > 10:
-                raise _fail(source, f"{where}.code", "a repeating wave's code must leave room for its number")
-        during = w.get("during_programme", False)
-        if not isinstance(during, bool):
-            raise _fail(source, f"{where}.during_programme", "expected true or false")
-        if every is not None and not during:
-            raise _fail(source, f"{where}.every", "a repeating wave needs during_programme: true (it must end)")
-        if every is not None and anchor in ("enrolment", "programme_end"):
-            raise _fail(source, f"{where}.anchor", "a repeating wave runs from enrolment or programme_start; "
-                                                    f"{anchor!r} does not bound it")
-        skip = _duration(w.get("skip_within", {"days": 0}), source, f"{where}.skip_within", allow_months=False).days
-        rem_raw = w.get("reminder_after", defaults.get("reminder_after"))
-        reminder = None if rem_raw is None else timedelta(
-            days=_duration(rem_raw, source, f"{where}.reminder_after", allow_months=False, allow_zero=False).days)
-        close_raw = w.get("close_after", defaults.get("close_after"))
-        if close_raw is None:
-            raise _fail(source, f"{where}.close_after", "missing (and no default): every wave needs a deadline")
-        close = timedelta(days=_duration(close_raw, source, f"{where}.close_after", allow_months=False,
-                                         allow_zero=False).days)
-        if reminder is not None and reminder >= close:
-            raise _fail(source, f"{where}.reminder_after", "must come before close_after")
-        label = w.get("label", code)
-        if not isinstance(label, str):
-            raise _fail(source, f"{where}.label", "expected a text")
-        waves.append(WaveDef(code, label, kind, str(qid), qmap[qid], anchor, offset, every, during, skip, reminder,
-                             close, i))
-    for a in waves:
-        for b in waves:
-            if a is not b and a.repeating and b.code.startswith(a.code) and b.code[len(a.code):].isdigit():
-                raise _fail(source, "waves", f"code {b.code!r} clashes with the repeating wave {a.code!r}")
+def _positive(value: _Days | None) -> _Days | None:
+    if value is not None and value.days <= 0:
+        raise ValueError("must be positive")
+    return value
+
+
+class _Defaults(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reminder_after: _Days | None = None
+    close_after: _Days | None = None
+
+
+class _Wave(BaseModel):
+    """One entry under `waves:`. Reads the file's questionnaires and defaults from the validation
+    context, which `_WavesFile` fills as it validates them (its fields are validated in order)."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str
+    label: str | None = None
+    kind: Literal["wave", "checkin"] = "wave"
+    questionnaire: str
+    anchor: Literal["enrolment", "programme_start", "programme_midpoint", "programme_end"]
+    offset: _DaysOrMonths = _DaysOrMonths(days=0)
+    every: _Days | None = None
+    during_programme: StrictBool = False
+    skip_within: _Days = _Days(days=0)
+    reminder_after: _Days | None = None
+    close_after: _Days | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, raw: Any, info: ValidationInfo) -> Any:
+        defaults = (info.context or {}).get("defaults")
+        if isinstance(raw, dict) and defaults is not None:
+            for key in ("reminder_after", "close_after"):
+                if key not in raw and getattr(defaults, key) is not None:
+                    raw = {**raw, key: getattr(defaults, key).model_dump()}
+        return raw
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, code: str) -> str:
+        if not CODE_RE.match(code):
+            raise ValueError(f"{code!r}: expected a code like T0 (letters and digits, starting with a capital, "
+                             "at most 12)")
+        return code
+
+    @field_validator("questionnaire")
+    @classmethod
+    def _listed(cls, qid: str, info: ValidationInfo) -> str:
+        if qid not in (info.context or {}).get("questionnaires", {}):
+            raise ValueError(f"{qid!r} is not listed under questionnaires")
+        return qid
+
+    _every_positive = field_validator("every", "reminder_after", "close_after")(_positive)
+
+    @model_validator(mode="after")
+    def _rules(self) -> _Wave:
+        if self.every is not None:
+            if len(self.code) > 10:
+                raise ValueError("code: a repeating wave's code must leave room for its number")
+            if not self.during_programme:
+                raise ValueError("every: a repeating wave needs during_programme: true (it must end)")
+            if self.anchor in ("enrolment", "programme_end"):
+                raise ValueError(f"anchor: a repeating wave runs from enrolment or programme_start; "
+                                 f"{self.anchor!r} does not bound it")
+        if self.close_after is None:
+            raise ValueError("close_after: missing (and no default): every wave needs a deadline")
+        if self.reminder_after is not None and self.reminder_after.days >= self.close_after.days:
+            raise ValueError("reminder_after: must come before close_after")
+        return self
+
+
+class _WavesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str | int | float
+    send_time: str
+    questionnaires: dict[str, str]
+    defaults: _Defaults = _Defaults()
+    waves: list[_Wave]
+
+    @field_validator("send_time", mode="before")
+    @classmethod
+    def _local_time(cls, raw: Any) -> Any:
+        try:
+            ok = isinstance(raw, str) and local_time(raw) is not None
+        except WindowError:
+            ok = False
+        if not ok:
+            raise ValueError(f"expected a quoted local time 'HH:MM', got {raw!r}")
+        return raw
+
+    @field_validator("questionnaires")
+    @classmethod
+    def _questionnaires(cls, qmap: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        if not qmap:
+            raise ValueError("expected a mapping of questionnaire id to quoted version")
+        known = (info.context or {}).get("questionnaire_ids")
+        for qid, version in qmap.items():
+            if known is not None and version not in known.get(qid, set()):
+                raise ValueError(f"{qid}: no questionnaire {qid!r} version {version!r} in content/")
+        if info.context is not None:
+            info.context["questionnaires"] = qmap
+        return qmap
+
+    @field_validator("defaults")
+    @classmethod
+    def _share_defaults(cls, defaults: _Defaults, info: ValidationInfo) -> _Defaults:
+        if info.context is not None:
+            info.context["defaults"] = defaults
+        return defaults
+
+    @field_validator("waves")
+    @classmethod
+    def _waves(cls, waves: list[_Wave]) -> list[_Wave]:
+        if not waves:
+            raise ValueError("expected a non-empty list")
+        codes = [w.code for w in waves]
+        for i, code in enumerate(codes):
+            if code in codes[:i]:
+                raise ValueError(f"[{i}].code: {code!r} is used twice")
+        for a in waves:
+            for b in waves:
+                if a is not b and a.every is not None and b.code.startswith(a.code) and b.code[len(a.code):].isdigit():
+                    raise ValueError(f"code {b.code!r} clashes with the repeating wave {a.code!r}")
+        return waves
+
+
+def _wave_def(w: _Wave, qmap: dict[str, str], order: int) -> WaveDef:
+    assert w.close_after is not None  # _Wave._rules
+    return WaveDef(w.code, w.label if w.label is not None else w.code, w.kind, w.questionnaire, qmap[w.questionnaire],
+                   w.anchor, Offset(w.offset.days, w.offset.months), None if w.every is None else w.every.days,
+                   w.during_programme, w.skip_within.days,
+                   None if w.reminder_after is None else timedelta(days=w.reminder_after.days),
+                   timedelta(days=w.close_after.days), order)
+
+
+def parse_wave_config(raw: Any, source: str, questionnaire_ids: dict[str, set[str]] | None = None,
+                      lines: Document | None = None) -> WaveConfig:
+    """`questionnaire_ids`: id -> versions available, to check the references (optional). `lines`: the
+    file as read (content.loading.read_yaml), so an error names its line."""
+    doc = lines if lines is not None else Document(raw, source)
+    spec = validate(_WavesFile, doc, WaveConfigError, context={"questionnaire_ids": questionnaire_ids})
+    send = local_time(spec.send_time)
+    waves = tuple(_wave_def(w, spec.questionnaires, i) for i, w in enumerate(spec.waves))
     signature = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()[:32]
-    return WaveConfig(str(raw["version"]), send.hour * 60 + send.minute, dict(qmap), tuple(waves), signature,
+    return WaveConfig(str(spec.version), send.hour * 60 + send.minute, dict(spec.questionnaires), waves, signature,
                       source)
 
 
 def load_wave_config(path: Path = WAVES_PATH, questionnaire_ids: dict[str, set[str]] | None = None) -> WaveConfig:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise WaveConfigError(f"{path}: missing") from None
-    except yaml.YAMLError as exc:
-        raise WaveConfigError(f"{path}: not valid YAML ({exc})") from None
-    return parse_wave_config(raw, str(path), questionnaire_ids)
+    doc = read_yaml(path, WaveConfigError)
+    return parse_wave_config(doc.data, str(path), questionnaire_ids, doc)
 
 
 @cache
 def default_wave_config() -> WaveConfig:
-    from scheduler.questionnaires import default_questionnaires
-
     qs = default_questionnaires()
     ids: dict[str, set[str]] = {}
     for _, qid, v in qs.by_key:

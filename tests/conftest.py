@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from bot.storage.migrate import upgrade
 from bot.storage.models import Base
-from safety.crypto import KeyRing, install_keyring
+from safety.crypto import KeyRing
 from tests.support.clock import HOSTILE_INSTANTS, TEST_NOW, OffsetClock
 
 PG_SKIP_REASON = "TEST_DATABASE_URL is not set; PostgreSQL tests need a server (.ci/run sets it)"
@@ -129,7 +129,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
 @pytest.fixture
 def keyring(tmp_path: Path) -> KeyRing:
     ring = KeyRing.generate(tmp_path / "keys.json")
-    install_keyring(ring)
     return ring
 
 
@@ -150,10 +149,10 @@ def settings_env(database_url: str, keyring: KeyRing, nlu_cache_dir: Path) -> di
 @pytest.fixture
 async def service(settings_env: dict[str, object], keyring: KeyRing, clock: OffsetClock) -> AsyncIterator[object]:
     """The service (not yet serving HTTP) on the test clock; tests drive the pipeline and dispatcher directly."""
-    from bot.service import Service
     from bot.settings import load_settings
+    from liaison.service import create_service
 
-    svc = Service.create(load_settings(**settings_env), keyring=keyring, clock=clock)
+    svc = create_service(load_settings(**settings_env), keyring=keyring, clock=clock)
     yield svc
     await svc.stop()
 
@@ -162,11 +161,10 @@ async def service(settings_env: dict[str, object], keyring: KeyRing, clock: Offs
 # time): each runs at TEST_NOW and again at every hostile instant (on SQLite: the clock, not the
 # database, is on trial), so a test that passes only in office hours fails at once, in every run.
 TIME_SENSITIVE = (
-    "tests/test_outbox_dispatcher.py",
     "tests/outbox/",
-    "tests/scheduler/test_windows.py",
+    "tests/safety/test_windows.py",
     "tests/scheduler/test_waves.py",
-    "tests/scheduler/test_checkin_io.py",
+    "tests/waves/test_checkin_io.py",
     "tests/scheduler/test_runner.py",
     "tests/safety/test_safety_jobs.py",
     "tests/safety/test_retention.py",

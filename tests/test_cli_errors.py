@@ -7,11 +7,11 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from bot.cli import cli
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import CallbackRequest, Survivor
-from safety.crypto import KeyRing, install_keyring
+from liaison.cli import cli
+from safety.crypto import KeyRing
 
 
 def liaison(args: list[str], **env: str) -> Result:
@@ -37,10 +37,9 @@ def test_the_wrong_key_file_names_the_key_ids_the_data_needs_and_the_file_has(tm
     url = f"sqlite:///{tmp_path / 'liaison.db'}"
     upgrade(url)
     theirs = KeyRing.generate(tmp_path / "theirs.json")
-    install_keyring(theirs)
 
     async def populate() -> None:
-        db = Database(url)
+        db = Database(url, theirs)
         async with db.transaction() as s:
             survivor = Survivor(pseudonym="pw-1")
             s.add(survivor)

@@ -62,7 +62,7 @@ def test_the_migration_encrypts_profiles_written_in_plaintext(database_url, keyr
     import asyncio
 
     async def read() -> Survivor:
-        db = Database(url)
+        db = Database(url, keyring)
         try:
             async with db.sessions() as s:
                 return await s.get(Survivor, 1)

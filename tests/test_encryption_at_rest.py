@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from bot.channels.base import InboundEvent
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
-from safety.rotation import count_not_under_active, reencrypt
+from bot.storage.rotation import count_not_under_active, reencrypt
 
 PHONE = "+447700900123"  # Ofcom drama range: fictional
 SECRET_WORDS = "he came to the flat at midnight"

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
 
 from bot.storage.db import sync_url
+from bot.storage.migrate import upgrade
 from bot.storage.models import Base
 
 
@@ -16,3 +21,30 @@ def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
         diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
     engine.dispose()
     assert diffs == []
+
+
+def test_a_status_outside_its_list_is_refused_by_the_database(database_url: str) -> None:
+    engine = create_engine(sync_url(database_url))
+    try:
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("INSERT INTO escalations (priority, reason, status, child_protection, created_at, "
+                              "alert_round) VALUES ('urgent', 'test', 'resolved', false, CURRENT_TIMESTAMP, 0)"))
+    finally:
+        engine.dispose()
+
+
+def test_the_status_checks_refuse_a_database_holding_a_value_they_do_not_know(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0008")
+    engine = create_engine(sync_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO survivors (pseudonym, status, locale, country, timezone, plain_mode, "
+                          "contact_windows, expiry_minutes, unlock_minutes, state, created_at, updated_at) "
+                          "VALUES ('px1', 'paused', 'en', 'x', 'x', 'x', 'x', 60, 10, 'x', "
+                          "'2026-11-30', '2026-11-30')"))
+    with pytest.raises(RuntimeError, match=r"nothing changed: survivors\.status holds 'paused'"):
+        upgrade(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM survivors")).scalar_one() == "paused"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0008"
+    engine.dispose()

@@ -11,11 +11,12 @@ import aiohttp
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli
 from bot.service import Service
 from bot.settings import load_settings
 from bot.startup_checks import production_problems
-from safety.crypto import KeyRing, install_keyring
+from liaison.cli import cli
+from liaison.service import create_service
+from safety.crypto import KeyRing
 from tests.support.http import serve_app
 
 
@@ -27,21 +28,20 @@ async def _healthz(svc: Service) -> tuple[int, dict[str, object]]:
 
 async def test_the_first_start_records_the_keys_and_the_same_key_file_starts_again(
         settings_env, keyring) -> None:
-    first = Service.create(load_settings(**settings_env), keyring=keyring)
+    first = create_service(load_settings(**settings_env), keyring=keyring)
     assert await first.check_keys()
     await first.db.dispose()
-    again = Service.create(load_settings(**settings_env), keyring=KeyRing.load(keyring.path))
+    again = create_service(load_settings(**settings_env), keyring=KeyRing.load(keyring.path))
     status, body = await _healthz(again)
     assert status == 200 and body["ok"] is True and "problems" not in body
 
 
 async def test_another_valid_key_file_is_refused_and_healthz_is_never_ok(settings_env, keyring, tmp_path) -> None:
-    first = Service.create(load_settings(**settings_env), keyring=keyring)
+    first = create_service(load_settings(**settings_env), keyring=keyring)
     assert await first.check_keys()
     await first.db.dispose()
     other = KeyRing.generate(tmp_path / "other-keys.json")
-    install_keyring(other)
-    svc = Service.create(load_settings(**{**settings_env, "LIAISON_KEY_FILE": other.path}), keyring=other)
+    svc = create_service(load_settings(**{**settings_env, "LIAISON_KEY_FILE": other.path}), keyring=other)
     status, body = await _healthz(svc)  # startup runs the check; nothing is dispatched or accepted
     assert status == 503 and body["ok"] is False
     (problem,) = body["problems"]
@@ -54,7 +54,7 @@ def test_serve_refuses_a_key_file_that_does_not_open_the_database_in_one_line(
     for name, value in settings_env.items():
         monkeypatch.setenv(name, str(value))
     runner = CliRunner()
-    first = Service.create(load_settings(**settings_env), keyring=keyring)
+    first = create_service(load_settings(**settings_env), keyring=keyring)
     import asyncio
     assert asyncio.run(first.check_keys())
     other = KeyRing.generate(tmp_path / "other-keys.json")
@@ -102,7 +102,7 @@ def test_production_refuses_to_start_with_no_channel(tmp_path) -> None:
 
 
 async def test_a_refused_production_start_answers_healthz_with_503_and_the_reason(settings_env, keyring) -> None:
-    svc = Service.create(load_settings(**settings_env), keyring=keyring)
+    svc = create_service(load_settings(**settings_env), keyring=keyring)
     svc.problems.extend(production_problems(_production(LIAISON_SIMULATOR=True), keyring, []))
     status, body = await _healthz(svc)
     assert status == 503 and len(body["problems"]) >= 2

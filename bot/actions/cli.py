@@ -1,4 +1,4 @@
-"""Worker commands for erasure and retention (registered in bot/cli.py)."""
+"""Worker commands for erasure and retention (added to `liaison` in liaison/cli.py)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.deletion import deletable_messages, queue_deletions
+from bot.storage.db import session_keyring
 from bot.storage.models import (
     AuditEvent,
     CallbackRequest,
@@ -29,7 +30,7 @@ from bot.storage.models import (
     OutboundMessage,
     Survivor,
 )
-from scheduler.evaluation.data import detach_or_delete
+from bot.waves.evaluation_records import detach_or_delete
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ async def erase_survivor(session: AsyncSession, survivor: Survivor, *, actor: st
         deletions += await queue_deletions(session, identity, await deletable_messages(session, identity),
                                            f"erase:{pseudonym}:{identity.id}", now)
     await session.flush()
-    await detach_or_delete(session, sid, keep=keep_answers)
+    await detach_or_delete(session, sid, keep=keep_answers, keyring=session_keyring(session))
     # deletion commands outlive her records: unlink them, they blank their address when done
     await session.execute(update(OutboundMessage).where(OutboundMessage.survivor_id == sid,
                                                         OutboundMessage.kind == "delete")

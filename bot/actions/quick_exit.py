@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions.deletion import deletable_messages, queue_deletions
 from bot.actions.route_check import queue_route_check
 from bot.storage.models import AuditEvent, ChannelIdentity, OutboundMessage, Survivor
-from scheduler.wave_delivery import queued_opening_keys, withdraw
+from bot.waves.delivery import queued_opening_keys, withdraw
 
 DEFAULT_SMS_PAUSE_HOURS = 24
 RECHECK_AFTER = timedelta(hours=24)  # Telegram/simulator: ask again a day later, inside her windows

@@ -18,7 +18,7 @@ from bot.channels.base import Channel
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.service import Service
+    from bot.channels.host import ChannelHost
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
     return built
 
 
-def channel_routes(service: Service) -> list[web.RouteDef]:
+def channel_routes(service: ChannelHost) -> list[web.RouteDef]:
     routes: list[web.RouteDef] = []
     for entry in CHANNELS:
         if entry.name in service.channels:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -119,12 +119,14 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     return await handler(request)
 
 
-def handlers() -> dict[tuple[str, str], Handler]:
+def handlers(*extra: Mapping[tuple[str, str], Handler]) -> dict[tuple[str, str], Handler]:
+    """The console's own pages, then the pages other packages add (given by the composition root)."""
     from bot.console import auth_views, notice_views, other_views, programme_views, queue_views, survivor_views
 
     table: dict[tuple[str, str], Handler] = {}
-    for module in (auth_views, queue_views, survivor_views, notice_views, programme_views, other_views):
-        table.update(module.HANDLERS)
+    for pages in (auth_views.HANDLERS, queue_views.HANDLERS, survivor_views.HANDLERS, notice_views.HANDLERS,
+                  programme_views.HANDLERS, other_views.HANDLERS, *extra):
+        table.update(pages)
     return table
 
 
@@ -132,7 +134,7 @@ def install_console(app: web.Application, service: Service) -> None:
     """Register every console route (each must have its row in the permissions table)."""
     app[CONSOLE_KEY] = service
     app[STOP_KEY] = asyncio.Event()
-    table = handlers()
+    table = handlers(*service.console_pages)
     missing = set(permissions.ROUTES) ^ set(table)
     if missing:
         raise RuntimeError(f"console routes and permissions differ: {sorted(missing)}")

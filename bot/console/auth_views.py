@@ -24,7 +24,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     async with service.db.transaction() as s:
         result = await accounts.sign_in(s, str(form.get("name", "")), str(form.get("password", "")),
                                         str(form.get("code", "")), now,
-                                        totp_required=service.settings.totp_required)
+                                        totp_required=service.settings.totp_required, hasher=service.pin_hasher)
         token = await open_session(s, result.member, now) if result.outcome == "ok" and result.member else None
     if token is None:
         message = ("Too many attempts: this account is locked for 15 minutes." if result.outcome == "locked"
@@ -77,7 +77,8 @@ async def enrol(request: web.Request) -> web.StreamResponse:
         try:
             await accounts.complete_enrolment(s, member, str(form.get("password", "")), secret,
                                               str(form.get("code", "")), now,
-                                              totp_required=service.settings.totp_required)
+                                              totp_required=service.settings.totp_required,
+                                              hasher=service.pin_hasher)
         except accounts.StaffError as exc:
             return render(request, "enrol.html", status=400, title="Set up", member=member, secret=secret,
                           qr=accounts.qr_svg(accounts.provisioning_uri(member, secret)),

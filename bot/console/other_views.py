@@ -1,16 +1,11 @@
-"""The remaining console pages: call-backs, supervisors' SLA, audit log and rota, the evaluators'
-report and export, staff administration and settings, and one's own account."""
+"""The remaining console pages: call-backs, supervisors' SLA, audit log and rota, staff administration
+and settings, and one's own account. (The evaluators' pages are evaluation/console.py; the programme's
+are programme_views.py.)"""
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import io
 import re
-import tempfile
-import zipfile
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
@@ -133,49 +128,6 @@ async def rota_add(request: web.Request) -> web.StreamResponse:
     raise see_other("/console/rota", "Shift added.")
 
 
-async def evaluation_page(request: web.Request) -> web.StreamResponse:
-    from scheduler.evaluation.data import count_records
-
-    count = await count_records(svc(request).db)
-    return render(request, "evaluation.html", title="Evaluation", waves=[("all waves", count)] if count else [])
-
-
-async def evaluation_report(request: web.Request) -> web.StreamResponse:
-    """The existing report, with its charts inlined so it is one self-contained page."""
-    from scheduler.evaluation.report import report
-
-    service = svc(request)
-    with tempfile.TemporaryDirectory() as tmp:
-        index = await report(service.db, service.keyring, Path(tmp), now=service.clock())
-        html = index.read_text(encoding="utf-8")
-
-        def inline(m: re.Match[str]) -> str:
-            png = Path(tmp) / m.group(1)
-            if not png.is_file():
-                return m.group(0)
-            return 'src="data:image/png;base64,' + base64.b64encode(png.read_bytes()).decode() + '"'
-
-        html = re.sub(r'src="([\w.-]+\.png)"', inline, html)
-    return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
-
-
-async def evaluation_export(request: web.Request) -> web.StreamResponse:
-    from scheduler.evaluation.export import export
-
-    service = svc(request)
-    buf = io.BytesIO()
-    with tempfile.TemporaryDirectory() as tmp:
-        await export(service.db, service.keyring, Path(tmp), progress=False, now=service.clock())
-
-        def pack() -> None:
-            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-                for f in sorted(Path(tmp).iterdir()):
-                    z.write(f, f.name)
-
-        await asyncio.to_thread(pack)
-    return web.Response(body=buf.getvalue(), content_type="application/zip",
-                        headers={"Content-Disposition": 'attachment; filename="evaluation-export.zip"',
-                                 "Cache-Control": "no-store"})
 
 
 async def staff_page(request: web.Request, link: str | None = None) -> web.StreamResponse:
@@ -252,9 +204,6 @@ HANDLERS = {
     ("GET", "/console/audit"): audit_page,
     ("GET", "/console/rota"): rota_page,
     ("POST", "/console/rota"): rota_add,
-    ("GET", "/console/evaluation"): evaluation_page,
-    ("GET", "/console/evaluation/export.zip"): evaluation_export,
-    ("GET", "/console/evaluation/report.html"): evaluation_report,
     ("GET", "/console/staff"): staff_page,
     ("POST", "/console/staff"): staff_add,
     ("GET", "/console/settings"): settings_page,

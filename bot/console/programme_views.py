@@ -17,7 +17,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.console.app import me, render, see_other, svc
-from bot.programme.intake import receive, replan_waves
+from bot.programme.intake import receive
 from bot.programme.kinds import default_kinds
 from bot.programme.linking import CaseLinkError, link_case, link_event, set_aside
 from bot.programme.validation import ALL_FIELDS, KIND_FIELDS, FieldError, validate_event
@@ -85,7 +85,8 @@ async def programme_post(request: web.Request) -> web.StreamResponse:
     checked = validate_event(values, default_kinds(), now=service.clock())
     if isinstance(checked, list):
         return await programme_page(request, values, checked, 422)
-    got = await receive(service.db, service.keyring, checked, site=member.site, via="form", by=_actor(request))
+    got = await receive(service.db, service.keyring, checked, site=member.site, via="form", by=_actor(request),
+                        replan=service.replan)
     label = default_kinds().spec(got.kind).label if got.kind in default_kinds().kinds else got.kind
     if got.replay:
         raise see_other("/console/programme", f"Event {checked.event_id} was received already, on "
@@ -129,7 +130,7 @@ async def unmatched_link(request: web.Request) -> web.StreamResponse:
                                       now=service.clock())
         except CaseLinkError as exc:
             raise see_other("/console/unmatched-events", f"Not linked: {exc}.", "error") from None
-    await replan_waves(service.db, service.keyring, [linked.survivor_id])
+    await service.replan([linked.survivor_id])
     raise see_other("/console/unmatched-events", f"Linked to {linked.pseudonym}: {len(linked.matched)} event(s) of "
                                                  "this case matched to her.")
 
@@ -161,7 +162,7 @@ async def her_case(request: web.Request) -> web.StreamResponse:
                                      now=service.clock())
         except CaseLinkError as exc:
             raise see_other(f"/console/survivors/{pseudonym}", f"Not linked: {exc}.", "error") from None
-    await replan_waves(service.db, service.keyring, [linked.survivor_id])
+    await service.replan([linked.survivor_id])
     held = f"; {len(linked.matched)} held event(s) matched to her" if linked.matched else ""
     done = "Case changed" if linked.changed else "Case linked"
     raise see_other(f"/console/survivors/{pseudonym}", f"{done}{held}.")

@@ -22,6 +22,7 @@ import logging
 import random
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
@@ -35,13 +36,26 @@ from bot.outbox.budgets import DEFAULT_BUDGETS, budget_for
 from bot.outbox.ratelimit import KeyedBuckets, TokenBucket
 from bot.storage.db import Database
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
+from bot.waves.delivery import opening_delivered
 from safety import windows
 from safety.outbound_gate import SEND, GateDecision, GateFacts, decide
-from scheduler.wave_delivery import opening_delivered
 
 CLAIM_LEASE = timedelta(seconds=60)
 RECOVER_EVERY = timedelta(seconds=15)  # a dead process's claims are taken back soon after their lease
 FINAL_STATES = ("sent", "failed", "in_doubt", "cancelled")
+
+
+class Outcome(Enum):
+    """What one attempt at one row came to; a chat's sender goes on to her next message only after
+    SENT or CANCELLED (her messages in order: anything else stops the chat until the next pass)."""
+
+    SENT = "sent"  # the provider took it (or a callback had already confirmed it)
+    CANCELLED = "cancelled"  # the gate cancelled it (erased, stopped, unconfirmed number)
+    HOLD = "hold"  # the gate holds it until her window opens or a pause ends
+    SKIPPED = "skipped"  # not ours to send now: another sender claimed it, or it was not due
+    RETRY = "retry"  # a retryable error within the budget: tried again after the backoff
+    IN_DOUBT = "in_doubt"  # it may have gone out: never resent, a worker is told
+    FAILED = "failed"  # a permanent error, or the budget ran out: a worker is told
 MAX_CHATS_PER_PASS = 2000
 # can a worker ask the provider whether a message whose result we never recorded went out?
 PROVIDER_LOOKUP = {
@@ -195,9 +209,9 @@ class Dispatcher:
                 if nxt is None:
                     return sent
                 outcome = await self._send_one(nxt[0], key, is_deletion=nxt[1] == "delete")
-                if outcome == "sent":
+                if outcome is Outcome.SENT:
                     sent += 1
-                elif outcome != "cancelled":
+                elif outcome is not Outcome.CANCELLED:
                     return sent
         finally:
             if self._workers.get(key) is asyncio.current_task():
@@ -225,7 +239,7 @@ class Dispatcher:
                 return None
         return None
 
-    async def _send_one(self, row_id: int, key: ChatKey, *, is_deletion: bool) -> str:
+    async def _send_one(self, row_id: int, key: ChatKey, *, is_deletion: bool) -> Outcome:
         channel_name, rindex = key
         channel = self.channels[channel_name]
         # our turn first, claim second: a row waiting for a token is still `pending`, so a crash
@@ -239,7 +253,7 @@ class Dispatcher:
         async with self.db.transaction() as s:
             msg = await s.get(OutboundMessage, row_id)
             if msg is None or msg.status not in ("pending", "held"):
-                return "skipped"
+                return Outcome.SKIPPED
             survivor = await s.get(Survivor, msg.survivor_id) if msg.survivor_id else None
             identity = await s.get(ChannelIdentity, msg.identity_id) if msg.identity_id else None
             if msg.kind == "staff_alert":
@@ -256,11 +270,11 @@ class Dispatcher:
             if decision.action == "cancel":
                 msg.status, msg.last_error, msg.body, msg.buttons = "cancelled", decision.reason, None, None
                 log_event("outbox.cancelled", id=msg.id, reason=decision.reason)
-                return "cancelled"
+                return Outcome.CANCELLED
             if decision.action == "hold":
                 msg.status, msg.last_error = "held", decision.reason
                 msg.next_attempt_at = decision.until or now + timedelta(minutes=5)
-                return "hold"
+                return Outcome.HOLD
             attempts = msg.attempts + 1
             claimed = await s.execute(
                 update(OutboundMessage)
@@ -270,7 +284,7 @@ class Dispatcher:
                         first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at, now))
             )
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                return "skipped"
+                return Outcome.SKIPPED
             out = OutgoingMessage(
                 address=msg.address, text=msg.body or "", idempotency_key=msg.idempotency_key,
                 buttons=tuple(Button(p, label) for p, label in (msg.buttons or [])),
@@ -288,9 +302,9 @@ class Dispatcher:
             assert msg is not None
             await mark_sent(s, msg, result.provider_message_id, self.now())
         log_event("outbox.sent", id=row_id, channel=channel_name, attempts=attempts)
-        return "sent"
+        return Outcome.SENT
 
-    async def _delete(self, channel: Channel, row_id: int, out: OutgoingMessage, attempts: int) -> str:
+    async def _delete(self, channel: Channel, row_id: int, out: OutgoingMessage, attempts: int) -> Outcome:
         """Carry out a queued deletion, then clear the deleted messages' content from our records."""
         plan = json.loads(out.text)
         if plan["out"]:
@@ -322,21 +336,21 @@ class Dispatcher:
             msg.address, msg.recipient_index = "", ""  # kept only to carry out the deletion
             msg.body = json.dumps({"ids": [], "out": plan["out"], "in": plan["in"], "count": len(plan["ids"])})
         log_event("outbox.deleted", id=row_id, channel=channel.name, count=len(plan["ids"]))
-        return "sent"
+        return Outcome.SENT
 
-    async def _record_failure(self, row_id: int, attempts: int, err: SendError) -> str:
+    async def _record_failure(self, row_id: int, attempts: int, err: SendError) -> Outcome:
         now = self.now()
         async with self.db.transaction() as s:
             msg = await s.get(OutboundMessage, row_id)
             assert msg is not None
             if msg.status == "sent":  # a provider callback confirmed it while we waited: keep that
-                return "sent"
+                return Outcome.SENT
             msg.claimed_until, msg.last_error = None, err.code[:200]
             if err.in_doubt:
                 msg.status = "in_doubt"
                 await in_doubt_escalation(s, msg, now)
                 log_event("outbox.in_doubt", logging.WARNING, id=row_id, code=err.code)
-                return "in_doubt"
+                return Outcome.IN_DOUBT
             if err.retryable:
                 # retry by time, not by count: until her message's budget (by kind) is spent
                 deadline = (msg.first_attempt_at or now) + timedelta(seconds=budget_for(msg, self.retry_budgets))
@@ -346,14 +360,14 @@ class Dispatcher:
                     msg.status, msg.next_attempt_at = "pending", at
                     log_event("outbox.retry", id=row_id, code=err.code, attempt=attempts,
                               delay=round((at - now).total_seconds(), 2))
-                    return "retry"
+                    return Outcome.RETRY
             msg.status = "failed"
             if err.recipient_gone:
                 await stop_recipient(s, msg, now)
             else:
                 await failure_escalation(s, msg, now)
             log_event("outbox.failed", logging.ERROR, id=row_id, code=err.code, attempts=attempts)
-            return "failed"
+            return Outcome.FAILED
 
 
 async def staff_alert_decision(session: AsyncSession, msg: OutboundMessage) -> GateDecision:

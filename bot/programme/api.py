@@ -98,7 +98,7 @@ def programme_api_routes(service: Service) -> list[web.RouteDef]:
         if isinstance(checked, list):
             return _invalid(checked)
         got = await receive(service.db, service.keyring, checked, site=token.site, via="api",
-                            by=f"site:{token.site}")
+                            by=f"site:{token.site}", replan=service.replan)
         log_event("programme_api.event", token_id=token.id, id=got.id, replay=got.replay)
         return web.json_response({"id": got.id, "event_id": checked.event_id, "kind": got.kind, "replay": got.replay},
                                  status=200 if got.replay else 201, headers=NO_STORE)

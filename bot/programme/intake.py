@@ -9,7 +9,7 @@ transaction (and the rare race of two senders of one id) and replans her waves a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,12 +21,12 @@ from bot.audit import audit
 from bot.notices.drafting import draft_for_event
 from bot.programme.case_index import case_index, find_case
 from bot.programme.kinds import EventKinds, default_kinds
+from bot.programme.milestones import Change, apply_change, current_values
 from bot.programme.moves import milestone_values
 from bot.programme.validation import EventIn, latest_day
 from bot.storage.db import Database
 from bot.storage.models import ProgrammeCase, ProgrammeEvent, ProgrammeMilestones, Survivor
 from safety.crypto import KeyRing
-from scheduler.milestones import Change, apply_change, current_values
 
 VIA = ("form", "csv", "api")
 
@@ -122,10 +122,11 @@ async def _move_milestones(session: AsyncSession, ev: ProgrammeEvent, survivor: 
 
 
 async def receive(db: Database, keyring: KeyRing, event: EventIn, *, site: str, via: str, by: str,
-                  kinds: EventKinds | None = None, replan: bool = True) -> Received:
+                  kinds: EventKinds | None = None,
+                  replan: Callable[[Iterable[int]], Awaitable[None]] | None = None) -> Received:
     """`intake` in its own transaction on the service clock. Two senders of one id at once: the
     loser's insert fails on the unique constraint and a second try finds the winner's row. Her
-    waves are replanned once it has committed."""
+    waves are replanned once it has committed, by `replan` where given (else by the scheduler's tick)."""
     for attempt in (1, 2):
         try:
             async with db.transaction() as s:
@@ -134,16 +135,8 @@ async def receive(db: Database, keyring: KeyRing, event: EventIn, *, site: str, 
         except IntegrityError:
             if attempt == 2:
                 raise
-    if replan and got.survivor_id is not None and not got.replay:
-        await replan_waves(db, keyring, [got.survivor_id])
+    if replan is not None and got.survivor_id is not None and not got.replay:
+        await replan([got.survivor_id])
     return got
 
 
-async def replan_waves(db: Database, keyring: KeyRing, survivor_ids: Iterable[int]) -> None:
-    """Replan her waves now (the scheduler's next tick would, too: moving a milestone clears the
-    plan signature)."""
-    from scheduler.jobs import WaveJobs
-
-    jobs = WaveJobs(db, keyring, clock=db.clock)
-    for sid in dict.fromkeys(survivor_ids):
-        await jobs.replan(sid)

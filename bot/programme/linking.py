@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.audit import audit
 from bot.programme.case_index import case_index, find_case
 from bot.programme.intake import match_events
+from bot.programme.milestones import MilestoneError, parse_site
 from bot.programme.validation import CASE_REF_MAX
 from bot.storage.models import Invitation, ProgrammeCase, ProgrammeEvent, Survivor
 from safety.crypto import KeyRing
-from scheduler.milestones import MilestoneError, parse_site
 
 
 class CaseLinkError(ValueError):

@@ -1,6 +1,6 @@
 """Which of her programme milestones an event sets (pure), so her check-in waves follow the real
 programme. What the kind moves is data (`moves` in content/programme_events.yaml); saving, checking
-the whole set and replanning are the milestone code's (scheduler/milestones.py).
+the whole set and replanning are the milestone code's (bot/programme/milestones.py).
 
 Events can arrive late and out of order: an event never moves a milestone back before a later date
 already recorded (a `started` from last year does not undo this year's; an old `dropped_out` does

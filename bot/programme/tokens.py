@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import audit
+from bot.programme.milestones import MilestoneError, parse_site
 from bot.storage.models import ProgrammeToken
-from scheduler.milestones import MilestoneError, parse_site
 
 PREFIX = "plt_"  # "programme liaison token": recognisable in a leaked config file or log
 LABEL_LENGTH = 12  # the prefix and 8 characters: enough to tell tokens apart, useless to guess one

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import audit
 from bot.storage.models import StaffMember
-from safety.pin import current_hasher
+from safety.pin import PinHasher
 
 ROLES = ("liaison", "supervisor", "evaluator", "programme", "admin")
 ENROL_VALID = timedelta(hours=72)
@@ -62,7 +62,7 @@ async def add_staff(session: AsyncSession, name: str, roles: list[str], now: dat
     if await by_name(session, name) is not None:
         raise StaffError(f"a staff member called {name!r} exists already")
     if site is not None:
-        from scheduler.milestones import MilestoneError, parse_site
+        from bot.programme.milestones import MilestoneError, parse_site
 
         try:
             site = parse_site(site)
@@ -127,14 +127,14 @@ def totp_ok(secret: str | None, code: str, now: datetime) -> bool:
 
 
 async def complete_enrolment(session: AsyncSession, member: StaffMember, password: str, secret: str,
-                             code: str, now: datetime, *, totp_required: bool) -> None:
+                             code: str, now: datetime, *, totp_required: bool, hasher: PinHasher) -> None:
     if len(password) < MIN_PASSWORD:
         raise StaffError(f"the password needs at least {MIN_PASSWORD} characters")
     if code or totp_required:
         if not totp_ok(secret, code, now):
             raise StaffError("that code does not match: check your phone's time and try again")
         member.totp_secret = secret
-    member.password_hash = current_hasher().hash(password)
+    member.password_hash = hasher.hash(password)
     member.status, member.enrol_token_hash, member.enrol_expires_at = "active", None, None
     audit(session, f"staff:{member.id}", "staff.enrolled", now=now, staff_id=member.id,
           totp=member.totp_secret is not None)
@@ -150,11 +150,10 @@ class SignInResult:
 
 
 async def sign_in(session: AsyncSession, name: str, password: str, code: str, now: datetime, *,
-                  totp_required: bool) -> SignInResult:
+                  totp_required: bool, hasher: PinHasher) -> SignInResult:
     """Check name, password and (where set or required) the TOTP code; 5 failures lock for 15 minutes.
     Every attempt is audited; the answer never says which part was wrong."""
     member = await by_name(session, name)
-    hasher = current_hasher()
     if member is None or member.status != "active" or member.password_hash is None:
         hasher.matches(hasher._dummy, password)  # same time as a real check
         audit(session, "anonymous", "sign_in.failed", now=now, reason="unknown_or_inactive")

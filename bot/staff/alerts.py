@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.logs import log_event
 from bot.outbox.enqueue import enqueue
+from bot.storage.db import session_keyring
 from bot.storage.models import Escalation, OnCallShift, StaffAlert, StaffMember
-from safety.crypto import current_keyring
 
 KIND = "staff_alert"
 ROUND_ONCALL, ROUND_REALERT, ROUND_SUPERVISOR = 1, 2, 3
@@ -55,7 +55,7 @@ async def supervisors(session: AsyncSession) -> list[StaffMember]:
 async def send_alerts(session: AsyncSession, esc: Escalation, members: list[StaffMember], round_: int,
                       now: datetime) -> int:
     """Queue one alert per person and route for this round; returns how many were queued."""
-    ring = current_keyring()
+    ring = session_keyring(session)
     queued = 0
     for member in members:
         seen = await session.scalar(select(StaffAlert.id).where(

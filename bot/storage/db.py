@@ -12,6 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.clock import Clock, system_clock
+from bot.storage.types import attach_keyring, keyring_of
+from safety.crypto import KeyRing
 
 
 def async_url(url: str) -> str:
@@ -49,19 +51,21 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 class Database:
-    """One async engine and its session factory."""
+    """One async engine, its session factory, and the key ring its encrypted columns use."""
 
-    def __init__(self, url: str, clock: Clock = system_clock) -> None:
+    def __init__(self, url: str, keyring: KeyRing, clock: Clock = system_clock) -> None:
         from bot.audit import install_audit_chain
 
         install_audit_chain()  # every audit row is sealed into the hash chain as it is flushed
         ensure_sqlite_dir(url)
         self.url = url
+        self.keyring = keyring
         self.clock = clock
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         # the clock rides on the engine so column defaults (bot.storage.types.utcnow) read it
         self.engine: AsyncEngine = create_async_engine(async_url(url), pool_pre_ping=True,
                                                        execution_options={"clock": clock})
+        attach_keyring(self.engine.sync_engine.dialect, keyring)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -74,3 +78,10 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def session_keyring(session: AsyncSession) -> KeyRing:
+    """The key ring of the database a session works on (for work that holds only the session)."""
+    bind = session.bind
+    assert bind is not None, "a session of a Database"
+    return keyring_of(bind.dialect)

@@ -26,19 +26,41 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.expression import false
 
 from bot.storage.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
+from safety.statuses import (
+    CALLBACK_STATUSES,
+    ERASURE_APPROVAL_STATUSES,
+    ESCALATION_STATUSES,
+    IDENTITY_STATUSES,
+    NOTICE_STATUSES,
+    OUTBOX_KINDS,
+    OUTBOX_STATUSES,
+    PRIORITIES,
+    PROGRAMME_EVENT_STATUSES,
+    STAFF_STATUSES,
+    SURVIVOR_STATUSES,
+    WAVE_KINDS,
+    WAVE_STATES,
+)
 
 
 class Base(DeclarativeBase):
     pass
 
 
+def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    """A status column holds only its closed list (safety/statuses.py), checked by the database too."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=name)
+
+
 class Survivor(Base):
     """One enrolled person. `pseudonym` is random and the only id that appears in logs."""
 
     __tablename__ = "survivors"
+    __table_args__ = (_one_of("status", SURVIVOR_STATUSES, "ck_survivors_status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="onboarding")  # onboarding/active/stopped/erased
+    status: Mapped[str] = mapped_column(String(16), default="onboarding")  # safety.statuses.SurvivorStatus
     locale: Mapped[str] = mapped_column(String(8), default="en")
     # where she lives, her safe hours, her cover and whether she chose plain words describe her: a
     # dump must not show when it is safe to reach her (never used in a WHERE: read, then decided)
@@ -63,13 +85,14 @@ class ChannelIdentity(Base):
     """A phone number or chat id through which a survivor (or a stranger) writes to us."""
 
     __tablename__ = "channel_identities"
-    __table_args__ = (UniqueConstraint("channel", "address_index", name="uq_identity_address"),)
+    __table_args__ = (UniqueConstraint("channel", "address_index", name="uq_identity_address"),
+                      _one_of("status", IDENTITY_STATUSES, "ck_channel_identities_status"))
     id: Mapped[int] = mapped_column(primary_key=True)
     survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     address_index: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(EncryptedText)
-    status: Mapped[str] = mapped_column(String(16), default="unverified")  # unverified/active/stopped/suspect
+    status: Mapped[str] = mapped_column(String(16), default="unverified")  # safety.statuses.IdentityStatus
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -130,7 +153,9 @@ class OutboundMessage(Base):
     """The outbox: written in the same transaction as the state change, sent by the dispatcher."""
 
     __tablename__ = "outbound_messages"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),
+                      _one_of("status", OUTBOX_STATUSES, "ck_outbound_messages_status"),
+                      _one_of("kind", OUTBOX_KINDS, "ck_outbound_messages_kind"))
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -138,7 +163,7 @@ class OutboundMessage(Base):
     identity_id: Mapped[int | None] = mapped_column(ForeignKey("channel_identities.id", ondelete="SET NULL"))
     address: Mapped[str] = mapped_column(EncryptedText)
     recipient_index: Mapped[str] = mapped_column(String(64), index=True)  # blind index of the address
-    kind: Mapped[str] = mapped_column(String(16), default="send")  # send / edit
+    kind: Mapped[str] = mapped_column(String(16), default="send")  # safety.statuses.OutboxKind
     edit_of_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"))
     text_key: Mapped[str] = mapped_column(String(64))  # which content text, for audit without content
     body: Mapped[str | None] = mapped_column(EncryptedText)
@@ -146,8 +171,7 @@ class OutboundMessage(Base):
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     is_reply: Mapped[bool] = mapped_column(Boolean, default=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    # pending -> sending -> sent (-> delivered/undelivered) | failed | in_doubt | cancelled | held
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # safety.statuses.OutboxStatus
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -168,11 +192,13 @@ class Escalation(Base):
     """Something a liaison worker must act on, ordered by priority and waiting time."""
 
     __tablename__ = "escalations"
+    __table_args__ = (_one_of("status", ESCALATION_STATUSES, "ck_escalations_status"),
+                      _one_of("priority", PRIORITIES, "ck_escalations_priority"))
     id: Mapped[int] = mapped_column(primary_key=True)
     survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"), index=True)
-    priority: Mapped[str] = mapped_column(String(16))  # urgent / high / routine
+    priority: Mapped[str] = mapped_column(String(16))  # safety.statuses.Priority
     reason: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default="open")  # safety.statuses.EscalationStatus
     child_protection: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -188,6 +214,7 @@ class Escalation(Base):
 
 class CallbackRequest(Base):
     __tablename__ = "callback_requests"
+    __table_args__ = (_one_of("status", CALLBACK_STATUSES, "ck_callback_requests_status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"), index=True)
     escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id", ondelete="SET NULL"))
@@ -224,10 +251,11 @@ class StaffMember(Base):
     The password is an argon2id hash; the TOTP secret, Telegram chat and SMS number are encrypted."""
 
     __tablename__ = "staff_members"
+    __table_args__ = (_one_of("status", STAFF_STATUSES, "ck_staff_members_status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     roles: Mapped[Any] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(16), default="enrolling")  # enrolling / active / disabled
+    status: Mapped[str] = mapped_column(String(16), default="enrolling")  # safety.statuses.StaffStatus
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     password_hash: Mapped[str | None] = mapped_column(String(200))
     totp_secret: Mapped[str | None] = mapped_column(EncryptedText)
@@ -297,11 +325,12 @@ class ErasureApproval(Base):
     """A worker asks to erase her data; a supervisor (another person) approves it."""
 
     __tablename__ = "erasure_approvals"
+    __table_args__ = (_one_of("status", ERASURE_APPROVAL_STATUSES, "ck_erasure_approvals_status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"), index=True)
     requested_by: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16), default="requested")  # requested / approved
+    status: Mapped[str] = mapped_column(String(16), default="requested")  # safety.statuses.ErasureApprovalStatus
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -342,20 +371,21 @@ class WaveInstance(Base):
         UniqueConstraint("survivor_id", "wave_code", name="uq_wave_instance"),
         Index("ix_wave_instances_due", "state", "due_at"),
         Index("ix_wave_instances_closes", "state", "closes_at"),
+        _one_of("state", WAVE_STATES, "ck_wave_instances_state"),
+        _one_of("wave_kind", WAVE_KINDS, "ck_wave_instances_wave_kind"),
+        _one_of("triage_priority", PRIORITIES, "ck_wave_instances_triage_priority"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     # NULL only after erasure with evaluation consent: then kept, unlinked, under evaluation_pseudonym
     survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="CASCADE"))
     wave_code: Mapped[str] = mapped_column(String(16))
-    wave_kind: Mapped[str] = mapped_column(String(16))  # wave / checkin
+    wave_kind: Mapped[str] = mapped_column(String(16))  # safety.statuses.WaveKind
     questionnaire: Mapped[str] = mapped_column(String(32))
     questionnaire_version: Mapped[str] = mapped_column(String(16))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    state: Mapped[str] = mapped_column(String(16), default="planned")
-    # planned -> queued -> sent -> reminded -> answered | partial | missing; planned -> cancelled | missing;
-    # queued -> withdrawn (quick exit; offered again once) -> queued ... (scheduler.wave_delivery)
+    state: Mapped[str] = mapped_column(String(16), default="planned")  # safety.statuses.WaveState
     progress: Mapped[Any] = mapped_column(JSON, default=dict)  # check-in position: stage, item
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -413,15 +443,6 @@ class KeyCanary(Base):
 
 
 # --- risk notices (issue 14) --------------------------------------------------------------------
-# Statuses are closed lists, checked by the database as well as the code.
-
-PROGRAMME_EVENT_STATUSES = ("matched", "unmatched", "ignored")
-NOTICE_STATUSES = ("draft", "approved", "queued", "sent", "acknowledged", "undeliverable", "withdrawn")
-
-
-def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
-    listed = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f"{column} IN ({listed})", name=name)
 
 
 class ProgrammeToken(Base):

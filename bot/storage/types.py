@@ -1,4 +1,8 @@
-"""Column types: UTC timestamps and encrypted text."""
+"""Column types: UTC timestamps and encrypted text.
+
+The encrypted types seal and open with the key ring of the engine they pass through: a `Database` is
+built with its key ring (bot/storage/db.py) and hangs it on its engine's dialect, the one object
+SQLAlchemy hands a type. No key ring lives in a module global."""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from bot.clock import system_clock
-from safety.crypto import current_keyring
+from safety.crypto import KeyFileError, KeyRing
+
+KEYRING_ATTRIBUTE = "liaison_keyring"
 
 
 def utcnow(context: Any) -> datetime:
@@ -20,6 +26,18 @@ def utcnow(context: Any) -> datetime:
     passes the execution context only to a default whose one argument has no default value.)"""
     clock = context.execution_options.get("clock")
     return clock() if clock is not None else system_clock()
+
+
+def attach_keyring(dialect: Dialect, keyring: KeyRing) -> None:
+    """Give one engine (its dialect is its own) the key ring its encrypted columns use."""
+    setattr(dialect, KEYRING_ATTRIBUTE, keyring)
+
+
+def keyring_of(dialect: Dialect) -> KeyRing:
+    ring = getattr(dialect, KEYRING_ATTRIBUTE, None)
+    if ring is None:
+        raise KeyFileError("this engine has no key ring: open the database with Database(url, keyring)")
+    return ring  # type: ignore[no-any-return]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -48,10 +66,10 @@ class EncryptedText(TypeDecorator[str]):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else current_keyring().encrypt(value)
+        return None if value is None else keyring_of(dialect).encrypt(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else current_keyring().decrypt(value)
+        return None if value is None else keyring_of(dialect).decrypt(value)
 
 
 class EncryptedJSON(TypeDecorator[Any]):
@@ -61,7 +79,7 @@ class EncryptedJSON(TypeDecorator[Any]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
-        return None if value is None else current_keyring().encrypt(json.dumps(value, sort_keys=True))
+        return None if value is None else keyring_of(dialect).encrypt(json.dumps(value, sort_keys=True))
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
-        return None if value is None else json.loads(current_keyring().decrypt(value))
+        return None if value is None else json.loads(keyring_of(dialect).decrypt(value))

@@ -24,10 +24,8 @@ from bot import catalog
 from bot.channels.base import Button, OutgoingMessage, SendError
 from bot.channels.sms.channel import (
     SmsChannel,
-    TwilioClient,
     TwilioHttp,
     classify,
-    numbered_choice,
     parse_retry_after,
     render_numbered,
 )
@@ -35,6 +33,7 @@ from bot.channels.sms.webhook import channel_from_settings
 from bot.service import Service
 from bot.settings import load_settings
 from bot.storage.models import ChannelIdentity, Escalation, InboundMessage, OutboundMessage, Survivor
+from flows.state import map_number
 from safety.crypto import KeyRing
 from tests.support.fake_twilio import Delivery, FakeTwilio, Fault
 from tests.support.running import outbox, serving, twilio_env, wait_until
@@ -260,11 +259,9 @@ async def test_message_records_are_deleted_at_twilio_and_her_phone_keeps_its_cop
 
 async def test_twilio_api_base_is_honoured_and_twilio_itself_is_the_default(world: World) -> None:
     uri = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
-    http = TwilioHttp(1.0)
-    assert TwilioClient(ACCOUNT_SID, AUTH_TOKEN, http).get_hostname(uri) == uri
-    proxied = TwilioClient(ACCOUNT_SID, AUTH_TOKEN, http, "http://127.0.0.1:9/twilio/")
-    assert proxied.get_hostname(uri) == f"http://127.0.0.1:9/twilio/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
-    await http.close()
+    assert TwilioHttp(1.0)._to_api_base(uri) == uri
+    proxied = TwilioHttp(1.0, "http://127.0.0.1:9/twilio/")
+    assert proxied._to_api_base(uri) == f"http://127.0.0.1:9/twilio/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
 
     await world.text_from(HER, "hi")
     await wait_until(lambda: row_in(world, "sent"))
@@ -318,10 +315,11 @@ def test_buttons_become_numbered_lines_and_a_number_maps_back() -> None:
     buttons = (Button("yes", "Yes please"), Button("later", "Not now"))
     assert render_numbered("Shall we?", buttons) == "Shall we?\n1 Yes please\n2 Not now"
     assert render_numbered("Plain", ()) == "Plain"
-    assert numbered_choice("2", buttons) == "later"
-    assert numbered_choice(" 1. ", buttons) == "yes"
-    assert numbered_choice("3", buttons) is None
-    assert numbered_choice("yes", buttons) is None
+    shown = {"options": [b.payload for b in buttons]}  # what her state keeps of the options offered
+    assert map_number(shown, "2") == "later"
+    assert map_number(shown, " 1. ") == "yes"
+    assert map_number(shown, "3") is None
+    assert map_number(shown, "yes") is None
 
 
 # --- logs ------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from bot.storage.models import ConsentRecord
-from safety.pin import current_hasher
+from safety.pin import FAST_FOR_TESTS, PinHasher
 from tests.console.test_browser import CHROMIUM, browser, console, shot, signed_in  # noqa: F401 (fixtures)
 from tests.support.console import make_staff
 from tests.support.notices import drafted
@@ -43,7 +43,7 @@ async def test_two_workers_approve_an_urgent_notice_and_her_got_it_is_on_its_tim
     svc, base, clock = console
     sid, _ = await enrolled(svc.db, keyring, channel="simulator", address=HER_SIM, pseudonym="ps-notice",
                             persona="garden", contact_windows=ALL_DAY, timezone="UTC",
-                            pin_hash=current_hasher().hash(PIN), state={"flow": "menu", "step": "main"})
+                            pin_hash=PinHasher(FAST_FOR_TESTS).hash(PIN), state={"flow": "menu", "step": "main"})
     async with svc.db.transaction() as s:
         s.add(ConsentRecord(survivor_id=sid, kind="information", granted=True, text_version="t", channel="simulator"))
     made = await drafted(svc, sid, "risk_raised")

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from bot.audit import verify_chain
-from bot.cli import cli
 from bot.clock import ManualClock
 from bot.escalations import raise_escalation
 from bot.storage.models import AuditEvent, Escalation
+from liaison.cli import cli
 from tests.support.console import ConsoleClient, console_service, make_staff
 from tests.support.http import serve_app
 from tests.support.people import enrolled

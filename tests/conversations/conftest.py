@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -10,17 +10,7 @@ import aiohttp
 import pytest
 
 from bot.enrolment import create_invitation
-from safety.pin import FAST_FOR_TESTS, PinHasher, current_hasher, install_pin_hasher
 from tests.support.http import serve_app
-
-
-@pytest.fixture(autouse=True)
-def fast_pins() -> Iterator[None]:
-    """Light argon2 parameters for speed; production keeps the memory-hard default."""
-    before = current_hasher()
-    install_pin_hasher(PinHasher(FAST_FOR_TESTS))
-    yield
-    install_pin_hasher(before)
 
 
 class Reply:

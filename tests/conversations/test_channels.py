@@ -14,6 +14,7 @@ from bot.enrolment import create_invitation
 from bot.service import Service
 from bot.settings import load_settings
 from bot.storage.models import CallbackRequest, Survivor
+from liaison.service import create_service
 from safety.crypto import KeyRing
 from tests.support.clock import OffsetClock
 from tests.support.fake_telegram import FakeTelegram, deliver
@@ -79,7 +80,7 @@ async def telegram(settings_env: dict[str, object], keyring: KeyRing,
             "TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_API_BASE": fake.url, "TELEGRAM_BOT_USERNAME": "GardenTipsBot",
             "TELEGRAM_RATE_PER_SECOND": 1000, "TELEGRAM_CHAT_RATE_PER_SECOND": 1000,
         })
-        svc = Service.create(settings, keyring=keyring, clock=clock)
+        svc = create_service(settings, keyring=keyring, clock=clock)
         async with serve_app(svc.web_app()) as base:
             yield svc, TelegramPhone(fake, base + WEBHOOK_PATH)
 
@@ -127,7 +128,7 @@ async def sms(settings_env: dict[str, object], keyring: KeyRing,
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM": OUR_NUMBER, "TWILIO_API_BASE": fake.base_url,
             "LIAISON_PUBLIC_URL": PUBLIC, "SMS_RATE_PER_SECOND": 100,
         })
-        svc = Service.create(settings, keyring=keyring, clock=clock)
+        svc = create_service(settings, keyring=keyring, clock=clock)
         async with serve_app(svc.web_app()) as local:
             fake.route_public(PUBLIC, local)
             yield svc, fake, local

@@ -86,8 +86,8 @@ async def test_a_survivor_enrols_with_her_code_and_asks_for_a_call_back(chat: Ch
 async def test_her_state_survives_a_restart_of_the_service(service) -> None:
     import aiohttp
 
-    from bot.service import Service
     from bot.settings import load_settings
+    from liaison.service import create_service
     from tests.support.http import serve_app
 
     async with serve_app(service.web_app()) as base, aiohttp.ClientSession() as http:
@@ -96,7 +96,7 @@ async def test_her_state_survives_a_restart_of_the_service(service) -> None:
         await phone.send(await first.invite())
         await phone.tap("Continue")
     # the first service has stopped (its app was cleaned up); a new process starts from the database
-    restarted = Service.create(load_settings(**service.settings.model_dump(by_alias=True)), keyring=service.keyring,
+    restarted = create_service(load_settings(**service.settings.model_dump(by_alias=True)), keyring=service.keyring,
                                clock=service.clock)
     async with serve_app(restarted.web_app()) as base, aiohttp.ClientSession() as http:
         again = Chat(restarted, http, base).phone("amira")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot import catalog
 from bot.storage.models import CallbackRequest, ConsentRecord, Escalation, InboundMessage
+from content import LOCALES
 from safety.disguise import revealing_preview
 from tests.support.db_scan import everything_stored
 from tests.support.her_phone import DURESS, PIN, HerPhone, her_phone
@@ -30,7 +31,6 @@ T = {  # what she types and taps, and what she reads, per locale
 }
 COUNTRY = {"en": "GB", "de": "DE"}
 CHANNELS = ("telegram", "sms")
-LOCALES = ("en", "de")
 
 
 @pytest.fixture(params=CHANNELS)

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.storage.models import OutboundMessage, WaveInstance
-from scheduler.evaluation.codebook import build_codebook
-from scheduler.jobs import QUIET_AFTER_HER_MESSAGE, WaveJobs
-from scheduler.questionnaires import default_questionnaires
+from bot.waves.delivery import QUIET_AFTER_HER_MESSAGE
+from evaluation.codebook import build_codebook
+from flows.questionnaires import default_questionnaires
+from scheduler.jobs import WaveJobs
 from scheduler.waves import default_wave_config
 from tests.support.her_phone import HerPhone, her_phone
 

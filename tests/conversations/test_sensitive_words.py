@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from bot import catalog
+from content import LOCALES
 from flows.types import Option, Say
 from flows.windows import PRESETS
 from safety.disguise import PLAIN, Disguise, revealing_preview, sensitive_hits, word_pattern
@@ -52,7 +53,7 @@ def rendered(locale: str, disguise: Disguise) -> list[tuple[str, str]]:
     return out
 
 
-@pytest.mark.parametrize("locale", catalog.LOCALES)
+@pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("persona", catalog.persona_ids())
 def test_no_cover_text_or_lock_screen_preview_names_what_the_service_is_about(locale: str, persona: str) -> None:
     pattern, numbers = catalog.sensitive_pattern(locale), catalog.emergency_number_pattern(locale)
@@ -73,7 +74,7 @@ def test_no_cover_text_or_lock_screen_preview_names_what_the_service_is_about(lo
     assert problems == []
 
 
-@pytest.mark.parametrize("locale", catalog.LOCALES)
+@pytest.mark.parametrize("locale", LOCALES)
 def test_in_plain_mode_every_message_still_starts_with_the_title(locale: str) -> None:
     title = catalog.title(locale, Disguise(plain=True))
     assert title == catalog.personas(locale)[PLAIN]["title"]
@@ -82,7 +83,7 @@ def test_in_plain_mode_every_message_still_starts_with_the_title(locale: str) ->
             assert body.startswith(title + "\n"), key
 
 
-@pytest.mark.parametrize("locale", catalog.LOCALES)
+@pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("disguise", [*(Disguise(p) for p in catalog.persona_ids()), Disguise(plain=True), None],
                          ids=[*catalog.persona_ids(), "plain", "stranger"])
 def test_the_numbers_message_opens_with_a_neutral_line_and_puts_the_numbers_below_the_preview(
@@ -102,7 +103,7 @@ def test_the_emergency_number_pattern_finds_the_numbers_however_they_are_spaced(
     assert [m.group(0) for m in de.finditer("110 oder 116 016; 12:00–17:00, 07700900123, 1100")] == ["110", "116 016"]
 
 
-@pytest.mark.parametrize("locale", catalog.LOCALES)
+@pytest.mark.parametrize("locale", LOCALES)
 def test_the_explicit_pages_are_really_explicit_so_the_check_above_is_not_vacuous(locale: str) -> None:
     pattern = catalog.sensitive_pattern(locale)
     explicit = [k for k in catalog.post_pin_keys(locale)
@@ -121,7 +122,7 @@ def test_the_word_list_matches_word_starts_in_any_case() -> None:
 def test_both_locales_have_the_same_texts_personas_countries_and_consent_kinds() -> None:
     assert set(catalog.messages("en")) == set(catalog.messages("de"))
     assert set(catalog.personas("en")) == set(catalog.personas("de"))
-    for locale in catalog.LOCALES:
+    for locale in LOCALES:
         assert set(catalog.load_yaml(locale, "emergency.yaml")) == set(COUNTRIES)
         assert set(catalog.consent_versions(locale)) == {"information", "checkins", "evaluation"}
         for key, value in catalog.messages(locale).items():

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.storage.models import Escalation, InboundMessage, Survivor, WaveInstance
-from scheduler.evaluation.export import export
+from evaluation.export import export
 from scheduler.jobs import WaveJobs
 from tests.conversations.conftest import Chat, enrol
 from tests.scheduler.support import Clock

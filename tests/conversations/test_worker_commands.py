@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.callbacks import next_slots
-from bot.cli import cli
 from bot.storage.db import Database
 from bot.storage.models import AuditEvent, CallbackRequest, Escalation, Invitation, OutboundMessage, Survivor
+from liaison.cli import cli
 from safety.crypto import KeyRing
 
 
@@ -27,9 +27,9 @@ SMS_ON = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "test-toke
           "TWILIO_FROM": "+447700900000"}
 
 
-def query(database_url: str, work: Any) -> Any:
+def query(database_url: str, keyring: KeyRing, work: Any) -> Any:
     async def go() -> Any:
-        db = Database(database_url)
+        db = Database(database_url, keyring)
         try:
             async with db.transaction() as s:
                 return await work(s)
@@ -48,7 +48,7 @@ def test_a_telegram_invitation_prints_a_one_time_code_and_a_deep_link(database_u
 
     async def stored(s: Any) -> Any:
         return (await s.scalars(select(Invitation))).all(), (await s.scalars(select(AuditEvent))).all()
-    invitations, audit = query(database_url, stored)
+    invitations, audit = query(database_url, keyring, stored)
     assert [(i.channel, i.locale, i.used_at) for i in invitations] == [("telegram", "de", None)]
     assert code.replace("-", "") not in str(invitations[0].code_index)  # only a blind index is kept
     assert [(a.actor, a.action) for a in audit] == [("worker-7", "invite.created")]
@@ -65,7 +65,7 @@ def test_an_sms_invitation_needs_her_number_and_queues_one_neutral_opt_in(databa
 
     async def outbox(s: Any) -> Any:
         return (await s.scalars(select(OutboundMessage))).all()
-    (row,) = query(database_url, outbox)
+    (row,) = query(database_url, keyring, outbox)
     assert (row.channel, row.address, row.is_reply, row.text_key) == ("sms", "+447700900123", False,
                                                                       "invite.sms_optin")
     assert row.body.startswith("⛅ Weather Desk\n") and "Reply YES" in row.body
@@ -83,7 +83,7 @@ def test_open_call_backs_are_listed_in_the_workers_time_zone_and_numbers_only_wi
         s.add(CallbackRequest(survivor_id=survivor.id, escalation_id=escalation.id, phone="+447700900123",
                               windows=[{"days": list(range(7)), "start": "09:00", "end": "12:00"}]))
         return survivor.pseudonym
-    pseudonym = query(database_url, setup)
+    pseudonym = query(database_url, keyring, setup)
 
     listed = run(["callbacks", "list", "--tz", "Europe/Berlin"], database_url, keyring)
     assert listed.exit_code == 0, listed.output
@@ -93,12 +93,12 @@ def test_open_call_backs_are_listed_in_the_workers_time_zone_and_numbers_only_wi
 
     async def audits(s: Any) -> Any:
         return (await s.scalars(select(AuditEvent))).all()
-    assert query(database_url, audits) == []
+    assert query(database_url, keyring, audits) == []
 
     shown = run(["callbacks", "list", "--tz", "Europe/London", "--show-identifying", "--by", "jo"],
                 database_url, keyring)
     assert "number: +447700900123" in shown.output and "09:00–12:00" in shown.output
-    (audit,) = query(database_url, audits)
+    (audit,) = query(database_url, keyring, audits)
     assert (audit.actor, audit.action, audit.survivor_pseudonym) == ("jo", "callbacks.show_identifying", pseudonym)
 
     assert run(["callbacks", "list", "--tz", "Mars/Base"], database_url, keyring).exit_code != 0
@@ -122,4 +122,4 @@ def test_an_invitation_on_a_channel_that_is_off_is_refused_and_nothing_waits(dat
 
     async def stored(s: Any) -> Any:
         return (await s.scalars(select(Invitation))).all(), (await s.scalars(select(OutboundMessage))).all()
-    assert query(database_url, stored) == ([], [])
+    assert query(database_url, keyring, stored) == ([], [])

@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 
 from bot.storage.db import Database
 from bot.storage.models import Answer, ConsentRecord, ProgrammeMilestones, Survivor, WaveInstance
-from scheduler.evaluation.data import AnswerRecord, WaveRecord
+from evaluation.data import AnswerRecord, WaveRecord
 
 WAVES = ("T0", "T1", "T2", "T3", "T4")
 TRUE_EFFECT = {"T1": 0.10, "T2": 0.20, "T3": 0.25, "T4": 0.25}  # points of "never afraid" over intake

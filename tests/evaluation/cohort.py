@@ -15,7 +15,7 @@ from sqlalchemy import insert
 
 from bot.storage.db import Database
 from bot.storage.models import Answer, ConsentRecord, ProgrammeMilestones, Survivor, WaveInstance
-from scheduler.questionnaires import load_questionnaires
+from flows.questionnaires import load_questionnaires
 
 WAVES = ("T0", "T1", "T2", "T3", "T4")
 FEAR = ("never", "rarely", "sometimes", "often", "always")

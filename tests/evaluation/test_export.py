@@ -14,8 +14,8 @@ from sqlalchemy import func, select, update
 
 from bot.storage.db import Database
 from bot.storage.models import ProgrammeMilestones, Survivor, WaveInstance
-from scheduler.cli import eval_group
-from scheduler.evaluation.data import PSEUDONYM_NAMESPACE, detach_or_delete
+from bot.waves.evaluation_records import PSEUDONYM_NAMESPACE, detach_or_delete
+from evaluation.cli import eval_group
 from tests.evaluation.cohort import FULL, generate
 
 
@@ -26,7 +26,7 @@ def env(database_url: str, keyring) -> dict[str, str]:
 
 def _cohort(database_url: str, keyring, n: int):
     async def go():
-        db = Database(database_url)
+        db = Database(database_url, keyring)
         try:
             return await generate(db, keyring, n=n)
         finally:
@@ -119,7 +119,7 @@ def test_waves_of_an_erased_survivor_who_consented_stay_unlinked(env, database_u
     expected = keyring.pseudonym(PSEUDONYM_NAMESPACE, kept.pseudonym)
 
     async def erase() -> None:
-        db = Database(database_url)
+        db = Database(database_url, keyring)
         try:
             async with db.transaction() as s:
                 await s.execute(update(ProgrammeMilestones).where(ProgrammeMilestones.survivor_id == kept.id)

@@ -16,13 +16,14 @@ import pytest
 from click.testing import CliRunner
 
 from bot.storage.db import Database
-from scheduler.cli import eval_group
-from scheduler.evaluation.codebook import DERIVED_MEASURES
-from scheduler.evaluation.data import AnswerRecord, WaveRecord
-from scheduler.evaluation.figures import compute_figures
-from scheduler.evaluation.report import CHARTS
-from scheduler.evaluation.stats import PairTable, independent_difference, mcnemar_exact, paired_difference, wilson
-from scheduler.questionnaires import default_questionnaires
+from evaluation.cli import eval_group
+from evaluation.codebook import DERIVED_MEASURES
+from evaluation.data import AnswerRecord, WaveRecord
+from evaluation.figures import compute_figures
+from evaluation.report import CHARTS
+from evaluation.stats import PairTable, independent_difference, mcnemar_exact, paired_difference, wilson
+from flows.questionnaires import default_questionnaires
+from safety.crypto import KeyRing
 from scheduler.waves import default_wave_config
 from tests.evaluation.biased_cohort import TRUE_EFFECT, Woman, make_cohort, realised_effect, records, write
 
@@ -36,11 +37,11 @@ def env(database_url: str, keyring) -> dict[str, str]:
 
 
 @pytest.fixture
-def women(database_url: str) -> list[Woman]:
+def women(database_url: str, keyring: KeyRing) -> list[Woman]:
     cohort = make_cohort(n=800, seed=11)
 
     async def go() -> None:
-        db = Database(database_url)
+        db = Database(database_url, keyring)
         try:
             await write(db, cohort)
         finally:

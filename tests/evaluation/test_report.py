@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from bot.storage.db import Database
-from scheduler.cli import eval_group
-from scheduler.evaluation.report import CHARTS
-from scheduler.evaluation.stats import wilson
+from evaluation.cli import eval_group
+from evaluation.report import CHARTS
+from evaluation.stats import wilson
 from tests.evaluation.cohort import BEHAVIOURS, FEAR, WAVES, Person, generate
 
 GENERATED_AT = "2026-03-02T09:30:00+00:00"
@@ -35,7 +35,7 @@ def env(database_url: str, keyring) -> dict[str, str]:
 @pytest.fixture
 def cohort(database_url: str, keyring) -> list[Person]:
     async def go() -> list[Person]:
-        db = Database(database_url)
+        db = Database(database_url, keyring)
         try:
             return await generate(db, keyring, n=300)
         finally:
@@ -138,7 +138,7 @@ def test_the_report_from_a_cohort_has_its_charts_and_numbers(env, cohort: list[P
 def test_fewer_than_five_respondents_give_one_sentence_and_no_charts(env, database_url, keyring,
                                                                        tmp_path: Path) -> None:
     async def go() -> None:
-        db = Database(database_url)
+        db = Database(database_url, keyring)
         try:
             await generate(db, keyring, n=4)
         finally:

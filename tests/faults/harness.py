@@ -62,7 +62,7 @@ class Serve:
         port = free_port()
         env = {**env, "LIAISON_PORT": str(port), "LIAISON_PUBLIC_URL": f"http://127.0.0.1:{port}"}
         log = (cwd / f"serve-{port}.log").open("wb")  # noqa: ASYNC230 - once per process start
-        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "serve", cwd=cwd, env=env,
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "liaison.cli", "serve", cwd=cwd, env=env,
                                                     stdout=log, stderr=log)
         serve = cls(proc, f"http://127.0.0.1:{port}")
         deadline = time.monotonic() + within

@@ -52,7 +52,7 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 @pytest.fixture
 async def db(database_url: str, keyring) -> AsyncIterator[Database]:
-    database = Database(database_url)
+    database = Database(database_url, keyring)
     await check_or_record(database, keyring, database.clock())
     yield database
     await database.dispose()

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from flows.types import Context, PinMatch, Profile
+from flows.types import Context, Profile
+from safety.pin import PinMatch
 
 NOW = datetime(2025, 6, 2, 10, 0, tzinfo=UTC)  # a Monday
 PIN, DURESS = "4821", "7395"

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot import catalog
+from content import LOCALES
 from flows import onboarding, router
 from flows.types import Context, FlowResult, Invite, Say, UserInput
 from safety.disguise import Disguise, preview_parts, revealing_preview, sensitive_hits
@@ -77,7 +78,7 @@ def test_the_walk_reaches_every_flow() -> None:
             "stop", "help", "emergency", "exit", "fallback"} <= keys
 
 
-@pytest.mark.parametrize("locale", catalog.LOCALES)
+@pytest.mark.parametrize("locale", LOCALES)
 def test_every_message_of_every_flow_renders_with_its_cover_and_clean_words(locale: str) -> None:
     pattern, numbers = catalog.sensitive_pattern(locale), catalog.emergency_number_pattern(locale)
     problems = set()

@@ -49,14 +49,14 @@ def test_parse_prints_rasa_json(run: Invoke) -> None:
     assert {"intent_ranking", "entities"} <= set(parse)
 
 
-def test_parse_explain_shows_danger_and_route(run: Invoke) -> None:
+def test_parse_explain_shows_danger_and_what_the_service_does(run: Invoke) -> None:
     code, out = run("parse", "--locale", "de", "--explain", "er steht vor der tür")
     assert code == 0
     shown = json.loads(out)
     assert shown["danger"] == {"rule": "abuser_present", "locale": "de"}
-    assert shown["route"] == "danger"
     assert shown["decision"] == {"action": "alert", "score": 1.0, "reason": "net:abuser_present"}
     assert shown["flow_intent"] == "danger_now"
+    assert shown["policy"] == {"says": ["emergency.numbers", "danger.team_told"], "effects": ["RaiseEscalation"]}
 
 
 def test_evaluate_text_report(run: Invoke) -> None:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from content.text import fold_for_danger as normalise
 from nlu import SUPPORTED_LOCALES, heldout_file
 from nlu.data import load_training_data
-from safety.danger_net import DangerLexiconError, DangerSignal, detect_danger, load_lexicon, normalise
+from safety.danger_net import DangerLexiconError, DangerSignal, detect_danger, load_lexicon
 from tests.nlu.conftest import phrases
 
 MAX_FALSE_ALARM_RATE = 0.02  # measured: 0 of ~130 benign messages per locale

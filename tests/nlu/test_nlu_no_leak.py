@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from content.text import fold_for_features as normalise
 from nlu import harder_test_file, training_dir
 from nlu.data import load_training_data, training_files
-from nlu.features import normalise
 
 
 def _key(text: str) -> str:

@@ -18,6 +18,7 @@ import pytest
 from aiohttp import web
 
 from bot.settings import SettingsError, load_settings
+from nlu.cli import what_the_flows_do
 from nlu.rasa_client import RasaClient, RasaError, parse_url
 from nlu.service import NluService
 
@@ -193,7 +194,7 @@ async def test_understand_lets_danger_win_over_rasa(
         result = await service.understand("hi, he is here", "en")
     assert result.parse["intent"]["name"] == "greet"  # Rasa said greet...
     assert result.danger is not None and result.danger.rule == "abuser_present"
-    assert result.route == "danger"  # ...the danger net decides
+    assert result.flow_intent == "danger_now"  # ...the danger net decides
 
 
 async def test_embedded_is_the_default_and_loads_lazily(nlu_cache: Path) -> None:
@@ -207,11 +208,12 @@ async def test_embedded_is_the_default_and_loads_lazily(nlu_cache: Path) -> None
     await service.close()
 
 
-async def test_understand_routes_plain_messages(nlu_service: NluService) -> None:
-    assert (await nlu_service.understand("please call me back", "en")).route == "callback"
-    assert (await nlu_service.understand("ich möchte meine daten löschen", "de")).route == "delete_data"
+async def test_understand_gives_the_intent_the_flows_act_on(nlu_service: NluService) -> None:
+    assert (await nlu_service.understand("please call me back", "en")).flow_intent == "request_callback"
+    assert (await nlu_service.understand("ich möchte meine daten löschen", "de")).flow_intent == "delete_data"
     quiet = await nlu_service.understand("not afraid today", "en")
-    assert quiet.danger is None and quiet.route == "unknown"
+    assert quiet.danger is None
+    assert what_the_flows_do(quiet.flow_intent, "en") == {"says": ["fallback.didnt_get"], "effects": []}
 
 
 def test_unknown_locale_uses_english(nlu_service: NluService, caplog: pytest.LogCaptureFixture) -> None:

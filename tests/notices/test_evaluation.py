@@ -17,7 +17,7 @@ from bot.storage.models import (
     Survivor,
     WaveInstance,
 )
-from scheduler.evaluation.export import export
+from evaluation.export import export
 
 START = datetime(2025, 1, 6, 10, 0, tzinfo=UTC)
 SECRET_WORDS = "He stopped coming to the programme"

@@ -30,7 +30,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def db(database_url, keyring, clock):
-    database = Database(database_url, clock=clock)
+    database = Database(database_url, keyring, clock=clock)
     yield database
     await database.dispose()
 

@@ -53,3 +53,15 @@ def test_idle_chats_are_forgotten_so_memory_stays_bounded() -> None:
 def test_a_rate_of_zero_is_refused() -> None:
     with pytest.raises(ValueError):
         TokenBucket(rate=0)
+
+
+def test_a_clock_that_steps_back_gives_no_extra_turns() -> None:
+    bucket = TokenBucket(rate=1.0, burst=1, monotonic=lambda: 100.0)
+    assert bucket.reserve(100.0) == 0.0
+    assert bucket.reserve(50.0) == pytest.approx(1.0)  # still in debt from the turn at 100
+    assert bucket.reserve(101.0) == pytest.approx(1.0)
+
+
+def test_a_new_chat_starts_with_a_full_bucket_even_long_after_the_limiter_was_made() -> None:
+    chats = KeyedBuckets(rate=0.5, burst=2, monotonic=lambda: 0.0)
+    assert [chats.reserve("late", 5000.0) for _ in range(3)] == [0.0, 0.0, pytest.approx(2.0)]

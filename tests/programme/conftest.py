@@ -19,6 +19,6 @@ def manual_clock() -> ManualClock:
 
 @pytest.fixture
 async def db(database_url: str, keyring, manual_clock: ManualClock) -> AsyncIterator[Database]:
-    database = Database(database_url, clock=manual_clock)
+    database = Database(database_url, keyring, clock=manual_clock)
     yield database
     await database.dispose()

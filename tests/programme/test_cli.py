@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from bot.cli import cli
 from bot.storage.db import Database
 from bot.storage.models import AuditEvent, ProgrammeEvent, ProgrammeMilestones, ProgrammeToken
+from liaison.cli import cli
 from tests.programme.support import SITE, day, her
 from tests.support.db_scan import raw_dump
 
@@ -29,9 +29,9 @@ def liaison(env: dict[str, str], *args: str) -> Any:
     return CliRunner().invoke(cli, list(args), env=env)
 
 
-def on_db(database_url: str, work: Any) -> Any:
+def on_db(database_url: str, keyring: Any, work: Any) -> Any:
     async def go() -> Any:
-        db = Database(database_url)
+        db = Database(database_url, keyring)
         try:
             return await work(db)
         finally:
@@ -39,11 +39,11 @@ def on_db(database_url: str, work: Any) -> Any:
     return asyncio.run(go())
 
 
-def rows(database_url: str, stmt: Any) -> list[Any]:
+def rows(database_url: str, keyring: Any, stmt: Any) -> list[Any]:
     async def work(db: Database) -> list[Any]:
         async with db.sessions() as s:
             return list((await s.execute(stmt)).all())
-    return on_db(database_url, work)
+    return on_db(database_url, keyring, work)
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -54,7 +54,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_an_import_keeps_good_rows_refuses_bad_ones_by_line_and_field_and_counts_replays_once(
         env, database_url, keyring, tmp_path: Path) -> None:
-    sid = on_db(database_url, lambda db: her(db, keyring, "ps-amber", case_ref="DV-7"))
+    sid = on_db(database_url, keyring, lambda db: her(db, keyring, "ps-amber", case_ref="DV-7"))
     path = write(tmp_path, "\n".join([
         "Event_ID;Case_Ref;Kind;Occurred_On;Reason_Class;Sessions_Missed;Worker",
         f"e-1;DV-7;dropped out;{day(-3)};;;Sam",
@@ -76,21 +76,21 @@ def test_an_import_keeps_good_rows_refuses_bad_ones_by_line_and_field_and_counts
     ]
     assert out.stdout.strip() == ("3 new event(s) (1 matched to her record, 2 held for a liaison worker to link), "
                                   "1 already received, 3 row(s) rejected")
-    stored = rows(database_url, select(ProgrammeEvent.source_event_id, ProgrammeEvent.kind, ProgrammeEvent.status,
-                                       ProgrammeEvent.received_via, ProgrammeEvent.received_by)
-                  .order_by(ProgrammeEvent.id))
+    stored = rows(database_url, keyring,
+                  select(ProgrammeEvent.source_event_id, ProgrammeEvent.kind, ProgrammeEvent.status,
+                         ProgrammeEvent.received_via, ProgrammeEvent.received_by).order_by(ProgrammeEvent.id))
     assert stored == [("e-1", "dropped_out", "matched", "csv", "worker:kim"),
                       ("e-2", "session_missed", "unmatched", "csv", "worker:kim"),
                       ("e-6", "excluded", "unmatched", "csv", "worker:kim")]
-    ((end, outcome),) = rows(database_url, select(ProgrammeMilestones.actual_end, ProgrammeMilestones.outcome)
+    ((end, outcome),) = rows(database_url, keyring, select(ProgrammeMilestones.actual_end, ProgrammeMilestones.outcome)
                              .where(ProgrammeMilestones.survivor_id == sid))
     assert (end, outcome) == (day(-3), "dropped_out")  # the replayed e-1 ("completed") changed nothing
 
     again = liaison(env, "programme", "events", "import", str(path), "--site", SITE)
     assert "0 new event(s) (0 matched to her record, 0 held for a liaison worker to link), 4 already received, " \
            "3 row(s) rejected" in again.stdout
-    assert len(rows(database_url, select(ProgrammeEvent.id))) == 3
-    received = rows(database_url, select(AuditEvent.id).where(AuditEvent.action == "programme.event_received"))
+    assert len(rows(database_url, keyring, select(ProgrammeEvent.id))) == 3
+    received = rows(database_url, keyring, select(AuditEvent.id).where(AuditEvent.action == "programme.event_received"))
     assert len(received) == 3
 
 
@@ -112,17 +112,17 @@ def test_a_long_file_shows_a_progress_bar_and_a_summary(env, database_url, tmp_p
     assert "250 new event(s)" in out.stdout and "0 row(s) rejected" in out.stdout
 
 
-def test_a_site_token_is_printed_once_stored_hashed_listed_and_revoked(env, database_url) -> None:
+def test_a_site_token_is_printed_once_stored_hashed_listed_and_revoked(env, database_url, keyring) -> None:
     made = liaison(env, "programme", "token", "create", SITE)
     assert made.exit_code == 0, made.output
     first, token = made.stdout.splitlines()
     assert first == f"token 1 for site {SITE}:" and token.startswith("plt_") and len(token) > 40
     assert "shown only now" in made.stderr
-    ((stored_hash, label, created_by),) = rows(database_url, select(ProgrammeToken.token_hash, ProgrammeToken.label,
-                                                                    ProgrammeToken.created_by))
+    ((stored_hash, label, created_by),) = rows(
+        database_url, keyring, select(ProgrammeToken.token_hash, ProgrammeToken.label, ProgrammeToken.created_by))
     assert stored_hash == hashlib.sha256(token.encode()).hexdigest() and label == token[:12]
     assert created_by == "worker:kim"
-    assert token not in on_db(database_url, raw_dump)
+    assert token not in on_db(database_url, keyring, raw_dump)
 
     listed = liaison(env, "programme", "token", "list")
     assert listed.exit_code == 0 and f"1\t{SITE}\t{token[:12]}...\t" in listed.stdout
@@ -134,7 +134,7 @@ def test_a_site_token_is_printed_once_stored_hashed_listed_and_revoked(env, data
     assert again.exit_code == 1 and "was revoked on" in again.output
     missing = liaison(env, "programme", "token", "revoke", "99")
     assert missing.exit_code == 1 and "no token with id 99" in missing.output
-    actions = [a for (a,) in rows(database_url, select(AuditEvent.action).order_by(AuditEvent.seq))]
+    actions = [a for (a,) in rows(database_url, keyring, select(AuditEvent.action).order_by(AuditEvent.seq))]
     assert actions == ["programme.token_created", "programme.token_revoked"]
 
 

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.programme.case_index import case_index
-from bot.programme.intake import receive, replan_waves
+from bot.programme.intake import receive
 from bot.programme.linking import CaseLinkError, link_case, link_event, set_aside
 from bot.storage.models import Notice, ProgrammeCase, ProgrammeEvent, Survivor
+from scheduler.jobs import replan_waves
 from tests.programme.support import SITE, audit_actions, day, event, her, milestones, stored_events
 from tests.scheduler.support import waves_of
 from tests.support.db_scan import raw_dump
@@ -24,7 +25,7 @@ async def test_an_event_for_her_linked_case_is_matched_and_moves_her_milestones_
     await replan_waves(db, keyring, [sid])  # what the scheduler's tick does
     assert (await waves_of(db, sid))["T1"].state == "planned"
     got = await receive(db, keyring, event("evt-1", "dropped_out", occurred_on=day(-2)), site=SITE, via="api",
-                        by=f"site:{SITE}")
+                        by=f"site:{SITE}", replan=lambda ids: replan_waves(db, keyring, ids))
     assert not got.replay and got.matched and got.survivor_id == sid
     (row,) = await stored_events(db)
     assert (row.status, row.survivor_id, row.kind, row.occurred_on, row.received_via) == (

@@ -10,11 +10,11 @@ from typing import Any
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from bot.cli import cli
 from bot.enrolment import enrol
 from bot.programme.intake import receive
 from bot.storage.db import Database
 from bot.storage.models import Invitation, ProgrammeCase
+from liaison.cli import cli
 from tests.programme.support import SITE, audit_actions, day, event, her, stored_events
 from tests.support.db_scan import raw_dump
 

@@ -79,7 +79,7 @@ def quiet_conversation(monkeypatch: pytest.MonkeyPatch) -> None:
     flows do not answer: the tests queue exactly the messages of ours they count."""
 
     async def link_only(session: Any, keyring: KeyRing, event: Any, inbound: InboundMessage,
-                        now: datetime) -> FlowResult:
+                        now: datetime, **_tools: Any) -> FlowResult:
         identity = await find_identity(session, keyring, event.channel, event.address)
         if identity is not None:
             inbound.identity_id, inbound.survivor_id = identity.id, identity.survivor_id
@@ -204,9 +204,9 @@ async def conversation(p: Phone, hers: int, ours: int, rounds: int = 5, **send: 
     return her_ids, our_ids
 
 
-async def stored_outbox(database_url: str) -> list[OutboundMessage]:
+async def stored_outbox(database_url: str, keyring: KeyRing) -> list[OutboundMessage]:
     """The outbox as a new process would find it."""
-    db = Database(database_url)
+    db = Database(database_url, keyring)
     try:
         async with db.sessions() as s:
             return list((await s.scalars(select(OutboundMessage).order_by(OutboundMessage.id))).all())
@@ -349,7 +349,7 @@ async def test_a_restart_in_the_middle_of_quick_exit_still_finishes_it(env, keyr
         await p.quick_exit()
         await wait_until(lambda: len(fake.calls("deleteMessages")) == 2)
     # the process is gone: the first batch done, the second claimed, the cover not sent
-    statuses = [r.status for r in await stored_outbox(str(env["DATABASE_URL"]))
+    statuses = [r.status for r in await stored_outbox(str(env["DATABASE_URL"]), keyring)
                 if r.kind == "delete" or r.body == COVER]
     assert statuses == ["sent", "sending", "pending"]
     assert len(p.screen()) == 10

@@ -8,9 +8,10 @@ import shutil
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from bot.cli import cli
 from bot.storage.db import Database
 from bot.storage.models import AuditEvent, ChannelIdentity, Survivor
+from liaison.cli import cli
+from safety.crypto import KeyRing
 from tests.support.people import enrolled
 
 
@@ -21,8 +22,8 @@ def _env(tmp_path, sqlite_template, keyring) -> tuple[dict[str, str], str]:
     return {"DATABASE_URL": url, "LIAISON_KEY_FILE": str(keyring.path)}, url
 
 
-async def _read(url: str):
-    db = Database(url)
+async def _read(url: str, keyring: KeyRing):
+    db = Database(url, keyring)
     try:
         async with db.sessions() as s:
             return ((await s.scalars(select(Survivor))).all(), (await s.scalars(select(AuditEvent))).all(),
@@ -32,7 +33,7 @@ async def _read(url: str):
 
 
 async def _setup(url: str, keyring, status: str = "active") -> None:
-    db = Database(url)
+    db = Database(url, keyring)
     try:
         await enrolled(db, keyring, pseudonym="ps-cli", channel="sms")
         async with db.transaction() as s:
@@ -47,7 +48,7 @@ def test_a_worker_erases_a_survivor_and_it_is_audited(tmp_path, sqlite_template,
     result = CliRunner().invoke(cli, ["erase", "ps-cli", "--worker", "w7", "--yes"], env=env)
     assert result.exit_code == 0, result.output
     assert "erased ps-cli" in result.output
-    survivors, audit, identities = asyncio.run(_read(url))
+    survivors, audit, identities = asyncio.run(_read(url, keyring))
     assert survivors == [] and identities == []
     assert [(a.actor, a.action) for a in audit] == [("worker:w7", "erased")]
 
@@ -63,7 +64,7 @@ def test_a_worker_reverifies_a_suspect_route_after_speaking_to_her(tmp_path, sql
     asyncio.run(_setup(url, keyring, status="suspect"))
     result = CliRunner().invoke(cli, ["reverify", "ps-cli", "--worker", "w7", "--yes"], env=env)
     assert result.exit_code == 0 and "re-verified 1 contact route" in result.output
-    _survivors, audit, identities = asyncio.run(_read(url))
+    _survivors, audit, identities = asyncio.run(_read(url, keyring))
     assert identities[0].status == "active"
     assert [a.action for a in audit] == ["identity.reverified"]
 
@@ -73,7 +74,7 @@ def test_retention_dry_run_says_what_would_go_and_changes_nothing(tmp_path, sqli
     asyncio.run(_setup(url, keyring))
     result = CliRunner().invoke(cli, ["retention", "run", "--dry-run"], env=env)
     assert result.exit_code == 0 and result.output.startswith("would purge:")
-    survivors, _audit, _ids = asyncio.run(_read(url))
+    survivors, _audit, _ids = asyncio.run(_read(url, keyring))
     assert len(survivors) == 1
 
 
@@ -86,7 +87,7 @@ def test_reverify_with_nothing_to_reverify_changes_nothing_and_keeps_her_pause(t
     paused_until = datetime(2030, 1, 1, tzinfo=UTC)  # the pause she chose after a quick exit
 
     async def pause() -> None:
-        db = Database(url)
+        db = Database(url, keyring)
         async with db.transaction() as s:
             (await s.scalar(select(Survivor))).outbound_paused_until = paused_until
         await db.dispose()
@@ -95,5 +96,5 @@ def test_reverify_with_nothing_to_reverify_changes_nothing_and_keeps_her_pause(t
     result = CliRunner().invoke(cli, ["reverify", "ps-cli", "--worker", "w7", "--yes"], env=env)
     assert result.exit_code == 1 and "nothing to re-verify" not in result.output
     assert "no contact route waiting to be re-verified" in result.output
-    survivors, audit, _identities = asyncio.run(_read(url))
+    survivors, audit, _identities = asyncio.run(_read(url, keyring))
     assert survivors[0].outbound_paused_until == paused_until and audit == []

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.waves.checkin_io import render_checkin
 from flows.checkin import CheckinContext, FinishWave, RecordAnswer, start, step
+from flows.questionnaires import load_questionnaires
 from flows.types import FlowResult, RaiseEscalation, UserInput
 from safety.triage import default_rules
-from scheduler.checkin_io import render_checkin
-from scheduler.questionnaires import load_questionnaires
 
 QS = load_questionnaires()
 CHECKIN = QS.get("en", "checkin", "1")

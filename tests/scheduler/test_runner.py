@@ -33,7 +33,7 @@ class CountingJobs(WaveJobs):
 
 @pytest.fixture
 async def db(database_url: str, keyring):
-    database = Database(database_url)
+    database = Database(database_url, keyring)
     yield database
     await database.dispose()
 
@@ -70,7 +70,7 @@ async def test_the_runner_catches_up_at_start_and_its_tick_survives_restarts(db,
 async def test_two_schedulers_on_one_database_send_each_wave_once(db, database_url, keyring) -> None:
     yesterday = datetime.now(UTC) - timedelta(days=1)
     ids = [await enrol(db, keyring, created_at=yesterday, windows=ALWAYS_OPEN) for _ in range(8)]
-    other_db = Database(database_url)
+    other_db = Database(database_url, keyring)
     runners = [WaveRunner(CountingJobs(d, keyring), interval_seconds=3600, key=f"proc-{i}")
                for i, d in enumerate((db, other_db))]
     try:

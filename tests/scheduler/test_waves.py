@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.outbox.enqueue import idempotency_key
+from bot.programme.milestones import Change, apply_change
 from bot.storage.db import Database
 from bot.storage.models import Answer, ConsentRecord, Escalation, Survivor, WaveInstance
 from safety.disguise import word_pattern
 from scheduler.jobs import WaveJobs
-from scheduler.milestones import Change, apply_change
 from scheduler.waves import parse_wave_config
 from tests.scheduler.support import Clock, DeliveringJobs, enrol, outbox, utc, waves_of
 
@@ -24,7 +24,7 @@ PROGRAMME = (date(2026, 3, 9), date(2026, 8, 31))
 
 @pytest.fixture
 async def db(database_url: str, keyring):
-    database = Database(database_url)
+    database = Database(database_url, keyring)
     yield database
     await database.dispose()
 
@@ -156,13 +156,13 @@ async def test_a_wave_she_began_closes_as_partial_and_is_triaged(db, keyring) ->
 async def test_a_restart_or_a_second_scheduler_never_sends_a_wave_twice(db, database_url, keyring) -> None:
     ids = [await enrol(db, keyring, created_at=MONDAY, programme=PROGRAMME) for _ in range(12)]
     clock = Clock(utc(2026, 3, 2, 10, 0))
-    second_db = Database(database_url)  # another process: its own engine and connections
+    second_db = Database(database_url, keyring)  # another process: its own engine and connections
     try:
         a, b = jobs_for(db, keyring, clock), jobs_for(second_db, keyring, clock)
         for step_days in (0, 3, 21, 7, 14, 60):
             clock.advance(days=step_days)
             await asyncio.gather(a.run_once(), b.run_once(), a.run_once())
-            restarted = jobs_for(Database(database_url), keyring, clock)  # a restart: fresh objects
+            restarted = jobs_for(Database(database_url, keyring), keyring, clock)  # a restart: fresh objects
             await restarted.run_once()
             await restarted.db.dispose()
     finally:
@@ -282,9 +282,11 @@ def test_wave_config_errors_name_the_file_and_the_place() -> None:
     cases = [
         ({"anchor": "moon"}, "waves[0].anchor: 'moon' is not one of"),
         ({"questionnaire": "nope"}, "waves[0].questionnaire: 'nope' is not listed"),
-        ({"offset": {"weeks": 2}}, "waves[0].offset: expected a mapping with days or months"),
+        ({"offset": {"weeks": 2}}, "waves[0].offset.weeks: unknown key"),
+        ({"offset": {}}, "waves[0].offset: expected a mapping with days or months"),
+        ({"offset": {"days": "2"}}, "waves[0].offset.days: expected a whole number, got '2'"),
         ({"every": {"days": 14}}, "a repeating wave needs during_programme: true"),
-        ({"reminder_after": {"days": 30}}, "waves[0].reminder_after: must come before close_after"),
+        ({"reminder_after": {"days": 30}}, "waves[0]: reminder_after: must come before close_after"),
         ({"code": "t0"}, "waves[0].code: 't0'"),
     ]
     for patch, message in cases:
@@ -294,6 +296,18 @@ def test_wave_config_errors_name_the_file_and_the_place() -> None:
         assert str(err.value).startswith("w.yaml: ") and message in str(err.value), str(err.value)
     with pytest.raises(WaveConfigError, match="w.yaml: send_time"):
         parse_wave_config({**base, "send_time": 1000}, "w.yaml")
+
+
+def test_a_broken_wave_file_names_its_line(tmp_path) -> None:
+    from scheduler.waves import WAVES_PATH, WaveConfigError, load_wave_config
+
+    text = WAVES_PATH.read_text(encoding="utf-8")
+    broken = tmp_path / "waves.yaml"
+    broken.write_text(text.replace("anchor: programme_midpoint", "anchor: programme_middle", 1), encoding="utf-8")
+    line = next(i for i, row in enumerate(broken.read_text().splitlines(), 1) if "programme_middle" in row)
+    with pytest.raises(WaveConfigError) as err:
+        load_wave_config(broken)
+    assert str(err.value).startswith(f"{broken}:{line}: waves[2].anchor: 'programme_middle' is not one of")
 
 
 def test_the_shipped_wave_config_loads() -> None:

@@ -12,6 +12,7 @@ import pyotp
 
 from bot.service import Service
 from bot.staff import accounts
+from liaison.service import create_service
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -33,7 +34,7 @@ async def make_staff(svc: Service, name: str, roles: list[str], *, totp: bool = 
     async with svc.db.transaction() as s:
         member, _token = await accounts.add_staff(s, name, roles, now, actor="test")
         await accounts.complete_enrolment(s, member, PASSWORD, secret, pyotp.TOTP(secret).at(now) if totp else "",
-                                          now, totp_required=totp)
+                                          now, totp_required=totp, hasher=svc.pin_hasher)
     return StaffLogin(name, secret)
 
 
@@ -81,4 +82,4 @@ def console_service(env: dict[str, object], keyring: object, clock: object) -> S
     """The service on `clock` throughout (pipeline, dispatcher, console, column defaults)."""
     from bot.settings import load_settings
 
-    return Service.create(load_settings(**env), keyring=keyring, clock=clock)  # type: ignore[arg-type]
+    return create_service(load_settings(**env), keyring=keyring, clock=clock)  # type: ignore[arg-type]

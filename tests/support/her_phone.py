@@ -25,8 +25,8 @@ from bot.clock import ManualClock
 from bot.enrolment import create_invitation
 from bot.service import Service
 from bot.settings import load_settings
+from liaison.service import create_service
 from safety.crypto import KeyRing
-from safety.pin import current_hasher
 from tests.support import running
 from tests.support.fake_telegram import FakeTelegram, deliver
 from tests.support.fake_twilio import FakeTwilio
@@ -146,7 +146,7 @@ class HerPhone:
         """An active survivor on this phone, onboarded (PIN and duress PIN set), at her menu."""
         if self.telegram is not None:
             self.telegram.chat(CHAT)  # she has opened the chat with the bot before (it exists)
-        hasher = current_hasher()
+        hasher = self.svc.pin_hasher
         values: dict[str, Any] = {
             "locale": locale, "country": country, "persona": "garden", "contact_windows": ALL_DAY,
             "pin_hash": hasher.hash(PIN), "duress_pin_hash": hasher.hash(DURESS),
@@ -192,13 +192,13 @@ async def her_phone(channel: str, settings_env: dict[str, object], keyring: KeyR
     async with aiohttp.ClientSession() as http:
         if channel == "telegram":
             async with FakeTelegram(TOKEN) as fake:
-                svc = Service.create(load_settings(**_telegram_env(settings_env, fake)), keyring=keyring, clock=clock)
+                svc = create_service(load_settings(**_telegram_env(settings_env, fake)), keyring=keyring, clock=clock)
                 async with serve_app(svc.web_app()) as base:
                     yield HerPhone(channel, svc, clock, http, base, telegram=fake)
             return
         async with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER) as twilio:
             env = running.twilio_env(settings_env, twilio, PUBLIC, send_timeout=3, sms_rate=1000)
-            svc = Service.create(load_settings(**env), keyring=keyring, clock=clock)
+            svc = create_service(load_settings(**env), keyring=keyring, clock=clock)
             async with serve_app(svc.web_app()) as base:
                 twilio.route_public(PUBLIC, base)
                 yield HerPhone(channel, svc, clock, http, base, twilio=twilio)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from bot.service import Service
 from bot.settings import load_settings
 from bot.storage.models import InboundMessage, OutboundMessage
+from liaison.service import create_service
 from safety.crypto import KeyRing
 from tests.support.clock import OffsetClock
 from tests.support.fake_telegram import FakeTelegram
@@ -59,7 +60,7 @@ Clock = OffsetClock  # the service's clock in these tests: TEST_NOW running on, 
 
 
 def build(env: dict[str, object], keyring: KeyRing, clock: Clock | None = None) -> Service:
-    return Service.create(load_settings(**env), keyring=keyring, clock=clock or OffsetClock())
+    return create_service(load_settings(**env), keyring=keyring, clock=clock or OffsetClock())
 
 
 @asynccontextmanager

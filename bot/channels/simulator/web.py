@@ -15,7 +15,7 @@ from bot.channels.text_guard import repair, valid_identifier
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.service import Service
+    from bot.channels.host import ChannelHost
 
 PAGE = Path(__file__).parent / "page.html"
 MAX_TEXT = 2000
@@ -34,7 +34,7 @@ def _pressed(message: object) -> str | None:
     return str(message) if isinstance(message, int | str) and str(message).isdigit() else None
 
 
-def routes(service: Service) -> list[web.RouteDef]:
+def routes(service: ChannelHost) -> list[web.RouteDef]:
     channel = service.channels["simulator"]
     assert isinstance(channel, SimulatorChannel)
 

@@ -1,7 +1,8 @@
 """Sending and deleting SMS through Twilio's official library, without blocking the event loop.
 
-It uses twilio's `Client` with its aiohttp-based `AsyncTwilioHttpClient` (the `*_async` methods),
-adjusted in the three ways a duplicate or lost SMS depends on:
+It uses twilio's `Client` as it is (the `*_async` methods), sending through our own `AsyncHttpClient`
+(twilio's documented extension point for a custom HTTP client), which does the three things a
+duplicate or lost SMS depends on:
 - a timeout: twilio's async path passes none to aiohttp, so a hung request would hang the outbox;
 - telling "nothing went out" (could not connect: retry) from "it may have gone out" (the request
   was being written, then no answer: in doubt, never resent; a status callback settles it);
@@ -16,7 +17,7 @@ import asyncio
 import base64
 import contextvars
 import functools
-import re
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,7 +27,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import aiohttp
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
-from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http import AsyncHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
@@ -51,25 +52,12 @@ def render_numbered(text: str, buttons: Sequence[Button]) -> str:
     """The text with each button as a numbered line under it ("1 Yes", "2 Not now").
 
     SMS has no buttons, so options fall back to numbered lines, as Rasa does on plain-text
-    channels, and she answers with the number. Nothing extra is stored for this: the conversation
-    layer knows which options it offered and maps her answer back with `numbered_choice`.
+    channels, and she answers with the number. Nothing extra is stored for this: her conversation
+    state keeps the options it offered and maps her answer back (flows/state.py: `map_number`).
     """
     if not buttons:
         return text
     return "\n".join([text, *(f"{i} {b.label}" for i, b in enumerate(buttons, start=1))])
-
-
-_NUMBER_REPLY = re.compile(r"\s*(\d{1,2})\s*[.)]?\s*")
-
-
-def numbered_choice(reply: str, buttons: Sequence[Button]) -> str | None:
-    """The payload of the option she picked by number ("2", " 2.", "2)"), or None when the reply
-    is not one of the offered numbers (then it is free text, for NLU). Pure: no state needed."""
-    match = _NUMBER_REPLY.fullmatch(reply)
-    if match is None:
-        return None
-    index = int(match.group(1))
-    return buttons[index - 1].payload if 1 <= index <= len(buttons) else None
 
 
 # --- error mapping ---------------------------------------------------------------------------
@@ -126,24 +114,34 @@ async def _on_request_headers_sent(_session: object, _ctx: object, _params: obje
         attempt.written = True
 
 
-class TwilioHttp(AsyncTwilioHttpClient):
-    """twilio's aiohttp client with a timeout on every request, a session opened lazily inside the
-    running loop (the channel is built before the loop serves), a fresh connection per request (a
-    stale pooled connection would turn a harmless failure into an in-doubt send), no copy of the
-    last request kept in memory (it holds her number and the text), and a note per request of
-    whether it reached the wire."""
+class TwilioHttp(AsyncHttpClient):
+    """The HTTP client twilio's `Client` sends through: twilio's documented extension point (a custom
+    `AsyncHttpClient` implementing `request`), so the SDK is used as it is. Ours puts a timeout on
+    every request, opens its session lazily inside the running loop (the channel is built before the
+    loop serves), takes a fresh connection per request (a stale pooled connection would turn a
+    harmless failure into an in-doubt send), keeps no copy of a request (it holds her number and the
+    text; twilio's log of it never holds the body), notes per request whether it reached the wire,
+    and sends to `api_base` when that is not Twilio's own (a fake Twilio in tests, a proxy)."""
 
-    session: Any  # twilio types it as always open; here it is opened lazily and closed
+    def __init__(self, timeout: float, api_base: str = DEFAULT_API_BASE) -> None:
+        super().__init__(logging.getLogger("twilio.http"), is_async=True, timeout=timeout)
+        base = api_base.rstrip("/")
+        self.api_base = None if base == DEFAULT_API_BASE else urlsplit(base)
+        self.session: aiohttp.ClientSession | None = None
+        self.trace = aiohttp.TraceConfig()
+        self.trace.on_request_headers_sent.append(_on_request_headers_sent)
 
-    def __init__(self, timeout: float) -> None:
-        trace = aiohttp.TraceConfig()
-        trace.on_request_headers_sent.append(_on_request_headers_sent)
-        super().__init__(pool_connections=False, trace_configs=[trace], timeout=timeout)
+    def _to_api_base(self, url: str) -> str:
+        if self.api_base is None:
+            return url
+        parts = urlsplit(url)
+        return urlunsplit((self.api_base.scheme, self.api_base.netloc, self.api_base.path + parts.path,
+                           parts.query, parts.fragment))
 
     async def request(
         self,
         method: str,
-        url: str,
+        uri: str,
         params: dict[str, object] | None = None,
         data: dict[str, object] | None = None,
         headers: dict[str, str] | None = None,
@@ -152,48 +150,29 @@ class TwilioHttp(AsyncTwilioHttpClient):
         allow_redirects: bool = False,
     ) -> Response:
         if self.session is None:
-            self.session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(force_close=True), trace_configs=self.trace_configs,
-            )
-        if auth is not None:  # as a header: aiohttp deprecates the BasicAuth twilio would build
+            self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True),
+                                                 trace_configs=[self.trace])
+        if auth is not None:  # as a header: aiohttp deprecates BasicAuth
             token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
             headers = {**(headers or {}), "Authorization": f"Basic {token}"}
-        try:
-            response = await super().request(
-                method, url, params=params, data=data, headers=headers, auth=None,
-                timeout=timeout or self.timeout, allow_redirects=allow_redirects,
-            )
-        finally:
-            self._test_only_last_request = None
-            self._test_only_last_response = None
+        url = self._to_api_base(uri)
+        # twilio's own request log: method, URL, query and headers (never the body, nor the Authorization)
+        self.log_request({"method": method.upper(), "url": url, "params": params, "headers": headers})
+        async with self.session.request(
+            method.upper(), url, params=params, data=data, headers=headers,  # type: ignore[arg-type]
+            timeout=aiohttp.ClientTimeout(total=timeout or self.timeout), allow_redirects=allow_redirects,
+        ) as answer:
+            response = Response(answer.status, await answer.text(), answer.headers)
+        self.log_response(answer.status, answer)  # type: ignore[arg-type]
         attempt = _ATTEMPT.get()
         if attempt is not None:
-            attempt.headers = dict(response.headers or {})
+            attempt.headers = dict(answer.headers)
         return response
 
     async def close(self) -> None:
         if self.session is not None:
             await self.session.close()
             self.session = None
-
-
-class TwilioClient(Client):
-    """twilio's Client, with every request sent to `api_base` when it is not Twilio's own (a fake
-    Twilio in tests, an egress proxy in a locked-down deployment)."""
-
-    def __init__(self, account_sid: str, auth_token: str, http_client: TwilioHttp,
-                 api_base: str = DEFAULT_API_BASE) -> None:
-        super().__init__(account_sid, auth_token, http_client=http_client)
-        base = api_base.rstrip("/")
-        self.api_base = None if base == DEFAULT_API_BASE else urlsplit(base)
-
-    def get_hostname(self, uri: str) -> str:
-        uri = super().get_hostname(uri)
-        if self.api_base is None:
-            return uri
-        parts = urlsplit(uri)
-        return urlunsplit((self.api_base.scheme, self.api_base.netloc, self.api_base.path + parts.path,
-                           parts.query, parts.fragment))
 
 
 # --- the channel -------------------------------------------------------------------------------
@@ -213,8 +192,8 @@ class SmsChannel:
         if not (sender or messaging_service_sid):
             raise ValueError("an SMS channel needs a sender number or a messaging service sid")
         self.limits = RateLimits(per_second=rate_per_second)
-        self.http = TwilioHttp(timeout)
-        self.client = TwilioClient(account_sid, auth_token, self.http, api_base)
+        self.http = TwilioHttp(timeout, api_base)
+        self.client = Client(account_sid, auth_token, http_client=self.http)
         self.sender = sender
         self.messaging_service_sid = messaging_service_sid
         self.status_callback_base = public_url.rstrip("/") + STATUS_CALLBACK_PATH

@@ -29,7 +29,7 @@ from bot.storage.db import Database
 from bot.storage.models import OutboundMessage
 
 if TYPE_CHECKING:
-    from bot.service import Service
+    from bot.channels.host import ChannelHost
 
 CHANNEL = "sms"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
@@ -91,7 +91,7 @@ async def record_status(db: Database, key: str | None, sid: str, status: str, er
         return outcome
 
 
-def routes(service: Service) -> list[web.RouteDef]:
+def routes(service: ChannelHost) -> list[web.RouteDef]:
     settings = service.settings
     assert settings.twilio_account_sid and settings.twilio_auth_token
     validator = RequestValidator(settings.twilio_auth_token)

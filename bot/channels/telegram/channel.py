@@ -37,7 +37,7 @@ from bot.channels.telegram.lean_aiogram import build_used_models
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.service import Service
+    from bot.channels.host import ChannelHost
 
 MAX_CALLBACK_DATA = 64  # bytes, a Bot API limit
 MAX_DELETE_BATCH = 100  # ids per deleteMessages call, a Bot API limit
@@ -227,7 +227,7 @@ class TelegramChannel:
         return ChannelStatus(self.name, True, "getMe ok",
                              {"mode": self.settings.telegram_mode, "bot": self._me.username or ""})
 
-    async def start_background(self, service: Service) -> None:
+    async def start_background(self, service: ChannelHost) -> None:
         """Register the webhook, or long-poll in development (see polling.py)."""
         from bot.channels.telegram.polling import run_background
 

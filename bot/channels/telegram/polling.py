@@ -22,20 +22,20 @@ from bot.channels.text_guard import InvalidInbound
 from bot.logs import log_event
 
 if TYPE_CHECKING:
+    from bot.channels.host import ChannelHost
     from bot.channels.telegram.channel import TelegramChannel
-    from bot.service import Service
 
 MAX_BACKOFF = 30.0
 
 
-async def run_background(channel: TelegramChannel, service: Service) -> None:
+async def run_background(channel: TelegramChannel, service: ChannelHost) -> None:
     if service.settings.telegram_mode == "polling":
         await poll_forever(channel, service)
     else:
         await register_webhook(channel, service)
 
 
-async def register_webhook(channel: TelegramChannel, service: Service) -> bool:
+async def register_webhook(channel: TelegramChannel, service: ChannelHost) -> bool:
     """setWebhook once; a failure is logged, not fatal (the operator sees it in /healthz logs)."""
     url = service.settings.public_url.rstrip("/") + WEBHOOK_PATH
     try:
@@ -49,7 +49,7 @@ async def register_webhook(channel: TelegramChannel, service: Service) -> bool:
     return True
 
 
-async def poll_forever(channel: TelegramChannel, service: Service) -> None:
+async def poll_forever(channel: TelegramChannel, service: ChannelHost) -> None:
     """Long-poll getUpdates until cancelled. Pending updates are never dropped: they are hers."""
     bot, dp = channel.bot, build_dispatcher(service)
     try:

@@ -16,12 +16,12 @@ from aiogram.exceptions import AiogramError
 from aiogram.types import CallbackQuery, Message, Update
 
 from bot.channels.base import InboundEvent
+from bot.channels.host import Accepted
 from bot.channels.telegram.channel import send_error_from
-from bot.inbound import Accepted
 from bot.logs import log_event
 
 if TYPE_CHECKING:
-    from bot.service import Service
+    from bot.channels.host import ChannelHost
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 CHANNEL = "telegram"
@@ -36,7 +36,7 @@ def update_type(update: Update) -> str:
     return "unknown"
 
 
-def inbound_router(service: Service) -> Router:
+def inbound_router(service: ChannelHost) -> Router:
     """Only private chats: a group is seen by others, so nothing from or to one is accepted."""
     router = Router(name="telegram-inbound")
 
@@ -73,7 +73,7 @@ def inbound_router(service: Service) -> Router:
     return router
 
 
-def build_dispatcher(service: Service) -> Dispatcher:
+def build_dispatcher(service: ChannelHost) -> Dispatcher:
     dp = Dispatcher(disable_fsm=True)  # state lives in our database, not in aiogram
     dp.include_router(inbound_router(service))
     return dp

@@ -24,7 +24,7 @@ from bot.logs import log_event
 from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
-    from bot.service import Service
+    from bot.channels.host import ChannelHost
 
 WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -51,7 +51,7 @@ def secret_matches(given: str | None, expected: str | None) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
 
 
-def routes(service: Service) -> list[web.RouteDef]:
+def routes(service: ChannelHost) -> list[web.RouteDef]:
     channel = service.channels["telegram"]
     assert isinstance(channel, TelegramChannel)
     bot = channel.bot

@@ -4,7 +4,7 @@ A wave instance is `queued` while its opening waits in the outbox (for her windo
 dispatcher), `sent` once the provider accepted it, and `withdrawn` (closed_reason
 `withdrawn_quick_exit`) when her quick exit cancelled the opening before it went out: a survey she
 never saw is not a non-response. A withdrawn wave is offered once more at her next window (see
-scheduler.jobs); if that goes out it continues as a normal wave, keeping the reason, so the
+scheduler/jobs.py); if that goes out it continues as a normal wave, keeping the reason, so the
 evaluation can tell it apart.
 
 The outbox row of an opening is found through its idempotency key (derived from the cause
@@ -13,7 +13,7 @@ The outbox row of an opening is found through its idempotency key (derived from 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,9 @@ from bot.outbox.enqueue import idempotency_key
 from bot.storage.models import OutboundMessage, WaveInstance
 
 OPENING_KEY = "checkin.opening"
+WAVE_MESSAGE_KEYS = (OPENING_KEY, "checkin.reminder")  # outbox text keys of what the wave jobs send
+# no wave opens by itself this soon after her last message, and one waiting in the outbox waits again
+QUIET_AFTER_HER_MESSAGE = timedelta(minutes=30)
 WITHDRAWN = "withdrawn"
 WITHDRAWN_REASON = "withdrawn_quick_exit"
 

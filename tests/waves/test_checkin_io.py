@@ -10,8 +10,8 @@ from sqlalchemy import select, text
 
 from bot.storage.db import Database
 from bot.storage.models import Answer, Survivor
+from bot.waves.checkin_io import handle_checkin, render_for
 from flows.types import RaiseEscalation, UserInput
-from scheduler.checkin_io import handle_checkin, render_for
 from tests.scheduler.support import Clock, DeliveringJobs, enrol, utc, waves_of
 
 MONDAY = utc(2026, 3, 2, 9, 0)
@@ -19,7 +19,7 @@ MONDAY = utc(2026, 3, 2, 9, 0)
 
 @pytest.fixture
 async def db(database_url: str, keyring):
-    database = Database(database_url)
+    database = Database(database_url, keyring)
     yield database
     await database.dispose()
 

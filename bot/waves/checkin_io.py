@@ -27,10 +27,11 @@ from bot import catalog
 from bot.channels.base import Button
 from bot.storage.models import Answer, WaveInstance
 from flows.checkin import CheckinContext, FinishWave, RecordAnswer, step, text_say
+from flows.payloads import wave_instance_of
+from flows.questionnaires import Questionnaire, QuestionnaireSet, default_questionnaires
 from flows.types import FlowResult, RaiseEscalation, Say, UserInput
 from safety.disguise import Disguise, wrap
 from safety.triage import RANK, TriageRules, default_rules
-from scheduler.questionnaires import Questionnaire, QuestionnaireSet, default_questionnaires
 
 OPEN_STATES = ("sent", "reminded")
 RESPONDED_STATES = ("answered", "partial")
@@ -152,7 +153,7 @@ async def handle_checkin(session: AsyncSession, survivor: Any, event: UserInput,
         ).order_by(WaveInstance.due_at.desc()).limit(1).with_for_update()
     )
     if instance is None:
-        if event.button and event.button.startswith(("wave:", "cq:")):
+        if wave_instance_of(event.button) is not None:
             # a button of a wave that has closed: say so instead of leaving her without an answer
             stale = await _instance_of_button(session, survivor.id, event.button)
             if stale is not None:
@@ -200,12 +201,12 @@ def _opening_is_latest(state: Mapping[str, Any], instance: Any) -> bool:
     return last.tzinfo is None or last <= opened
 
 
-async def _instance_of_button(session: AsyncSession, survivor_id: int, payload: str) -> Any:
-    parts = payload.split(":")
-    if len(parts) < 2 or not parts[1].isdigit():
+async def _instance_of_button(session: AsyncSession, survivor_id: int, payload: object) -> Any:
+    instance_id = wave_instance_of(payload)
+    if instance_id is None:
         return None
     return await session.scalar(
-        select(WaveInstance).where(WaveInstance.id == int(parts[1]), WaveInstance.survivor_id == survivor_id)
+        select(WaveInstance).where(WaveInstance.id == instance_id, WaveInstance.survivor_id == survivor_id)
     )
 
 

@@ -13,11 +13,11 @@ from typing import TextIO
 from tqdm import tqdm
 
 from bot.storage.db import Database
+from evaluation.codebook import DATA_FILE, build_codebook, columns, write_codebook
+from evaluation.data import Selection, WaveRecord, count_records, iter_records
+from flows.questionnaires import Questionnaire, QuestionnaireSet, default_questionnaires
 from safety.crypto import KeyRing
 from safety.triage import Facts
-from scheduler.evaluation.codebook import DATA_FILE, build_codebook, columns, write_codebook
-from scheduler.evaluation.data import Selection, WaveRecord, count_records, iter_records
-from scheduler.questionnaires import Questionnaire, QuestionnaireSet, default_questionnaires
 from scheduler.waves import WaveConfig, default_wave_config
 
 PROGRESS_THRESHOLD = 1000  # waves; smaller exports finish before a bar would tell anything

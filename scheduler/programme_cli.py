@@ -1,5 +1,5 @@
 """`liaison programme events import FILE.csv --site SITE` and `liaison programme token create|revoke|list`,
-added to the `liaison programme` group (scheduler/cli.py) by `add_commands` in bot/cli.py."""
+added to the `liaison programme` group (scheduler/cli.py) by `add_commands` in liaison/cli.py."""
 
 from __future__ import annotations
 
@@ -51,9 +51,10 @@ def events_import(csv_file: Path, site: str, actor: str | None, progress: bool |
     status 1 when any row was rejected.
     """
     from bot.programme.csv_import import parse_events_csv
-    from bot.programme.intake import receive, replan_waves
+    from bot.programme.intake import receive
     from bot.programme.kinds import EventKindsError, default_kinds
-    from scheduler.milestones import MilestoneError, describe, parse_site
+    from bot.programme.milestones import MilestoneError, describe, parse_site
+    from scheduler.jobs import replan_waves
 
     try:
         site = parse_site(site)
@@ -75,8 +76,7 @@ def events_import(csv_file: Path, site: str, actor: str | None, progress: bool |
         show = progress if progress is not None else len(parsed.events) >= PROGRESS_THRESHOLD
         with tqdm(total=len(parsed.events), unit="event", disable=not show, file=sys.stderr, desc="import") as bar:
             for _line, event in parsed.events:
-                got = await receive(db, ring, event, site=site, via="csv", by=_actor(actor), kinds=kinds,
-                                    replan=False)
+                got = await receive(db, ring, event, site=site, via="csv", by=_actor(actor), kinds=kinds)
                 if got.replay:
                     summary.replays += 1
                 else:

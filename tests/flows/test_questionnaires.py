@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from safety.disguise import sensitive_hits, word_pattern
-from safety.triage import default_rules
-from scheduler.questionnaires import (
+from flows.questionnaires import (
     CONTENT_DIR,
     QuestionnaireError,
     check_rules_against,
     load_questionnaires,
 )
+from safety.disguise import sensitive_hits, word_pattern
+from safety.triage import default_rules
 
 SHIPPED = load_questionnaires()
 
@@ -87,7 +87,7 @@ BROKEN = [
     ("en/questionnaire_full.yaml", '  thanks: "Thank you for your answers',
      '  thanks: "Thank you {name} for your answers',
      r"texts\.thanks: unknown placeholder\(s\) \['name'\]"),
-    ("en/questionnaire_full.yaml", "  closed:", "  shut:", r"texts: missing \['closed'\]"),
+    ("en/questionnaire_full.yaml", "  closed:", "  shut:", r"texts\.closed: missing"),
     ("en/questionnaire_full.yaml", "locale: en", "locale: de", r"locale: 'de' but the file is in the 'en' folder"),
     ("en/questionnaire_full.yaml", "items:\n", "items:\n  - {code: Fear, wording: x, scale: fear}\n",
      r"items\[0\]\.code: 'Fear'"),
@@ -112,12 +112,14 @@ def test_a_broken_questionnaire_fails_with_its_path_and_the_reason(tmp_path: Pat
     assert re.search(reason, message), message
 
 
-def test_the_message_names_the_broken_file(tmp_path: Path) -> None:
+def test_the_message_names_the_broken_file_and_line(tmp_path: Path) -> None:
     root = _copy(tmp_path)
-    _edit(root / "de/questionnaire_full.yaml", "    scale: wellbeing\n", "    scale: happiness\n")
+    broken = root / "de/questionnaire_full.yaml"
+    _edit(broken, "    scale: wellbeing\n", "    scale: happiness\n")
+    line = next(i for i, row in enumerate(broken.read_text(encoding="utf-8").splitlines(), 1) if "happiness" in row)
     with pytest.raises(QuestionnaireError) as err:
         load_questionnaires(root)
-    assert str(err.value).startswith(f"{root / 'de' / 'questionnaire_full.yaml'}: items[12].scale: unknown scale")
+    assert str(err.value).startswith(f"{broken}:{line}: items[12].scale: unknown scale 'happiness'")
 
 
 def test_typed_replies_map_to_codes() -> None:

@@ -2,7 +2,7 @@
 
 One section per question, each with its chart and its table, and a short method note; it prints on
 A4 (print CSS: no chart split across pages, tables kept whole where they fit). The numbers come from
-scheduler/evaluation/figures.py (definitions there), the charts from charts.py; figures.json holds
+evaluation/figures.py (definitions there), the charts from charts.py; figures.json holds
 every number the charts and tables show. "Generated at" is the `now` handed in, never a clock read
 here. Fewer than MIN_GROUP respondents in all: one sentence, no charts.
 """
@@ -16,17 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from bot.storage.db import Database
-from safety.crypto import KeyRing
-from scheduler.evaluation.charts import CHARTS, write_charts
-from scheduler.evaluation.data import Selection, iter_records
-from scheduler.evaluation.figures import (
+from evaluation.charts import CHARTS, write_charts
+from evaluation.data import Selection, iter_records
+from evaluation.figures import (
     CHECKINS,
     MIN_GROUP,
     compute_figures,
     compute_figures_async,
     p_text,
 )
-from scheduler.questionnaires import QuestionnaireSet, default_questionnaires
+from flows.questionnaires import QuestionnaireSet, default_questionnaires
+from safety.crypto import KeyRing
 from scheduler.waves import WaveConfig, default_wave_config
 
 __all__ = ["CHARTS", "MIN_GROUP", "compute_figures", "render_html", "report", "write_report"]

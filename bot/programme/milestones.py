@@ -11,13 +11,13 @@ import csv
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import AuditEvent, ProgrammeMilestones, Survivor
-from scheduler.jobs import enrolment_day
+from safety.windows import WindowError, zone
 
 OUTCOMES = ("completed", "dropped_out", "excluded")
 FIELDS = ("enrolled_on", "programme_start", "expected_end", "actual_end", "outcome", "site")
@@ -30,6 +30,14 @@ CLEAR = object()  # "set this field to empty"
 
 class MilestoneError(ValueError):
     pass
+
+
+def enrolment_day(created_at: datetime, tz: str) -> date:
+    """The day she enrolled, in her zone (UTC where her zone is unknown): the intake wave's anchor."""
+    try:
+        return created_at.astimezone(zone(tz)).date()
+    except WindowError:
+        return created_at.astimezone(UTC).date()
 
 
 @dataclass

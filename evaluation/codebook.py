@@ -8,9 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from evaluation.data import Selection
+from flows.questionnaires import QuestionnaireSet
 from safety.triage import Condition
-from scheduler.evaluation.data import Selection
-from scheduler.questionnaires import QuestionnaireSet
 from scheduler.waves import WaveConfig
 
 DATA_FILE = "responses.csv"
@@ -65,7 +65,7 @@ CLOSED_REASONS = {
 }
 
 # The report's derived measures: name -> how it is computed from the columns above (see
-# scheduler/evaluation/figures.py, which computes them; a test holds the two together).
+# evaluation/figures.py, which computes them; a test holds the two together).
 DERIVED_MEASURES: dict[str, str] = {
     "respondent": "A pseudonym with at least one wave whose wave_state is answered or partial. Fewer than 5 "
                   "respondents in all: the report says so and shows nothing else.",

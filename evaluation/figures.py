@@ -24,15 +24,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from scheduler.evaluation.data import WITHDRAWN_STATE, Selection, WaveRecord
-from scheduler.evaluation.stats import (
+from evaluation.data import WITHDRAWN_STATE, Selection, WaveRecord
+from evaluation.stats import (
     PairTable,
     independent_difference,
     mcnemar_exact,
     paired_difference,
     wilson,
 )
-from scheduler.questionnaires import QuestionnaireSet
+from flows.questionnaires import QuestionnaireSet
 from scheduler.waves import WaveConfig
 
 MIN_GROUP = 5

@@ -52,3 +52,24 @@ def test_a_pause_that_has_ended_holds_nothing() -> None:
 def test_a_notice_outside_her_window_waits_for_the_next_one() -> None:
     d = decide(facts(window_open=False, next_window=LATER))
     assert (d.action, d.reason, d.until) == ("hold", "outside_window", LATER)
+
+
+@pytest.mark.parametrize(("situation", "given", "action", "reason"), [
+    ("emergency information to an erased survivor", {"survivor_status": "erased", "urgent": True},
+     "cancel", "erased"),
+    ("emergency information we start to a number that may not be hers", {"identity_status": "suspect", "urgent": True},
+     "cancel", "identity_unconfirmed"),
+    ("emergency information after she stopped", {"identity_status": "stopped", "urgent": True}, "cancel", "stopped"),
+    ("emergency information outside her window", {"urgent": True, "window_open": False, "next_window": LATER},
+     "send", ""),
+    ("a deletion to a number that may not be hers", {"is_deletion": True, "identity_status": "suspect"}, "send", ""),
+])
+def test_what_comes_first_when_several_things_hold(situation: str, given: dict[str, object], action: str,
+                                                   reason: str) -> None:
+    decision = decide(facts(**given))
+    assert (decision.action, decision.reason) == (action, reason), situation
+
+
+def test_a_pause_is_told_before_a_closed_window() -> None:
+    d = decide(facts(paused_until=LATER, window_open=False, next_window=NOW + timedelta(hours=1)))
+    assert (d.action, d.reason, d.until) == ("hold", "paused", LATER)

@@ -13,7 +13,7 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from scheduler.evaluation.figures import BEHAVIOUR_PREFIX, CHECKINS
+from evaluation.figures import BEHAVIOUR_PREFIX, CHECKINS
 
 CHARTS = {
     "never_afraid": "never_afraid.png",

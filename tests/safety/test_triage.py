@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from flows.questionnaires import load_questionnaires
 from safety.triage import Facts, RuleError, default_rules, load_rules, parse_rules, triage
-from scheduler.questionnaires import load_questionnaires
 
 RULES = default_rules()
 SCORES = load_questionnaires().get("en", "full", "1").scores()

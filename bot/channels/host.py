@@ -1,0 +1,58 @@
+"""What a channel needs of the running service: a small protocol, so the channels do not depend on the
+whole `bot.service.Service` (which builds them) and no import circle runs between the two."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from bot.channels.base import Channel, InboundEvent
+    from bot.settings import Settings
+    from bot.storage.db import Database
+    from safety.crypto import KeyRing
+
+
+@runtime_checkable
+class Accepted(Protocol):
+    """What the inbound pipeline says of one delivery (bot.inbound.Accepted)."""
+
+    @property
+    def duplicate(self) -> bool: ...
+
+    @property
+    def notice(self) -> str | None: ...
+
+
+class Inbound(Protocol):
+    async def accept(self, event: InboundEvent) -> Accepted: ...
+
+
+class Outbox(Protocol):
+    async def dispatch_due(self, recipient_index: str | None = None) -> int: ...
+
+    def now(self) -> datetime: ...
+
+
+class ChannelHost(Protocol):
+    """The service as its channels see it: settings, the other channels, where her messages go in,
+    the outbox, the database and the key ring."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def channels(self) -> Mapping[str, Channel]: ...
+
+    @property
+    def pipeline(self) -> Inbound: ...
+
+    @property
+    def dispatcher(self) -> Outbox: ...
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def keyring(self) -> KeyRing: ...

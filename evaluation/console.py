@@ -1,0 +1,67 @@
+"""The evaluators' console pages: the report (charts inlined) and the export, never an identity.
+
+Registered by the composition root (liaison/service.py) beside bot/console's own pages, so the console
+does not reach up into evaluation; their rows in bot/console/permissions.py say who may open them."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.console.app import render, svc
+from evaluation.data import count_records
+from evaluation.export import export
+from evaluation.report import report
+
+
+async def evaluation_page(request: web.Request) -> web.StreamResponse:
+    count = await count_records(svc(request).db)
+    return render(request, "evaluation.html", title="Evaluation", waves=[("all waves", count)] if count else [])
+
+
+async def evaluation_report(request: web.Request) -> web.StreamResponse:
+    """The existing report, with its charts inlined so it is one self-contained page."""
+    service = svc(request)
+    with tempfile.TemporaryDirectory() as tmp:
+        index = await report(service.db, service.keyring, Path(tmp), now=service.clock())
+        html = index.read_text(encoding="utf-8")
+
+        def inline(m: re.Match[str]) -> str:
+            png = Path(tmp) / m.group(1)
+            if not png.is_file():
+                return m.group(0)
+            return 'src="data:image/png;base64,' + base64.b64encode(png.read_bytes()).decode() + '"'
+
+        html = re.sub(r'src="([\w.-]+\.png)"', inline, html)
+    return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
+
+
+async def evaluation_export(request: web.Request) -> web.StreamResponse:
+    service = svc(request)
+    buf = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp:
+        await export(service.db, service.keyring, Path(tmp), progress=False, now=service.clock())
+
+        def pack() -> None:
+            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+                for f in sorted(Path(tmp).iterdir()):
+                    z.write(f, f.name)
+
+        await asyncio.to_thread(pack)
+    return web.Response(body=buf.getvalue(), content_type="application/zip",
+                        headers={"Content-Disposition": 'attachment; filename="evaluation-export.zip"',
+                                 "Cache-Control": "no-store"})
+
+
+HANDLERS = {
+    ("GET", "/console/evaluation"): evaluation_page,
+    ("GET", "/console/evaluation/export.zip"): evaluation_export,
+    ("GET", "/console/evaluation/report.html"): evaluation_report,
+}

@@ -1,0 +1,170 @@
+"""The `liaison` command: `serve` and `demo` run the whole service; every other group is added here,
+explicitly, from the package it belongs to."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any, TypeVar
+
+import click
+from aiohttp import web
+
+from bot.actions.cli import erase_command, retention_group, reverify_command
+from bot.cli import callbacks, invite, keys, migrate
+from bot.cli_db import cli_settings, load_ring, run_db
+from bot.logs import setup_logging
+from bot.settings import DEFAULT_DB_URL, DEFAULT_KEY_FILE, Settings, SettingsError
+from bot.staff.cli import audit_group, staff_group
+from bot.storage.migrate import upgrade
+from evaluation.cli import eval_group
+from liaison.service import create_service
+from nlu.cli import nlu_group
+from safety.crypto import KeyRing
+from scheduler.cli import programme, waves_group
+from scheduler.programme_cli import add_commands as add_programme_commands
+
+T = TypeVar("T")
+
+DEV_WARNING = """
+  ************************************************************************
+  *  DEVELOPMENT KEY FILE GENERATED: {path}
+  *  It encrypts everything this instance stores. It is for development
+  *  and demonstration only: never use it for a real survivor's data.
+  ************************************************************************
+"""
+
+
+@click.group()
+def cli() -> None:
+    """Survivor liaison messaging service."""
+
+
+def _run(settings: Settings, ring: KeyRing) -> None:
+    setup_logging(settings.log_level)
+    try:
+        service = create_service(settings, keyring=ring)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not service.channels:
+        # a service that can reach nobody must not look healthy: her messages would go nowhere
+        raise click.ClickException(f"no channel is on ({settings.channel_summary()}); configure Telegram or "
+                                   f"Twilio, or use --simulator for local testing")
+
+    async def keys_open_the_database() -> bool:
+        try:
+            return await service.check_keys()
+        finally:
+            await service.db.dispose()
+
+    if service.problems or not asyncio.run(keys_open_the_database()):
+        raise click.ClickException("refusing to start: " + "; ".join(service.problems))
+    click.echo(settings.channel_summary())
+    click.echo(f"listening on http://{settings.host}:{settings.port}"
+               + ("  (simulator: /simulator)" if settings.simulator_enabled else ""))
+    web.run_app(service.web_app(), host=settings.host, port=settings.port, print=None,
+                access_log=None)
+
+
+@click.command()
+@click.option("--simulator/--no-simulator", default=None, help="Turn the local simulator channel on.")
+def serve(simulator: bool | None) -> None:
+    """Run the service with the configured channels."""
+    overrides = {} if simulator is None else {"LIAISON_SIMULATOR": simulator}
+    settings = cli_settings(**overrides)
+    _run(settings, load_ring(settings))
+
+
+@click.command()
+def demo() -> None:
+    """Run on the embedded default: SQLite under ./var, a development key, the simulator channel."""
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DB_URL)
+    os.environ.setdefault("LIAISON_KEY_FILE", DEFAULT_KEY_FILE)
+    settings = cli_settings(LIAISON_SIMULATOR=True)
+    if settings.environment == "production":
+        raise click.ClickException("demo refuses to run with LIAISON_ENV=production")
+    if not settings.key_file.exists():
+        KeyRing.generate(settings.key_file, development=True)
+        click.secho(DEV_WARNING.format(path=settings.key_file), fg="red", bold=True, err=True)
+    upgrade(settings.database_url)
+    _print_demo_invitation(settings)
+    _print_dev_admin(settings)
+    _print_demo_programme(settings)
+    _run(settings, load_ring(settings))
+
+
+def _print_demo_invitation(settings: Settings) -> None:
+    """A code to try the simulator with at once: enrolment is by invitation only, so without one the
+    bot answers as an unknown number would."""
+    from datetime import timedelta
+
+    from bot.enrolment import create_invitation
+
+    async def work(db: Any, ring: KeyRing) -> Any:
+        async with db.transaction() as s:
+            return await create_invitation(s, ring, channel="simulator", locale="en", country="GB",
+                                           created_by="demo", now=db.clock(), valid_for=timedelta(hours=24),
+                                           case_site=DEMO_SITE, case_ref=DEMO_CASE)
+
+    created = run_db(settings, work)
+    click.secho(f"simulator: open http://{settings.host}:{settings.port}/simulator and send the invitation code "
+                f"{created.display_code} (valid 24 h, once; linked to his programme case {DEMO_CASE} at site "
+                f"{DEMO_SITE}; more with `liaison invite create --channel simulator --locale en`)",
+                fg="green", err=True)
+
+
+DEMO_SITE, DEMO_CASE = "demo", "DEMO-1"
+
+
+def _print_demo_programme(settings: Settings) -> None:
+    """A site token and the curl call that posts a programme event for the demo invitation's case, so
+    a risk notice can be followed from his programme to her phone (a second worker approves it)."""
+    from bot.programme.tokens import create_token
+
+    async def work(db: Any, _ring: KeyRing) -> tuple[str, str]:
+        async with db.transaction() as s:
+            _row, token = await create_token(s, DEMO_SITE, actor="demo", now=db.clock())
+            return token, db.clock().date().isoformat()
+
+    token, today = run_db(settings, work)
+    click.secho(f"programme event for that case (after she enrols): curl -sS -X POST "
+                f"http://{settings.host}:{settings.port}/api/programme-events -H 'Authorization: Bearer {token}' "
+                f"-H 'Content-Type: application/json' -d '{{\"event_id\": \"demo-{today}\", \"case_ref\": "
+                f"\"{DEMO_CASE}\", \"kind\": \"risk_raised\", \"occurred_on\": \"{today}\"}}'",
+                fg="green", err=True)
+
+
+def _print_dev_admin(settings: Settings) -> None:
+    """A development console account, so the console can be tried at once (never in production)."""
+    from bot.staff.cli import DEV_ADMIN, DEV_ADMIN_WARNING, DEV_SUPERVISOR, enrol_link, ensure_dev_admin
+
+    token = run_db(settings, lambda db, _ring: ensure_dev_admin(db, db.clock()))
+    click.secho(DEV_ADMIN_WARNING.format(name=DEV_ADMIN, roles="admin, liaison, supervisor",
+                                         link=enrol_link(settings.public_url, token)), fg="red", bold=True, err=True)
+    # an urgent notice needs a second person's approval: a second account to give it
+    token = run_db(settings, lambda db, _ring: ensure_dev_admin(db, db.clock(), name=DEV_SUPERVISOR,
+                                                                roles=["supervisor"]))
+    click.secho(DEV_ADMIN_WARNING.format(name=DEV_SUPERVISOR, roles="supervisor",
+                                         link=enrol_link(settings.public_url, token)), fg="red", bold=True, err=True)
+
+
+# -- every command, in one visible place ---------------------------------------------------------
+for command in (
+    serve, demo,
+    migrate, keys, invite, callbacks,                      # bot/cli.py
+    erase_command, reverify_command, retention_group,      # bot/actions/cli.py
+    staff_group, audit_group,                              # bot/staff/cli.py
+    nlu_group,                                             # nlu/cli.py
+    programme, waves_group,                                # scheduler/cli.py
+    eval_group,                                            # evaluation/cli.py
+):
+    cli.add_command(command)
+add_programme_commands(programme)                          # scheduler/programme_cli.py: programme events|token
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()
