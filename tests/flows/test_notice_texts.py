@@ -13,6 +13,7 @@ import pytest
 
 from bot import catalog
 from bot.notices import texts, urgency
+from content import LOCALES
 from flows.notice import ACTIONS, TEXT_KEY, NoticeView, step
 from flows.types import Say
 from safety.disguise import Disguise, preview_parts, revealing_preview, sensitive_hits
@@ -43,7 +44,7 @@ def test_the_kinds_are_the_ten_of_the_brief_with_three_reasons_for_an_exclusion(
     assert not urgency.is_urgent("excluded", None)  # no reason given: "other"
 
 
-@pytest.mark.parametrize("locale", catalog.LOCALES)
+@pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize(("kind", "reason"), KINDS, ids=[f"{k}-{r}" if r else k for k, r in KINDS])
 def test_every_kind_has_a_template_in_every_locale_and_urgent_ones_give_the_numbers(
         locale: str, kind: str, reason: str | None) -> None:
@@ -82,7 +83,7 @@ def test_the_walk_meets_every_message_of_a_notice() -> None:
     assert not any(s.sensitive for s in SAYS if s.key != TEXT_KEY)
 
 
-@pytest.mark.parametrize("locale", catalog.LOCALES)
+@pytest.mark.parametrize("locale", LOCALES)
 def test_every_notice_message_carries_her_cover_and_shows_nothing_on_a_lock_screen(locale: str) -> None:
     pattern, numbers = catalog.sensitive_pattern(locale), catalog.emergency_number_pattern(locale)
     bodies = [texts.draft_body(locale, c, k, r, DAY) for (k, r), c in product(KINDS, COUNTRIES)]
