@@ -7,8 +7,6 @@ are kept. Every change is audited (who, whose pseudonym, which fields; never val
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -16,6 +14,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.programme.csv_rows import CsvRows
 from bot.storage.models import AuditEvent, ProgrammeMilestones, Survivor
 from safety.windows import WindowError, zone
 
@@ -113,35 +112,11 @@ class ParsedCsv:
 
 def parse_csv(text: str) -> ParsedCsv:
     """Rows of the case system's export. Header names are case-insensitive; ',' ';' or tab."""
-    text = text.lstrip("\ufeff")
-    first = text.splitlines()[0] if text.strip() else ""
-    delimiter = max((",", ";", "\t"), key=first.count) if first else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        return ParsedCsv([], [(1, "the file is empty")])
-    missing = [c for c in CSV_REQUIRED if c not in header]
-    if missing:
-        return ParsedCsv([], [(1, f"header: missing column(s) {', '.join(missing)} "
-                                  f"(expected {', '.join(CSV_REQUIRED + CSV_OPTIONAL)})")])
-    dupes = {h for h in header if h and header.count(h) > 1}
-    if dupes:
-        return ParsedCsv([], [(1, f"header: column(s) {', '.join(sorted(dupes))} given twice")])
-    pos = {name: header.index(name) for name in CSV_REQUIRED + CSV_OPTIONAL if name in header}
     changes: list[Change] = []
     errors: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) < len(header):
-            row = row + [""] * (len(header) - len(row))
-        elif len(row) > len(header) and any(c.strip() for c in row[len(header):]):
-            errors.append((line, f"{len(row)} fields but the header has {len(header)}"))
-            continue
-        cell = {name: row[i].strip() for name, i in pos.items()}
+    table = CsvRows(text, CSV_REQUIRED, CSV_REQUIRED + CSV_OPTIONAL, errors)
+    for line, cell in table.rows():
         pseudonym = cell["pseudonym"]
         if not pseudonym:
             errors.append((line, "pseudonym is empty"))
