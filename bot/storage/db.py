@@ -86,6 +86,11 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # for reading only (on PostgreSQL each statement commits by itself: never write in one): a
+        # lone SELECT needs no BEGIN and ROLLBACK round trips around it (SQLite's driver reads
+        # outside a transaction already)
+        self.reads = self.sessions if self.is_sqlite else async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
         self._writer_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary())
         self._writing: contextvars.ContextVar[bool] = contextvars.ContextVar("writing", default=False)
