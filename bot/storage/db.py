@@ -23,6 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import Clock, system_clock
 from bot.storage.sqlite_inline import inline_connector
 
+PG_POOL_SIZE = 12  # connections a process keeps open (two processes: 24 of PostgreSQL's default 100)
+PG_POOL_OVERFLOW = 12  # and may open beyond them for a burst
+
 
 def async_url(url: str) -> str:
     """The async-driver form of a DATABASE_URL (sqlite -> aiosqlite, postgresql -> psycopg)."""
@@ -82,7 +85,10 @@ class Database:
                 async_url(url), async_creator=inline_connector(_sqlite_file(url)),
                 execution_options={"clock": clock})
         else:
-            self.engine = create_async_engine(async_url(url), pool_pre_ping=True, execution_options={"clock": clock})
+            # a pool that keeps as many connections as a busy process uses at once: the default 5 made
+            # every connection beyond them a new PostgreSQL session per use (a backend started and torn down)
+            self.engine = create_async_engine(async_url(url), pool_pre_ping=True, pool_size=PG_POOL_SIZE,
+                                              max_overflow=PG_POOL_OVERFLOW, execution_options={"clock": clock})
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
