@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Button, Channel, OutgoingMessage, SendError
@@ -51,6 +51,14 @@ PROVIDER_LOOKUP = {
 }
 
 ChatKey = tuple[str, str]  # (channel, recipient blind index)
+# a chat's queue, oldest first (built once: it is read for every message sent)
+CHAT_QUEUE = select(
+    OutboundMessage.id, OutboundMessage.kind, OutboundMessage.status, OutboundMessage.next_attempt_at,
+    OutboundMessage.attempts,
+).where(
+    OutboundMessage.channel == bindparam("channel"), OutboundMessage.recipient_index == bindparam("recipient"),
+    OutboundMessage.status.in_(("sending", "pending", "held")),
+).order_by(OutboundMessage.id).limit(50)
 Next = tuple[int, str] | None  # a chat's next row to send (id, kind), if one may go now
 
 
@@ -212,13 +220,7 @@ class Dispatcher:
         retried. A message scheduled for later (a re-check tomorrow, one held for her window) is
         not in the way of a reply she is waiting for now."""
         now = self.now()
-        rows = (await s.execute(
-            select(OutboundMessage.id, OutboundMessage.kind, OutboundMessage.status,
-                   OutboundMessage.next_attempt_at, OutboundMessage.attempts).where(
-                OutboundMessage.channel == key[0], OutboundMessage.recipient_index == key[1],
-                OutboundMessage.status.in_(("sending", "pending", "held")),
-            ).order_by(OutboundMessage.id).limit(50)
-        )).all()
+        rows = (await s.execute(CHAT_QUEUE, {"channel": key[0], "recipient": key[1]})).all()
         for row_id, kind, status, next_at, attempts in rows:
             if status == "sending":
                 return None
