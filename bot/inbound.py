@@ -12,7 +12,7 @@ processed twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -23,6 +23,7 @@ from bot.channels.base import InboundEvent
 from bot.channels.text_guard import checked
 from bot.conversation import handle_inbound
 from bot.logs import log_event
+from bot.outbox.enqueue import queued_chats
 from bot.storage.db import Database
 from bot.storage.models import InboundMessage
 from safety.crypto import KeyRing
@@ -37,11 +38,13 @@ class Accepted:
 
 
 class InboundPipeline:
-    def __init__(self, db: Database, keyring: KeyRing, on_outbox: Callable[[], None] | None = None,
+    def __init__(self, db: Database, keyring: KeyRing,
+                 on_outbox: Callable[[Collection[tuple[str, str]]], None] | None = None,
                  clock: Callable[[], datetime] | None = None) -> None:
+        """`on_outbox(chats)` hears, after each commit, which chats got messages queued."""
         self.db = db
         self.keyring = keyring
-        self.on_outbox = on_outbox or (lambda: None)
+        self.on_outbox = on_outbox or (lambda _chats: None)
         self.now = clock or (lambda: datetime.now(UTC))
 
     async def accept(self, event: InboundEvent) -> Accepted:
@@ -60,6 +63,7 @@ class InboundPipeline:
                 await s.flush()
                 stored = row.id
                 result = await handle_inbound(s, self.keyring, event, row, self.now())
+                chats = queued_chats(s)
         except IntegrityError:
             if stored is None:  # the insert itself: this delivery was stored before
                 log_event("inbound.duplicate", channel=event.channel)
@@ -72,7 +76,7 @@ class InboundPipeline:
             log_event("inbound.processing_failed", logging.ERROR, id=stored, exc_info=True)
             return await self._store_unprocessed(event, repaired)
         log_event("inbound.processed", id=stored, channel=event.channel, replies=len(result.says))
-        self.on_outbox()
+        self.on_outbox(chats)
         return Accepted(stored, duplicate=False, processed=True, notice=result.notice)
 
     def _row(self, event: InboundEvent, repaired: bool) -> InboundMessage:
@@ -117,11 +121,12 @@ class InboundPipeline:
                     provider_message_id=row.provider_message_id,
                 )
                 result = await handle_inbound(s, self.keyring, event, row, self.now())
+                chats = queued_chats(s)
             log_event("inbound.processed", id=inbound_id, channel=row.channel, replies=len(result.says))
         except Exception:
             log_event("inbound.processing_failed", logging.ERROR, id=inbound_id, exc_info=True)
             return False, None
-        self.on_outbox()
+        self.on_outbox(chats)
         return True, result.notice
 
     async def process_pending(self) -> int:

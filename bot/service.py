@@ -63,7 +63,7 @@ class Service:
                                 base_backoff=settings.outbox_base_backoff, max_backoff=settings.outbox_max_backoff,
                                 claim_lease=settings.outbox_claim_lease,
                                 poll_interval=settings.outbox_poll_interval, clock=clock)
-        pipeline = InboundPipeline(db, ring, on_outbox=dispatcher.wake, clock=clock)
+        pipeline = InboundPipeline(db, ring, on_outbox=dispatcher.wake_for, clock=clock)
         nlu = NluService(cache_dir=settings.nlu_cache_dir, rasa_url=settings.rasa_url)
         problems = production_problems(settings, ring, chans)
         return cls(settings, ring, db, chans, dispatcher, pipeline, nlu, clock, problems)

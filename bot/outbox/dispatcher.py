@@ -20,7 +20,7 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -88,6 +88,7 @@ class Dispatcher:
             for n, c in channels.items() if c.limits.per_recipient_per_second
         }
         self._workers: dict[ChatKey, asyncio.Task[int]] = {}
+        self._running = False
         self._passes = 0
         self._pass_done = asyncio.Condition()
 
@@ -97,10 +98,21 @@ class Dispatcher:
     def wake(self) -> None:
         self._wake.set()
 
+    def wake_for(self, chats: Iterable[ChatKey]) -> None:
+        """Messages were just queued for these chats: while the dispatcher runs, their senders start
+        at once, with no search of the whole outbox (the timed pass still looks at everything)."""
+        if not self._running:
+            self.wake()
+            return
+        for key in chats:
+            if key[0] in self.channels:
+                self._worker(key)
+
     async def run_forever(self) -> None:
         # not only at start: a process restarted at once finds the dead one's claims still leased,
         # and they would stay `sending` for ever, holding up everything queued after them for her
         next_recovery = self.now()
+        self._running = True
         try:
             while True:
                 if self.now() >= next_recovery:
@@ -122,6 +134,7 @@ class Dispatcher:
                     pass
                 self._wake.clear()
         finally:
+            self._running = False
             await self.stop_workers()
 
     async def stop_workers(self) -> None:
