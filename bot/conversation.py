@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog, enrolment
@@ -107,14 +107,14 @@ def danger_in(text: str | None, locale: str) -> bool:
     return has_letters(text) and detect_danger(text or "", locale) is not None
 
 
+IDENTITY_BY_ADDRESS = select(ChannelIdentity).where(  # built once: looked up for every message
+    ChannelIdentity.channel == bindparam("channel"), ChannelIdentity.address_index == bindparam("address_index"))
+
+
 async def find_identity(session: AsyncSession, keyring: KeyRing, channel: str,
                         address: str) -> ChannelIdentity | None:
     return await session.scalar(
-        select(ChannelIdentity).where(
-            ChannelIdentity.channel == channel,
-            ChannelIdentity.address_index == keyring.blind_index(channel, address),
-        )
-    )
+        IDENTITY_BY_ADDRESS, {"channel": channel, "address_index": keyring.blind_index(channel, address)})
 
 
 async def handle_inbound(session: AsyncSession, keyring: KeyRing, event: InboundEvent,

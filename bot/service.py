@@ -88,7 +88,7 @@ class Service:
                                 base_backoff=settings.outbox_base_backoff, max_backoff=settings.outbox_max_backoff,
                                 claim_lease=settings.outbox_claim_lease,
                                 poll_interval=settings.outbox_poll_interval, clock=clock)
-        pipeline = InboundPipeline(db, ring, on_outbox=dispatcher.wake, clock=clock,
+        pipeline = InboundPipeline(db, ring, on_outbox=dispatcher.wake_for, clock=clock,
                                    pin_hasher=PinHasher.for_environment(settings.environment))
         # a model missing from the cache is trained in a child process: scikit-learn never stays resident here
         nlu = NluService(cache_dir=settings.nlu_cache_dir, rasa_url=settings.rasa_url, train_apart=True)

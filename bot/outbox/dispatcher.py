@@ -20,12 +20,12 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Button, Channel, OutgoingMessage, SendError
@@ -33,7 +33,7 @@ from bot.escalations import raise_escalation
 from bot.logs import log_event
 from bot.notices.hooks import preview_sent
 from bot.outbox.budgets import DEFAULT_BUDGETS, budget_for
-from bot.outbox.ratelimit import KeyedBuckets, TokenBucket
+from bot.outbox.ratelimit import KeyedBuckets, Pacer
 from bot.storage.db import Database
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
 from bot.waves.delivery import opening_delivered
@@ -66,6 +66,15 @@ PROVIDER_LOOKUP = {
 }
 
 ChatKey = tuple[str, str]  # (channel, recipient blind index)
+# a chat's queue, oldest first (built once: it is read for every message sent)
+CHAT_QUEUE = select(
+    OutboundMessage.id, OutboundMessage.kind, OutboundMessage.status, OutboundMessage.next_attempt_at,
+    OutboundMessage.attempts,
+).where(
+    OutboundMessage.channel == bindparam("channel"), OutboundMessage.recipient_index == bindparam("recipient"),
+    OutboundMessage.status.in_(("sending", "pending", "held")),
+).order_by(OutboundMessage.id).limit(50)
+Next = tuple[int, str] | None  # a chat's next row to send (id, kind), if one may go now
 
 
 def backoff(attempt: int, base: float, cap: float = 300.0) -> float:
@@ -88,12 +97,13 @@ class Dispatcher:
         self._recover_every = min(RECOVER_EVERY, self.claim_lease)
         self._now = clock if callable(clock) else (lambda: datetime.now(UTC))
         self._wake = asyncio.Event()
-        self._global = {n: TokenBucket(c.limits.per_second, c.limits.burst) for n, c in channels.items()}
+        self._global = {n: Pacer(c.limits.per_second, c.limits.burst) for n, c in channels.items()}
         self._per_chat = {
             n: KeyedBuckets(c.limits.per_recipient_per_second, c.limits.burst)
             for n, c in channels.items() if c.limits.per_recipient_per_second
         }
         self._workers: dict[ChatKey, asyncio.Task[int]] = {}
+        self._running = False
         self._passes = 0
         self._pass_done = asyncio.Condition()
 
@@ -103,10 +113,21 @@ class Dispatcher:
     def wake(self) -> None:
         self._wake.set()
 
+    def wake_for(self, chats: Iterable[ChatKey]) -> None:
+        """Messages were just queued for these chats: while the dispatcher runs, their senders start
+        at once, with no search of the whole outbox (the timed pass still looks at everything)."""
+        if not self._running:
+            self.wake()
+            return
+        for key in chats:
+            if key[0] in self.channels:
+                self._worker(key)
+
     async def run_forever(self) -> None:
         # not only at start: a process restarted at once finds the dead one's claims still leased,
         # and they would stay `sending` for ever, holding up everything queued after them for her
         next_recovery = self.now()
+        self._running = True
         try:
             while True:
                 if self.now() >= next_recovery:
@@ -128,6 +149,7 @@ class Dispatcher:
                     pass
                 self._wake.clear()
         finally:
+            self._running = False
             await self.stop_workers()
 
     async def stop_workers(self) -> None:
@@ -172,7 +194,7 @@ class Dispatcher:
     async def _due_chats(self, recipient_index: str | None = None) -> list[ChatKey]:
         """The chats with something due, oldest first: one row each, whatever their backlog."""
         now = self.now()
-        async with self.db.sessions() as s:
+        async with self.db.reads() as s:
             q = select(OutboundMessage.channel, OutboundMessage.recipient_index).where(
                 OutboundMessage.status.in_(("pending", "held")), OutboundMessage.next_attempt_at <= now,
                 OutboundMessage.channel.in_(list(self.channels)),
@@ -193,43 +215,40 @@ class Dispatcher:
         for key in await self._due_chats():
             self._worker(key)
 
-    async def dispatch_due(self, recipient_index: str | None = None) -> int:
+    async def dispatch_due(self, recipient_index: str | None = None, channel: str | None = None) -> int:
         """Send what is due now (for one recipient, if given) and wait for it; returns how many
-        were sent. The running service does the same without waiting (`run_forever`)."""
+        were sent. The running service does the same without waiting (`run_forever`). With the
+        recipient's channel too, her chat's sender looks for itself (no search of the outbox)."""
+        if recipient_index is not None and channel is not None and channel in self.channels:
+            return await self._worker((channel, recipient_index))
         keys = await self._due_chats(recipient_index)
         results = await asyncio.gather(*(self._worker(k) for k in keys))
         return sum(results)
 
     async def _drain_chat(self, key: ChatKey) -> int:
-        """One chat's messages, strictly in order; stop at the first that does not go."""
+        """One chat's messages, strictly in order; stop at the first that does not go. The next
+        one is looked up in the transaction that recorded the last one's outcome."""
         sent = 0
         try:
-            while True:
-                nxt = await self._next_for_chat(key)
-                if nxt is None:
-                    return sent
-                outcome = await self._send_one(nxt[0], key, is_deletion=nxt[1] == "delete")
+            async with self.db.reads() as s:
+                nxt = await self._next_in(s, key)
+            while nxt is not None:
+                outcome, nxt = await self._send_one(nxt[0], key, is_deletion=nxt[1] == "delete")
                 if outcome is Outcome.SENT:
                     sent += 1
                 elif outcome is not Outcome.CANCELLED:
                     return sent
+            return sent
         finally:
             if self._workers.get(key) is asyncio.current_task():
                 del self._workers[key]
 
-    async def _next_for_chat(self, key: ChatKey) -> tuple[int, str] | None:
+    async def _next_in(self, s: AsyncSession, key: ChatKey) -> Next:
         """Her messages go in order: nothing overtakes one that is on its way, due, or waiting to be
         retried. A message scheduled for later (a re-check tomorrow, one held for her window) is
         not in the way of a reply she is waiting for now."""
         now = self.now()
-        async with self.db.sessions() as s:
-            rows = (await s.execute(
-                select(OutboundMessage.id, OutboundMessage.kind, OutboundMessage.status,
-                       OutboundMessage.next_attempt_at, OutboundMessage.attempts).where(
-                    OutboundMessage.channel == key[0], OutboundMessage.recipient_index == key[1],
-                    OutboundMessage.status.in_(("sending", "pending", "held")),
-                ).order_by(OutboundMessage.id).limit(50)
-            )).all()
+        rows = (await s.execute(CHAT_QUEUE, {"channel": key[0], "recipient": key[1]})).all()
         for row_id, kind, status, next_at, attempts in rows:
             if status == "sending":
                 return None
@@ -239,7 +258,8 @@ class Dispatcher:
                 return None
         return None
 
-    async def _send_one(self, row_id: int, key: ChatKey, *, is_deletion: bool) -> Outcome:
+    async def _send_one(self, row_id: int, key: ChatKey, *, is_deletion: bool) -> tuple[Outcome, Next]:
+        """Send one row; returns what became of it and, when the chat goes on, its next row."""
         channel_name, rindex = key
         channel = self.channels[channel_name]
         # our turn first, claim second: a row waiting for a token is still `pending`, so a crash
@@ -253,7 +273,7 @@ class Dispatcher:
         async with self.db.transaction() as s:
             msg = await s.get(OutboundMessage, row_id)
             if msg is None or msg.status not in ("pending", "held"):
-                return Outcome.SKIPPED
+                return Outcome.SKIPPED, None
             survivor = await s.get(Survivor, msg.survivor_id) if msg.survivor_id else None
             identity = await s.get(ChannelIdentity, msg.identity_id) if msg.identity_id else None
             if msg.kind == "staff_alert":
@@ -270,11 +290,11 @@ class Dispatcher:
             if decision.action == "cancel":
                 msg.status, msg.last_error, msg.body, msg.buttons = "cancelled", decision.reason, None, None
                 log_event("outbox.cancelled", id=msg.id, reason=decision.reason)
-                return Outcome.CANCELLED
+                return Outcome.CANCELLED, await self._next_in(s, key)
             if decision.action == "hold":
                 msg.status, msg.last_error = "held", decision.reason
                 msg.next_attempt_at = decision.until or now + timedelta(minutes=5)
-                return Outcome.HOLD
+                return Outcome.HOLD, None
             attempts = msg.attempts + 1
             claimed = await s.execute(
                 update(OutboundMessage)
@@ -284,7 +304,7 @@ class Dispatcher:
                         first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at, now))
             )
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                return Outcome.SKIPPED
+                return Outcome.SKIPPED, None
             out = OutgoingMessage(
                 address=msg.address, text=msg.body or "", idempotency_key=msg.idempotency_key,
                 buttons=tuple(Button(p, label) for p, label in (msg.buttons or [])),
@@ -292,19 +312,20 @@ class Dispatcher:
         # the claim is committed and the request is written next: from here a crash leaves the
         # row `sending` -> `in_doubt`
         if is_deletion:
-            return await self._delete(channel, row_id, out, attempts)
+            return await self._delete(channel, key, row_id, out, attempts)
         try:
             result = await channel.send(out)
         except SendError as err:
-            return await self._record_failure(row_id, attempts, err)
+            return await self._record_failure(row_id, attempts, err), None
         async with self.db.transaction() as s:
-            msg = await s.get(OutboundMessage, row_id)
-            assert msg is not None
+            s.add(msg)  # as the claim left it: only what changes now is written, nothing re-read
             await mark_sent(s, msg, result.provider_message_id, self.now())
+            following = await self._next_in(s, key)
         log_event("outbox.sent", id=row_id, channel=channel_name, attempts=attempts)
-        return Outcome.SENT
+        return Outcome.SENT, following
 
-    async def _delete(self, channel: Channel, row_id: int, out: OutgoingMessage, attempts: int) -> Outcome:
+    async def _delete(self, channel: Channel, key: ChatKey, row_id: int, out: OutgoingMessage,
+                      attempts: int) -> tuple[Outcome, Next]:
         """Carry out a queued deletion, then clear the deleted messages' content from our records."""
         plan = json.loads(out.text)
         if plan["out"]:
@@ -321,7 +342,7 @@ class Dispatcher:
         except SendError as err:
             # repeating a deletion is harmless: a time-out is retried, not left in doubt
             retry = SendError(err.code, retryable=err.retryable or err.in_doubt, retry_after=err.retry_after)
-            return await self._record_failure(row_id, attempts, retry)
+            return await self._record_failure(row_id, attempts, retry), None
         done_at = self.now()
         async with self.db.transaction() as s:
             if plan["out"]:
@@ -335,8 +356,9 @@ class Dispatcher:
             msg.status, msg.sent_at, msg.claimed_until, msg.last_error = "sent", done_at, None, None
             msg.address, msg.recipient_index = "", ""  # kept only to carry out the deletion
             msg.body = json.dumps({"ids": [], "out": plan["out"], "in": plan["in"], "count": len(plan["ids"])})
+            following = await self._next_in(s, key)
         log_event("outbox.deleted", id=row_id, channel=channel.name, count=len(plan["ids"]))
-        return Outcome.SENT
+        return Outcome.SENT, following
 
     async def _record_failure(self, row_id: int, attempts: int, err: SendError) -> Outcome:
         now = self.now()

@@ -12,6 +12,13 @@ from bot.channels.base import Button
 from bot.storage.models import OutboundMessage
 
 
+def queued_chats(session: AsyncSession) -> set[tuple[str, str]]:
+    """The chats (channel, recipient index) this session queued messages for: whoever commits it
+    can start their senders at once instead of searching the outbox (flushed rows included)."""
+    return {(row.channel, row.recipient_index) for row in (*session.new, *session.identity_map.values())
+            if isinstance(row, OutboundMessage) and row.status in (None, "pending")}
+
+
 def idempotency_key(cause: str, index: int = 0) -> str:
     """A key derived from what caused the message, so the same cause can never enqueue twice."""
     return hashlib.sha256(f"{cause}#{index}".encode()).hexdigest()

@@ -1,9 +1,9 @@
-"""Provider rate limits as token buckets: one per channel, one per recipient.
+"""Provider rate limits: a pacer per channel (its rate on a fixed schedule), a token bucket per
+recipient.
 
-A bucket hands out turns: `reserve(now)` takes a token (going into debt when none is left) and says
-how long the caller must wait before using it. `acquire` waits its turn in a FIFO queue (an
-asyncio lock) and reserves only when it is at the head, so turns go out at the rate even after the
-event loop stalled (reserving ahead would release every overdue turn at once, a burst the provider
+Both hand out turns: `reserve(now)` takes the next turn and says how long the caller must wait
+before using it. `acquire` waits its turn in a FIFO queue (an asyncio lock) and reserves only when
+it is at the head (reserving ahead would release every overdue turn at once, a burst the provider
 answers with 429). A chat with a backlog holds one place in the channel's queue at a time, never
 the whole queue, because a chat's sender asks for its next turn only after its last send.
 
@@ -15,7 +15,9 @@ seconds, and a test clock that stands still must not stop the sending.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from collections import deque
 from collections.abc import Callable
 
 Monotonic = Callable[[], float]
@@ -56,6 +58,54 @@ class TokenBucket:
             wait = self.reserve(self.monotonic())
             if wait > 0:
                 await asyncio.sleep(wait)
+
+
+class Pacer:
+    """A channel's turns at its rate on a fixed schedule, made up after a stall.
+
+    A token bucket that holds one token forgets lost time: when the event loop or the machine
+    stalls past a turn, that turn is gone for good (a loaded machine lost 7% of Telegram's rate).
+    Here turn k belongs to the schedule start + k/rate; a late turn is taken as soon as it may be,
+    within what the provider counts: at most `per_window` turns (the rate times the window, rounded
+    down) in any sliding `window` seconds, and never two closer than `min_gap` (half the interval).
+    A schedule more than a window behind is idle, not late: it restarts at now, so an idle channel
+    never releases stored turns. A `burst` above 1 lets that many turns go at once (no gap).
+    """
+
+    def __init__(self, rate: float, burst: int = 1, monotonic: Monotonic = time.monotonic) -> None:
+        if rate <= 0:
+            raise ValueError("a rate limit needs a positive rate")
+        self.rate = rate
+        self.interval = 1.0 / rate
+        self.window = max(1.0, self.interval)
+        self.per_window = max(1, math.floor(rate * self.window + 1e-9))
+        self.min_gap = 0.0 if burst > 1 else self.interval / 2
+        self.ahead = (max(burst, 1) - 1) * self.interval  # how far a turn may run ahead of the schedule
+        self.monotonic = monotonic
+        self._next: float | None = None  # the schedule's next turn
+        self._turns: deque[float] = deque(maxlen=self.per_window)  # the latest turns given
+        self._queue = asyncio.Lock()
+
+    def reserve(self, now: float) -> float:
+        """Take the next turn at or after `now`; returns the seconds to wait before using it."""
+        if self._next is None or now - self._next > self.window:
+            self._next = now
+        at = max(now, self._next - self.ahead)
+        if self._turns:
+            at = max(at, self._turns[-1] + self.min_gap)
+        if len(self._turns) == self.per_window:
+            at = max(at, self._turns[0] + self.window)
+        self._turns.append(at)
+        self._next += self.interval
+        return at - now
+
+    async def acquire(self) -> None:
+        async with self._queue:
+            wait = self.reserve(self.monotonic())
+            if wait > 0:
+                await asyncio.sleep(wait)
+                # woken late (a busy loop): the provider sees the turn when it is really used
+                self._turns[-1] = max(self._turns[-1], self.monotonic())
 
 
 class KeyedBuckets:

@@ -1,7 +1,16 @@
-"""Engines and sessions. Transactions belong to the caller: helpers take a session, never commit."""
+"""Engines and sessions. Transactions belong to the caller: helpers take a session, never commit.
+
+SQLite lets one writer in at a time and makes the others poll for the lock (busy_timeout: sleeps
+of 1 to 100 ms, longer and longer), so under load a write waited seconds for a lock that had been
+free for most of that time. On SQLite this process's write transactions therefore take turns on an
+asyncio lock first, in arrival order, and meet the database lock free; readers (WAL) never wait.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,8 +21,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.clock import Clock, system_clock
+from bot.storage.sqlite_inline import inline_connector
 from bot.storage.types import attach_keyring, keyring_of
 from safety.crypto import KeyRing
+
+PG_POOL_SIZE = 12  # connections a process keeps open (two processes: 24 of PostgreSQL's default 100)
+PG_POOL_OVERFLOW = 12  # and may open beyond them for a burst
 
 
 def async_url(url: str) -> str:
@@ -42,11 +55,18 @@ def ensure_sqlite_dir(url: str) -> None:
         Path(u.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def _sqlite_file(url: str) -> str:
+    """The file a sqlite:/// URL names, absolute (as SQLAlchemy resolves it when the engine is made)."""
+    database = make_url(url).database or ":memory:"
+    return database if database == ":memory:" else str(Path(database).absolute())
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA busy_timeout=0")  # waited for off the loop's back (bot.storage.sqlite_inline)
     cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
 
@@ -63,18 +83,50 @@ class Database:
         self.clock = clock
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         # the clock rides on the engine so column defaults (bot.storage.types.utcnow) read it
-        self.engine: AsyncEngine = create_async_engine(async_url(url), pool_pre_ping=True,
-                                                       execution_options={"clock": clock})
+        if self.is_sqlite:  # a file: no connection to go stale, nothing to ping
+            self.engine: AsyncEngine = create_async_engine(
+                async_url(url), async_creator=inline_connector(_sqlite_file(url)),
+                execution_options={"clock": clock})
+        else:
+            # a pool that keeps as many connections as a busy process uses at once: the default 5 made
+            # every connection beyond them a new PostgreSQL session per use (a backend started and torn down)
+            self.engine = create_async_engine(async_url(url), pool_pre_ping=True, pool_size=PG_POOL_SIZE,
+                                              max_overflow=PG_POOL_OVERFLOW, execution_options={"clock": clock})
         attach_keyring(self.engine.sync_engine.dialect, keyring)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # for reading only (on PostgreSQL each statement commits by itself: never write in one): a
+        # lone SELECT needs no BEGIN and ROLLBACK round trips around it (SQLite's driver reads
+        # outside a transaction already)
+        self.reads = self.sessions if self.is_sqlite else async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+        self._writer_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary())
+        self._writing: contextvars.ContextVar[bool] = contextvars.ContextVar("writing", default=False)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session whose work commits together or not at all."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        if not self.is_sqlite or self._writing.get():  # a nested one waits for SQLite's lock as before
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._writer_lock():
+            token = self._writing.set(True)
+            try:
+                async with self.sessions() as session, session.begin():
+                    yield session
+            finally:
+                self._writing.reset(token)
+
+    def _writer_lock(self) -> asyncio.Lock:
+        """This event loop's turn-taking lock for SQLite writers (tests run several loops)."""
+        loop = asyncio.get_running_loop()
+        lock = self._writer_locks.get(loop)
+        if lock is None:
+            lock = self._writer_locks[loop] = asyncio.Lock()
+        return lock
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.outbox.ratelimit import KeyedBuckets, TokenBucket
+from bot.outbox.ratelimit import KeyedBuckets, Pacer, TokenBucket
 
 
 def _clock(start: float = 100.0) -> list[float]:
@@ -53,6 +53,8 @@ def test_idle_chats_are_forgotten_so_memory_stays_bounded() -> None:
 def test_a_rate_of_zero_is_refused() -> None:
     with pytest.raises(ValueError):
         TokenBucket(rate=0)
+    with pytest.raises(ValueError):
+        Pacer(rate=0)
 
 
 def test_a_clock_that_steps_back_gives_no_extra_turns() -> None:
@@ -65,3 +67,43 @@ def test_a_clock_that_steps_back_gives_no_extra_turns() -> None:
 def test_a_new_chat_starts_with_a_full_bucket_even_long_after_the_limiter_was_made() -> None:
     chats = KeyedBuckets(rate=0.5, burst=2, monotonic=lambda: 0.0)
     assert [chats.reserve("late", 5000.0) for _ in range(3)] == [0.0, 0.0, pytest.approx(2.0)]
+
+
+def test_the_pacer_gives_a_thousand_turns_at_29_per_second_evenly() -> None:
+    pacer = Pacer(rate=29.0, monotonic=lambda: 0.0)
+    waits = [pacer.reserve(0.0) for _ in range(1000)]
+    assert waits[:3] == pytest.approx([0.0, 1 / 29, 2 / 29])
+    assert waits[-1] == pytest.approx(999 / 29)
+
+
+def test_turns_lost_to_a_stall_are_made_up_without_exceeding_the_providers_count() -> None:
+    pacer = Pacer(rate=29.0)
+    turns: list[float] = []
+    now = 0.0
+    for k in range(300):
+        if k == 100:
+            now += 0.3  # the loop stalled: ten turns are late
+        at = now + pacer.reserve(now)
+        turns.append(at)
+        now = at
+    assert turns[-1] == pytest.approx(299 / 29, abs=0.01)  # back on schedule: nothing lost
+    gaps = [b - a for a, b in zip(turns, turns[1:], strict=False)]
+    assert min(gaps) >= 1 / 58 - 1e-9  # caught up at most at twice the rate
+    assert max(sum(1 for t in turns if start <= t < start + 1.0) for start in turns) <= 29
+
+
+def test_an_idle_channel_does_not_save_up_turns() -> None:
+    pacer = Pacer(rate=29.0)
+    pacer.reserve(0.0)
+    waits = [pacer.reserve(60.0) for _ in range(3)]
+    assert waits == pytest.approx([0.0, 1 / 29, 2 / 29])
+
+
+def test_a_channel_that_allows_bursts_gives_them_at_once() -> None:
+    pacer = Pacer(rate=1000.0, burst=1000)
+    assert [pacer.reserve(5.0) for _ in range(8)] == [0.0] * 8
+
+
+def test_a_slow_rate_paces_one_turn_per_interval() -> None:
+    pacer = Pacer(rate=0.5)
+    assert [pacer.reserve(0.0) for _ in range(3)] == pytest.approx([0.0, 2.0, 4.0])

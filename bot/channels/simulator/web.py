@@ -78,7 +78,7 @@ def routes(service: ChannelHost) -> list[web.RouteDef]:
             channel.forget(user, own_id)  # a replay: her screen shows the message once
         if accepted.notice and button is not None:
             channel.remove_buttons(user, button, data.get("message"))  # a spent button: as on Telegram
-        await service.dispatcher.dispatch_due(service.keyring.blind_index("simulator", user))
+        await service.dispatcher.dispatch_due(service.keyring.blind_index("simulator", user), "simulator")
         return web.json_response({
             "user": user, "duplicate": accepted.duplicate, "notice": accepted.notice,
             "messages": channel.transcript(user),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiogram import Bot
@@ -30,6 +30,19 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    DeleteMessages,
+    DeleteWebhook,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetMe,
+    GetUpdates,
+    GetWebhookInfo,
+    SendMessage,
+    SetWebhook,
+)
+from aiogram.methods.base import Response
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, User
 
 from bot.channels.base import Button, ChannelStatus, OutgoingMessage, RateLimits, SendError, SendResult
@@ -38,6 +51,14 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.channels.host import ChannelHost
+
+# aiogram reads every answer through Response[<the method's result type>]; pydantic keeps such a
+# parametrised class only while something else refers to it, so after each garbage collection the
+# next call built it again (milliseconds of schema building on the event loop, for most sends under
+# load: a stall the provider then saw as a burst). Held here for the life of the process.
+_METHODS_USED: tuple[Any, ...] = (SendMessage, EditMessageText, EditMessageReplyMarkup, DeleteMessages,
+                                  AnswerCallbackQuery, GetMe, GetUpdates, SetWebhook, DeleteWebhook, GetWebhookInfo)
+_RESPONSE_TYPES = frozenset(Response.__class_getitem__(m.__returning__) for m in _METHODS_USED)
 
 MAX_CALLBACK_DATA = 64  # bytes, a Bot API limit
 MAX_DELETE_BATCH = 100  # ids per deleteMessages call, a Bot API limit
