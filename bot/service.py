@@ -17,6 +17,7 @@ from bot.channels.registry import build_channels, channel_routes
 from bot.clock import Clock, system_clock
 from bot.console.app import Handler, install_console
 from bot.escalations import SlaPolicy, install_sla
+from bot.heap import freeze_after
 from bot.inbound import InboundPipeline
 from bot.logs import log_event
 from bot.notices.policy import NoticePolicy, install_notice_policy
@@ -146,6 +147,12 @@ class Service:
         """The intent for free text no flow understood, after the danger decision (nlu/service.py):
         ``danger_now``, ``danger_check`` (ask her), a classifier intent, or None when unsure."""
         return (await self.nlu.understand(text, locale)).flow_intent
+
+    def freeze_heap_when_warm(self) -> None:
+        """For the long-running `serve` process: once start-up (and the NLU warm-up) is done, its
+        objects leave the garbage collector's sight (bot/heap.py)."""
+        warm_up = [t for t in self._tasks if t.get_name() == "nlu-warm-up"]
+        self._tasks.append(asyncio.create_task(freeze_after(warm_up), name="heap-freeze"))
 
     async def _warm_nlu(self) -> None:
         for locale in LOCALES:

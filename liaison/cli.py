@@ -62,8 +62,13 @@ def _run(settings: Settings, ring: KeyRing) -> None:
     click.echo(settings.channel_summary())
     click.echo(f"listening on http://{settings.host}:{settings.port}"
                + ("  (simulator: /simulator)" if settings.simulator_enabled else ""))
-    web.run_app(service.web_app(), host=settings.host, port=settings.port, print=None,
-                access_log=None)
+    app = service.web_app()
+
+    async def freeze_heap(_app: web.Application) -> None:
+        service.freeze_heap_when_warm()  # a long-running process: see bot/heap.py
+
+    app.on_startup.append(freeze_heap)  # after the service's own start-up
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
 
 
 @click.command()
