@@ -81,7 +81,9 @@ def retention_run(dry_run: bool) -> None:
         verb = "would purge" if dry_run else "purged"
         click.echo(f"{verb}: content of {report.inbound_contents} inbound and {report.outbound_contents} outbound "
                    f"message(s) older than {policy.message_days} days; {report.stranger_messages} message(s) from "
-                   f"unknown senders; {report.closed_cases} case(s) closed more than {policy.closed_case_days} days")
+                   f"unknown senders; {report.programme_details} programme event note(s) and {report.notice_texts} "
+                   f"finished notice text(s) older than {policy.message_days} days; {report.closed_cases} case(s) "
+                   f"closed more than {policy.closed_case_days} days")
 
     run_db(settings, run)
 
