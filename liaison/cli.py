@@ -123,11 +123,15 @@ DEMO_SITE, DEMO_CASE = "demo", "DEMO-1"
 
 def _print_demo_programme(settings: Settings) -> None:
     """A site token and the curl call that posts a programme event for the demo invitation's case, so
-    a risk notice can be followed from his programme to her phone (a second worker approves it)."""
-    from bot.programme.tokens import create_token
+    a risk notice can be followed from his programme to her phone (a second worker approves it).
+    One demo token lives at a time: the ones earlier starts printed are revoked."""
+    from bot.programme.tokens import create_token, list_tokens, revoke_token
 
     async def work(db: Any, _ring: KeyRing) -> tuple[str, str]:
         async with db.transaction() as s:
+            for earlier in await list_tokens(s):
+                if earlier.site == DEMO_SITE and earlier.created_by == "demo" and earlier.revoked_at is None:
+                    await revoke_token(s, earlier.id, actor="demo", now=db.clock())
             _row, token = await create_token(s, DEMO_SITE, actor="demo", now=db.clock())
             return token, db.clock().date().isoformat()
 

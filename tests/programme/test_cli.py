@@ -140,3 +140,20 @@ def test_a_site_token_is_printed_once_stored_hashed_listed_and_revoked(env, data
 
 def test_no_token_yet_is_said_plainly(env) -> None:
     assert "no tokens" in liaison(env, "programme", "token", "list").stdout
+
+
+def test_each_demo_start_prints_a_working_token_and_revokes_the_one_printed_before(
+        env, database_url, keyring, monkeypatch, capsys) -> None:
+    from bot.cli_db import cli_settings
+    from liaison.cli import DEMO_SITE, _print_demo_programme
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    printed = []
+    for _start in range(2):
+        _print_demo_programme(cli_settings())
+        printed.append(capsys.readouterr().err.split("Bearer ")[1].split("'")[0])
+    tokens = rows(database_url, keyring, select(ProgrammeToken.token_hash, ProgrammeToken.revoked_at)
+                  .where(ProgrammeToken.site == DEMO_SITE).order_by(ProgrammeToken.id))
+    first, second = (hashlib.sha256(t.encode()).hexdigest() for t in printed)
+    assert [(h, revoked is not None) for h, revoked in tokens] == [(first, True), (second, False)]
