@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog
 from bot.outbox.enqueue import enqueue
-from bot.programme.linking import CaseLinkError, checked_case, ensure_free, link_invited_case
+from bot.programme.linking import CaseLinkError, checked_case, link_invited_case
 from bot.storage.models import AuditEvent, ChannelIdentity, Invitation, Survivor
 from content import LOCALES
 from flows.onboarding import CODE_ALPHABET, CODE_LENGTH, extract_code
@@ -103,7 +103,6 @@ async def create_invitation(session: AsyncSession, keyring: KeyRing, *, channel:
     if case_ref is not None and case_site is not None:
         try:
             case_site, case_ref = checked_case(case_site, case_ref)
-            await ensure_free(session, keyring, case_site, case_ref)
         except CaseLinkError as exc:
             raise InvitationError(str(exc)) from None
     code = new_code()

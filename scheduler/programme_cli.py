@@ -82,8 +82,7 @@ def events_import(csv_file: Path, site: str, actor: str | None, progress: bool |
                 else:
                     summary.new += 1
                     summary.matched += got.matched
-                    if got.survivor_id is not None:
-                        touched.append(got.survivor_id)
+                    touched.extend(got.survivor_ids)
                 bar.update(1)
         await replan_waves(db, ring, touched)
         return summary

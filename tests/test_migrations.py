@@ -48,3 +48,33 @@ def test_the_status_checks_refuse_a_database_holding_a_value_they_do_not_know(tm
         assert conn.execute(text("SELECT status FROM survivors")).scalar_one() == "paused"
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0008"
     engine.dispose()
+
+
+def _her_and_his_events(conn, pseudonym: str) -> int:
+    conn.execute(text("INSERT INTO survivors (pseudonym, status, locale, country, timezone, plain_mode, "
+                      "contact_windows, expiry_minutes, unlock_minutes, state, created_at, updated_at) "
+                      f"VALUES ('{pseudonym}', 'active', 'en', 'x', 'x', 'x', 'x', 60, 10, 'x', "
+                      "'2026-11-30', '2026-11-30')"))
+    return conn.execute(text(f"SELECT id FROM survivors WHERE pseudonym = '{pseudonym}'")).scalar_one()
+
+
+def test_events_matched_before_one_case_could_reach_two_women_keep_their_match(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0010")
+    engine = create_engine(sync_url(url))
+    with engine.begin() as conn:
+        sid = _her_and_his_events(conn, "px1")
+        for n, (survivor, status) in enumerate([(sid, "matched"), (None, "unmatched")]):
+            conn.execute(text(
+                "INSERT INTO programme_events (site, source_event_id, kind, occurred_on, case_index, case_ref, "
+                "survivor_id, status, received_via, received_by, received_at, matched_at) VALUES "
+                f"('north', 'e{n}', 'started', '2026-11-01', 'ci', 'x', :sid, '{status}', 'api', 's', "
+                "'2026-11-02 10:00:00', NULL)"), {"sid": survivor})
+    upgrade(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT e.source_event_id, m.survivor_id, m.matched_at FROM programme_event_matches m "
+                                 "JOIN programme_events e ON e.id = m.event_id")).all()
+        columns = [c[1] for c in conn.execute(text("PRAGMA table_info(programme_events)")).all()]
+    engine.dispose()
+    assert [(r[0], r[1]) for r in rows] == [("e0", sid)] and rows[0][2] is not None  # received_at stands in
+    assert "survivor_id" not in columns

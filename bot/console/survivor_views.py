@@ -19,6 +19,7 @@ from bot.console.app import me, render, see_other, svc
 from bot.notices.review import stage
 from bot.notices.timeline import steps_of
 from bot.outbox.enqueue import enqueue
+from bot.programme.case_index import cases_linked
 from bot.programme.kinds import default_kinds
 from bot.programme.linking import case_of
 from bot.storage.models import (
@@ -31,6 +32,7 @@ from bot.storage.models import (
     Notice,
     OutboundMessage,
     ProgrammeEvent,
+    ProgrammeEventMatch,
     Survivor,
     WaveInstance,
 )
@@ -76,12 +78,16 @@ async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revea
     erase_pending = await s.scalar(select(ErasureApproval.id).where(
         ErasureApproval.survivor_id == survivor.id, ErasureApproval.status == "requested")) is not None
     case = await case_of(s, survivor.id)
+    # his other partner (or ex-partner) on the same case: her worker should know, for risk management
+    shared = len(await cases_linked(s, case.site, case.case_index)) - 1 if case is not None else 0
     kinds = default_kinds()
     programme_events = [
         {"occurred_on": e.occurred_on, "reason_class": e.reason_class,
          "label": kinds.kinds[e.kind].label if e.kind in kinds.kinds else e.kind,
          "urgent": e.kind in kinds.kinds and kinds.urgency(e.kind, e.reason_class) == "urgent"}
-        for e in (await s.scalars(select(ProgrammeEvent).where(ProgrammeEvent.survivor_id == survivor.id)
+        for e in (await s.scalars(select(ProgrammeEvent).join(
+            ProgrammeEventMatch, ProgrammeEventMatch.event_id == ProgrammeEvent.id).where(
+            ProgrammeEventMatch.survivor_id == survivor.id)
                                   .order_by(ProgrammeEvent.occurred_on.desc(), ProgrammeEvent.id.desc())
                                   .limit(50))).all()]
     windows = ", ".join(catalog.format_window("en", w) for w in (survivor.contact_windows or []))
@@ -90,7 +96,7 @@ async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revea
     return render(request, "survivor.html", status=status, title=f"Her page {survivor.pseudonym}", s=survivor,
                   cover_title=catalog.title(survivor.locale, disguise), windows=windows, consents=consents,
                   checkins=checkins, escalations=escalations, queued=queued, revealed=revealed, notices=notices,
-                  erase_pending=erase_pending, case=case, programme_events=programme_events,
+                  erase_pending=erase_pending, case=case, case_shared=shared, programme_events=programme_events,
                   paused=paused.strftime("%Y-%m-%d") if paused else None,
                   **({"flash": flash, "flash_kind": "error"} if flash else {}))
 

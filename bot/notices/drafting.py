@@ -22,19 +22,17 @@ from bot.notices.timeline import SERVICE, add_step
 from bot.storage.models import Notice, ProgrammeEvent, Survivor
 
 
-async def draft_for_event(session: AsyncSession, event: ProgrammeEvent, *, now: datetime) -> Notice | None:
-    """The notice for this event, drafted now or found from before; None when there is nobody to
-    tell (no linked survivor, erased) or the kind is not one notices know. In the caller's transaction."""
-    if event.survivor_id is None:
-        return None
-    # one draft per event, also with two intakes at once (PostgreSQL; SQLite has one writer)
+async def draft_for_event(session: AsyncSession, event: ProgrammeEvent, survivor: Survivor, *,
+                          now: datetime) -> Notice | None:
+    """Her notice for this event (matched to her), drafted now or found from before; None when she
+    is erased or the kind is not one notices know. In the caller's transaction."""
+    # one draft per event and woman, also with two intakes at once (PostgreSQL; SQLite has one writer)
     await session.execute(select(ProgrammeEvent.id).where(ProgrammeEvent.id == event.id).with_for_update())
     existing = await session.scalar(select(Notice).where(Notice.event_id == event.id,
-                                                         Notice.survivor_id == event.survivor_id))
+                                                         Notice.survivor_id == survivor.id))
     if existing is not None:
         return existing
-    survivor = await session.get(Survivor, event.survivor_id)
-    if survivor is None or survivor.status in ("erased", "erasing"):
+    if survivor.status in ("erased", "erasing"):
         return None
     if not urgency.known(event.kind):
         log_event("notice.unknown_kind", logging.WARNING, programme_event=event.id)

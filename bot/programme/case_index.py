@@ -15,6 +15,7 @@ def case_index(keyring: KeyRing, site: str, case_ref: str) -> str:
     return keyring.blind_index("programme_case", f"{site}\x1f{normalise_case_ref(case_ref)}")
 
 
-async def find_case(session: AsyncSession, site: str, index: str) -> ProgrammeCase | None:
-    return await session.scalar(select(ProgrammeCase).where(ProgrammeCase.site == site,
-                                                            ProgrammeCase.case_index == index))
+async def cases_linked(session: AsyncSession, site: str, index: str) -> list[ProgrammeCase]:
+    """Every woman's link to this case (his partner and his ex-partner may both be enrolled)."""
+    return list((await session.scalars(select(ProgrammeCase).where(
+        ProgrammeCase.site == site, ProgrammeCase.case_index == index).order_by(ProgrammeCase.id))).all())

@@ -2,7 +2,8 @@
 
 `intake` stores a valid event once per (site, sender's event id): a replay finds the row and
 changes nothing. The case reference is kept as ciphertext and a blind index; an event whose case
-is linked to her record is matched at once (her milestones move, `on_events_matched` runs in the
+is linked is matched at once to every woman linked to it (his partner and his ex-partner may both
+be enrolled: each one's milestones move, and `on_events_matched` drafts each her own notice, in the
 same transaction), any other is held `unmatched` for a liaison worker to link. `receive` owns the
 transaction (and the rare race of two senders of one id) and replans her waves after it commits.
 """
@@ -10,7 +11,7 @@ transaction (and the rare race of two senders of one id) and replans her waves a
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -19,13 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import audit
 from bot.notices.drafting import draft_for_event
-from bot.programme.case_index import case_index, find_case
+from bot.programme.case_index import case_index, cases_linked
 from bot.programme.kinds import EventKinds, default_kinds
 from bot.programme.milestones import Change, apply_change, current_values
 from bot.programme.moves import milestone_values
 from bot.programme.validation import EventIn, latest_day
 from bot.storage.db import Database
-from bot.storage.models import ProgrammeCase, ProgrammeEvent, ProgrammeMilestones, Survivor
+from bot.storage.models import ProgrammeCase, ProgrammeEvent, ProgrammeEventMatch, ProgrammeMilestones, Survivor
 from safety.crypto import KeyRing
 
 VIA = ("form", "csv", "api")
@@ -41,17 +42,24 @@ class Received:
     matched: bool
     kind: str
     received_at: datetime
-    survivor_id: int | None = None
+    survivor_ids: tuple[int, ...] = ()  # the women it was matched to (their waves replan)
     milestone_problems: tuple[str, ...] = ()
 
 
-async def on_events_matched(session: AsyncSession, events: Sequence[ProgrammeEvent], *, now: datetime) -> None:
-    """Each event just matched to her record drafts its notice (bot.notices.drafting): called
-    at intake, when her case is linked, or when a worker links a held event), inside the
+async def on_events_matched(session: AsyncSession, events: Sequence[ProgrammeEvent], survivor: Survivor, *,
+                            now: datetime) -> None:
+    """Each event just matched to her record drafts her notice (bot.notices.drafting): called
+    at intake, when her case is linked, or when a worker links a held event, inside the
     transaction that matched them, so an event and its draft notice commit together or not at all.
     Never called for a replay."""
     for event in events:
-        await draft_for_event(session, event, now=now)
+        await draft_for_event(session, event, survivor, now=now)
+
+
+async def matched_to(session: AsyncSession, event_id: int) -> tuple[int, ...]:
+    """The women an event was matched to, in the order they were."""
+    return tuple((await session.scalars(select(ProgrammeEventMatch.survivor_id).where(
+        ProgrammeEventMatch.event_id == event_id).order_by(ProgrammeEventMatch.id))).all())
 
 
 async def intake(session: AsyncSession, keyring: KeyRing, event: EventIn, *, site: str, via: str, by: str,
@@ -64,7 +72,7 @@ async def intake(session: AsyncSession, keyring: KeyRing, event: EventIn, *, sit
                                                                  ProgrammeEvent.source_event_id == event.event_id))
     if existing is not None:
         return Received(existing.id, True, existing.status == "matched", existing.kind, existing.received_at,
-                        existing.survivor_id)
+                        await matched_to(session, existing.id))
     row = ProgrammeEvent(site=site, source_event_id=event.event_id, kind=event.kind, reason_class=event.reason_class,
                          sessions_missed=event.sessions_missed, expected_end=event.expected_end,
                          occurred_on=event.occurred_on, case_index=case_index(keyring, site, event.case_ref),
@@ -73,27 +81,39 @@ async def intake(session: AsyncSession, keyring: KeyRing, event: EventIn, *, sit
     session.add(row)
     await session.flush()
     audit(session, by, "programme.event_received", now=now, event_id=row.id, site=site, kind=row.kind, via=via)
-    case = await find_case(session, site, row.case_index)
-    problems: dict[int, tuple[str, ...]] = {}
-    if case is not None:
-        problems = await match_events(session, [row], case, actor=by, now=now, kinds=kinds)
-    return Received(row.id, False, row.status == "matched", row.kind, row.received_at, row.survivor_id,
-                    problems.get(row.id, ()))
+    problems: list[str] = []
+    for case in await cases_linked(session, site, row.case_index):
+        problems += (await match_events(session, [row], case, actor=by, now=now, kinds=kinds)).problems.get(row.id, ())
+    return Received(row.id, False, row.status == "matched", row.kind, row.received_at,
+                    await matched_to(session, row.id), tuple(problems))
+
+
+@dataclass(frozen=True)
+class Matched:
+    """Events newly matched to one woman, and per event why her milestones could not be moved."""
+
+    events: tuple[int, ...] = ()
+    problems: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 async def match_events(session: AsyncSession, events: Iterable[ProgrammeEvent], case: ProgrammeCase, *,
-                       actor: str, now: datetime, kinds: EventKinds | None = None) -> dict[int, tuple[str, ...]]:
-    """Match held (or new) events to the survivor of `case`: status, her id, her milestones moved
-    (oldest event first), audited, then `on_events_matched`. Returns, per event id, why her
-    milestones could not be moved (the event is matched all the same: it is a fact)."""
+                       actor: str, now: datetime, kinds: EventKinds | None = None) -> Matched:
+    """Match events to the survivor of `case` (those not matched to her yet): a match row, the
+    event's status, her milestones moved (oldest event first), audited, then `on_events_matched`.
+    Her milestones may not move (the event is matched all the same: it is a fact)."""
     kinds = kinds or default_kinds()
     survivor = await session.get(Survivor, case.survivor_id)
-    if survivor is None or survivor.status == "erased":
-        return {}
-    matched = sorted((e for e in events if e.status != "matched"), key=lambda e: (e.occurred_on, e.id))
+    if survivor is None or survivor.status in ("erased", "erasing"):
+        return Matched()
+    events = list(events)
+    hers = set((await session.scalars(select(ProgrammeEventMatch.event_id).where(
+        ProgrammeEventMatch.survivor_id == survivor.id,
+        ProgrammeEventMatch.event_id.in_([e.id for e in events])))).all())
+    matched = sorted((e for e in events if e.id not in hers), key=lambda e: (e.occurred_on, e.id))
     problems: dict[int, tuple[str, ...]] = {}
     for ev in matched:
-        ev.status, ev.survivor_id, ev.matched_at = "matched", survivor.id, now
+        session.add(ProgrammeEventMatch(event_id=ev.id, survivor_id=survivor.id, matched_at=now))
+        ev.status, ev.matched_at = "matched", ev.matched_at or now
         audit(session, actor, "programme.event_matched", survivor=survivor.pseudonym, now=now, event_id=ev.id,
               kind=ev.kind, urgency=kinds.urgency(ev.kind, ev.reason_class) if ev.kind in kinds.kinds else None)
         found = await _move_milestones(session, ev, survivor, kinds, actor=actor, now=now)
@@ -101,8 +121,8 @@ async def match_events(session: AsyncSession, events: Iterable[ProgrammeEvent], 
             problems[ev.id] = found
     await session.flush()
     if matched:
-        await on_events_matched(session, matched, now=now)
-    return problems
+        await on_events_matched(session, matched, survivor, now=now)
+    return Matched(tuple(e.id for e in matched), problems)
 
 
 async def _move_milestones(session: AsyncSession, ev: ProgrammeEvent, survivor: Survivor, kinds: EventKinds, *,
@@ -135,8 +155,8 @@ async def receive(db: Database, keyring: KeyRing, event: EventIn, *, site: str, 
         except IntegrityError:
             if attempt == 2:
                 raise
-    if replan is not None and got.survivor_id is not None and not got.replay:
-        await replan([got.survivor_id])
+    if replan is not None and got.survivor_ids and not got.replay:
+        await replan(got.survivor_ids)
     return got
 
 

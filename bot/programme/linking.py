@@ -1,10 +1,12 @@
 """Her record linked to his case: by the case reference given at invitation, on her page, or by a
-liaison worker linking a held (`unmatched`) event to her. Linking matches every held event of that
-case (which moves her milestones and drafts notices: `intake.match_events`). Each link is audited,
-never with the reference itself.
+liaison worker linking a held (`unmatched`) event to her. Linking matches every event of that case
+she was not matched to yet, held ones and those already matched to another woman (which moves her
+milestones and drafts her notices: `intake.match_events`); events a worker set aside stay aside.
+Each link is audited, never with the reference itself.
 
-One case is linked to one person per site, and one person has one case: a reference already linked
-to someone else is refused, never moved silently from one woman to another.
+One woman has one case. One case may be linked to several women: a man in a programme can have a
+partner and an ex-partner, and each is told about his events, each by her own notice. Linking one
+never moves or touches another's link.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import audit
-from bot.programme.case_index import case_index, find_case
+from bot.programme.case_index import case_index, cases_linked
 from bot.programme.intake import match_events
 from bot.programme.milestones import MilestoneError, parse_site
 from bot.programme.validation import CASE_REF_MAX
@@ -32,7 +34,7 @@ class CaseLinkError(ValueError):
 class Linked:
     survivor_id: int
     pseudonym: str
-    matched: tuple[int, ...]  # ids of the held events now matched to her
+    matched: tuple[int, ...]  # ids of the events now matched to her
     changed: bool  # her case reference was replaced (not new, not the same)
 
 
@@ -54,23 +56,14 @@ async def case_of(session: AsyncSession, survivor_id: int) -> ProgrammeCase | No
     return await session.scalar(select(ProgrammeCase).where(ProgrammeCase.survivor_id == survivor_id))
 
 
-async def ensure_free(session: AsyncSession, keyring: KeyRing, site: str, case_ref: str,
-                      survivor_id: int | None = None) -> str:
-    """The case's blind index, or `CaseLinkError` when it is linked to someone else already."""
-    index = case_index(keyring, site, case_ref)
-    other = await find_case(session, site, index)
-    if other is not None and other.survivor_id != survivor_id:
-        raise CaseLinkError("this case reference is already linked to another person at this site")
-    return index
-
-
 async def link_case(session: AsyncSession, keyring: KeyRing, survivor: Survivor, *, site: str, case_ref: str,
                     actor: str, now: datetime) -> Linked:
     """Link (or change) her case, then match the held events of that case to her."""
     if survivor.status == "erased":
         raise CaseLinkError("her record is erased")
     site, ref = checked_case(site, case_ref)
-    index = await ensure_free(session, keyring, site, ref, survivor.id)
+    index = case_index(keyring, site, ref)
+    others = [c for c in await cases_linked(session, site, index) if c.survivor_id != survivor.id]
     case = await case_of(session, survivor.id)
     changed = case is not None and (case.site, case.case_index) != (site, index)
     if case is None:
@@ -80,11 +73,13 @@ async def link_case(session: AsyncSession, keyring: KeyRing, survivor: Survivor,
     else:
         case.site, case.case_index, case.case_ref, case.linked_by, case.linked_at = site, index, ref, actor[:64], now
     await session.flush()
-    audit(session, actor, "programme.case_linked", survivor=survivor.pseudonym, now=now, site=site, changed=changed)
-    held = (await session.scalars(select(ProgrammeEvent).where(
-        ProgrammeEvent.site == site, ProgrammeEvent.case_index == index, ProgrammeEvent.status == "unmatched"))).all()
-    await match_events(session, held, case, actor=actor, now=now)
-    return Linked(survivor.id, survivor.pseudonym, tuple(e.id for e in held), changed)
+    audit(session, actor, "programme.case_linked", survivor=survivor.pseudonym, now=now, site=site, changed=changed,
+          also_linked=len(others))
+    events = (await session.scalars(select(ProgrammeEvent).where(
+        ProgrammeEvent.site == site, ProgrammeEvent.case_index == index,
+        ProgrammeEvent.status.in_(("unmatched", "matched"))))).all()
+    matched = await match_events(session, events, case, actor=actor, now=now)
+    return Linked(survivor.id, survivor.pseudonym, matched.events, changed)
 
 
 async def link_event(session: AsyncSession, keyring: KeyRing, event_id: int, pseudonym: str, *, actor: str,

@@ -463,10 +463,11 @@ class ProgrammeToken(Base):
 class ProgrammeCase(Base):
     """His case in his programme, linked to her record. The reference is his programme's own; it is
     stored as a blind index (to match events) and ciphertext (for her worker), never shown to the
-    `programme` role, and unique per site."""
+    `programme` role. One woman has one case; one case may be linked to several women (his partner
+    and his ex-partner): each is told about his events, by her own notice."""
 
     __tablename__ = "programme_cases"
-    __table_args__ = (UniqueConstraint("site", "case_index", name="uq_programme_case"),)
+    __table_args__ = (Index("ix_programme_cases_site_case", "site", "case_index"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     survivor_id: Mapped[int] = mapped_column(ForeignKey("survivors.id", ondelete="CASCADE"), unique=True)
     site: Mapped[str] = mapped_column(String(64))
@@ -497,12 +498,22 @@ class ProgrammeEvent(Base):
     case_index: Mapped[str] = mapped_column(String(64), index=True)
     case_ref: Mapped[str] = mapped_column(EncryptedText)
     detail: Mapped[str | None] = mapped_column(EncryptedText)  # the programme's own words, for her worker
-    survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="unmatched")
+    status: Mapped[str] = mapped_column(String(16), default="unmatched")  # matched: to one woman or more
     received_via: Mapped[str] = mapped_column(String(8))  # form / csv / api
     received_by: Mapped[str] = mapped_column(String(64))  # staff name or "site:<site>"
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first matched
+
+
+class ProgrammeEventMatch(Base):
+    """One event matched to one woman linked to his case (the event may concern several)."""
+
+    __tablename__ = "programme_event_matches"
+    __table_args__ = (UniqueConstraint("event_id", "survivor_id", name="uq_programme_event_match"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("programme_events.id", ondelete="CASCADE"), index=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("survivors.id", ondelete="CASCADE"), index=True)
+    matched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Notice(Base):

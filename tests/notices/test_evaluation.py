@@ -45,7 +45,7 @@ async def test_each_wave_counts_the_notices_she_received_since_the_wave_before(s
                    START + timedelta(days=200)]  # None: undeliverable, never reached her
         for i, at in enumerate(sent_on):
             event = ProgrammeEvent(site="north", source_event_id=f"e{i}", kind="dropped_out",
-                                   occurred_on=date(2025, 1, 1), case_index="ci", case_ref="ref", survivor_id=her.id,
+                                   occurred_on=date(2025, 1, 1), case_index="ci", case_ref="ref",
                                    status="matched", received_via="api", received_by="site:north")
             s.add(event)
             await s.flush()

@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.notices import review
 from bot.notices.drafting import draft_for_event
 from bot.notices.policy import NoticePolicy, install_notice_policy, notice_policy
-from bot.storage.models import AuditEvent, Notice, OutboundMessage, ProgrammeEvent
+from bot.storage.models import AuditEvent, Notice, OutboundMessage, ProgrammeEvent, Survivor
 from tests.support.notices import drafted, notice, programme_event, timeline, worker
 from tests.support.people import enrolled
 
@@ -121,9 +121,9 @@ async def test_the_draft_is_made_once_per_event_in_her_language_and_audited(serv
     made = []
     for _ in range(2):  # the intake replays the event
         async with service.db.transaction() as s:
-            event = await s.get(ProgrammeEvent, event_id)
-            assert event is not None
-            made.append(await draft_for_event(s, event, now=service.clock()))
+            event, survivor = await s.get(ProgrammeEvent, event_id), await s.get(Survivor, sid)
+            assert event is not None and survivor is not None
+            made.append(await draft_for_event(s, event, survivor, now=service.clock()))
     assert made[0] is not None and made[1] is not None and made[0].id == made[1].id
     assert "wegen Gewalt oder Drohungen aus dem Programm ausgeschlossen" in made[0].body
     assert "116 016" in made[0].body  # the emergency numbers of her country, for an urgent kind
@@ -134,9 +134,13 @@ async def test_the_draft_is_made_once_per_event_in_her_language_and_audited(serv
         assert len((await s.scalars(select(Notice))).all()) == 1
 
 
-async def test_no_draft_without_her_or_for_a_kind_notices_do_not_know(service: Any) -> None:
+async def test_no_draft_for_a_woman_being_erased_or_for_a_kind_notices_do_not_know(service: Any) -> None:
     sid = await her(service)
-    assert await drafted(service, None, "dropped_out") is None  # unmatched: nobody to tell yet
+    leaving, _ = await enrolled(service.db, service.keyring, channel="sms", address="+447700900489",
+                                pseudonym="ps-leaving")
+    async with service.db.transaction() as s:
+        await s.execute(update(Survivor).where(Survivor.id == leaving).values(status="erasing"))
+    assert await drafted(service, leaving, "dropped_out") is None  # she asked to be deleted: nobody to tell
     assert await drafted(service, sid, "moon_landing") is None
     async with service.db.sessions() as s:
         assert (await s.scalars(select(Notice))).all() == []

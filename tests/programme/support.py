@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.programme.linking import link_case
 from bot.programme.validation import EventIn
 from bot.storage.db import Database
-from bot.storage.models import AuditEvent, ProgrammeEvent, ProgrammeMilestones, Survivor
+from bot.storage.models import AuditEvent, ProgrammeEvent, ProgrammeEventMatch, ProgrammeMilestones, Survivor
 from safety.crypto import KeyRing
 from tests.scheduler.support import enrol
 from tests.support.clock import TEST_NOW
@@ -55,6 +55,17 @@ async def her(db: Database, keyring: KeyRing, pseudonym: str, *, case_ref: str |
 async def stored_events(db: Database) -> list[ProgrammeEvent]:
     async with db.sessions() as s:
         return list((await s.scalars(select(ProgrammeEvent).order_by(ProgrammeEvent.id))).all())
+
+
+async def matched_to(db: Database) -> dict[int, tuple[int, ...]]:
+    """Per stored event, the women it was matched to (none: held or set aside)."""
+    async with db.sessions() as s:
+        ids = (await s.scalars(select(ProgrammeEvent.id).order_by(ProgrammeEvent.id))).all()
+        found: dict[int, tuple[int, ...]] = {e: () for e in ids}
+        pairs = select(ProgrammeEventMatch.event_id, ProgrammeEventMatch.survivor_id).order_by(ProgrammeEventMatch.id)
+        for event_id, survivor_id in (await s.execute(pairs)).all():
+            found[event_id] += (survivor_id,)
+        return found
 
 
 async def milestones(db: Database, survivor_id: int) -> ProgrammeMilestones | None:

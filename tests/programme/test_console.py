@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from bot.clock import ManualClock
 from bot.service import Service
 from bot.storage.models import ProgrammeCase, StaffMember
-from tests.programme.support import SITE, day, her, milestones, stored_events
+from tests.programme.support import SITE, day, her, matched_to, milestones, stored_events
 from tests.support.clock import TEST_NOW
 from tests.support.console import ConsoleClient, console_service, make_staff
 from tests.support.http import serve_app
@@ -60,8 +60,8 @@ async def test_the_programme_role_sends_an_event_and_sees_its_sites_list_without
         status, _b, location = await pat.post("/console/programme/events", form())
         assert status == 303 and "Received" in flash(location)
         (row,) = await stored_events(svc.db)
-        assert (row.status, row.survivor_id, row.received_via, row.received_by) == (
-            "matched", sid, "form", row.received_by)
+        assert (row.status, row.received_via, row.received_by) == ("matched", "form", row.received_by)
+        assert await matched_to(svc.db) == {row.id: (sid,)}
         assert row.received_by.startswith("staff:")
         m = await milestones(svc.db, sid)
         assert m is not None and (m.actual_end, m.outcome) == (day(-1), "excluded")
@@ -122,8 +122,10 @@ async def test_a_liaison_worker_links_a_held_event_to_her_by_pseudonym(console, 
         assert status == 303 and "no survivor with pseudonym" in flash(location)
         status, _b, location = await ana.post(f"/console/unmatched-events/{first}/link", {"pseudonym": "ps-amber"})
         assert status == 303 and "Linked to ps-amber: 2 event(s)" in flash(location)
-        assert [(e.source_event_id, e.status, e.survivor_id) for e in await stored_events(svc.db)] == [
-            ("f-1", "matched", sid), ("f-2", "matched", sid), ("f-3", "unmatched", None)]
+        events = await stored_events(svc.db)
+        assert [(e.source_event_id, e.status) for e in events] == [
+            ("f-1", "matched"), ("f-2", "matched"), ("f-3", "unmatched")]
+        assert list((await matched_to(svc.db)).values()) == [(sid,), (sid,), ()]
         _s, page, _l = await ana.get("/console/unmatched-events")
         assert "K-9" not in page and "K-10" in page
         third = (await stored_events(svc.db))[2].id
@@ -152,14 +154,16 @@ async def test_her_case_reference_is_linked_and_changed_on_her_page(console, key
         assert "A-1" in page and "Change case" in page
         status, _b, location = await ana.post("/console/survivors/ps-amber/case", {"site": SITE, "case_ref": "A-2"})
         assert "Case changed" in flash(location)
-        status, _b, location = await ana.post("/console/survivors/ps-amber/case",
+        status, _b, location = await ana.post("/console/survivors/ps-amber/case",  # his other partner's case
                                               {"site": SITE, "case_ref": "taken-1"})
-        assert "already linked to another person" in flash(location) and "kind=error" in location
+        assert "Case changed" in flash(location) and "kind=error" not in location
+        _s, page, _l = await ana.get("/console/survivors/ps-amber")
+        assert "His case is linked to 1 other woman too" in page
         status, _b, location = await ana.post("/console/survivors/ps-amber/case", {"site": SITE, "case_ref": " "})
         assert "kind=error" in location
         async with svc.db.sessions() as s:
             refs = sorted(c.case_ref for c in (await s.scalars(select(ProgrammeCase))).all())
-        assert refs == ["A-2", "TAKEN-1"]
+        assert refs == ["TAKEN-1", "taken-1"]  # hers and his other partner's: the same case, each her own link
         status, _b, _l = await ana.post("/console/survivors/nobody/case", {"site": SITE, "case_ref": "X"})
         assert status == 404
     finally:

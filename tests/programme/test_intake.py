@@ -15,7 +15,7 @@ from bot.programme.intake import receive
 from bot.programme.linking import CaseLinkError, link_case, link_event, set_aside
 from bot.storage.models import Notice, ProgrammeCase, ProgrammeEvent, Survivor
 from scheduler.jobs import replan_waves
-from tests.programme.support import SITE, audit_actions, day, event, her, milestones, stored_events
+from tests.programme.support import SITE, audit_actions, day, event, her, matched_to, milestones, stored_events
 from tests.scheduler.support import waves_of
 from tests.support.db_scan import raw_dump
 
@@ -26,10 +26,11 @@ async def test_an_event_for_her_linked_case_is_matched_and_moves_her_milestones_
     assert (await waves_of(db, sid))["T1"].state == "planned"
     got = await receive(db, keyring, event("evt-1", "dropped_out", occurred_on=day(-2)), site=SITE, via="api",
                         by=f"site:{SITE}", replan=lambda ids: replan_waves(db, keyring, ids))
-    assert not got.replay and got.matched and got.survivor_id == sid
+    assert not got.replay and got.matched and got.survivor_ids == (sid,)
     (row,) = await stored_events(db)
-    assert (row.status, row.survivor_id, row.kind, row.occurred_on, row.received_via) == (
-        "matched", sid, "dropped_out", day(-2), "api")
+    assert await matched_to(db) == {row.id: (sid,)}
+    assert (row.status, row.kind, row.occurred_on, row.received_via) == (
+        "matched", "dropped_out", day(-2), "api")
     assert row.matched_at == db.clock() and row.case_index == case_index(keyring, SITE, "DV-2026-117")
     m = await milestones(db, sid)
     assert m is not None and (m.actual_end, m.outcome, m.updated_by) == (day(-2), "dropped_out", f"site:{SITE}")
@@ -46,7 +47,7 @@ async def test_his_case_reference_is_stored_only_as_ciphertext_and_a_blind_index
     dump = await raw_dump(db)
     assert "DV-2026-117" not in dump and "knows where she lives" not in dump
     (row,) = await stored_events(db)
-    assert row.case_ref == "DV-2026-117" and row.status == "unmatched" and row.survivor_id is None
+    assert row.case_ref == "DV-2026-117" and row.status == "unmatched" and await matched_to(db) == {row.id: ()}
 
 
 async def test_a_replay_returns_the_first_row_is_counted_once_and_changes_nothing(db, keyring) -> None:
@@ -70,7 +71,7 @@ async def test_an_event_for_an_unknown_case_is_held_until_her_case_is_linked_on_
     sid = await her(db, keyring, "ps-amber", case_ref=None)
     held = await receive(db, keyring, event("evt-1", "started", occurred_on=day(-10), expected_end=day(150)),
                          site=SITE, via="api", by="site:x")
-    assert not held.matched and held.survivor_id is None
+    assert not held.matched and held.survivor_ids == ()
     async with db.transaction() as s:
         survivor = await s.get(Survivor, sid)
         assert survivor is not None
@@ -78,7 +79,7 @@ async def test_an_event_for_an_unknown_case_is_held_until_her_case_is_linked_on_
                                  now=db.clock())
     assert linked.matched == (held.id,) and not linked.changed  # typed in another case: the same reference
     (row,) = await stored_events(db)
-    assert (row.status, row.survivor_id) == ("matched", sid)
+    assert row.status == "matched" and await matched_to(db) == {row.id: (sid,)}
     m = await milestones(db, sid)
     assert m is not None and (m.programme_start, m.expected_end) == (day(-10), day(150))
 
@@ -92,8 +93,8 @@ async def test_a_worker_links_a_held_event_to_her_by_pseudonym_and_every_event_o
     async with db.transaction() as s:
         linked = await link_event(s, keyring, a.id, "ps-amber", actor="staff:2", now=db.clock())
     assert sorted(linked.matched) == sorted([a.id, b.id])
-    status = {e.id: (e.status, e.survivor_id) for e in await stored_events(db)}
-    assert status == {a.id: ("matched", sid), b.id: ("matched", sid), c.id: ("unmatched", None)}
+    assert {e.id: e.status for e in await stored_events(db)} == {a.id: "matched", b.id: "matched", c.id: "unmatched"}
+    assert await matched_to(db) == {a.id: (sid,), b.id: (sid,), c.id: ()}
     # she is linked to K-9 now: another case's event is not silently re-pointed at her
     async with db.transaction() as s:
         with pytest.raises(CaseLinkError, match="linked to another case"):
@@ -108,17 +109,27 @@ async def test_a_worker_links_a_held_event_to_her_by_pseudonym_and_every_event_o
     assert "programme.event_ignored" in await audit_actions(db)
 
 
-async def test_one_case_is_linked_to_one_person_per_site(db, keyring) -> None:
-    await her(db, keyring, "ps-amber", case_ref="DV-1")
-    other = await her(db, keyring, "ps-birch", case_ref=None)
-    async with db.transaction() as s:
-        survivor = await s.get(Survivor, other)
-        assert survivor is not None
-        with pytest.raises(CaseLinkError, match="already linked to another person at this site"):
-            await link_case(s, keyring, survivor, site=SITE, case_ref="dv-1", actor="staff:1", now=db.clock())
-        await link_case(s, keyring, survivor, site="south", case_ref="DV-1", actor="staff:1", now=db.clock())
+async def test_his_partner_and_his_ex_partner_are_each_told_of_his_events_by_her_own_notice(db, keyring) -> None:
+    partner = await her(db, keyring, "ps-amber", case_ref="DV-1")
+    started = await receive(db, keyring, event("evt-1", "started", case_ref="DV-1", occurred_on=day(-20),
+                                               expected_end=day(160)), site=SITE, via="api", by="s")
+    ex = await her(db, keyring, "ps-birch", case_ref=" dv-1 ")  # linked later: his earlier events reach her too
+    excluded = await receive(db, keyring, event("evt-2", "excluded", case_ref="DV-1", reason_class="violence_threat"),
+                             site=SITE, via="api", by="s")
+    assert started.survivor_ids == (partner,) and excluded.survivor_ids == (partner, ex)
+    assert await matched_to(db) == {started.id: (partner, ex), excluded.id: (partner, ex)}
     async with db.sessions() as s:
+        notices = sorted((n.survivor_id, n.event_id) for n in (await s.scalars(select(Notice))).all())
         assert await s.scalar(select(func.count(ProgrammeCase.id))) == 2
+    assert notices == sorted([(partner, started.id), (partner, excluded.id), (ex, started.id), (ex, excluded.id)])
+    for sid in (partner, ex):  # each one's own milestones, each one's own waves
+        m = await milestones(db, sid)
+        assert m is not None and (m.programme_start, m.outcome) == (day(-20), "excluded")
+    async with db.transaction() as s:  # re-linking her to the same case matches nothing twice
+        survivor = await s.get(Survivor, ex)
+        assert survivor is not None
+        again = await link_case(s, keyring, survivor, site=SITE, case_ref="DV-1", actor="staff:1", now=db.clock())
+    assert again.matched == () and (await matched_to(db))[excluded.id] == (partner, ex)
 
 
 async def test_each_newly_matched_event_drafts_one_notice_and_a_replay_none(db, keyring) -> None:

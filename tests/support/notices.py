@@ -11,7 +11,15 @@ from sqlalchemy import select
 
 from bot.notices.drafting import draft_for_event
 from bot.notices.review import Reviewer
-from bot.storage.models import Escalation, Notice, NoticeStep, ProgrammeEvent, StaffMember
+from bot.storage.models import (
+    Escalation,
+    Notice,
+    NoticeStep,
+    ProgrammeEvent,
+    ProgrammeEventMatch,
+    StaffMember,
+    Survivor,
+)
 
 _ids = itertools.count(1)
 
@@ -23,21 +31,22 @@ async def programme_event(svc: Any, survivor_id: int | None, kind: str, *, reaso
     async with svc.db.transaction() as s:
         event = ProgrammeEvent(site=site, source_event_id=f"ev-{next(_ids)}", kind=kind, reason_class=reason_class,
                                sessions_missed=sessions_missed, occurred_on=occurred_on, case_index="ci-test",
-                               case_ref="CASE-TEST-1", survivor_id=survivor_id,
-                               status="matched" if survivor_id else "unmatched", received_via="api",
-                               received_by=f"site:{site}")
+                               case_ref="CASE-TEST-1", status="matched" if survivor_id else "unmatched",
+                               received_via="api", received_by=f"site:{site}")
         s.add(event)
         await s.flush()
+        if survivor_id is not None:
+            s.add(ProgrammeEventMatch(event_id=event.id, survivor_id=survivor_id))
         return event.id
 
 
-async def drafted(svc: Any, survivor_id: int | None, kind: str, **event: Any) -> Notice | None:
-    """An event, and the notice the intake's call drafts from it."""
+async def drafted(svc: Any, survivor_id: int, kind: str, **event: Any) -> Notice | None:
+    """An event matched to her, and the notice the intake's call drafts from it."""
     event_id = await programme_event(svc, survivor_id, kind, **event)
     async with svc.db.transaction() as s:
-        row = await s.get(ProgrammeEvent, event_id)
-        assert row is not None
-        return await draft_for_event(s, row, now=svc.clock())
+        row, survivor = await s.get(ProgrammeEvent, event_id), await s.get(Survivor, survivor_id)
+        assert row is not None and survivor is not None
+        return await draft_for_event(s, row, survivor, now=svc.clock())
 
 
 async def worker(svc: Any, name: str, roles: list[str]) -> Reviewer:
