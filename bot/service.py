@@ -7,7 +7,6 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -16,12 +15,11 @@ from bot.channels.base import Channel
 from bot.channels.registry import build_channels, channel_routes
 from bot.clock import Clock, system_clock
 from bot.console.app import Handler, install_console
-from bot.escalations import SlaPolicy, install_sla
 from bot.heap import freeze_after
 from bot.inbound import InboundPipeline
 from bot.logs import log_event
-from bot.notices.policy import NoticePolicy, install_notice_policy
 from bot.outbox.dispatcher import Dispatcher
+from bot.policies import Policies
 from bot.programme.api import programme_api_routes
 from bot.settings import Settings
 from bot.startup_checks import production_problems
@@ -78,12 +76,7 @@ class Service:
         """`clock` is the one source of "now" for everything the service does (tests set it). The
         whole service, with its timers and every console page, is `liaison.service.create_service`."""
         ring = keyring or KeyRing.load(settings.key_file)
-        install_sla(SlaPolicy(urgent=timedelta(minutes=settings.sla_urgent_minutes),
-                              high=timedelta(hours=settings.sla_high_hours),
-                              routine_working_days=settings.sla_routine_working_days))
-        install_notice_policy(NoticePolicy(auto_approve_sites=frozenset(settings.notice_auto_approve_sites),
-                                           ack_within=timedelta(hours=settings.notice_ack_hours)))
-        db = Database(settings.database_url, ring, clock=clock)
+        db = Database(settings.database_url, ring, clock=clock, policies=Policies.from_settings(settings))
         chans = channels if channels is not None else build_channels(settings)
         dispatcher = Dispatcher(db, chans, retry_budgets=settings.outbox_retry_budgets,
                                 base_backoff=settings.outbox_base_backoff, max_backoff=settings.outbox_max_backoff,
