@@ -14,7 +14,8 @@ from aiohttp import web
 from bot.channels.base import Channel
 from bot.channels.registry import build_channels, channel_routes
 from bot.clock import Clock, system_clock
-from bot.console.app import Handler, install_console
+from bot.console.app import install_console
+from bot.console.pages import Handler
 from bot.heap import freeze_after
 from bot.inbound import InboundPipeline
 from bot.logs import log_event
@@ -30,8 +31,6 @@ from content import LOCALES
 from nlu.service import NluService
 from safety.crypto import KeyRing
 from safety.pin import PinHasher
-
-SERVICE_KEY = web.AppKey("service", object)
 
 
 class Timer(Protocol):
@@ -108,11 +107,10 @@ class Service:
 
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=256 * 1024, middlewares=[self._refuse_when_unsafe])
-        app[SERVICE_KEY] = self
         app.add_routes(health_routes(self))
         app.add_routes(channel_routes(self))
         app.add_routes(programme_api_routes(self))
-        install_console(app, self)
+        install_console(app, self, self.console_pages)
         app.on_startup.append(self._on_startup)
         app.on_cleanup.append(self._on_cleanup)
         return app
@@ -193,7 +191,3 @@ class Service:
                 log_event("channel.close_failed", logging.WARNING, channel=channel.name)
         await self.nlu.close()
         await self.db.dispose()
-
-
-def service_of(request: web.Request) -> Service:
-    return request.app[SERVICE_KEY]  # type: ignore[return-value]
