@@ -4,15 +4,13 @@ them and no import circle runs between the two (the channels have theirs: bot/ch
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from bot.channels.host import ServiceCore
+
 if TYPE_CHECKING:
-    from bot.channels.base import Channel
-    from bot.settings import Settings
-    from bot.storage.db import Database
-    from safety.crypto import KeyRing
     from safety.pin import PinHasher
 
 
@@ -21,18 +19,9 @@ class Wakeable(Protocol):
         """Something was queued in the outbox: look now, not at the next pass."""
 
 
-class WebHost(Protocol):
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def keyring(self) -> KeyRing: ...
-
-    @property
-    def db(self) -> Database: ...
-
-    @property
-    def channels(self) -> Mapping[str, Channel]: ...
+class WebHost(ServiceCore, Protocol):
+    """The core (bot/channels/host.py), the outbox's wake-up, the problems /healthz reports, the
+    hasher of staff passwords, the clock and the replanning of her waves."""
 
     @property
     def dispatcher(self) -> Wakeable: ...

@@ -35,6 +35,14 @@ async def _conversation(service, survivor_id: int, identity_id: int, n: int, sen
     await service.dispatcher.dispatch_due()
 
 
+async def _quick_exit_after_a_conversation(service, cause: str) -> None:
+    """Three rounds of conversation on her phone, then her quick exit (its deletions queued, not sent)."""
+    sid, iid = await enrolled(service.db, service.keyring, address=ADDRESS)
+    await _conversation(service, sid, iid, 3)
+    async with service.db.transaction() as s:
+        await quick_exit(s, await s.get(Survivor, sid), await s.get(ChannelIdentity, iid), cause, datetime.now(UTC))
+
+
 async def test_quick_exit_leaves_her_phone_without_any_message_of_ours_or_hers(service) -> None:
     sid, iid = await enrolled(service.db, service.keyring, address=ADDRESS)
     await _conversation(service, sid, iid, 130)
@@ -54,10 +62,7 @@ async def test_quick_exit_leaves_her_phone_without_any_message_of_ours_or_hers(s
 
 
 async def test_a_carried_out_deletion_remembers_how_many_it_deleted_but_not_which(service) -> None:
-    sid, iid = await enrolled(service.db, service.keyring, address=ADDRESS)
-    await _conversation(service, sid, iid, 3)
-    async with service.db.transaction() as s:
-        await quick_exit(s, await s.get(Survivor, sid), await s.get(ChannelIdentity, iid), "t4", datetime.now(UTC))
+    await _quick_exit_after_a_conversation(service, "t4")
     async with service.db.sessions() as s:
         queued = (await s.scalars(select(OutboundMessage).where(OutboundMessage.kind == "delete"))).one()
     plan = queued.deletion_plan
@@ -82,10 +87,7 @@ def test_a_late_send_joins_a_deletion_plan_once() -> None:
 
 
 async def test_a_restart_during_quick_exit_still_finishes_it(service) -> None:
-    sid, iid = await enrolled(service.db, service.keyring, address=ADDRESS)
-    await _conversation(service, sid, iid, 3)
-    async with service.db.transaction() as s:
-        await quick_exit(s, await s.get(Survivor, sid), await s.get(ChannelIdentity, iid), "t2", datetime.now(UTC))
+    await _quick_exit_after_a_conversation(service, "t2")
     # the process dies after claiming the deletion, before the provider answered
     async with service.db.transaction() as s:
         row = (await s.scalars(select(OutboundMessage).where(OutboundMessage.kind == "delete"))).one()
