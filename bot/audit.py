@@ -1,7 +1,8 @@
 """The audit log: append-only, each row chained to the one before by a hash.
 
-Every `AuditEvent` added through any session is sealed in the same transaction (an ORM
-`after_flush` hook): it gets the next `seq`, the previous row's hash, and
+Every `AuditEvent` added through a session of ours (an `AuditedSession`: every `Database`'s sessions
+are) is sealed in the same transaction (an ORM `after_flush` hook on that class, not on SQLAlchemy's
+`Session` for the whole process): it gets the next `seq`, the previous row's hash, and
 `row_hash = SHA-256(canonical JSON of the row + previous hash)`. Sealing is serialised (a
 PostgreSQL advisory lock; SQLite has one writer, and the row was just inserted), so the chain
 never forks. An edited row no longer matches its hash; a deleted row leaves the next row pointing
@@ -72,13 +73,11 @@ def _seal(session: Session, _flush_context: Any) -> None:
         prev = digest
 
 
-def install_audit_chain() -> None:
-    """Seal audit rows on every session (idempotent; called when the models are imported)."""
-    if not event.contains(Session, "after_flush", _seal):
-        event.listen(Session, "after_flush", _seal)
+class AuditedSession(Session):
+    """The sessions of a `Database`: audit rows they flush are sealed into the chain."""
 
 
-install_audit_chain()
+event.listen(AuditedSession, "after_flush", _seal)
 
 
 def audit(session: AsyncSession, actor: str, action: str, *, survivor: str | None = None,

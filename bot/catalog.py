@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from bot.channels.base import Button
-from content import CONTENT_DIR
+from content import CONTENT_DIR, locale_path
 from flows.types import Say
 from safety.disguise import DEFAULT_PERSONA, PLAIN, Disguise, number_pattern, variant, word_pattern, wrap
 
@@ -29,7 +29,7 @@ class ContentError(Exception):
 
 @cache
 def load_yaml(locale: str, name: str) -> Any:
-    path = CONTENT_DIR / locale / name
+    path = locale_path(locale, name)
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -47,7 +47,7 @@ def messages(locale: str) -> dict[str, Any]:
         texts = data.get("texts", {}) if name in SECTIONED_FILES else data
         for key, value in texts.items():
             if key in merged:
-                raise ContentError(f"{CONTENT_DIR / locale / name}: text {key!r} is defined twice")
+                raise ContentError(f"{locale_path(locale, name)}: text {key!r} is defined twice")
             merged[key] = value
     return merged
 

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
+from bot.policies import Policies
 from bot.settings import DEFAULT_DB_URL, Settings, SettingsError, load_settings
 from bot.storage.db import Database, sync_url
 from safety.crypto import DecryptionError, KeyFileError, KeyRing
@@ -118,7 +119,7 @@ def run_db(settings: Settings, work: Callable[[Database, KeyRing], Awaitable[T]]
     ensure_migrated(settings)
 
     async def run() -> T:
-        db = Database(settings.database_url, ring)
+        db = Database(settings.database_url, ring, policies=Policies.from_settings(settings))
         try:
             return await work(db, ring)
         except DecryptionError:

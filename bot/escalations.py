@@ -2,57 +2,21 @@
 `raise_escalation`, which stores it with its SLA deadline and, when it is urgent, alerts the
 on-call staff through the outbox in the same transaction (bot.staff.alerts).
 
-SLA: urgent 5 minutes, high 4 hours, routine 2 working days (configurable in settings;
-`install_sla` is called by the service at start).
+SLA: urgent 5 minutes, high 4 hours, routine 2 working days (configurable in settings: the
+`SlaPolicy` of bot/policies.py, carried by the session the escalation is written in).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.logs import log_event
+from bot.storage.db import session_policies
 from bot.storage.models import Escalation
 
 PRIORITY_ORDER = {"urgent": 0, "high": 1, "routine": 2}
-
-
-@dataclass(frozen=True)
-class SlaPolicy:
-    urgent: timedelta = timedelta(minutes=5)
-    high: timedelta = timedelta(hours=4)
-    routine_working_days: int = 2
-
-    def due(self, priority: str, created: datetime) -> datetime:
-        if priority == "urgent":
-            return created + self.urgent
-        if priority == "high":
-            return created + self.high
-        return add_working_days(created, self.routine_working_days)
-
-
-def add_working_days(start: datetime, days: int) -> datetime:
-    """`days` working days (Monday to Friday) after `start`, at the same time of day."""
-    at, left = start, days
-    while left > 0:
-        at += timedelta(days=1)
-        if at.weekday() < 5:
-            left -= 1
-    return at
-
-
-_policy = SlaPolicy()
-
-
-def install_sla(policy: SlaPolicy) -> None:
-    global _policy
-    _policy = policy
-
-
-def sla() -> SlaPolicy:
-    return _policy
 
 
 def sla_state(esc: Escalation, now: datetime) -> str:
@@ -73,7 +37,7 @@ async def raise_escalation(session: AsyncSession, *, survivor_id: int | None, pr
     from bot.staff.alerts import alert_on_call
 
     esc = Escalation(survivor_id=survivor_id, priority=priority, reason=reason, child_protection=child_protection,
-                     created_at=now, due_at=sla().due(priority, now), note=note)
+                     created_at=now, due_at=session_policies(session).sla.due(priority, now), note=note)
     session.add(esc)
     await session.flush()
     log_event("escalation.raised", escalation=esc.id, survivor=pseudonym, priority=priority, reason=reason)

@@ -7,7 +7,6 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -15,13 +14,13 @@ from aiohttp import web
 from bot.channels.base import Channel
 from bot.channels.registry import build_channels, channel_routes
 from bot.clock import Clock, system_clock
-from bot.console.app import Handler, install_console
-from bot.escalations import SlaPolicy, install_sla
+from bot.console.app import install_console
+from bot.console.pages import Handler
 from bot.heap import freeze_after
 from bot.inbound import InboundPipeline
 from bot.logs import log_event
-from bot.notices.policy import NoticePolicy, install_notice_policy
 from bot.outbox.dispatcher import Dispatcher
+from bot.policies import Policies
 from bot.programme.api import programme_api_routes
 from bot.settings import Settings
 from bot.startup_checks import production_problems
@@ -32,8 +31,6 @@ from content import LOCALES
 from nlu.service import NluService
 from safety.crypto import KeyRing
 from safety.pin import PinHasher
-
-SERVICE_KEY = web.AppKey("service", object)
 
 
 class Timer(Protocol):
@@ -78,12 +75,7 @@ class Service:
         """`clock` is the one source of "now" for everything the service does (tests set it). The
         whole service, with its timers and every console page, is `liaison.service.create_service`."""
         ring = keyring or KeyRing.load(settings.key_file)
-        install_sla(SlaPolicy(urgent=timedelta(minutes=settings.sla_urgent_minutes),
-                              high=timedelta(hours=settings.sla_high_hours),
-                              routine_working_days=settings.sla_routine_working_days))
-        install_notice_policy(NoticePolicy(auto_approve_sites=frozenset(settings.notice_auto_approve_sites),
-                                           ack_within=timedelta(hours=settings.notice_ack_hours)))
-        db = Database(settings.database_url, ring, clock=clock)
+        db = Database(settings.database_url, ring, clock=clock, policies=Policies.from_settings(settings))
         chans = channels if channels is not None else build_channels(settings)
         dispatcher = Dispatcher(db, chans, retry_budgets=settings.outbox_retry_budgets,
                                 base_backoff=settings.outbox_base_backoff, max_backoff=settings.outbox_max_backoff,
@@ -115,11 +107,10 @@ class Service:
 
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=256 * 1024, middlewares=[self._refuse_when_unsafe])
-        app[SERVICE_KEY] = self
         app.add_routes(health_routes(self))
         app.add_routes(channel_routes(self))
         app.add_routes(programme_api_routes(self))
-        install_console(app, self)
+        install_console(app, self, self.console_pages)
         app.on_startup.append(self._on_startup)
         app.on_cleanup.append(self._on_cleanup)
         return app
@@ -200,7 +191,3 @@ class Service:
                 log_event("channel.close_failed", logging.WARNING, channel=channel.name)
         await self.nlu.close()
         await self.db.dispose()
-
-
-def service_of(request: web.Request) -> Service:
-    return request.app[SERVICE_KEY]  # type: ignore[return-value]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.console.app import render, svc
+from bot.console.pages import render, svc
 from evaluation.data import count_records
 from evaluation.export import export
 from evaluation.report import report

@@ -7,8 +7,10 @@ message is always deleted while deletion is still possible.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 TELEGRAM_DELETE_WINDOW = timedelta(hours=48)
 WINDOW_MARGIN = timedelta(minutes=15)  # do not race the edge of the window
@@ -23,6 +25,37 @@ class Deletable:
     kind: str  # "out" (ours) or "in" (hers)
     row_id: int
     at: datetime
+
+
+@dataclass(frozen=True)
+class DeletionPlan:
+    """What one queued deletion removes: messages at the provider (by their ids there) and the
+    content of our rows for them (outbound and inbound row ids), cleared once the provider is done.
+    Carried out, it forgets the provider ids (kept, like the address, only to carry it out) and
+    keeps how many there were."""
+
+    provider_ids: tuple[str, ...]
+    outbound_ids: tuple[int, ...]
+    inbound_ids: tuple[int, ...]
+    count: int = 0  # how many provider messages it deleted: set once carried out
+
+    def with_late_sends(self, provider_ids: Iterable[str]) -> DeletionPlan:
+        """Also delete our sends that were on their way when it was queued and have an id now."""
+        known = set(self.provider_ids)
+        late = tuple(dict.fromkeys(pid for pid in provider_ids if pid not in known))
+        return replace(self, provider_ids=self.provider_ids + late)
+
+    def carried_out(self) -> DeletionPlan:
+        return replace(self, provider_ids=(), count=len(self.provider_ids))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"provider_ids": list(self.provider_ids), "outbound_ids": list(self.outbound_ids),
+                "inbound_ids": list(self.inbound_ids), "count": self.count}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DeletionPlan:
+        return cls(tuple(str(p) for p in data["provider_ids"]), tuple(int(i) for i in data["outbound_ids"]),
+                   tuple(int(i) for i in data["inbound_ids"]), int(data.get("count", 0)))
 
 
 def still_deletable(channel: str, at: datetime, now: datetime) -> bool:

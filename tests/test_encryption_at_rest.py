@@ -110,3 +110,19 @@ async def test_a_dump_does_not_show_when_it_is_safe_to_reach_her(service) -> Non
         file_dump = _strings(service.db.url.split("///", 1)[1])
         for plain in ("07:35", "19:05", "Chatham", "knitting"):
             assert plain not in file_dump
+
+
+async def test_key_rotation_keeps_a_queued_deletion_s_plan_readable(service) -> None:
+    from bot.outbox.enqueue import enqueue_deletion
+    from safety.deletion import DeletionPlan
+
+    plan = DeletionPlan(("701", "702"), (1,), (2,))
+    async with service.db.transaction() as s:
+        enqueue_deletion(s, channel="simulator", address=PHONE, address_index="ix", cause="qe:rot", index=0,
+                         plan=plan, survivor_id=None, identity_id=None)
+    new_key = service.keyring.add_key()
+    assert await reencrypt(service.db.sessions, service.keyring) >= 2  # the address and the plan
+    async with service.db.sessions() as s:
+        row = (await s.scalars(select(OutboundMessage).where(OutboundMessage.kind == "delete"))).one()
+        raw = (await s.execute(text("SELECT deletion_plan FROM outbound_messages"))).scalar_one()
+    assert row.deletion_plan == plan and raw.startswith(f"enc1:{new_key}:")

@@ -16,3 +16,15 @@ def test_every_import_points_down_the_layers() -> None:
     done = subprocess.run([str(lint), "--config", str(ROOT / "pyproject.toml"), "--no-cache"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_module_outside_the_flows_imports_itself_round_a_circle() -> None:
+    """Inside a package too: the console and the service, the Telegram channel's files, staff accounts
+    and sessions once went in circles (the flows' own circle is the conversation engine's to undo)."""
+    import json
+
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "import_graph.py"), "--json"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    cycles = json.loads(done.stdout)["module_cycles"]
+    assert [c for c in cycles if not all(m.startswith("flows.") for m in c)] == []

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.outbox.dispatcher import CLAIM_LEASE
 from bot.outbox.enqueue import enqueue_deletion
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage
-from safety.deletion import Deletable, plan_batches
+from safety.deletion import Deletable, DeletionPlan, plan_batches
 
 IN_FLIGHT = ""  # provider id of a send still on its way: the dispatcher looks it up when it deletes
 
@@ -67,9 +67,9 @@ async def queue_deletions(session: AsyncSession, identity: ChannelIdentity, item
         enqueue_deletion(
             session, channel=identity.channel, address=identity.address,
             address_index=identity.address_index, cause=cause, index=i,
-            provider_ids=[d.provider_id for d in batch if d.provider_id != IN_FLIGHT],
-            outbound_ids=[d.row_id for d in rows if d.kind == "out"],
-            inbound_ids=[d.row_id for d in rows if d.kind == "in"],
+            plan=DeletionPlan(provider_ids=tuple(d.provider_id for d in batch if d.provider_id != IN_FLIGHT),
+                              outbound_ids=tuple(d.row_id for d in rows if d.kind == "out"),
+                              inbound_ids=tuple(d.row_id for d in rows if d.kind == "in")),
             survivor_id=identity.survivor_id, identity_id=identity.id,
         )
     return sum(len(b) for b in batches)

@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.escalations import sla
 from bot.logs import log_event
+from bot.storage.db import session_policies
 from bot.storage.models import Escalation
 
 HELD = "held"
@@ -35,7 +35,7 @@ async def open_unanswered(session: AsyncSession, now: datetime) -> int:
         assert esc is not None
         taken = await session.execute(
             update(Escalation).where(Escalation.id == esc_id, Escalation.status == HELD)
-            .values(status="open", due_at=sla().due(esc.priority, now))
+            .values(status="open", due_at=session_policies(session).sla.due(esc.priority, now))
             .execution_options(synchronize_session=False))
         if not getattr(taken, "rowcount", 0):
             continue

@@ -35,9 +35,9 @@ class Outbox(Protocol):
     def now(self) -> datetime: ...
 
 
-class ChannelHost(Protocol):
-    """The service as its channels see it: settings, the other channels, where her messages go in,
-    the outbox, the database and the key ring."""
+class ServiceCore(Protocol):
+    """What every part the service hands itself to sees: its settings, channels, database and key ring
+    (the web pages' view of it, bot/web/host.py, adds theirs)."""
 
     @property
     def settings(self) -> Settings: ...
@@ -46,13 +46,17 @@ class ChannelHost(Protocol):
     def channels(self) -> Mapping[str, Channel]: ...
 
     @property
-    def pipeline(self) -> Inbound: ...
-
-    @property
-    def dispatcher(self) -> Outbox: ...
-
-    @property
     def db(self) -> Database: ...
 
     @property
     def keyring(self) -> KeyRing: ...
+
+
+class ChannelHost(ServiceCore, Protocol):
+    """The service as its channels see it: the core, where her messages go in, and the outbox."""
+
+    @property
+    def pipeline(self) -> Inbound: ...
+
+    @property
+    def dispatcher(self) -> Outbox: ...

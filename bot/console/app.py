@@ -1,5 +1,5 @@
-"""The console inside the service's aiohttp app: templates, the guard every request passes, and
-the one list binding the routes of bot.console.permissions to their handlers.
+"""The console inside the service's aiohttp app: the guard every request passes, and the one list
+binding the routes of bot.console.permissions to their handlers (what the pages share: pages.py).
 
 The guard (a middleware) looks up the matched route in the permissions table: a public page
 gets a double-submit CSRF check; any other needs a live session (else 302 to sign-in), one of
@@ -11,68 +11,37 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import jinja2
 from aiohttp import web
 
-from bot.console import permissions
+from bot.console import (
+    auth_views,
+    notice_views,
+    other_views,
+    permissions,
+    programme_views,
+    queue_views,
+    survivor_views,
+)
+from bot.console.pages import (
+    CONSOLE_KEY,
+    CSRF,
+    CSRF_COOKIE,
+    ME,
+    SESSION_COOKIE,
+    SIGN_IN,
+    STOP_KEY,
+    TOKEN,
+    Handler,
+    set_cookie,
+    svc,
+)
 from bot.staff.sessions import current
-from bot.storage.models import StaffMember
 
 if TYPE_CHECKING:
-    from bot.service import Service
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-CONSOLE_KEY = web.AppKey("console", object)
-STOP_KEY = web.AppKey("console_stop", asyncio.Event)
-ME = web.RequestKey("me", object)
-CSRF = web.RequestKey("csrf", str)
-TOKEN = web.RequestKey("session_token", str)
-SESSION_COOKIE = "liaison_console"
-CSRF_COOKIE = "liaison_console_csrf"
-SIGN_IN = "/console/sign-in"
-
-_env = jinja2.Environment(loader=jinja2.PackageLoader("bot.console", "templates"), autoescape=True,
-                          undefined=jinja2.StrictUndefined)
-
-
-def me(request: web.Request) -> StaffMember:
-    """The signed-in staff member (set by the guard)."""
-    return request[ME]  # type: ignore[return-value]
-
-
-def svc(request: web.Request) -> Service:
-    return request.app[CONSOLE_KEY]  # type: ignore[return-value]
-
-
-def render(request: web.Request, template: str, status: int = 200, **ctx: Any) -> web.Response:
-    ctx.setdefault("me", request.get(ME))
-    ctx.setdefault("csrf", request.get(CSRF, ""))
-    ctx.setdefault("flash", request.query.get("flash"))
-    ctx.setdefault("flash_kind", request.query.get("kind"))
-    ctx.setdefault("title", None)
-    html = _env.get_template(template).render(**ctx)
-    return web.Response(text=html, content_type="text/html", status=status,
-                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
-                                 "Referrer-Policy": "no-referrer"})
-
-
-def render_fragment(template: str, **ctx: Any) -> str:
-    return _env.get_template(template).render(**ctx)
-
-
-def see_other(location: str, flash: str | None = None, kind: str | None = None) -> web.HTTPSeeOther:
-    from urllib.parse import urlencode
-
-    query = {k: v for k, v in (("flash", flash), ("kind", kind)) if v}
-    return web.HTTPSeeOther(location + ("?" + urlencode(query) if query else ""))
-
-
-def set_cookie(response: web.StreamResponse, request: web.Request, name: str, value: str) -> None:
-    response.set_cookie(name, value, httponly=True, samesite="Strict", secure=svc(request).settings.secure_cookies,
-                        path="/console")
+    from bot.web.host import WebHost
 
 
 def _form_token(request: web.Request, form: Any) -> str:
@@ -121,8 +90,6 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 def handlers(*extra: Mapping[tuple[str, str], Handler]) -> dict[tuple[str, str], Handler]:
     """The console's own pages, then the pages other packages add (given by the composition root)."""
-    from bot.console import auth_views, notice_views, other_views, programme_views, queue_views, survivor_views
-
     table: dict[tuple[str, str], Handler] = {}
     for pages in (auth_views.HANDLERS, queue_views.HANDLERS, survivor_views.HANDLERS, notice_views.HANDLERS,
                   programme_views.HANDLERS, other_views.HANDLERS, *extra):
@@ -130,11 +97,13 @@ def handlers(*extra: Mapping[tuple[str, str], Handler]) -> dict[tuple[str, str],
     return table
 
 
-def install_console(app: web.Application, service: Service) -> None:
-    """Register every console route (each must have its row in the permissions table)."""
+def install_console(app: web.Application, service: WebHost,
+                    pages: Iterable[Mapping[tuple[str, str], Handler]] = ()) -> None:
+    """Register every console route (each must have its row in the permissions table): the console's
+    own, then `pages` from other packages."""
     app[CONSOLE_KEY] = service
     app[STOP_KEY] = asyncio.Event()
-    table = handlers(*service.console_pages)
+    table = handlers(*pages)
     missing = set(permissions.ROUTES) ^ set(table)
     if missing:
         raise RuntimeError(f"console routes and permissions differ: {sorted(missing)}")

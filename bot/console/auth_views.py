@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyotp
 from aiohttp import web
 
-from bot.console.app import SESSION_COOKIE, TOKEN, me, render, see_other, set_cookie, svc
+from bot.console.pages import SESSION_COOKIE, TOKEN, me, render, see_other, set_cookie, svc
 from bot.staff import accounts
 from bot.staff.sessions import end_session, open_session
 

@@ -12,7 +12,7 @@ from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog
-from bot.console.app import me, render, see_other, svc
+from bot.console.pages import me, render, see_other, svc
 from bot.notices import review, texts
 from bot.notices.delivery import reach_facts
 from bot.notices.reach import why_not

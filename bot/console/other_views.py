@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.audit import audit, verify_chain
 from bot.callbacks import format_slot, open_callbacks
-from bot.console.app import me, render, see_other, svc
+from bot.console.pages import me, render, see_other, svc
 from bot.escalations import sla_state
 from bot.staff import accounts
 from bot.staff.telegram_link import new_link_code

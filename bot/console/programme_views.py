@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.console.app import me, render, see_other, svc
+from bot.console.pages import me, render, see_other, svc
 from bot.programme.intake import receive
 from bot.programme.kinds import default_kinds
 from bot.programme.linking import CaseLinkError, link_case, link_event, set_aside

@@ -11,7 +11,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.console import cases
-from bot.console.app import CSRF, STOP_KEY, me, render, render_fragment, see_other, svc
+from bot.console.pages import CSRF, STOP_KEY, me, render, render_fragment, see_other, svc
 from bot.staff.sessions import current
 from bot.storage.models import Escalation, StaffMember
 

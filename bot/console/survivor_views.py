@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog
 from bot.audit import audit
-from bot.console.app import me, render, see_other, svc
+from bot.console.pages import me, render, see_other, svc
 from bot.notices.review import stage
 from bot.notices.timeline import steps_of
 from bot.outbox.enqueue import enqueue

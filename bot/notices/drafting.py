@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.logs import log_event
 from bot.notices import review, texts, urgency
-from bot.notices.policy import notice_policy
 from bot.notices.timeline import SERVICE, add_step
+from bot.storage.db import session_policies
 from bot.storage.models import Notice, ProgrammeEvent, Survivor
 
 
@@ -46,6 +46,6 @@ async def draft_for_event(session: AsyncSession, event: ProgrammeEvent, survivor
     await session.flush()
     await add_step(session, notice, "drafted", SERVICE, now, event=event.id, urgent=urgent)
     log_event("notice.drafted", notice=notice.id, survivor=survivor.pseudonym, kind=event.kind, urgent=urgent)
-    if notice_policy().auto_approves(event.site, urgent):
+    if session_policies(session).notices.auto_approves(event.site, urgent):
         await review.auto_approve(session, notice, now)
     return notice

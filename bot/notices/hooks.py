@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.notices.policy import notice_policy
 from bot.notices.timeline import SERVICE, add_step, has_step
+from bot.storage.db import session_policies
 from bot.storage.models import Notice, OutboundMessage
 from flows.notice import PREVIEW_KEY
 
@@ -29,7 +29,7 @@ async def preview_sent(session: AsyncSession, msg: OutboundMessage, sent_at: dat
         return
     notice.status, notice.sent_at, notice.updated_at = "sent", sent_at, sent_at
     if notice.urgent:
-        notice.ack_due_at = sent_at + notice_policy().ack_within
+        notice.ack_due_at = sent_at + session_policies(session).notices.ack_within
     await add_step(session, notice, "sent", SERVICE, sent_at, channel=msg.channel)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from bot import catalog
 from bot.channels.base import Button
 from bot.notices.urgency import OTHER
+from content import locale_path
 from flows.notice import PREVIEW_KEY, TEXT_KEY, payload
 from flows.types import Option, Say
 from safety.disguise import Disguise, preview, wrap
@@ -32,7 +33,7 @@ def template(locale: str, kind: str, reason_class: str | None = None) -> str:
     if isinstance(entry, dict):
         entry = entry.get(reason_class or OTHER, entry.get(OTHER))
     if not isinstance(entry, str):
-        raise catalog.ContentError(f"{catalog.CONTENT_DIR / locale / NOTICES_FILE}: no template for {kind!r}"
+        raise catalog.ContentError(f"{locale_path(locale, NOTICES_FILE)}: no template for {kind!r}"
                                    + (f" ({reason_class})" if reason_class else ""))
     return entry
 

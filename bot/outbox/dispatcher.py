@@ -17,7 +17,6 @@ worker and one place at a time in the channel's token queue.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 from collections.abc import Iterable, Mapping
@@ -38,6 +37,7 @@ from bot.storage.db import Database
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
 from bot.waves.delivery import opening_delivered
 from safety import windows
+from safety.deletion import DeletionPlan
 from safety.outbound_gate import SEND, GateDecision, GateFacts, decide
 
 CLAIM_LEASE = timedelta(seconds=60)
@@ -312,7 +312,8 @@ class Dispatcher:
         # the claim is committed and the request is written next: from here a crash leaves the
         # row `sending` -> `in_doubt`
         if is_deletion:
-            return await self._delete(channel, key, row_id, out, attempts)
+            assert msg.deletion_plan is not None  # the database refuses a deletion without its plan
+            return await self._delete(channel, key, row_id, out.address, msg.deletion_plan, attempts)
         try:
             result = await channel.send(out)
         except SendError as err:
@@ -324,40 +325,38 @@ class Dispatcher:
         log_event("outbox.sent", id=row_id, channel=channel_name, attempts=attempts)
         return Outcome.SENT, following
 
-    async def _delete(self, channel: Channel, key: ChatKey, row_id: int, out: OutgoingMessage,
+    async def _delete(self, channel: Channel, key: ChatKey, row_id: int, address: str, plan: DeletionPlan,
                       attempts: int) -> tuple[Outcome, Next]:
         """Carry out a queued deletion, then clear the deleted messages' content from our records."""
-        plan = json.loads(out.text)
-        if plan["out"]:
+        if plan.outbound_ids:
             # a send that was on its way when the deletion was queued has its id by now (the
             # deletion waited behind it): delete it too, or it would stay on her screen
             async with self.db.sessions() as s:
                 late = (await s.scalars(select(OutboundMessage.provider_message_id).where(
-                    OutboundMessage.id.in_(plan["out"]), OutboundMessage.provider_message_id.isnot(None),
+                    OutboundMessage.id.in_(plan.outbound_ids), OutboundMessage.provider_message_id.isnot(None),
                 ))).all()
-            known = set(plan["ids"])
-            plan["ids"] += [pid for pid in late if pid not in known]
+            plan = plan.with_late_sends(pid for pid in late if pid is not None)
         try:
-            await channel.delete(out.address, plan["ids"])
+            await channel.delete(address, list(plan.provider_ids))
         except SendError as err:
             # repeating a deletion is harmless: a time-out is retried, not left in doubt
             retry = SendError(err.code, retryable=err.retryable or err.in_doubt, retry_after=err.retry_after)
             return await self._record_failure(row_id, attempts, retry), None
         done_at = self.now()
         async with self.db.transaction() as s:
-            if plan["out"]:
-                await s.execute(update(OutboundMessage).where(OutboundMessage.id.in_(plan["out"]))
+            if plan.outbound_ids:
+                await s.execute(update(OutboundMessage).where(OutboundMessage.id.in_(plan.outbound_ids))
                                 .values(deleted_at=done_at, body=None, buttons=None))
-            if plan["in"]:
-                await s.execute(update(InboundMessage).where(InboundMessage.id.in_(plan["in"]))
+            if plan.inbound_ids:
+                await s.execute(update(InboundMessage).where(InboundMessage.id.in_(plan.inbound_ids))
                                 .values(deleted_at=done_at, body=None, button=None))
             msg = await s.get(OutboundMessage, row_id)
             assert msg is not None
             msg.status, msg.sent_at, msg.claimed_until, msg.last_error = "sent", done_at, None, None
             msg.address, msg.recipient_index = "", ""  # kept only to carry out the deletion
-            msg.body = json.dumps({"ids": [], "out": plan["out"], "in": plan["in"], "count": len(plan["ids"])})
+            msg.deletion_plan = plan.carried_out()
             following = await self._next_in(s, key)
-        log_event("outbox.deleted", id=row_id, channel=channel.name, count=len(plan["ids"]))
+        log_event("outbox.deleted", id=row_id, channel=channel.name, count=len(plan.provider_ids))
         return Outcome.SENT, following
 
     async def _record_failure(self, row_id: int, attempts: int, err: SendError) -> Outcome:

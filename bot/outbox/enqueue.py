@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Button
 from bot.storage.models import OutboundMessage
+from safety.deletion import DeletionPlan
 
 
 def queued_chats(session: AsyncSession) -> set[tuple[str, str]]:
@@ -33,7 +33,7 @@ def enqueue(
     cause: str,
     index: int,
     text_key: str,
-    body: str,
+    body: str | None,
     buttons: tuple[Button, ...] = (),
     survivor_id: int | None = None,
     identity_id: int | None = None,
@@ -72,9 +72,7 @@ def enqueue_deletion(
     address_index: str,
     cause: str,
     index: int,
-    provider_ids: list[str],
-    outbound_ids: list[int],
-    inbound_ids: list[int],
+    plan: DeletionPlan,
     survivor_id: int | None,
     identity_id: int | None,
 ) -> OutboundMessage:
@@ -82,8 +80,7 @@ def enqueue_deletion(
     in her conversation's order (a cover message queued after it goes out after it)."""
     row = enqueue(
         session, channel=channel, address=address, address_index=address_index, cause=cause, index=index,
-        text_key="delete", body=json.dumps({"ids": provider_ids, "out": outbound_ids, "in": inbound_ids}),
-        survivor_id=survivor_id, identity_id=identity_id, is_reply=True,
+        text_key="delete", body=None, survivor_id=survivor_id, identity_id=identity_id, is_reply=True,
     )
-    row.kind = "delete"
+    row.kind, row.deletion_plan = "delete", plan
     return row

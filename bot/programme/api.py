@@ -27,7 +27,7 @@ from bot.programme.tokens import check_token
 from bot.programme.validation import FieldError, validate_event
 
 if TYPE_CHECKING:
-    from bot.service import Service
+    from bot.web.host import WebHost
 
 PATH = "/api/programme-events"
 NO_STORE = {"Cache-Control": "no-store"}
@@ -57,7 +57,7 @@ async def _body(request: web.Request, limit: int) -> bytes | None:
     return None if len(data) > limit else data
 
 
-def programme_api_routes(service: Service) -> list[web.RouteDef]:
+def programme_api_routes(service: WebHost) -> list[web.RouteDef]:
     settings = service.settings
     # per token, on the service clock (a test clock that stands still refills nothing)
     buckets = KeyedBuckets(settings.programme_api_rate_per_minute / 60.0, settings.programme_api_burst,

@@ -15,8 +15,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent.parent / "content"
-KINDS_PATH = CONTENT_DIR / "programme_events.yaml"
+from content import shared_path
+
+KINDS_PATH = shared_path("programme_events.yaml")
 KIND_CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # programme_events.kind is 32 characters
 Urgency = Literal["urgent", "routine"]
 # the fields a kind may ask for beyond the common ones; each has a column in programme_events

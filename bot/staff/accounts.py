@@ -7,8 +7,6 @@ Pure decisions take `now` from the caller (the service clock); the caller owns t
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -18,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import audit
+from bot.staff.sessions import end_all_sessions
+from bot.staff.tokens import new_token, token_hash
 from bot.storage.models import StaffMember
 from safety.pin import PinHasher
 
@@ -30,14 +30,6 @@ MIN_PASSWORD = 12
 
 class StaffError(Exception):
     """A staff action that cannot be done; the message is safe to show."""
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 def _start_enrolment(member: StaffMember, now: datetime) -> str:
@@ -88,8 +80,6 @@ async def reset_staff(session: AsyncSession, name: str, now: datetime, *, actor:
 
 
 async def disable_staff(session: AsyncSession, name: str, now: datetime, *, actor: str) -> None:
-    from bot.staff.sessions import end_all_sessions
-
     member = await by_name(session, name)
     if member is None:
         raise StaffError(f"no staff member called {name!r}")

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.logs import log_event
 from bot.outbox.enqueue import enqueue
-from bot.storage.db import session_keyring
+from bot.storage.db import session_keyring, session_policies
 from bot.storage.models import Escalation, OnCallShift, StaffAlert, StaffMember
 
 KIND = "staff_alert"
@@ -91,8 +91,6 @@ async def alert_on_call(session: AsyncSession, esc: Escalation, now: datetime) -
 async def escalate_overdue(session: AsyncSession, now: datetime) -> int:
     """Unclaimed past the SLA: urgent ones re-alert the on-call staff, then the supervisors;
     others go to the supervisors. Each round is claimed by a conditional UPDATE (one tick wins)."""
-    from bot.escalations import sla
-
     overdue = (await session.scalars(select(Escalation).where(
         Escalation.status == "open", Escalation.holder_id.is_(None), Escalation.due_at <= now,
         Escalation.alert_round < ROUND_SUPERVISOR,
@@ -103,7 +101,7 @@ async def escalate_overdue(session: AsyncSession, now: datetime) -> int:
         claimed = await session.execute(
             update(Escalation).where(Escalation.id == esc.id, Escalation.alert_round == esc.alert_round,
                                      Escalation.holder_id.is_(None))
-            .values(alert_round=nxt, alerted_at=now, due_at=now + sla().urgent)
+            .values(alert_round=nxt, alerted_at=now, due_at=now + session_policies(session).sla.urgent)
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             continue

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.staff.accounts import new_token, token_hash
+from bot.staff.tokens import new_token, token_hash
 from bot.storage.models import StaffMember, StaffSession
 
 IDLE = timedelta(minutes=30)

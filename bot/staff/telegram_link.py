@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.audit import audit
 from bot.channels.base import InboundEvent
 from bot.outbox.enqueue import enqueue
-from bot.staff.accounts import token_hash
+from bot.staff.tokens import token_hash
 from bot.storage.models import StaffMember
 from safety.crypto import KeyRing
 

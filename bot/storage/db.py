@@ -21,10 +21,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.clock import Clock, system_clock
+from bot.policies import Policies
 from bot.storage.sqlite_inline import inline_connector
 from bot.storage.types import attach_keyring, keyring_of
 from safety.crypto import KeyRing
 
+POLICIES = "liaison_policies"  # the key of a session's `info` that holds the service's policies
 PG_POOL_SIZE = 12  # connections a process keeps open (two processes: 24 of PostgreSQL's default 100)
 PG_POOL_OVERFLOW = 12  # and may open beyond them for a burst
 
@@ -71,16 +73,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 class Database:
-    """One async engine, its session factory, and the key ring its encrypted columns use."""
+    """One async engine, its session factory, the key ring its encrypted columns use, and the
+    service's policies its sessions carry (`session_policies`)."""
 
-    def __init__(self, url: str, keyring: KeyRing, clock: Clock = system_clock) -> None:
-        from bot.audit import install_audit_chain
+    def __init__(self, url: str, keyring: KeyRing, clock: Clock = system_clock,
+                 policies: Policies | None = None) -> None:
+        from bot.audit import AuditedSession  # every audit row is sealed into the hash chain as it is flushed
 
-        install_audit_chain()  # every audit row is sealed into the hash chain as it is flushed
         ensure_sqlite_dir(url)
         self.url = url
         self.keyring = keyring
         self.clock = clock
+        self.policies = policies or Policies()
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         # the clock rides on the engine so column defaults (bot.storage.types.utcnow) read it
         if self.is_sqlite:  # a file: no connection to go stale, nothing to ping
@@ -95,12 +99,15 @@ class Database:
         attach_keyring(self.engine.sync_engine.dialect, keyring)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        info = {POLICIES: self.policies}
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, info=info,
+                                           sync_session_class=AuditedSession)
         # for reading only (on PostgreSQL each statement commits by itself: never write in one): a
         # lone SELECT needs no BEGIN and ROLLBACK round trips around it (SQLite's driver reads
         # outside a transaction already)
         self.reads = self.sessions if self.is_sqlite else async_sessionmaker(
-            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False, info=info,
+            sync_session_class=AuditedSession)
         self._writer_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary())
         self._writing: contextvars.ContextVar[bool] = contextvars.ContextVar("writing", default=False)
@@ -137,3 +144,10 @@ def session_keyring(session: AsyncSession) -> KeyRing:
     bind = session.bind
     assert bind is not None, "a session of a Database"
     return keyring_of(bind.dialect)
+
+
+def session_policies(session: AsyncSession) -> Policies:
+    """The service's policies (SLA, notices) for the rows this session writes."""
+    policies = session.info.get(POLICIES)
+    assert isinstance(policies, Policies), "a session of a Database"
+    return policies

@@ -25,7 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.expression import false
 
-from bot.storage.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
+from bot.storage.types import EncryptedDeletionPlan, EncryptedJSON, EncryptedText, UTCDateTime, utcnow
+from safety.deletion import DeletionPlan
 from safety.statuses import (
     CALLBACK_STATUSES,
     ERASURE_APPROVAL_STATUSES,
@@ -155,7 +156,9 @@ class OutboundMessage(Base):
     __tablename__ = "outbound_messages"
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),
                       _one_of("status", OUTBOX_STATUSES, "ck_outbound_messages_status"),
-                      _one_of("kind", OUTBOX_KINDS, "ck_outbound_messages_kind"))
+                      _one_of("kind", OUTBOX_KINDS, "ck_outbound_messages_kind"),
+                      CheckConstraint("(kind = 'delete') = (deletion_plan IS NOT NULL)",
+                                      name="ck_outbound_messages_deletion_plan"))
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -168,6 +171,7 @@ class OutboundMessage(Base):
     text_key: Mapped[str] = mapped_column(String(64))  # which content text, for audit without content
     body: Mapped[str | None] = mapped_column(EncryptedText)
     buttons: Mapped[Any] = mapped_column(EncryptedJSON, nullable=True)
+    deletion_plan: Mapped[DeletionPlan | None] = mapped_column(EncryptedDeletionPlan)  # kind "delete" only
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     is_reply: Mapped[bool] = mapped_column(Boolean, default=True)

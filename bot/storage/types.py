@@ -16,6 +16,7 @@ from sqlalchemy.types import TypeDecorator
 
 from bot.clock import system_clock
 from safety.crypto import KeyFileError, KeyRing
+from safety.deletion import DeletionPlan
 
 KEYRING_ATTRIBUTE = "liaison_keyring"
 
@@ -83,3 +84,17 @@ class EncryptedJSON(TypeDecorator[Any]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
         return None if value is None else json.loads(keyring_of(dialect).decrypt(value))
+
+
+class EncryptedDeletionPlan(EncryptedJSON):
+    """A queued deletion's plan, encrypted like the message bodies it stands beside (provider ids
+    point at her messages), read back as a `DeletionPlan`."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: DeletionPlan | None, dialect: Dialect) -> str | None:
+        return super().process_bind_param(None if value is None else value.to_json(), dialect)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> DeletionPlan | None:
+        data = super().process_result_value(value, dialect)
+        return None if data is None else DeletionPlan.from_json(data)

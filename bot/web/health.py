@@ -10,10 +10,10 @@ from sqlalchemy import func, select, text
 from bot.storage.models import OutboundMessage
 
 if TYPE_CHECKING:
-    from bot.service import Service
+    from bot.web.host import WebHost
 
 
-def health_routes(service: Service) -> list[web.RouteDef]:
+def health_routes(service: WebHost) -> list[web.RouteDef]:
     async def healthz(_request: web.Request) -> web.Response:
         body: dict[str, object] = {}
         ok = True

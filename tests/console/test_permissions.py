@@ -10,7 +10,7 @@ import pytest
 from yarl import URL
 
 from bot.clock import ManualClock
-from bot.console.app import CSRF_COOKIE, SIGN_IN
+from bot.console.pages import CSRF_COOKIE, SIGN_IN
 from bot.console.permissions import PUBLIC, ROUTES
 from bot.staff.accounts import ROLES
 from tests.support.console import ConsoleClient, console_service, make_staff

@@ -179,3 +179,27 @@ async def test_erasing_her_data_needs_a_second_persons_approval(settings_env, ke
             await sue.close()
             await tom.close()
             await svc.stop()
+
+
+async def test_each_programme_s_escalations_are_due_by_its_own_sla_settings(settings_env, keyring) -> None:
+    """Two services in one process (two programmes' settings) never share an SLA: each escalation's
+    deadline comes from the service whose database it is written to."""
+    from bot.settings import load_settings
+    from liaison.service import create_service
+
+    strict = create_service(load_settings(**settings_env, LIAISON_SLA_URGENT_MINUTES=2, LIAISON_SLA_HIGH_HOURS=1),
+                            keyring=keyring, clock=ManualClock(NOW))
+    relaxed = create_service(load_settings(**settings_env), keyring=keyring, clock=ManualClock(NOW))
+    try:
+        due = {}
+        for name, svc in (("strict", strict), ("relaxed", relaxed)):
+            async with svc.db.transaction() as s:
+                for priority in ("urgent", "high", "routine"):
+                    esc = await raise_escalation(s, survivor_id=None, priority=priority, reason="fear_rose", now=NOW)
+                    due[name, priority] = esc.due_at - NOW
+    finally:
+        await strict.stop()
+        await relaxed.stop()
+    assert (due["strict", "urgent"], due["strict", "high"]) == (timedelta(minutes=2), timedelta(hours=1))
+    assert (due["relaxed", "urgent"], due["relaxed", "high"]) == (timedelta(minutes=5), timedelta(hours=4))
+    assert due["strict", "routine"] == due["relaxed", "routine"] == timedelta(days=2)  # Wednesday to Friday

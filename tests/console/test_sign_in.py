@@ -10,7 +10,7 @@ import pyotp
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.console.app import CSRF_COOKIE
+from bot.console.pages import CSRF_COOKIE
 from bot.staff import accounts
 from bot.storage.models import AuditEvent, StaffMember
 from tests.support.console import PASSWORD, ConsoleClient, StaffLogin, console_service, csrf_of, make_staff

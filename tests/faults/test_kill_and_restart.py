@@ -19,6 +19,7 @@ import pytest
 from bot.outbox.enqueue import enqueue, enqueue_deletion
 from bot.storage.db import Database
 from bot.storage.key_canary import check_or_record
+from safety.deletion import DeletionPlan
 from tests.faults.harness import (
     SECRET,
     TOKEN,
@@ -92,8 +93,7 @@ async def test_kill_9_mid_quick_exit_then_restart_finishes_the_deletion_and_send
     address, index = str(chat), keyring.blind_index("telegram", str(chat))
     async with db.transaction() as s:
         enqueue_deletion(s, channel="telegram", address=address, address_index=index, cause="qe:1", index=0,
-                         provider_ids=[str(i) for i in ids], outbound_ids=[], inbound_ids=[],
-                         survivor_id=None, identity_id=None)
+                         plan=DeletionPlan(tuple(str(i) for i in ids), (), ()), survivor_id=None, identity_id=None)
         enqueue(s, channel="telegram", address=address, address_index=index, cause="qe:1", index=1,
                 text_key="cover", body="Weather: light rain later.", is_reply=True)
     fake.delay("deleteMessages", 1.0, times=1)  # the first batch is in flight when the process dies

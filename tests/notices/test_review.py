@@ -4,6 +4,7 @@ leaves before it); one approval for routine ones, or none where a site chose aut
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import select, update
 
 from bot.notices import review
 from bot.notices.drafting import draft_for_event
-from bot.notices.policy import NoticePolicy, install_notice_policy, notice_policy
+from bot.policies import NoticePolicy
 from bot.storage.models import AuditEvent, Notice, OutboundMessage, ProgrammeEvent, Survivor
 from tests.support.notices import drafted, notice, programme_event, timeline, worker
 from tests.support.people import enrolled
@@ -146,16 +147,25 @@ async def test_no_draft_for_a_woman_being_erased_or_for_a_kind_notices_do_not_kn
         assert (await s.scalars(select(Notice))).all() == []
 
 
-async def test_a_site_may_choose_auto_approval_for_routine_notices_never_for_urgent_ones(service: Any) -> None:
+@pytest.fixture
+async def north_auto_approves(settings_env: dict[str, object], keyring: Any, clock: Any) -> AsyncIterator[Any]:
+    """The service of a programme whose site "north" chose auto-approval of routine notices."""
+    from bot.settings import load_settings
+    from liaison.service import create_service
+
+    svc = create_service(load_settings(**settings_env, LIAISON_NOTICE_AUTO_APPROVE_SITES="north"),
+                         keyring=keyring, clock=clock)
+    yield svc
+    await svc.stop()
+
+
+async def test_a_site_may_choose_auto_approval_for_routine_notices_never_for_urgent_ones(
+        north_auto_approves: Any) -> None:
+    service = north_auto_approves
     sid = await her(service)
-    before = notice_policy()
-    install_notice_policy(NoticePolicy(auto_approve_sites=frozenset({"north"})))
-    try:
-        routine = await drafted(service, sid, "completed", site="north")
-        urgent = await drafted(service, sid, "risk_raised", site="north")
-        elsewhere = await drafted(service, sid, "completed", site="south")
-    finally:
-        install_notice_policy(before)
+    routine = await drafted(service, sid, "completed", site="north")
+    urgent = await drafted(service, sid, "risk_raised", site="north")
+    elsewhere = await drafted(service, sid, "completed", site="south")
     assert routine is not None and urgent is not None and elsewhere is not None
     assert (await notice(service, routine.id)).status == "queued"
     assert await timeline(service, routine.id) == ["drafted", "approved", "queued"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.actions.erasure import erase_survivor
 from bot.actions.expiry import expire_due
@@ -13,6 +13,7 @@ from bot.channels.base import InboundEvent
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.enqueue import enqueue
 from bot.storage.models import AuditEvent, ChannelIdentity, OutboundMessage, Survivor
+from safety.deletion import DeletionPlan
 from tests.support.db_scan import everything_stored
 from tests.support.people import enrolled
 
@@ -34,6 +35,14 @@ async def _conversation(service, survivor_id: int, identity_id: int, n: int, sen
     await service.dispatcher.dispatch_due()
 
 
+async def _quick_exit_after_a_conversation(service, cause: str) -> None:
+    """Three rounds of conversation on her phone, then her quick exit (its deletions queued, not sent)."""
+    sid, iid = await enrolled(service.db, service.keyring, address=ADDRESS)
+    await _conversation(service, sid, iid, 3)
+    async with service.db.transaction() as s:
+        await quick_exit(s, await s.get(Survivor, sid), await s.get(ChannelIdentity, iid), cause, datetime.now(UTC))
+
+
 async def test_quick_exit_leaves_her_phone_without_any_message_of_ours_or_hers(service) -> None:
     sid, iid = await enrolled(service.db, service.keyring, address=ADDRESS)
     await _conversation(service, sid, iid, 130)
@@ -52,11 +61,33 @@ async def test_quick_exit_leaves_her_phone_without_any_message_of_ours_or_hers(s
     assert audit.details == {"channel": "simulator", "messages_deleted": count}
 
 
+async def test_a_carried_out_deletion_remembers_how_many_it_deleted_but_not_which(service) -> None:
+    await _quick_exit_after_a_conversation(service, "t4")
+    async with service.db.sessions() as s:
+        queued = (await s.scalars(select(OutboundMessage).where(OutboundMessage.kind == "delete"))).one()
+    plan = queued.deletion_plan
+    on_her_phone = len(service.channels["simulator"].transcript(ADDRESS))
+    assert queued.body is None and len(plan.provider_ids) == on_her_phone and plan.count == 0
+    assert len(plan.outbound_ids) + len(plan.inbound_ids) == on_her_phone
+    await service.dispatcher.dispatch_due()
+    async with service.db.sessions() as s:
+        done = await s.get(OutboundMessage, queued.id)
+        raw = (await s.execute(text("SELECT deletion_plan FROM outbound_messages WHERE id = :id"),
+                               {"id": queued.id})).scalar_one()
+    assert done.status == "sent" and done.address == ""
+    assert done.deletion_plan == DeletionPlan((), plan.outbound_ids, plan.inbound_ids, count=on_her_phone)
+    assert raw.startswith(f"enc1:{service.keyring.active_id}:")  # encrypted like the bodies it stands beside
+
+
+def test_a_late_send_joins_a_deletion_plan_once() -> None:
+    plan = DeletionPlan(("11", "12"), (1, 2), (3,))
+    assert plan.with_late_sends(["12", "13", "13"]).provider_ids == ("11", "12", "13")
+    assert plan.carried_out() == DeletionPlan((), (1, 2), (3,), count=2)
+    assert DeletionPlan.from_json(plan.to_json()) == plan
+
+
 async def test_a_restart_during_quick_exit_still_finishes_it(service) -> None:
-    sid, iid = await enrolled(service.db, service.keyring, address=ADDRESS)
-    await _conversation(service, sid, iid, 3)
-    async with service.db.transaction() as s:
-        await quick_exit(s, await s.get(Survivor, sid), await s.get(ChannelIdentity, iid), "t2", datetime.now(UTC))
+    await _quick_exit_after_a_conversation(service, "t2")
     # the process dies after claiming the deletion, before the provider answered
     async with service.db.transaction() as s:
         row = (await s.scalars(select(OutboundMessage).where(OutboundMessage.kind == "delete"))).one()

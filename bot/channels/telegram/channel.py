@@ -1,6 +1,6 @@
 """The Telegram output channel: sendMessage, editMessageText and deleteMessages through aiogram.
 
-Every failure becomes a `SendError` whose flags tell the dispatcher what is safe: a rate limit or a
+Every failure becomes a `SendError` (errors.py) whose flags tell the dispatcher what is safe: a rate limit or a
 server error means nothing went out (retry), a blocked bot means the chat is gone (stop), and a
 timeout after the request was written means it may be on her screen already (in doubt, never
 resent: a duplicate message is a safety incident). Errors and logs carry fixed codes only, never a
@@ -14,22 +14,10 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import (
-    AiogramError,
-    ClientDecodeError,
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramNotFound,
-    TelegramRetryAfter,
-    TelegramServerError,
-    TelegramUnauthorizedError,
-)
+from aiogram.exceptions import AiogramError
 from aiogram.methods import (
     AnswerCallbackQuery,
     DeleteMessages,
@@ -46,6 +34,7 @@ from aiogram.methods.base import Response
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, User
 
 from bot.channels.base import Button, ChannelStatus, OutgoingMessage, RateLimits, SendError, SendResult
+from bot.channels.telegram.errors import send_error_from
 from bot.channels.telegram.lean_aiogram import build_used_models
 from bot.settings import Settings
 
@@ -64,72 +53,6 @@ MAX_CALLBACK_DATA = 64  # bytes, a Bot API limit
 MAX_DELETE_BATCH = 100  # ids per deleteMessages call, a Bot API limit
 STATUS_TTL = 60.0  # seconds a successful getMe is trusted by /healthz
 _REMEMBERED_KEYS = 10_000
-
-# Failures that happen before a single byte of the request left: safe to retry.
-_NEVER_SENT: tuple[type[BaseException], ...] = (
-    aiohttp.ClientConnectorError,  # refused, DNS, TLS handshake
-    getattr(aiohttp, "ConnectionTimeoutError", aiohttp.ClientConnectorError),  # connect timed out
-)
-
-_BAD_REQUEST_CODES = {
-    "message is not modified": "telegram.not_modified",
-    "message to edit not found": "telegram.message_not_found",
-    "message to delete not found": "telegram.message_not_found",
-    "message can't be deleted": "telegram.cannot_delete",
-    "message can't be edited": "telegram.cannot_edit",
-    "button_data_invalid": "telegram.button_data_invalid",
-    "message is too long": "telegram.text_too_long",
-    "message text is empty": "telegram.text_empty",
-}
-_GONE_BAD_REQUESTS = {"chat not found": "telegram.chat_not_found", "user not found": "telegram.user_not_found"}
-_FORBIDDEN_CODES = {
-    "blocked by the user": "telegram.blocked",
-    "user is deactivated": "telegram.deactivated",
-    "can't initiate conversation": "telegram.cannot_initiate",
-}
-
-
-def send_error_from(exc: AiogramError) -> SendError:
-    """Classify an aiogram error. The description is matched, never copied into the result."""
-    if isinstance(exc, TelegramRetryAfter):
-        return SendError("telegram.rate_limited", retryable=True, retry_after=float(exc.retry_after))
-    if isinstance(exc, TelegramNetworkError):
-        return _network_error(exc)
-    if isinstance(exc, TelegramServerError):  # a Bot API answer saying it failed: nothing was sent
-        return SendError("telegram.server_error", retryable=True)
-    if isinstance(exc, TelegramForbiddenError):
-        return SendError(_match(exc.message, _FORBIDDEN_CODES, "telegram.forbidden"), recipient_gone=True)
-    if isinstance(exc, TelegramBadRequest):
-        gone = _match(exc.message, _GONE_BAD_REQUESTS, "")
-        if gone:
-            return SendError(gone, recipient_gone=True)
-        return SendError(_match(exc.message, _BAD_REQUEST_CODES, "telegram.bad_request"))
-    if isinstance(exc, TelegramUnauthorizedError):
-        return SendError("telegram.unauthorized")  # a revoked or wrong token: an operator must act
-    if isinstance(exc, TelegramNotFound):
-        return SendError("telegram.not_found")
-    if isinstance(exc, ClientDecodeError):
-        # an answer we cannot read (a proxy's error page, a cut body): the call may have succeeded
-        return SendError("telegram.unreadable_answer", in_doubt=True)
-    if isinstance(exc, TelegramAPIError):
-        return SendError("telegram.api_error")  # the API refused it: nothing was sent
-    return SendError("telegram.client_error", in_doubt=True)
-
-
-def _network_error(exc: TelegramNetworkError) -> SendError:
-    """aiogram wraps aiohttp's error (`__cause__`): tell 'never sent' from 'sent, no answer'."""
-    cause = exc.__cause__
-    if isinstance(cause, _NEVER_SENT):
-        return SendError("telegram.unreachable", retryable=True)
-    if isinstance(cause, aiohttp.InvalidURL):
-        return SendError("telegram.bad_api_base")
-    # a timeout or a broken connection after the request may have been written
-    return SendError("telegram.no_answer", in_doubt=True)
-
-
-def _match(description: str, table: dict[str, str], default: str) -> str:
-    lowered = description.lower()
-    return next((code for needle, code in table.items() if needle in lowered), default)
 
 
 def _chat_id(address: str) -> int:
@@ -250,7 +173,7 @@ class TelegramChannel:
 
     async def start_background(self, service: ChannelHost) -> None:
         """Register the webhook, or long-poll in development (see polling.py)."""
-        from bot.channels.telegram.polling import run_background
+        from bot.channels.telegram.polling import run_background  # aiogram's polling parts only when run
 
         await run_background(self, service)
 

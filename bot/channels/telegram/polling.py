@@ -11,31 +11,40 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
+from aiogram import Bot
 from aiogram.exceptions import AiogramError
 
-from bot.channels.telegram.channel import send_error_from
-from bot.channels.telegram.updates import ALLOWED_UPDATES, build_dispatcher, handle_update
-from bot.channels.telegram.webhook import WEBHOOK_PATH
+from bot.channels.telegram.errors import send_error_from
+from bot.channels.telegram.updates import ALLOWED_UPDATES, WEBHOOK_PATH, build_dispatcher, handle_update
 from bot.channels.text_guard import InvalidInbound
 from bot.logs import log_event
 
 if TYPE_CHECKING:
     from bot.channels.host import ChannelHost
-    from bot.channels.telegram.channel import TelegramChannel
 
 MAX_BACKOFF = 30.0
 
 
-async def run_background(channel: TelegramChannel, service: ChannelHost) -> None:
+class BackgroundChannel(Protocol):
+    """What the background work needs of the channel (channel.py's `TelegramChannel`)."""
+
+    @property
+    def bot(self) -> Bot: ...
+
+    @property
+    def poll_timeout(self) -> int: ...
+
+
+async def run_background(channel: BackgroundChannel, service: ChannelHost) -> None:
     if service.settings.telegram_mode == "polling":
         await poll_forever(channel, service)
     else:
         await register_webhook(channel, service)
 
 
-async def register_webhook(channel: TelegramChannel, service: ChannelHost) -> bool:
+async def register_webhook(channel: BackgroundChannel, service: ChannelHost) -> bool:
     """setWebhook once; a failure is logged, not fatal (the operator sees it in /healthz logs)."""
     url = service.settings.public_url.rstrip("/") + WEBHOOK_PATH
     try:
@@ -49,7 +58,7 @@ async def register_webhook(channel: TelegramChannel, service: ChannelHost) -> bo
     return True
 
 
-async def poll_forever(channel: TelegramChannel, service: ChannelHost) -> None:
+async def poll_forever(channel: BackgroundChannel, service: ChannelHost) -> None:
     """Long-poll getUpdates until cancelled. Pending updates are never dropped: they are hers."""
     bot, dp = channel.bot, build_dispatcher(service)
     try:

@@ -17,12 +17,13 @@ from aiogram.types import CallbackQuery, Message, Update
 
 from bot.channels.base import InboundEvent
 from bot.channels.host import Accepted
-from bot.channels.telegram.channel import send_error_from
+from bot.channels.telegram.errors import send_error_from
 from bot.logs import log_event
 
 if TYPE_CHECKING:
     from bot.channels.host import ChannelHost
 
+WEBHOOK_PATH = "/webhooks/telegram"  # where Telegram posts them (webhook.py), registered by polling.py
 ALLOWED_UPDATES = ["message", "callback_query"]
 CHANNEL = "telegram"
 

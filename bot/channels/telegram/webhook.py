@@ -18,7 +18,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.channels.telegram.channel import TelegramChannel
-from bot.channels.telegram.updates import build_dispatcher, handle_update
+from bot.channels.telegram.updates import WEBHOOK_PATH, build_dispatcher, handle_update
 from bot.channels.text_guard import InvalidInbound
 from bot.logs import log_event
 from bot.settings import Settings, SettingsError
@@ -26,7 +26,6 @@ from bot.settings import Settings, SettingsError
 if TYPE_CHECKING:
     from bot.channels.host import ChannelHost
 
-WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook accepts
 

@@ -5,7 +5,7 @@ each of them (one woman still has one case), and an event is matched to every wo
 Existing matches move from programme_events.survivor_id into the new table, then the column goes.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-01 02:00:00
 """
 from alembic import op
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0013'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
