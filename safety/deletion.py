@@ -15,6 +15,8 @@ from typing import Any
 TELEGRAM_DELETE_WINDOW = timedelta(hours=48)
 WINDOW_MARGIN = timedelta(minutes=15)  # do not race the edge of the window
 DELETE_BATCH = 100
+SWEEP_AHEAD = 5  # ids past the newest known one: a send in doubt may have landed just after it
+SWEEP_MAX = 100  # at most one more provider call of ids we do not know
 MIN_EXPIRY_MINUTES = 5
 MAX_EXPIRY_MINUTES = 24 * 60  # half of Telegram's window
 
@@ -38,6 +40,7 @@ class DeletionPlan:
     outbound_ids: tuple[int, ...]
     inbound_ids: tuple[int, ...]
     count: int = 0  # how many provider messages it deleted: set once carried out
+    whole_chat: bool = False  # quick exit, erasure: the chat must hold nothing of ours or hers after
 
     def with_late_sends(self, provider_ids: Iterable[str]) -> DeletionPlan:
         """Also delete our sends that were on their way when it was queued and have an id now."""
@@ -45,17 +48,29 @@ class DeletionPlan:
         late = tuple(dict.fromkeys(pid for pid in provider_ids if pid not in known))
         return replace(self, provider_ids=self.provider_ids + late)
 
+    def with_unknown_sends(self) -> DeletionPlan:
+        """Also the ids a send of ours may have got without our learning it (in doubt: a time-out,
+        a crash; it may be on her screen). Where the provider numbers a chat's messages one after
+        another (Telegram), such a message sits in a gap between the ids we know, or just after the
+        newest: a whole-chat deletion asks for those ids too; ids that do not exist are skipped."""
+        known = {int(p) for p in self.provider_ids if p.isdigit()}
+        if not self.whole_chat or not known:
+            return self
+        gaps = [i for i in range(max(known) + SWEEP_AHEAD, min(known), -1) if i not in known][:SWEEP_MAX]
+        return replace(self, provider_ids=self.provider_ids + tuple(str(i) for i in sorted(gaps)))
+
     def carried_out(self) -> DeletionPlan:
         return replace(self, provider_ids=(), count=len(self.provider_ids))
 
     def to_json(self) -> dict[str, Any]:
         return {"provider_ids": list(self.provider_ids), "outbound_ids": list(self.outbound_ids),
-                "inbound_ids": list(self.inbound_ids), "count": self.count}
+                "inbound_ids": list(self.inbound_ids), "count": self.count, "whole_chat": self.whole_chat}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DeletionPlan:
         return cls(tuple(str(p) for p in data["provider_ids"]), tuple(int(i) for i in data["outbound_ids"]),
-                   tuple(int(i) for i in data["inbound_ids"]), int(data.get("count", 0)))
+                   tuple(int(i) for i in data["inbound_ids"]), int(data.get("count", 0)),
+                   bool(data.get("whole_chat", False)))
 
 
 def still_deletable(channel: str, at: datetime, now: datetime) -> bool:

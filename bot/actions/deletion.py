@@ -46,8 +46,10 @@ async def deletable_messages(session: AsyncSession, identity: ChannelIdentity,
 
 
 async def queue_deletions(session: AsyncSession, identity: ChannelIdentity, items: list[Deletable],
-                          cause: str, now: datetime) -> int:
+                          cause: str, now: datetime, *, whole_chat: bool = False) -> int:
     """Queue the items in provider-sized batches; returns how many messages will be deleted.
+    `whole_chat` (quick exit, erasure): nothing may stay, a send whose id we never learnt included
+    (`DeletionPlan.with_unknown_sends`).
 
     One message can have two rows (a button press of hers is stored with the id of our message
     it sits under): it is asked for once, its other rows ride along in the same batch."""
@@ -69,7 +71,7 @@ async def queue_deletions(session: AsyncSession, identity: ChannelIdentity, item
             address_index=identity.address_index, cause=cause, index=i,
             plan=DeletionPlan(provider_ids=tuple(d.provider_id for d in batch if d.provider_id != IN_FLIGHT),
                               outbound_ids=tuple(d.row_id for d in rows if d.kind == "out"),
-                              inbound_ids=tuple(d.row_id for d in rows if d.kind == "in")),
+                              inbound_ids=tuple(d.row_id for d in rows if d.kind == "in"), whole_chat=whole_chat),
             survivor_id=identity.survivor_id, identity_id=identity.id,
         )
     return sum(len(b) for b in batches)

@@ -63,7 +63,7 @@ async def erase_survivor(session: AsyncSession, survivor: Survivor, *, actor: st
     deletions = 0
     for identity in identities:
         deletions += await queue_deletions(session, identity, await deletable_messages(session, identity),
-                                           f"erase:{pseudonym}:{identity.id}", now)
+                                           f"erase:{pseudonym}:{identity.id}", now, whole_chat=True)
     await session.flush()
     await detach_or_delete(session, sid, keep=keep_answers, keyring=session_keyring(session))
     # deletion commands outlive her records: unlink them, they blank their address when done

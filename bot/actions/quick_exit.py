@@ -37,7 +37,7 @@ async def quick_exit(session: AsyncSession, survivor: Survivor, identity: Channe
     await session.flush()
     await withdraw(session, survivor.id, openings, now)
     count = await queue_deletions(session, identity, await deletable_messages(session, identity),
-                                  f"qx:{cause}", now)
+                                  f"qx:{cause}", now, whole_chat=True)
     recheck_at = now + RECHECK_AFTER
     if identity.channel == "sms":
         hours = int((survivor.state or {}).get("settings", {}).get("sms_pause_hours", DEFAULT_SMS_PAUSE_HOURS))

@@ -77,6 +77,9 @@ class Channel(Protocol):
     name: str
     limits: RateLimits
     max_delete_batch: int
+    # the provider numbers a chat's messages one after another (Telegram): a message whose id we
+    # never learnt can still be found between the ids we know (safety.deletion.with_unknown_sends)
+    sequential_ids: bool
 
     async def send(self, message: OutgoingMessage) -> SendResult: ...
 

@@ -332,10 +332,12 @@ class Dispatcher:
             # a send that was on its way when the deletion was queued has its id by now (the
             # deletion waited behind it): delete it too, or it would stay on her screen
             async with self.db.sessions() as s:
-                late = (await s.scalars(select(OutboundMessage.provider_message_id).where(
-                    OutboundMessage.id.in_(plan.outbound_ids), OutboundMessage.provider_message_id.isnot(None),
-                ))).all()
-            plan = plan.with_late_sends(pid for pid in late if pid is not None)
+                sends = (await s.execute(select(OutboundMessage.provider_message_id, OutboundMessage.status).where(
+                    OutboundMessage.id.in_(plan.outbound_ids)))).all()
+            plan = plan.with_late_sends(pid for pid, _status in sends if pid is not None)
+            if channel.sequential_ids and any(pid is None and status == "in_doubt" for pid, status in sends):
+                # it may be on her screen though we never learnt its id: look for it by number
+                plan = plan.with_unknown_sends()
         try:
             await channel.delete(address, list(plan.provider_ids))
         except SendError as err:

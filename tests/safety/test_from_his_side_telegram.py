@@ -320,6 +320,31 @@ async def test_a_message_sent_while_quick_exit_runs_is_deleted_too(env, keyring,
     assert len(late) == 4  # three of the conversation and the one in flight, all emptied
 
 
+@pytest.mark.parametrize("she_writes_after", [False, True], ids=["newest", "between-hers"])
+async def test_a_send_in_doubt_when_she_quick_exits_is_found_by_its_number_and_deleted(
+        env, keyring, fake, quiet_conversation, she_writes_after) -> None:
+    """Telegram took our message but its answer never came (in doubt: we never learnt its id), and
+    she pressed quick exit meanwhile. A chat's ids count up, so the deletion also asks for the ids
+    between and just after the ones we know: nothing of ours may stay on her screen."""
+    async with phone({**env, "SEND_TIMEOUT_SECONDS": 0.5}, keyring, fake) as p:
+        await conversation(p, 3, 3, rounds=3)
+        fake.hang("sendMessage")  # it reaches her phone; the answer is lost
+        async with p.svc.db.transaction() as s:
+            p.queue(s, "our answer in doubt")
+        p.svc.dispatcher.wake()
+        await wait_until(lambda: "our answer in doubt" in fake.bot_texts(CHAT))
+        if she_writes_after:
+            await p.she_writes(1, "her exit word")  # her id comes after the one we never learnt
+        await p.quick_exit()
+        await wait_until(p.cover_sent)
+        await p.settled()
+        rows = await p.outbox()
+
+    assert [(m["from"], m["text"]) for m in p.screen()] == [("bot", COVER)]
+    assert [r.status for r in rows if r.kind == "send" and r.body is None and r.provider_message_id is None] == [
+        "in_doubt"]  # a worker is still told: it may have been seen before she left
+
+
 async def test_a_rate_limited_deletion_is_retried_and_still_finishes(env, keyring, fake, quiet_conversation) -> None:
     async with phone(env, keyring, fake) as p:
         her_ids, our_ids = await conversation(p, 15, 15, rounds=3)

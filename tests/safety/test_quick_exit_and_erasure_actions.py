@@ -75,7 +75,8 @@ async def test_a_carried_out_deletion_remembers_how_many_it_deleted_but_not_whic
         raw = (await s.execute(text("SELECT deletion_plan FROM outbound_messages WHERE id = :id"),
                                {"id": queued.id})).scalar_one()
     assert done.status == "sent" and done.address == ""
-    assert done.deletion_plan == DeletionPlan((), plan.outbound_ids, plan.inbound_ids, count=on_her_phone)
+    assert done.deletion_plan == DeletionPlan((), plan.outbound_ids, plan.inbound_ids, count=on_her_phone,
+                                              whole_chat=True)  # a quick exit: nothing may stay
     assert raw.startswith(f"enc1:{service.keyring.active_id}:")  # encrypted like the bodies it stands beside
 
 

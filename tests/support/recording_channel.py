@@ -12,6 +12,7 @@ class RecordingChannel:
     name = "simulator"
     limits = RateLimits(per_second=1000.0, burst=1000)
     max_delete_batch = 100
+    sequential_ids = False
 
     def __init__(self) -> None:
         self.sent: list[OutgoingMessage] = []

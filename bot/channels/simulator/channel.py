@@ -31,6 +31,7 @@ class SimulatorChannel:
     name = "simulator"
     limits = RateLimits(per_second=1000.0, burst=1000)
     max_delete_batch = 100
+    sequential_ids = False
 
     def __init__(self) -> None:
         self._ids = itertools.count(1)

@@ -184,6 +184,7 @@ class SmsChannel:
 
     name = "sms"
     max_delete_batch = 100  # what one queued deletion may hand us; see `delete`
+    sequential_ids = False
 
     def __init__(self, *, account_sid: str, auth_token: str, public_url: str,
                  sender: str | None = None, messaging_service_sid: str | None = None,

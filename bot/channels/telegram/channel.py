@@ -83,6 +83,7 @@ class TelegramChannel:
 
     name = "telegram"
     max_delete_batch = MAX_DELETE_BATCH
+    sequential_ids = True  # message_id counts up in each chat, hers and ours alike
 
     def __init__(self, settings: Settings, bot: Bot | None = None) -> None:
         if not settings.telegram_bot_token:
