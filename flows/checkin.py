@@ -1,9 +1,12 @@
 """The check-in flow: one question at a time, pure (no I/O).
 
 It takes the wave's questionnaire, what she answered so far and where she is (`progress`, kept in
-`wave_instances.progress`), plus one input, and returns the new progress, the messages to send and
-effects: `RecordAnswer` (store at once), `FinishWave` (the answer set is complete) and
-`RaiseEscalation` (from safety.triage; urgent ones at once, with emergency numbers shown to her).
+her conversation state beside every other flow's, under `checkin`), plus one input, and returns the
+new progress, the messages to send and effects: `RecordAnswer` (store at once), `FinishWave` (the
+answer set is complete) and `RaiseEscalation` (from safety.triage; urgent ones at once, with
+emergency numbers shown to her). `handle` is the router's rule-level entry: it reads her open
+check-in from the engine's pre-fetched `Context.checkin` and returns engine effects
+(`RecordCheckinAnswer`, `FinishCheckin`, `SetCheckinPriority`).
 
 - Buttons or typed replies: an option's number, its label, or (0-10 scales) the number itself.
 - "skip" and "later" (stop for now) work on every question, as buttons and as words; "continue"
@@ -26,14 +29,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from content.text import fold_answer
 from flows.keywords import keyword as global_keyword
-from flows.payloads import QuestionButton, WaveButton
+from flows.payloads import QuestionButton, WaveButton, wave_instance_of
 from flows.questionnaires import Item, Questionnaire
-from flows.types import FlowResult, Option, RaiseEscalation, Say, UserInput
+from flows.state import parse_time
+from flows.types import (
+    Context,
+    FinishCheckin,
+    FlowResult,
+    OpenCheckin,
+    Option,
+    RaiseEscalation,
+    RecordCheckinAnswer,
+    Say,
+    SetCheckinPriority,
+    UserInput,
+)
 from safety.triage import RANK, Facts, TriageRules, triage
+
+PRIORITY_OF_RANK = {rank: name for name, rank in RANK.items()}
 
 
 @dataclass(frozen=True)
@@ -263,3 +281,70 @@ def step(ctx: CheckinContext, progress: Mapping[str, Any], event: UserInput) -> 
     if parsed is None:
         return _reask(ctx, state, item, "range" if scale.type == "range" else "invalid")
     return _answer(ctx, state, item, parsed)
+
+
+# -- the rule-level entry: her open check-in, as the engine pre-fetched it --------------------------
+def opens_wave(payload: object) -> bool:
+    """A "begin the questions" button (or its number): wave:<instance>:start."""
+    button = WaveButton.unpack(payload)
+    return button is not None and button.action == "start"
+
+
+def opening_is_latest(state: Mapping[str, Any], open_checkin: OpenCheckin) -> bool:
+    """Did the opening (or reminder) reach her after her last conversation turn? Then a typed "1" or
+    "2" answers it rather than options another flow showed before (the router stamps `touched`)."""
+    opened = open_checkin.reminded_at or open_checkin.sent_at
+    touched = state.get("touched")
+    if opened is None or not isinstance(touched, str):
+        return True
+    try:
+        last = datetime.fromisoformat(touched)
+    except ValueError:
+        return True
+    return last.tzinfo is None or last <= opened
+
+
+def progress_of(state: Mapping[str, Any], open_checkin: OpenCheckin) -> dict[str, Any]:
+    """Where she is in this wave: her stored position if it is this opening's, else invited (a new
+    wave, or the same one offered again after a quick exit)."""
+    stored = state.get("checkin")
+    if isinstance(stored, Mapping) and stored.get("instance_id") == open_checkin.instance_id \
+            and parse_time(stored.get("opened_at")) == open_checkin.sent_at:
+        return {k: v for k, v in stored.items() if k not in ("instance_id", "opened_at")}
+    return {"stage": "invited"}
+
+
+def handle(event: UserInput, state: dict[str, Any], ctx: Context) -> FlowResult | None:
+    """Her input for her open check-in, or None when it is not for it. The result's state is hers
+    with the new position; no options are remembered: the check-in's question is now the latest
+    thing on her screen, so numbers answer it."""
+    oc = ctx.checkin
+    if oc is None:
+        if wave_instance_of(event.button) is not None and ctx.closed_checkin is not None:
+            # a button of a wave that has closed: say so instead of leaving her without an answer
+            return FlowResult({**state, "options": []}, [text_say(ctx.closed_checkin, "closed")], [])
+        return None
+    profile = ctx.profile
+    cctx = CheckinContext(
+        questionnaire=oc.questionnaire, instance_id=oc.instance_id, answers=oc.answers, previous=oc.previous,
+        rules=ctx.triage, plain=bool(profile and profile.plain_mode),
+        country=(profile.country if profile else "") or "", numbered_opening=opening_is_latest(state, oc),
+    )
+    res = step(cctx, progress_of(state, oc), event)
+    if res is None:
+        return None
+    effects: list[Any] = []
+    for effect in res.effects:
+        if isinstance(effect, RecordAnswer):
+            effects.append(RecordCheckinAnswer(oc.instance_id, effect.item, effect.value, effect.free_text,
+                                               effect.skipped))
+        elif isinstance(effect, FinishWave):
+            effects.append(FinishCheckin(oc.instance_id))
+        else:
+            effects.append(effect)
+    raised = int(res.state.get("raised", 0))
+    if raised:
+        effects.append(SetCheckinPriority(oc.instance_id, PRIORITY_OF_RANK[raised]))
+    opened = oc.sent_at.isoformat() if oc.sent_at is not None else None
+    position = {"instance_id": oc.instance_id, "opened_at": opened, **res.state}
+    return FlowResult({**state, "checkin": position, "options": []}, list(res.says), effects)

@@ -21,11 +21,14 @@ FLOW_TIMEOUT = timedelta(minutes=30)
 
 @dataclass(frozen=True)
 class Turn:
-    """One input after normalisation: `choice` is a payload (a button, or a number mapped back)."""
+    """One input after normalisation: `choice` is a payload (a button, or a number mapped back);
+    `word` a keyword that works everywhere (flows.keywords, or her own quick-exit word), read only
+    when there is no choice."""
 
     input: UserInput
     choice: str | None
     text: str | None
+    word: str | None = None
 
 
 def iso(dt: datetime) -> str:
