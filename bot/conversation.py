@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import zoneinfo
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
@@ -50,7 +50,7 @@ from flows import notice as notice_flow
 from flows import onboarding, router
 from flows.common import emergency_say
 from flows.keywords import has_letters
-from flows.state import finish
+from flows.state import FlowState, PinData, data_as, finish, load_state
 from flows.stranger import guess_locale, reply_to_stranger
 from flows.types import (
     PROFILE_FIELDS,
@@ -127,7 +127,7 @@ async def handle_inbound(session: AsyncSession, keyring: KeyRing, event: Inbound
                          inbound: InboundMessage, now: datetime, *, pin_hasher: PinHasher,
                          interpreter: Interpreter | None = None) -> FlowResult:
     if await handle_staff_inbound(session, keyring, event, inbound.id, now):
-        return FlowResult(state={})  # a staff code or a staff chat: never the survivor logic
+        return FlowResult(state=FlowState())  # a staff code or a staff chat: never the survivor logic
     user_input = UserInput(channel=event.channel, at=now, text=event.text, button=event.button)
     identity = await find_identity(session, keyring, event.channel, event.address)
     survivor = None
@@ -199,7 +199,7 @@ async def _from_stranger(session: AsyncSession, keyring: KeyRing, event: Inbound
                                            event.channel, "used", now)
                 return reply_to_stranger(user_input), None, identity, guessed, None
             survivor, identity = enrolled
-            survivor.state = finish(result, replace(ctx, profile=None)).state
+            survivor.state = finish(result, replace(ctx, profile=None)).state.dump()
         elif isinstance(effect, RejectCode):
             enrolment.record_rejection(session, keyring.blind_index(event.channel, event.address),
                                        event.channel, effect.reason, now)
@@ -248,7 +248,7 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
     danger = danger_in(event.text, survivor.locale)
     if danger:
         log_event("danger.detected", survivor=survivor.pseudonym, channel=event.channel)
-    state = dict(survivor.state or {})
+    state = load_state(survivor.state)
     ctx = await prefetch(session, keyring, event, user_input, survivor, state, now, pin_hasher, danger)
     await postpone_wave_messages(session, survivor.id, now)
     # argon2 is deliberately slow: keep it off the event loop
@@ -258,12 +258,12 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
         intent = await interpret(interpreter, asked.text, survivor.locale)
         result = await asyncio.to_thread(router.route, user_input, state, replace(ctx, intent=intent, interpreted=True))
     await apply_effects(session, survivor, identity, inbound, event, result, now)
-    survivor.state = result.state
+    survivor.state = result.state.dump()
     return result
 
 
 async def prefetch(session: AsyncSession, keyring: KeyRing, event: InboundEvent, user_input: UserInput,
-                   survivor: Survivor, state: dict[str, Any], now: datetime, pin_hasher: PinHasher,
+                   survivor: Survivor, state: FlowState, now: datetime, pin_hasher: PinHasher,
                    danger: bool) -> Context:
     """Everything the rules read from the database, fetched before routing so they stay pure: her
     profile and consents, her open check-in (or the closed wave a button belongs to), what arrived
@@ -272,7 +272,7 @@ async def prefetch(session: AsyncSession, keyring: KeyRing, event: InboundEvent,
     checkin = await open_checkin(session, survivor, now)
     closed = None
     if checkin is None and active:
-        then = (state.get("data") or {}).get("then") if state.get("flow") == "pin" else None
+        then = data_as(state, PinData).then if state.flow == "pin" else None
         closed = await closed_checkin(session, survivor, (user_input.button, then))
     typed_number = active and not danger and notice_flow.typed_number(user_input)
     unprompted = await newest_unprompted(session, survivor.id) if typed_number else None
@@ -387,7 +387,7 @@ async def apply_effects(session: AsyncSession, survivor: Survivor, identity: Cha
             raise TypeError(f"unknown flow effect {type(effect).__name__}")
 
 
-def _update_profile(survivor: Survivor, changes: dict[str, Any]) -> None:
+def _update_profile(survivor: Survivor, changes: Mapping[str, Any]) -> None:
     """Only known settings, each checked: the state a flow worked from may be stale or tampered."""
     for name, value in changes.items():
         if name not in PROFILE_FIELDS:

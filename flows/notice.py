@@ -13,11 +13,9 @@ information pages do. Her answer needs no PIN: it shows nothing.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flows import pin
 from flows.common import show_menu
-from flows.state import is_unlocked, map_number, parse_time, result, to_menu
+from flows.state import FlowState, is_unlocked, map_number, result, to_menu
 from flows.types import Context, FlowResult, NoticeAnswered, NoticeOpened, NoticeView, Option, Say, UserInput
 
 __all__ = ["NoticeAnswered", "NoticeOpened", "NoticeView", "action_of", "answer_options", "parse", "payload", "step",
@@ -43,15 +41,15 @@ def parse(value: object) -> tuple[int, str] | None:
     return int(parts[1]), parts[2]
 
 
-def newest_unprompted(state: dict[str, Any], ctx: Context) -> tuple[str, int | None] | None:
+def newest_unprompted(state: FlowState, ctx: Context) -> tuple[str, int | None] | None:
     """(text key, notice id) of the latest message we sent her unprompted, if it reached her after
     her last turn in the conversation: then a number she types answers it, not the options an
     older reply showed."""
     newest = ctx.unprompted
     if newest is None:
         return None
-    touched = parse_time(state.get("touched"))
-    if touched is not None and touched.tzinfo is not None and touched > newest.sent_at:
+    touched = state.touched
+    if touched is not None and touched > newest.sent_at:
         return None
     return newest.key, newest.notice_id
 
@@ -62,7 +60,7 @@ def typed_number(event: UserInput) -> bool:
     return event.button is None and (event.text or "").strip().rstrip(".)").isdigit()
 
 
-def action_of(event: UserInput, state: dict[str, Any], ctx: Context) -> tuple[int, str] | None:
+def action_of(event: UserInput, state: FlowState, ctx: Context) -> tuple[int, str] | None:
     """(notice id, action) when this input is about a notice of hers, else None: a notice's button;
     "1" when its preview is the newest thing on her screen; a number for the options under it."""
     if event.button is not None:
@@ -84,7 +82,7 @@ def answer_options(notice_id: int) -> tuple[Option, ...]:
             Option(payload(notice_id, "ring_me"), "notice.opt_ring_me"))
 
 
-def step(action: str, notice: NoticeView | None, state: dict[str, Any], ctx: Context) -> FlowResult:
+def step(action: str, notice: NoticeView | None, state: FlowState, ctx: Context) -> FlowResult:
     """Her answer to one notice action (`open`, `sms_ok`, `got_it`, `ring_me`)."""
     if notice is None or not notice.readable:
         return show_menu(state, ctx, Say("notice.gone"))

@@ -3,40 +3,40 @@
 
 The engine (bot/conversation.py) pre-fetches what the rules need, calls `route` (twice when the
 first answer is `Interpret`: it asks the NLU and routes again with the intent), and carries out the
-effects. After a PIN unlock the router continues into what she asked to open (a notice's text, her
-check-in), so her PIN opens that and not the menu.
+effects. A flow that hands on to another (her PIN unlocked what she asked to open) is resolved here
+too (flows/rules.py, `resolve`), so her PIN opens the notice or check-in she asked for, not the menu.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from content.text import fold
-from flows import checkin, notice
 from flows.keywords import keyword
-from flows.rules import RULES, Proceed, Rule, always_pressable, pin_like, spent
-from flows.state import Turn, data, finish, is_unlocked, map_number
+from flows.rules import RULES, Proceed, Rule, always_pressable, pin_like, resolve, spent
+from flows.state import FlowState, Turn, finish, load_state, map_number
 from flows.types import Context, FlowResult, ForgetInbound, Interpret, UserInput
 
-__all__ = ["RULES", "always_pressable", "continue_after_unlock", "route", "spent", "turn_of"]
+__all__ = ["RULES", "always_pressable", "route", "spent", "turn_of"]
 
 
-def turn_of(event: UserInput, state: dict[str, Any], ctx: Context) -> Turn:
+def turn_of(event: UserInput, state: FlowState, ctx: Context) -> Turn:
     """Her input normalised: a button, or a number mapped back to the options shown last; the
     keyword (or her own quick-exit word) when there is no choice."""
     choice = event.button or map_number(state, event.text)
     text = None if event.button else event.text
     word = keyword(text, ctx.channel) if choice is None else None
-    exit_word = state.get("exit_word")
+    exit_word = state.exit_word
     if word is None and choice is None and exit_word and fold(text) == exit_word:
         word = "exit"  # the quick-exit word she chose herself
     return Turn(event, choice, text, word)
 
 
-def route(event: UserInput, state: dict[str, Any] | None, ctx: Context) -> FlowResult:
-    """The reply to one input from an enrolled survivor (strangers go to onboarding.begin)."""
+def route(event: UserInput, state: FlowState | Mapping[str, object] | None, ctx: Context) -> FlowResult:
+    """The reply to one input from an enrolled survivor (strangers go to onboarding.begin). A stored
+    state of any version is read with `load_state`."""
     assert ctx.profile is not None, "route() is for enrolled survivors"
-    before = dict(state or {})
+    before = load_state(state)
     st = before
     turn = turn_of(event, st, ctx)
     for rule in RULES:
@@ -44,34 +44,16 @@ def route(event: UserInput, state: dict[str, Any] | None, ctx: Context) -> FlowR
         if isinstance(decided, Proceed):
             st = decided.state
         elif decided is not None:
-            return _closed(rule, turn, before, decided, ctx)
+            return _closed(rule, turn, decided, ctx)
     raise AssertionError("the last rule answers everything")  # pragma: no cover
 
 
-def _closed(rule: Rule, turn: Turn, before: dict[str, Any], res: FlowResult, ctx: Context) -> FlowResult:
-    if not rule.stamped:
+def _closed(rule: Rule, turn: Turn, res: FlowResult, ctx: Context) -> FlowResult:
+    res, stamped = resolve(res, ctx)
+    if not (rule.stamped and stamped):
         return res
     if pin_like(turn.text) and not any(isinstance(e, ForgetInbound) for e in res.effects):
         res.effects.append(ForgetInbound())  # could be her PIN, whatever state it arrived in
     if any(isinstance(e, Interpret) for e in res.effects):
         return res  # the engine asks the NLU and routes again; nothing of this is kept
-    done = finish(res, ctx)
-    return continue_after_unlock(before, done, ctx) if rule.continues else done
-
-
-def continue_after_unlock(before: dict[str, Any], res: FlowResult, ctx: Context) -> FlowResult:
-    """Her PIN unlocked while she was asked for it to open a notice or her check-in: straight into
-    that, not the menu (the PIN flow's own `then` opens only menu entries)."""
-    then = data(before).get("then") if before.get("flow") == "pin" else None
-    active = ctx.profile is not None and ctx.profile.status == "active"
-    if not isinstance(then, str) or not active or not is_unlocked(res.state, ctx.now):
-        return res
-    found = notice.parse(then)
-    if found is not None:
-        opened = finish(notice.step(found[1], ctx.notices.get(found[0]), res.state, ctx), ctx)
-        return FlowResult(opened.state, opened.says, [*res.effects, *opened.effects])
-    if checkin.opens_wave(then):
-        answered = checkin.handle(UserInput(ctx.channel, ctx.now, button=then), res.state, ctx)
-        if answered is not None:  # straight into the check-in she asked for, not the menu
-            return FlowResult(answered.state, answered.says, [*res.effects, *answered.effects])
-    return res
+    return finish(res, ctx)

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypedDict
 
+from flows.flow_state import FlowState
 from flows.questionnaires import Questionnaire
+from flows.windows import Window
 from safety.pin import PinMatch
 from safety.statuses import SurvivorStatus
 from safety.triage import TriageRules
@@ -95,7 +97,19 @@ class SetPin:
 class UpdateProfile:
     """Settings she changed; the engine only accepts the fields in PROFILE_FIELDS."""
 
-    changes: dict[str, Any]
+    changes: ProfileChanges
+
+
+class ProfileChanges(TypedDict, total=False):
+    """The settings a flow may change (PROFILE_FIELDS), each checked again by the engine."""
+
+    locale: str
+    timezone: str
+    persona: str
+    plain_mode: bool
+    contact_windows: list[Window]
+    expiry_minutes: int
+    unlock_minutes: int
 
 
 PROFILE_FIELDS = frozenset({
@@ -116,7 +130,7 @@ class SetStatus:
 class CreateCallback:
     """A call-back request; `phone` None means the number she is texting from (the engine fills it)."""
 
-    windows: list[dict[str, Any]]
+    windows: list[Window]
     phone: str | None = None
 
 
@@ -215,17 +229,30 @@ class SetCheckinPriority:
 
 
 Effect = (RaiseEscalation | Enrol | RejectCode | DeclineInvitation | RecordConsent | SetPin | UpdateProfile
-          | SetStatus | CreateCallback | QuickExitRequested | EraseRequested | ForgetInbound | Interpret | ButtonSpent
-          | HoldEscalation | ReleaseHeldEscalations | NoticeOpened | NoticeAnswered | RecordCheckinAnswer
+          | SetStatus | CreateCallback | QuickExitRequested | PauseOutbound | EraseRequested | ForgetInbound | Interpret
+          | ButtonSpent | HoldEscalation | ReleaseHeldEscalations | NoticeOpened | NoticeAnswered | RecordCheckinAnswer
           | FinishCheckin | SetCheckinPriority)
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """Not an effect: this flow is done and another opens, resolved by the router (flows/rules.py),
+    which knows every flow, so flows need not import each other in circles.
+
+    `unlocked`: her PIN unlocked, open `payload` (a menu entry, a notice, her check-in);
+    `after_pin` / `after_consent`: the onboarding's next step; `settings`: back to the settings."""
+
+    to: Literal["unlocked", "after_pin", "after_consent", "settings"]
+    payload: str = ""
 
 
 @dataclass
 class FlowResult:
-    state: dict[str, Any]
+    state: FlowState
     says: list[Say] = field(default_factory=list)
     effects: list[Any] = field(default_factory=list)
     notice: str | None = None  # set by the engine: a short answer the channel shows on her button
+    handoff: Handoff | None = None  # the router opens the next flow (never reaches the engine)
 
 
 # -- what the engine pre-fetches for the flows -----------------------------------------------------
@@ -252,7 +279,7 @@ class Profile:
     timezone: str
     persona: str | None
     plain_mode: bool
-    contact_windows: list[dict[str, Any]]
+    contact_windows: list[Window]
     expiry_minutes: int
     unlock_minutes: int
     has_pin: bool

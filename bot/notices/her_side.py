@@ -12,7 +12,6 @@ times with an escalation, as the call-back flow's request makes.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +21,7 @@ from bot.logs import log_event
 from bot.notices.timeline import HER, add_step, has_step
 from bot.storage.models import CallbackRequest, Notice, OutboundMessage, Survivor
 from flows.notice import PREVIEW_KEY, parse
-from flows.state import data, map_number
+from flows.state import FlowState, PinData, data_as, map_number
 from flows.types import NoticeAnswered, NoticeView, Unprompted, UserInput
 
 READABLE = ("sent", "acknowledged")
@@ -46,12 +45,12 @@ async def newest_unprompted(session: AsyncSession, survivor_id: int) -> Unprompt
     return Unprompted(row[1], row[2], notice_id)
 
 
-def named_notices(event: UserInput, state: dict[str, Any], unprompted: Unprompted | None) -> set[int]:
+def named_notices(event: UserInput, state: FlowState, unprompted: Unprompted | None) -> set[int]:
     """The notices her input can be about: a notice's button, the preview "1" answers, the options
     shown last, the notice her PIN prompt is for. Only these are looked up."""
     ids = set()
     for value in (event.button, map_number(state, event.text) if event.button is None else None,
-                  data(state).get("then") if state.get("flow") == "pin" else None):
+                  data_as(state, PinData).then if state.flow == "pin" else None):
         found = parse(value)
         if found is not None:
             ids.add(found[0])

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from flows import router, rules
+from flows.flow_state import CheckinPosition, PinData
 from flows.notice import PREVIEW_KEY, payload
 from flows.payloads import QuestionButton, WaveButton
 from flows.questionnaires import load_questionnaires
@@ -57,12 +58,11 @@ def test_the_precedence_is_one_declared_list_in_this_order() -> None:
 def test_a_typed_1_after_the_opening_starts_her_check_in_and_her_place_is_kept_in_her_state() -> None:
     res = say("1")
     assert [s.params.get("text") or s.params.get("item") for s in res.says] == ["intro", "fear"]
-    assert res.state["checkin"] == {"instance_id": IID, "opened_at": OPENED.isoformat(), "stage": "asking",
-                                    "item": "fear"}
-    assert res.state["options"] == [] and res.state["touched"] == LOCKED["touched"]  # the question is the latest
+    assert res.state.checkin == CheckinPosition(instance_id=IID, opened_at=OPENED, stage="asking", item="fear")
+    assert res.state.options == () and res.state.touched == OPENED - timedelta(hours=1)  # the question is latest
     answered = say("always", res.state)
     assert RecordCheckinAnswer(IID, "fear", "always") in answered.effects
-    assert answered.state["checkin"]["item"] != "fear"
+    assert answered.state.checkin is not None and answered.state.checkin.item != "fear"
 
 
 def test_the_same_wave_offered_again_starts_from_the_opening_again() -> None:
@@ -82,14 +82,15 @@ def test_the_last_answer_finishes_the_wave_and_stop_still_stops_in_the_middle() 
         answers.update({e.item: e.value for e in res.effects if isinstance(e, RecordCheckinAnswer)})
         if FinishCheckin(IID) in res.effects:
             break
-    assert FinishCheckin(IID) in res.effects and res.state["checkin"]["stage"] == "done"
+    assert FinishCheckin(IID) in res.effects and res.state.checkin is not None
+    assert res.state.checkin.stage == "done"
     assert [s.key for s in say("stop", say("1").state).says] == ["stop.confirmed"]
 
 
 def test_a_number_for_a_menu_shown_after_the_opening_is_the_menus() -> None:
     later = {**LOCKED, "touched": (OPENED + timedelta(minutes=5)).isoformat()}
     res = say("1", later)
-    assert "checkin" not in res.state and res.says[0].key == "pin.ask"  # menu:info asks for her PIN
+    assert res.state.checkin is None and res.says[0].key == "pin.ask"  # menu:info asks for her PIN
 
 
 def test_a_button_of_a_closed_wave_says_it_has_closed() -> None:
@@ -101,11 +102,12 @@ def test_a_button_of_a_closed_wave_says_it_has_closed() -> None:
 def test_in_plain_mode_her_pin_comes_first_and_then_opens_the_check_in_not_the_menu() -> None:
     ctx = with_checkin(plain_mode=True)
     asked = say(button=WaveButton(IID, "start").pack(), ctx=ctx)
-    assert asked.says[0].key == "pin.ask" and asked.state["flow"] == "pin"
+    assert asked.says[0].key == "pin.ask" and asked.state.flow == "pin"
     opened = say(PIN, asked.state, ctx)
     assert [s.params.get("text") or s.params.get("item") for s in opened.says] == ["intro", "fear"]
     assert opened.says[-1].sensitive and ForgetInbound() in opened.effects
-    assert opened.state["checkin"]["stage"] == "asking" and opened.state["unlocked_until"] > NOW.isoformat()
+    assert opened.state.checkin is not None and opened.state.checkin.stage == "asking"
+    assert opened.state.unlocked_until is not None and opened.state.unlocked_until > NOW
 
 
 def test_danger_in_the_middle_of_a_check_in_is_the_danger_nets() -> None:
@@ -119,6 +121,6 @@ def test_a_1_under_a_notice_preview_asks_her_pin_and_the_pin_opens_the_notice() 
     view = NoticeView(5, True, "He left the programme.")
     ctx = replace(context(), unprompted=Unprompted(PREVIEW_KEY, NOW - timedelta(minutes=1), 5), notices={5: view})
     asked = say("1", {**LOCKED, "touched": (NOW - timedelta(hours=2)).isoformat()}, ctx)
-    assert asked.says[0].key == "pin.ask" and asked.state["data"]["then"] == payload(5, "open")
+    assert asked.says[0].key == "pin.ask" and asked.state.data == PinData(then=payload(5, "open"))
     opened = say(PIN, asked.state, replace(ctx, unprompted=None))
     assert [s.key for s in opened.says] == ["notice.text"] and NoticeOpened(5) in opened.effects

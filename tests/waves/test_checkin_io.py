@@ -13,6 +13,7 @@ from bot.storage.db import Database
 from bot.storage.models import Answer, Survivor
 from bot.waves.checkin_io import closed_checkin, finish_wave, open_checkin, record_answer, render_for, set_priority
 from flows import checkin
+from flows.flow_state import CheckinPosition, load_state
 from flows.types import (
     Context,
     FinishCheckin,
@@ -45,7 +46,7 @@ async def say(db: Database, sid: int, clock: Clock, text_: str | None = None, bu
         closed = await closed_checkin(s, survivor, (button,)) if open_one is None else None
         ctx = Context(now=clock.now, channel="simulator", profile=profile_of(survivor, {}), checkin=open_one,
                       closed_checkin=closed, triage=default_rules())
-        res = checkin.handle(event, dict(survivor.state or {}), ctx)
+        res = checkin.handle(event, load_state(survivor.state), ctx)
         if res is None:
             return None, None
         for effect in res.effects:
@@ -55,7 +56,7 @@ async def say(db: Database, sid: int, clock: Clock, text_: str | None = None, bu
                 await finish_wave(s, effect, clock.now)
             elif isinstance(effect, SetCheckinPriority):
                 await set_priority(s, effect)
-        survivor.state = res.state
+        survivor.state = res.state.dump()
         rendered = [render_for(x, survivor) for x in res.says]
     return FlowResult(res.state, res.says, [e for e in res.effects if isinstance(e, RaiseEscalation)]), rendered
 
@@ -69,8 +70,7 @@ async def test_answers_are_stored_at_once_and_the_set_is_marked_complete(db, key
     res, rendered = await say(db, sid, clock, button=f"wave:{t0.id}:start")
     assert rendered[0][0].startswith("🍲 Kitchen Corner\n")  # her cover first, like every message
     # her place in the check-in is kept in her conversation state, like every flow's
-    assert res.state["checkin"] == {"instance_id": t0.id, "opened_at": t0.sent_at.isoformat(), "stage": "asking",
-                                    "item": "fear"}
+    assert res.state.checkin == CheckinPosition(instance_id=t0.id, opened_at=t0.sent_at, stage="asking", item="fear")
     replies = ["never", "9"] + ["no"] * 8 + ["no", "3", "5", "All fine. Ask for Jo at the clinic."]
     for i, reply in enumerate(replies):
         res, _ = await say(db, sid, clock, reply)
