@@ -23,14 +23,14 @@ from bot import catalog, enrolment
 from bot.actions.deletion import queue_deletions
 from bot.actions.held_escalations import HELD
 from bot.actions.quick_exit import quick_exit
-from bot.channels.base import Button, InboundEvent
+from bot.channels.base import InboundEvent
 from bot.escalations import raise_escalation
 from bot.logs import log_event
-from bot.notices import texts as notice_texts
 from bot.notices.her_side import named_notices, newest_unprompted, record_opened
 from bot.notices.her_side import record_answer as record_notice_answer
 from bot.notices.her_side import views as notice_views
 from bot.outbox.enqueue import enqueue
+from bot.rendering import render
 from bot.staff.telegram_link import handle_staff_inbound
 from bot.storage.models import (
     AuditEvent,
@@ -42,7 +42,7 @@ from bot.storage.models import (
     OutboundMessage,
     Survivor,
 )
-from bot.waves.checkin_io import closed_checkin, finish_wave, open_checkin, render_checkin, set_priority
+from bot.waves.checkin_io import closed_checkin, finish_wave, open_checkin, set_priority
 from bot.waves.checkin_io import record_answer as record_checkin_answer
 from bot.waves.delivery import QUIET_AFTER_HER_MESSAGE, WAVE_MESSAGE_KEYS
 from content import LOCALES
@@ -75,7 +75,6 @@ from flows.types import (
     RecordConsent,
     RejectCode,
     ReleaseHeldEscalations,
-    Say,
     SetCheckinPriority,
     SetPin,
     SetStatus,
@@ -285,16 +284,6 @@ async def prefetch(session: AsyncSession, keyring: KeyRing, event: InboundEvent,
         triage=default_rules(), unprompted=unprompted, notices=notices,
         stale_button=await stale_button(session, keyring, event),
     )
-
-
-def render(say: Say, locale: str, disguise: Disguise | None = None) -> tuple[str, tuple[Button, ...]]:
-    """Every message by its key's namespace: check-in texts from the questionnaire files, a
-    notice's text from the notice, everything else from the catalog."""
-    if say.key.startswith("checkin."):
-        return render_checkin(say, locale, disguise)
-    if say.key == notice_flow.TEXT_KEY:
-        return notice_texts.render(say, locale, disguise)
-    return catalog.render(say, locale, disguise)
 
 
 async def postpone_wave_messages(session: AsyncSession, survivor_id: int, now: datetime) -> None:

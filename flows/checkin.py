@@ -15,7 +15,7 @@ check-in from the engine's pre-fetched `Context.checkin` and returns engine effe
   are never taken: the flow returns None so the router handles them; "menu"/"start" too, except
   "0" when it answers a 0-10 question.
 - Every message names a text in the questionnaire file (keys `checkin.*`, rendered by
-  `bot.waves.checkin_io.render`), except the emergency numbers (`emergency.numbers`, shared with
+  `bot.rendering.render`), except the emergency numbers (`emergency.numbers`, shared with
   the other flows) shown at once when triage says urgent.
 - Questions in cover wording are not explicit; in plain mode they are, so they are `sensitive`
   (shown only after her PIN, expiring).

@@ -1,4 +1,4 @@
-"""The check-in's I/O side: runs `flows.checkin` for an inbound message and renders its texts.
+"""The check-in's I/O side: what the engine fetches and stores for `flows.checkin`, and its texts.
 
 The check-in is a flow like the others (flows/checkin.py, decided by the router's `open_checkin`
 rule); its position lives in her conversation state (survivors.state, under `checkin`). Here, for
@@ -67,19 +67,6 @@ def render_checkin(say: Say, locale: str, disguise: Disguise | None = None,
     if disguise is not None:
         body = wrap(catalog.title(locale, disguise), body)
     return body, buttons
-
-
-def render(say: Say, locale: str, disguise: Disguise | None = None) -> tuple[str, tuple[Button, ...]]:
-    """Any semantic message: check-in texts from the questionnaires, the rest from bot.catalog
-    (a drop-in for `catalog.render`)."""
-    if say.key.startswith("checkin."):
-        return render_checkin(say, locale, disguise)
-    return catalog.render(say, locale, disguise)
-
-
-def render_for(say: Say, survivor: Any) -> tuple[str, tuple[Button, ...]]:
-    """For an enrolled survivor, in her locale and cover (a drop-in for `catalog.render_for`)."""
-    return render(say, survivor.locale, Disguise.of(survivor.persona, survivor.plain_mode))
 
 
 # -- reading her answers ---------------------------------------------------------------------------

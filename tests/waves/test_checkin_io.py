@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.conversation import profile_of
+from bot.rendering import render_for
 from bot.storage.db import Database
 from bot.storage.models import Answer, Survivor
-from bot.waves.checkin_io import closed_checkin, finish_wave, open_checkin, record_answer, render_for, set_priority
+from bot.waves.checkin_io import closed_checkin, finish_wave, open_checkin, record_answer, set_priority
 from flows import checkin
 from flows.flow_state import CheckinPosition, load_state
 from flows.types import (
