@@ -280,7 +280,7 @@ async def prefetch(session: AsyncSession, keyring: KeyRing, event: InboundEvent,
         now=now, channel=event.channel, profile=profile_of(survivor, await _consents(session, survivor.id)),
         pins=SurvivorPins(survivor.pin_hash, survivor.duress_pin_hash, pin_hasher), personas=catalog.persona_ids(),
         consent_versions=catalog.consent_versions(survivor.locale), timezones=_timezones(), danger=danger,
-        open_checkin=checkin.instance_id if checkin is not None else None, checkin=checkin, closed_checkin=closed,
+        checkin=checkin, closed_checkin=closed,
         triage=default_rules(), unprompted=unprompted, notices=notices,
         stale_button=await stale_button(session, keyring, event),
     )

@@ -340,10 +340,14 @@ class Context:
     intent: str | None = None  # from the NLU, once the engine has asked (see Interpret)
     danger: bool = False  # the danger net fired on her words, whatever any model says
     interpreted: bool = False
-    open_checkin: int | None = None  # the wave instance of a check-in she can continue, if any
     stale_button: bool = False  # the pressed button sits under an older message than our latest with buttons
     checkin: OpenCheckin | None = None  # her open check-in (the engine fetches it for an active survivor)
     closed_checkin: Questionnaire | None = None  # the questionnaire of a closed wave whose button she pressed
     triage: TriageRules | None = None  # what her check-in answers raise
     unprompted: Unprompted | None = None  # fetched when she typed a number: what arrived last unasked
     notices: Mapping[int, NoticeView] = field(default_factory=dict)  # notices of hers her input names
+
+    @property
+    def open_checkin(self) -> int | None:
+        """The wave instance of a check-in she can continue, if any (the menu offers the way back)."""
+        return self.checkin.instance_id if self.checkin is not None else None

@@ -35,7 +35,7 @@ LOCKED = {"flow": "menu", "step": "main", "touched": (OPENED - timedelta(hours=1
 
 
 def with_checkin(**changes):
-    return replace(context(**changes), checkin=OpenCheckin(IID, CHECKIN, sent_at=OPENED), open_checkin=IID,
+    return replace(context(**changes), checkin=OpenCheckin(IID, CHECKIN, sent_at=OPENED),
                    triage=default_rules())
 
 
