@@ -50,7 +50,7 @@ from flows import notice as notice_flow
 from flows import onboarding, router
 from flows.common import emergency_say
 from flows.keywords import has_letters
-from flows.state import FlowState, PinData, data_as, finish, load_state
+from flows.state import FlowState, PinData, data_as, finish, load_state, map_number
 from flows.stranger import guess_locale, reply_to_stranger
 from flows.types import (
     PROFILE_FIELDS,
@@ -272,7 +272,8 @@ async def prefetch(session: AsyncSession, keyring: KeyRing, event: InboundEvent,
     closed = None
     if checkin is None and active:
         then = data_as(state, PinData).then if state.flow == "pin" else None
-        closed = await closed_checkin(session, survivor, (user_input.button, then))
+        numbered = map_number(state, user_input.text) if user_input.button is None else None
+        closed = await closed_checkin(session, survivor, (user_input.button, numbered, then))
     typed_number = active and not danger and notice_flow.typed_number(user_input)
     unprompted = await newest_unprompted(session, survivor.id) if typed_number else None
     notices = await notice_views(session, survivor.id, named_notices(user_input, state, unprompted)) if active else {}

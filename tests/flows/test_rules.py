@@ -124,3 +124,10 @@ def test_a_1_under_a_notice_preview_asks_her_pin_and_the_pin_opens_the_notice() 
     assert asked.says[0].key == "pin.ask" and asked.state.data == PinData(then=payload(5, "open"))
     opened = say(PIN, asked.state, replace(ctx, unprompted=None))
     assert [s.key for s in opened.says] == ["notice.text"] and NoticeOpened(5) in opened.effects
+
+
+def test_on_sms_a_number_for_continue_the_questions_of_a_closed_wave_says_it_has_closed() -> None:
+    ctx = replace(context("sms"), closed_checkin=CHECKIN)
+    shown = {**LOCKED, "options": [WaveButton(3, "start").pack(), "menu:info"]}
+    res = say("1", shown, ctx)
+    assert [s.params.get("text") for s in res.says] == ["closed"]
