@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import zoneinfo
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
@@ -26,9 +26,11 @@ from bot.actions.quick_exit import quick_exit
 from bot.channels.base import InboundEvent
 from bot.escalations import raise_escalation
 from bot.logs import log_event
-from bot.notices import texts as notice_texts
-from bot.notices.her_side import handle_notice
+from bot.notices.her_side import named_notices, newest_unprompted, record_opened
+from bot.notices.her_side import record_answer as record_notice_answer
+from bot.notices.her_side import views as notice_views
 from bot.outbox.enqueue import enqueue
+from bot.rendering import render
 from bot.staff.telegram_link import handle_staff_inbound
 from bot.storage.models import (
     AuditEvent,
@@ -39,18 +41,16 @@ from bot.storage.models import (
     InboundMessage,
     OutboundMessage,
     Survivor,
-    WaveInstance,
 )
-from bot.waves.checkin_io import OPEN_STATES, handle_checkin
-from bot.waves.checkin_io import render as checkin_render
+from bot.waves.checkin_io import closed_checkin, finish_wave, open_checkin, set_priority
+from bot.waves.checkin_io import record_answer as record_checkin_answer
 from bot.waves.delivery import QUIET_AFTER_HER_MESSAGE, WAVE_MESSAGE_KEYS
 from content import LOCALES
 from flows import notice as notice_flow
-from flows import onboarding, pin, router
+from flows import onboarding, router
 from flows.common import emergency_say
 from flows.keywords import has_letters
-from flows.payloads import WaveButton
-from flows.state import finish, is_unlocked, map_number, parse_time
+from flows.state import FlowState, PinData, data_as, finish, load_state, map_number
 from flows.stranger import guess_locale, reply_to_stranger
 from flows.types import (
     PROFILE_FIELDS,
@@ -60,17 +60,22 @@ from flows.types import (
     DeclineInvitation,
     Enrol,
     EraseRequested,
+    FinishCheckin,
     FlowResult,
     ForgetInbound,
     HoldEscalation,
     Interpret,
+    NoticeAnswered,
+    NoticeOpened,
     PauseOutbound,
     Profile,
     QuickExitRequested,
     RaiseEscalation,
+    RecordCheckinAnswer,
     RecordConsent,
     RejectCode,
     ReleaseHeldEscalations,
+    SetCheckinPriority,
     SetPin,
     SetStatus,
     UpdateProfile,
@@ -82,9 +87,9 @@ from safety.danger_net import detect_danger
 from safety.deletion import Deletable, clamp_expiry_minutes
 from safety.disguise import Disguise
 from safety.pin import PinHasher, SurvivorPins
+from safety.triage import default_rules
 
 Interpreter = Callable[[str, str], Awaitable[str | None]]
-Renderer = Callable[..., tuple[str, tuple[Any, ...]]]
 UNTIL_REVERIFIED = timedelta(days=3650)  # a worker lifts it after re-verifying her route
 MIN_UNLOCK, MAX_UNLOCK = 1, 60
 
@@ -121,7 +126,7 @@ async def handle_inbound(session: AsyncSession, keyring: KeyRing, event: Inbound
                          inbound: InboundMessage, now: datetime, *, pin_hasher: PinHasher,
                          interpreter: Interpreter | None = None) -> FlowResult:
     if await handle_staff_inbound(session, keyring, event, inbound.id, now):
-        return FlowResult(state={})  # a staff code or a staff chat: never the survivor logic
+        return FlowResult(state=FlowState())  # a staff code or a staff chat: never the survivor logic
     user_input = UserInput(channel=event.channel, at=now, text=event.text, button=event.button)
     identity = await find_identity(session, keyring, event.channel, event.address)
     survivor = None
@@ -137,11 +142,10 @@ async def handle_inbound(session: AsyncSession, keyring: KeyRing, event: Inbound
     if survivor is None or survivor.status == "erased":
         result, survivor, identity, locale, disguise = await _from_stranger(
             session, keyring, event, user_input, identity, now)
-        render: Renderer = catalog.render
     else:
         inbound.identity_id, inbound.survivor_id = identity.id if identity else None, survivor.id
-        result, render = await _from_survivor(session, keyring, event, user_input, survivor, identity, inbound, now,
-                                              pin_hasher, interpreter)
+        result = await _from_survivor(session, keyring, event, user_input, survivor, identity, inbound, now,
+                                      pin_hasher, interpreter)
         locale, disguise = survivor.locale, Disguise.of(survivor.persona, survivor.plain_mode)
     if survivor is not None and identity is not None:
         inbound.identity_id, inbound.survivor_id = identity.id, survivor.id
@@ -194,7 +198,7 @@ async def _from_stranger(session: AsyncSession, keyring: KeyRing, event: Inbound
                                            event.channel, "used", now)
                 return reply_to_stranger(user_input), None, identity, guessed, None
             survivor, identity = enrolled
-            survivor.state = finish(result, replace(ctx, profile=None)).state
+            survivor.state = finish(result, replace(ctx, profile=None)).state.dump()
         elif isinstance(effect, RejectCode):
             enrolment.record_rejection(session, keyring.blind_index(event.channel, event.address),
                                        event.channel, effect.reason, now)
@@ -237,41 +241,15 @@ def profile_of(survivor: Survivor, consents: dict[str, bool]) -> Profile:
 
 async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: InboundEvent, user_input: UserInput,
                          survivor: Survivor, identity: ChannelIdentity | None, inbound: InboundMessage,
-                         now: datetime, pin_hasher: PinHasher, interpreter: Interpreter | None
-                         ) -> tuple[FlowResult, Renderer]:
+                         now: datetime, pin_hasher: PinHasher, interpreter: Interpreter | None) -> FlowResult:
+    """Her turn: pre-fetch what the rules need, route (again with the NLU's intent when asked),
+    carry out the effects and keep the new state. The router owns every decision."""
     danger = danger_in(event.text, survivor.locale)
     if danger:
         log_event("danger.detected", survivor=survivor.pseudonym, channel=event.channel)
-    ctx = Context(
-        now=now, channel=event.channel, profile=profile_of(survivor, await _consents(session, survivor.id)),
-        pins=SurvivorPins(survivor.pin_hash, survivor.duress_pin_hash, pin_hasher), personas=catalog.persona_ids(),
-        consent_versions=catalog.consent_versions(survivor.locale), timezones=_timezones(), danger=danger,
-        open_checkin=await open_checkin(session, survivor, now),
-        stale_button=await stale_button(session, keyring, event),
-    )
-    state = dict(survivor.state or {})
+    state = load_state(survivor.state)
+    ctx = await prefetch(session, keyring, event, user_input, survivor, state, now, pin_hasher, danger)
     await postpone_wave_messages(session, survivor.id, now)
-    if not danger and survivor.status == "active":
-        noticed = await handle_notice(session, survivor, user_input, state, ctx, address=event.address, now=now)
-        if noticed is not None:  # the Read button or "1" under a notice's preview, Got it, Ring me
-            done = finish(noticed, ctx)
-            survivor.state = done.state
-            return done, notice_texts.render
-        numbered = await _numbered_menu_choice(session, user_input, state, ctx.open_checkin)
-        if numbered is not None and _opens_wave(numbered):
-            user_input = replace(user_input, text=None, button=numbered)  # SMS: "1 Continue the questions"
-        if survivor.plain_mode and _opens_wave(user_input.button) and not is_unlocked(state, now):
-            # in plain mode the questions are explicit: her PIN first, then the check-in opens
-            locked = finish(pin.ask_unlock(state, ctx, then=str(user_input.button)), ctx)
-            survivor.state = locked.state
-            return locked, catalog.render
-        answered = None if numbered is not None and not _opens_wave(numbered) else (
-            await handle_checkin(session, survivor, user_input, now))
-        if answered is not None:
-            await apply_effects(session, survivor, identity, inbound, event, answered, now)
-            # the check-in's question is now the latest thing on her screen: numbers answer it
-            survivor.state = {**answered.state, "options": []}
-            return answered, checkin_render
     # argon2 is deliberately slow: keep it off the event loop
     result = await asyncio.to_thread(router.route, user_input, state, ctx)
     asked = next((e for e in result.effects if isinstance(e, Interpret)), None)
@@ -279,33 +257,34 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
         intent = await interpret(interpreter, asked.text, survivor.locale)
         result = await asyncio.to_thread(router.route, user_input, state, replace(ctx, intent=intent, interpreted=True))
     await apply_effects(session, survivor, identity, inbound, event, result, now)
-    survivor.state = result.state
-    then = (state.get("data") or {}).get("then") if state.get("flow") == "pin" else None
-    if notice_flow.parse(then) is not None and is_unlocked(result.state, now) and survivor.status == "active":
-        opened = await handle_notice(session, survivor, replace(user_input, text=None, button=then), result.state,
-                                     ctx, address=event.address, now=now, action=notice_flow.parse(then))
-        if opened is not None:  # her PIN opened the notice she asked to read, not the menu
-            done = finish(opened, ctx)
-            survivor.state = result.state = done.state
-            result.says[:] = done.says
-            return result, notice_texts.render
-    if _opens_wave(then) and is_unlocked(result.state, now) and survivor.status == "active":
-        opened = await handle_checkin(session, survivor, replace(user_input, text=None, button=then), now)
-        if opened is not None:
-            await apply_effects(session, survivor, identity, inbound, event, opened, now)
-            result.says[:] = opened.says  # straight into the check-in she asked for, not the menu
-            return result, checkin_render
-    return result, catalog.render
+    survivor.state = result.state.dump()
+    return result
 
 
-async def open_checkin(session: AsyncSession, survivor: Survivor, now: datetime) -> int | None:
-    """Her wave that reached her and is still open (the menu offers the way back to it)."""
-    if survivor.status != "active":
-        return None
-    return await session.scalar(
-        select(WaveInstance.id).where(WaveInstance.survivor_id == survivor.id, WaveInstance.state.in_(OPEN_STATES),
-                                      WaveInstance.closes_at > now)
-        .order_by(WaveInstance.due_at.desc()).limit(1))
+async def prefetch(session: AsyncSession, keyring: KeyRing, event: InboundEvent, user_input: UserInput,
+                   survivor: Survivor, state: FlowState, now: datetime, pin_hasher: PinHasher,
+                   danger: bool) -> Context:
+    """Everything the rules read from the database, fetched before routing so they stay pure: her
+    profile and consents, her open check-in (or the closed wave a button belongs to), what arrived
+    last unasked (only for a typed number), the notices her input names, whether the button is stale."""
+    active = survivor.status == "active"
+    checkin = await open_checkin(session, survivor, now)
+    closed = None
+    if checkin is None and active:
+        then = data_as(state, PinData).then if state.flow == "pin" else None
+        numbered = map_number(state, user_input.text) if user_input.button is None else None
+        closed = await closed_checkin(session, survivor, (user_input.button, numbered, then))
+    typed_number = active and not danger and notice_flow.typed_number(user_input)
+    unprompted = await newest_unprompted(session, survivor.id) if typed_number else None
+    notices = await notice_views(session, survivor.id, named_notices(user_input, state, unprompted)) if active else {}
+    return Context(
+        now=now, channel=event.channel, profile=profile_of(survivor, await _consents(session, survivor.id)),
+        pins=SurvivorPins(survivor.pin_hash, survivor.duress_pin_hash, pin_hasher), personas=catalog.persona_ids(),
+        consent_versions=catalog.consent_versions(survivor.locale), timezones=_timezones(), danger=danger,
+        checkin=checkin, closed_checkin=closed,
+        triage=default_rules(), unprompted=unprompted, notices=notices,
+        stale_button=await stale_button(session, keyring, event),
+    )
 
 
 async def postpone_wave_messages(session: AsyncSession, survivor_id: int, now: datetime) -> None:
@@ -319,21 +298,6 @@ async def postpone_wave_messages(session: AsyncSession, survivor_id: int, now: d
             OutboundMessage.status == "pending", OutboundMessage.is_reply.is_(False),
             OutboundMessage.text_key.in_(WAVE_MESSAGE_KEYS), OutboundMessage.next_attempt_at < until,
         ).values(next_attempt_at=until))
-
-
-async def _numbered_menu_choice(session: AsyncSession, user_input: UserInput, state: dict[str, Any],
-                                open_checkin: int | None) -> str | None:
-    """On SMS, a number answers the options a flow showed last (the menu, "1 Continue the
-    questions") when they came after her check-in's latest message; else the check-in has it."""
-    mapped = map_number(state, user_input.text) if user_input.button is None else None
-    if mapped is None or open_checkin is None:
-        return mapped
-    inst = await session.get(WaveInstance, open_checkin)
-    opened = (inst.reminded_at or inst.sent_at) if inst is not None else None
-    touched = parse_time(state.get("touched"))
-    if opened is not None and (touched is None or touched <= opened):
-        return None  # the opening (or reminder) is newer than the menu: "1" answers the check-in
-    return mapped
 
 
 LATEST_LOOKED_AT = 20  # our latest replies read to find the one with buttons
@@ -352,11 +316,6 @@ async def stale_button(session: AsyncSession, keyring: KeyRing, event: InboundEv
         ).order_by(OutboundMessage.id.desc()).limit(LATEST_LOOKED_AT))).all()
     latest = next((pid for pid, buttons in rows if buttons), None)
     return latest is not None and str(latest) != str(event.provider_message_id)
-
-
-def _opens_wave(payload: object) -> bool:
-    button = WaveButton.unpack(payload)
-    return button is not None and button.action == "start"
 
 
 async def apply_effects(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity | None,
@@ -400,6 +359,16 @@ async def apply_effects(session: AsyncSession, survivor: Survivor, identity: Cha
                 .where(Escalation.survivor_id == survivor.id, Escalation.status == HELD,
                        Escalation.reason == effect.reason)
                 .values(status="closed", closed_at=now))
+        elif isinstance(effect, NoticeOpened):
+            await record_opened(session, effect.notice_id, now)
+        elif isinstance(effect, NoticeAnswered):
+            await record_notice_answer(session, survivor, effect, event.channel, event.address, now)
+        elif isinstance(effect, RecordCheckinAnswer):
+            await record_checkin_answer(session, effect, now)
+        elif isinstance(effect, FinishCheckin):
+            await finish_wave(session, effect, now)
+        elif isinstance(effect, SetCheckinPriority):
+            await set_priority(session, effect)
         elif isinstance(effect, Interpret):
             continue  # answered above; the second routing never asks again
         elif isinstance(effect, ButtonSpent):
@@ -408,7 +377,7 @@ async def apply_effects(session: AsyncSession, survivor: Survivor, identity: Cha
             raise TypeError(f"unknown flow effect {type(effect).__name__}")
 
 
-def _update_profile(survivor: Survivor, changes: dict[str, Any]) -> None:
+def _update_profile(survivor: Survivor, changes: Mapping[str, Any]) -> None:
     """Only known settings, each checked: the state a flow worked from may be stale or tampered."""
     for name, value in changes.items():
         if name not in PROFILE_FIELDS:

@@ -8,13 +8,12 @@ the conversation state. The engine stores the request and raises a routine escal
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from flows.common import show_menu
 from flows.keywords import yes_no
-from flows.state import Turn, data, goto, result
+from flows.state import CallbackData, FlowState, Turn, data_as, goto, result
 from flows.types import Context, CreateCallback, FlowResult, ForgetInbound, Option, Say
-from flows.windows import PRESETS, parse, valid
+from flows.windows import PRESETS, Window, parse, valid
 
 BACK = Option("menu:main", "common.back_to_menu")
 _PHONE = re.compile(r"^\+?[\d\s\-().]{7,24}$")
@@ -47,13 +46,13 @@ def _number_say(ctx: Context) -> Say:
     return Say("callback.number", options=(*options, BACK))
 
 
-def _confirm_say(info: dict[str, Any]) -> Say:
+def _confirm_say(info: CallbackData) -> Say:
     """Her number is confirmed by its last three digits only: the full number never goes back
     on her screen (it stays in the encrypted state and call-back record)."""
-    phone = info.get("phone")
+    phone = info.phone
     key = "callback.confirm" if phone else "callback.confirm_this_number"
     options = (Option("yes", "callback.opt_confirm"), Option("cb:number", "callback.opt_change_number"), BACK)
-    return Say(key, {"phone_tail": tail(phone), "windows": info.get("windows") or []}, options)
+    return Say(key, {"phone_tail": tail(phone), "windows": list(info.windows)}, options)
 
 
 def tail(phone: str | None) -> str:
@@ -61,15 +60,15 @@ def tail(phone: str | None) -> str:
     return digits[-TAIL_DIGITS:]
 
 
-def start(state: dict[str, Any], ctx: Context) -> FlowResult:
+def start(state: FlowState, ctx: Context) -> FlowResult:
     has_windows = bool(ctx.profile and any(valid(w) for w in ctx.profile.contact_windows))
     if not has_windows:
         return result(goto(state, "callback", "other"), _other_say())
     return result(goto(state, "callback", "when"), _when_say(ctx))
 
 
-def prompt(state: dict[str, Any], ctx: Context) -> list[Say]:
-    step, info = state.get("step"), data(state)
+def prompt(state: FlowState, ctx: Context) -> list[Say]:
+    step, info = state.step, data_as(state, CallbackData)
     if step == "number":
         return [_number_say(ctx)]
     if step == "confirm":
@@ -79,12 +78,12 @@ def prompt(state: dict[str, Any], ctx: Context) -> list[Say]:
     return [_when_say(ctx)]
 
 
-def _to_number(state: dict[str, Any], ctx: Context, windows: list[dict[str, Any]]) -> FlowResult:
-    return result(goto(state, "callback", "number", windows=windows), _number_say(ctx))
+def _to_number(state: FlowState, ctx: Context, windows: list[Window]) -> FlowResult:
+    return result(goto(state, "callback", "number", CallbackData(windows=tuple(windows))), _number_say(ctx))
 
 
-def handle(turn: Turn, state: dict[str, Any], ctx: Context) -> FlowResult | None:
-    step, info, choice = state.get("step"), data(state), turn.choice or ""
+def handle(turn: Turn, state: FlowState, ctx: Context) -> FlowResult | None:
+    step, info, choice = state.step, data_as(state, CallbackData), turn.choice or ""
     if step == "when":
         windows = [w for w in (ctx.profile.contact_windows if ctx.profile else []) if valid(w)]
         if choice == "win:other":
@@ -103,22 +102,24 @@ def handle(turn: Turn, state: dict[str, Any], ctx: Context) -> FlowResult | None
         return None
     if step == "number":
         if choice == "phone:this" and ctx.channel == "sms":
-            return result(goto(state, "callback", "confirm", **info, phone=None), _confirm_say({**info, "phone": None}))
+            confirm = info.model_copy(update={"phone": None})
+            return result(goto(state, "callback", "confirm", confirm), _confirm_say(confirm))
         phone = normalise_phone(turn.text)
         if phone is None:
             if turn.text and any(c.isdigit() for c in turn.text):
                 # it may still be (most of) her number: forgotten and deleted like a valid one
                 return result(state, Say("callback.bad_number"), _number_say(ctx), effects=[ForgetInbound()])
             return None
-        return result(goto(state, "callback", "confirm", **info, phone=phone), _confirm_say({**info, "phone": phone}),
+        confirm = info.model_copy(update={"phone": phone})
+        return result(goto(state, "callback", "confirm", confirm), _confirm_say(confirm),
                       effects=[ForgetInbound()])  # her number: not kept in clear, deleted from her chat
     if step == "confirm":
         if choice == "cb:number":
-            return _to_number(state, ctx, info.get("windows") or [])
+            return _to_number(state, ctx, list(info.windows))
         if choice == "yes" or yes_no(turn.text) == "yes":
-            windows = [w for w in info.get("windows") or [] if valid(w)]
+            windows = [w for w in info.windows if valid(w)]
             res = show_menu(state, ctx, Say("callback.done"))
-            return type(res)(res.state, res.says, [CreateCallback(windows, info.get("phone"))])
+            return type(res)(res.state, res.says, [CreateCallback(windows, info.phone)])
         if yes_no(turn.text) == "no":
-            return _to_number(state, ctx, info.get("windows") or [])
+            return _to_number(state, ctx, list(info.windows))
     return None

@@ -1,12 +1,11 @@
-"""Messages several flows end with: the menu (cover or unlocked), the emergency numbers, quick exit."""
+"""Messages several flows end with: the menu (cover or unlocked), the emergency numbers, quick exit,
+and the answer to danger (the danger net, the NLU, a yes to the danger check)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flows.payloads import WaveButton
-from flows.state import is_unlocked, lock, result, to_menu
-from flows.types import Context, FlowResult, Option, QuickExitRequested, Say
+from flows.state import FlowState, is_unlocked, lock, result, to_menu
+from flows.types import Context, FlowResult, Option, QuickExitRequested, RaiseEscalation, Say
 
 MENU_OPTIONS: tuple[Option, ...] = (
     Option("menu:info", "menu.opt_info"),
@@ -47,14 +46,14 @@ def tip(ctx: Context) -> int:
     return ctx.now.toordinal()
 
 
-def menu_say(state: dict[str, Any], ctx: Context, key: str | None = None) -> Say:
+def menu_say(state: FlowState, ctx: Context, key: str | None = None) -> Say:
     """The menu: the cover menu (a tip plus the entries) while locked, a plain prompt when unlocked."""
     if key is None:
         key = "menu.main" if is_unlocked(state, ctx.now) else "menu.cover"
     return Say(key, {"tip": tip(ctx)}, (*continue_option(ctx), *MENU_OPTIONS))
 
 
-def show_menu(state: dict[str, Any], ctx: Context, *before: Say) -> FlowResult:
+def show_menu(state: FlowState, ctx: Context, *before: Say) -> FlowResult:
     st = to_menu(state)
     return result(st, *before, menu_say(st, ctx))
 
@@ -64,10 +63,24 @@ def emergency_say(ctx: Context, options: tuple[Option, ...] = MENU_OPTIONS) -> S
     return Say("emergency.numbers", {"country": country}, options, urgent=True)
 
 
-def quick_exit(state: dict[str, Any], ctx: Context) -> FlowResult:
+def quick_exit(state: FlowState, ctx: Context) -> FlowResult:
     """One innocuous cover message, nothing else; back to the locked cover state. On SMS not even
     that: a text cannot be recalled, outbound pauses instead (the safety layer), so nothing arrives."""
     onboarding = ctx.profile is not None and ctx.profile.status == "onboarding"
     st = lock(state) if onboarding else to_menu(lock(state))
     says = [] if ctx.channel == "sms" else [Say("exit.cover", {"tip": tip(ctx)})]
     return result(st, *says, effects=[QuickExitRequested()])
+
+
+def danger(state: FlowState, ctx: Context) -> FlowResult:
+    """Emergency numbers at once (in her cover wording when disguised) and an urgent escalation;
+    then, for an enrolled survivor, that the team has been told and a call-back offered."""
+    says = [emergency_say(ctx, ())]
+    if ctx.profile is not None and ctx.profile.status == "active":
+        says.append(team_told())
+    return result(state, *says, effects=[RaiseEscalation("urgent", "danger_now")])
+
+
+def team_told() -> Say:
+    """In her cover wording (a neutral preview): the team knows; would a call-back help?"""
+    return Say("danger.team_told", options=(Option("menu:callback", "menu.opt_callback"),), urgent=True)

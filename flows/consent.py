@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from flows.keywords import yes_no
-from flows.state import Turn, data, goto, result, with_data
-from flows.types import Context, FlowResult, Option, RecordConsent, Say, SetStatus
+from flows.state import ConsentData, FlowState, Turn, data_as, goto, result
+from flows.types import Context, FlowResult, Handoff, Option, RecordConsent, Say, SetStatus
 
 KINDS = ("information", "checkins", "evaluation")
 YES_NO = (Option("yes", "common.yes"), Option("no", "common.no"))
@@ -22,36 +22,33 @@ def question(kind: str, number: int) -> Say:
     return Say(f"consent.{kind}", {"number": number, "total": len(KINDS)}, YES_NO)
 
 
-def start(state: dict[str, Any], ctx: Context) -> FlowResult:
-    st = goto(state, "consent", KINDS[0], granted={})
+def start(state: FlowState, ctx: Context) -> FlowResult:
+    st = goto(state, "consent", KINDS[0], ConsentData())
     return result(st, Say("consent.intro"), question(KINDS[0], 1))
 
 
-def prompt(state: dict[str, Any], ctx: Context) -> list[Say]:
-    step = state.get("step")
+def prompt(state: FlowState, ctx: Context) -> list[Say]:
+    step = state.step
     kind = step if step in KINDS else KINDS[0]
     return [question(kind, KINDS.index(kind) + 1)]
 
 
-def handle(turn: Turn, state: dict[str, Any], ctx: Context) -> FlowResult | None:
+def handle(turn: Turn, state: FlowState, ctx: Context) -> FlowResult | None:
     answer = turn.choice if turn.choice in ("yes", "no") else yes_no(turn.text)
     if answer is None:
         return None
-    kind = state.get("step")
+    kind = state.step
     if kind not in KINDS:
         return start(state, ctx)
-    granted = dict(data(state).get("granted") or {})
+    granted = dict(data_as(state, ConsentData).granted)
     granted[kind] = answer == "yes"
     effects: list[Any] = [RecordConsent(kind, granted[kind], ctx.consent_versions.get(kind, "unversioned"))]
     position = KINDS.index(kind)
     if position + 1 < len(KINDS):
         nxt = KINDS[position + 1]
-        st = with_data(goto(state, "consent", nxt), granted=granted)
+        st = goto(state, "consent", nxt, ConsentData(granted=granted))
         return result(st, question(nxt, position + 2), effects=effects)
     if not any(granted.values()):
         st = goto(state, "declined", "main")
         return result(st, Say("consent.none_given"), effects=[*effects, SetStatus("declined")])
-    from flows import onboarding  # local: onboarding also starts this flow
-
-    after = onboarding.after_consent(state, ctx)
-    return type(after)(after.state, after.says, [*effects, *after.effects])
+    return FlowResult(state, [], effects, handoff=Handoff("after_consent"))  # on with the onboarding

@@ -12,39 +12,37 @@ safety/danger_decision.py; this module only asks and reads the answer.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Final
 
-from flows.common import show_menu
+from flows.common import danger, show_menu
 from flows.keywords import yes_no
-from flows.state import Turn, goto, to_menu
+from flows.state import FlowState, Turn, goto, to_menu
 from flows.types import Context, FlowResult, HoldEscalation, Option, ReleaseHeldEscalations, Say
 
-FLOW = "danger_check"
+FLOW: Final = "danger_check"
 INTENT = "danger_check"  # what the NLU side answers when the danger decision says "ask"
 REASON = "danger_unanswered"
 WAIT = timedelta(minutes=5)
 YES, NO = "danger_check:yes", "danger_check:no"
 
 
-def prompt(state: dict[str, Any], ctx: Context) -> list[Say]:
+def prompt(state: FlowState, ctx: Context) -> list[Say]:
     """The question, with two options (numbered 1 and 2 on SMS). Never held by her contact windows."""
     return [Say("danger_check.ask", options=(Option(YES, "common.yes"), Option(NO, "common.no")), urgent=True)]
 
 
-def ask(state: dict[str, Any], ctx: Context) -> FlowResult:
+def ask(state: FlowState, ctx: Context) -> FlowResult:
     """Ask, and hold an urgent escalation that opens by itself if no answer comes within WAIT."""
-    if state.get("flow") == FLOW:  # asked already and still waiting: one question, one held alert
-        return FlowResult(dict(state), prompt(state, ctx), [])
+    if state.flow == FLOW:  # asked already and still waiting: one question, one held alert
+        return FlowResult(state, prompt(state, ctx), [])
     st = goto(state, FLOW, "ask")
     return FlowResult(st, prompt(st, ctx), [HoldEscalation("urgent", REASON, WAIT)])
 
 
-def handle(turn: Turn, state: dict[str, Any], ctx: Context) -> FlowResult | None:
+def handle(turn: Turn, state: FlowState, ctx: Context) -> FlowResult | None:
     answer = {YES: "yes", NO: "no"}.get(turn.choice or "") or yes_no(turn.text)
     if answer == "yes":
-        from flows import fallback
-
-        res = fallback.danger(to_menu(state), ctx)
+        res = danger(to_menu(state), ctx)
         res.effects.insert(0, ReleaseHeldEscalations(REASON))
         return res
     if answer == "no":

@@ -9,11 +9,11 @@ A worry or a reported incident is heard and escalated; the numbers are offered t
 
 from __future__ import annotations
 
-from typing import Any
-
-from flows import danger_check
-from flows.common import emergency_say, quick_exit, with_lead
-from flows.state import result
+from flows import danger_check, menu
+from flows.common import danger as danger  # the danger net's answer, also the danger check's yes
+from flows.common import quick_exit, with_lead
+from flows.common import team_told as team_told
+from flows.state import FlowState, result
 from flows.types import Context, FlowResult, Option, RaiseEscalation, Say
 
 DANGER = frozenset({"danger_now"})
@@ -26,21 +26,7 @@ MENU_INTENTS = {
 }
 
 
-def danger(state: dict[str, Any], ctx: Context) -> FlowResult:
-    """Emergency numbers at once (in her cover wording when disguised) and an urgent escalation;
-    then, for an enrolled survivor, that the team has been told and a call-back offered."""
-    says = [emergency_say(ctx, ())]
-    if ctx.profile is not None and ctx.profile.status == "active":
-        says.append(team_told())
-    return result(state, *says, effects=[RaiseEscalation("urgent", "danger_now")])
-
-
-def team_told() -> Say:
-    """In her cover wording (a neutral preview): the team knows; would a call-back help?"""
-    return Say("danger.team_told", options=(Option("menu:callback", "menu.opt_callback"),), urgent=True)
-
-
-def understand(intent: str | None, state: dict[str, Any], ctx: Context,
+def understand(intent: str | None, state: FlowState, ctx: Context,
                reprompt: list[Say]) -> FlowResult:
     """What to do with free text, given the NLU's intent (None: not known or not wired)."""
     enrolled = ctx.profile is not None and ctx.profile.status == "active"
@@ -63,8 +49,6 @@ def understand(intent: str | None, state: dict[str, Any], ctx: Context,
         confirm = (Option("menu:stop", "fallback.opt_stop_yes"), Option("menu:main", "common.no"))
         return result(state, Say("fallback.confirm_stop", options=confirm))
     if enrolled and intent in MENU_INTENTS:
-        from flows import menu
-
         opened = menu.select(MENU_INTENTS[intent], state, ctx)
         if opened is not None:
             return opened

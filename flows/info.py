@@ -8,9 +8,7 @@ cover on she is warned first and can choose a call instead.
 
 from __future__ import annotations
 
-from typing import Any
-
-from flows.state import Turn, data, goto, result
+from flows.state import FlowState, InfoData, Turn, data_as, goto, result
 from flows.types import Context, FlowResult, Option, Say
 
 PAGES = ("what", "duration", "contact", "risks", "elsewhere")
@@ -21,7 +19,7 @@ def _index_say() -> Say:
     return Say("info.index", options=(*(Option(f"info:{p}", f"info.opt_{p}") for p in PAGES), BACK))
 
 
-def start(state: dict[str, Any], ctx: Context) -> FlowResult:
+def start(state: FlowState, ctx: Context) -> FlowResult:
     plain = ctx.profile.plain_mode if ctx.profile else False
     if ctx.channel == "sms" and not plain:
         options = (Option("info:sms_ok", "info.opt_sms_ok"), Option("menu:callback", "info.opt_call_instead"), BACK)
@@ -29,20 +27,20 @@ def start(state: dict[str, Any], ctx: Context) -> FlowResult:
     return result(goto(state, "info", "index"), _index_say())
 
 
-def prompt(state: dict[str, Any], ctx: Context) -> list[Say]:
-    if state.get("step") == "sms_warning" and not data(state).get("sms_ok"):
+def prompt(state: FlowState, ctx: Context) -> list[Say]:
+    if state.step == "sms_warning" and not data_as(state, InfoData).sms_ok:
         return start(state, ctx).says
     return [_index_say()]
 
 
-def handle(turn: Turn, state: dict[str, Any], ctx: Context) -> FlowResult | None:
+def handle(turn: Turn, state: FlowState, ctx: Context) -> FlowResult | None:
     choice = turn.choice or ""
     if choice == "info:sms_ok":
-        return result(goto(state, "info", "index", sms_ok=True), _index_say())
+        return result(goto(state, "info", "index", InfoData(sms_ok=True)), _index_say())
     page = choice.removeprefix("info:")
     if choice.startswith("info:") and page in PAGES:
-        if state.get("step") == "sms_warning":
+        if state.step == "sms_warning":
             return start(state, ctx)
-        return result(goto(state, "info", "index", **data(state)), Say(f"programme.{page}", sensitive=True),
+        return result(goto(state, "info", "index", data_as(state, InfoData)), Say(f"programme.{page}", sensitive=True),
                       _index_say())
     return None

@@ -8,14 +8,14 @@ locked they ask for the PIN first (and after a wrong or duress PIN she sees the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from flows import callback, erase, info, settings, stop
 from flows.common import emergency_say, quick_exit, show_menu
-from flows.state import Turn, is_unlocked, result, to_menu
-from flows.types import Context, FlowResult
+from flows.pin_gate import ask_unlock
+from flows.state import FlowState, Turn, is_unlocked, result, to_menu
+from flows.types import Context, FlowResult, Say
 
-GATED: dict[str, Callable[[dict[str, Any], Context], FlowResult]] = {
+GATED: dict[str, Callable[[FlowState, Context], FlowResult]] = {
     "menu:info": info.start,
     "menu:callback": callback.start,
     "menu:settings": settings.start,
@@ -24,7 +24,7 @@ GATED: dict[str, Callable[[dict[str, Any], Context], FlowResult]] = {
 GATED_FLOWS = frozenset({"info", "callback", "settings", "erase"})
 
 
-def select(payload: str, state: dict[str, Any], ctx: Context) -> FlowResult | None:
+def select(payload: str, state: FlowState, ctx: Context) -> FlowResult | None:
     """A menu entry chosen from any state (old buttons stay pressable on Telegram)."""
     if payload == "menu:main":
         return show_menu(state, ctx)
@@ -37,23 +37,21 @@ def select(payload: str, state: dict[str, Any], ctx: Context) -> FlowResult | No
     if payload in GATED:
         if is_unlocked(state, ctx.now):
             return open_unlocked(payload, state, ctx)
-        from flows import pin  # local: pin opens the entry again once she is unlocked
-
-        return pin.ask_unlock(state, ctx, then=payload)
+        return ask_unlock(state, ctx, then=payload)  # her PIN's success opens it (flows/rules.py)
     return None
 
 
-def open_unlocked(payload: str, state: dict[str, Any], ctx: Context) -> FlowResult:
+def open_unlocked(payload: str, state: FlowState, ctx: Context) -> FlowResult:
     opener = GATED.get(payload)
     return opener(state, ctx) if opener else show_menu(state, ctx)
 
 
-def handle(turn: Turn, state: dict[str, Any], ctx: Context) -> FlowResult | None:
+def handle(turn: Turn, state: FlowState, ctx: Context) -> FlowResult | None:
     """In the menu itself only its entries mean something; anything else is for the fallback."""
     if turn.choice and turn.choice.startswith("menu:"):
         return select(turn.choice, state, ctx)
     return None
 
 
-def prompt(state: dict[str, Any], ctx: Context) -> list[Any]:
+def prompt(state: FlowState, ctx: Context) -> list[Say]:
     return show_menu(state, ctx).says

@@ -1,6 +1,9 @@
 """Reading a notice: her "1" (or the Read button) under the preview, her PIN, the text, and her
-answer, "Got it" or "Ring me". Pure: the engine (bot/notices/her_side.py) looks the notice up,
-carries out the effects and renders the text (bot/notices/texts.py).
+answer, "Got it" or "Ring me". Pure: the engine pre-fetches the notice her input names
+(bot/notices/her_side.py), carries out the effects and renders the text (bot/notices/texts.py).
+
+She opens a notice with the Read button under its preview, or by replying "1" while the preview is
+the latest thing we sent her (after her last turn); "Got it" and "Ring me" answer it.
 
 The text is explicit, so it is `sensitive`: shown only once she is unlocked (her PIN, through the
 PIN flow's `then`, as programme information is), and it expires from the chat. With the cover on,
@@ -10,13 +13,13 @@ information pages do. Her answer needs no PIN: it shows nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from flows import pin
 from flows.common import show_menu
-from flows.state import is_unlocked, result, to_menu
-from flows.types import Context, FlowResult, Option, Say
+from flows.state import FlowState, is_unlocked, map_number, result, to_menu
+from flows.types import Context, FlowResult, NoticeAnswered, NoticeOpened, NoticeView, Option, Say, UserInput
+
+__all__ = ["NoticeAnswered", "NoticeOpened", "NoticeView", "action_of", "answer_options", "parse", "payload", "step",
+           "typed_number"]
 
 PREFIX = "notice:"
 ACTIONS = ("open", "sms_ok", "got_it", "ring_me")
@@ -38,25 +41,40 @@ def parse(value: object) -> tuple[int, str] | None:
     return int(parts[1]), parts[2]
 
 
-@dataclass(frozen=True)
-class NoticeView:
-    """What the flow may know of one notice of hers."""
-
-    id: int
-    readable: bool  # it reached her and was not withdrawn
-    body: str
-    answered: str | None = None  # got_it / ring_me
-
-
-@dataclass(frozen=True)
-class NoticeOpened:
-    notice_id: int
+def newest_unprompted(state: FlowState, ctx: Context) -> tuple[str, int | None] | None:
+    """(text key, notice id) of the latest message we sent her unprompted, if it reached her after
+    her last turn in the conversation: then a number she types answers it, not the options an
+    older reply showed."""
+    newest = ctx.unprompted
+    if newest is None:
+        return None
+    touched = state.touched
+    if touched is not None and touched > newest.sent_at:
+        return None
+    return newest.key, newest.notice_id
 
 
-@dataclass(frozen=True)
-class NoticeAnswered:
-    notice_id: int
-    response: str  # got_it / ring_me
+def typed_number(event: UserInput) -> bool:
+    """A typed number: only then can a notice's preview be answered without its button (and only
+    then does the engine look up what arrived last)."""
+    return event.button is None and (event.text or "").strip().rstrip(".)").isdigit()
+
+
+def action_of(event: UserInput, state: FlowState, ctx: Context) -> tuple[int, str] | None:
+    """(notice id, action) when this input is about a notice of hers, else None: a notice's button;
+    "1" when its preview is the newest thing on her screen; a number for the options under it."""
+    if event.button is not None:
+        return parse(event.button)
+    if not typed_number(event):
+        return None  # words are never a notice's answer (and cost no look-up)
+    number = (event.text or "").strip().rstrip(".)")
+    newest = newest_unprompted(state, ctx)
+    if newest is not None:  # a number answers what arrived last, whatever the menu showed before
+        key, notice_id = newest
+        if key != PREVIEW_KEY or number != "1" or notice_id is None:
+            return None
+        return notice_id, "open"
+    return parse(map_number(state, event.text))
 
 
 def answer_options(notice_id: int) -> tuple[Option, ...]:
@@ -64,7 +82,7 @@ def answer_options(notice_id: int) -> tuple[Option, ...]:
             Option(payload(notice_id, "ring_me"), "notice.opt_ring_me"))
 
 
-def step(action: str, notice: NoticeView | None, state: dict[str, Any], ctx: Context) -> FlowResult:
+def step(action: str, notice: NoticeView | None, state: FlowState, ctx: Context) -> FlowResult:
     """Her answer to one notice action (`open`, `sms_ok`, `got_it`, `ring_me`)."""
     if notice is None or not notice.readable:
         return show_menu(state, ctx, Say("notice.gone"))

@@ -15,10 +15,10 @@ from datetime import timedelta
 from typing import Any
 
 from content.text import fold
-from flows import consent
+from flows import consent, pin
 from flows.common import for_channel, show_menu
 from flows.keywords import keyword, yes_no
-from flows.state import Turn, goto, iso, result
+from flows.state import FlowState, Turn, goto, result
 from flows.stranger import reply_to_stranger
 from flows.types import (
     Context,
@@ -26,6 +26,7 @@ from flows.types import (
     Enrol,
     FlowResult,
     Option,
+    ProfileChanges,
     RejectCode,
     Say,
     SetStatus,
@@ -58,8 +59,8 @@ def begin(event: UserInput, ctx: Context) -> FlowResult:
     invite = ctx.invite
     if invite is not None and invite.status == "valid" and invite.invitation_id is not None:
         if invite.by_address and (keyword(event.text, event.channel) == "stop" or yes_no(event.text) == "no"):
-            return result({}, Say("invite.declined"), effects=[DeclineInvitation(invite.invitation_id)])
-        state = {"flow": "onboarding", "step": "warning", "data": {}, "touched": iso(ctx.now)}
+            return result(FlowState(), Say("invite.declined"), effects=[DeclineInvitation(invite.invitation_id)])
+        state = FlowState(flow="onboarding", step="warning", touched=ctx.now)
         return result(state, warning_say(ctx), effects=[Enrol(invite.invitation_id)])
     reply = reply_to_stranger(event)
     if invite is not None and invite.status != "none":
@@ -67,8 +68,8 @@ def begin(event: UserInput, ctx: Context) -> FlowResult:
     return reply
 
 
-def prompt(state: dict[str, Any], ctx: Context) -> list[Say]:
-    step = state.get("step")
+def prompt(state: FlowState, ctx: Context) -> list[Say]:
+    step = state.step
     if step == "about":
         return [Say("onboarding.about", options=CONTINUE)]
     if step == "persona":
@@ -93,12 +94,12 @@ def windows_question() -> Say:
     return Say("onboarding.windows", options=(*options, Option("later", "onboarding.opt_later")))
 
 
-def decline(state: dict[str, Any]) -> FlowResult:
+def decline(state: FlowState) -> FlowResult:
     return result(goto(state, "declined", "main"), Say("onboarding.declined"), effects=[SetStatus("declined")])
 
 
-def handle(turn: Turn, state: dict[str, Any], ctx: Context) -> FlowResult | None:
-    step = state.get("step")
+def handle(turn: Turn, state: FlowState, ctx: Context) -> FlowResult | None:
+    step = state.step
     answer = turn.choice or yes_no(turn.text)
     if step == "warning":
         if answer in ("ok", "yes"):
@@ -115,7 +116,7 @@ def handle(turn: Turn, state: dict[str, Any], ctx: Context) -> FlowResult | None
     return None
 
 
-def after_consent(state: dict[str, Any], ctx: Context) -> FlowResult:
+def after_consent(state: FlowState, ctx: Context) -> FlowResult:
     """Consent given (at least one kind): on to the cover persona, or straight back to the menu
     for someone who had finished onboarding before (a restart after declining)."""
     if ctx.profile is not None and ctx.profile.has_pin:
@@ -126,29 +127,27 @@ def after_consent(state: dict[str, Any], ctx: Context) -> FlowResult:
                   effects=[SetStatus("onboarding")])
 
 
-def _choose_persona(turn: Turn, state: dict[str, Any], ctx: Context) -> FlowResult | None:
+def _choose_persona(turn: Turn, state: FlowState, ctx: Context) -> FlowResult | None:
     choice = turn.choice or ""
     if not choice.startswith("persona:"):
         named = fold(turn.text)
         choice = f"persona:{named}" if named in ctx.personas else ""
     name = choice.removeprefix("persona:")
     if name == "plain":
-        changes: dict[str, Any] = {"plain_mode": True}
+        changes: ProfileChanges = {"plain_mode": True}
     elif name in ctx.personas:
         changes = {"persona": name, "plain_mode": False}
     else:
         return None
-    from flows import pin  # local: pin hands back to after_pin below
-
     res = pin.start_setup(state, ctx, purpose="onboarding")
     return FlowResult(res.state, [Say("onboarding.persona_set"), *res.says], [UpdateProfile(changes), *res.effects])
 
 
-def after_pin(state: dict[str, Any], ctx: Context) -> FlowResult:
+def after_pin(state: FlowState, ctx: Context) -> FlowResult:
     return result(goto(state, "onboarding", "windows"), windows_question())
 
 
-def _choose_windows(turn: Turn, state: dict[str, Any], ctx: Context) -> FlowResult | None:
+def _choose_windows(turn: Turn, state: FlowState, ctx: Context) -> FlowResult | None:
     choice = turn.choice or (yes_no(turn.text) == "no" and "later") or ""
     effects: list[Any] = []
     if choice.startswith("preset:") and choice.removeprefix("preset:") in PRESETS:
@@ -156,7 +155,6 @@ def _choose_windows(turn: Turn, state: dict[str, Any], ctx: Context) -> FlowResu
     elif choice != "later":
         return None
     minutes = ctx.profile.unlock_minutes if ctx.profile else 10
-    st = dict(state)
-    st["unlocked_until"] = iso(ctx.now + timedelta(minutes=minutes))
+    st = state.but(unlocked_until=ctx.now + timedelta(minutes=minutes))
     res = show_menu(st, ctx, Say(for_channel("onboarding.done", ctx)))
     return FlowResult(res.state, res.says, [*effects, SetStatus("active"), *res.effects])

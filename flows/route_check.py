@@ -6,9 +6,7 @@ Asked in cover wording every few weeks and after a quick exit. A "no" stops ever
 
 from __future__ import annotations
 
-from typing import Any
-
-from flows.state import result, to_menu
+from flows.state import FlowState, result, to_menu
 from flows.types import Context, FlowResult, Option, PauseOutbound, RaiseEscalation, Say
 
 CHOICES = ("route:ok", "route:no")
@@ -19,11 +17,10 @@ def question() -> Say:
     return Say("route.check", {"tip": 0}, OPTIONS)
 
 
-def handle(choice: str | None, state: dict[str, Any], ctx: Context) -> FlowResult | None:
+def handle(choice: str | None, state: FlowState, ctx: Context) -> FlowResult | None:
     if choice not in CHOICES:
         return None
-    st = to_menu(state)
-    st["route_checked_at"] = ctx.now.isoformat()
+    st = to_menu(state).but(route_checked_at=ctx.now)
     if choice == "route:ok":
         return result(st, Say("route.thanks"))
     return result(st, Say("route.paused"),

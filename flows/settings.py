@@ -7,13 +7,14 @@ the confirmation already speaks her new language and wears her new cover.
 
 from __future__ import annotations
 
-from typing import Any
-
 from content import LOCALES
 from content.text import fold
-from flows.state import Turn, goto, result
-from flows.types import Context, FlowResult, Option, RecordConsent, Say, SetStatus, UpdateProfile
-from flows.windows import MAX_WINDOWS, PRESETS, parse, valid
+from flows import pin
+from flows.consent import KINDS
+from flows.keywords import keyword
+from flows.state import FlowState, Turn, goto, result
+from flows.types import Context, FlowResult, Option, ProfileChanges, RecordConsent, Say, SetStatus, UpdateProfile
+from flows.windows import MAX_WINDOWS, PRESETS, Window, parse, valid
 
 COMMON_TIMEZONES = ("Europe/London", "Europe/Dublin", "Europe/Berlin", "Europe/Vienna")
 EXPIRY_CHOICES = (15, 60, 360, 1440)
@@ -29,30 +30,28 @@ def _main_say() -> Say:
     return Say("settings.main", options=(*(Option(f"set:{e}", f"settings.opt_{e}") for e in ENTRIES), TO_MENU))
 
 
-def start(state: dict[str, Any], ctx: Context) -> FlowResult:
+def start(state: FlowState, ctx: Context) -> FlowResult:
     return show(state, ctx)
 
 
-def show(state: dict[str, Any], ctx: Context, *before: Say) -> FlowResult:
+def show(state: FlowState, ctx: Context, *before: Say) -> FlowResult:
     return result(goto(state, "settings", "main"), *before, _main_say())
 
 
-def _windows_say(windows: list[dict[str, Any]]) -> Say:
+def _windows_say(windows: list[Window]) -> Say:
     presets = tuple(Option(f"preset:{n}", "windows.option", {"window": w}) for n, w in PRESETS.items())
     key = "settings.windows" if windows else "settings.windows_none"
     return Say(key, {"windows": windows}, (*presets, Option("win:clear", "settings.opt_clear_windows"), BACK))
 
 
 def _consents_say(consents: dict[str, bool]) -> Say:
-    from flows.consent import KINDS
-
     options = tuple(
         Option(f"consent:{k}", f"settings.consent_{k}_{'on' if consents.get(k) else 'off'}") for k in KINDS
     )
     return Say("settings.consents", options=(*options, BACK))
 
 
-def _entry(name: str, state: dict[str, Any], ctx: Context) -> FlowResult:
+def _entry(name: str, state: FlowState, ctx: Context) -> FlowResult:
     profile = ctx.profile
     st = goto(state, "settings", name)
     if name == "language":
@@ -81,7 +80,7 @@ def _entry(name: str, state: dict[str, Any], ctx: Context) -> FlowResult:
         options = tuple(Option(f"unl:{m}", f"settings.minutes_{m}") for m in UNLOCK_CHOICES)
         return result(st, Say("settings.unlock", options=(*options, BACK)))
     if name == "exitword":
-        return result(st, Say("settings.exitword", {"word": state.get("exit_word") or "—"}, (BACK,)))
+        return result(st, Say("settings.exitword", {"word": state.exit_word or "—"}, (BACK,)))
     if name == "pause":
         options = tuple(Option(f"pause:{h}", f"settings.hours_{h}") for h in PAUSE_CHOICES)
         return result(st, Say("settings.pause", options=(*options, BACK)))
@@ -90,26 +89,24 @@ def _entry(name: str, state: dict[str, Any], ctx: Context) -> FlowResult:
 
 def _exit_word(text: str | None) -> str | None:
     """Her own quick-exit word: one word of letters, not one that already means something."""
-    from flows.keywords import keyword
-
     word = fold(text)
     if not (2 <= len(word) <= 20) or not word.isalpha() or keyword(word, "sms") is not None:
         return None
     return word
 
 
-def prompt(state: dict[str, Any], ctx: Context) -> list[Say]:
-    step = state.get("step")
-    return _entry(step, state, ctx).says if step in ENTRIES else [_main_say()]
+def prompt(state: FlowState, ctx: Context) -> list[Say]:
+    step = state.step
+    return _entry(step, state, ctx).says if step is not None and step in ENTRIES else [_main_say()]
 
 
-def _saved(state: dict[str, Any], ctx: Context, changes: dict[str, Any]) -> FlowResult:
+def _saved(state: FlowState, ctx: Context, changes: ProfileChanges) -> FlowResult:
     res = show(state, ctx, Say("settings.saved"))
     return FlowResult(res.state, res.says, [UpdateProfile(changes)])
 
 
-def handle(turn: Turn, state: dict[str, Any], ctx: Context) -> FlowResult | None:
-    step, choice = state.get("step"), turn.choice or ""
+def handle(turn: Turn, state: FlowState, ctx: Context) -> FlowResult | None:
+    step, choice = state.step, turn.choice or ""
     if choice.startswith("set:") and choice[4:] in ENTRIES:
         return _entry(choice[4:], state, ctx)
     prefix, _, value = choice.partition(":")
@@ -131,9 +128,7 @@ def handle(turn: Turn, state: dict[str, Any], ctx: Context) -> FlowResult | None
     if step == "plain" and prefix == "plain" and value in ("on", "off"):
         return _saved(state, ctx, {"plain_mode": value == "on"})
     if step == "pin" and prefix == "pin" and value in ("main", "duress"):
-        from flows import pin
-
-        return pin.start_setup(state, ctx, purpose="settings", target=value)
+        return pin.start_setup(state, ctx, purpose="settings", target="duress" if value == "duress" else "main")
     if step == "expiry" and prefix == "exp" and value.isdigit() and int(value) in EXPIRY_CHOICES:
         return _saved(state, ctx, {"expiry_minutes": int(value)})
     if step == "unlock" and prefix == "unl" and value.isdigit() and int(value) in UNLOCK_CHOICES:
@@ -142,20 +137,19 @@ def handle(turn: Turn, state: dict[str, Any], ctx: Context) -> FlowResult | None
         word = _exit_word(turn.text)
         if word is None:
             return result(state, Say("settings.bad_exitword"), *prompt(state, ctx))
-        saved = show({**state, "exit_word": word}, ctx, Say("settings.saved"))
-        return saved
+        return show(state.but(exit_word=word), ctx, Say("settings.saved"))
     if step == "pause" and prefix == "pause" and value.isdigit() and int(value) in PAUSE_CHOICES:
-        st = {**state, "settings": {**(state.get("settings") or {}), "sms_pause_hours": int(value)}}
+        st = state.but(settings=state.settings.model_copy(update={"sms_pause_hours": int(value)}))
         return show(st, ctx, Say("settings.saved"))
     if step == "consents" and prefix == "consent":
         return _toggle_consent(value, state, ctx)
     return None
 
 
-def _windows(turn: Turn, choice: str, state: dict[str, Any], ctx: Context) -> FlowResult | None:
+def _windows(turn: Turn, choice: str, state: FlowState, ctx: Context) -> FlowResult | None:
     current = [w for w in (ctx.profile.contact_windows if ctx.profile else []) if valid(w)]
     if choice == "win:clear":
-        new: list[dict[str, Any]] = []
+        new: list[Window] = []
     else:
         name = choice.removeprefix("preset:")
         window = PRESETS.get(name) if choice.startswith("preset:") else parse(turn.text)
@@ -167,16 +161,13 @@ def _windows(turn: Turn, choice: str, state: dict[str, Any], ctx: Context) -> Fl
     return result(state, Say("settings.saved"), _windows_say(new), effects=[UpdateProfile({"contact_windows": new})])
 
 
-def _toggle_consent(kind: str, state: dict[str, Any], ctx: Context) -> FlowResult | None:
-    from flows.consent import KINDS
-
+def _toggle_consent(kind: str, state: FlowState, ctx: Context) -> FlowResult | None:
     if kind not in KINDS or ctx.profile is None:
         return None
     consents = {k: bool(ctx.profile.consents.get(k)) for k in KINDS}
     consents[kind] = not consents[kind]
     record = RecordConsent(kind, consents[kind], ctx.consent_versions.get(kind, "unversioned"))
     if not any(consents.values()):
-        st = goto(state, "declined", "main")
-        st["unlocked_until"] = None
+        st = goto(state, "declined", "main").but(unlocked_until=None)
         return result(st, Say("consent.all_withdrawn"), effects=[record, SetStatus("declined")])
     return result(state, Say("settings.saved"), _consents_say(consents), effects=[record])

@@ -1,12 +1,5 @@
-"""Her conversation state (stored encrypted in survivors.state) and the normalised input a flow sees.
-
-The state is a plain JSON dict so it survives a restart and a schema-free change of flows:
-  flow, step, data        where she is in which flow, and that flow's scratch values
-  options                 payloads of the last options shown, so "2" maps back on SMS
-  touched                 when the state last changed, for the half-finished-flow timeout
-  unlocked_until          until when sensitive content is shown without asking for her PIN
-  pin_failures, pin_locked_until    the wrong-PIN limit
-"""
+"""Helpers every flow uses on her typed conversation state (flows/flow_state.py: FlowState), and the
+normalised input a flow sees. States are immutable: each helper returns a changed copy."""
 
 from __future__ import annotations
 
@@ -14,25 +7,43 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows.types import Context, FlowResult, Say, UserInput
+from flows.flow_state import (
+    CallbackData,
+    CheckinPosition,
+    ConsentData,
+    FlowName,
+    FlowState,
+    InfoData,
+    NoData,
+    PinData,
+    data_as,
+    load_state,
+)
+from flows.types import Context, Effect, FlowResult, Say, UserInput
+
+__all__ = ["FLOW_TIMEOUT", "CallbackData", "CheckinPosition", "ConsentData", "FlowState", "InfoData", "NoData",
+           "PinData", "Turn", "data_as", "finish", "goto", "is_unlocked", "load_state", "lock", "map_number",
+           "parse_time", "result", "timed_out", "to_menu"]
 
 FLOW_TIMEOUT = timedelta(minutes=30)
+FlowData = NoData | PinData | CallbackData | ConsentData | InfoData
 
 
 @dataclass(frozen=True)
 class Turn:
-    """One input after normalisation: `choice` is a payload (a button, or a number mapped back)."""
+    """One input after normalisation: `choice` is a payload (a button, or a number mapped back);
+    `word` a keyword that works everywhere (flows.keywords, or her own quick-exit word), read only
+    when there is no choice."""
 
     input: UserInput
     choice: str | None
     text: str | None
-
-
-def iso(dt: datetime) -> str:
-    return dt.isoformat()
+    word: str | None = None
 
 
 def parse_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
     if not value or not isinstance(value, str):
         return None
     try:
@@ -41,71 +52,52 @@ def parse_time(value: Any) -> datetime | None:
         return None
 
 
-def goto(state: dict[str, Any], flow: str, step: str, **data: Any) -> dict[str, Any]:
-    """A copy of the state in another flow/step with fresh scratch data."""
-    new = dict(state)
-    new["flow"], new["step"], new["data"] = flow, step, dict(data)
-    return new
+def goto(state: FlowState, flow: FlowName, step: str, data: FlowData | None = None) -> FlowState:
+    """A copy of the state in another flow/step with fresh values for that flow."""
+    return state.but(flow=flow, step=step, data=data or NoData())
 
 
-def with_data(state: dict[str, Any], **data: Any) -> dict[str, Any]:
-    new = dict(state)
-    new["data"] = {**(state.get("data") or {}), **data}
-    return new
-
-
-def to_menu(state: dict[str, Any]) -> dict[str, Any]:
+def to_menu(state: FlowState) -> FlowState:
     return goto(state, "menu", "main")
 
 
-def data(state: dict[str, Any]) -> dict[str, Any]:
-    return dict(state.get("data") or {})
+def is_unlocked(state: FlowState, now: datetime) -> bool:
+    return state.unlocked_until is not None and state.unlocked_until > now
 
 
-def is_unlocked(state: dict[str, Any], now: datetime) -> bool:
-    until = parse_time(state.get("unlocked_until"))
-    return until is not None and until > now
+def lock(state: FlowState) -> FlowState:
+    return state.but(unlocked_until=None)
 
 
-def lock(state: dict[str, Any]) -> dict[str, Any]:
-    new = dict(state)
-    new["unlocked_until"] = None
-    return new
-
-
-def timed_out(state: dict[str, Any], now: datetime) -> bool:
+def timed_out(state: FlowState, now: datetime) -> bool:
     """A half-finished flow (anything but the menu) left alone for longer than FLOW_TIMEOUT."""
-    if state.get("flow") in (None, "menu", "onboarding"):
+    if state.flow in (None, "menu", "onboarding"):
         return False
-    touched = parse_time(state.get("touched"))
-    return touched is not None and now - touched > FLOW_TIMEOUT
+    return state.touched is not None and now - state.touched > FLOW_TIMEOUT
 
 
 def finish(result: FlowResult, ctx: Context) -> FlowResult:
     """Stamp the state and remember the payloads of the options just shown (for numbered replies).
 
     Only the last message with options counts, so a flow shows at most one set per reply."""
-    state = dict(result.state)
-    state["touched"] = iso(ctx.now)
-    shown: list[str] = []
+    shown: tuple[str, ...] = ()
     for say in result.says:
         if say.options:
-            shown = [o.payload for o in say.options]
-    state["options"] = shown
-    return FlowResult(state, result.says, result.effects)
+            shown = tuple(o.payload for o in say.options)
+    return FlowResult(result.state.but(touched=ctx.now, options=shown), result.says, result.effects)
 
 
-def map_number(state: dict[str, Any], text: str | None) -> str | None:
+def map_number(state: FlowState, text: str | None) -> str | None:
     """'2' -> the payload of the second option shown last time (SMS numbered replies)."""
     if not text:
         return None
     word = text.strip().rstrip(".)")
     if not word.isdigit() or len(word) > 2:
         return None
-    options = state.get("options") or []
+    options = state.options or ()
     n = int(word)
     return options[n - 1] if 1 <= n <= len(options) else None
 
 
-def result(state: dict[str, Any], *says: Say, effects: list[Any] | None = None) -> FlowResult:
+def result(state: FlowState, *says: Say, effects: list[Effect] | None = None) -> FlowResult:
     return FlowResult(state, list(says), list(effects or []))

@@ -6,41 +6,36 @@ confirmed in cover wording. Start resumes; someone who never consented is asked 
 
 from __future__ import annotations
 
-from typing import Any
-
-from flows import consent
+from flows import consent, onboarding
 from flows.common import MENU_OPTIONS, emergency_say, for_channel, show_menu
-from flows.state import goto, result
+from flows.state import FlowState, goto, result
 from flows.types import Context, FlowResult, Option, Say, SetStatus
 
 RESTART = (Option("start", "stop.opt_start"),)
 
 
-def stop(state: dict[str, Any], ctx: Context) -> FlowResult:
-    st = goto(state, "stopped", "main")
-    st["unlocked_until"] = None
+def stop(state: FlowState, ctx: Context) -> FlowResult:
+    st = goto(state, "stopped", "main").but(unlocked_until=None)
     if ctx.channel == "sms" and ctx.profile is not None and ctx.profile.status == "stopped":
         return result(st)  # SMS: one confirmation after STOP, then silence (carrier rules)
     return result(st, Say("stop.confirmed"), effects=[SetStatus("stopped")])
 
 
-def start(state: dict[str, Any], ctx: Context) -> FlowResult:
+def start(state: FlowState, ctx: Context) -> FlowResult:
     profile = ctx.profile
     if profile is None or profile.status == "declined" or not any(profile.consents.values()):
         res = consent.start(state, ctx)
         res.effects.append(SetStatus("onboarding"))
         return res
     if profile.status == "onboarding" or not profile.has_pin:
-        from flows import onboarding
-
-        st = goto(state, "onboarding", "persona") if state.get("flow") in (None, "stopped") else state
+        st = goto(state, "onboarding", "persona") if state.flow in (None, "stopped") else state
         return result(st, Say("stop.restarted"), *onboarding.prompt(st, ctx), effects=[SetStatus("onboarding")])
     res = show_menu(state, ctx, Say("stop.restarted"))
     res.effects.append(SetStatus("active"))
     return res
 
 
-def while_stopped(state: dict[str, Any], ctx: Context) -> FlowResult:
+def while_stopped(state: FlowState, ctx: Context) -> FlowResult:
     """She wrote after stopping: say how to start again, nothing else; on SMS not even that
     (after STOP one confirmation only; the carrier refuses more, error 21610)."""
     if ctx.channel == "sms":
@@ -49,7 +44,7 @@ def while_stopped(state: dict[str, Any], ctx: Context) -> FlowResult:
     return result(state, Say(key, options=RESTART))
 
 
-def help_reply(state: dict[str, Any], ctx: Context) -> FlowResult:
+def help_reply(state: FlowState, ctx: Context) -> FlowResult:
     onboarding = ctx.profile is not None and ctx.profile.status == "onboarding"
     stopped = ctx.profile is not None and ctx.profile.status in ("stopped", "declined")
     key = for_channel("help.text", ctx)
@@ -58,7 +53,7 @@ def help_reply(state: dict[str, Any], ctx: Context) -> FlowResult:
     return result(state, Say(key, options=MENU_OPTIONS))
 
 
-def numbers_anywhere(state: dict[str, Any], ctx: Context) -> FlowResult:
+def numbers_anywhere(state: FlowState, ctx: Context) -> FlowResult:
     """Emergency numbers from any state, without leaving it (onboarding, stopped, a flow)."""
     enrolled = ctx.profile is not None and ctx.profile.status == "active"
     return result(state, emergency_say(ctx, MENU_OPTIONS if enrolled else ()))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from flows.flow_state import FlowState
 from flows.types import FlowResult, Say, UserInput
 
 GERMAN_WORDS = frozenset({
@@ -35,4 +36,4 @@ def stranger_key(channel: str) -> str:
 
 
 def reply_to_stranger(event: UserInput) -> FlowResult:
-    return FlowResult(state={}, says=[Say(stranger_key(event.channel))])
+    return FlowResult(state=FlowState(), says=[Say(stranger_key(event.channel))])

@@ -7,12 +7,17 @@ messages to send (text keys, options, sensitivity) and effects for the service t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypedDict
 
+from flows.flow_state import FlowState
+from flows.questionnaires import Questionnaire
+from flows.windows import Window
 from safety.pin import PinMatch
 from safety.statuses import SurvivorStatus
+from safety.triage import TriageRules
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,19 @@ class SetPin:
 class UpdateProfile:
     """Settings she changed; the engine only accepts the fields in PROFILE_FIELDS."""
 
-    changes: dict[str, Any]
+    changes: ProfileChanges
+
+
+class ProfileChanges(TypedDict, total=False):
+    """The settings a flow may change (PROFILE_FIELDS), each checked again by the engine."""
+
+    locale: str
+    timezone: str
+    persona: str
+    plain_mode: bool
+    contact_windows: list[Window]
+    expiry_minutes: int
+    unlock_minutes: int
 
 
 PROFILE_FIELDS = frozenset({
@@ -113,7 +130,7 @@ class SetStatus:
 class CreateCallback:
     """A call-back request; `phone` None means the number she is texting from (the engine fills it)."""
 
-    windows: list[dict[str, Any]]
+    windows: list[Window]
     phone: str | None = None
 
 
@@ -170,17 +187,72 @@ class ReleaseHeldEscalations:
     reason: str
 
 
+@dataclass(frozen=True)
+class NoticeOpened:
+    """She read a notice's text: its timeline records `opened` (once)."""
+
+    notice_id: int
+
+
+@dataclass(frozen=True)
+class NoticeAnswered:
+    """Her answer to a notice: `got_it` (acknowledged) or `ring_me` (a call-back at her safe times)."""
+
+    notice_id: int
+    response: str  # got_it / ring_me
+
+
+@dataclass(frozen=True)
+class RecordCheckinAnswer:
+    """One check-in answer, stored at once (None value: skipped, or free text)."""
+
+    instance_id: int
+    item: str
+    value: str | None
+    free_text: str | None = None
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class FinishCheckin:
+    """She reached the end of the questionnaire: the wave instance is answered."""
+
+    instance_id: int
+
+
+@dataclass(frozen=True)
+class SetCheckinPriority:
+    """The highest triage priority raised from this wave's answers (for the console and evaluation)."""
+
+    instance_id: int
+    priority: str
+
+
 Effect = (RaiseEscalation | Enrol | RejectCode | DeclineInvitation | RecordConsent | SetPin | UpdateProfile
-          | SetStatus | CreateCallback | QuickExitRequested | EraseRequested | ForgetInbound | Interpret | ButtonSpent
-          | HoldEscalation | ReleaseHeldEscalations)
+          | SetStatus | CreateCallback | QuickExitRequested | PauseOutbound | EraseRequested | ForgetInbound | Interpret
+          | ButtonSpent | HoldEscalation | ReleaseHeldEscalations | NoticeOpened | NoticeAnswered | RecordCheckinAnswer
+          | FinishCheckin | SetCheckinPriority)
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """Not an effect: this flow is done and another opens, resolved by the router (flows/rules.py),
+    which knows every flow, so flows need not import each other in circles.
+
+    `unlocked`: her PIN unlocked, open `payload` (a menu entry, a notice, her check-in);
+    `after_pin` / `after_consent`: the onboarding's next step; `settings`: back to the settings."""
+
+    to: Literal["unlocked", "after_pin", "after_consent", "settings"]
+    payload: str = ""
 
 
 @dataclass
 class FlowResult:
-    state: dict[str, Any]
+    state: FlowState
     says: list[Say] = field(default_factory=list)
     effects: list[Any] = field(default_factory=list)
     notice: str | None = None  # set by the engine: a short answer the channel shows on her button
+    handoff: Handoff | None = None  # the router opens the next flow (never reaches the engine)
 
 
 # -- what the engine pre-fetches for the flows -----------------------------------------------------
@@ -207,7 +279,7 @@ class Profile:
     timezone: str
     persona: str | None
     plain_mode: bool
-    contact_windows: list[dict[str, Any]]
+    contact_windows: list[Window]
     expiry_minutes: int
     unlock_minutes: int
     has_pin: bool
@@ -225,6 +297,37 @@ class Invite:
 
 
 @dataclass(frozen=True)
+class NoticeView:
+    """What the flow may know of one notice of hers."""
+
+    id: int
+    readable: bool  # it reached her and was not withdrawn
+    body: str
+    answered: str | None = None  # got_it / ring_me
+
+
+@dataclass(frozen=True)
+class Unprompted:
+    """The latest message we sent her unprompted (a notice's preview, a survey, a re-check)."""
+
+    key: str
+    sent_at: datetime
+    notice_id: int | None = None  # the notice whose preview it is
+
+
+@dataclass(frozen=True)
+class OpenCheckin:
+    """Her wave that reached her and is still open, with what she answered so far."""
+
+    instance_id: int
+    questionnaire: Questionnaire
+    sent_at: datetime | None = None
+    reminded_at: datetime | None = None
+    answers: Mapping[str, str | None] = field(default_factory=dict)  # item -> code; None: skipped/text
+    previous: Mapping[str, str] = field(default_factory=dict)  # her previous answer set, for "fear rose"
+
+
+@dataclass(frozen=True)
 class Context:
     now: datetime
     channel: str
@@ -237,5 +340,14 @@ class Context:
     intent: str | None = None  # from the NLU, once the engine has asked (see Interpret)
     danger: bool = False  # the danger net fired on her words, whatever any model says
     interpreted: bool = False
-    open_checkin: int | None = None  # the wave instance of a check-in she can continue, if any
     stale_button: bool = False  # the pressed button sits under an older message than our latest with buttons
+    checkin: OpenCheckin | None = None  # her open check-in (the engine fetches it for an active survivor)
+    closed_checkin: Questionnaire | None = None  # the questionnaire of a closed wave whose button she pressed
+    triage: TriageRules | None = None  # what her check-in answers raise
+    unprompted: Unprompted | None = None  # fetched when she typed a number: what arrived last unasked
+    notices: Mapping[int, NoticeView] = field(default_factory=dict)  # notices of hers her input names
+
+    @property
+    def open_checkin(self) -> int | None:
+        """The wave instance of a check-in she can continue, if any (the menu offers the way back)."""
+        return self.checkin.instance_id if self.checkin is not None else None

@@ -10,7 +10,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-Window = dict[str, Any]
+from typing_extensions import TypedDict  # pydantic reads it on Python 3.11 (CallbackData.windows)
+
+
+class Window(TypedDict):
+    """Weekly days (Monday = 0) and hours "HH:MM" in her time zone."""
+
+    days: list[int]
+    start: str
+    end: str
+
 
 WEEKDAYS = [0, 1, 2, 3, 4]
 PRESETS: dict[str, Window] = {

@@ -89,12 +89,13 @@ def what_the_flows_do(intent: str | None, locale: str) -> dict[str, list[str]]:
     """The production policy for free text no flow understood (flows.fallback.understand), run for an
     enrolled survivor at her menu: the message keys she would get and the effects, by name."""
     from flows.fallback import understand
+    from flows.flow_state import FlowState
     from flows.types import Context, Profile
 
     her = Profile(status="active", locale=locale, country="GB", timezone="Europe/London", persona=None,
                   plain_mode=False, contact_windows=[], expiry_minutes=60, unlock_minutes=10, has_pin=True,
                   consents={"information": True, "checkins": True, "evaluation": True})
-    done = understand(intent, {"flow": "menu", "step": "main"},
+    done = understand(intent, FlowState(flow="menu", step="main"),
                       Context(now=datetime.now(UTC), channel="simulator", profile=her), reprompt=[])
     return {"says": [say.key for say in done.says], "effects": [type(e).__name__ for e in done.effects]}
 

@@ -362,7 +362,9 @@ class WaveJobs:
             async with self.db.transaction() as s:
                 if not self.db.is_sqlite:  # one wave opening per survivor at a time (SQLite: the write lock)
                     await s.execute(select(Survivor.id).where(Survivor.id == to.survivor_id).with_for_update())
-                progress: dict[str, Any] = {"stage": "invited", **({"offered_again": True} if again else {})}
+                # her place in the check-in is in her conversation state (flows/checkin.py); the instance
+                # keeps only the scheduler's own marker
+                progress: dict[str, Any] = {"offered_again": True} if again else {}
                 claimed = await s.execute(
                     update(WaveInstance).where(
                         WaveInstance.id == instance_id, WaveInstance.state == was, WaveInstance.closes_at > now,
@@ -405,7 +407,7 @@ class WaveJobs:
     async def _remind_one(self, instance_id: int, now: datetime) -> bool:
         async with self.db.sessions() as s:
             inst = await s.get(WaveInstance, instance_id)
-            if inst is None or inst.state != "sent" or (inst.progress or {}).get("stage") == "done":
+            if inst is None or inst.state != "sent":  # answered, partial, closed: no reminder
                 return False
             reachable = await _reachable(s, inst)
             if reachable is None:

@@ -18,6 +18,7 @@ from bot.actions.deletion import deletable_messages, queue_deletions
 from bot.actions.route_check import queue_route_check
 from bot.storage.models import AuditEvent, ChannelIdentity, OutboundMessage, Survivor
 from bot.waves.delivery import queued_opening_keys, withdraw
+from flows.flow_state import load_state
 
 DEFAULT_SMS_PAUSE_HOURS = 24
 RECHECK_AFTER = timedelta(hours=24)  # Telegram/simulator: ask again a day later, inside her windows
@@ -40,7 +41,7 @@ async def quick_exit(session: AsyncSession, survivor: Survivor, identity: Channe
                                   f"qx:{cause}", now, whole_chat=True)
     recheck_at = now + RECHECK_AFTER
     if identity.channel == "sms":
-        hours = int((survivor.state or {}).get("settings", {}).get("sms_pause_hours", DEFAULT_SMS_PAUSE_HOURS))
+        hours = load_state(survivor.state).settings.sms_pause_hours or DEFAULT_SMS_PAUSE_HOURS
         survivor.outbound_paused_until = recheck_at = now + timedelta(hours=hours)
     # after any quick exit: is this still a safe way to reach her? (asked in cover wording)
     await queue_route_check(session, survivor, now, reason=f"qx:{cause}", not_before=recheck_at)

@@ -10,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import catalog
 from bot.outbox.enqueue import enqueue
 from bot.storage.models import ChannelIdentity, Survivor
+from flows.flow_state import load_state
 from flows.route_check import question
 
 
 def due_for_route_check(survivor: Survivor, now: datetime, every_days: int) -> bool:
-    last = (survivor.state or {}).get("route_checked_at") or (survivor.state or {}).get("route_check_queued_at")
-    since = datetime.fromisoformat(last) if last else survivor.created_at
+    state = load_state(survivor.state)
+    since = state.route_checked_at or state.route_check_queued_at or survivor.created_at
     return now - since >= timedelta(days=every_days)
 
 
@@ -30,5 +31,5 @@ async def queue_route_check(session: AsyncSession, survivor: Survivor, now: date
                 cause=f"route:{survivor.id}:{identity.id}:{reason}:{now.date().isoformat()}", index=0,
                 text_key="route.check", body=body, buttons=buttons, survivor_id=survivor.id,
                 identity_id=identity.id, is_reply=False, not_before=not_before)
-    survivor.state = {**(survivor.state or {}), "route_check_queued_at": now.isoformat()}
+    survivor.state = load_state(survivor.state).but(route_check_queued_at=now).dump()
     return len(identities)

@@ -390,7 +390,7 @@ class WaveInstance(Base):
     reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(16), default="planned")  # safety.statuses.WaveState
-    progress: Mapped[Any] = mapped_column(JSON, default=dict)  # check-in position: stage, item
+    progress: Mapped[Any] = mapped_column(JSON, default=dict)  # only offered_again: her place is in her state
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

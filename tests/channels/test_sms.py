@@ -33,7 +33,7 @@ from bot.channels.sms.webhook import channel_from_settings
 from bot.service import Service
 from bot.settings import load_settings
 from bot.storage.models import ChannelIdentity, Escalation, InboundMessage, OutboundMessage, Survivor
-from flows.state import map_number
+from flows.state import FlowState, map_number
 from safety.crypto import KeyRing
 from tests.support.fake_twilio import Delivery, FakeTwilio, Fault
 from tests.support.running import outbox, serving, twilio_env, wait_until
@@ -315,7 +315,7 @@ def test_buttons_become_numbered_lines_and_a_number_maps_back() -> None:
     buttons = (Button("yes", "Yes please"), Button("later", "Not now"))
     assert render_numbered("Shall we?", buttons) == "Shall we?\n1 Yes please\n2 Not now"
     assert render_numbered("Plain", ()) == "Plain"
-    shown = {"options": [b.payload for b in buttons]}  # what her state keeps of the options offered
+    shown = FlowState(options=tuple(b.payload for b in buttons))  # what her state keeps of the options offered
     assert map_number(shown, "2") == "later"
     assert map_number(shown, " 1. ") == "yes"
     assert map_number(shown, "3") is None

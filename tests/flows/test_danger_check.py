@@ -26,8 +26,8 @@ def test_an_unsure_message_gets_one_question_in_cover_wording_with_a_held_alert(
     assert asked.says[0].urgent and not asked.says[0].sensitive
     assert [o.label_key for o in asked.says[0].options] == ["common.yes", "common.no"]
     assert asked.effects == [HoldEscalation("urgent", "danger_unanswered", danger_check.WAIT)]
-    assert asked.state["flow"] == "danger_check"
-    assert asked.state["options"] == [danger_check.YES, danger_check.NO]  # "1" and "2" on SMS
+    assert asked.state.flow == "danger_check"
+    assert asked.state.options == (danger_check.YES, danger_check.NO)  # "1" and "2" on SMS
 
 
 def test_answering_1_on_sms_is_danger_numbers_at_once_and_an_urgent_alert() -> None:
@@ -36,7 +36,7 @@ def test_answering_1_on_sms_is_danger_numbers_at_once_and_an_urgent_alert() -> N
     assert res.says[0].key == "emergency.numbers" and res.says[0].urgent
     assert RaiseEscalation("urgent", "danger_now") in res.effects
     assert ReleaseHeldEscalations("danger_unanswered") in res.effects
-    assert res.state["flow"] == "menu"
+    assert res.state.flow == "menu"
 
 
 def test_a_typed_yes_or_ja_counts_as_yes() -> None:
@@ -49,7 +49,7 @@ def test_answering_no_closes_the_question_without_an_alert() -> None:
     res = answer(None, asked.state, channel="telegram", button=danger_check.NO)
     assert [s.key for s in res.says][:1] == ["danger_check.ok"]
     assert res.effects == [ReleaseHeldEscalations("danger_unanswered")]
-    assert res.state["flow"] == "menu"
+    assert res.state.flow == "menu"
     assert answer("2", maybe_danger().state).effects == [ReleaseHeldEscalations("danger_unanswered")]
 
 

@@ -45,7 +45,7 @@ def explore(ctx: Context, start: dict[str, Any]) -> list[Say]:
             if not res.says and res.effects:  # asked for the NLU: answer as the engine would
                 res = router.route(event, state, replace(ctx, interpreted=True, intent=None))
             says.extend(res.says)
-            queue.append(res.state)
+            queue.append(res.state.dump())  # as stored
     return says
 
 
@@ -62,7 +62,7 @@ def every_say() -> list[tuple[str, Say]]:
             new = context(channel, status="onboarding", has_pin=False, consents={}, persona=None)
             first = onboarding.begin(UserInput(channel, NOW, text="X"), replace(new, invite=Invite("valid", 1)))
             found += [(channel, s) for s in first.says]
-            found += [(channel, s) for s in explore(new, first.state)]
+            found += [(channel, s) for s in explore(new, first.state.dump())]
             stopped = context(channel, status="stopped")
             found += [(channel, s) for s in explore(stopped, {"flow": "stopped", "step": "main"})]
     distinct = {repr(item): item for item in found}

@@ -14,6 +14,7 @@ import pytest
 from bot import catalog
 from bot.notices import texts, urgency
 from content import LOCALES
+from flows.flow_state import load_state
 from flows.notice import ACTIONS, TEXT_KEY, NoticeView, step
 from flows.types import Say
 from safety.disguise import Disguise, preview_parts, revealing_preview, sensitive_hits
@@ -68,7 +69,7 @@ def every_notice_say() -> list[Say]:
             ACTIONS, views, ({"flow": "menu", "step": "main"}, unlocked), ("telegram", "sms"), (False, True),
             (False, True)):
         ctx = context(channel, plain_mode=plain, has_pin=has_pin)
-        found += step(action, view, dict(state), ctx).says
+        found += step(action, view, load_state(state), ctx).says
     return list({repr(s): s for s in found}.values())
 
 

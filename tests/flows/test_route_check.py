@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flows.flow_state import FlowState
 from flows.route_check import handle, question
 from flows.types import Context, PauseOutbound, RaiseEscalation
 
@@ -15,17 +16,17 @@ def test_the_question_offers_yes_and_no_buttons() -> None:
 
 
 def test_yes_records_when_she_confirmed_and_changes_nothing_else() -> None:
-    res = handle("route:ok", {}, CTX)
+    res = handle("route:ok", FlowState(), CTX)
     assert res is not None and res.effects == []
-    assert res.state["route_checked_at"] == CTX.now.isoformat()
+    assert res.state.route_checked_at == CTX.now
 
 
 def test_no_pauses_outbound_and_raises_a_routine_escalation() -> None:
-    res = handle("route:no", {}, CTX)
+    res = handle("route:no", FlowState(), CTX)
     assert res is not None
     assert PauseOutbound("route_unsafe") in res.effects
     assert RaiseEscalation("routine", "route_unsafe") in res.effects
 
 
 def test_other_input_is_not_for_the_route_check() -> None:
-    assert handle("menu:info", {}, CTX) is None and handle(None, {}, CTX) is None
+    assert handle("menu:info", FlowState(), CTX) is None and handle(None, FlowState(), CTX) is None

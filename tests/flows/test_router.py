@@ -49,7 +49,7 @@ def test_quick_exit_is_one_word_from_any_state_and_locks() -> None:
     res = say("exit", {**UNLOCKED, "flow": "settings", "step": "language"})
     assert [s.key for s in res.says] == ["exit.cover"] and not res.says[0].options
     assert QuickExitRequested() in res.effects
-    assert res.state["flow"] == "menu" and res.state["unlocked_until"] is None
+    assert res.state.flow == "menu" and res.state.unlocked_until is None
 
 
 def test_quick_exit_on_sms_sends_nothing_at_all() -> None:
@@ -59,7 +59,7 @@ def test_quick_exit_on_sms_sends_nothing_at_all() -> None:
 
 def test_numbered_replies_map_back_to_the_options_last_shown() -> None:
     shown = press("menu:main")
-    assert shown.state["options"][3] == "menu:numbers"
+    assert shown.state.options[3] == "menu:numbers"
     res = say("4", shown.state)
     assert res.says[0].key == "emergency.numbers" and res.says[0].urgent
 
@@ -103,6 +103,6 @@ def test_a_half_finished_flow_times_out_to_the_menu() -> None:
     old = {**UNLOCKED, "flow": "callback", "step": "number", "data": {"windows": []},
            "touched": (NOW - timedelta(minutes=31)).isoformat()}
     res = router.route(UserInput("simulator", NOW, text="07700 900123"), old, replace(context(), interpreted=True))
-    assert res.state["flow"] == "menu"
+    assert res.state.flow == "menu"
     fresh = {**old, "touched": (NOW - timedelta(minutes=5)).isoformat()}
-    assert say("07700 900123", fresh).state["step"] == "confirm"
+    assert say("07700 900123", fresh).state.step == "confirm"

@@ -4,12 +4,11 @@ always, resumable, answers recorded at once, triage raised at the right moment."
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from bot.waves.checkin_io import render_checkin
-from flows.checkin import CheckinContext, FinishWave, RecordAnswer, start, step
+from flows.checkin import CheckinContext, CheckinStep, FinishWave, Progress, RecordAnswer, start, step
 from flows.questionnaires import load_questionnaires
-from flows.types import FlowResult, RaiseEscalation, UserInput
+from flows.types import RaiseEscalation, UserInput
 from safety.triage import default_rules
 
 QS = load_questionnaires()
@@ -24,7 +23,7 @@ class Session:
 
     def __init__(self, q=CHECKIN, previous: dict[str, str] | None = None, plain: bool = False) -> None:
         self.q, self.previous, self.plain = q, previous or {}, plain
-        self.progress: dict[str, Any] = {"stage": "invited"}
+        self.progress = Progress()
         self.answers: dict[str, str | None] = {}
         self.records: list[RecordAnswer] = []
         self.escalations: list[RaiseEscalation] = []
@@ -33,14 +32,14 @@ class Session:
     def ctx(self) -> CheckinContext:
         return CheckinContext(self.q, IID, dict(self.answers), self.previous, default_rules(), self.plain, "GB")
 
-    def send(self, text: str | None = None, button: str | None = None) -> FlowResult | None:
+    def send(self, text: str | None = None, button: str | None = None) -> CheckinStep | None:
         res = step(self.ctx(), self.progress, UserInput("simulator", NOW, text=text, button=button))
         if res is not None:
             self._apply(res)
         return res
 
-    def _apply(self, res: FlowResult) -> None:
-        self.progress = res.state
+    def _apply(self, res: CheckinStep) -> None:
+        self.progress = res.progress
         for e in res.effects:
             if isinstance(e, RecordAnswer):
                 self.records.append(e)
@@ -52,10 +51,10 @@ class Session:
 
     @property
     def asking(self) -> str | None:
-        return self.progress.get("item") if self.progress.get("stage") == "asking" else None
+        return self.progress.item if self.progress.stage == "asking" else None
 
 
-def keys(res: FlowResult | None) -> list[str]:
+def keys(res: CheckinStep | None) -> list[str]:
     assert res is not None
     return [s.params.get("text") or s.params.get("item") or s.key for s in res.says]
 
@@ -91,7 +90,7 @@ def test_follow_up_questions_only_after_an_incident_and_urgent_at_once() -> None
     assert s.escalations == [RaiseEscalation("urgent", "danger_now", False)]
     # she is in danger now: the questions stop; the team has been told and a call-back is offered
     assert [say.key for say in res.says] == ["emergency.numbers", "danger.team_told"]
-    assert s.asking is None and s.progress["stage"] == "paused" and not s.finished
+    assert s.asking is None and s.progress.stage == "paused" and not s.finished
     s.send(text="continue")  # later, when it is safe, she can go on where she was
     assert s.asking == "beh_physical"
     for _ in range(4):
@@ -115,14 +114,14 @@ def test_skip_and_later_work_on_every_question_and_she_can_resume() -> None:
     s.send(text="skip")
     assert s.records[-1] == RecordAnswer("fear", None, None, True) and s.asking == "safe"
     res = s.send(text="later")
-    assert keys(res) == ["paused"] and s.progress["stage"] == "paused"
+    assert keys(res) == ["paused"] and s.progress.stage == "paused"
     assert s.escalations == []  # nothing answered yet: nothing to triage
     assert s.send(text="what's the weather") is None  # paused: not for the check-in
     res = s.send(text="continue")
     assert keys(res) == ["resumed", "safe"]
     s.send(button=f"cq:{IID}:skip")
     s.send(text="4")  # incident: 2 options, then 3 = skip, 4 = later
-    assert s.progress["stage"] == "paused"
+    assert s.progress.stage == "paused"
     res = s.send(button=f"cq:{IID}:incident:no")  # a button of the question she paused at: resumes
     assert keys(res) == ["thanks"] and s.finished
 
@@ -168,7 +167,7 @@ def test_stopping_midway_triages_what_she_said_so_far() -> None:
 def test_not_now_keeps_the_wave_open() -> None:
     s = Session()
     res = s.send(button=f"wave:{IID}:later")
-    assert keys(res) == ["not_now"] and s.progress["stage"] == "invited"
+    assert keys(res) == ["not_now"] and s.progress.stage == "invited"
     assert s.send(text="hi") is None
     assert keys(start(s.ctx(), s.progress)) == ["intro", "fear"]
 
@@ -207,5 +206,5 @@ def test_words_that_work_everywhere_are_left_to_the_router() -> None:
 def test_a_typed_1_starts_only_when_the_opening_is_her_latest_message() -> None:
     s = Session()
     ctx = CheckinContext(CHECKIN, IID, {}, {}, default_rules(), numbered_opening=False)
-    assert step(ctx, {"stage": "invited"}, UserInput("sms", NOW, text="1")) is None
+    assert step(ctx, Progress(), UserInput("sms", NOW, text="1")) is None
     assert keys(s.send(text="1")) == ["intro", "fear"]

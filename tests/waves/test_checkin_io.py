@@ -8,10 +8,23 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
+from bot.conversation import profile_of
+from bot.rendering import render_for
 from bot.storage.db import Database
 from bot.storage.models import Answer, Survivor
-from bot.waves.checkin_io import handle_checkin, render_for
-from flows.types import RaiseEscalation, UserInput
+from bot.waves.checkin_io import closed_checkin, finish_wave, open_checkin, record_answer, set_priority
+from flows import checkin
+from flows.flow_state import CheckinPosition, load_state
+from flows.types import (
+    Context,
+    FinishCheckin,
+    FlowResult,
+    RaiseEscalation,
+    RecordCheckinAnswer,
+    SetCheckinPriority,
+    UserInput,
+)
+from safety.triage import default_rules
 from tests.scheduler.support import Clock, DeliveringJobs, enrol, utc, waves_of
 
 MONDAY = utc(2026, 3, 2, 9, 0)
@@ -25,12 +38,28 @@ async def db(database_url: str, keyring):
 
 
 async def say(db: Database, sid: int, clock: Clock, text_: str | None = None, button: str | None = None):
-    """One inbound message, in its own transaction like the inbound pipeline."""
+    """One inbound message for the check-in rule, with the engine's pre-fetch and its effects carried
+    out, in its own transaction like the inbound pipeline; the escalations are handed back."""
     async with db.transaction() as s:
         survivor = await s.get(Survivor, sid)
-        res = await handle_checkin(s, survivor, UserInput("simulator", clock.now, text=text_, button=button), clock.now)
-        rendered = [render_for(x, survivor) for x in res.says] if res else None
-    return res, rendered
+        event = UserInput("simulator", clock.now, text=text_, button=button)
+        open_one = await open_checkin(s, survivor, clock.now)
+        closed = await closed_checkin(s, survivor, (button,)) if open_one is None else None
+        ctx = Context(now=clock.now, channel="simulator", profile=profile_of(survivor, {}), checkin=open_one,
+                      closed_checkin=closed, triage=default_rules())
+        res = checkin.handle(event, load_state(survivor.state), ctx)
+        if res is None:
+            return None, None
+        for effect in res.effects:
+            if isinstance(effect, RecordCheckinAnswer):
+                await record_answer(s, effect, clock.now)
+            elif isinstance(effect, FinishCheckin):
+                await finish_wave(s, effect, clock.now)
+            elif isinstance(effect, SetCheckinPriority):
+                await set_priority(s, effect)
+        survivor.state = res.state.dump()
+        rendered = [render_for(x, survivor) for x in res.says]
+    return FlowResult(res.state, res.says, [e for e in res.effects if isinstance(e, RaiseEscalation)]), rendered
 
 
 async def test_answers_are_stored_at_once_and_the_set_is_marked_complete(db, keyring) -> None:
@@ -41,7 +70,8 @@ async def test_answers_are_stored_at_once_and_the_set_is_marked_complete(db, key
     assert await say(db, sid, clock, "what's cooking?") == (None, None)  # not starting: other flows' turn
     res, rendered = await say(db, sid, clock, button=f"wave:{t0.id}:start")
     assert rendered[0][0].startswith("🍲 Kitchen Corner\n")  # her cover first, like every message
-    assert res.state == {}  # her conversation state is left as it was
+    # her place in the check-in is kept in her conversation state, like every flow's
+    assert res.state.checkin == CheckinPosition(instance_id=t0.id, opened_at=t0.sent_at, stage="asking", item="fear")
     replies = ["never", "9"] + ["no"] * 8 + ["no", "3", "5", "All fine. Ask for Jo at the clinic."]
     for i, reply in enumerate(replies):
         res, _ = await say(db, sid, clock, reply)
