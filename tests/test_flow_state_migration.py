@@ -20,9 +20,9 @@ V0_PIN = {"flow": "pin", "step": "unlock", "data": {"then": "menu:info"}, "touch
 def test_stored_states_become_version_1_and_her_check_in_place_moves_into_her_state(
         database_url, keyring, monkeypatch, tmp_path) -> None:
     if not database_url.startswith("sqlite"):
-        pytest.skip("the step from 0010 is shown on a fresh SQLite file (PostgreSQL's database is shared)")
+        pytest.skip("the step from 0013 is shown on a fresh SQLite file (PostgreSQL's database is shared)")
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0010")
+    upgrade(url, "0013")  # the revision before 0011
     engine = create_engine(sync_url(url))
     with engine.begin() as conn:
         for pseudonym, state in (("pm1", V0_PIN), ("pm2", {"flow": "menu", "step": "main"})):
@@ -54,7 +54,7 @@ def test_stored_states_become_version_1_and_her_check_in_place_moves_into_her_st
                                                          stage="asking", item="fear", raised=2)
     assert progress == {"offered_again": True}  # the scheduler's marker stays
 
-    command.downgrade(alembic_config(url), "0010")
+    command.downgrade(alembic_config(url), "0013")
     (pinned, asking), progress = stored()
     engine.dispose()
     assert pinned == V0_PIN and "version" not in asking and "checkin" not in asking

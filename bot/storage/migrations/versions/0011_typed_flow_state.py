@@ -8,7 +8,7 @@ of start-up. Rows are read and written with the service's key file (LIAISON_KEY_
 does; with no states to rewrite, no key file is needed.
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-01 02:00:00
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0010"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
