@@ -12,7 +12,7 @@ from bot.programme.linking import link_case
 from bot.storage.models import StaffMember, Survivor
 from tests.console import test_browser as shared
 from tests.console.test_browser import HER_PHONE, NOW, shot, signed_in
-from tests.programme.support import her, stored_events
+from tests.programme.support import her, matched_to, stored_events
 from tests.support.console import make_staff
 from tests.support.people import enrolled
 
@@ -50,7 +50,7 @@ async def test_a_programme_worker_sends_an_event_and_never_sees_her_data(browser
     assert "was received already" in await page.inner_text(".flash")
     assert "Excluded from the programme (violence threat)" in await page.inner_text("#sent")
     (row,) = await stored_events(svc.db)
-    assert (row.status, row.survivor_id) == ("matched", sid)  # it reached her worker
+    assert row.status == "matched" and await matched_to(svc.db) == {row.id: (sid,)}  # it reached her worker
 
     # never anything of hers, on any page this role can open
     for path in ("/console/programme", "/console/me"):
@@ -94,7 +94,7 @@ async def test_a_liaison_worker_links_a_held_event_to_her(browser, console, keyr
     assert "Linked to ps-amber: 1 event(s)" in await ana.inner_text(".flash")
     assert "K-77" not in await ana.inner_text("#unmatched")
     (event,) = await stored_events(svc.db)
-    assert (event.status, event.survivor_id) == ("matched", sid)
+    assert event.status == "matched" and await matched_to(svc.db) == {event.id: (sid,)}
     await ana.goto(base + "/console/survivors/ps-amber")
     assert await ana.inner_text("#case-ref") == "K-77"
     assert "Assessed risk raised" in await ana.inner_text("#programme-events")
