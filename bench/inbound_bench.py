@@ -245,7 +245,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
         async with serve_processes(args.processes, database_url, ring, workdir) as servers:
             bases = [server.url for server in servers]
             pids = [server.proc.pid for server in servers]
-            return await measure(args, database_url, bases, pids, users, warm, run_id, remote_phones(bases))
+            return await measure(args, database_url, ring, bases, pids, users, warm, run_id, remote_phones(bases))
     settings = load_settings(
         LIAISON_ENV="development", DATABASE_URL=database_url, LIAISON_KEY_FILE=ring.path,
         LIAISON_SIMULATOR=True,
@@ -260,13 +260,13 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
         async def phones(names: Sequence[str]) -> Counter[tuple[str, str]]:
             return Counter((name, m.text) for name in names for m in channel.phones.get(name, []) if m.sender == "bot")
 
-        return await measure(args, database_url, [base], [], users, warm, run_id, phones)
+        return await measure(args, database_url, ring, [base], [], users, warm, run_id, phones)
 
 
-async def measure(args: argparse.Namespace, database_url: str, bases: Sequence[str], pids: Sequence[int],
+async def measure(args: argparse.Namespace, database_url: str, ring: KeyRing, bases: Sequence[str], pids: Sequence[int],
                   users: Sequence[str], warm: Sequence[str], run_id: str, phones: Any) -> dict[str, Any]:
     """Warm up, run the timed load, let the outbox settle and read the figures back."""
-    db = Database(database_url)
+    db = Database(database_url, ring)
     try:
         if args.warmup:
             await drive(bases, messages=args.warmup, concurrency=args.concurrency, users=warm, run_id=f"{run_id}w")
@@ -321,7 +321,7 @@ async def serve_processes(count: int, database_url: str, ring: KeyRing, workdir:
     from nlu.service import NluService
     from tests.faults.harness import Serve
 
-    db = Database(database_url)
+    db = Database(database_url, ring)
     await check_or_record(db, ring, db.clock())  # recorded once, before two processes race to do it
     await db.dispose()
     nlu_cache = workdir / "nlu-cache"  # trained here once, not by each process while it serves
