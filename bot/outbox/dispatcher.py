@@ -268,47 +268,49 @@ class Dispatcher:
         # one, its 429 is retried after retry_after like any other)
         if channel_name in self._per_chat and not is_deletion:
             await self._per_chat[channel_name].acquire(rindex)
-        await self._global[channel_name].acquire()
-        now = self.now()
-        async with self.db.transaction() as s:
-            msg = await s.get(OutboundMessage, row_id)
-            if msg is None or msg.status not in ("pending", "held"):
-                return Outcome.SKIPPED, None
-            survivor = await s.get(Survivor, msg.survivor_id) if msg.survivor_id else None
-            identity = await s.get(ChannelIdentity, msg.identity_id) if msg.identity_id else None
-            if msg.kind == "staff_alert":
-                decision = await staff_alert_decision(s, msg)
-            else:
-                decision = decide(GateFacts(
-                    now=now, is_deletion=msg.kind == "delete", is_reply=msg.is_reply, urgent=msg.urgent,
-                    sensitive=msg.sensitive,
-                    identity_status=identity.status if identity else None,
-                    survivor_status=survivor.status if survivor else None,
-                    paused_until=survivor.outbound_paused_until if survivor else None,
-                    **window_facts(survivor, now, msg.is_reply or msg.urgent),
-                ))
-            if decision.action == "cancel":
-                msg.status, msg.last_error, msg.body, msg.buttons = "cancelled", decision.reason, None, None
-                log_event("outbox.cancelled", id=msg.id, reason=decision.reason)
-                return Outcome.CANCELLED, await self._next_in(s, key)
-            if decision.action == "hold":
-                msg.status, msg.last_error = "held", decision.reason
-                msg.next_attempt_at = decision.until or now + timedelta(minutes=5)
-                return Outcome.HOLD, None
-            attempts = msg.attempts + 1
-            claimed = await s.execute(
-                update(OutboundMessage)
-                .where(and_(OutboundMessage.id == row_id, OutboundMessage.status.in_(("pending", "held"))))
-                .values(status="sending", claimed_until=now + self.claim_lease,
-                        attempts=OutboundMessage.attempts + 1,
-                        first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at, now))
-            )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                return Outcome.SKIPPED, None
-            out = OutgoingMessage(
-                address=msg.address, text=msg.body or "", idempotency_key=msg.idempotency_key,
-                buttons=tuple(Button(p, label) for p, label in (msg.buttons or [])),
-            )
+        # the turn is held until the claim is committed, right before the request is written: the
+        # pacer counts it from then, so sends delayed on the way never reach the provider bunched
+        async with self._global[channel_name].turn():
+            now = self.now()
+            async with self.db.transaction() as s:
+                msg = await s.get(OutboundMessage, row_id)
+                if msg is None or msg.status not in ("pending", "held"):
+                    return Outcome.SKIPPED, None
+                survivor = await s.get(Survivor, msg.survivor_id) if msg.survivor_id else None
+                identity = await s.get(ChannelIdentity, msg.identity_id) if msg.identity_id else None
+                if msg.kind == "staff_alert":
+                    decision = await staff_alert_decision(s, msg)
+                else:
+                    decision = decide(GateFacts(
+                        now=now, is_deletion=msg.kind == "delete", is_reply=msg.is_reply, urgent=msg.urgent,
+                        sensitive=msg.sensitive,
+                        identity_status=identity.status if identity else None,
+                        survivor_status=survivor.status if survivor else None,
+                        paused_until=survivor.outbound_paused_until if survivor else None,
+                        **window_facts(survivor, now, msg.is_reply or msg.urgent),
+                    ))
+                if decision.action == "cancel":
+                    msg.status, msg.last_error, msg.body, msg.buttons = "cancelled", decision.reason, None, None
+                    log_event("outbox.cancelled", id=msg.id, reason=decision.reason)
+                    return Outcome.CANCELLED, await self._next_in(s, key)
+                if decision.action == "hold":
+                    msg.status, msg.last_error = "held", decision.reason
+                    msg.next_attempt_at = decision.until or now + timedelta(minutes=5)
+                    return Outcome.HOLD, None
+                attempts = msg.attempts + 1
+                claimed = await s.execute(
+                    update(OutboundMessage)
+                    .where(and_(OutboundMessage.id == row_id, OutboundMessage.status.in_(("pending", "held"))))
+                    .values(status="sending", claimed_until=now + self.claim_lease,
+                            attempts=OutboundMessage.attempts + 1,
+                            first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at, now))
+                )
+                if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                    return Outcome.SKIPPED, None
+                out = OutgoingMessage(
+                    address=msg.address, text=msg.body or "", idempotency_key=msg.idempotency_key,
+                    buttons=tuple(Button(p, label) for p, label in (msg.buttons or [])),
+                )
         # the claim is committed and the request is written next: from here a crash leaves the
         # row `sending` -> `in_doubt`
         if is_deletion:
