@@ -19,7 +19,7 @@ import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 Monotonic = Callable[[], float]
 CATCH_UP_GAP = 2 / 3  # a late turn follows the one before it after at least this share of the interval
@@ -104,15 +104,21 @@ class Pacer:
         self._next += self.interval
         return at - now
 
-    @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        """Wait for the next turn and hold it until the request is about to be written.
+    def turn(self) -> AbstractAsyncContextManager[None]:
+        """Wait for the next turn and hold it while the request is made ready; leave the block
+        right before it is written.
 
-        The next turn is reserved only once this one is used, and counted from the moment it
-        is: a turn counted when granted but used later (its row claimed after a wait for the
-        database, a stall of the loop or of the process) let requests that had waited reach the
-        provider together with the next ones, more than its per-second limit (3-6 refusals a run).
+        On a paced channel the next turn is reserved only once this one is used, and counted
+        from the moment it is: a turn counted when granted but used later (its row's claim
+        waiting for the database, a stall of the loop or of the process) let requests that had
+        waited reach the provider together with the next ones, above its limit (2-6 HTTP 429 a
+        run of the dispatch bench). A channel that allows bursts has no spacing to keep: its
+        turns are granted and the next caller goes on at once (its claims are not queued).
         """
+        return self._held_turn() if self.min_gap else self._granted_turn()
+
+    @asynccontextmanager
+    async def _held_turn(self) -> AsyncIterator[None]:
         async with self._queue:
             wait = self.reserve(self.monotonic())
             if wait > 0:
@@ -123,9 +129,18 @@ class Pacer:
                 # used late (a busy loop, a slow claim): the provider counts it from now
                 self._turns[-1] = max(self._turns[-1], self.monotonic())
 
+    @asynccontextmanager
+    async def _granted_turn(self) -> AsyncIterator[None]:
+        await self.acquire()
+        yield
+
     async def acquire(self) -> None:
-        async with self.turn():
-            pass
+        """Wait for the next turn (counted from when it is granted)."""
+        async with self._queue:
+            wait = self.reserve(self.monotonic())
+            if wait > 0:
+                await asyncio.sleep(wait)
+                self._turns[-1] = max(self._turns[-1], self.monotonic())  # woken late: counted from now
 
 
 class KeyedBuckets:

@@ -3,6 +3,8 @@ backlog never takes another chat's turn."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.outbox.ratelimit import KeyedBuckets, Pacer, TokenBucket
@@ -115,3 +117,11 @@ async def test_a_turn_used_late_is_counted_from_when_it_was_used_so_the_next_kee
     async with pacer.turn():
         now[0] = 0.5  # its row's claim waited for the database: the request is written only now
     assert pacer.reserve(0.5) == pytest.approx((2 / 3) / 29)  # not at once, bunched with it
+
+
+async def test_a_channel_that_allows_bursts_lets_the_next_turn_go_while_one_is_still_in_use() -> None:
+    pacer = Pacer(rate=1000.0, burst=1000)
+    async with pacer.turn():
+        async with asyncio.timeout(1):
+            async with pacer.turn():
+                pass  # not queued behind the first one's claim
