@@ -21,8 +21,7 @@ settings say German may still write "help he is here".
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -77,33 +76,6 @@ class _Rule:
     patterns: tuple[re.Pattern[str], ...]
     raw_patterns: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...]
-    # each list as one test, built once: "any of them matches somewhere" is exactly "their
-    # alternation matches somewhere", and every free text was searched ~160 times, one pattern at
-    # a time (on every message; a tenth of a millisecond of CPU each)
-    any_pattern: Callable[[str], bool] = field(init=False, repr=False, compare=False)
-    any_raw: Callable[[str], bool] = field(init=False, repr=False, compare=False)
-    any_unless: Callable[[str], bool] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "any_pattern", _any_of(self.patterns))
-        object.__setattr__(self, "any_raw", _any_of(self.raw_patterns))
-        object.__setattr__(self, "any_unless", _any_of(self.unless))
-
-    def fires(self, raw_casefolded: str, corrected: str) -> bool:
-        """Does this rule fire: one of its patterns matches, and none of its exceptions?"""
-        hit = self.any_pattern(corrected) or self.any_raw(raw_casefolded)
-        return hit and not self.any_unless(corrected)
-
-
-def _any_of(patterns: tuple[re.Pattern[str], ...]) -> Callable[[str], bool]:
-    """A test of whether any of the patterns matches somewhere in a text, as one search when the
-    patterns can share one expression (no group names or back-references to collide or shift)."""
-    if not patterns:
-        return lambda _text: False
-    if any(re.search(r"\\[1-9]|\(\?P", p.pattern) for p in patterns):
-        return lambda text: any(p.search(text) for p in patterns)
-    combined = re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
-    return lambda text: combined.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -141,7 +113,10 @@ class Lexicon:
     def match(self, raw_casefolded: str, corrected: str) -> str | None:
         """Name of the first rule that fires, or None."""
         for rule in self.rules:
-            if rule.fires(raw_casefolded, corrected):
+            hit = any(p.search(corrected) for p in rule.patterns) or any(
+                p.search(raw_casefolded) for p in rule.raw_patterns
+            )
+            if hit and not any(u.search(corrected) for u in rule.unless):
                 return rule.name
         return None
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from content.text import fold_for_danger as normalise
-from nlu import SUPPORTED_LOCALES, heldout_file, training_dir
+from nlu import SUPPORTED_LOCALES, heldout_file
 from nlu.data import load_training_data
 from safety.danger_net import DangerLexiconError, DangerSignal, detect_danger, load_lexicon
 from tests.nlu.conftest import phrases
@@ -147,23 +147,3 @@ def test_a_custom_content_dir_is_honoured(tmp_path: Path) -> None:
     assert detect_danger("She has a PINAPPLE", "en", content_dir=tmp_path) == DangerSignal("fruit", "en")
     assert detect_danger("she has not a pineapple", "en", content_dir=tmp_path) is None
     assert detect_danger("he is here", "en", content_dir=tmp_path) is None
-
-
-@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
-def test_each_rule_fires_on_exactly_what_one_of_its_patterns_would_match_alone(locale: str) -> None:
-    """The rules search their patterns as one expression each: the same decision, on every text
-    we hold (danger and benign phrases, training and held-out examples), as pattern by pattern."""
-    from safety.danger_net import lexicons
-
-    texts = [*phrases(f"danger_{locale}.txt"), *phrases(f"benign_{locale}.txt")]
-    for path in (*sorted(training_dir(locale).glob("nlu*.yml")), heldout_file(locale)):
-        texts += [e.text for e in load_training_data(path).examples]
-    assert len(texts) > 500
-    for lexicon in lexicons().values():
-        for text in texts:
-            raw, corrected = text.casefold(), lexicon.correct(normalise(text))
-            for rule in lexicon.rules:
-                alone = (any(p.search(corrected) for p in rule.patterns)
-                         or any(p.search(raw) for p in rule.raw_patterns)) \
-                    and not any(u.search(corrected) for u in rule.unless)
-                assert rule.fires(raw, corrected) == alone, (rule.name, text)
