@@ -41,7 +41,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,7 @@ from bot.storage.db import Database  # noqa: E402
 from bot.storage.models import InboundMessage, OutboundMessage  # noqa: E402
 from liaison.service import create_service  # noqa: E402
 from safety.crypto import KeyRing  # noqa: E402
+from scheduler.runner import ticks_in_progress  # noqa: E402
 
 ENDPOINT = "/simulator/api/messages"
 TEXTS = ("hello", "hi, who is this?", "what time is it", "ok", "can you call me later",
@@ -106,8 +107,13 @@ async def serving(service: Service) -> AsyncIterator[str]:
     # as `liaison serve` does once warm (bot/heap.py): without it, full collections walking every
     # start-up object (130-300 ms each, several a run) were the p99 of the in-process figures
     service.freeze_heap_when_warm()
-    for _ in range(600):  # the NLU warm-up first (bounded: 60 s)
-        if gc.get_freeze_count():
+    started = datetime.now(UTC)
+    for _ in range(600):  # the NLU warm-up first, and the scheduler's catch-up ticks (bounded: 60 s)
+        # (the first safety tick does the daily work, route re-checks and retention: 190-340 ms
+        # holding SQLite's writer, once a day in service, but inside the timed window here)
+        caught_up = all(r.scheduler is not None and (job := r.scheduler.get_job(r.job_id)) is not None
+                        and job.next_run_time > started for r in service.runners)
+        if gc.get_freeze_count() and caught_up and not ticks_in_progress():
             break
         await asyncio.sleep(0.1)
     try:
