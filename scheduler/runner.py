@@ -71,6 +71,11 @@ async def run_tick(key: str) -> TickSummary | None:
             running.discard(task)
 
 
+def ticks_in_progress() -> int:
+    """How many ticks are running now, of every runner (a benchmark waits for the catch-up)."""
+    return sum(len(running) for running in _RUNNING.values())
+
+
 class WaveRunner:
     def __init__(self, jobs: WaveJobs | Any, *, interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
                  jobstore_url: str | None = None, key: str = "default", job_id: str = TICK_JOB_ID) -> None:

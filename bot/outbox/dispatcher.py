@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.channels.base import Button, Channel, OutgoingMessage, SendError
 from bot.escalations import raise_escalation
@@ -75,6 +76,24 @@ CHAT_QUEUE = select(
     OutboundMessage.status.in_(("sending", "pending", "held")),
 ).order_by(OutboundMessage.id).limit(50)
 Next = tuple[int, str] | None  # a chat's next row to send (id, kind), if one may go now
+# claiming a row to send it, only if it is still waiting (built once, executed without the ORM: the
+# statement built and synchronised with the session for every message cost 0.7 ms of CPU, now 0.2)
+CLAIM = update(OutboundMessage).where(
+    OutboundMessage.id == bindparam("row_id"), OutboundMessage.status.in_(("pending", "held")),
+).values(status="sending", claimed_until=bindparam("until", type_=OutboundMessage.claimed_until.type),
+         attempts=OutboundMessage.attempts + 1,
+         first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at,
+                                        bindparam("now", type_=OutboundMessage.first_attempt_at.type)))
+
+
+# the timed pass's search (built once, executed without the ORM: 3.0 -> 1.9 ms of CPU a pass with
+# 1,000 chats due, up to ten passes a second while they are sent)
+DUE_CHATS = select(OutboundMessage.channel, OutboundMessage.recipient_index).where(
+    OutboundMessage.status.in_(("pending", "held")),
+    OutboundMessage.next_attempt_at <= bindparam("now", type_=OutboundMessage.next_attempt_at.type),
+    OutboundMessage.channel.in_(bindparam("channels", expanding=True)),
+).group_by(OutboundMessage.channel, OutboundMessage.recipient_index).order_by(
+    func.min(OutboundMessage.id)).limit(MAX_CHATS_PER_PASS)
 
 
 def backoff(attempt: int, base: float, cap: float = 300.0) -> float:
@@ -193,16 +212,11 @@ class Dispatcher:
 
     async def _due_chats(self, recipient_index: str | None = None) -> list[ChatKey]:
         """The chats with something due, oldest first: one row each, whatever their backlog."""
-        now = self.now()
+        q = DUE_CHATS if recipient_index is None else DUE_CHATS.where(
+            OutboundMessage.recipient_index == recipient_index)
         async with self.db.reads() as s:
-            q = select(OutboundMessage.channel, OutboundMessage.recipient_index).where(
-                OutboundMessage.status.in_(("pending", "held")), OutboundMessage.next_attempt_at <= now,
-                OutboundMessage.channel.in_(list(self.channels)),
-            ).group_by(OutboundMessage.channel, OutboundMessage.recipient_index).order_by(
-                func.min(OutboundMessage.id)).limit(MAX_CHATS_PER_PASS)
-            if recipient_index is not None:
-                q = q.where(OutboundMessage.recipient_index == recipient_index)
-            return [(c, r) for c, r in (await s.execute(q)).all()]
+            rows = await (await s.connection()).execute(q, {"now": self.now(), "channels": list(self.channels)})
+            return [(c, r) for c, r in rows.all()]
 
     def _worker(self, key: ChatKey) -> asyncio.Task[int]:
         task = self._workers.get(key)
@@ -268,47 +282,48 @@ class Dispatcher:
         # one, its 429 is retried after retry_after like any other)
         if channel_name in self._per_chat and not is_deletion:
             await self._per_chat[channel_name].acquire(rindex)
-        await self._global[channel_name].acquire()
-        now = self.now()
-        async with self.db.transaction() as s:
-            msg = await s.get(OutboundMessage, row_id)
-            if msg is None or msg.status not in ("pending", "held"):
-                return Outcome.SKIPPED, None
-            survivor = await s.get(Survivor, msg.survivor_id) if msg.survivor_id else None
-            identity = await s.get(ChannelIdentity, msg.identity_id) if msg.identity_id else None
-            if msg.kind == "staff_alert":
-                decision = await staff_alert_decision(s, msg)
-            else:
-                decision = decide(GateFacts(
-                    now=now, is_deletion=msg.kind == "delete", is_reply=msg.is_reply, urgent=msg.urgent,
-                    sensitive=msg.sensitive,
-                    identity_status=identity.status if identity else None,
-                    survivor_status=survivor.status if survivor else None,
-                    paused_until=survivor.outbound_paused_until if survivor else None,
-                    **window_facts(survivor, now, msg.is_reply or msg.urgent),
-                ))
-            if decision.action == "cancel":
-                msg.status, msg.last_error, msg.body, msg.buttons = "cancelled", decision.reason, None, None
-                log_event("outbox.cancelled", id=msg.id, reason=decision.reason)
-                return Outcome.CANCELLED, await self._next_in(s, key)
-            if decision.action == "hold":
-                msg.status, msg.last_error = "held", decision.reason
-                msg.next_attempt_at = decision.until or now + timedelta(minutes=5)
-                return Outcome.HOLD, None
-            attempts = msg.attempts + 1
-            claimed = await s.execute(
-                update(OutboundMessage)
-                .where(and_(OutboundMessage.id == row_id, OutboundMessage.status.in_(("pending", "held"))))
-                .values(status="sending", claimed_until=now + self.claim_lease,
-                        attempts=OutboundMessage.attempts + 1,
-                        first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at, now))
-            )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                return Outcome.SKIPPED, None
-            out = OutgoingMessage(
-                address=msg.address, text=msg.body or "", idempotency_key=msg.idempotency_key,
-                buttons=tuple(Button(p, label) for p, label in (msg.buttons or [])),
-            )
+        # the turn is held until the claim is committed, right before the request is written: the
+        # pacer counts it from then, so sends delayed on the way never reach the provider bunched
+        async with self._global[channel_name].turn():
+            now = self.now()
+            async with self.db.transaction() as s:
+                msg = await s.get(OutboundMessage, row_id)
+                if msg is None or msg.status not in ("pending", "held"):
+                    return Outcome.SKIPPED, None
+                survivor = await s.get(Survivor, msg.survivor_id) if msg.survivor_id else None
+                identity = await s.get(ChannelIdentity, msg.identity_id) if msg.identity_id else None
+                if msg.kind == "staff_alert":
+                    decision = await staff_alert_decision(s, msg)
+                else:
+                    decision = decide(GateFacts(
+                        now=now, is_deletion=msg.kind == "delete", is_reply=msg.is_reply, urgent=msg.urgent,
+                        sensitive=msg.sensitive,
+                        identity_status=identity.status if identity else None,
+                        survivor_status=survivor.status if survivor else None,
+                        paused_until=survivor.outbound_paused_until if survivor else None,
+                        **window_facts(survivor, now, msg.is_reply or msg.urgent),
+                    ))
+                if decision.action == "cancel":
+                    msg.status, msg.last_error, msg.body, msg.buttons = "cancelled", decision.reason, None, None
+                    log_event("outbox.cancelled", id=msg.id, reason=decision.reason)
+                    return Outcome.CANCELLED, await self._next_in(s, key)
+                if decision.action == "hold":
+                    msg.status, msg.last_error = "held", decision.reason
+                    msg.next_attempt_at = decision.until or now + timedelta(minutes=5)
+                    return Outcome.HOLD, None
+                attempts = msg.attempts + 1
+                until = now + self.claim_lease
+                claimed = await (await s.connection()).execute(CLAIM, {"row_id": row_id, "until": until, "now": now})
+                if claimed.rowcount != 1:
+                    return Outcome.SKIPPED, None
+                # what the claim wrote, as loaded: the send's record writes only what changes then
+                for name, value in (("status", "sending"), ("claimed_until", until), ("attempts", attempts),
+                                    ("first_attempt_at", msg.first_attempt_at or now)):
+                    set_committed_value(msg, name, value)
+                out = OutgoingMessage(
+                    address=msg.address, text=msg.body or "", idempotency_key=msg.idempotency_key,
+                    buttons=tuple(Button(p, label) for p, label in (msg.buttons or [])),
+                )
         # the claim is committed and the request is written next: from here a crash leaves the
         # row `sending` -> `in_doubt`
         if is_deletion:

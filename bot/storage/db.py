@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, system_clock
 from bot.policies import Policies
+from bot.storage.pg_liveness import check_at_checkout
 from bot.storage.sqlite_inline import inline_connector
 from bot.storage.types import attach_keyring, keyring_of
 from safety.crypto import KeyRing
@@ -94,8 +95,10 @@ class Database:
         else:
             # a pool that keeps as many connections as a busy process uses at once: the default 5 made
             # every connection beyond them a new PostgreSQL session per use (a backend started and torn down)
-            self.engine = create_async_engine(async_url(url), pool_pre_ping=True, pool_size=PG_POOL_SIZE,
+            # and no ping per checkout: a connection the server ended is found on its socket instead
+            self.engine = create_async_engine(async_url(url), pool_size=PG_POOL_SIZE,
                                               max_overflow=PG_POOL_OVERFLOW, execution_options={"clock": clock})
+            check_at_checkout(self.engine)
         attach_keyring(self.engine.sync_engine.dialect, keyring)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

@@ -54,6 +54,15 @@ async def test_messages_to_one_person_go_in_order_exactly_once(db, keyring, cloc
     assert await _statuses(db) == ["sent"] * 5
 
 
+async def test_a_sent_message_records_its_first_try_and_one_attempt_and_holds_no_claim(db, keyring, clock) -> None:
+    await _queue(db, keyring, 1)
+    await Dispatcher(db, {"simulator": RecordingChannel()}, base_backoff=0.001, clock=clock).dispatch_due()
+    async with db.sessions() as s:
+        row = await s.get(OutboundMessage, 1)
+    assert (row.status, row.attempts, row.first_attempt_at, row.claimed_until) == ("sent", 1, clock(), None)
+    assert row.sent_at == clock() and row.provider_message_id
+
+
 async def test_the_same_cause_cannot_enqueue_twice(db, keyring, clock) -> None:
     from sqlalchemy.exc import IntegrityError
 
