@@ -21,7 +21,7 @@ from bot.outbox.enqueue import enqueue
 from bot.programme.linking import CaseLinkError, checked_case, link_invited_case
 from bot.storage.models import AuditEvent, ChannelIdentity, Invitation, Survivor
 from content import LOCALES
-from flows.onboarding import CODE_ALPHABET, CODE_LENGTH, extract_code
+from flows.invitation_code import CODE_ALPHABET, CODE_LENGTH, extract_code
 from flows.types import Invite, Say
 from safety.crypto import KeyRing
 from safety.disguise import Disguise

@@ -10,7 +10,6 @@ Anyone without a valid invitation gets exactly the stranger's neutral reply.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
@@ -35,22 +34,7 @@ from flows.types import (
 )
 from flows.windows import PRESETS
 
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: easy to read out on the phone
-CODE_LENGTH = 8
-_CODE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
-
 CONTINUE = (Option("ok", "onboarding.opt_continue"), Option("no", "onboarding.opt_no"))
-
-
-def extract_code(text: str | None) -> str | None:
-    """The invitation code in a message ("/start K7QM4TXP", "k7qm-4txp", "K7QM 4TXP"), normalised."""
-    if not text:
-        return None
-    body = text.strip()
-    if body.casefold().startswith("/start"):
-        body = body[len("/start"):]
-    compact = re.sub(r"[\s\-_]", "", body).upper()
-    return compact if _CODE.match(compact) else None
 
 
 def begin(event: UserInput, ctx: Context) -> FlowResult:

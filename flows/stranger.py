@@ -1,7 +1,8 @@
 """Anyone we do not know gets one neutral reply that reveals nothing about the service.
 
 The reply names what the channel is ("this number" by SMS, "this chat" in a chat app) and is in
-German when her message looks German (we cannot know a stranger's locale), else in English.
+German when her message looks German (we cannot know a stranger's locale), else in English. A
+message that is an invitation code says nothing of her language: its letters are not words.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 
 from flows.flow_state import FlowState
+from flows.invitation_code import extract_code
 from flows.types import FlowResult, Say, UserInput
 
 GERMAN_WORDS = frozenset({
@@ -22,7 +24,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 def guess_locale(text: str | None) -> str:
     """'de' when the text has German letters or mostly German words, else 'en'."""
-    if not text:
+    if not text or extract_code(text) is not None:
         return "en"
     if any(c in text for c in "äöüßÄÖÜ"):
         return "de"

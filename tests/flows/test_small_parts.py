@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from flows.callback import normalise_phone
+from flows.invitation_code import extract_code
 from flows.keywords import keyword
-from flows.onboarding import begin, extract_code
+from flows.onboarding import begin
+from flows.stranger import guess_locale
 from flows.types import DeclineInvitation, Enrol, Invite, RejectCode, UserInput
 from flows.windows import parse
 from tests.flows.conftest import NOW, context
@@ -68,3 +70,8 @@ def test_keywords_are_case_and_punctuation_blind() -> None:
     assert keyword(" Stop! ", "telegram") == "stop"
     assert keyword("EXIT", "sms") == "exit"
     assert keyword("stopping by later", "sms") is None
+
+
+def test_an_invitation_code_spelling_german_words_is_not_taken_for_german() -> None:
+    assert guess_locale("das wer") == "de"
+    assert guess_locale("DAS2-WER7") == "en"  # a used or wrong code gets the neutral reply everyone gets
