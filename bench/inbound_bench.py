@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import gc
 import json
-import math
 import os
 import secrets
 import socket
@@ -56,6 +55,7 @@ for path in (REPO, REPO / "bench"):  # run as a plain script from anywhere
         sys.path.insert(0, str(path))
 
 from _common import prepared, run_in_temp_dir  # noqa: E402
+from stats import percentile  # noqa: E402
 
 from bot.channels.simulator.channel import SimulatorChannel  # noqa: E402
 from bot.service import Service  # noqa: E402
@@ -72,14 +72,6 @@ TEXTS = ("hello", "hi, who is this?", "what time is it", "ok", "can you call me 
 
 
 # ---------------------------------------------------------------- statistics
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Linear-interpolated percentile (q in 0..100) of a non-empty sequence."""
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100.0
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
-
 
 def summary(values_ms: Sequence[float]) -> dict[str, float | int | None]:
     """n, p50, p99 and max in milliseconds (None when there are no values)."""

@@ -40,7 +40,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parent.parent
+for path in (REPO, REPO / "bench"):  # run as a plain script from anywhere
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from stats import percentile  # noqa: E402
 
 from nlu import SUPPORTED_LOCALES, harder_test_file, training_dir  # noqa: E402
 from nlu.classifier import EmbeddedClassifier  # noqa: E402
@@ -48,13 +53,6 @@ from nlu.data import load_training_data  # noqa: E402
 from nlu.evaluate import evaluate  # noqa: E402
 from nlu.rasa_client import RasaClient, parse_url, server_urls  # noqa: E402
 from safety.danger_net import detect_danger  # noqa: E402
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (no interpolation: p99 is a latency someone really waited)."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
 
 
 def figures(locale: str, backend: str, train_s: float | None, examples: list[Any], parses: list[dict[str, Any]],

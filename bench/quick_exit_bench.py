@@ -43,6 +43,8 @@ for path in (REPO, REPO / "bench"):  # run as a plain script from anywhere
         sys.path.insert(0, str(path))
 
 from _common import prepared, run_in_temp_dir  # noqa: E402
+from stats import BENCH_BOT_TOKEN as TOKEN  # noqa: E402
+from stats import BENCH_WEBHOOK_SECRET as SECRET  # noqa: E402
 
 from bot.actions.quick_exit import quick_exit  # noqa: E402
 from bot.outbox.enqueue import enqueue  # noqa: E402
@@ -53,8 +55,6 @@ from liaison.service import create_service  # noqa: E402
 from tests.support.fake_telegram import FakeTelegram  # noqa: E402
 from tests.support.people import enrolled  # noqa: E402
 
-TOKEN = "123456:BENCH-token-not-real"
-SECRET = "bench_webhook_secret_0123456789"
 COVER = "Tomorrow: light rain early, dry and mild later."
 
 
