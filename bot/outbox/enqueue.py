@@ -11,12 +11,15 @@ from bot.channels.base import Button
 from bot.storage.models import OutboundMessage
 from safety.deletion import DeletionPlan
 
+QUEUED_CHATS = "liaison_queued_chats"  # the key of a session's `info` where `enqueue` notes each chat
+
 
 def queued_chats(session: AsyncSession) -> set[tuple[str, str]]:
     """The chats (channel, recipient index) this session queued messages for: whoever commits it
-    can start their senders at once instead of searching the outbox (flushed rows included)."""
-    return {(row.channel, row.recipient_index) for row in (*session.new, *session.identity_map.values())
-            if isinstance(row, OutboundMessage) and row.status in (None, "pending")}
+    can start their senders at once instead of searching the outbox. Noted by `enqueue` itself:
+    a row flushed and let go (an on-call alert queued deep inside an escalation) leaves the
+    session's weak identity map, and its chat would wait for the dispatcher's timed pass."""
+    return set(session.info.get(QUEUED_CHATS, ()))
 
 
 def idempotency_key(cause: str, index: int = 0) -> str:
@@ -61,6 +64,7 @@ def enqueue(
     if not_before is not None:
         row.next_attempt_at = not_before
     session.add(row)
+    session.info.setdefault(QUEUED_CHATS, set()).add((channel, address_index))
     return row
 
 

@@ -73,6 +73,21 @@ async def test_her_danger_message_alerts_the_on_call_worker_on_telegram_and_neve
             await client.close()
 
 
+async def test_the_on_call_alert_leaves_at_once_not_at_the_dispatchers_next_timed_pass(settings_env, keyring) -> None:
+    """The alert is queued deep inside the escalation, in her message's transaction: its chat's
+    sender starts when that commits, like her replies' (the timed pass here is an hour away)."""
+    async with FakeTelegram() as fake, serving({**telegram_env(settings_env, fake, SECRET),
+                                               "OUTBOX_POLL_SECONDS": 3600}, keyring) as (svc, base):
+        async with svc.db.transaction() as s:
+            s.add(StaffMember(name="on-call", roles=["liaison"], status="active", telegram_chat=str(STAFF_CHAT),
+                              telegram_chat_index=keyring.blind_index("telegram", str(STAFF_CHAT))))
+        fake.chat(STAFF_CHAT)  # the worker has started the bot
+        await enrolled(svc.db, keyring, channel="telegram", address=str(HER_CHAT), pseudonym="ps-her")
+        await push(fake, base, HER_CHAT, "he is outside my door right now")
+        alert = await wait_until(lambda: [t for t in fake.bot_texts(STAFF_CHAT) if "Urgent alert #" in t])
+    assert len(alert) == 1
+
+
 async def test_her_team_told_reply_offers_a_call_back_in_cover_wording(settings_env, keyring) -> None:
     async with FakeTelegram() as fake, serving(telegram_env(settings_env, fake, SECRET), keyring) as (svc, base):
         await enrolled(svc.db, keyring, channel="telegram", address=str(HER_CHAT), pseudonym="ps-her")
