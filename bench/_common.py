@@ -20,6 +20,14 @@ from bot.storage.migrate import upgrade
 from safety.crypto import KeyRing
 
 
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    """The database a benchmark runs on, as `database_for` reads it: a temp SQLite file by default."""
+    db = parser.add_mutually_exclusive_group()
+    db.add_argument("--database-url", default=None, help="database to use (default: a temp SQLite file)")
+    db.add_argument("--pg-admin-url", default=None,
+                    help="PostgreSQL URL allowed to CREATE DATABASE: a private database is made and dropped")
+
+
 @contextmanager
 def private_pg_database(admin_url: str) -> Iterator[str]:
     """CREATE a throwaway database next to the admin URL's one, yield its URL, DROP it after."""

@@ -32,7 +32,7 @@ for path in (REPO, REPO / "bench"):  # run as a plain script from anywhere
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from _common import prepared, run_in_temp_dir  # noqa: E402
+from _common import add_database_options, prepared, run_in_temp_dir  # noqa: E402
 from stats import BENCH_BOT_TOKEN as TOKEN  # noqa: E402
 from stats import BENCH_WEBHOOK_SECRET as SECRET  # noqa: E402
 from stats import percentile  # noqa: E402
@@ -107,10 +107,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--chat-rate", type=float, default=30.0,
                    help="TELEGRAM_CHAT_RATE_PER_SECOND (Telegram allows about 1/s per chat; alerts arriving "
                         "faster than that to one worker's chat would queue behind each other)")
-    db = p.add_mutually_exclusive_group()
-    db.add_argument("--database-url", default=None, help="database to use (default: a temp SQLite file)")
-    db.add_argument("--pg-admin-url", default=None,
-                    help="PostgreSQL URL allowed to CREATE DATABASE: a private database is made and dropped")
+    add_database_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a line")
     return p.parse_args(argv)
 

@@ -34,7 +34,7 @@ for path in (REPO, REPO / "bench"):  # run as a plain script from anywhere
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from _common import prepared, run_in_temp_dir  # noqa: E402
+from _common import add_database_options, prepared, run_in_temp_dir  # noqa: E402
 from stats import BENCH_BOT_TOKEN as TOKEN  # noqa: E402
 from stats import BENCH_WEBHOOK_SECRET as SECRET  # noqa: E402
 from stats import percentile  # noqa: E402
@@ -139,10 +139,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--notices", type=int, default=100, help="notices, one per survivor")
     p.add_argument("--urgent", action="store_true", help="time the second approval of urgent notices")
     p.add_argument("--latency-ms", type=float, default=0.0, help="added to every Bot API call")
-    db = p.add_mutually_exclusive_group()
-    db.add_argument("--database-url", default=None, help="database to use (default: a temp SQLite file)")
-    db.add_argument("--pg-admin-url", default=None,
-                    help="PostgreSQL URL allowed to CREATE DATABASE: a private database is made and dropped")
+    add_database_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a line")
     return p.parse_args(argv)
 
