@@ -43,6 +43,7 @@ from bot.notices import review  # noqa: E402
 from bot.service import Service  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.storage.models import ConsentRecord, Notice, StaffMember  # noqa: E402
+from liaison.service import create_service  # noqa: E402
 from tests.support.fake_telegram import FakeTelegram  # noqa: E402
 from tests.support.http import serve_app  # noqa: E402
 from tests.support.notices import drafted  # noqa: E402
@@ -81,7 +82,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
             TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_API_BASE=fake.url,
             NLU_CACHE_DIR=str(workdir / "nlu"),
         )
-        service = Service.create(settings, keyring=ring)
+        service = create_service(settings, keyring=ring)
         ana, kim = await staff(service, "ana", ["liaison"]), await staff(service, "kim", ["supervisor"])
         people: list[tuple[int, int]] = []  # (chat, notice id)
         for i in range(args.notices):
