@@ -51,9 +51,6 @@ class PairTable:
     def after(self) -> int:
         return self.both + self.after_only
 
-    def smallest_cell(self) -> int:
-        return min(self.both, self.before_only, self.after_only, self.neither)
-
 
 def newcombe_phi(t: PairTable) -> float:
     """The correlation Newcombe's paired interval uses: phi of the 2x2 table with its numerator
