@@ -88,7 +88,7 @@ def _diff(d: Difference | NaiveContrast | None, min_group: int) -> str:
 
 
 def _p(c: PairedChange) -> str:
-    return "-" if c.p_value is None else p_text(c.p_value)
+    return "-" if c.p_value is None else html.escape(p_text(c.p_value))
 
 
 def _img(name: str, alt: str) -> str:

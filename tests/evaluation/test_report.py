@@ -101,7 +101,7 @@ def expected_figures(people: list[Person]) -> dict:
     latest = next(w for w in reversed(WAVES[1:]) if len(responded[w]) >= 5)
     behaviours = []
     for b in BEHAVIOURS:
-        entry = {"item": b}
+        entry: dict = {"item": b}
         for slot, w in (("baseline", "T0"), ("latest", latest)):
             vals = Counter(p.waves[w][1][b] for p in ps if p.id in responded[w] and p.waves[w][1].get(b) is not None)
             entry[slot] = _share(vals["yes"], vals["yes"] + vals["no"])
