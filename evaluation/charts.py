@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from evaluation.figures import (
     BEHAVIOUR_PREFIX,
+    CHARTS,
     CHECKINS,
     Body,
     Difference,
@@ -23,7 +24,6 @@ from evaluation.figures import (
     PairedRow,
     Share,
 )
-from evaluation.report import CHARTS
 
 BLUE, GREEN, RED, GREY, PURPLE = "#4C72B0", "#55A868", "#C44E52", "#8C8C8C", "#8172B2"
 ERR = {"ecolor": "#222222", "capsize": 3, "elinewidth": 1}

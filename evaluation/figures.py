@@ -47,6 +47,15 @@ YES = "yes"
 BEHAVIOUR_PREFIX = "beh_"
 CHECKINS = "check-ins"
 SIGNIFICANCE = 0.05
+# the report's chart files, by name (charts.py draws them; named here so linking them needs no matplotlib)
+CHARTS = {
+    "never_afraid": "never_afraid.png",
+    "change": "change.png",
+    "attrition": "attrition.png",
+    "fear_distribution": "fear_distribution.png",
+    "behaviours": "behaviours.png",
+    "response": "response.png",
+}
 
 
 def _r(v: float) -> float:

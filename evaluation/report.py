@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.storage.db import Database
 from evaluation.data import Selection, iter_records
 from evaluation.figures import (
+    CHARTS,
     CHECKINS,
     MIN_GROUP,
     Difference,
@@ -31,16 +32,6 @@ from evaluation.figures import (
 from flows.questionnaires import QuestionnaireSet, default_questionnaires
 from safety.crypto import KeyRing
 from scheduler.waves import WaveConfig, default_wave_config
-
-# the chart files (charts.py draws them; named here so the report needs no matplotlib to link them)
-CHARTS = {
-    "never_afraid": "never_afraid.png",
-    "change": "change.png",
-    "attrition": "attrition.png",
-    "fear_distribution": "fear_distribution.png",
-    "behaviours": "behaviours.png",
-    "response": "response.png",
-}
 
 __all__ = ["CHARTS", "MIN_GROUP", "compute_figures", "render_html", "report", "write_report"]
 
