@@ -123,11 +123,12 @@ class PairedChange:
 @dataclass(frozen=True)
 class NaiveContrast:
     """All respondents at a later wave minus all at intake: overlapping samples (`overlap` women are in
-    both) compared as if independent. Shown beside the paired figure, never instead of it."""
+    both; None when 1 to min_group - 1) compared as if independent. Shown beside the paired figure, never
+    instead of it."""
 
     intake_n: int
     later_n: int
-    overlap: int
+    overlap: int | None
     estimate: float
     ci_low: float
     ci_high: float
@@ -391,7 +392,8 @@ class Aggregator:
             a, b = never[0].never, cross.never
             if a.k is not None and a.n is not None and b.k is not None and b.n is not None:
                 diff, lo, hi = independent_difference(a.k, a.n, b.k, b.n)
-                naive = NaiveContrast(intake_n=a.n, later_n=b.n, overlap=len(both), estimate=_r(diff), ci_low=_r(lo),
+                overlap = None if 0 < len(both) < self.min_group else len(both)
+                naive = NaiveContrast(intake_n=a.n, later_n=b.n, overlap=overlap, estimate=_r(diff), ci_low=_r(lo),
                                       ci_high=_r(hi))
             out.append(PairedRow(w.code, w.label, change, naive,
                                  paired_statement(change, self.full[0].label, w.label, self.min_group)))
@@ -413,7 +415,7 @@ class Aggregator:
                 attrition = Share.of(len(cohort) - len(kept), len(cohort), mg)
             if self._small(len(self.invited[key])):  # groups are people (check-ins: several waves each)
                 response.append(ResponseRow(key, labels[key], None, True, None, None, None, None, None,
-                                            Share.of(0, 0, mg), attrition))
+                                            Share.of(0, a.invited, mg, hide_n=a.invited > 0), attrition))
                 continue
             top = withheld({"responded": responded, "missing": a.missing, "withdrawn": a.withdrawn}, mg)
             sub = ({"answered", "partial"} if "responded" in top

@@ -140,7 +140,7 @@ def render_html(figs: Figures) -> str:
         naive = _diff(p.naive, mg)
         if p.naive is not None:
             naive += (f" <span class='ci'>({p.naive.later_n} vs {p.naive.intake_n} respondents, "
-                      f"{p.naive.overlap} in both)</span>")
+                      f"{_n(p.naive.overlap, mg)} in both)</span>")
         parts.append(
             f"<tr><td>{e(p.wave)} {e(p.label)}</td><td>{_n(pc.pairs, mg)}</td><td>{_share(pc.intake, mg)}</td>"
             f"<td>{_share(pc.later, mg)}</td><td>{_diff(pc.difference, mg)}</td><td>{_p(pc)}</td>"

@@ -125,6 +125,17 @@ def test_the_cross_sectional_difference_is_a_naive_contrast_of_overlapping_sampl
     assert "different women" not in texts and "overlapping samples" in texts
 
 
+def test_a_small_overlap_is_withheld_from_the_naive_contrast() -> None:
+    # 20 answered at intake, 20 at T1, only 3 of them at both: the pairs and the overlap are withheld
+    rs = [_rec(i, "T0", {"fear": "never" if i % 2 else "often"}) for i in range(20)]
+    rs += [_rec(i, "T1", {"fear": "never" if i % 3 else "often"}) for i in range(17, 37)]
+    f = _figures(rs)
+    assert f.body is not None
+    p = f.body.paired[0]
+    assert p.change.pairs is None and p.naive is not None and p.naive.overlap is None
+    assert "(20 vs 20 respondents, withheld in both)" in render_html(f)
+
+
 # -- behaviours: paired beside cross-sectional ------------------------------------------------------------------
 def test_the_behaviours_section_shows_the_same_womens_change_beside_all_respondents(figs: Figures,
                                                                                    cohort: list[Woman]) -> None:
