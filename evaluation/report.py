@@ -65,7 +65,7 @@ def _n(v: int | None, min_group: int) -> str:
 
 
 def _share(s: Share | None, min_group: int) -> str:
-    """'12.3% [8.1–17.9]' (or 'n<5')."""
+    """'12.3% [8.1–17.9]' (or 'withheld')."""
     if s is None or s.share is None or s.ci_low is None or s.ci_high is None:
         return WITHHELD
     return f"{s.share * 100:.1f}% <span class='ci'>[{s.ci_low * 100:.1f}–{s.ci_high * 100:.1f}]</span>"
