@@ -34,12 +34,12 @@ async def evaluation_report(request: web.Request) -> web.StreamResponse:
         html = index.read_text(encoding="utf-8")
 
         def inline(m: re.Match[str]) -> str:
-            png = Path(tmp) / m.group(1)
+            png = Path(tmp) / m.group(2)
             if not png.is_file():
                 return m.group(0)
             return 'src="data:image/png;base64,' + base64.b64encode(png.read_bytes()).decode() + '"'
 
-        html = re.sub(r'src="([\w.-]+\.png)"', inline, html)
+        html = re.sub(r"""src=(['"])([\w.-]+\.png)\1""", inline, html)  # either quote
     return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
 
 
