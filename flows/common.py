@@ -18,7 +18,7 @@ MENU_OPTIONS: tuple[Option, ...] = (
 )
 
 BACK = Option("menu:main", "common.back_to_menu")
-SMS_VARIANTS = frozenset({"onboarding.warning", "onboarding.done", "help.text"})
+SMS_VARIANTS = frozenset({"onboarding.warning", "onboarding.done", "help.text", "fallback.confirm_exit"})
 
 
 def for_channel(key: str, ctx: Context) -> str:
