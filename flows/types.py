@@ -252,6 +252,7 @@ class FlowResult:
     says: list[Say] = field(default_factory=list)
     effects: list[Any] = field(default_factory=list)
     notice: str | None = None  # set by the engine: a short answer the channel shows on her button
+    spent: bool = False  # set by the engine: her press answered its message; the channel removes that keyboard
     handoff: Handoff | None = None  # the router opens the next flow (never reaches the engine)
 
 

@@ -33,6 +33,7 @@ from bot.escalations import raise_escalation
 from bot.logs import log_event
 from bot.notices.hooks import preview_sent
 from bot.outbox.budgets import DEFAULT_BUDGETS, budget_for
+from bot.outbox.exit_button import with_exit
 from bot.outbox.ratelimit import KeyedBuckets, Pacer
 from bot.storage.db import Database
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
@@ -322,7 +323,8 @@ class Dispatcher:
                     set_committed_value(msg, name, value)
                 out = OutgoingMessage(
                     address=msg.address, text=msg.body or "", idempotency_key=msg.idempotency_key,
-                    buttons=tuple(Button(p, label) for p, label in (msg.buttons or [])),
+                    buttons=with_exit(tuple(Button(p, label) for p, label in (msg.buttons or [])), channel_name,
+                                      survivor),
                 )
         # the claim is committed and the request is written next: from here a crash leaves the
         # row `sending` -> `in_doubt`

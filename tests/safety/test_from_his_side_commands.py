@@ -9,12 +9,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 from sqlalchemy import select
 
+from bot.notices import review
 from bot.storage.models import AuditEvent, Survivor
+from tests.conversations.conftest import Chat, enrol
 from tests.support.fake_telegram import deliver
-from tests.support.her_phone import CHAT, SECRET, HerPhone, her_phone
+from tests.support.her_phone import CHAT, PIN, SECRET, HerPhone, her_phone
+from tests.support.http import serve_app
+from tests.support.notices import drafted, worker
 
 COUNTRY = {"en": "GB", "de": "DE"}
 T = {
@@ -120,3 +125,80 @@ async def test_a_guessed_delete_my_data_erases_nothing(her: HerPhone, locale: st
     her.svc.pipeline.interpreter = guessing("delete_data")
     await her.send("delete" if locale == "en" else "löschen")
     assert (await her_row(her)).status == "active"
+
+
+# -- item 10: her exit button under every message with buttons; spent buttons go -------------------
+
+EXIT = {"en": "🚪 Exit", "de": "🚪 Raus"}
+DANGER = {"en": "he is here help me", "de": "er ist hier, hilfe"}
+
+
+def without_exit(messages: list[dict[str, Any]], locale: str) -> list[str]:
+    """Our messages on her screen that carry buttons but not her exit button."""
+    return [str(m["text"])[:40] for m in messages
+            if m["buttons"] and ("menu:exit", EXIT[locale]) not in [tuple(b) for b in m["buttons"]]]
+
+
+async def approved(her: HerPhone, survivor_id: int, kind: str) -> int:
+    made = await drafted(her.svc, survivor_id, kind)
+    assert made is not None
+    ana, sam = await worker(her.svc, "ana", ["liaison"]), await worker(her.svc, "sam", ["supervisor"])
+    async with her.svc.db.transaction() as s:
+        row = await s.get(type(made), made.id)
+        await review.approve(s, row, ana, her.clock())
+        if row.urgent:
+            await review.second_approve(s, row, sam, her.clock())
+    her.svc.dispatcher.wake()
+    await her.settled()
+    return made.id
+
+
+@pytest.mark.parametrize("locale", ("en", "de"))
+async def test_the_reply_to_a_danger_message_carries_her_exit_button(
+        settings_env: dict[str, object], keyring, locale: str) -> None:
+    async with her_phone("telegram", settings_env, keyring) as her:
+        await her.enrolled(locale=locale, country=COUNTRY[locale])
+        reply = await her.send(DANGER[locale])
+        assert any(reply.buttons)  # "Ring me" under the team's message
+        assert without_exit(her.bot_messages(), locale) == []
+        assert EXIT[locale] in reply.labels()
+
+
+async def test_every_message_with_buttons_on_her_screen_carries_her_exit_button(
+        settings_env: dict[str, object], keyring) -> None:
+    """Replies, a notice's preview and its text, the menu, settings, a call-back: one journey."""
+    async with her_phone("telegram", settings_env, keyring) as her:
+        sid, _ = await her.enrolled(timezone="UTC")
+        await her.send("MENU")
+        await her.choose("Ring me")
+        await her.send(PIN)
+        await approved(her, sid, "new_incident")
+        await her.choose("Read")
+        await her.send("he hit me last night")
+        await her.send("HELP")
+        assert len([m for m in her.bot_messages() if m["buttons"]]) >= 5
+        assert without_exit(her.bot_messages(), "en") == []
+
+
+async def test_after_got_it_the_got_it_and_ring_me_buttons_are_gone_from_the_notice(
+        settings_env: dict[str, object], keyring) -> None:
+    async with her_phone("telegram", settings_env, keyring) as her:
+        sid, _ = await her.enrolled(timezone="UTC")
+        await approved(her, sid, "dropped_out")
+        await her.choose("Read")
+        opened = await her.send(PIN)
+        notice_message = opened.ids[-1]
+        assert "Got it" in " ".join(opened.labels())
+        await her.choose("Got it")
+        shown = next(m for m in her.bot_messages() if m["message_id"] == notice_message)
+        assert shown["buttons"] == []  # nothing left to press twice
+
+
+async def test_in_the_simulator_the_danger_reply_carries_her_exit_button(service: Any) -> None:
+    async with serve_app(service.web_app()) as base, aiohttp.ClientSession() as http:
+        chat = Chat(service, http, base)
+        phone = chat.phone("her")
+        await enrol(phone, await chat.invite())
+        await phone.send("he is here help me")
+        with_buttons = [m for m in phone.screen if m["from"] == "bot" and m["buttons"]]
+        assert with_buttons and all(["menu:exit", "🚪 Exit"] in m["buttons"] for m in with_buttons)
