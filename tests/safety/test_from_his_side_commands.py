@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.notices import review
-from bot.storage.models import AuditEvent, Survivor
+from bot.storage.models import Answer, AuditEvent, Survivor, WaveInstance
+from scheduler.jobs import WaveJobs
 from tests.conversations.conftest import Chat, enrol
 from tests.support.fake_telegram import deliver
 from tests.support.her_phone import CHAT, PIN, SECRET, HerPhone, her_phone
@@ -202,3 +203,53 @@ async def test_in_the_simulator_the_danger_reply_carries_her_exit_button(service
         await phone.send("he is here help me")
         with_buttons = [m for m in phone.screen if m["from"] == "bot" and m["buttons"]]
         assert with_buttons and all(["menu:exit", "🚪 Exit"] in m["buttons"] for m in with_buttons)
+
+
+# -- items 5 and 9: check-in answers recorded as she chose them; German check-ins say "Sie" -----------
+
+ALL_DAY = [{"days": [0, 1, 2, 3, 4, 5, 6], "start": "00:00", "end": "24:00"}]
+SAFE_QUESTION = {"en": "How settled do you feel at home", "de": "Wie wohl fühlen Sie sich im Moment zu Hause"}
+FEAR_OPTION = {"en": "Sometimes", "de": "Manchmal"}
+
+
+async def opened_intake(her: HerPhone) -> int:
+    """The intake survey is due and reaches her; returns its wave instance."""
+    jobs = WaveJobs(her.svc.db, her.svc.keyring, clock=her.clock, on_outbox=her.svc.dispatcher.wake)
+    await jobs.run_once()
+    her.svc.dispatcher.wake()
+    await her.settled()
+    async with her.svc.db.sessions() as s:
+        inst = await s.scalar(select(WaveInstance).where(WaveInstance.wave_code == "T0"))
+    assert inst is not None and inst.state == "sent"
+    return inst.id
+
+
+async def answers(her: HerPhone) -> dict[str, str | None]:
+    async with her.svc.db.sessions() as s:
+        return {a.item_code: a.value for a in (await s.scalars(select(Answer))).all()}
+
+
+@pytest.mark.parametrize("locale", ("en", "de"))
+async def test_the_number_she_sends_for_how_settled_she_feels_is_the_number_recorded(
+        her: HerPhone, locale: str) -> None:
+    await her.enrolled(timezone="UTC", contact_windows=ALL_DAY, locale=locale, country=COUNTRY[locale])
+    instance = await opened_intake(her)
+    if her.telegram is not None:
+        await her.press(int(her.bot_messages()[-1]["message_id"]), f"wave:{instance}:start")
+    else:
+        await her.send("1")
+    safe = await her.choose(FEAR_OPTION[locale])  # SMS: the number of the line "3 Sometimes"
+    assert safe.says(SAFE_QUESTION[locale])
+    if her.channel == "sms":
+        # no shifted list ("1 0 … 11 10, 12 Skip, 13 Later"): she replies with the value itself
+        assert not any(line[:3].strip().isdigit() for line in safe.text.splitlines()[1:])
+        assert safe.says("0") and safe.says("10")
+        again = await her.send("12")  # off the scale: asked again, nothing recorded
+        assert again.says(SAFE_QUESTION[locale]) and "safe" not in await answers(her)
+        await her.send("7")
+    else:
+        await her.choose("7")
+    recorded = await answers(her)
+    assert recorded["fear"] == "sometimes" and recorded["safe"] == "7"  # what she chose, not one less
+    if locale == "de":
+        assert not any(word in " ".join(her.screen_texts()).split() for word in ("du", "dich", "dir", "Antworte"))
