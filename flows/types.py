@@ -200,6 +200,9 @@ class NoticeAnswered:
 
     notice_id: int
     response: str  # got_it / ring_me
+    # ring_me: book the call-back now (SMS, her safe times known: this number at those times); else
+    # the call-back flow asks for times and a number first, and books it when she confirms
+    book_callback: bool = False
 
 
 @dataclass(frozen=True)

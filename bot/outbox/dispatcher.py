@@ -302,7 +302,8 @@ class Dispatcher:
                         identity_status=identity.status if identity else None,
                         survivor_status=survivor.status if survivor else None,
                         paused_until=survivor.outbound_paused_until if survivor else None,
-                        **window_facts(survivor, now, msg.is_reply or msg.urgent),
+                        **window_facts(survivor, now, msg.is_reply or msg.urgent or msg.kind != "send",
+                                       msg.address if msg.channel == "sms" else None),
                     ))
                 if decision.action == "cancel":
                     msg.status, msg.last_error, msg.body, msg.buttons = "cancelled", decision.reason, None, None
@@ -443,10 +444,17 @@ async def failure_escalation(session: AsyncSession, msg: OutboundMessage, now: d
                            f"{msg.last_error or 'refused'}")
 
 
-def window_facts(survivor: Survivor | None, now: datetime, exempt: bool) -> dict[str, Any]:
-    """Is she inside her safe contact windows now, and if not, when is the next one?"""
-    if survivor is None or exempt:
+def window_facts(survivor: Survivor | None, now: datetime, exempt: bool, number: str | None = None) -> dict[str, Any]:
+    """Is she inside her safe contact windows now, and if not, when is the next one? A number with no
+    survivor yet (an SMS invitation) gets the default windows in the zone of its country code."""
+    if exempt:
         return {}
+    if survivor is None:
+        invitee_zone = windows.zone_of_number(number)
+        if invitee_zone is None:
+            return {}
+        opens = windows.next_open([], invitee_zone, now)
+        return {} if opens <= now else {"window_open": False, "next_window": opens}
     try:
         opens = windows.next_open(survivor.contact_windows, survivor.timezone, now)
     except windows.WindowError:  # unreadable windows or zone: the safe default hours, not a guess

@@ -83,3 +83,43 @@ def test_the_offered_button_or_its_number_does_it(channel: str) -> None:
 def test_the_exact_words_still_do_it_at_once(channel: str) -> None:
     assert any(isinstance(e, QuickExitRequested) for e in route("EXIT", channel=channel).effects)
     assert SetStatus("stopped") in route("Stop!", channel=channel).effects
+
+
+# -- item 7: no reply promises a call-back that was not recorded ---------------------------------------
+
+def _ring_me(channel: str, windows: list, unlocked: bool = True):
+    from datetime import timedelta
+
+    from flows import notice
+    from flows.types import NoticeAnswered, NoticeView
+
+    ctx = replace(context(channel, contact_windows=windows))
+    view = NoticeView(id=3, readable=True, body="text")
+    state = {"flow": "menu", "step": "main",
+             "unlocked_until": (NOW + timedelta(minutes=5)).isoformat() if unlocked else None}
+    res = router.route(UserInput(channel, NOW, button=notice.payload(3, "ring_me")), state,
+                       replace(ctx, notices={3: view}))
+    answered = [e for e in res.effects if isinstance(e, NoticeAnswered)]
+    return res, answered
+
+
+WINDOW = {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "12:00"}
+
+
+def test_ring_me_on_sms_with_her_times_books_this_number_at_those_times_and_says_so() -> None:
+    res, [answered] = _ring_me("sms", [WINDOW])
+    assert answered.book_callback and [s.key for s in res.says] == ["notice.ring_noted"]
+
+
+@pytest.mark.parametrize(("channel", "windows"), [("sms", []), ("telegram", []), ("telegram", [WINDOW])])
+def test_ring_me_without_her_times_or_number_books_nothing_and_asks_for_them(channel: str, windows: list) -> None:
+    res, [answered] = _ring_me(channel, windows)
+    assert not answered.book_callback  # a worker is told; nothing is promised yet
+    keys = [s.key for s in res.says]
+    assert "notice.ring_noted" not in keys and keys[0] == "notice.ring_asked"
+    assert keys[1] == ("callback.when" if windows else "callback.other")
+
+
+def test_ring_me_while_locked_asks_her_pin_before_the_times() -> None:
+    res, [answered] = _ring_me("telegram", [], unlocked=False)
+    assert not answered.book_callback and [s.key for s in res.says] == ["notice.ring_asked", "pin.ask"]

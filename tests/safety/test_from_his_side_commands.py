@@ -7,14 +7,16 @@ safe hours; "Sie" in German check-ins; her exit button under every message with 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 from sqlalchemy import select
 
 from bot.notices import review
-from bot.storage.models import Answer, AuditEvent, Survivor, WaveInstance
+from bot.storage.models import Answer, AuditEvent, CallbackRequest, Survivor, WaveInstance
 from scheduler.jobs import WaveJobs
 from tests.conversations.conftest import Chat, enrol
 from tests.support.fake_telegram import deliver
@@ -253,3 +255,69 @@ async def test_the_number_she_sends_for_how_settled_she_feels_is_the_number_reco
     assert recorded["fear"] == "sometimes" and recorded["safe"] == "7"  # what she chose, not one less
     if locale == "de":
         assert not any(word in " ".join(her.screen_texts()).split() for word in ("du", "dich", "dir", "Antworte"))
+
+
+# -- item 7: no reply promises a call-back the service did not record ----------------------------------
+
+R = {
+    "en": {"read": "Read", "anyway": "Send it anyway", "ring": "Ring me", "promise": "We will ring",
+           "asked": "when and on which number", "this": "This number", "yes": "Yes, please",
+           "done": "We will ring at one of those times"},
+    "de": {"read": "Lesen", "anyway": "Trotzdem senden", "ring": "Bitte anrufen", "promise": "Wir rufen",
+           "asked": "wann und unter welcher Nummer", "this": "Diese Nummer", "yes": "Ja, bitte",
+           "done": "Wir rufen zu einer dieser Zeiten an"},
+}
+
+
+async def callbacks(her: HerPhone) -> list[CallbackRequest]:
+    async with her.svc.db.sessions() as s:
+        return list((await s.scalars(select(CallbackRequest))).all())
+
+
+@pytest.mark.parametrize("locale", ("en", "de"))
+async def test_ring_me_with_no_safe_times_asks_for_them_and_promises_nothing_until_it_is_booked(
+        her: HerPhone, locale: str) -> None:
+    r = R[locale]
+    sid, _ = await her.enrolled(timezone="UTC", contact_windows=[], locale=locale, country=COUNTRY[locale])
+    await approved(her, sid, "new_incident")  # urgent: it goes at once
+    if her.telegram is not None:
+        await her.choose(r["read"])
+    else:
+        await her.send("1")
+    await her.send(PIN)
+    if her.channel == "sms":
+        await her.choose(r["anyway"])
+    rung = await her.choose(r["ring"])
+    assert not rung.says(r["promise"]) and rung.says(r["asked"])
+    assert await callbacks(her) == []  # nothing booked without a time
+    await her.choose("09:00")  # a time she picks
+    if her.channel == "sms":
+        await her.choose(r["this"])
+    else:
+        await her.send("07700 900123")
+    done = await her.choose(r["yes"])
+    assert done.says(r["done"])
+    (booked,) = await callbacks(her)
+    assert booked.windows and booked.windows[0]["start"] == "09:00" and booked.phone
+
+
+# -- item 8: the SMS invitation waits for safe hours in her zone ---------------------------------------
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.mark.parametrize("locale", ("en", "de"))
+async def test_an_sms_invitation_written_at_23_08_reaches_her_phone_only_in_the_morning(
+        settings_env: dict[str, object], keyring, locale: str) -> None:
+    async with her_phone("sms", settings_env, keyring) as her:
+        today = her.clock().astimezone(LONDON).date()
+        her.clock.set(datetime.combine(today, time(23, 8), LONDON))
+        invited = await her.invitation(locale=locale, country=COUNTRY[locale])
+        assert invited.texts == [] and her.bot_messages() == []  # nothing at night
+        await her.svc.dispatcher.passes(2)
+        assert her.bot_messages() == []
+        her.clock.set(datetime.combine(today + timedelta(days=1), time(9, 1), LONDON))
+        her.svc.dispatcher.wake()
+        await her.settled()
+        (optin,) = [m["text"] for m in her.bot_messages()]
+        assert "YES" in optin or "JA" in optin
