@@ -321,3 +321,67 @@ async def test_an_sms_invitation_written_at_23_08_reaches_her_phone_only_in_the_
         await her.settled()
         (optin,) = [m["text"] for m in her.bot_messages()]
         assert "YES" in optin or "JA" in optin
+
+
+# -- item 11: the times she types are understood, and said back ------------------------------------------
+
+W = {
+    "en": {"daily": "daily 0-24", "daily_seen": "Mon–Sun 00:00–24:00", "weekdays": "weekdays 9-17",
+           "weekdays_seen": "Mon–Fri 09:00–17:00", "mornings": "mornings", "mornings_seen": "Mon–Sun 09:00–12:00",
+           "all_set": "All set", "settings": "Settings", "times": "Good times", "noted": "Noted",
+           "sorry": "could not read that time"},
+    "de": {"daily": "täglich 0-24", "daily_seen": "Mo–So 00:00–24:00", "weekdays": "Mo-Fr 9-17 Uhr",
+           "weekdays_seen": "Mo–Fr 09:00–17:00", "mornings": "morgens", "mornings_seen": "Mo–So 09:00–12:00",
+           "all_set": "Alles fertig", "settings": "Einstellungen", "times": "Gute Zeiten", "noted": "Notiert",
+           "sorry": "nicht lesen"},
+}
+
+
+async def at_the_windows_step(her: HerPhone, locale: str) -> int:
+    """She has chosen her cover and her PIN: the last enrolment step asks for good times."""
+    sid, _ = await her.enrolled(locale=locale, country=COUNTRY[locale], contact_windows=[],
+                                state={"flow": "onboarding", "step": "windows"})
+    async with her.svc.db.transaction() as s:
+        row = await s.get(Survivor, sid)
+        assert row is not None
+        row.status = "onboarding"
+    return sid
+
+
+async def her_windows(her: HerPhone) -> list[dict[str, Any]]:
+    return list((await her_row(her)).contact_windows or [])
+
+
+@pytest.mark.parametrize("locale", ("en", "de"))
+async def test_at_enrolment_a_typed_daily_0_24_is_taken_and_said_back(her: HerPhone, locale: str) -> None:
+    w = W[locale]
+    await at_the_windows_step(her, locale)
+    reply = await her.send(w["daily"])
+    assert reply.says(w["daily_seen"]) and reply.says(w["all_set"]) and not reply.says("didn't get")
+    assert await her_windows(her) == [{"days": [0, 1, 2, 3, 4, 5, 6], "start": "00:00", "end": "24:00"}]
+    assert (await her_row(her)).status == "active"
+
+
+@pytest.mark.parametrize("locale", ("en", "de"))
+async def test_at_enrolment_a_part_of_the_day_is_taken_and_an_unreadable_time_is_asked_again(
+        her: HerPhone, locale: str) -> None:
+    w = W[locale]
+    await at_the_windows_step(her, locale)
+    again = await her.send("25-99")
+    assert again.says(w["sorry"]) and await her_windows(her) == []
+    taken = await her.send(w["mornings"])
+    assert taken.says(w["mornings_seen"])
+    assert await her_windows(her) == [{"days": [0, 1, 2, 3, 4, 5, 6], "start": "09:00", "end": "12:00"}]
+
+
+@pytest.mark.parametrize("locale", ("en", "de"))
+async def test_in_settings_typed_weekday_hours_are_added_and_said_back(her: HerPhone, locale: str) -> None:
+    w = W[locale]
+    await her.enrolled(locale=locale, country=COUNTRY[locale], contact_windows=[])
+    await her.send(T[locale]["menu"])
+    await her.choose(w["settings"])
+    await her.send(PIN)
+    await her.choose(w["times"])
+    reply = await her.send(w["weekdays"])
+    assert reply.says(w["noted"]) and reply.says(w["weekdays_seen"])
+    assert await her_windows(her) == [{"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "17:00"}]
