@@ -137,7 +137,8 @@ def invite_create(channel: str, locale: str, country: str, phone: str | None, va
     if created.deep_link:
         click.echo(f"link: {created.deep_link}")
     if created.optin_queued:
-        click.echo("an opt-in text is queued to her number; it goes out while the service runs")
+        click.echo("an opt-in text is queued to her number; it goes out while the service runs, "
+                   "inside 09:00-20:00 of her time zone")
     if case_ref:
         click.echo("his case is linked to her record when she enrols")
 

@@ -18,7 +18,7 @@ MENU_OPTIONS: tuple[Option, ...] = (
 )
 
 BACK = Option("menu:main", "common.back_to_menu")
-SMS_VARIANTS = frozenset({"onboarding.warning", "onboarding.done", "help.text"})
+SMS_VARIANTS = frozenset({"onboarding.warning", "onboarding.done", "help.text", "fallback.confirm_exit"})
 
 
 def for_channel(key: str, ctx: Context) -> str:
@@ -66,8 +66,8 @@ def emergency_say(ctx: Context, options: tuple[Option, ...] = MENU_OPTIONS) -> S
 def quick_exit(state: FlowState, ctx: Context) -> FlowResult:
     """One innocuous cover message, nothing else; back to the locked cover state. On SMS not even
     that: a text cannot be recalled, outbound pauses instead (the safety layer), so nothing arrives."""
-    onboarding = ctx.profile is not None and ctx.profile.status == "onboarding"
-    st = lock(state) if onboarding else to_menu(lock(state))
+    not_active = ctx.profile is not None and ctx.profile.status in ("onboarding", "stopped", "declined")
+    st = lock(state) if not_active else to_menu(lock(state))  # stopped stays stopped, onboarding goes on
     says = [] if ctx.channel == "sms" else [Say("exit.cover", {"tip": tip(ctx)})]
     return result(st, *says, effects=[QuickExitRequested()])
 

@@ -48,6 +48,7 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "not_now": (),
     "intro": ("count",),
     "range_hint": ("min", "max", "low", "high"),
+    "range_hint_typed": ("min", "max", "low", "high"),  # SMS: the value itself is the reply, no numbered list
     "skip_label": (),
     "pause_label": (),
     "paused": (),
@@ -329,6 +330,7 @@ class _Texts(BaseModel):
     not_now: str
     intro: str
     range_hint: str
+    range_hint_typed: str
     skip_label: str
     pause_label: str
     paused: str

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from content.text import fold
-from flows.keywords import keyword
+from flows.keywords import command_word, keyword
 from flows.rules import RULES, Proceed, Rule, always_pressable, pin_like, resolve, spent
 from flows.state import FlowState, Turn, finish, load_state, map_number
 from flows.types import Context, FlowResult, ForgetInbound, Interpret, UserInput
@@ -27,7 +26,7 @@ def turn_of(event: UserInput, state: FlowState, ctx: Context) -> Turn:
     text = None if event.button else event.text
     word = keyword(text, ctx.channel) if choice is None else None
     exit_word = state.exit_word
-    if word is None and choice is None and exit_word and fold(text) == exit_word:
+    if word is None and choice is None and exit_word and command_word(text) == exit_word:
         word = "exit"  # the quick-exit word she chose herself
     return Turn(event, choice, text, word)
 

@@ -11,10 +11,10 @@ pressed button is stale). The router (flows/router.py) tries them in this order:
    4. open_checkin      answers to her open check-in (it yields every word that works everywhere)
    5. spent_button      a button whose question was answered already does nothing again
    6. stop              stop (any state, any channel; the carriers' list on SMS)
-   7. stopped           stopped/declined: only start, help and the emergency numbers mean anything
-   8. help              help, in any state
-   9. numbers           the emergency numbers, in any state
-  10. quick_exit        one word or one button, from any state (onboarding included)
+   7. quick_exit        one word or one button, from any state (onboarding, stopped and declined included)
+   8. stopped           stopped/declined: only start, help and the emergency numbers mean anything else
+   9. help              help, in any state
+  10. numbers           the emergency numbers, in any state
   11. onboarding        the onboarding, consent and PIN-setup steps
   12. route_recheck     her answer to "is this still a good way to reach you?"
   13. timeout           a half-finished flow older than FLOW_TIMEOUT falls back to the cover menu
@@ -297,10 +297,10 @@ RULES: tuple[Rule, ...] = (
     Rule("open_checkin", open_checkin, stamped=False),
     Rule("spent_button", spent_button, stamped=False),
     Rule("stop", stop_rule),
+    Rule("quick_exit", quick_exit_rule),
     Rule("stopped", stopped),
     Rule("help", help_rule),
     Rule("numbers", numbers),
-    Rule("quick_exit", quick_exit_rule),
     Rule("onboarding", onboarding_rule),
     Rule("route_recheck", route_recheck),
     Rule("timeout", timeout),

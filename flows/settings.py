@@ -147,7 +147,9 @@ def handle(turn: Turn, state: FlowState, ctx: Context) -> FlowResult | None:
 
 
 def _windows(turn: Turn, choice: str, state: FlowState, ctx: Context) -> FlowResult | None:
+    """A preset, "clear", or a time she types: a typed one is said back as understood."""
     current = [w for w in (ctx.profile.contact_windows if ctx.profile else []) if valid(w)]
+    saved = Say("settings.saved")
     if choice == "win:clear":
         new: list[Window] = []
     else:
@@ -157,8 +159,10 @@ def _windows(turn: Turn, choice: str, state: FlowState, ctx: Context) -> FlowRes
             if turn.text and any(c.isdigit() for c in turn.text):
                 return result(state, Say("windows.not_understood"), _windows_say(current))
             return None
+        if not choice:
+            saved = Say("windows.understood", {"windows": [window]})
         new = current if window in current else [*current, window][-MAX_WINDOWS:]
-    return result(state, Say("settings.saved"), _windows_say(new), effects=[UpdateProfile({"contact_windows": new})])
+    return result(state, saved, _windows_say(new), effects=[UpdateProfile({"contact_windows": new})])
 
 
 def _toggle_consent(kind: str, state: FlowState, ctx: Context) -> FlowResult | None:

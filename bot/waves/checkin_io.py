@@ -58,8 +58,9 @@ def render_checkin(say: Say, locale: str, disguise: Disguise | None = None,
     elif say.key == "checkin.question":
         item = q.item(p["item"])
         body = item.wording if plain or not item.cover_wording else item.cover_wording
-        if item.scale.type == "range":
-            body += " " + q.text("range_hint", min=item.scale.min, max=item.scale.max,
+        if item.scale.type == "range":  # typed: on SMS she replies with the value itself (flows/checkin.py)
+            hint = "range_hint_typed" if p.get("typed") else "range_hint"
+            body += " " + q.text(hint, min=item.scale.min, max=item.scale.max,
                                  low=item.scale.low_label, high=item.scale.high_label)
     else:
         raise KeyError(f"unknown check-in message {say.key!r}")

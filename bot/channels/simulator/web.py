@@ -76,8 +76,8 @@ def routes(service: ChannelHost) -> list[web.RouteDef]:
         accepted = await service.pipeline.accept(event)
         if accepted.duplicate and own_id is not None:
             channel.forget(user, own_id)  # a replay: her screen shows the message once
-        if accepted.notice and button is not None:
-            channel.remove_buttons(user, button, data.get("message"))  # a spent button: as on Telegram
+        if (accepted.notice or accepted.spent) and button is not None:
+            channel.remove_buttons(user, button, data.get("message"))  # a spent keyboard: as on Telegram
         await service.dispatcher.dispatch_due(service.keyring.blind_index("simulator", user), "simulator")
         return web.json_response({
             "user": user, "duplicate": accepted.duplicate, "notice": accepted.notice,
