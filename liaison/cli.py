@@ -8,7 +8,6 @@ import os
 from typing import Any, TypeVar
 
 import click
-from aiohttp import web
 
 from bot.actions.cli import erase_command, retention_group, reverify_command
 from bot.cli import callbacks, invite, keys, migrate
@@ -16,9 +15,7 @@ from bot.cli_db import cli_settings, load_ring, run_db
 from bot.logs import setup_logging
 from bot.settings import DEFAULT_DB_URL, DEFAULT_KEY_FILE, Settings, SettingsError
 from bot.staff.cli import audit_group, staff_group
-from bot.storage.migrate import upgrade
 from evaluation.cli import eval_group
-from liaison.service import create_service
 from nlu.cli import nlu_group
 from safety.crypto import KeyRing
 from scheduler.cli import programme, waves_group
@@ -41,6 +38,8 @@ def cli() -> None:
 
 
 def _run(settings: Settings, ring: KeyRing) -> None:
+    from liaison.service import create_service  # the whole service: not for `liaison --help` or `keys`
+
     setup_logging(settings.log_level)
     try:
         service = create_service(settings, keyring=ring)
@@ -62,6 +61,8 @@ def _run(settings: Settings, ring: KeyRing) -> None:
     click.echo(settings.channel_summary())
     click.echo(f"listening on http://{settings.host}:{settings.port}"
                + ("  (simulator: /simulator)" if settings.simulator_enabled else ""))
+    from aiohttp import web
+
     app = service.web_app()
 
     async def freeze_heap(_app: web.Application) -> None:
@@ -91,6 +92,8 @@ def demo() -> None:
     if not settings.key_file.exists():
         KeyRing.generate(settings.key_file, development=True)
         click.secho(DEV_WARNING.format(path=settings.key_file), fg="red", bold=True, err=True)
+    from bot.storage.migrate import upgrade
+
     upgrade(settings.database_url)
     _print_demo_invitation(settings)
     _print_dev_admin(settings)
