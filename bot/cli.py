@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from bot.cli_db import cli_settings, load_ring, run_db
+from bot.cli_db import cli_settings, head_revision, load_ring, migrate_database, run_db, safe_url
 from content import LOCALES
 from safety.crypto import KeyFileError, KeyRing
 
@@ -20,11 +20,15 @@ T = TypeVar("T")
 @click.command()
 def migrate() -> None:
     """Apply database migrations (a deploy step; the service never creates tables itself)."""
-    from bot.storage.migrate import upgrade
-
     settings = cli_settings()
-    upgrade(settings.database_url)
-    click.echo("database is at the latest schema")
+    applied = migrate_database(settings.database_url)
+    where = safe_url(settings.database_url)
+    if applied:
+        click.echo(f"applied {len(applied)} migration(s) to {where} ({applied[0]} .. {applied[-1]}); "
+                   f"the database is at the latest schema")
+    else:
+        click.echo(f"{where} was already at the latest schema ({head_revision(settings.database_url)}): "
+                   f"nothing applied")
 
 
 @click.group()
