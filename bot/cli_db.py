@@ -177,6 +177,17 @@ async def _key_ids_in_data(db: Database) -> set[str]:
     return found
 
 
+async def check_keys(db: Database, ring: KeyRing) -> None:
+    """The key canary (bot.storage.key_canary): checked, or written by the first command that opens the
+    database with a key file; a key file that does not open it is one line."""
+    from bot.storage.key_canary import KeyMismatch, check_or_record
+
+    try:
+        await check_or_record(db, ring, db.clock())
+    except KeyMismatch as exc:
+        raise click.ClickException(f"{exc} (set LIAISON_KEY_FILE)") from None
+
+
 def run_db(settings: Settings, work: Callable[[Database, KeyRing], Awaitable[T]]) -> T:
     """Run `work(db, ring)` on the configured database, opened with the key ring; errors as one line."""
     ring = load_ring(settings)
@@ -185,6 +196,7 @@ def run_db(settings: Settings, work: Callable[[Database, KeyRing], Awaitable[T]]
     async def run() -> T:
         db = Database(settings.database_url, ring, policies=Policies.from_settings(settings))
         try:
+            await check_keys(db, ring)
             return await work(db, ring)
         except DecryptionError:
             needed = await _key_ids_in_data(db)
