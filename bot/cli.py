@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+import time
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -91,19 +92,27 @@ def keys_rotate(batch: int, max_passes: int) -> None:
         try:
             await check_keys(db, ring)  # before adding a key: never rotate a database the file does not open
             new_id = ring.add_key()
+            # a running process notices the new key within FOLLOW_SECONDS; until then it may still write
+            # under the old one, so the pass that finds nothing left must start after that
+            settled_at = time.monotonic() + FOLLOW_SECONDS + 1
             click.echo(f"new active key {new_id}; re-encrypting stored values")
             done = passes = left = 0
-            for attempt in range(1, max_passes + 1):
-                passes = attempt
+            while passes < max_passes:
+                passes += 1
                 async with db.sessions() as s:
                     todo = await count_not_under_active(s, ring)
                 with tqdm(total=todo, unit="value", file=sys.stderr, disable=todo == 0) as bar:
                     done += await reencrypt(db.sessions, ring, batch=batch, progress=bar.update)
+                if time.monotonic() < settled_at:
+                    await asyncio.sleep(settled_at - time.monotonic())
+                    continue
                 async with db.sessions() as s:
                     left = await count_not_under_active(s, ring)
                 if left == 0:
                     break
-                await asyncio.sleep(FOLLOW_SECONDS + 1)  # until every running process writes under the new key
+                await asyncio.sleep(1)  # a transaction that encrypted under the old key and commits late
+            async with db.sessions() as s:
+                left = await count_not_under_active(s, ring)  # what is reported is counted last
             async with db.transaction() as s:
                 await record(s, ring, db.clock())
             return done, passes, left
