@@ -55,6 +55,7 @@ def test_the_serve_path_with_telegram_on_imports_no_plotting_or_statistics() -> 
         loaded = modules_after(SERVE_PATH, tmp)
     assert "aiogram" in loaded  # the probe did build the Telegram channel
     assert not loaded & set(PLOTTING_AND_STATISTICS), sorted(loaded & set(PLOTTING_AND_STATISTICS))
+    assert "psycopg" not in loaded  # on SQLite the PostgreSQL driver (10 MB resident) is never loaded
 
 
 def test_liaison_help_imports_nothing_heavy() -> None:
