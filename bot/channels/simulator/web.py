@@ -13,6 +13,7 @@ from bot.channels.base import InboundEvent
 from bot.channels.simulator.channel import SimulatorChannel
 from bot.channels.text_guard import repair, valid_identifier
 from bot.settings import Settings
+from bot.web.bodies import BadBody, json_body
 
 if TYPE_CHECKING:
     from bot.channels.host import ChannelHost
@@ -48,10 +49,9 @@ def routes(service: ChannelHost) -> list[web.RouteDef]:
         return web.json_response({"user": user, "messages": channel.transcript(user)})
 
     async def post_message(request: web.Request) -> web.Response:
-        try:
-            data = await request.json()
-        except ValueError:
-            return _bad("body must be JSON")
+        data = await json_body(request)  # size, UTF-8 and nesting depth first (bot/web/bodies.py)
+        if isinstance(data, BadBody):
+            return _bad(data.reason)
         if not isinstance(data, dict):
             return _bad("body must be a JSON object")
         user, text, button = data.get("user"), data.get("text"), data.get("button")
