@@ -6,24 +6,32 @@ the engine pre-fetched into the Context (her open check-in, the notice her input
 pressed button is stale). The router (flows/router.py) tries them in this order:
 
    1. danger_net        the danger net fired on her words: emergency numbers at once, in any state
-   2. notice            the Read button or "1" under a notice's preview, Got it, Ring me
-   3. plain_mode_gate   in plain mode the questions are explicit: her PIN before a check-in opens
-   4. open_checkin      answers to her open check-in (it yields every word that works everywhere)
-   5. spent_button      a button whose question was answered already does nothing again
-   6. stop              stop (any state, any channel; the carriers' list on SMS)
-   7. stopped           stopped/declined: only start, help and the emergency numbers mean anything
-   8. help              help, in any state
-   9. numbers           the emergency numbers, in any state
-  10. quick_exit        one word or one button, from any state (onboarding included)
-  11. onboarding        the onboarding, consent and PIN-setup steps
-  12. route_recheck     her answer to "is this still a good way to reach you?"
-  13. timeout           a half-finished flow older than FLOW_TIMEOUT falls back to the cover menu
-  14. menu              "menu"/"start", and menu entries (buttons stay pressable later)
-  15. pin_gate          a flow that reveals what the cover hides asks for her PIN first
-  16. current_flow      the flow she is in
-  17. unlock_by_pin     digits of PIN length no flow wanted: an unlock attempt (a duress PIN always counts)
+   2. pin_typed         digits of PIN length from her: her PIN flow takes them first, asked or not
+   3. notice            the Read button or "1" under a notice's preview, Got it, Ring me
+   4. plain_mode_gate   in plain mode the questions are explicit: her PIN before a check-in opens
+   5. open_checkin      answers to her open check-in (it yields every word that works everywhere)
+   6. spent_button      a button whose question was answered already does nothing again
+   7. stop              stop (any state, any channel; the carriers' list on SMS)
+   8. stopped           stopped/declined: only start, help and the emergency numbers mean anything
+   9. help              help, in any state
+  10. numbers           the emergency numbers, in any state
+  11. quick_exit        one word or one button, from any state (onboarding included)
+  12. onboarding        the onboarding, consent and PIN-setup steps
+  13. route_recheck     her answer to "is this still a good way to reach you?"
+  14. timeout           a half-finished flow older than FLOW_TIMEOUT falls back to the cover menu
+  15. menu              "menu"/"start", and menu entries (buttons stay pressable later)
+  16. pin_gate          a flow that reveals what the cover hides asks for her PIN first
+  17. current_flow      the flow she is in
   18. nlu_fallback      anything left: the NLU (flows.fallback.understand)
 
+Why her PIN comes second: a PIN is awaited in many states at once (a check-in half answered, a
+notice's preview, the call-back or settings she asked to open), and any flow that reads digits
+would otherwise swallow it ("Sorry, I didn't get that" under the next question, her PIN left on
+the screen, a duress PIN raising nothing). No flow takes 4 to 8 digits as anything else, so from
+an active survivor with a PIN they always go to the PIN flow: the PIN she was asked for opens what
+she asked for; typed unasked (likely when someone makes her open the chat) it is an unlock attempt
+like any other, so a duress PIN is never just "not understood". The danger net comes first only
+because it reads words, never digits.
 Why notice and check-in come before stop: they take only their own buttons and numbers and yield
 every word that works everywhere, and the numbers they take ("1" under the latest preview or
 opening) must not be read as the options of an older menu. The danger net comes first: no stop,
@@ -162,6 +170,18 @@ def danger_net(turn: Turn, st: FlowState, ctx: Context) -> Decision:
     return None
 
 
+def pin_typed(turn: Turn, st: FlowState, ctx: Context) -> Decision:
+    if turn.input.button is not None or not pin_like(turn.text) or not _active(ctx):
+        return None
+    if ctx.profile is None or not ctx.profile.has_pin:
+        return None
+    if st.flow == "pin" and not timed_out(st, ctx.now):
+        return pin.handle(turn, st, ctx)  # the PIN she was asked for (or is choosing in her settings)
+    # typed without asking first (likely when someone makes her open the chat): an unlock attempt
+    # like any other, so a duress PIN is never just "not understood"
+    return pin.handle(turn, goto(st, "pin", "unlock", PinData(then="menu:main")), ctx)
+
+
 def notice_answer(turn: Turn, st: FlowState, ctx: Context) -> Decision:
     if ctx.danger or not _active(ctx):
         return None
@@ -277,14 +297,6 @@ def current_flow(turn: Turn, st: FlowState, ctx: Context) -> Decision:
     return module.handle(turn, st, ctx)
 
 
-def unlock_by_pin(turn: Turn, st: FlowState, ctx: Context) -> Decision:
-    if pin_like(turn.text) and ctx.profile is not None and ctx.profile.has_pin:
-        # a PIN typed without asking first (likely when someone makes her open the chat): an
-        # unlock attempt like any other, so a duress PIN is never just "not understood"
-        return pin.handle(turn, goto(st, "pin", "unlock", PinData(then="menu:main")), ctx)
-    return None
-
-
 def nlu_fallback(turn: Turn, st: FlowState, ctx: Context) -> Decision:
     module, st = current_module(st)
     return not_understood(turn, st, ctx, module)
@@ -292,6 +304,7 @@ def nlu_fallback(turn: Turn, st: FlowState, ctx: Context) -> Decision:
 
 RULES: tuple[Rule, ...] = (
     Rule("danger_net", danger_net),
+    Rule("pin_typed", pin_typed),
     Rule("notice", notice_answer),
     Rule("plain_mode_gate", plain_mode_gate),
     Rule("open_checkin", open_checkin, stamped=False),
@@ -307,7 +320,6 @@ RULES: tuple[Rule, ...] = (
     Rule("menu", menu_rule),
     Rule("pin_gate", pin_gate),
     Rule("current_flow", current_flow),
-    Rule("unlock_by_pin", unlock_by_pin),
     Rule("nlu_fallback", nlu_fallback),
 )
 
