@@ -66,6 +66,7 @@ from flows import (
 )
 from flows.common import emergency_say, quick_exit, show_menu
 from flows.keywords import digits_only, has_letters
+from flows.payloads import WaveButton
 from flows.state import FlowState, PinData, Turn, data_as, goto, is_unlocked, map_number, result, timed_out, to_menu
 from flows.types import ButtonSpent, Context, FlowResult, Interpret, UserInput
 
@@ -195,9 +196,19 @@ def notice_answer(turn: Turn, st: FlowState, ctx: Context) -> Decision:
 def plain_mode_gate(turn: Turn, st: FlowState, ctx: Context) -> Decision:
     if ctx.danger or not _active(ctx) or ctx.profile is None or not ctx.profile.plain_mode:
         return None
+    if is_unlocked(st, ctx.now):
+        return None
     pressed = _wave_press(turn, st, ctx)
-    if checkin.opens_wave(pressed) and not is_unlocked(st, ctx.now):
+    if checkin.opens_wave(pressed):
         return pin.ask_unlock(st, ctx, then=str(pressed))
+    oc = ctx.checkin
+    if oc is None or checkin.progress_of(st, oc).stage not in ("invited", "paused"):
+        return None  # an answer is never held back (an urgent one least of all)
+    # whatever else would begin or resume the questions ("1" under the opening, "continue"): her
+    # PIN first, as for the button, so no explicit question reaches a locked screen
+    opened = open_checkin(turn, st, ctx)
+    if isinstance(opened, FlowResult) and any(say.sensitive for say in opened.says):
+        return pin.ask_unlock(st, ctx, then=WaveButton(oc.instance_id, "start").pack())
     return None
 
 
