@@ -6,7 +6,7 @@ the engine pre-fetched into the Context (her open check-in, the notice her input
 pressed button is stale). The router (flows/router.py) tries them in this order:
 
    1. danger_net        the danger net fired on her words: emergency numbers at once, in any state
-   2. pin_typed         digits of PIN length from her: her PIN flow takes them first, asked or not
+   2. pin_typed         only digits, of PIN length: her PIN flow takes them first, asked or not
    3. notice            the Read button or "1" under a notice's preview, Got it, Ring me
    4. plain_mode_gate   in plain mode the questions are explicit: her PIN before a check-in opens
    5. open_checkin      answers to her open check-in (it yields every word that works everywhere)
@@ -27,11 +27,12 @@ pressed button is stale). The router (flows/router.py) tries them in this order:
 Why her PIN comes second: a PIN is awaited in many states at once (a check-in half answered, a
 notice's preview, the call-back or settings she asked to open), and any flow that reads digits
 would otherwise swallow it ("Sorry, I didn't get that" under the next question, her PIN left on
-the screen, a duress PIN raising nothing). No flow takes 4 to 8 digits as anything else, so from
-an active survivor with a PIN they always go to the PIN flow: the PIN she was asked for opens what
-she asked for; typed unasked (likely when someone makes her open the chat) it is an unlock attempt
-like any other, so a duress PIN is never just "not understood". The danger net comes first only
-because it reads words, never digits.
+the screen, a duress PIN raising nothing). No flow takes 4 to 8 bare digits as anything else (a
+time has its dash, a phone number more digits), so from an active survivor with a PIN they always
+go to the PIN flow: the PIN she was asked for opens what she asked for; typed unasked (likely when
+someone makes her open the chat) it is an unlock attempt like any other, so a duress PIN is never
+just "not understood". The danger net comes first only because it reads words, never digits.
+
 Why notice and check-in come before stop: they take only their own buttons and numbers and yield
 every word that works everywhere, and the numbers they take ("1" under the latest preview or
 opening) must not be read as the options of an older menu. The danger net comes first: no stop,
@@ -44,6 +45,7 @@ in circles, and what her PIN opens is the router's decision.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from types import ModuleType
@@ -123,6 +125,12 @@ def pin_like(text: str | None) -> bool:
     return digits is not None and pin.MIN_LENGTH <= len(digits) <= pin.MAX_LENGTH
 
 
+def typed_pin(text: str | None) -> bool:
+    """Only digits (spaces allowed: "48 21"), of a PIN's length: nothing else she types looks like
+    that ("10-14" is a time, "07700 900123" a phone number)."""
+    return bool(text) and re.fullmatch(r"[0-9][0-9 ]*", (text or "").strip()) is not None and pin_like(text)
+
+
 def numbered_choice(turn: Turn, state: FlowState, ctx: Context) -> str | None:
     """On SMS, a number answers the options a flow showed last (the menu, "1 Continue the
     questions") when they came after her check-in's latest message; else the check-in has it."""
@@ -172,7 +180,7 @@ def danger_net(turn: Turn, st: FlowState, ctx: Context) -> Decision:
 
 
 def pin_typed(turn: Turn, st: FlowState, ctx: Context) -> Decision:
-    if turn.input.button is not None or not pin_like(turn.text) or not _active(ctx):
+    if turn.input.button is not None or not typed_pin(turn.text) or not _active(ctx):
         return None
     if ctx.profile is None or not ctx.profile.has_pin:
         return None

@@ -145,3 +145,16 @@ async def test_her_duress_pin_typed_unasked_in_a_checkin_tells_the_team_and_leav
     assert len(await urgent_duress_escalations(her)) == 1
     if her.telegram is not None:
         assert not pin_left_on_screen(her)
+
+
+async def test_in_the_middle_of_a_checkin_her_pin_opens_the_call_back_she_asked_for(her: HerPhone) -> None:
+    await half_way_through_a_checkin(her, "en")
+    await her.send("MENU")
+    assert (await her.choose("Ring me")).says("Please send your PIN")
+    opened = await her.send(PIN)
+    assert opened.says("When is a good time for us to ring") and not opened.says("Sorry, I didn't get that")
+    if her.telegram is not None:
+        assert not pin_left_on_screen(her)
+    await her.send("MENU")
+    back = await her.choose("Continue the questions")  # and her check-in is where she left it
+    assert back.texts and not back.says("Please send your PIN")
