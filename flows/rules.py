@@ -185,7 +185,10 @@ def pin_typed(turn: Turn, st: FlowState, ctx: Context) -> Decision:
     if ctx.profile is None or not ctx.profile.has_pin:
         return None
     if st.flow == "pin" and not timed_out(st, ctx.now):
-        return pin.handle(turn, st, ctx)  # the PIN she was asked for (or is choosing in her settings)
+        if not needs_unlock(st) or is_unlocked(st, ctx.now):
+            return pin.handle(turn, st, ctx)  # the PIN she was asked for (or is choosing in her settings)
+        # choosing a new PIN in her settings, but locked again since: whoever types must unlock first
+        return pin.handle(turn, goto(st, "pin", "unlock", PinData(then="menu:settings")), ctx)
     # typed without asking first (likely when someone makes her open the chat): an unlock attempt
     # like any other, so a duress PIN is never just "not understood"
     return pin.handle(turn, goto(st, "pin", "unlock", PinData(then="menu:main")), ctx)

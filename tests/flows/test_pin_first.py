@@ -100,3 +100,16 @@ def test_on_sms_onboarding_chooses_one_pin_and_hands_on() -> None:
     saved = send(PIN, confirm.state, ctx)
     assert saved.says[0].key == "pin.saved_sms" and not any("duress" in s.key for s in saved.says)
     assert saved.handoff is None and saved.state.step == "windows"  # on to her good times
+
+
+def test_choosing_a_new_pin_after_her_settings_locked_again_needs_her_pin_first() -> None:
+    ctx = context()
+    choosing = {"flow": "pin", "step": "new", "data": {"purpose": "settings", "target": "main"},
+                "touched": (NOW - timedelta(minutes=12)).isoformat(),
+                "unlocked_until": (NOW - timedelta(minutes=2)).isoformat()}
+    res = send("2580", choosing, ctx)
+    assert not any(e.__class__.__name__ == "SetPin" for e in res.effects)
+    assert res.says[0].params.get("lead") == "pin.not_recognised" and res.state.pin_failures == 1
+    opened = send(PIN, {**choosing, "flow": "pin", "step": "unlock", "data": {"then": "menu:settings"}}, ctx)
+    assert opened.says[-1].key == "settings.main"
+    assert RaiseEscalation("urgent", "duress_pin") in send(DURESS, choosing, ctx).effects
