@@ -57,6 +57,7 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "invalid_range": ("min", "max"),
     "thanks": (),
     "closed": (),
+    "question_lead": (),
 }
 KEYWORDS = ("skip", "pause", "resume")
 EVERYWHERE = frozenset().union(kw.SMS_STOP, kw.STOP, kw.START, kw.HELP, kw.EXIT, kw.NUMBERS, kw.MENU)
@@ -339,6 +340,7 @@ class _Texts(BaseModel):
     invalid_range: str
     thanks: str
     closed: str
+    question_lead: str  # above every question: what a lock screen shows of it (PREVIEW_CHARS)
 
     @field_validator("*", mode="before")
     @classmethod

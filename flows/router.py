@@ -49,10 +49,10 @@ def route(event: UserInput, state: FlowState | Mapping[str, object] | None, ctx:
 
 def _closed(rule: Rule, turn: Turn, res: FlowResult, ctx: Context) -> FlowResult:
     res, stamped = resolve(res, ctx)
+    if pin_like(turn.text) and not any(isinstance(e, ForgetInbound) for e in res.effects):
+        res.effects.append(ForgetInbound())  # could be her PIN, whatever state or rule it met
     if not (rule.stamped and stamped):
         return res
-    if pin_like(turn.text) and not any(isinstance(e, ForgetInbound) for e in res.effects):
-        res.effects.append(ForgetInbound())  # could be her PIN, whatever state it arrived in
     if any(isinstance(e, Interpret) for e in res.effects):
         return res  # the engine asks the NLU and routes again; nothing of this is kept
     return finish(res, ctx)

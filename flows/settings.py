@@ -71,8 +71,10 @@ def _entry(name: str, state: FlowState, ctx: Context) -> FlowResult:
         key = "settings.plain_is_on" if profile and profile.plain_mode else "settings.plain_is_off"
         return result(st, Say(key, options=options))
     if name == "pin":
+        if not pin.duress_by_text(ctx):  # one PIN chosen by text here: no question that names another
+            return pin.start_setup(state, ctx, purpose="settings")
         options = (Option("pin:main", "settings.opt_pin_main"), Option("pin:duress", "settings.opt_pin_duress"), BACK)
-        return result(st, Say("settings.pin", options=options))
+        return result(st, Say("settings.pin", options=options, sensitive=True))  # names her second PIN
     if name == "expiry":
         options = tuple(Option(f"exp:{m}", f"settings.minutes_{m}") for m in EXPIRY_CHOICES)
         return result(st, Say("settings.expiry", options=(*options, BACK)))
