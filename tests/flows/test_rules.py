@@ -46,22 +46,9 @@ def say(text: str | None = None, state: dict | None = None, ctx=None, button: st
 
 def test_the_precedence_is_one_declared_list_in_this_order() -> None:
     assert [r.name for r in rules.RULES] == [
-   2. pin_typed         only digits, of PIN length: her PIN flow takes them first, asked or not
-   3. notice            the Read button or "1" under a notice's preview, Got it, Ring me
-   4. plain_mode_gate   in plain mode the questions are explicit: her PIN before a check-in opens
-   5. open_checkin      answers to her open check-in (it yields every word that works everywhere)
-   6. spent_button      a button whose question was answered already does nothing again
-   7. stop              stop (any state, any channel; the carriers' list on SMS)
-   8. quick_exit        one word or one button, from any state (onboarding, stopped and declined included)
-   9. stopped           stopped/declined: only start, help and the emergency numbers mean anything else
-  10. help              help, in any state
-  11. numbers           the emergency numbers, in any state
-  12. onboarding        the onboarding, consent and PIN-setup steps
-  13. route_recheck     her answer to "is this still a good way to reach you?"
-  14. timeout           a half-finished flow older than FLOW_TIMEOUT falls back to the cover menu
-  15. menu              "menu"/"start", and menu entries (buttons stay pressable later)
-  16. pin_gate          a flow that reveals what the cover hides asks for her PIN first
-  17. current_flow      the flow she is in
+        "danger_net", "pin_typed", "notice", "plain_mode_gate", "open_checkin", "spent_button", "stop", "quick_exit",
+        "stopped", "help", "numbers", "onboarding", "route_recheck", "timeout", "menu", "pin_gate",
+        "current_flow", "nlu_fallback",
     ]
     assert rules.__doc__ is not None
     listed = [m.group(1) for m in re.finditer(r"^\s+\d+\. (\w+)", rules.__doc__, re.MULTILINE)]
