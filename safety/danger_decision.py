@@ -14,9 +14,12 @@ whatever intent won; cues are matched on the danger net's normalised text):
    "in March"): then NONE; placed in the past only otherwise ("last night"): ASK. "Past only"
    means no present anchor at all ("now", "still", "he's", "help me", "a minute ago"). The same
    holds for a model alert (rule 3). A self-harm rule is never downgraded.
-1b. Self-harm (her own life, intent ``self_harm``, ``ps`` its probability): ALERT with kind
-   ``self_harm`` if ``ps >= PS_ALERT``, ASK if ``ps >= PS_ASK``; "I'd never hurt myself" is NONE
-   below ``P_ASK_DESPITE_DENIAL``. Its alert is answered with the crisis line (flows/common.py).
+1b. Self-harm (her own life, intent ``self_harm``, ``ps`` its probability), only when the text
+   names something of it (dying, life, tablets, cutting, waking up, goodbye...: ``SELF_HARM_CUE``;
+   "ich will nicht mehr" alone is more often about our messages): ALERT with kind ``self_harm``
+   if ``ps >= PS_ALERT`` and a strong cue, ASK if ``ps >= PS_ASK`` (a weak cue such as "over",
+   "vorbei", "aufhört" is enough to ask, never to alert); "I'd never hurt myself" is NONE below
+   ``P_ASK_DESPITE_DENIAL``. Its alert is answered with the crisis line (flows/common.py).
 2. A message that explicitly denies danger ("I'm not in danger", "he isn't here", "not an
    emergency", "mir geht's gut", "kein Notfall"), or fears him being unusually nice or calm ("he's
    being weirdly nice, it scares me": a worry for the team, not an alarm), and names no present
@@ -178,6 +181,21 @@ NOW_AFTER_ALL = _words(
     "a (?:second|minute|moment|few (?:seconds|minutes)) ago", "(?:seconds|minutes|\\d+ mins?) ago", "just",
     "eben", "gerade eben", "vor (?:einer|ein paar|zwei|drei|funf) (?:minuten|sekunden)",
 )
+# What her own life at risk is about: without one of these the model's self-harm guess is not acted on.
+SELF_HARM_CUE = _words(
+    "die", "dying", "dead", "death", "suicid\\w*", "kill\\w*", "kms", "unalive", "life", "living", "alive", "live",
+    "end it", "end (?:it )?all", "over", "tablets?", "pills?", "meds", "medication", "overdos\\w*", "paracetamol",
+    "painkillers", "cut\\w*", "hurt\\w* my ?self", "harm\\w*", "wake up", "goodbye", "bridge", "rope",
+    "better off", "sleep forever", "end(?:ing)? (?:it|things|everything|my)",
+    "sterben", "tot", "tod", "leben", "suizid\\w*", "selbstmord\\w*", "umbring\\w*", "tabletten", "pillen",
+    "medikamente", "ritz\\w*", "geritzt", "schneide\\w*", "aufwachen", "abschied", "brucke",
+    "besser dran", "schlafen", "weh\\w*", "verletz\\w*",
+)
+# Weaker: enough to ask her, never to alert on the model's word alone ("it to stop", "vorbei", "aus").
+SELF_HARM_WEAK_CUE = _words(
+    "over", "stop", "bye", "point", "disappear", "gone", "cope", "go on", "carry on", "anymore", "any more",
+    "vorbei", "aufhort", "aufhoren", "aushalten", "aus", "sinn", "tschuss", "nicht mehr", "schaff\\w*",
+)
 # She says she will not harm herself: "I'd never hurt myself", "ich würde mir nie was antun".
 SELF_HARM_DENIAL = _words(
     "not suicidal", "(?:never|not|wouldnt|would never|wont|dont|do not) (?:\\w+ )?(?:kill|hurt|harm) my ?self",
@@ -224,6 +242,7 @@ class Cues:
     past_only: bool
     denial: bool
     urgency: bool = False
+    text: str = ""  # the folded text the cues were read from (kept in memory only, never logged)
     over: bool = False
     distant: bool = False
 
@@ -243,7 +262,7 @@ def cues(text: str) -> Cues:
     denial = (DENIAL.search(t) is not None or CALM_FEAR.search(t) is not None) and NOT_A_DENIAL.search(t) is None
     urgency = URGENCY.search(t) is not None
     return Cues(harm=harm, violence=violence, present=present, urgency=urgency, past_only=past and not present,
-                denial=denial, over=over, distant=distant)
+                denial=denial, over=over, distant=distant, text=t)
 
 
 def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None) -> DangerDecision:
@@ -259,10 +278,11 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("alert", 1.0, f"net:{net.rule}")
     p = danger_probability(parse)
     ps = danger_probability(parse, SELF_HARM_INTENT)
-    if ps >= PS_ASK and ps > p:
-        if SELF_HARM_DENIAL.search(fold_for_danger(text)) is not None and ps < P_ASK_DESPITE_DENIAL:
+    strong = SELF_HARM_CUE.search(c.text) is not None
+    if ps >= PS_ASK and ps > p and (strong or SELF_HARM_WEAK_CUE.search(c.text) is not None):
+        if SELF_HARM_DENIAL.search(c.text) is not None and ps < P_ASK_DESPITE_DENIAL:
             return DangerDecision("none", ps, "self_harm_denial", "self_harm")
-        if ps >= PS_ALERT:
+        if ps >= PS_ALERT and strong:
             return DangerDecision("alert", ps, "model_self_harm", "self_harm")
         return DangerDecision("ask", ps, "model_self_harm_unsure", "self_harm")
     present_harm = c.harm and c.present
