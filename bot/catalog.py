@@ -2,7 +2,8 @@
 
 Message texts are merged from MESSAGE_FILES; a text is a string or {cover, plain}. Some parameters
 are computed here from content so flows stay free of it: `tip` (the persona's tip of the day),
-`country` (emergency numbers, and the crisis line of content/<locale>/crisis.yaml), `persona` (a persona's title), `window`/`windows` (contact times).
+`country` (emergency numbers; the crisis line of content/<locale>/crisis.yaml), `persona` (a persona's
+title), `window`/`windows` (contact times).
 """
 
 from __future__ import annotations

@@ -160,17 +160,20 @@ _OVER = (
     "(?:hasnt|has not|hes not|he hasnt) been back", "all (?:calm|quiet)", "calmer now",
     "(?:ist|sind|wurde|wurden|war|waren) (?:jetzt |wieder |inzwischen |mittlerweile |schon )?"
     "(?:repariert|ersetzt|vorbei|erledigt|ausgetauscht|geklart|gemacht)",
-    "seitdem", "seither", "hat sich (?:wieder |inzwischen )?beruhigt", "(?:er ist|ist er) (?:jetzt )?(?:weg|gegangen|ausgezogen)",
+    "seitdem", "seither", "hat sich (?:wieder |inzwischen )?beruhigt",
+    "(?:er ist|ist er) (?:jetzt )?(?:weg|gegangen|ausgezogen)",
     "(?:jetzt|inzwischen|mittlerweile) (?:ist (?:es )?)?(?:ruhig|ruhiger|vorbei)", "wieder ruhig",
 )
 OVER = _words("(?:" + "|".join(_OVER) + ")(?: now| already| since| again| jetzt| wieder)?")
 # Long past: weeks, months or years ago; a month's name; "damals". With the danger net, over by itself.
 DISTANT = _words(
     "(?:\\w+ )?(?:weeks?|months?|years?) ago", "last (?:week|month|year|summer|winter|spring|autumn)",
-    "in (?:january|february|march|april|may|june|july|august|september|october|november|december|the summer|the spring|the winter|the autumn)",
+    "in (?:january|february|march|april|may|june|july|august|september|october|november|december)",
+    "in the (?:summer|spring|winter|autumn)",
     "at christmas", "back then", "used to", "years back", "(?:a )?(?:couple|few) (?:of )?weeks back",
     "vor (?:\\w+ )?(?:wochen|monaten|jahren)", "letzte[nrs]? (?:woche|monat|jahr|sommer|winter)",
-    "im (?:januar|februar|marz|april|mai|juni|juli|august|september|oktober|november|dezember|sommer|winter|fruhling|herbst)",
+    "im (?:januar|februar|marz|april|mai|juni|juli|august|september|oktober|november|dezember)",
+    "im (?:sommer|winter|fruhling|herbst)",
     "an weihnachten", "damals", "fruher",
 )
 # In the present whatever else is said: "he's back", "help me", "a minute ago".

@@ -153,7 +153,8 @@ def test_the_net_on_a_recent_past_incident_asks_rather_than_alerts() -> None:
     "he threw a mug at me a minute ago",
 ])
 def test_the_present_wins_over_any_past_in_the_same_message(text: str) -> None:
-    assert decide(text, parse("report_incident", 0.8, danger=0.1), DangerSignal("abuser_present", "en")).action == "alert"
+    net = DangerSignal("abuser_present", "en")
+    assert decide(text, parse("report_incident", 0.8, danger=0.1), net).action == "alert"
 
 
 @pytest.mark.parametrize("text", [
