@@ -121,9 +121,15 @@ def test_a_self_harm_rule_of_the_net_alerts_as_self_harm_and_is_never_downgraded
 
 
 def test_the_model_sure_of_self_harm_alerts_as_self_harm_and_unsure_asks() -> None:
-    assert (decide("i cant anymore", self_harm_parse(0.8), None).action,
-            decide("i cant anymore", self_harm_parse(0.8), None).kind) == ("alert", "self_harm")
-    assert decide("i cant anymore", self_harm_parse(0.3), None).action == "ask"
+    sure = decide("the tablets are in my hand", self_harm_parse(0.8), None)
+    assert (sure.action, sure.kind) == ("alert", "self_harm")
+    assert decide("the tablets are in my hand", self_harm_parse(0.3), None).action == "ask"
+    assert decide("i cant go on", self_harm_parse(0.8), None).action == "ask"  # a weak cue: asked, never alerted
+
+
+def test_the_models_self_harm_guess_is_not_acted_on_when_the_text_names_nothing_of_it() -> None:
+    decision = decide("bitte keine nachrichten", self_harm_parse(0.8), None)
+    assert decision.action == "none"
 
 
 def test_saying_she_would_never_hurt_herself_raises_nothing() -> None:
