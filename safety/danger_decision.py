@@ -112,6 +112,8 @@ VIOLENCE = _words(
     "beat\\w*", "batter\\w*", "attack\\w*", "grab\\w*", "drag\\w*", "push\\w*", "shov\\w*", "slap\\w*",
     "kill\\w*", "murder\\w*", "knife", "knives", "blade", "gun", "weapon", "hammer", "threat\\w*",
     "smash\\w*", "break\\w*", "broke", "burn\\w*", "fire", "petrol", "bleed\\w*", "blood",
+    "threw", "throw\\w*", "thrown", "chuck\\w*", "hurl\\w*", "flung", "geworfen", "wirft", "werfen",
+    "schmeisst", "geschmissen",
     "locked in", "locked me", "trapped", "wont let me", "cant get out", "barricad\\w*", "raging", "kicking off",
     "schlag\\w*", "schlug\\w*", "geschlagen", "haut mich", "prugel\\w*", "tritt", "tritt\\w*", "getreten",
     "wurg\\w*", "gewurgt", "hals", "messer", "waffe", "pistole", "knarre", "umbring\\w*", "umgebracht",
