@@ -51,3 +51,8 @@ async def test_his_threat_to_kill_himself_is_not_her_self_harm(chat: Chat) -> No
     await enrol(phone, await chat.invite())
     await phone.send("he says he will kill himself if i leave him")
     assert ("urgent", "self_harm", "open") not in await _escalations(chat)
+
+
+async def test_someone_we_do_not_know_writing_of_ending_her_life_still_gets_a_number_to_call(chat: Chat) -> None:
+    reply = await chat.phone("unknown").send("i want to end my life")
+    assert reply.says("116 123") and reply.says("112")
