@@ -1,5 +1,5 @@
 """Messages several flows end with: the menu (cover or unlocked), the emergency numbers, quick exit,
-and the answer to danger (the danger net, the NLU, a yes to the danger check)."""
+and the answer to danger (the danger net, the NLU, a yes to the danger check) or to self-harm."""
 
 from __future__ import annotations
 
@@ -75,13 +75,35 @@ def quick_exit(state: FlowState, ctx: Context) -> FlowResult:
     return result(st, *says, effects=[QuickExitRequested()])
 
 
+SELF_HARM_REASON = "self_harm"
+
+
 def danger(state: FlowState, ctx: Context) -> FlowResult:
     """Emergency numbers at once (in her cover wording when disguised) and an urgent escalation;
-    then, for an enrolled survivor, that the team has been told and a call-back offered."""
+    then, for an enrolled survivor, that the team has been told and a call-back offered. When the
+    danger net's rule was self-harm (``ctx.self_harm``) the answer is ``self_harm`` instead."""
+    if ctx.self_harm:
+        return self_harm(state, ctx)
     says = [emergency_say(ctx, ())]
     if ctx.profile is not None and ctx.profile.status == "active":
         says.append(team_told())
     return result(state, *says, effects=[RaiseEscalation("urgent", "danger_now")])
+
+
+def crisis_say(ctx: Context) -> Say:
+    """The crisis line of her country and the emergency number (content/<locale>/crisis.yaml)."""
+    country = ctx.profile.country if ctx.profile else "EU"
+    return Say("self_harm.reply", {"country": country}, (), urgent=True)
+
+
+def self_harm(state: FlowState, ctx: Context) -> FlowResult:
+    """Her own life at risk: a warm word, the crisis line of her country and the emergency number
+    at once (cover wording when disguised: no word of what it is about in the preview), and an
+    urgent escalation with its own reason so the worker knows what kind of call to make."""
+    says = [crisis_say(ctx)]
+    if ctx.profile is not None and ctx.profile.status == "active":
+        says.append(team_told())
+    return result(state, *says, effects=[RaiseEscalation("urgent", SELF_HARM_REASON)])
 
 
 def team_told() -> Say:

@@ -343,6 +343,7 @@ class Context:
     timezones: frozenset[str] = frozenset()
     intent: str | None = None  # from the NLU, once the engine has asked (see Interpret)
     danger: bool = False  # the danger net fired on her words, whatever any model says
+    self_harm: bool = False  # ... and its rule was one of self-harm: the crisis-line answer (flows/common.py)
     interpreted: bool = False
     stale_button: bool = False  # the pressed button sits under an older message than our latest with buttons
     checkin: OpenCheckin | None = None  # her open check-in (the engine fetches it for an active survivor)

@@ -27,7 +27,7 @@ from nlu.classifier import (
     train_in_subprocess,
 )
 from nlu.rasa_client import RasaClient, RasaError
-from safety.danger_decision import DANGER_INTENT, DangerDecision, decide
+from safety.danger_decision import DANGER_INTENT, SELF_HARM_INTENT, DangerDecision, decide
 from safety.danger_net import DangerSignal, detect_danger
 
 DANGER_CHECK_INTENT = "danger_check"  # = flows.danger_check.INTENT (nlu does not import flows)
@@ -51,15 +51,16 @@ class Understanding:
     def flow_intent(self) -> str | None:
         """The intent the flows act on: the danger decision first, then the classifier's intent.
 
-        ``danger_now`` when the decision alerts, ``danger_check`` (flows/danger_check.py asks "do
-        you need help right now?") when it asks, else the parsed intent; None below the threshold.
+        ``danger_now`` when the decision alerts (``self_harm`` when her own life is at risk),
+        ``danger_check`` (flows/danger_check.py asks "do you need help right now?") when it asks,
+        else the parsed intent; None below the threshold.
         """
         if self.decision is not None and self.decision.action == "alert":
-            return DANGER_INTENT
+            return SELF_HARM_INTENT if self.decision.kind == "self_harm" else DANGER_INTENT
         if self.decision is not None and self.decision.action == "ask":
             return DANGER_CHECK_INTENT
         name = (self.parse.get("intent") or {}).get("name")
-        if name in (None, FALLBACK_INTENT, DANGER_INTENT):  # danger_now below the bar: the decision said none
+        if name in (None, FALLBACK_INTENT, DANGER_INTENT, SELF_HARM_INTENT):  # below the bar: the decision said none
             return None
         return str(name)
 

@@ -30,6 +30,7 @@ REASONS = {
     "reverify_identity": "Account change", "pin_lockout": "PIN lockout",
     "notice_tell_by_phone": "Notice: tell her by phone", "notice_not_acknowledged": "Notice not acknowledged",
     "notice_ring_me": "Notice: ring her",
+    "self_harm": "Self-harm or suicide risk (Selbstgefährdung / Suizidgedanken)",
 }
 
 
