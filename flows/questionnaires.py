@@ -57,7 +57,6 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "thanks": (),
     "closed": (),
 }
-KEYWORDS = ("skip", "pause", "resume")
 EVERYWHERE = frozenset().union(kw.SMS_STOP, kw.STOP, kw.START, kw.HELP, kw.EXIT, kw.NUMBERS, kw.MENU)
 
 

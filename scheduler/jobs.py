@@ -60,7 +60,6 @@ from scheduler.plan import Milestones, PlannedWave, plan_waves
 from scheduler.waves import WaveConfig, default_wave_config
 
 PLANNABLE_STATUSES = ("onboarding", "active")
-FINAL_STATES = ("answered", "partial", "missing", "cancelled", WITHDRAWN)
 UNDER_WAY = ("queued", *OPEN_STATES)  # her one wave at a time: going out, or out and open
 
 
