@@ -1,11 +1,15 @@
 """Service settings, read from the environment (and an optional `.env`) and validated at start.
 
+The only reader of the environment in the packages (tests/test_settings.py keeps it so): every other
+module is handed what it needs from here.
+
 A channel whose settings are absent is off; a half-configured channel is an error, because a
 silently disabled channel means a survivor's messages go nowhere.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -82,6 +86,7 @@ class Settings(BaseSettings):
     notice_ack_hours: float = Field(48, alias="LIAISON_NOTICE_ACK_HOURS", gt=0)
 
     rasa_url: str | None = Field(None, alias="RASA_URL")
+    rasa_timeout: float = Field(2.0, alias="RASA_TIMEOUT", gt=0)  # seconds; then the embedded classifier answers
     nlu_cache_dir: Path = Field(Path("var/nlu-cache"), alias="NLU_CACHE_DIR")
 
     @field_validator("notice_auto_approve_sites", mode="before")
@@ -144,6 +149,13 @@ class Settings(BaseSettings):
             f"simulator={'on' if self.simulator_enabled else 'off'}",
         ]
         return "channels: " + ", ".join(parts)
+
+
+def demo_settings(**overrides: object) -> Settings:
+    """`liaison demo`: the embedded defaults (SQLite under ./var, the development key file) unless the
+    environment itself names others; a `.env` written for a deployment does not move the demo onto its data."""
+    embedded = {"DATABASE_URL": DEFAULT_DB_URL, "LIAISON_KEY_FILE": DEFAULT_KEY_FILE}
+    return load_settings(**{name: value for name, value in embedded.items() if name not in os.environ}, **overrides)
 
 
 def load_settings(**overrides: object) -> Settings:
