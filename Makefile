@@ -1,18 +1,28 @@
 # Two commands on a fresh machine: `make demo` runs the service, `make test` runs every test.
-# Each creates .venv and installs the project when pyproject.toml changes.
+# Each creates .venv and installs the locked dependencies (requirements-dev.lock, with hashes) and the project
+# when pyproject.toml or the lock changes. After changing dependencies in pyproject.toml: `make lock`.
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 # tests wait on sockets and databases more than on the CPU: more workers than cores pays
 TEST_WORKERS ?= 4
 
-.PHONY: demo test test-times lint bench clean
+.PHONY: demo test test-times lint bench lock clean
 
-$(STAMP): pyproject.toml
+# every package pinned and checked against its hash; the project itself adds none (--no-deps), and is
+# built with the locked setuptools (--no-build-isolation), so nothing is fetched unchecked
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e ".[dev]"
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(VENV)/bin/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# requirements.lock (the image) and requirements-dev.lock (make, CI) from pyproject.toml, for Linux x86_64 and
+# Python 3.11, with uv (a tool for making the lock, installed into .venv, not a dependency). About 10 s.
+lock:
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet "uv>=0.5"
+	$(VENV)/bin/python deploy/lock.py $(VENV)/bin/uv
 
 demo: $(STAMP)
 	$(VENV)/bin/liaison demo

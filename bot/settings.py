@@ -1,11 +1,15 @@
 """Service settings, read from the environment (and an optional `.env`) and validated at start.
 
+The only reader of the environment in the packages (tests/test_settings.py keeps it so): every other
+module is handed what it needs from here.
+
 A channel whose settings are absent is off; a half-configured channel is an error, because a
 silently disabled channel means a survivor's messages go nowhere.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -145,6 +149,13 @@ class Settings(BaseSettings):
             f"simulator={'on' if self.simulator_enabled else 'off'}",
         ]
         return "channels: " + ", ".join(parts)
+
+
+def demo_settings(**overrides: object) -> Settings:
+    """`liaison demo`: the embedded defaults (SQLite under ./var, the development key file) unless the
+    environment itself names others; a `.env` written for a deployment does not move the demo onto its data."""
+    embedded = {"DATABASE_URL": DEFAULT_DB_URL, "LIAISON_KEY_FILE": DEFAULT_KEY_FILE}
+    return load_settings(**{name: value for name, value in embedded.items() if name not in os.environ}, **overrides)
 
 
 def load_settings(**overrides: object) -> Settings:

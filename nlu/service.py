@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,15 +89,6 @@ class NluService:
         self._models: dict[str, EmbeddedClassifier] = {}
         self._lock = threading.Lock()
         self._rasa = RasaClient(self.rasa_url, timeout) if self.rasa_url else None
-
-    @classmethod
-    def from_env(cls) -> NluService:
-        """Settings from NLU_CACHE_DIR, RASA_URL and RASA_TIMEOUT (seconds)."""
-        return cls(
-            cache_dir=Path(os.environ.get("NLU_CACHE_DIR", str(DEFAULT_CACHE_DIR))),
-            rasa_url=os.environ.get("RASA_URL") or None,
-            timeout=float(os.environ.get("RASA_TIMEOUT", "2.0")),
-        )
 
     def _locale(self, locale: str) -> str:
         if locale in SUPPORTED_LOCALES:
