@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # tests wait on sockets and databases more than on the CPU: more workers than cores pays
 TEST_WORKERS ?= 4
 
-.PHONY: demo test test-times lint bench clean
+.PHONY: demo test test-times soak lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ test: $(STAMP)
 # only the time-sensitive tests, at TEST_NOW and at each hostile instant (make test runs them too)
 test-times: $(STAMP)
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal -m time_sensitive
+
+# the property test of the conversation engine, long: new sequences every run, the shortest failure printed
+SOAK_EXAMPLES ?= 200
+SOAK_STEPS ?= 60
+soak: $(STAMP)
+	PROPERTY_EXAMPLES=$(SOAK_EXAMPLES) PROPERTY_STEPS=$(SOAK_STEPS) PROPERTY_RANDOM=1 PROPERTY_SHRINK=1 \
+		$(VENV)/bin/pytest -n 3 -o timeout=0 -rxX tests/property/test_conversation_engine.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

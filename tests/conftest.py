@@ -202,6 +202,7 @@ JOURNEYS_ON_BOTH = (
 # the rest).
 SLOW_FIRST = (
     "tests/faults/",
+    "tests/property/test_conversation_engine.py",
     "tests/safety/test_from_his_side_telegram.py",
     "tests/safety/test_quick_exit_and_erasure_actions.py",
     "tests/evaluation/",

@@ -103,6 +103,10 @@ FOUND_NOT_FIXED: dict[str, Known] = {
                                                   "buttons (onboarding, consent, PIN prompt, check-in, notice, "
                                                   "settings, call-back) lacks it",
                                        "test_every_message_with_buttons_carries_the_exit_button"),
+    "no-pause-after-exit-in-a-chat": Known(None, "c", "after quick exit on Telegram or the simulator a notice's "
+                                                      "preview (or a check-in's opening) arrives at once, before she "
+                                                      "writes: only SMS pauses",
+                                           "test_after_quick_exit_in_a_chat_nothing_new_arrives_until_she_writes"),
 }
 KNOWN_UNTIL_MERGE.update(FOUND_NOT_FIXED)
 met_known: set[str] = set()  # the entries this run met (the test ends as xfail naming them)
@@ -118,9 +122,10 @@ def known(key: str, holds: bool) -> bool:
 
 # -- the run's size --------------------------------------------------------------------------------------
 
-EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "5"))
 STEPS = int(os.environ.get("PROPERTY_STEPS", "25"))
 SHRINK = os.environ.get("PROPERTY_SHRINK") == "1"  # soak: the shortest failing sequence; CI: bounded time
+PHASES = (Phase.explicit, Phase.generate, Phase.shrink) if SHRINK else (Phase.explicit, Phase.generate)
 RANDOM = os.environ.get("PROPERTY_RANDOM") == "1"  # soak: new sequences each run; CI: the same every run
 CHANNELS = ("telegram", "sms", "simulator")
 WRONG = "1357"
@@ -251,7 +256,8 @@ class ConversationEngine(RuleBasedStateMachine):
             number = data.draw(st.integers(1, max(len(latest), 1) + 1), label="number")
             self.run(self.she("text", str(number), her.send(str(number))))
             return
-        buttons = [(int(m["message_id"]), payload) for m in reversed(her.bot_messages()) for payload, _l in m["buttons"]]
+        buttons = [(int(m["message_id"]), payload)
+                   for m in reversed(her.bot_messages()) for payload, _label in m["buttons"]]
         if not buttons:
             return
         message_id, payload = data.draw(st.sampled_from(buttons), label="button")
@@ -433,18 +439,21 @@ class ConversationEngine(RuleBasedStateMachine):
                 self.fail("g", f"quick exit after {step.text or step.payload!r}, not an exact command word or button")
             self.after_exit, self.exit_rows = True, len(self.rec.outbox)
             if her.twilio is None:
-                screen = her.bot_messages()
-                mine = her.her_messages()
-                cover = [m for m in screen if _is_cover(m, her)]
-                if mine or len(cover) != len(screen) or len(screen) > 1:
-                    self.fail("c", f"after quick exit her screen holds {len(screen)} of ours ({len(cover)} cover) "
-                                   f"and {len(mine)} of hers")
+                screen = deletable_screen(her)
+                ours = [m for m in screen if m["from"] == "bot"]
+                if len(screen) != 1 or len(ours) != 1 or ours[0]["buttons"]:
+                    self.fail("c", f"after quick exit her screen holds {len(ours)} of ours and "
+                                   f"{len(screen) - len(ours)} of hers, not one cover message")
             elif arrived:
                 self.fail("c", "an SMS arrived with her quick exit")
             return
         if self.after_exit and step.kind != "her" and arrived:
             keys = [r.text_key for r in self.rec.outbox[self.exit_rows:] if r.kind == "send"]
-            if any(k != "route_check.ask" for k in keys):
+            unasked = {k for k in keys if k != "route.check"}  # quick exit's own re-check, a day later
+            if unasked and known("no-pause-after-exit-in-a-chat", her.twilio is None
+                                 and unasked <= {"notice.preview", "checkin.opening"}):
+                return
+            if unasked:
                 self.fail("c", f"after quick exit, before she wrote, we sent {keys}")
 
     # d
@@ -546,9 +555,14 @@ def now_open(rec: Record) -> bool:
     return rec.open_wave is not None
 
 
-def _is_cover(message: dict[str, Any], her: HerPhone) -> bool:
-    """The one message quick exit leaves: her cover's title and a tip, no buttons."""
-    return not message["buttons"] and "\n" in str(message["text"])
+def deletable_screen(her: HerPhone) -> list[dict[str, Any]]:
+    """Her screen as quick exit can clear it: on Telegram a bot may delete only messages younger than 48
+    hours (older ones hold cover content only: sensitive ones expire within 24 hours)."""
+    if her.telegram is not None:
+        fake = her.telegram
+        return [m for m in fake.screen(int(her.address)) if fake.now() - m["date"] < 48 * 3600 - 15 * 60]
+    assert her.simulator is not None
+    return [{**m, "message_id": m["id"]} for m in her.simulator.transcript(her.address)]
 
 
 # -- the runs ------------------------------------------------------------------------------------------
@@ -580,7 +594,7 @@ def test_every_promise_holds_in_every_state_she_can_reach(channel: str, template
         })
         run_state_machine_as_test(machine, settings=settings(
             max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, database=None,
-            derandomize=not RANDOM, phases=(Phase.explicit, Phase.generate, Phase.shrink) if SHRINK else (Phase.explicit, Phase.generate),
+            derandomize=not RANDOM, phases=PHASES,
             suppress_health_check=list(HealthCheck), print_blob=True,
         ))
     if met_known:
