@@ -80,9 +80,9 @@ async def test_every_message_with_buttons_carries_the_exit_button(settings_env: 
         assert "menu:exit" in [payload for payload, _label in asked.buttons[-1]]
 
 
-@pytest.mark.xfail(reason="found by the property test (invariant c), not fixed here (bot/actions/quick_exit.py, outside "
-                          "flows/safety): only SMS pauses outbound after quick exit; a chat could be held the same "
-                          "way until her next message or the route re-check", strict=True)
+@pytest.mark.xfail(reason="found by the property test (invariant c), not fixed here (bot/actions/quick_exit.py, "
+                          "outside flows/safety): only SMS pauses outbound after quick exit; a chat could be held "
+                          "the same way until her next message or the route re-check", strict=True)
 async def test_after_quick_exit_in_a_chat_nothing_new_arrives_until_she_writes(her: HerPhone) -> None:
     """He made her clear the chat; a moment later "A new note for you — reply 1 to read." arrives on it."""
     sid, _ = await her.enrolled()
