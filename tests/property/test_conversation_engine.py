@@ -44,6 +44,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
+from hypothesis.control import event as hypothesis_event
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 
 from bot import catalog
@@ -110,6 +112,12 @@ FOUND_NOT_FIXED: dict[str, Known] = {
 }
 KNOWN_UNTIL_MERGE.update(FOUND_NOT_FIXED)
 met_known: set[str] = set()  # the entries this run met (the test ends as xfail naming them)
+
+
+def event(what: str) -> None:
+    """Counted for the run's statistics (`--hypothesis-show-statistics`): which promises were put to the test."""
+    if currently_in_test_context():
+        hypothesis_event(what)
 
 
 def known(key: str, holds: bool) -> bool:
@@ -393,6 +401,8 @@ class ConversationEngine(RuleBasedStateMachine):
         secret = {d for d, role in self.pins.items()}
         if not secret:
             return
+        if step.text is not None and keywords.digits_only(step.text) in secret:
+            event("a: her PIN or duress PIN typed")
         if her.twilio is None:
             kept = [t for t in her.her_messages() if keywords.digits_only(t) in secret]
             if kept and not known("pin-in-open-checkin", before.open_wave is not None or now_open(self.rec)):
@@ -411,6 +421,7 @@ class ConversationEngine(RuleBasedStateMachine):
             self.fail("b", "a duress escalation without her duress PIN")
         if not typed or not self.pin_accepted(before):
             return
+        event("b: her duress PIN where a PIN is accepted")
         if before.open_wave is not None and known("duress-in-open-checkin", len(raised) != 1):
             return
         if len(raised) != 1 or raised[0][1] != "urgent":
@@ -438,6 +449,7 @@ class ConversationEngine(RuleBasedStateMachine):
             if not exact and not known("stop-or-exit-from-a-guess", free_text):
                 self.fail("g", f"quick exit after {step.text or step.payload!r}, not an exact command word or button")
             self.after_exit, self.exit_rows = True, len(self.rec.outbox)
+            event("c: quick exit")
             if her.twilio is None:
                 screen = deletable_screen(her)
                 ours = [m for m in screen if m["from"] == "bot"]
@@ -460,6 +472,8 @@ class ConversationEngine(RuleBasedStateMachine):
     def previews_are_clean(self, arrived: list[Arrival]) -> None:
         locale = self.rec.locale
         words, numbers = catalog.sensitive_pattern(locale), catalog.emergency_number_pattern(locale)
+        if arrived:
+            event("d: messages that reached her")
         for a in arrived:
             if self.rec.plain:
                 continue  # her informed choice: plain texts may be explicit
@@ -479,6 +493,7 @@ class ConversationEngine(RuleBasedStateMachine):
         changed = {k: v for k, v in self.rec.answers.items() if before.answers.get(k) != v}
         if not changed:
             return
+        event("e: a check-in answer recorded")
         chosen = QuestionButton.unpack(step.payload) if step.kind == "her" else None
         for (instance, item), (value, skipped, _at) in changed.items():
             _state, qid, version = self.rec.waves[instance]
@@ -506,6 +521,7 @@ class ConversationEngine(RuleBasedStateMachine):
             self.seen_sent.add(row.id)
             if row.is_reply or row.urgent or rec.sid is None or row.sent_at is None:
                 continue
+            event("f: a message we started")
             if not is_open(rec.windows, rec.timezone, row.sent_at):
                 self.fail("f", f"{row.text_key} sent at {row.sent_at:%a %H:%M} UTC, outside her windows")
 
@@ -515,17 +531,22 @@ class ConversationEngine(RuleBasedStateMachine):
         channel = self.her.channel if self.her else ""
         stop_words = keywords.STOP | (keywords.SMS_STOP if channel == "sms" else frozenset())
         if self.rec.status == "stopped" and before.status not in ("stopped", None):
+            event("g: stopped")
             exact = step.kind == "her" and (text in stop_words or step.payload == "menu:stop")
             free_text = step.text is not None and keywords.has_letters(step.text)
             if not exact and not known("stop-or-exit-from-a-guess", free_text):
                 self.fail("g", f"STOP after {step.text or step.payload!r}, not an exact command word or button")
         erasing = [a for a in self.rec.audit if a[1] == "erase.requested" and a not in before.audit]
+        if erasing:
+            event("g: erasure")
         if erasing and not (step.kind == "her" and step.payload == "erase:2"):
             self.fail("g", f"erasure after {step.text or step.payload!r}, not its button")
 
     # h
     def buttons_carry_the_exit(self, arrived: list[Arrival], step: Step) -> None:
         for a in arrived:
+            if a.payloads:
+                event("h: a message with buttons")
             if a.payloads and "menu:exit" not in a.payloads:
                 if known("danger-reply-without-exit", a.payloads == ("menu:callback",)):
                     continue
@@ -538,6 +559,8 @@ class ConversationEngine(RuleBasedStateMachine):
         new_rows = [r for r in now.outbox if r.id not in {b.id for b in before.outbox} and r.kind == "send"]
         keys = [r.text_key for r in new_rows]
         new_callbacks = [c for c in now.callbacks if c not in before.callbacks]
+        for key in {"callback.done", "notice.ring_noted", "notice.thanks"} & set(keys):
+            event(f"i: {key}")
         if "callback.done" in keys:
             if not new_callbacks or not all(windows for _id, windows, _phone in new_callbacks):
                 self.fail("i", "told the call-back is booked, but no call-back with a time was recorded")

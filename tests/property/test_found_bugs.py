@@ -4,6 +4,7 @@ named example from his side of the phone: what her screen shows after the few st
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -97,3 +98,19 @@ async def test_after_quick_exit_in_a_chat_nothing_new_arrives_until_she_writes(h
     her.svc.dispatcher.wake()
     await her.settled()
     assert her.bot_messages()[cleared:] == []
+
+
+@pytest.mark.parametrize("channel", ["telegram", "simulator"])
+async def test_her_pin_is_deleted_from_her_chat_after_the_service_clock_moved_on_days(
+        settings_env: dict[str, object], keyring, channel: str) -> None:
+    """Found by the property test (invariant a): the channels stamped her message with the machine's clock,
+    not the service's; once they differed by two days (a test moving the clock, a service clock set apart)
+    her PIN message looked older than Telegram's 48-hour window and was never deleted."""
+    async with her_phone(channel, settings_env, keyring) as her:
+        await her.enrolled()
+        her.clock.advance(timedelta(days=3))
+        if her.telegram is not None:
+            her.telegram.advance(timedelta(days=3).total_seconds())
+        reply = await her.send(PIN)
+        assert reply.texts
+        assert PIN not in her.her_messages()
