@@ -186,7 +186,8 @@ TIME_SENSITIVE = (
 # not about storage: they run on SQLite only, except these, which also walk the same journeys on
 # PostgreSQL. Storage itself (outbox, inbound, waves, encryption, migrations, channels, fault tests)
 # runs on both. This keeps CI's wall time down without losing a backend for what a backend decides.
-SQLITE_ONLY = ("tests/conversations/", "tests/console/test_browser", "tests/notices/test_her_phone.py")
+SQLITE_ONLY = ("tests/conversations/", "tests/console/test_browser", "tests/notices/test_her_phone.py",
+               "tests/property/")
 JOURNEYS_ON_BOTH = (
     "tests/conversations/test_enrolment_to_callback.py",
     "tests/conversations/test_channels.py",

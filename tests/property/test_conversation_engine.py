@@ -35,6 +35,7 @@ import asyncio
 import os
 import re
 import shutil
+from collections import Counter
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import timedelta
@@ -114,8 +115,12 @@ KNOWN_UNTIL_MERGE.update(FOUND_NOT_FIXED)
 met_known: set[str] = set()  # the entries this run met (the test ends as xfail naming them)
 
 
+PUT_TO_THE_TEST: Counter[str] = Counter()  # how often each promise met a case that tests it (printed at the end)
+
+
 def event(what: str) -> None:
-    """Counted for the run's statistics (`--hypothesis-show-statistics`): which promises were put to the test."""
+    """Counted for the run's statistics: which promises were put to the test, how often."""
+    PUT_TO_THE_TEST[what] += 1
     if currently_in_test_context():
         hypothesis_event(what)
 
@@ -230,10 +235,11 @@ class ConversationEngine(RuleBasedStateMachine):
     def run(self, coro: Any) -> Any:
         return self.runner.run(coro)
 
-    @initialize(locale=st.sampled_from(("en", "de")), start=st.sampled_from(("enrolled", "enrolled", "invited")),
+    @initialize(locale=st.sampled_from(("en", "de")), start=st.sampled_from(("enrolled", "unlocked", "invited")),
                 windows=st.sampled_from(sorted(WINDOWS)))
     def begin(self, locale: str, start: str, windows: str) -> None:
         type(self).examples += 1
+        PUT_TO_THE_TEST["sequence"] += 1
         db = self.workdir / f"example-{type(self).examples}.db"
         shutil.copy(self.workdir / "template.db", db)
         env = {**self.env, "DATABASE_URL": f"sqlite:///{db}"}
@@ -242,9 +248,12 @@ class ConversationEngine(RuleBasedStateMachine):
         self.arrivals = Arrivals(self.her)
         self.locale = locale
         country = "DE" if locale == "de" else "GB"
-        if start == "enrolled":
+        if start in ("enrolled", "unlocked"):
+            # "unlocked": her PIN was given a moment ago, so the flows behind it are a tap away
+            until = self.her.clock() + timedelta(minutes=30) if start == "unlocked" else None
+            state = {"flow": "menu", "step": "main", **({"unlocked_until": until.isoformat()} if until else {})}
             self.run(self.her.enrolled(locale=locale, country=country, contact_windows=WINDOWS[windows],
-                                       timezone="Europe/London"))
+                                       timezone="Europe/London", state=state))
             self.run(self.after(Step("worker"), None))
         else:
             self.run(self.after(Step("worker"), self.her.invitation(locale=locale, country=country)))
@@ -340,6 +349,7 @@ class ConversationEngine(RuleBasedStateMachine):
         her = self.her
         assert her is not None and self.arrivals is not None
         self.rec = await read_record(her)
+        PUT_TO_THE_TEST["step"] += 1
         arrived = self.arrivals.new()
         self.learn_pins()
         self.check(step, arrived)
@@ -608,6 +618,7 @@ def test_every_promise_holds_in_every_state_she_can_reach(channel: str, template
         "OUTBOX_POLL_SECONDS": 0.05,
     }
     met_known.clear()
+    PUT_TO_THE_TEST.clear()
     nlu = NluService(cache_dir=nlu_cache_dir)
     for locale in ("en", "de"):
         nlu.model(locale)  # loaded once, shared by every example's service
@@ -620,5 +631,8 @@ def test_every_promise_holds_in_every_state_she_can_reach(channel: str, template
             derandomize=not RANDOM, phases=PHASES,
             suppress_health_check=list(HealthCheck), print_blob=True,
         ))
+    sequences, steps = PUT_TO_THE_TEST.pop("sequence", 0), PUT_TO_THE_TEST.pop("step", 0)
+    print(f"\n{channel}: {sequences} sequences, {steps} steps; put to the test: "
+          + ", ".join(f"{k} x{n}" for k, n in sorted(PUT_TO_THE_TEST.items())))
     if met_known:
         pytest.xfail("known until merge: " + "; ".join(str(KNOWN_UNTIL_MERGE[k]) for k in sorted(met_known)))
