@@ -96,7 +96,6 @@ KNOWN_UNTIL_MERGE: dict[str, Known] = {
     "ring-me-without-times": Known(7, "i", "\"Ring me\" under a notice with no safe times chosen: a call-back "
                                            "with no time, while she is told one of her good times"),
     "danger-reply-without-exit": Known(10, "h", "the reply to danger offers only \"Ring me\", no exit button"),
-    "answer-buttons-stay": Known(10, "h", "after \"Got it\" the notice's buttons stay (no exit button)"),
 }
 
 # Found by this test, not among items 1-11, not fixed here (too big, or outside flows/safety): each has a
@@ -229,6 +228,7 @@ class ConversationEngine(RuleBasedStateMachine):
         self.exit_rows = 0  # outbox rows when she quit
         self.seen_sent: set[int] = set()
         self.arrivals: Arrivals | None = None
+        self.db: Path | None = None
 
     # -- set-up and tear-down ----------------------------------------------------------------------------
 
@@ -240,7 +240,7 @@ class ConversationEngine(RuleBasedStateMachine):
     def begin(self, locale: str, start: str, windows: str) -> None:
         type(self).examples += 1
         PUT_TO_THE_TEST["sequence"] += 1
-        db = self.workdir / f"example-{type(self).examples}.db"
+        self.db = db = self.workdir / f"{self.channel}-{type(self).examples}.db"
         shutil.copy(self.workdir / "template.db", db)
         env = {**self.env, "DATABASE_URL": f"sqlite:///{db}"}
         self.her = self.run(self.stack.enter_async_context(
@@ -260,6 +260,8 @@ class ConversationEngine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.run(self.stack.aclose())
+        if self.db is not None:
+            self.db.unlink(missing_ok=True)
 
     # -- what she does -------------------------------------------------------------------------------------
 
