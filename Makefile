@@ -18,11 +18,11 @@ demo: $(STAMP)
 	$(VENV)/bin/liaison demo
 
 test: $(STAMP)
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal
+	$(VENV)/bin/pytest -rs -n $(TEST_WORKERS) --dist worksteal
 
 # only the time-sensitive tests, at TEST_NOW and at each hostile instant (make test runs them too)
 test-times: $(STAMP)
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal -m time_sensitive
+	$(VENV)/bin/pytest -rs -n $(TEST_WORKERS) --dist worksteal -m time_sensitive
 
 # the property test of the conversation engine, long: new sequences every run, the shortest failure printed
 SOAK_EXAMPLES ?= 200

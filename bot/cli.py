@@ -6,25 +6,49 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+import time
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from bot.cli_db import cli_settings, load_ring, run_db
+from bot.cli_db import (
+    check_keys,
+    cli_settings,
+    ensure_migrated,
+    head_revision,
+    load_ring,
+    migrate_database,
+    run_db,
+    safe_url,
+)
 from content import LOCALES
-from safety.crypto import KeyFileError, KeyRing
+from safety.crypto import FOLLOW_SECONDS, KeyFileError, KeyRing
 
 T = TypeVar("T")
 
 @click.command()
 def migrate() -> None:
     """Apply database migrations (a deploy step; the service never creates tables itself)."""
-    from bot.storage.migrate import upgrade
-
     settings = cli_settings()
-    upgrade(settings.database_url)
-    click.echo("database is at the latest schema")
+    applied = migrate_database(settings.database_url)
+    where = safe_url(settings.database_url)
+    if applied:
+        click.echo(f"applied {len(applied)} migration(s) to {where} ({applied[0]} .. {applied[-1]}); "
+                   f"the database is at the latest schema")
+    else:
+        click.echo(f"{where} was already at the latest schema ({head_revision(settings.database_url)}): "
+                   f"nothing applied")
+    if not settings.key_file.exists():
+        click.echo(f"no key file at {settings.key_file.resolve()} yet: the key canary is written by the first "
+                   f"command or start with one (`liaison keys generate` makes it)")
+        return
+    run_db(settings, _nothing)  # opening it checks the key canary, or writes it with this key file
+    click.echo(f"the key file {settings.key_file} opens this database (key canary checked)")
+
+
+async def _nothing(_db: object, _ring: KeyRing) -> None:
+    return None
 
 
 @click.group()
@@ -47,41 +71,86 @@ def keys_generate(path: Path | None) -> None:
 
 @keys.command("rotate")
 @click.option("--batch", default=500, show_default=True, help="Rows per transaction.")
-def keys_rotate(batch: int) -> None:
-    """Add a key, make it active, and re-encrypt every stored value under it (service may keep running)."""
+@click.option("--max-passes", default=10, show_default=True, type=click.IntRange(1, 100),
+              help="Passes over the data before giving up (values written by processes still on the old key).")
+def keys_rotate(batch: int, max_passes: int) -> None:
+    """Add a key, make it active, and re-encrypt every stored value under it (the service may keep running).
+
+    Repeats until no value is left under an old key: a running process notices the new key within
+    seconds and meanwhile may still write under the old one."""
     from tqdm import tqdm
 
     from bot.storage.db import Database
     from bot.storage.rotation import count_not_under_active, reencrypt
 
     settings = cli_settings()
+    ensure_migrated(settings)
     ring = load_ring(settings)
-    new_id = ring.add_key()
-    click.echo(f"new active key {new_id}; re-encrypting stored values")
 
-    async def run() -> int:
-        from datetime import UTC, datetime
-
-        from bot.storage.key_canary import KeyMismatch, check_or_record, record
-
+    async def run() -> tuple[int, int, int]:
         db = Database(settings.database_url, ring)
         try:
-            try:
-                await check_or_record(db, ring, datetime.now(UTC))
-            except KeyMismatch as exc:
-                raise click.ClickException(f"not rotating: {exc}") from None
+            await check_keys(db, ring)  # before adding a key: never rotate a database the file does not open
+            new_id = ring.add_key()
+            # a running process notices the new key within FOLLOW_SECONDS; until then it may still write
+            # under the old one, so the pass that finds nothing left must start after that
+            settled_at = time.monotonic() + FOLLOW_SECONDS + 1
+            click.echo(f"new active key {new_id}; re-encrypting stored values")
+            done = passes = left = 0
+            while passes < max_passes:
+                passes += 1
+                async with db.sessions() as s:
+                    todo = await count_not_under_active(s, ring)
+                with tqdm(total=todo, unit="value", file=sys.stderr, disable=todo == 0) as bar:
+                    done += await reencrypt(db.sessions, ring, batch=batch, progress=bar.update)
+                if time.monotonic() < settled_at:
+                    await asyncio.sleep(settled_at - time.monotonic())
+                    continue
+                async with db.sessions() as s:
+                    left = await count_not_under_active(s, ring)
+                if left == 0:
+                    break
+                await asyncio.sleep(1)  # a transaction that encrypted under the old key and commits late
             async with db.sessions() as s:
-                todo = await count_not_under_active(s, ring)
-            with tqdm(total=todo, unit="value", file=sys.stderr) as bar:
-                done = await reencrypt(db.sessions, ring, batch=batch, progress=bar.update)
+                left = await count_not_under_active(s, ring)  # what is reported is counted last
             async with db.transaction() as s:
-                await record(s, ring, datetime.now(UTC))
-            return done
+                await record(s, ring, db.clock())
+            return done, passes, left
         finally:
             await db.dispose()
 
-    done = asyncio.run(run())
-    click.echo(f"re-encrypted {done} values; old keys stay in the file for reading until removed")
+    from bot.storage.key_canary import record
+
+    done, passes, left = asyncio.run(run())
+    old = ", ".join(sorted(k for k in ring.keys if k != ring.active_id)) or "(none)"
+    if left:
+        raise click.ClickException(f"re-encrypted {done} values in {passes} passes, but {left} value(s) are still "
+                                   f"under an old key ({old}): run `liaison keys rotate` again; do not remove "
+                                   f"an old key yet")
+    click.echo(f"re-encrypted {done} values in {passes} pass(es); no value is left under an old key ({old}): "
+               f"they may be removed from the key file (`liaison keys status` counts values per key)")
+
+
+@keys.command("status")
+def keys_status() -> None:
+    """How many stored values each key id encrypted, and which of those keys the key file holds."""
+    from bot.storage.rotation import values_per_key
+
+    settings = cli_settings()
+
+    async def work(db: Any, ring: KeyRing) -> Any:
+        async with db.sessions() as s:
+            return await values_per_key(s)
+
+    counts = run_db(settings, work)
+    ring = load_ring(settings)
+    for key_id in sorted(set(counts) | set(ring.keys)):
+        where = "active" if key_id == ring.active_id else ("in the key file" if key_id in ring.keys
+                                                           else "NOT in the key file")
+        click.echo(f"{key_id}  {counts.get(key_id, 0)} value(s)  ({where})")
+    old = sum(n for k, n in counts.items() if k != ring.active_id)
+    click.echo("every value is under the active key" if old == 0 else
+               f"{old} value(s) under other keys: run `liaison keys rotate` before removing any key")
 
 
 @click.group()
@@ -137,7 +206,8 @@ def invite_create(channel: str, locale: str, country: str, phone: str | None, va
     if created.deep_link:
         click.echo(f"link: {created.deep_link}")
     if created.optin_queued:
-        click.echo("an opt-in text is queued to her number; it goes out while the service runs")
+        click.echo("an opt-in text is queued to her number; it goes out while the service runs, "
+                   "inside 09:00-20:00 of her time zone")
     if case_ref:
         click.echo("his case is linked to her record when she enrols")
 

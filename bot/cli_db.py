@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -18,7 +19,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from bot.policies import Policies
 from bot.settings import DEFAULT_DB_URL, Settings, SettingsError, load_settings
-from bot.storage.db import Database, sync_url
+from bot.storage.db import Database, ensure_sqlite_dir, sync_url
 from safety.crypto import DecryptionError, KeyFileError, KeyRing
 
 T = TypeVar("T")
@@ -58,8 +59,8 @@ def _one_line(exc: BaseException) -> str:
 def schema_state(url: str) -> str | None:
     """The database's Alembic revision (None: never migrated); a ClickException if it cannot be read."""
     try:
-        engine = create_engine(sync_url(url))
-    except (ValueError, ArgumentError, NoSuchModuleError) as exc:
+        engine = create_engine(sync_url(checked_url(url)))
+    except NoSuchModuleError as exc:
         raise click.ClickException(f"DATABASE_URL {safe_url(url)}: {exc}") from None
     try:
         with engine.connect() as conn:
@@ -71,6 +72,69 @@ def schema_state(url: str) -> str | None:
         raise click.ClickException(f"cannot reach the database at {safe_url(url)}: {_one_line(exc)}") from None
     finally:
         engine.dispose()
+
+
+def checked_url(url: str) -> str:
+    """The DATABASE_URL if it parses and names a supported backend, else one line saying so."""
+    try:
+        sync_url(url)
+    except ArgumentError:
+        raise click.ClickException("DATABASE_URL cannot be parsed; use sqlite:///path/to/file.db or "
+                                   "postgresql://user:password@host:5432/name") from None
+    except ValueError as exc:  # bot.storage.db: an unsupported backend
+        raise click.ClickException(f"DATABASE_URL {safe_url(url)}: {exc}") from None
+    return url
+
+
+def _missing_sqlite_file(url: str) -> Path | None:
+    """The file a sqlite:/// URL names when it does not exist (opening it would create it empty)."""
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    path = Path(u.database)
+    return None if path.exists() else path
+
+
+def head_revision(url: str) -> str:
+    from alembic.script import ScriptDirectory
+
+    from bot.storage.migrate import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    assert head is not None
+    return head
+
+
+def require_migrated(settings: Settings) -> None:
+    """`serve` runs only on a database `liaison migrate` has brought to the code's schema. It never
+    creates one: an empty var/liaison.db left behind would look like a database that lost its data."""
+    url = checked_url(settings.database_url)
+    missing = _missing_sqlite_file(url)
+    if missing is not None:
+        raise click.ClickException(f"the database file {missing.resolve()} does not exist: run `liaison migrate` "
+                                   f"first (it creates the database), then `liaison serve`")
+    current, head = schema_state(url), head_revision(url)
+    if current != head:
+        state = "was never migrated" if current is None else f"is at schema {current}, the code needs {head}"
+        raise click.ClickException(f"the database at {safe_url(url)} {state}: run `liaison migrate` first")
+
+
+def migrate_database(url: str) -> list[str]:
+    """Bring the database to the latest schema; returns the revisions applied, oldest first (none:
+    it was up to date). Every failure is one line."""
+    from alembic.script import ScriptDirectory
+
+    from bot.storage.migrate import alembic_config, upgrade
+
+    ensure_sqlite_dir(checked_url(url))
+    before = schema_state(url)  # unreachable: one line before anything is created
+    script = ScriptDirectory.from_config(alembic_config(url))
+    pending = [r.revision for r in script.iterate_revisions("heads", before)]
+    try:
+        upgrade(url)
+    except DBAPIError as exc:
+        raise click.ClickException(f"migrating the database at {safe_url(url)} failed: {_one_line(exc)}") from None
+    return list(reversed(pending))
 
 
 def ensure_migrated(settings: Settings) -> None:
@@ -113,6 +177,17 @@ async def _key_ids_in_data(db: Database) -> set[str]:
     return found
 
 
+async def check_keys(db: Database, ring: KeyRing) -> None:
+    """The key canary (bot.storage.key_canary): checked, or written by the first command that opens the
+    database with a key file; a key file that does not open it is one line."""
+    from bot.storage.key_canary import KeyMismatch, check_or_record
+
+    try:
+        await check_or_record(db, ring, db.clock())
+    except KeyMismatch as exc:
+        raise click.ClickException(f"{exc} (set LIAISON_KEY_FILE)") from None
+
+
 def run_db(settings: Settings, work: Callable[[Database, KeyRing], Awaitable[T]]) -> T:
     """Run `work(db, ring)` on the configured database, opened with the key ring; errors as one line."""
     ring = load_ring(settings)
@@ -121,6 +196,7 @@ def run_db(settings: Settings, work: Callable[[Database, KeyRing], Awaitable[T]]
     async def run() -> T:
         db = Database(settings.database_url, ring, policies=Policies.from_settings(settings))
         try:
+            await check_keys(db, ring)
             return await work(db, ring)
         except DecryptionError:
             needed = await _key_ids_in_data(db)

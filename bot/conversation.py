@@ -90,6 +90,7 @@ from safety.pin import PinHasher, SurvivorPins
 from safety.triage import default_rules
 
 Interpreter = Callable[[str, str], Awaitable[str | None]]
+ANSWERS = (NoticeAnswered, RecordCheckinAnswer, CreateCallback)  # a press that answers the message it sits under
 UNTIL_REVERIFIED = timedelta(days=3650)  # a worker lifts it after re-verifying her route
 MIN_UNLOCK, MAX_UNLOCK = 1, 60
 
@@ -151,6 +152,8 @@ async def handle_inbound(session: AsyncSession, keyring: KeyRing, event: Inbound
         inbound.identity_id, inbound.survivor_id = identity.id, survivor.id
     if any(isinstance(e, ButtonSpent) for e in result.effects):
         result.notice = catalog.text(locale, "common.already_done")
+    elif event.button is not None and any(isinstance(e, ANSWERS) for e in result.effects):
+        result.spent = True  # "Got it", a check-in answer, a confirmed call-back: its buttons go
     address_index = keyring.blind_index(event.channel, event.address)
     for i, say in enumerate(result.says):
         body, buttons = render(say, locale, disguise)

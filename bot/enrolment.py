@@ -23,6 +23,7 @@ from bot.storage.models import AuditEvent, ChannelIdentity, Invitation, Survivor
 from content import LOCALES
 from flows.invitation_code import CODE_ALPHABET, CODE_LENGTH, extract_code
 from flows.types import Invite, Say
+from safety import windows
 from safety.crypto import KeyRing
 from safety.disguise import Disguise
 
@@ -116,10 +117,12 @@ async def create_invitation(session: AsyncSession, keyring: KeyRing, *, channel:
                                     **({"case_site": case_site} if case_site else {})}, at=now))
     link = f"https://t.me/{bot_username.lstrip('@')}?start={code}" if channel == "telegram" and bot_username else None
     if number is not None:
+        # not a reply: inside the default safe hours (09:00-20:00) of her own zone, like anything we start
+        invitee_zone = windows.zone_of_number(number) or COUNTRY_TIMEZONES[country]
         body, buttons = catalog.render(Say("invite.sms_optin"), locale, Disguise())
         enqueue(session, channel="sms", address=number, address_index=keyring.blind_index("sms", number),
                 cause=f"invite:{inv.id}", index=0, text_key="invite.sms_optin", body=body, buttons=buttons,
-                is_reply=False)
+                is_reply=False, not_before=windows.next_open([], invitee_zone, now))
     return CreatedInvitation(inv.id, code, channel, locale, inv.expires_at, link, number is not None)
 
 

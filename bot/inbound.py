@@ -36,6 +36,7 @@ class Accepted:
     duplicate: bool
     processed: bool
     notice: str | None = None  # a short answer for her button ("already done"), shown by the channel
+    spent: bool = False  # the keyboard she pressed has done its job: the channel takes it away
 
 
 class InboundPipeline:
@@ -82,7 +83,8 @@ class InboundPipeline:
             return await self._store_unprocessed(event, repaired)
         log_event("inbound.processed", id=stored, channel=event.channel, replies=len(result.says))
         self.on_outbox(chats)
-        return Accepted(stored, duplicate=False, processed=True, notice=result.notice)
+        return Accepted(stored, duplicate=False, processed=True, notice=result.notice,
+                        spent=result.spent)
 
     def _row(self, event: InboundEvent, repaired: bool) -> InboundMessage:
         return InboundMessage(

@@ -84,7 +84,8 @@ class Service:
         pipeline = InboundPipeline(db, ring, on_outbox=dispatcher.wake_for, clock=clock,
                                    pin_hasher=PinHasher.for_environment(settings.environment))
         # a model missing from the cache is trained in a child process: scikit-learn never stays resident here
-        nlu = NluService(cache_dir=settings.nlu_cache_dir, rasa_url=settings.rasa_url, train_apart=True)
+        nlu = NluService(cache_dir=settings.nlu_cache_dir, rasa_url=settings.rasa_url, timeout=settings.rasa_timeout,
+                         train_apart=True)
         problems = production_problems(settings, ring, chans)
         return cls(settings, ring, db, chans, dispatcher, pipeline, nlu, clock, problems, timers, console_pages,
                    replan_waves)

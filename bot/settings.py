@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     notice_ack_hours: float = Field(48, alias="LIAISON_NOTICE_ACK_HOURS", gt=0)
 
     rasa_url: str | None = Field(None, alias="RASA_URL")
+    rasa_timeout: float = Field(2.0, alias="RASA_TIMEOUT", gt=0)  # seconds per parse; then the embedded model
     nlu_cache_dir: Path = Field(Path("var/nlu-cache"), alias="NLU_CACHE_DIR")
 
     @field_validator("notice_auto_approve_sites", mode="before")

@@ -71,17 +71,27 @@ DERIVED_MEASURES: dict[str, str] = {
                   "respondents in all: the report says so and shows nothing else.",
     "never_afraid": 'Per wave: among rows with item = fear and response = answered, the share with value = never '
                     '(skipped items are in no denominator). Cross-sectional: everyone who answered that wave.',
+    "naive_contrast": "Per later wave W: never_afraid at W minus never_afraid at T0, all respondents of each. The two "
+                      "samples overlap (the pseudonyms in both are counted as `overlap`) and differ by who stopped "
+                      "answering; the interval treats them as independent groups (Newcombe's unpaired method 10). "
+                      "Shown beside the paired change for comparison, not as an estimate of change.",
     "never_afraid_paired": "Per later wave W: pseudonyms with fear answered at T0 and at W. The 2x2 table "
                            "(never at both / at T0 only / at W only / at neither) gives the share never afraid at "
                            "T0 and at W for the same women, and their difference W - T0.",
     "mcnemar_p": "McNemar's exact test on the paired table: two-sided binomial test of 'at W only' among the "
-                 "discordant pairs ('at T0 only' + 'at W only'), p = 1/2 (scipy.stats.binomtest).",
+                 "discordant pairs ('at T0 only' + 'at W only'), p = 1/2 (as scipy.stats.binomtest), kept "
+                 "unrounded in figures.json and written '< 0.001' in prose below a thousandth.",
     "interval_share": "95% Wilson score interval of a share k/n.",
-    "interval_difference": "95% interval of a difference of shares, Newcombe's method 10: paired (with the phi "
-                           "correlation of the 2x2 table) for the same women, unpaired for two separate groups.",
+    "interval_difference": "95% interval of a difference of shares, Newcombe's (1998) method 10: paired for the "
+                           "same women, with the phi correlation of the 2x2 table (a, b, c, d) whose numerator "
+                           "AD - BC is corrected to AD - BC - N/2 when above N/2 and to 0 when from 0 to N/2; "
+                           "unpaired for the naive contrast.",
     "fear_distribution": "Per wave: counts and shares of each fear code among answered fear items.",
     "behaviour_share": "Per behaviour item (beh_*): share of yes among yes + no answers, at T0 and at the latest "
-                       "full wave with at least 5 respondents.",
+                       "full wave with at least 5 respondents (cross-sectional).",
+    "behaviour_paired": "Per behaviour item: pseudonyms with yes/no at both T0 and the latest wave; their 2x2 table, "
+                        "shares of yes at each, the difference with Newcombe's paired interval and McNemar's exact "
+                        "p, as never_afraid_paired.",
     "response_rate": "Per wave: (answered + partial) / invited; invited = rows of the wave (any wave_state).",
     "attrition": "Per later wave: among pseudonyms who responded at T0 and were invited to the wave, the share "
                  "who did not respond to it (missing or withdrawn).",
@@ -91,8 +101,12 @@ DERIVED_MEASURES: dict[str, str] = {
                             "programme.",
     "weeks_in_programme": "Weeks from his programme's start to the wave's due_date, or to the programme's actual "
                           "end if that came first (not known for waves kept after an erasure).",
-    "suppression": "Any group of fewer than 5 people is withheld (n<5); a paired table with any cell under 5 is "
-                   "withheld whole, and so is any difference that needs a withheld group.",
+    "suppression": "Every count from 1 to 4 is withheld ('withheld', null in figures.json), in tables, charts and "
+                   "figures.json alike; a zero is shown. Where a shown total would give a withheld count back, "
+                   "other counts of the same total are withheld too (smallest first) until at least two are "
+                   "withheld and they add up to 5 or more. A share is withheld when its count or its complement "
+                   "is; a group of fewer than 5 people shows nothing; a paired table with a withheld cell is "
+                   "withheld whole, and so is any difference that needs a withheld share.",
 }
 
 

@@ -1,7 +1,10 @@
 """The evaluators' console pages: the report (charts inlined) and the export, never an identity.
 
 Registered by the composition root (liaison/service.py) beside bot/console's own pages, so the console
-does not reach up into evaluation; their rows in bot/console/permissions.py say who may open them."""
+does not reach up into evaluation; their rows in bot/console/permissions.py say who may open them.
+
+The report (matplotlib, scipy) and the export are imported when their page is asked for, not when the
+service starts: `serve` stays small for as long as nobody opens them (tests/liaison/test_light_imports.py)."""
 
 from __future__ import annotations
 
@@ -17,8 +20,6 @@ from aiohttp import web
 
 from bot.console.pages import render, svc
 from evaluation.data import count_records
-from evaluation.export import export
-from evaluation.report import report
 
 
 async def evaluation_page(request: web.Request) -> web.StreamResponse:
@@ -28,22 +29,26 @@ async def evaluation_page(request: web.Request) -> web.StreamResponse:
 
 async def evaluation_report(request: web.Request) -> web.StreamResponse:
     """The existing report, with its charts inlined so it is one self-contained page."""
+    from evaluation.report import report  # matplotlib and scipy: only when the page is opened
+
     service = svc(request)
     with tempfile.TemporaryDirectory() as tmp:
         index = await report(service.db, service.keyring, Path(tmp), now=service.clock())
         html = index.read_text(encoding="utf-8")
 
         def inline(m: re.Match[str]) -> str:
-            png = Path(tmp) / m.group(1)
+            png = Path(tmp) / m.group(2)
             if not png.is_file():
                 return m.group(0)
             return 'src="data:image/png;base64,' + base64.b64encode(png.read_bytes()).decode() + '"'
 
-        html = re.sub(r'src="([\w.-]+\.png)"', inline, html)
+        html = re.sub(r"""src=(['"])([\w.-]+\.png)\1""", inline, html)  # either quote
     return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
 
 
 async def evaluation_export(request: web.Request) -> web.StreamResponse:
+    from evaluation.export import export
+
     service = svc(request)
     buf = io.BytesIO()
     with tempfile.TemporaryDirectory() as tmp:

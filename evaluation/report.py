@@ -13,14 +13,18 @@ import html
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from bot.storage.db import Database
-from evaluation.charts import CHARTS, write_charts
 from evaluation.data import Selection, iter_records
 from evaluation.figures import (
+    CHARTS,
     CHECKINS,
     MIN_GROUP,
+    Difference,
+    Figures,
+    NaiveContrast,
+    PairedChange,
+    Share,
     compute_figures,
     compute_figures_async,
     p_text,
@@ -53,142 +57,151 @@ section{margin-bottom:2rem}
 """
 
 
-def _n(v: Any, min_group: int) -> str:
-    return f"n&lt;{min_group}" if v is None else html.escape(str(v))
+WITHHELD = "withheld"  # the same mark for every withheld number, so none shows which count was the small one
 
 
-def _share(s: dict[str, Any] | None, min_group: int, *, k: int | None = None) -> str:
-    """'12.3% [8.1–17.9]' (or 'n<5')."""
-    if s is None or s.get("share") is None:
-        return f"n&lt;{min_group}"
-    return f"{s['share'] * 100:.1f}% <span class='ci'>[{s['ci_low'] * 100:.1f}–{s['ci_high'] * 100:.1f}]</span>"
+def _n(v: int | None, min_group: int) -> str:
+    return WITHHELD if v is None else html.escape(str(v))
 
 
-def _diff(d: dict[str, Any] | None, min_group: int) -> str:
+def _share(s: Share | None, min_group: int) -> str:
+    """'12.3% [8.1–17.9]' (or 'withheld')."""
+    if s is None or s.share is None or s.ci_low is None or s.ci_high is None:
+        return WITHHELD
+    return f"{s.share * 100:.1f}% <span class='ci'>[{s.ci_low * 100:.1f}–{s.ci_high * 100:.1f}]</span>"
+
+
+def _diff(d: Difference | NaiveContrast | None, min_group: int) -> str:
     if d is None:
-        return f"n&lt;{min_group}"
-    return (f"{d['estimate'] * 100:+.1f} <span class='ci'>[{d['ci_low'] * 100:+.1f} to "
-            f"{d['ci_high'] * 100:+.1f}]</span>")
+        return WITHHELD
+    return (f"{d.estimate * 100:+.1f} <span class='ci'>[{d.ci_low * 100:+.1f} to "
+            f"{d.ci_high * 100:+.1f}]</span>")
+
+
+def _p(c: PairedChange) -> str:
+    return "-" if c.p_value is None else html.escape(p_text(c.p_value))
 
 
 def _img(name: str, alt: str) -> str:
     return f"<img src='{CHARTS[name]}' alt='{html.escape(alt)}'>"
 
 
-def render_empty(figs: dict[str, Any]) -> str:
+def render_empty(figs: Figures) -> str:
     e = html.escape
     return "\n".join([
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<title>Survivor follow-up: evaluation report</title>",
         f"<style>{STYLE}</style></head><body>",
         "<h1>Survivor follow-up: evaluation report</h1>",
-        f"<p>Fewer than {figs['min_group']} women have answered any wave yet ({e(figs['selection'])}), "
+        f"<p>Fewer than {figs.min_group} women have answered any wave yet ({e(figs.selection)}), "
         "too few to report anything without risking that one of them could be recognised.</p>",
-        f"<p class='note'>Generated {e(figs['generated_at'])}.</p>",
+        f"<p class='note'>Generated {e(figs.generated_at)}.</p>",
         "</body></html>",
     ])
 
 
-def render_html(figs: dict[str, Any]) -> str:
-    if figs.get("empty"):
+def render_html(figs: Figures) -> str:
+    b = figs.body
+    if b is None:
         return render_empty(figs)
     e = html.escape
-    mg = figs["min_group"]
-    labels = {w["code"]: w["label"] for w in figs["waves"]} | {CHECKINS: "Check-ins (all)"}
-    intake = figs["waves"][0]["label"] if figs["waves"] else "intake"
+    mg = figs.min_group
+    labels = {w.code: w.label for w in b.waves}
+    intake = b.waves[0].label if b.waves else "intake"
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<title>Survivor follow-up: evaluation report</title>",
         f"<style>{STYLE}</style></head><body>",
         "<h1>Survivor follow-up: evaluation report</h1>",
-        f"<p class='note'>Generated {e(figs['generated_at'])}. {figs['survivors']} women who consented to "
-        f"evaluation use; {figs['respondents']} answered at least one wave. Selection: {e(figs['selection'])}. "
-        f"Groups of fewer than {mg} women are suppressed (n&lt;{mg}). Shares are shown with their 95% "
-        "interval in brackets.</p>",
+        f"<p class='note'>Generated {e(figs.generated_at)}. {figs.survivors} women who consented to "
+        f"evaluation use; {figs.respondents} answered at least one wave. Selection: {e(figs.selection)}. "
+        f"&ldquo;Withheld&rdquo;: a count from 1 to {mg - 1}, a group of fewer than {mg}, or a number that would "
+        "give one of them away. Shares are shown with their 95% interval in brackets.</p>",
     ]
     # -- never afraid ----------------------------------------------------------------------------
     parts += [
         "<section id='never-afraid'><h2>How often are they afraid? Share &ldquo;never afraid&rdquo;</h2>",
-        "<p>Two views, side by side. <b>Paired</b>: the same women at intake and at the later wave &ndash; "
-        "the change among the women who stayed. <b>Cross-sectional</b>: everyone who answered each wave "
-        "&ndash; different women at each wave, so a rise can come from who stopped answering, not from "
-        "change. Where the two disagree, read the paired figure (and see attrition below).</p>",
+        "<p><b>Paired</b>: the same women at intake and at the later wave &ndash; the change among the women "
+        "who stayed; this is the figure to read. <b>Cross-sectional</b>: everyone who answered each wave. "
+        "These are overlapping samples (most women who answer a later wave also answered at intake), thinned "
+        "by who stopped answering, so their difference is shown only as a <b>naive contrast</b> beside the "
+        "paired figure: it treats the two samples as independent, and a rise in it can come from the more "
+        "afraid women leaving rather than from change (see attrition below).</p>",
         _img("never_afraid", "Share never afraid: cross-sectional by wave, and paired intake vs later wave"),
         "<h3>Paired: the same women</h3>",
     ]
-    for p in figs["paired"]:
-        parts.append(f"<p class='statement'>{e(p['statement'])}</p>")
+    for p in b.paired:
+        parts.append(f"<p class='statement'>{e(p.statement)}</p>")
     parts.append("<table><tr><th>Intake vs</th><th>Pairs</th><th>Never afraid at intake</th>"
                  "<th>Never afraid then</th><th>Change, points (paired)</th><th>McNemar exact</th>"
-                 "<th>Change, points (cross-sectional)</th></tr>")
-    for p in figs["paired"]:
-        pv = "-" if p["p_value"] is None else p_text(p["p_value"])
-        pairs = _n(p["pairs"] if p["pairs"] >= mg else None, mg)
+                 "<th>Naive contrast, points (all respondents, overlapping samples)</th></tr>")
+    for p in b.paired:
+        pc = p.change
+        naive = _diff(p.naive, mg)
+        if p.naive is not None:
+            naive += (f" <span class='ci'>({p.naive.later_n} vs {p.naive.intake_n} respondents, "
+                      f"{_n(p.naive.overlap, mg)} in both)</span>")
         parts.append(
-            f"<tr><td>{e(p['wave'])} {e(p['label'])}</td><td>{pairs}</td><td>{_share(p['intake'], mg)}</td>"
-            f"<td>{_share(p['later'], mg)}</td><td>{_diff(p['difference'], mg)}</td><td>{pv}</td>"
-            f"<td>{_diff(p['cross_sectional'], mg)}</td></tr>")
-    parts += ["</table>", _img("change", "Change since intake, paired vs cross-sectional, with intervals"),
+            f"<tr><td>{e(p.wave)} {e(p.label)}</td><td>{_n(pc.pairs, mg)}</td><td>{_share(pc.intake, mg)}</td>"
+            f"<td>{_share(pc.later, mg)}</td><td>{_diff(pc.difference, mg)}</td><td>{_p(pc)}</td>"
+            f"<td>{naive}</td></tr>")
+    parts += ["</table>", _img("change", "Change since intake, paired and the naive contrast, with intervals"),
               "<h3>Cross-sectional: everyone who answered each wave</h3>",
               "<table><tr><th>Wave</th><th>Respondents (n)</th><th>Never afraid</th><th>Share [95% interval]</th></tr>"]
-    for r in figs["never_afraid"]:
-        n = None if r["suppressed"] else r["n"]
-        parts.append(f"<tr><td>{e(r['wave'])} {e(labels[r['wave']])}</td><td>{_n(n, mg)}</td>"
-                     f"<td>{_n(r['never'], mg)}</td><td>{_share(r, mg)}</td></tr>")
+    for na in b.never_afraid:
+        parts.append(f"<tr><td>{e(na.wave)} {e(labels[na.wave])}</td><td>{_n(na.never.n, mg)}</td>"
+                     f"<td>{_n(na.never.k, mg)}</td><td>{_share(na.never, mg)}</td></tr>")
     parts.append("</table>")
-    head = "".join(f"<th>{e(figs['fear_labels'][c])}</th>" for c in figs["fear_codes"])
+    head = "".join(f"<th>{e(b.fear_labels[c])}</th>" for c in b.fear_codes)
     parts += ["<h3>How often afraid, by wave (all respondents)</h3>",
               _img("fear_distribution", "Fear distribution by wave"),
               f"<table><tr><th>Wave</th><th>n</th>{head}</tr>"]
-    for r in figs["fear_distribution"]:
+    for f in b.fear_distribution:
         cells = ""
-        for c in figs["fear_codes"]:
-            if r["suppressed"]:
-                cells += f"<td>n&lt;{mg}</td>"
+        for code in b.fear_codes:
+            s = f.codes[code]
+            if s.k is None or s.share is None or s.ci_low is None or s.ci_high is None:
+                cells += f"<td>{WITHHELD}</td>"
             else:
-                lo, hi = r["intervals"][c]
-                cells += (f"<td>{r['counts'][c]} ({r['shares'][c] * 100:.0f}%) "
-                          f"<span class='ci'>[{lo * 100:.0f}–{hi * 100:.0f}]</span></td>")
-        parts.append(f"<tr><td>{e(r['wave'])}</td><td>{_n(None if r['suppressed'] else r['n'], mg)}</td>{cells}</tr>")
+                cells += (f"<td>{s.k} ({s.share * 100:.0f}%) "
+                          f"<span class='ci'>[{s.ci_low * 100:.0f}–{s.ci_high * 100:.0f}]</span></td>")
+        parts.append(f"<tr><td>{e(f.wave)}</td><td>{_n(f.n, mg)}</td>{cells}</tr>")
     parts.append("</table></section>")
     # -- behaviours --------------------------------------------------------------------------------
-    b = figs["behaviours"]
-    parts += [f"<section id='behaviours'><h2>What has he done since the last wave? {e(str(b['baseline']))} vs "
-              f"latest wave ({e(str(b['latest'] or 'none with enough respondents'))})</h2>",
+    bh = b.behaviours
+    first, last = str(bh.baseline), str(bh.latest or "none with enough respondents")
+    parts += [f"<section id='behaviours'><h2>What has he done since the last wave? {e(first)} vs "
+              f"latest wave ({e(last)})</h2>",
+              "<p>Paired: the same women at both waves, and their change with McNemar&rsquo;s exact test; beside it "
+              "everyone who answered each wave (cross-sectional: different and fewer women at the later wave, "
+              "so not a change).</p>",
               _img("behaviours", "Behaviours at intake and the latest wave"),
-              "<table><tr><th>Behaviour</th><th>Intake n</th><th>Intake: yes [95% interval]</th><th>Latest n</th>"
-              "<th>Latest: yes [95% interval]</th></tr>"]
-    for it in b["items"]:
-        cells = ""
-        for slot in ("baseline", "latest"):
-            d = it[slot]
-            if d is None:
-                cells += "<td>-</td><td>-</td>"
-            else:
-                cells += f"<td>{_n(None if d['suppressed'] else d['n'], mg)}</td><td>{_share(d, mg)}</td>"
-        parts.append(f"<tr><td>{e(it['item'])}</td>{cells}</tr>")
-    parts.append("</table><p class='note'>All respondents at each wave (cross-sectional).</p></section>")
+              f"<table><tr><th>Behaviour</th><th>Pairs</th><th>{e(first)}: yes (same women)</th>"
+              f"<th>{e(last)}: yes (same women)</th><th>Change, points (paired)</th><th>McNemar exact</th>"
+              f"<th>{e(first)}: all respondents</th><th>{e(last)}: all respondents</th></tr>"]
+    for it in bh.items:
+        c = it.paired
+        paired = ("<td>-</td>" * 5 if c is None else
+                  f"<td>{_n(c.pairs, mg)}</td><td>{_share(c.intake, mg)}</td><td>{_share(c.later, mg)}</td>"
+                  f"<td>{_diff(c.difference, mg)}</td><td>{_p(c)}</td>")
+        cross = "".join("<td>-</td>" if s is None else
+                        f"<td>{_share(s, mg)} <span class='ci'>n={_n(s.n, mg)}</span></td>"
+                        for s in (it.baseline, it.latest))
+        parts.append(f"<tr><td>{e(it.item)}</td>{paired}{cross}</tr>")
+    parts.append("</table></section>")
     # -- response and attrition ---------------------------------------------------------------------
     parts += ["<section id='response'><h2>Who answered, and who stopped?</h2>",
               _img("response", "Response rates and attrition per wave"),
               "<table><tr><th>Wave</th><th>Invited</th><th>Answered</th><th>Partial</th><th>Missing</th>"
               "<th>Withdrawn (quick exit)</th><th>Response rate</th><th>T0 cohort</th><th>Attrition</th></tr>"]
-    for r in figs["response"]:
-        invited = None if r["suppressed"] else r["invited"]
-        rate = None if r["response_rate"] is None else {"share": r["response_rate"], "ci_low": r["response_ci"][0],
-                                                        "ci_high": r["response_ci"][1]}
-        if "attrition" not in r:
-            lost = "-"
-        elif r["attrition"] is None:
-            lost = f"n&lt;{mg}"
-        else:
-            lost = _share({"share": r["attrition"], "ci_low": r["attrition_ci"][0],
-                           "ci_high": r["attrition_ci"][1]}, mg)
+    for r in b.response:
+        name = e(r.label) if r.wave == CHECKINS else f"{e(r.wave)} {e(r.label)}"
+        cohort = "-" if r.attrition is None else _n(r.attrition.n, mg)
+        lost = "-" if r.attrition is None else _share(r.attrition, mg)
         parts.append(
-            f"<tr><td>{e(r['wave'])} {e(labels.get(r['wave'], ''))}</td><td>{_n(invited, mg)}</td>"
-            f"<td>{_n(r['answered'], mg)}</td><td>{_n(r['partial'], mg)}</td><td>{_n(r['missing'], mg)}</td>"
-            f"<td>{_n(r['withdrawn'], mg)}</td><td>{_share(rate, mg)}</td>"
-            f"<td>{e(str(r.get('t0_cohort', '-')))}</td><td>{lost}</td></tr>")
+            f"<tr><td>{name}</td><td>{_n(r.invited, mg)}</td>"
+            f"<td>{_n(r.answered, mg)}</td><td>{_n(r.partial, mg)}</td><td>{_n(r.missing, mg)}</td>"
+            f"<td>{_n(r.withdrawn, mg)}</td><td>{_share(r.rate, mg)}</td><td>{cohort}</td><td>{lost}</td></tr>")
     parts += ["</table>",
               "<h3>Does dropping out relate to fear?</h3>",
               f"<p>The women who answered at {e(intake.lower())}, compared at {e(intake.lower())} by what they did "
@@ -199,14 +212,13 @@ def render_html(figs: dict[str, Any]) -> str:
               "<table><tr><th>Wave</th><th>Answered: n</th><th>never afraid at intake</th><th>weeks in programme "
               "(median)</th><th>Did not answer: n</th><th>never afraid at intake</th><th>weeks (median)</th>"
               "<th>Withdrew: n</th><th>never afraid at intake</th><th>weeks (median)</th></tr>"]
-    for r in figs["attrition"]:
+    for a in b.attrition:
         cells = ""
-        for key in ("answered", "not_answered", "withdrawn"):
-            g = r[key]
-            weeks = "-" if g["median_weeks"] is None else f"{g['median_weeks']:.0f}"
-            cells += (f"<td>{_n(None if g['suppressed'] else g['n'], mg)}</td><td>{_share(g, mg)}</td>"
-                      f"<td>{weeks if not g['suppressed'] else f'n&lt;{mg}'}</td>")
-        parts.append(f"<tr><td>{e(r['wave'])} {e(r['label'])}</td>{cells}</tr>")
+        for g in (a.answered, a.not_answered, a.withdrawn):
+            weeks = WITHHELD if g.median_weeks is None else f"{g.median_weeks:.0f}"
+            cells += (f"<td>{_n(g.never_at_intake.n, mg)}</td><td>{_share(g.never_at_intake, mg)}</td>"
+                      f"<td>{weeks}</td>")
+        parts.append(f"<tr><td>{e(a.wave)} {e(a.label)}</td>{cells}</tr>")
     parts.append("</table></section>")
     # -- method ------------------------------------------------------------------------------------
     parts += [
@@ -214,17 +226,21 @@ def render_html(figs: dict[str, Any]) -> str:
         "<li>Data: closed waves (answered, partial, missing) and waves withdrawn by quick exit, of women whose "
         "latest evaluation consent is granted, under a pseudonym; nobody is named.</li>",
         "<li>Never afraid: the fear item answered &ldquo;never&rdquo;; a skipped item counts in no denominator.</li>",
-        "<li>Intervals: 95% Wilson score intervals for shares; Newcombe's method 10 for differences (paired "
-        "for the same women, unpaired for the cross-sectional groups).</li>",
+        "<li>Intervals: 95% Wilson score intervals for shares; for the paired change, Newcombe&rsquo;s method 10 "
+        "for paired data (with his continuity-corrected correlation). The naive contrast uses Newcombe&rsquo;s "
+        "interval for independent groups although the samples overlap: it is shown for comparison only.</li>",
         "<li>Paired test: McNemar's exact test (a two-sided binomial test on the women whose answer changed). "
-        "Pairs are women with an answered fear item at intake and at the later wave.</li>",
+        "Pairs are women with an answered item at intake and at the later wave.</li>",
         "<li>Response rate = (answered + partial) / invited. Attrition = share of intake respondents invited to "
         "the wave who did not respond to it (missing or withdrawn). Withdrawn = she left by quick exit; "
         "counted apart from non-response.</li>",
         "<li>Weeks in programme: from his programme's start to the wave's due day, or to the programme's end "
         "if it ended earlier.</li>",
-        f"<li>Suppression: any group of fewer than {mg} women, and any before/after table with a cell under "
-        f"{mg}, is withheld (n&lt;{mg}) in charts and tables alike.</li>",
+        f"<li>Suppression: every count from 1 to {mg - 1} is withheld in tables, charts and figures.json alike "
+        f"(a zero is shown: it names nobody), and so are other counts of the same total until the withheld ones "
+        f"are at least two and add up to {mg} or more, so the total cannot give a small one back; a share is "
+        f"withheld when either of its two counts is; a group of fewer than {mg} shows nothing; a before/after "
+        "table with a withheld cell is withheld whole.</li>",
         "<li>The paired figures describe the women who stayed; they are not free of bias if the change itself "
         "differs between those who stayed and those who left.</li>",
         "</ul></section></body></html>",
@@ -232,11 +248,13 @@ def render_html(figs: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def write_report(figs: dict[str, Any], out_dir: Path) -> Path:
+def write_report(figs: Figures, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
-    if not figs.get("empty"):
+    if not figs.empty:
+        from evaluation.charts import write_charts  # matplotlib: loaded only when a report is drawn
+
         write_charts(figs, out_dir)
-    (out_dir / "figures.json").write_text(json.dumps(figs, indent=2), encoding="utf-8")
+    (out_dir / "figures.json").write_text(json.dumps(figs.to_json(), indent=2), encoding="utf-8")
     index = out_dir / "index.html"
     index.write_text(render_html(figs), encoding="utf-8")
     return index

@@ -8,7 +8,9 @@ emergency numbers shown to her). `handle` is the router's rule-level entry: it r
 check-in from the engine's pre-fetched `Context.checkin` and returns engine effects
 (`RecordCheckinAnswer`, `FinishCheckin`, `SetCheckinPriority`).
 
-- Buttons or typed replies: an option's number, its label, or (0-10 scales) the number itself.
+- Buttons or typed replies: an option's number, its label, or (0-10 scales) the number itself. On
+  SMS a 0-10 question lists no numbered options ("1 → 0 … 11 → 10" was misread): the value she
+  types is the answer, "skip"/"later" are words, so what she chooses is what is recorded.
 - "skip" and "later" (stop for now) work on every question, as buttons and as words; "continue"
   resumes. The words are in the questionnaire file per locale ("stop" is avoided: it is the SMS
   opt-out word). The words that work everywhere (flows.keywords: stop, quick exit, numbers, help)
@@ -97,6 +99,7 @@ class CheckinContext:
     plain: bool = False
     country: str = ""
     numbered_opening: bool = True  # the opening is her latest message with options: "1"/"2" answer it
+    numbered: bool = False  # options are numbered lines (SMS): a 0-10 question takes the value itself
 
 
 # -- message builders ------------------------------------------------------------------------------
@@ -121,7 +124,12 @@ def opening(q: Questionnaire, instance_id: int, *, plain: bool, reminder: bool =
     ))
 
 
-def question(q: Questionnaire, instance_id: int, item: Item, *, plain: bool) -> Say:
+def question(q: Questionnaire, instance_id: int, item: Item, *, plain: bool, numbered: bool = False) -> Say:
+    """One question with its answers as buttons. `numbered`: the channel shows options as numbered
+    lines (SMS). A 0-10 scale then has no list at all: "1 → 0 … 11 → 10" invites a reply one off
+    from what she means, so the value she types is the answer and 'skip'/'later' are words."""
+    if numbered and item.scale.type == "range":
+        return Say("checkin.question", _p(q, item=item.code, plain=plain, typed=True), sensitive=plain)
     options = [Option(QuestionButton.answer(instance_id, item.code, c).pack(), label_key(q, "opt", item.code, c))
                for c in item.scale.codes()]
     options += [Option(QuestionButton(instance_id, "skip").pack(), label_key(q, "text", "skip_label")),
@@ -184,7 +192,7 @@ def _advance(ctx: CheckinContext, progress: Progress, answers: dict[str, str | N
         says.append(text_say(q, "thanks"))
     else:
         progress.stage, progress.item = "asking", item.code
-        says.append(question(q, ctx.instance_id, item, plain=ctx.plain))
+        says.append(question(q, ctx.instance_id, item, plain=ctx.plain, numbered=ctx.numbered))
     return CheckinStep(progress, says, effects)
 
 
@@ -212,7 +220,7 @@ def _reask(ctx: CheckinContext, progress: Progress, item: Item, problem: str | N
         says.append(text_say(q, "invalid_range", min=item.scale.min, max=item.scale.max))
     elif problem:
         says.append(text_say(q, problem))
-    says.append(question(q, ctx.instance_id, item, plain=ctx.plain))
+    says.append(question(q, ctx.instance_id, item, plain=ctx.plain, numbered=ctx.numbered))
     return CheckinStep(progress, says, [])
 
 
@@ -344,6 +352,7 @@ def handle(event: UserInput, state: FlowState, ctx: Context) -> FlowResult | Non
         questionnaire=oc.questionnaire, instance_id=oc.instance_id, answers=oc.answers, previous=oc.previous,
         rules=ctx.triage, plain=bool(profile and profile.plain_mode),
         country=(profile.country if profile else "") or "", numbered_opening=opening_is_latest(state, oc),
+        numbered=ctx.channel == "sms",
     )
     res = step(cctx, progress_of(state, oc), event)
     if res is None:

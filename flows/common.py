@@ -6,6 +6,7 @@ from __future__ import annotations
 from flows.payloads import WaveButton
 from flows.state import FlowState, is_unlocked, lock, result, to_menu
 from flows.types import Context, FlowResult, Option, QuickExitRequested, RaiseEscalation, Say
+from safety.deletion import deletes_messages
 
 MENU_OPTIONS: tuple[Option, ...] = (
     Option("menu:info", "menu.opt_info"),
@@ -18,13 +19,15 @@ MENU_OPTIONS: tuple[Option, ...] = (
 )
 
 BACK = Option("menu:main", "common.back_to_menu")
-SMS_VARIANTS = frozenset({"onboarding.warning", "onboarding.done", "help.text"})
+SMS_VARIANTS = frozenset({"onboarding.warning", "onboarding.done", "help.text", "fallback.confirm_exit",
+                          "pin.ask", "pin.choose", "pin.confirm", "pin.saved", "pin.same_as_duress"})
 
 
 def for_channel(key: str, ctx: Context) -> str:
-    """The SMS wording of a text that promises what only a chat app can do ("EXIT clears the
-    screen"): on SMS, EXIT pauses our messages instead, and the text says so."""
-    return f"{key}_sms" if ctx.channel == "sms" and key in SMS_VARIANTS else key
+    """The wording for a channel that keeps every message on her phone (SMS) of a text that
+    promises what only a chat app can do ("EXIT clears the screen", "we remove your PIN messages"):
+    there EXIT pauses our messages instead, and she is asked to delete what she typed herself."""
+    return f"{key}_sms" if not deletes_messages(ctx.channel) and key in SMS_VARIANTS else key
 
 
 def continue_option(ctx: Context) -> tuple[Option, ...]:
@@ -66,9 +69,9 @@ def emergency_say(ctx: Context, options: tuple[Option, ...] = MENU_OPTIONS) -> S
 def quick_exit(state: FlowState, ctx: Context) -> FlowResult:
     """One innocuous cover message, nothing else; back to the locked cover state. On SMS not even
     that: a text cannot be recalled, outbound pauses instead (the safety layer), so nothing arrives."""
-    onboarding = ctx.profile is not None and ctx.profile.status == "onboarding"
-    st = lock(state) if onboarding else to_menu(lock(state))
-    says = [] if ctx.channel == "sms" else [Say("exit.cover", {"tip": tip(ctx)})]
+    not_active = ctx.profile is not None and ctx.profile.status in ("onboarding", "stopped", "declined")
+    st = lock(state) if not_active else to_menu(lock(state))  # stopped stays stopped, onboarding goes on
+    says = [Say("exit.cover", {"tip": tip(ctx)})] if deletes_messages(ctx.channel) else []
     return result(st, *says, effects=[QuickExitRequested()])
 
 

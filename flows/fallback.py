@@ -5,13 +5,18 @@ nlu.service.Understanding.flow_intent) and decides what happens. Without a confi
 she gets a neutral "didn't get that" and the question she was on (or the menu).
 Danger is handled first and without a confident model: emergency numbers at once, urgent escalation.
 A worry or a reported incident is heard and escalated; the numbers are offered there as a button.
+
+Nothing that deletes, silences or erases is done on the model's word: quick exit, stop and "delete
+my data" happen only on her exact command word or a button (flows/keywords.py, the menu). When the
+model thinks she wants one of them, it is offered as a question with a button (on SMS a numbered
+reply), in cover wording; a wrong guess then costs her one question, not her chat.
 """
 
 from __future__ import annotations
 
 from flows import danger_check, menu
 from flows.common import danger as danger  # the danger net's answer, also the danger check's yes
-from flows.common import quick_exit, with_lead
+from flows.common import for_channel, with_lead
 from flows.common import team_told as team_told
 from flows.state import FlowState, result
 from flows.types import Context, FlowResult, Option, RaiseEscalation, Say
@@ -43,9 +48,11 @@ def understand(intent: str | None, state: FlowState, ctx: Context,
         offer += (Option("menu:numbers", "menu.opt_numbers"),)
         return result(state, Say("fallback.heard_you", options=offer), *reprompt,
                       effects=[RaiseEscalation("high", intent or "worry")])
-    if enrolled and intent == "quick_exit":
-        return quick_exit(state, ctx)
-    if enrolled and intent == "stop":
+    if enrolled and intent == "quick_exit":  # offered, never done on a guess
+        yes = "fallback.opt_exit_yes_sms" if ctx.channel == "sms" else "fallback.opt_exit_yes"
+        confirm = (Option("menu:exit", yes), Option("menu:main", "common.no"))
+        return result(state, Say(for_channel("fallback.confirm_exit", ctx), options=confirm))
+    if enrolled and intent == "stop":  # offered, never done on a guess
         confirm = (Option("menu:stop", "fallback.opt_stop_yes"), Option("menu:main", "common.no"))
         return result(state, Say("fallback.confirm_stop", options=confirm))
     if enrolled and intent in MENU_INTENTS:

@@ -3,6 +3,11 @@
 Stop must always work (carriers require it on SMS), and so must quick exit and the emergency
 numbers: they are checked before any flow sees the input. On SMS the carriers' whole opt-out list
 counts as stop; elsewhere only "stop" itself does, so "cancel" inside a flow is not an opt-out.
+
+A command is the whole message and nothing else ("STOP", "stop!", " 'Exit' ", "🚪 Exit"): case,
+spaces and the punctuation, quotes or emoji around it do not count; a word inside a sentence ("i
+just want it to stop") is never a command. It is free text, and what the NLU makes of it can only
+*offer* quick exit, stop or erasure (flows/fallback.py): nothing deletes, silences or erases on a guess.
 """
 
 from __future__ import annotations
@@ -26,8 +31,18 @@ YES = frozenset({"yes", "y", "ok", "okay", "continue", "ja", "j", "weiter", "gut
 NO = frozenset({"no", "n", "nein", "not now", "nicht jetzt"})
 
 
+_AROUND = re.compile(r"^[^\w/]+|[^\w]+$")
+
+
+def command_word(text: str | None) -> str:
+    """The message as a command: folded (content.text.fold), with punctuation, quotes and emoji
+    around it dropped. A sentence stays a sentence, so it matches no command."""
+    return _AROUND.sub("", fold(text))
+
+
 def keyword(text: str | None, channel: str) -> Keyword | None:
-    word = fold(text)
+    """The command this whole message is, if it is exactly one (never a word found inside a sentence)."""
+    word = command_word(text)
     if not word:
         return None
     if word in STOP or (channel == "sms" and word in SMS_STOP):

@@ -13,10 +13,11 @@ information pages do. Her answer needs no PIN: it shows nothing.
 
 from __future__ import annotations
 
-from flows import pin
+from flows import callback, pin
 from flows.common import show_menu
 from flows.state import FlowState, is_unlocked, map_number, result, to_menu
 from flows.types import Context, FlowResult, NoticeAnswered, NoticeOpened, NoticeView, Option, Say, UserInput
+from flows.windows import valid
 
 __all__ = ["NoticeAnswered", "NoticeOpened", "NoticeView", "action_of", "answer_options", "parse", "payload", "step",
            "typed_number"]
@@ -89,8 +90,9 @@ def step(action: str, notice: NoticeView | None, state: FlowState, ctx: Context)
     if action in ("got_it", "ring_me"):
         if notice.answered:
             return result(to_menu(state), Say("common.already_done"))
-        key = "notice.thanks" if action == "got_it" else "notice.ring_noted"
-        return result(to_menu(state), Say(key), effects=[NoticeAnswered(notice.id, action)])
+        if action == "got_it":
+            return result(to_menu(state), Say("notice.thanks"), effects=[NoticeAnswered(notice.id, action)])
+        return ring_me(notice, state, ctx)
     has_pin = ctx.profile.has_pin if ctx.profile else True
     if has_pin and not is_unlocked(state, ctx.now):
         return pin.ask_unlock(state, ctx, then=payload(notice.id, action))
@@ -101,3 +103,21 @@ def step(action: str, notice: NoticeView | None, state: FlowState, ctx: Context)
         return result(to_menu(state), Say("notice.sms_warning", options=options))
     text = Say(TEXT_KEY, {"body": notice.body}, answer_options(notice.id), sensitive=True)
     return result(to_menu(state), text, effects=[NoticeOpened(notice.id)])
+
+
+def ring_me(notice: NoticeView, state: FlowState, ctx: Context) -> FlowResult:
+    """"Ring me": a worker is told at once (the notice's escalation). The reply promises only what is
+    recorded: on SMS with her safe times set, the call-back is booked for this number at those times
+    and she is told so; otherwise nothing is promised yet: the call-back flow asks when and which
+    number (after her PIN if she is locked) and books it when she confirms."""
+    windows = [w for w in (ctx.profile.contact_windows if ctx.profile else []) if valid(w)]
+    if ctx.channel == "sms" and windows:
+        return result(to_menu(state), Say("notice.ring_noted"),
+                      effects=[NoticeAnswered(notice.id, "ring_me", book_callback=True)])
+    answered = NoticeAnswered(notice.id, "ring_me")
+    if is_unlocked(state, ctx.now) or not (ctx.profile.has_pin if ctx.profile else True):
+        asked = callback.start(to_menu(state), ctx)
+    else:
+        asked = pin.ask_unlock(to_menu(state), ctx, then="menu:callback")
+    return FlowResult(asked.state, [Say("notice.ring_asked"), *asked.says], [answered, *asked.effects],
+                      handoff=asked.handoff)

@@ -33,6 +33,7 @@ from flows.types import (
     UserInput,
 )
 from flows.windows import PRESETS
+from flows.windows import parse as parse_window
 
 CONTINUE = (Option("ok", "onboarding.opt_continue"), Option("no", "onboarding.opt_no"))
 
@@ -132,13 +133,22 @@ def after_pin(state: FlowState, ctx: Context) -> FlowResult:
 
 
 def _choose_windows(turn: Turn, state: FlowState, ctx: Context) -> FlowResult | None:
+    """A preset, "later", or a time she types ("daily 0-24", "Mo-Fr 9-17 Uhr", "mornings"): what was
+    understood is said back before anything else, so a misreading is seen at once."""
     choice = turn.choice or (yes_no(turn.text) == "no" and "later") or ""
     effects: list[Any] = []
+    understood: list[Say] = []
+    typed = parse_window(turn.text) if not turn.choice else None
     if choice.startswith("preset:") and choice.removeprefix("preset:") in PRESETS:
         effects.append(UpdateProfile({"contact_windows": [PRESETS[choice.removeprefix("preset:")]]}))
+    elif typed is not None:
+        effects.append(UpdateProfile({"contact_windows": [typed]}))
+        understood.append(Say("windows.understood", {"windows": [typed]}))
     elif choice != "later":
+        if turn.text and any(c.isdigit() for c in turn.text):
+            return result(state, Say("windows.not_understood"), windows_question())
         return None
     minutes = ctx.profile.unlock_minutes if ctx.profile else 10
     st = state.but(unlocked_until=ctx.now + timedelta(minutes=minutes))
-    res = show_menu(st, ctx, Say(for_channel("onboarding.done", ctx)))
+    res = show_menu(st, ctx, *understood, Say(for_channel("onboarding.done", ctx)))
     return FlowResult(res.state, res.says, [*effects, SetStatus("active"), *res.effects])

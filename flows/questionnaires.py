@@ -48,6 +48,7 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "not_now": (),
     "intro": ("count",),
     "range_hint": ("min", "max", "low", "high"),
+    "range_hint_typed": ("min", "max", "low", "high"),  # SMS: the value itself is the reply, no numbered list
     "skip_label": (),
     "pause_label": (),
     "paused": (),
@@ -56,6 +57,7 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "invalid_range": ("min", "max"),
     "thanks": (),
     "closed": (),
+    "question_lead": (),
 }
 KEYWORDS = ("skip", "pause", "resume")
 EVERYWHERE = frozenset().union(kw.SMS_STOP, kw.STOP, kw.START, kw.HELP, kw.EXIT, kw.NUMBERS, kw.MENU)
@@ -329,6 +331,7 @@ class _Texts(BaseModel):
     not_now: str
     intro: str
     range_hint: str
+    range_hint_typed: str
     skip_label: str
     pause_label: str
     paused: str
@@ -337,6 +340,7 @@ class _Texts(BaseModel):
     invalid_range: str
     thanks: str
     closed: str
+    question_lead: str  # above every question: what a lock screen shows of it (PREVIEW_CHARS)
 
     @field_validator("*", mode="before")
     @classmethod

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from content.text import fold
-from flows.keywords import keyword
+from flows.keywords import command_word, keyword
 from flows.rules import RULES, Proceed, Rule, always_pressable, pin_like, resolve, spent
 from flows.state import FlowState, Turn, finish, load_state, map_number
 from flows.types import Context, FlowResult, ForgetInbound, Interpret, UserInput
@@ -35,7 +34,7 @@ def turn_of(event: UserInput, state: FlowState, ctx: Context) -> Turn:
     text = None if event.button else event.text
     word = keyword(text, ctx.channel) if choice is None else None
     exit_word = state.exit_word
-    if word is None and choice is None and exit_word and fold(text) == exit_word:
+    if word is None and choice is None and exit_word and command_word(text) == exit_word:
         word = "exit"  # the quick-exit word she chose herself
     return Turn(event, choice, text, word)
 
@@ -58,10 +57,10 @@ def route(event: UserInput, state: FlowState | Mapping[str, object] | None, ctx:
 
 def _closed(rule: Rule, turn: Turn, res: FlowResult, ctx: Context) -> FlowResult:
     res, stamped = resolve(res, ctx)
+    if pin_like(turn.text) and not any(isinstance(e, ForgetInbound) for e in res.effects):
+        res.effects.append(ForgetInbound())  # could be her PIN, whatever state or rule it met
     if not (rule.stamped and stamped):
         return res
-    if pin_like(turn.text) and not any(isinstance(e, ForgetInbound) for e in res.effects):
-        res.effects.append(ForgetInbound())  # could be her PIN, whatever state it arrived in
     if any(isinstance(e, Interpret) for e in res.effects):
         return res  # the engine asks the NLU and routes again; nothing of this is kept
     return finish(res, ctx)

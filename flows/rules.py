@@ -6,23 +6,32 @@ the engine pre-fetched into the Context (her open check-in, the notice her input
 pressed button is stale). The router (flows/router.py) tries them in this order:
 
    1. danger_net        the danger net fired on her words: emergency numbers at once, in any state
-   2. notice            the Read button or "1" under a notice's preview, Got it, Ring me
-   3. plain_mode_gate   in plain mode the questions are explicit: her PIN before a check-in opens
-   4. open_checkin      answers to her open check-in (it yields every word that works everywhere)
-   5. spent_button      a button whose question was answered already does nothing again
-   6. stop              stop (any state, any channel; the carriers' list on SMS)
-   7. stopped           stopped/declined: only start, help and the emergency numbers mean anything
-   8. help              help, in any state
-   9. numbers           the emergency numbers, in any state
-  10. quick_exit        one word or one button, from any state (onboarding included)
-  11. onboarding        the onboarding, consent and PIN-setup steps
-  12. route_recheck     her answer to "is this still a good way to reach you?"
-  13. timeout           a half-finished flow older than FLOW_TIMEOUT falls back to the cover menu
-  14. menu              "menu"/"start", and menu entries (buttons stay pressable later)
-  15. pin_gate          a flow that reveals what the cover hides asks for her PIN first
-  16. current_flow      the flow she is in
-  17. unlock_by_pin     digits of PIN length no flow wanted: an unlock attempt (a duress PIN always counts)
+   2. pin_typed         only digits, of PIN length: her PIN flow takes them first, asked or not
+   3. notice            the Read button or "1" under a notice's preview, Got it, Ring me
+   4. plain_mode_gate   in plain mode the questions are explicit: her PIN before a check-in opens
+   5. open_checkin      answers to her open check-in (it yields every word that works everywhere)
+   6. spent_button      a button whose question was answered already does nothing again
+   7. stop              stop (any state, any channel; the carriers' list on SMS)
+   8. quick_exit        one word or one button, from any state (onboarding, stopped and declined included)
+   9. stopped           stopped/declined: only start, help and the emergency numbers mean anything else
+  10. help              help, in any state
+  11. numbers           the emergency numbers, in any state
+  12. onboarding        the onboarding, consent and PIN-setup steps
+  13. route_recheck     her answer to "is this still a good way to reach you?"
+  14. timeout           a half-finished flow older than FLOW_TIMEOUT falls back to the cover menu
+  15. menu              "menu"/"start", and menu entries (buttons stay pressable later)
+  16. pin_gate          a flow that reveals what the cover hides asks for her PIN first
+  17. current_flow      the flow she is in
   18. nlu_fallback      anything left: the NLU (flows.fallback.understand)
+
+Why her PIN comes second: a PIN is awaited in many states at once (a check-in half answered, a
+notice's preview, the call-back or settings she asked to open), and any flow that reads digits
+would otherwise swallow it ("Sorry, I didn't get that" under the next question, her PIN left on
+the screen, a duress PIN raising nothing). No flow takes 4 to 8 bare digits as anything else (a
+time has its dash, a phone number more digits), so from an active survivor with a PIN they always
+go to the PIN flow: the PIN she was asked for opens what she asked for; typed unasked (likely when
+someone makes her open the chat) it is an unlock attempt like any other, so a duress PIN is never
+just "not understood". The danger net comes first only because it reads words, never digits.
 
 Why notice and check-in come before stop: they take only their own buttons and numbers and yield
 every word that works everywhere, and the numbers they take ("1" under the latest preview or
@@ -36,6 +45,7 @@ in circles, and what her PIN opens is the router's decision.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from types import ModuleType
@@ -58,6 +68,7 @@ from flows import (
 )
 from flows.common import emergency_say, quick_exit, show_menu
 from flows.keywords import digits_only, has_letters
+from flows.payloads import WaveButton
 from flows.state import FlowState, PinData, Turn, data_as, goto, is_unlocked, map_number, result, timed_out, to_menu
 from flows.types import ButtonSpent, Context, FlowResult, Interpret, UserInput
 
@@ -114,6 +125,12 @@ def pin_like(text: str | None) -> bool:
     return digits is not None and pin.MIN_LENGTH <= len(digits) <= pin.MAX_LENGTH
 
 
+def typed_pin(text: str | None) -> bool:
+    """Only digits (spaces allowed: "48 21"), of a PIN's length: nothing else she types looks like
+    that ("10-14" is a time, "07700 900123" a phone number)."""
+    return bool(text) and re.fullmatch(r"[0-9][0-9 ]*", (text or "").strip()) is not None and pin_like(text)
+
+
 def numbered_choice(turn: Turn, state: FlowState, ctx: Context) -> str | None:
     """On SMS, a number answers the options a flow showed last (the menu, "1 Continue the
     questions") when they came after her check-in's latest message; else the check-in has it."""
@@ -162,6 +179,21 @@ def danger_net(turn: Turn, st: FlowState, ctx: Context) -> Decision:
     return None
 
 
+def pin_typed(turn: Turn, st: FlowState, ctx: Context) -> Decision:
+    if turn.input.button is not None or not typed_pin(turn.text) or not _active(ctx):
+        return None
+    if ctx.profile is None or not ctx.profile.has_pin:
+        return None
+    if st.flow == "pin" and not timed_out(st, ctx.now):
+        if not needs_unlock(st) or is_unlocked(st, ctx.now):
+            return pin.handle(turn, st, ctx)  # the PIN she was asked for (or is choosing in her settings)
+        # choosing a new PIN in her settings, but locked again since: whoever types must unlock first
+        return pin.handle(turn, goto(st, "pin", "unlock", PinData(then="menu:settings")), ctx)
+    # typed without asking first (likely when someone makes her open the chat): an unlock attempt
+    # like any other, so a duress PIN is never just "not understood"
+    return pin.handle(turn, goto(st, "pin", "unlock", PinData(then="menu:main")), ctx)
+
+
 def notice_answer(turn: Turn, st: FlowState, ctx: Context) -> Decision:
     if ctx.danger or not _active(ctx):
         return None
@@ -175,9 +207,19 @@ def notice_answer(turn: Turn, st: FlowState, ctx: Context) -> Decision:
 def plain_mode_gate(turn: Turn, st: FlowState, ctx: Context) -> Decision:
     if ctx.danger or not _active(ctx) or ctx.profile is None or not ctx.profile.plain_mode:
         return None
+    if is_unlocked(st, ctx.now):
+        return None
     pressed = _wave_press(turn, st, ctx)
-    if checkin.opens_wave(pressed) and not is_unlocked(st, ctx.now):
+    if checkin.opens_wave(pressed):
         return pin.ask_unlock(st, ctx, then=str(pressed))
+    oc = ctx.checkin
+    if oc is None or checkin.progress_of(st, oc).stage not in ("invited", "paused"):
+        return None  # an answer is never held back (an urgent one least of all)
+    # whatever else would begin or resume the questions ("1" under the opening, "continue"): her
+    # PIN first, as for the button, so no explicit question reaches a locked screen
+    opened = open_checkin(turn, st, ctx)
+    if isinstance(opened, FlowResult) and any(say.sensitive for say in opened.says):
+        return pin.ask_unlock(st, ctx, then=WaveButton(oc.instance_id, "start").pack())
     return None
 
 
@@ -277,14 +319,6 @@ def current_flow(turn: Turn, st: FlowState, ctx: Context) -> Decision:
     return module.handle(turn, st, ctx)
 
 
-def unlock_by_pin(turn: Turn, st: FlowState, ctx: Context) -> Decision:
-    if pin_like(turn.text) and ctx.profile is not None and ctx.profile.has_pin:
-        # a PIN typed without asking first (likely when someone makes her open the chat): an
-        # unlock attempt like any other, so a duress PIN is never just "not understood"
-        return pin.handle(turn, goto(st, "pin", "unlock", PinData(then="menu:main")), ctx)
-    return None
-
-
 def nlu_fallback(turn: Turn, st: FlowState, ctx: Context) -> Decision:
     module, st = current_module(st)
     return not_understood(turn, st, ctx, module)
@@ -292,22 +326,22 @@ def nlu_fallback(turn: Turn, st: FlowState, ctx: Context) -> Decision:
 
 RULES: tuple[Rule, ...] = (
     Rule("danger_net", danger_net),
+    Rule("pin_typed", pin_typed),
     Rule("notice", notice_answer),
     Rule("plain_mode_gate", plain_mode_gate),
     Rule("open_checkin", open_checkin, stamped=False),
     Rule("spent_button", spent_button, stamped=False),
     Rule("stop", stop_rule),
+    Rule("quick_exit", quick_exit_rule),
     Rule("stopped", stopped),
     Rule("help", help_rule),
     Rule("numbers", numbers),
-    Rule("quick_exit", quick_exit_rule),
     Rule("onboarding", onboarding_rule),
     Rule("route_recheck", route_recheck),
     Rule("timeout", timeout),
     Rule("menu", menu_rule),
     Rule("pin_gate", pin_gate),
     Rule("current_flow", current_flow),
-    Rule("unlock_by_pin", unlock_by_pin),
     Rule("nlu_fallback", nlu_fallback),
 )
 

@@ -71,8 +71,10 @@ def _entry(name: str, state: FlowState, ctx: Context) -> FlowResult:
         key = "settings.plain_is_on" if profile and profile.plain_mode else "settings.plain_is_off"
         return result(st, Say(key, options=options))
     if name == "pin":
+        if not pin.duress_by_text(ctx):  # one PIN chosen by text here: no question that names another
+            return pin.start_setup(state, ctx, purpose="settings")
         options = (Option("pin:main", "settings.opt_pin_main"), Option("pin:duress", "settings.opt_pin_duress"), BACK)
-        return result(st, Say("settings.pin", options=options))
+        return result(st, Say("settings.pin", options=options, sensitive=True))  # names her second PIN
     if name == "expiry":
         options = tuple(Option(f"exp:{m}", f"settings.minutes_{m}") for m in EXPIRY_CHOICES)
         return result(st, Say("settings.expiry", options=(*options, BACK)))
@@ -147,7 +149,9 @@ def handle(turn: Turn, state: FlowState, ctx: Context) -> FlowResult | None:
 
 
 def _windows(turn: Turn, choice: str, state: FlowState, ctx: Context) -> FlowResult | None:
+    """A preset, "clear", or a time she types: a typed one is said back as understood."""
     current = [w for w in (ctx.profile.contact_windows if ctx.profile else []) if valid(w)]
+    saved = Say("settings.saved")
     if choice == "win:clear":
         new: list[Window] = []
     else:
@@ -157,8 +161,10 @@ def _windows(turn: Turn, choice: str, state: FlowState, ctx: Context) -> FlowRes
             if turn.text and any(c.isdigit() for c in turn.text):
                 return result(state, Say("windows.not_understood"), _windows_say(current))
             return None
+        if not choice:
+            saved = Say("windows.understood", {"windows": [window]})
         new = current if window in current else [*current, window][-MAX_WINDOWS:]
-    return result(state, Say("settings.saved"), _windows_say(new), effects=[UpdateProfile({"contact_windows": new})])
+    return result(state, saved, _windows_say(new), effects=[UpdateProfile({"contact_windows": new})])
 
 
 def _toggle_consent(kind: str, state: FlowState, ctx: Context) -> FlowResult | None:

@@ -200,6 +200,9 @@ class NoticeAnswered:
 
     notice_id: int
     response: str  # got_it / ring_me
+    # ring_me: book the call-back now (SMS, her safe times known: this number at those times); else
+    # the call-back flow asks for times and a number first, and books it when she confirms
+    book_callback: bool = False
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,7 @@ class FlowResult:
     says: list[Say] = field(default_factory=list)
     effects: list[Any] = field(default_factory=list)
     notice: str | None = None  # set by the engine: a short answer the channel shows on her button
+    spent: bool = False  # set by the engine: her press answered its message; the channel removes that keyboard
     handoff: Handoff | None = None  # the router opens the next flow (never reaches the engine)
 
 

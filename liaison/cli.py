@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 from typing import Any, TypeVar
 
 import click
-from aiohttp import web
 
 from bot.actions.cli import erase_command, retention_group, reverify_command
 from bot.cli import callbacks, invite, keys, migrate
-from bot.cli_db import cli_settings, load_ring, run_db
+from bot.cli_db import checked_url, cli_settings, load_ring, migrate_database, require_migrated, run_db
 from bot.logs import setup_logging
 from bot.settings import DEFAULT_DB_URL, DEFAULT_KEY_FILE, Settings, SettingsError
 from bot.staff.cli import audit_group, staff_group
-from bot.storage.migrate import upgrade
 from evaluation.cli import eval_group
-from liaison.service import create_service
 from nlu.cli import nlu_group
 from safety.crypto import KeyRing
 from scheduler.cli import programme, waves_group
@@ -41,6 +39,8 @@ def cli() -> None:
 
 
 def _run(settings: Settings, ring: KeyRing) -> None:
+    from liaison.service import create_service  # the whole service: not for `liaison --help` or `keys`
+
     setup_logging(settings.log_level)
     try:
         service = create_service(settings, keyring=ring)
@@ -57,11 +57,16 @@ def _run(settings: Settings, ring: KeyRing) -> None:
         finally:
             await service.db.dispose()
 
-    if service.problems or not asyncio.run(keys_open_the_database()):
+    if service.problems:  # what the settings alone refuse: said even when the database is out of reach
+        raise click.ClickException("refusing to start: " + "; ".join(service.problems))
+    require_migrated(settings)  # one line, and no empty database file left behind
+    if not asyncio.run(keys_open_the_database()):
         raise click.ClickException("refusing to start: " + "; ".join(service.problems))
     click.echo(settings.channel_summary())
     click.echo(f"listening on http://{settings.host}:{settings.port}"
                + ("  (simulator: /simulator)" if settings.simulator_enabled else ""))
+    from aiohttp import web
+
     app = service.web_app()
 
     async def freeze_heap(_app: web.Application) -> None:
@@ -77,6 +82,7 @@ def serve(simulator: bool | None) -> None:
     """Run the service with the configured channels."""
     overrides = {} if simulator is None else {"LIAISON_SIMULATOR": simulator}
     settings = cli_settings(**overrides)
+    checked_url(settings.database_url)
     _run(settings, load_ring(settings))
 
 
@@ -88,14 +94,26 @@ def demo() -> None:
     settings = cli_settings(LIAISON_SIMULATOR=True)
     if settings.environment == "production":
         raise click.ClickException("demo refuses to run with LIAISON_ENV=production")
+    _port_is_free(settings)  # before any link is printed: they would point at whatever holds the port
     if not settings.key_file.exists():
         KeyRing.generate(settings.key_file, development=True)
         click.secho(DEV_WARNING.format(path=settings.key_file), fg="red", bold=True, err=True)
-    upgrade(settings.database_url)
+    migrate_database(settings.database_url)
     _print_demo_invitation(settings)
     _print_dev_admin(settings)
     _print_demo_programme(settings)
     _run(settings, load_ring(settings))
+
+
+def _port_is_free(settings: Settings) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp binds: TIME_WAIT is no obstacle
+        try:
+            probe.bind((settings.host, settings.port))
+        except OSError as exc:
+            raise click.ClickException(
+                f"port {settings.port} on {settings.host} is taken ({exc.strerror}; another `liaison demo` or "
+                f"`serve`?): stop it, or set LIAISON_PORT to a free port") from None
 
 
 def _print_demo_invitation(settings: Settings) -> None:
@@ -127,15 +145,20 @@ def _print_demo_programme(settings: Settings) -> None:
     One demo token lives at a time: the ones earlier starts printed are revoked."""
     from bot.programme.tokens import create_token, list_tokens, revoke_token
 
-    async def work(db: Any, _ring: KeyRing) -> tuple[str, str]:
+    async def work(db: Any, _ring: KeyRing) -> tuple[tuple[str, str], int]:
+        revoked = 0
         async with db.transaction() as s:
             for earlier in await list_tokens(s):
                 if earlier.site == DEMO_SITE and earlier.created_by == "demo" and earlier.revoked_at is None:
                     await revoke_token(s, earlier.id, actor="demo", now=db.clock())
+                    revoked += 1
             _row, token = await create_token(s, DEMO_SITE, actor="demo", now=db.clock())
-            return token, db.clock().date().isoformat()
+            return (token, db.clock().date().isoformat()), revoked
 
-    token, today = run_db(settings, work)
+    (token, today), revoked = run_db(settings, work)
+    if revoked:
+        click.secho(f"the demo site token printed by the earlier start is revoked ({revoked}); this one replaces it",
+                    fg="yellow", err=True)
     click.secho(f"programme event for that case (after she enrols): curl -sS -X POST "
                 f"http://{settings.host}:{settings.port}/api/programme-events -H 'Authorization: Bearer {token}' "
                 f"-H 'Content-Type: application/json' -d '{{\"event_id\": \"demo-{today}\", \"case_ref\": "
@@ -144,17 +167,23 @@ def _print_demo_programme(settings: Settings) -> None:
 
 
 def _print_dev_admin(settings: Settings) -> None:
-    """A development console account, so the console can be tried at once (never in production)."""
+    """Development console accounts, so the console can be tried at once (never in production); an
+    account that has signed up already keeps its password and TOTP across restarts."""
     from bot.staff.cli import DEV_ADMIN, DEV_ADMIN_WARNING, DEV_SUPERVISOR, enrol_link, ensure_dev_admin
 
-    token = run_db(settings, lambda db, _ring: ensure_dev_admin(db, db.clock()))
-    click.secho(DEV_ADMIN_WARNING.format(name=DEV_ADMIN, roles="admin, liaison, supervisor",
-                                         link=enrol_link(settings.public_url, token)), fg="red", bold=True, err=True)
     # an urgent notice needs a second person's approval: a second account to give it
-    token = run_db(settings, lambda db, _ring: ensure_dev_admin(db, db.clock(), name=DEV_SUPERVISOR,
-                                                                roles=["supervisor"]))
-    click.secho(DEV_ADMIN_WARNING.format(name=DEV_SUPERVISOR, roles="supervisor",
-                                         link=enrol_link(settings.public_url, token)), fg="red", bold=True, err=True)
+    for name, roles in ((DEV_ADMIN, ["admin", "liaison", "supervisor"]), (DEV_SUPERVISOR, ["supervisor"])):
+        async def work(db: Any, _ring: KeyRing, name: str = name, roles: list[str] = roles) -> str | None:
+            return await ensure_dev_admin(db, db.clock(), name=name, roles=roles)
+
+        token = run_db(settings, work)
+        if token is None:
+            click.secho(f"console account {name}: signed up already, unchanged (a new sign-up link: "
+                        f"`liaison staff reset {name}`)", fg="yellow", err=True)
+            continue
+        link = enrol_link(settings.public_url, token)
+        click.secho(DEV_ADMIN_WARNING.format(name=name, roles=", ".join(roles), link=link), fg="red", bold=True,
+                    err=True)
 
 
 # -- every command, in one visible place ---------------------------------------------------------

@@ -23,6 +23,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PREFIX = "enc1"
+FOLLOW_SECONDS = 5.0  # how often a running process looks for a key `liaison keys rotate` added
 
 
 class KeyFileError(Exception):
@@ -134,7 +135,7 @@ class KeyRing:
     def _follow_rotation(self) -> None:
         """Pick up a key added by `liaison keys rotate` in another process (checked every 5 s)."""
         now = time.monotonic()
-        if now - self._checked_at < 5.0:
+        if now - self._checked_at < FOLLOW_SECONDS:
             return
         self._checked_at = now
         try:

@@ -19,6 +19,15 @@ SWEEP_AHEAD = 5  # ids past the newest known one: a send in doubt may have lande
 SWEEP_MAX = 100  # at most one more provider call of ids we do not know
 MIN_EXPIRY_MINUTES = 5
 MAX_EXPIRY_MINUTES = 24 * 60  # half of Telegram's window
+DELETING_CHANNELS = frozenset({"telegram", "simulator"})
+
+
+def deletes_messages(channel: str) -> bool:
+    """Can we take messages (ours and hers) off her screen on this channel? A chat app, yes (within
+    its window); SMS, never: a text stays on her phone until she deletes it herself, so whoever
+    reads her thread reads everything either side ever sent. What a flow asks her to type, and
+    what it promises to remove, depends on this answer, not on the channel's name."""
+    return channel in DELETING_CHANNELS
 
 
 @dataclass(frozen=True)

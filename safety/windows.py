@@ -161,3 +161,20 @@ def next_open(windows: Any, tz: str, now: datetime) -> datetime:
 def local_time(hhmm: str) -> time:
     m = _minutes(hhmm, "time", allow_24=False)
     return time(m // 60, m % 60)
+
+
+# Where a number we know nothing else about lives (an invitation's number, before she has enrolled
+# and chosen her zone): by its country calling code, longest first. Not found: None.
+CALLING_CODE_ZONES = {"+353": "Europe/Dublin", "+44": "Europe/London", "+49": "Europe/Berlin",
+                      "+43": "Europe/Vienna", "+41": "Europe/Zurich", "+32": "Europe/Brussels",
+                      "+31": "Europe/Amsterdam", "+33": "Europe/Paris"}
+
+
+def zone_of_number(number: str | None) -> str | None:
+    """The time zone of an E.164 number's country (+44 7700 ... -> Europe/London), if we know it."""
+    if not number:
+        return None
+    for code in sorted(CALLING_CODE_ZONES, key=len, reverse=True):
+        if number.startswith(code):
+            return CALLING_CODE_ZONES[code]
+    return None

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from tqdm import tqdm
 
 from bot.cli_db import cli_settings, run_db
 from bot.storage.db import Database
@@ -74,6 +73,8 @@ def events_import(csv_file: Path, site: str, actor: str | None, progress: bool |
         summary = ImportSummary(errors=list(parsed.errors))
         touched: list[int] = []
         show = progress if progress is not None else len(parsed.events) >= PROGRESS_THRESHOLD
+        from tqdm import tqdm
+
         with tqdm(total=len(parsed.events), unit="event", disable=not show, file=sys.stderr, desc="import") as bar:
             for _line, event in parsed.events:
                 got = await receive(db, ring, event, site=site, via="csv", by=_actor(actor), kinds=kinds)

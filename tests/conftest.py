@@ -187,7 +187,8 @@ TIME_SENSITIVE = (
 # PostgreSQL. Storage itself (outbox, inbound, waves, encryption, migrations, channels, fault tests)
 # runs on both. This keeps CI's wall time down without losing a backend for what a backend decides.
 SQLITE_ONLY = ("tests/conversations/", "tests/console/test_browser", "tests/notices/test_her_phone.py",
-               "tests/property/")
+               "tests/safety/test_pin_in_every_flow.py", "tests/safety/test_pins_on_a_thread_he_can_read.py",
+               "tests/safety/test_checkins_open_like_notices.py", "tests/property/")
 JOURNEYS_ON_BOTH = (
     "tests/conversations/test_enrolment_to_callback.py",
     "tests/conversations/test_channels.py",

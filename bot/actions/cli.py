@@ -10,8 +10,6 @@ import click
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions.erasure import erase_survivor
-from bot.actions.retention import run_retention
 from bot.cli_db import cli_settings, run_db
 from bot.storage.db import Database
 from bot.storage.models import AuditEvent, ChannelIdentity, Survivor
@@ -55,6 +53,8 @@ def erase_command(pseudonym: str, worker: str, yes: bool) -> None:
         click.confirm(f"Erase all identifying data of {pseudonym}? This cannot be undone", abort=True)
 
     async def work(s: AsyncSession, survivor: Survivor, now: datetime) -> str:
+        from bot.actions.erasure import erase_survivor  # the outbox and flows: not for `--help`
+
         report = await erase_survivor(s, survivor, actor=f"worker:{worker}", reason="worker_request", now=now)
         return (f"erased {pseudonym}; {report.provider_deletions} provider message(s) queued for deletion; "
                 f"evaluation answers {'kept unlinkably' if report.kept_evaluation_answers else 'deleted'}")
@@ -76,6 +76,8 @@ def retention_run(dry_run: bool) -> None:
     policy = RetentionPolicy(settings.retention_message_days, settings.retention_case_days)
 
     async def run(db: Database, _ring: KeyRing) -> None:
+        from bot.actions.retention import run_retention
+
         async with db.transaction() as s:
             report = await run_retention(s, policy, db.clock(), dry_run=dry_run)
         verb = "would purge" if dry_run else "purged"

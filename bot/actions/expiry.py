@@ -10,9 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.deletion import deletable_messages, queue_deletions
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
-from safety.deletion import clamp_expiry_minutes, still_deletable
-
-DELETING_CHANNELS = ("telegram", "simulator")
+from safety.deletion import clamp_expiry_minutes, deletes_messages, still_deletable
 
 
 def _due(now: datetime) -> tuple[Any, ...]:
@@ -37,7 +35,7 @@ async def expire_due(session: AsyncSession, now: datetime) -> int:
         if identity is None:
             continue
         mine: tuple[Any, ...] = (OutboundMessage.identity_id == identity.id,)
-        if identity.channel in DELETING_CHANNELS:
+        if deletes_messages(identity.channel):
             survivor = await session.get(Survivor, identity.survivor_id) if identity.survivor_id else None
             minutes = clamp_expiry_minutes(survivor.expiry_minutes if survivor else 60)
             items = await deletable_messages(

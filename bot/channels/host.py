@@ -24,6 +24,9 @@ class Accepted(Protocol):
     @property
     def notice(self) -> str | None: ...
 
+    @property
+    def spent(self) -> bool: ...
+
 
 class Inbound(Protocol):
     async def accept(self, event: InboundEvent) -> Accepted: ...

@@ -21,6 +21,7 @@ from bot.console import (
     notice_views,
     other_views,
     permissions,
+    pin_views,
     programme_views,
     queue_views,
     survivor_views,
@@ -91,8 +92,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 def handlers(*extra: Mapping[tuple[str, str], Handler]) -> dict[tuple[str, str], Handler]:
     """The console's own pages, then the pages other packages add (given by the composition root)."""
     table: dict[tuple[str, str], Handler] = {}
-    for pages in (auth_views.HANDLERS, queue_views.HANDLERS, survivor_views.HANDLERS, notice_views.HANDLERS,
-                  programme_views.HANDLERS, other_views.HANDLERS, *extra):
+    for pages in (auth_views.HANDLERS, queue_views.HANDLERS, survivor_views.HANDLERS, pin_views.HANDLERS,
+                  notice_views.HANDLERS, programme_views.HANDLERS, other_views.HANDLERS, *extra):
         table.update(pages)
     return table
 

@@ -45,6 +45,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/survivors/{pseudonym}/erase-request"): LIAISON,
     ("POST", "/console/survivors/{pseudonym}/erase-approve"): SUPERVISOR,
     ("POST", "/console/survivors/{pseudonym}/case"): LIAISON,  # his programme's case reference
+    ("POST", "/console/survivors/{pseudonym}/duress-pin"): LIAISON,  # set with her during a call, audited
     # programme events held for a person to link (his case reference is shown here, to them only)
     ("GET", "/console/unmatched-events"): LIAISON,
     ("POST", "/console/unmatched-events/{id}/link"): LIAISON,

@@ -36,6 +36,7 @@ from bot.storage.models import (
     Survivor,
     WaveInstance,
 )
+from safety.deletion import deletes_messages
 from safety.disguise import Disguise, sensitive_hits, wrap
 
 PAUSED_FOR = timedelta(days=3650)  # until a worker resumes
@@ -91,11 +92,14 @@ async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revea
                                   .order_by(ProgrammeEvent.occurred_on.desc(), ProgrammeEvent.id.desc())
                                   .limit(50))).all()]
     windows = ", ".join(catalog.format_window("en", w) for w in (survivor.contact_windows or []))
+    routes = (await s.scalars(select(ChannelIdentity.channel).where(
+        ChannelIdentity.survivor_id == survivor.id, ChannelIdentity.status != "stopped"))).all()
     paused = survivor.outbound_paused_until if survivor.outbound_paused_until and \
         survivor.outbound_paused_until > now else None
     return render(request, "survivor.html", status=status, title=f"Her page {survivor.pseudonym}", s=survivor,
                   cover_title=catalog.title(survivor.locale, disguise), windows=windows, consents=consents,
                   checkins=checkins, escalations=escalations, queued=queued, revealed=revealed, notices=notices,
+                  channels_keep_messages=any(not deletes_messages(c) for c in routes),
                   erase_pending=erase_pending, case=case, case_shared=shared, programme_events=programme_events,
                   paused=paused.strftime("%Y-%m-%d") if paused else None,
                   **({"flash": flash, "flash_kind": "error"} if flash else {}))

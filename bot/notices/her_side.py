@@ -89,8 +89,9 @@ async def record_answer(session: AsyncSession, survivor: Survivor, answer: Notic
     esc = await raise_escalation(session, survivor_id=survivor.id, priority="high" if notice.urgent else "routine",
                                  reason=RING_ME, now=now, pseudonym=survivor.pseudonym,
                                  note=f"She asked to be rung about notice #{notice.id} ({notice.kind}).")
-    session.add(CallbackRequest(survivor_id=survivor.id, escalation_id=esc.id,
-                                phone=address if channel == "sms" else None,
-                                windows=list(survivor.contact_windows or []), created_at=now))
+    if answer.book_callback:  # this number, at her safe times: both known (flows/notice.py says so)
+        session.add(CallbackRequest(survivor_id=survivor.id, escalation_id=esc.id,
+                                    phone=address if channel == "sms" else None,
+                                    windows=list(survivor.contact_windows or []), created_at=now))
     await add_step(session, notice, "ring_me", HER, now, escalation=esc.id)
     log_event("notice.ring_me", notice=notice.id, survivor=survivor.pseudonym)

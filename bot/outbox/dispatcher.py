@@ -33,6 +33,7 @@ from bot.escalations import raise_escalation
 from bot.logs import log_event
 from bot.notices.hooks import preview_sent
 from bot.outbox.budgets import DEFAULT_BUDGETS, budget_for
+from bot.outbox.exit_button import with_exit
 from bot.outbox.ratelimit import KeyedBuckets, Pacer
 from bot.storage.db import Database
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
@@ -301,7 +302,8 @@ class Dispatcher:
                         identity_status=identity.status if identity else None,
                         survivor_status=survivor.status if survivor else None,
                         paused_until=survivor.outbound_paused_until if survivor else None,
-                        **window_facts(survivor, now, msg.is_reply or msg.urgent),
+                        **window_facts(survivor, now, msg.is_reply or msg.urgent or msg.kind != "send",
+                                       msg.address if msg.channel == "sms" else None),
                     ))
                 if decision.action == "cancel":
                     msg.status, msg.last_error, msg.body, msg.buttons = "cancelled", decision.reason, None, None
@@ -322,7 +324,8 @@ class Dispatcher:
                     set_committed_value(msg, name, value)
                 out = OutgoingMessage(
                     address=msg.address, text=msg.body or "", idempotency_key=msg.idempotency_key,
-                    buttons=tuple(Button(p, label) for p, label in (msg.buttons or [])),
+                    buttons=with_exit(tuple(Button(p, label) for p, label in (msg.buttons or [])), channel_name,
+                                      survivor),
                 )
         # the claim is committed and the request is written next: from here a crash leaves the
         # row `sending` -> `in_doubt`
@@ -441,10 +444,17 @@ async def failure_escalation(session: AsyncSession, msg: OutboundMessage, now: d
                            f"{msg.last_error or 'refused'}")
 
 
-def window_facts(survivor: Survivor | None, now: datetime, exempt: bool) -> dict[str, Any]:
-    """Is she inside her safe contact windows now, and if not, when is the next one?"""
-    if survivor is None or exempt:
+def window_facts(survivor: Survivor | None, now: datetime, exempt: bool, number: str | None = None) -> dict[str, Any]:
+    """Is she inside her safe contact windows now, and if not, when is the next one? A number with no
+    survivor yet (an SMS invitation) gets the default windows in the zone of its country code."""
+    if exempt:
         return {}
+    if survivor is None:
+        invitee_zone = windows.zone_of_number(number)
+        if invitee_zone is None:
+            return {}
+        opens = windows.next_open([], invitee_zone, now)
+        return {} if opens <= now else {"window_open": False, "next_window": opens}
     try:
         opens = windows.next_open(survivor.contact_windows, survivor.timezone, now)
     except windows.WindowError:  # unreadable windows or zone: the safe default hours, not a guess

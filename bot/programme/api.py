@@ -13,7 +13,6 @@ never says whether the case is linked to anyone: the programme's side does not l
 
 from __future__ import annotations
 
-import json
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ from bot.programme.intake import receive
 from bot.programme.kinds import default_kinds
 from bot.programme.tokens import check_token
 from bot.programme.validation import FieldError, validate_event
+from bot.web.bodies import BadBody, json_body
 
 if TYPE_CHECKING:
     from bot.web.host import WebHost
@@ -47,14 +47,6 @@ def _invalid(errors: list[FieldError]) -> web.Response:
 def _bearer(request: web.Request) -> str | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-async def _body(request: web.Request, limit: int) -> bytes | None:
-    """The body, or None when it is over `limit` (read no further than that)."""
-    if request.content_length is not None and request.content_length > limit:
-        return None
-    data = await request.content.read(limit + 1)
-    return None if len(data) > limit else data
 
 
 def programme_api_routes(service: WebHost) -> list[web.RouteDef]:
@@ -81,13 +73,11 @@ def programme_api_routes(service: WebHost) -> list[web.RouteDef]:
             log_event("programme_api.rate_limited", token_id=token.id)
             return _error(429, "rate_limited", "too many requests for this token; try again later",
                           {"Retry-After": str(max(1, math.ceil(wait)))})
-        raw = await _body(request, settings.programme_api_max_body)
-        if raw is None:
-            return _error(413, "too_large", f"the body is over {settings.programme_api_max_body} bytes; "
-                                            "send one event per request")
-        try:
-            body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        body = await json_body(request, settings.programme_api_max_body)  # bot/web/bodies.py
+        if isinstance(body, BadBody):
+            if body.status == 413:
+                return _error(413, "too_large", f"the body is over {settings.programme_api_max_body} bytes; "
+                                                "send one event per request")
             return _invalid([FieldError("body", "is not JSON (UTF-8)")])
         if not isinstance(body, dict):
             return _invalid([FieldError("body", "must be one JSON object: one event")])

@@ -128,11 +128,15 @@ def audit_verify() -> None:
 
 
 async def ensure_dev_admin(db: Any, now: Any, *, name: str = DEV_ADMIN,
-                           roles: Sequence[str] = ("admin", "liaison", "supervisor")) -> str:
+                           roles: Sequence[str] = ("admin", "liaison", "supervisor")) -> str | None:
     """A development account (the admin is also liaison and supervisor, so the demo can be driven; a
-    second supervisor gives an urgent notice its second approval): a fresh sign-up link."""
+    second supervisor gives an urgent notice its second approval) and its sign-up link. One that has
+    signed up already is left as it is (None): restarting the demo never resets a password or TOTP."""
     async with db.transaction() as s:
-        if await accounts.by_name(s, name) is None:
+        member = await accounts.by_name(s, name)
+        if member is None:
             _m, token = await accounts.add_staff(s, name, list(roles), now, actor="demo")
             return token
-        return await accounts.reset_staff(s, name, now, actor="demo")
+        if member.status != "enrolling":
+            return None
+        return await accounts.reset_staff(s, name, now, actor="demo")  # its earlier link was never used

@@ -15,7 +15,6 @@ from __future__ import annotations
 import select
 from typing import Any
 
-import psycopg
 from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,6 +25,8 @@ def ended_by_server(driver_connection: Any) -> bool:
     An idle connection that has finished its last result has nothing to receive unless the
     server is ending it (its last words, then an end of file): anything waiting on its socket
     means it must not be used. (A notification would too, but the service LISTENs for none.)"""
+    import psycopg  # loaded by the driver already; imported here so a SQLite service never loads it (10 MB)
+
     if driver_connection is None or driver_connection.closed or driver_connection.broken:
         return True
     pgconn = driver_connection.pgconn

@@ -5,7 +5,8 @@ rule); its position lives in her conversation state (survivors.state, under `che
 the engine (bot/conversation.py): pre-fetching her open wave (`open_checkin`) or the closed wave a
 button belongs to (`closed_checkin`), carrying out the rule's effects (`record_answer`,
 `finish_wave`, `set_priority`), and rendering `checkin.*` messages from the questionnaire files
-(her persona's title first, like every message). `wave_instances.progress` keeps only the
+(her persona's title first, like every message; a question after a neutral lead, as a notice's
+text is, so a lock screen or chat list never shows one). `wave_instances.progress` keeps only the
 scheduler's own marker (`offered_again`).
 """
 
@@ -50,6 +51,7 @@ def render_checkin(say: Say, locale: str, disguise: Disguise | None = None,
     p = dict(say.params)
     q: Questionnaire = qs.get(locale, p.pop("q"), p.pop("v"))
     plain = bool(p.pop("plain", disguise.plain if disguise else False))
+    lead = None
     if say.key == "checkin.text":
         body = q.text(p.pop("text"), **p)
     elif say.key == "checkin.opening":
@@ -58,14 +60,16 @@ def render_checkin(say: Say, locale: str, disguise: Disguise | None = None,
     elif say.key == "checkin.question":
         item = q.item(p["item"])
         body = item.wording if plain or not item.cover_wording else item.cover_wording
-        if item.scale.type == "range":
-            body += " " + q.text("range_hint", min=item.scale.min, max=item.scale.max,
+        if item.scale.type == "range":  # typed: on SMS she replies with the value itself (flows/checkin.py)
+            hint = "range_hint_typed" if p.get("typed") else "range_hint"
+            body += " " + q.text(hint, min=item.scale.min, max=item.scale.max,
                                  low=item.scale.low_label, high=item.scale.high_label)
+        lead = q.text("question_lead")  # the question itself starts past what a lock screen shows
     else:
         raise KeyError(f"unknown check-in message {say.key!r}")
     buttons = tuple(Button(o.payload, _label(qs, locale, o.label_key)) for o in say.options)
     if disguise is not None:
-        body = wrap(catalog.title(locale, disguise), body)
+        body = wrap(catalog.title(locale, disguise), body, lead)
     return body, buttons
 
 

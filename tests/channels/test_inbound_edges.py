@@ -115,3 +115,51 @@ async def test_the_simulator_repairs_bad_text_and_refuses_a_bad_user(settings_en
             assert r.status == 400
         (row,) = await inbound(svc)
         assert row.body == "hi \ufffd \ufffd" and row.text_repaired
+
+
+# -- limits before anything else: encoding, nesting depth, size (bot/web/bodies.py) ----------------------
+DEEP = b"[" * 50_000
+
+
+async def _raw_post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=headers) as r:
+        return r.status
+
+
+async def test_a_twilio_body_that_is_not_utf8_and_unsigned_is_a_400_not_a_500(settings_env, keyring, twilio) -> None:
+    env = twilio_env(settings_env, twilio, PUBLIC, send_timeout=1, sms_rate=100)
+    async with serving(env, keyring) as (svc, local):
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        for path in ("/webhooks/twilio/sms", "/webhooks/twilio/status"):
+            status = await _raw_post(local + path, b"MessageSid=SM1&From=%2B447700900123&Body=caf\xff", form)
+            assert status == 400, path
+        assert await _raw_post(local + "/webhooks/twilio/sms", b"x" * 300_000, form) == 413
+        assert await inbound(svc) == []
+
+
+async def test_a_telegram_body_of_50000_nested_brackets_is_a_400_not_a_500(settings_env, keyring, telegram) -> None:
+    async with serving(telegram_env(settings_env, telegram, SECRET), keyring) as (svc, base):
+        json_type = {"Content-Type": "application/json"}
+        assert await _raw_post(base + WEBHOOK_PATH, DEEP, {**json_type, "X-Telegram-Bot-Api-Secret-Token": SECRET}) \
+            == 400
+        assert await _raw_post(base + WEBHOOK_PATH, DEEP, json_type) == 400  # unauthenticated: the same
+        assert await _raw_post(base + WEBHOOK_PATH, b'{"update_id": "caf\xff"}',
+                               {**json_type, "X-Telegram-Bot-Api-Secret-Token": SECRET}) == 400
+        assert await inbound(svc) == []
+
+
+async def test_the_simulator_and_the_programme_api_refuse_deep_json_with_4xx(settings_env, keyring) -> None:
+    async with serving(settings_env, keyring) as (_svc, base):
+        json_type = {"Content-Type": "application/json"}
+        assert await _raw_post(f"{base}/simulator/api/messages", DEEP, json_type) == 400
+        status = await _raw_post(f"{base}/api/programme-events", DEEP[:10_000],
+                                 {**json_type, "Authorization": "Bearer plt_unknown"})
+        assert 400 <= status < 500
+
+
+def test_json_nested_inside_strings_does_not_count_as_depth() -> None:
+    from bot.web.bodies import BadBody, nesting_depth, parse_json
+
+    assert nesting_depth('{"a": "[[[[[[", "b": [{"c": "\\"]]"}]}') == 3
+    assert isinstance(parse_json(b"[" * 33 + b"]" * 33), BadBody)
+    assert parse_json(b"[" * 32 + b"]" * 32) is not None

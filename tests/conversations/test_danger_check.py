@@ -30,7 +30,7 @@ async def test_an_unsure_message_is_answered_with_one_question_in_cover_wording(
     reply = await phone.send(UNSURE)
     assert reply.says("Quick question: do you need help right now?")
     assert reply.text.startswith("🌱 Green Thumbs Club")  # her cover title first, nothing about us
-    assert [label for _payload, label in reply.buttons] == ["Yes", "No"]
+    assert [label for _payload, label in reply.buttons] == ["Yes", "No", "🚪 Exit"]  # her exit under every keyboard
     assert await _escalations(chat) == [("urgent", "danger_unanswered", "held")]
 
 

@@ -19,7 +19,7 @@ from bot.storage.db import Database
 from evaluation.cli import eval_group
 from evaluation.codebook import DERIVED_MEASURES
 from evaluation.data import AnswerRecord, WaveRecord
-from evaluation.figures import compute_figures
+from evaluation.figures import Difference, Figures, NaiveContrast, compute_figures
 from evaluation.report import CHARTS
 from evaluation.stats import PairTable, independent_difference, mcnemar_exact, paired_difference, wilson
 from flows.questionnaires import default_questionnaires
@@ -51,12 +51,17 @@ def women(database_url: str, keyring: KeyRing) -> list[Woman]:
     return cohort
 
 
-def _figures(rs: list[WaveRecord]) -> dict:
+def _figures(rs: list[WaveRecord]) -> Figures:
     return compute_figures(rs, default_wave_config(), default_questionnaires(), now=NOW)
 
 
 def _inside(est: dict, value: float) -> bool:
+    """In figures.json: does the interval hold the value?"""
     return est["ci_low"] <= value <= est["ci_high"]
+
+
+def _holds(est: Difference | NaiveContrast | None, value: float) -> bool:
+    return est is not None and est.ci_low <= value <= est.ci_high
 
 
 # -- the statistics against published values -------------------------------------------------------
@@ -89,15 +94,15 @@ def test_the_paired_estimate_recovers_the_true_change_and_the_cross_sectional_on
     figs = json.loads((out / "figures.json").read_text(encoding="utf-8"))
     paired = {p["wave"]: p for p in figs["paired"]}
     for wave in LATER:
-        p = paired[wave]
-        assert p["pairs"] > 300 and not p["suppressed"]
-        assert _inside(p["difference"], TRUE_EFFECT[wave]), (wave, p["difference"])
-        assert _inside(p["difference"], realised_effect(women, wave))
-        assert not _inside(p["cross_sectional"], TRUE_EFFECT[wave]), (wave, p["cross_sectional"])
-        assert p["cross_sectional"]["ci_low"] > TRUE_EFFECT[wave]  # it overstates the change
-        assert p["p_value"] < 0.001
-        assert f"Of the {p['pairs']} women who answered both at intake and at" in p["statement"]
-    assert paired["T4"]["suppressed"] and paired["T4"]["difference"] is None
+        p, c = paired[wave], paired[wave]["change"]
+        assert c["pairs"] > 300 and not c["suppressed"]
+        assert _inside(c["difference"], TRUE_EFFECT[wave]), (wave, c["difference"])
+        assert _inside(c["difference"], realised_effect(women, wave))
+        assert not _inside(p["naive"], TRUE_EFFECT[wave]), (wave, p["naive"])
+        assert p["naive"]["ci_low"] > TRUE_EFFECT[wave]  # it overstates the change
+        assert c["p_value"] < 0.001
+        assert f"Of the {c['pairs']} women who answered both at intake and at" in p["statement"]
+    assert paired["T4"]["change"]["suppressed"] and paired["T4"]["change"]["difference"] is None
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "<h3>Paired: the same women</h3>" in html and "Cross-sectional: everyone who answered" in html
     assert "McNemar&#x27;s exact test: p &lt; 0.001" in html
@@ -112,9 +117,11 @@ def test_over_many_cohorts_the_paired_interval_holds_the_truth_and_the_naive_one
     covered = {"paired": 0, "cross-sectional": 0}
     seeds = range(100, 115)
     for seed in seeds:
-        p = {r["wave"]: r for r in _figures(records(make_cohort(n=800, seed=seed)))["paired"]}["T2"]
-        covered["paired"] += _inside(p["difference"], TRUE_EFFECT["T2"])
-        covered["cross-sectional"] += _inside(p["cross_sectional"], TRUE_EFFECT["T2"])
+        body = _figures(records(make_cohort(n=800, seed=seed))).body
+        assert body is not None
+        p = {r.wave: r for r in body.paired}["T2"]
+        covered["paired"] += _holds(p.change.difference, TRUE_EFFECT["T2"])
+        covered["cross-sectional"] += _holds(p.naive, TRUE_EFFECT["T2"])
     assert covered["paired"] >= len(seeds) - 2
     assert covered["cross-sectional"] <= 1
 
@@ -130,15 +137,15 @@ def test_those_who_stopped_answering_were_more_afraid_at_intake_and_quick_exits_
     for wave in LATER:
         a = attrition[wave]
         answered, lost = a["answered"], a["not_answered"]
-        assert lost["ci_high"] < answered["ci_low"]  # clearly less often never afraid at intake
+        assert lost["never_at_intake"]["ci_high"] < answered["never_at_intake"]["ci_low"]  # less often never afraid
         # his programme more often ended early (by the mid-point most had not ended yet)
         assert lost["median_weeks"] <= answered["median_weeks"]
         if wave != "T1":
             assert lost["median_weeks"] < answered["median_weeks"] - 8
         at_intake = [w for w in women if w.state.get("T0") == "answered" and wave in w.state]
-        assert answered["n"] == sum(w.state[wave] == "answered" for w in at_intake)
-        assert lost["n"] == sum(w.state[wave] == "missing" for w in at_intake)
-        assert a["withdrawn"]["n"] == sum(w.state[wave] == "withdrawn" for w in at_intake) > 0
+        assert answered["never_at_intake"]["n"] == sum(w.state[wave] == "answered" for w in at_intake)
+        assert lost["never_at_intake"]["n"] == sum(w.state[wave] == "missing" for w in at_intake)
+        assert a["withdrawn"]["never_at_intake"]["n"] == sum(w.state[wave] == "withdrawn" for w in at_intake) > 0
         # both ways a quick exit may leave a wave (state withdrawn; cancelled + withdrawn_quick_exit) count
         assert response[wave]["withdrawn"] == sum(w.state.get(wave) == "withdrawn" for w in women)
         assert response[wave]["missing"] == sum(w.state.get(wave) == "missing" for w in women)
@@ -154,12 +161,15 @@ def test_a_before_after_table_with_a_cell_under_five_is_withheld() -> None:
     pattern = [("never", "never")] * 10 + [("never", "often")] * 3 + [("often", "never")] * 12 + [
         ("often", "often")] * 15
     rs = [r for i, (a, b) in enumerate(pattern) for r in (rec(i, "T0", a), rec(i, "T1", b))]
-    p = _figures(rs)["paired"][0]
-    assert p["pairs"] == 40 and p["suppressed"]
-    assert p["table"] is None and p["difference"] is None and p["p_value"] is None
-    assert "a cell of their before/after table has fewer than 5" in p["statement"]
-    # the cross-sectional difference needs only groups of 5 or more, so it stays
-    assert p["cross_sectional"] is not None
+    body = _figures(rs).body
+    assert body is not None
+    p = body.paired[0]
+    assert p.change.pairs == 40 and p.change.suppressed
+    assert p.change.table is None and p.change.difference is None and p.change.p_value is None
+    assert p.change.intake is None and p.change.later is None
+    assert "a cell of their before/after table has fewer than 5" in p.statement
+    # the naive contrast needs only the two waves' shares, whose counts are all 5 or more, so it stays
+    assert p.naive is not None
 
 
 def test_a_site_and_a_window_narrow_the_export_and_the_report(env, women: list[Woman], tmp_path: Path) -> None:
@@ -170,7 +180,7 @@ def test_a_site_and_a_window_narrow_the_export_and_the_report(env, women: list[W
     figs = json.loads((out / "figures.json").read_text(encoding="utf-8"))
     north = [w for w in women if w.site == "north"]
     assert figs["survivors"] == len(north) == 400 and figs["selection"] == "site north"
-    assert figs["never_afraid"][0]["n"] == sum(w.state["T0"] == "answered" for w in north)
+    assert figs["never_afraid"][0]["never"]["n"] == sum(w.state["T0"] == "answered" for w in north)
 
     out = tmp_path / "export"
     result = CliRunner().invoke(eval_group, ["export", "--out", str(out), "--no-progress", "--since", "2025-04-01",
@@ -193,10 +203,10 @@ def test_a_site_and_a_window_narrow_the_export_and_the_report(env, women: list[W
 
 
 def test_the_codebook_names_every_derived_measure_the_report_computes() -> None:
-    figs = _figures(records(make_cohort(n=200, seed=3)))
-    for key in ("never_afraid", "paired", "fear_distribution", "response", "attrition"):
+    figs = _figures(records(make_cohort(n=200, seed=3))).to_json()
+    for key in ("never_afraid", "paired", "fear_distribution", "response", "attrition", "behaviours"):
         assert key in figs
-    for measure in ("never_afraid", "never_afraid_paired", "mcnemar_p", "interval_share", "interval_difference",
-                    "response_rate", "attrition", "attrition_comparison", "weeks_in_programme", "suppression",
-                    "respondent", "behaviour_share", "fear_distribution"):
+    for measure in ("never_afraid", "never_afraid_paired", "naive_contrast", "mcnemar_p", "interval_share",
+                    "interval_difference", "response_rate", "attrition", "attrition_comparison", "weeks_in_programme",
+                    "suppression", "respondent", "behaviour_share", "behaviour_paired", "fear_distribution"):
         assert DERIVED_MEASURES[measure]

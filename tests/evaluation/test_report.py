@@ -44,56 +44,67 @@ def cohort(database_url: str, keyring) -> list[Person]:
     return asyncio.run(go())
 
 
+def _share(k: int, n: int, *, hide_k: bool = False) -> dict:
+    """A share as figures.json holds it, with the suppression rule written out again here."""
+    if 0 < n < 5:
+        return {"n": None, "k": None, "share": None, "ci_low": None, "ci_high": None, "suppressed": True}
+    if n == 0 or hide_k or 0 < k < 5 or 0 < n - k < 5:
+        return {"n": n, "k": None, "share": None, "ci_low": None, "ci_high": None, "suppressed": True}
+    lo, hi = _ci(k, n)
+    return {"n": n, "k": k, "share": round(k / n, 4), "ci_low": lo, "ci_high": hi, "suppressed": False}
+
+
+def _withheld(cells: dict[str, int], prefer: tuple[str, ...] = ()) -> set[str]:
+    """Small counts (1-4), then the smallest non-zero others until two or more add up to 5 or more."""
+    out = {c for c, v in cells.items() if 0 < v < 5}
+    others = sorted((c in prefer, v == 0, v, c) for c, v in cells.items() if c not in out)
+    while out and others and (len(out) < 2 or sum(cells[c] for c in out) < 5):
+        out.add(others.pop(0)[3])
+    return out
+
+
 def expected_figures(people: list[Person]) -> dict:
     ps = [p for p in people if p.consented]
     responded = {w: {p.id for p in ps if w in p.waves and p.waves[w][0] != "missing"} for w in WAVES}
     invited = {w: {p.id for p in ps if w in p.waves} for w in WAVES}
+    labels = dict(zip(WAVES, ("Intake", "Mid-point", "End", "Six months after", "Twelve months after"), strict=True))
     never, dist, response = [], [], []
     for w in WAVES:
         fear = Counter(p.waves[w][1]["fear"] for p in ps if p.id in responded[w]
                        and p.waves[w][1].get("fear") is not None)
         n = sum(fear.values())
-        small = n < 5
-        lo, hi = (None, None) if small else _ci(fear["never"], n)
-        never.append({"wave": w, "n": n, "suppressed": small, "never": None if small else fear["never"],
-                      "share": None if small else round(fear["never"] / n, 4), "ci_low": lo, "ci_high": hi})
-        dist.append({"wave": w, "n": n, "suppressed": small,
-                     "counts": None if small else {c: fear[c] for c in FEAR},
-                     "shares": None if small else {c: round(fear[c] / n, 4) for c in FEAR},
-                     "intervals": None if small else {c: list(_ci(fear[c], n)) for c in FEAR}})
+        counts = {c: fear[c] for c in FEAR}
+        hidden = set(FEAR) if n < 5 else _withheld(counts, prefer=("never",))
+        codes = {c: _share(counts[c], n, hide_k=c in hidden) for c in FEAR}
+        never.append({"wave": w, "never": codes["never"]})
+        dist.append({"wave": w, "n": None if n < 5 else n, "suppressed": n < 5, "codes": codes})
         states = Counter(p.waves[w][0] for p in ps if w in p.waves)
-        row = {"wave": w, "invited": len(invited[w]), "suppressed": len(invited[w]) < 5}
-        if not row["suppressed"]:
-            row.update(answered=states["answered"], partial=states["partial"], missing=states["missing"], withdrawn=0,
-                       responded=len(responded[w]), response_rate=round(len(responded[w]) / len(invited[w]), 4),
-                       response_ci=list(_ci(len(responded[w]), len(invited[w]))))
-        else:
-            row.update(answered=None, partial=None, missing=None, withdrawn=None, responded=None, response_rate=None,
-                       response_ci=None)
-        if w != "T0":
-            cohort = responded["T0"] & invited[w]
-            kept = responded["T0"] & responded[w]
-            row["t0_cohort"] = len(cohort)
-            row["attrition"] = None if len(cohort) < 5 else round((len(cohort) - len(kept)) / len(cohort), 4)
-            row["attrition_ci"] = None if len(cohort) < 5 else list(_ci(len(cohort) - len(kept), len(cohort)))
+        row: dict = {"wave": w, "label": labels[w], "invited": len(invited[w]), "suppressed": len(invited[w]) < 5}
+        top = _withheld({"responded": len(responded[w]), "missing": states["missing"], "withdrawn": 0})
+        sub = {"answered", "partial"} if "responded" in top else _withheld(
+            {"answered": states["answered"], "partial": states["partial"]})
+        row.update(answered=None if "answered" in sub else states["answered"],
+                   partial=None if "partial" in sub else states["partial"],
+                   missing=None if "missing" in top else states["missing"], withdrawn=0,
+                   responded=None if "responded" in top else len(responded[w]),
+                   rate=_share(len(responded[w]), len(invited[w]), hide_k="responded" in top))
+        cohort = responded["T0"] & invited[w]
+        kept = responded["T0"] & responded[w]
+        row["attrition"] = None if w == "T0" else _share(len(cohort) - len(kept), len(cohort))
         response.append(row)
     checkins_invited = 2 * len(ps)
     checkins_answered = sum(1 for p in ps for c in (1, 2) if (p.id + c) % 3 != 0)
-    response.append({"wave": "check-ins", "invited": checkins_invited, "suppressed": False,
-                     "answered": checkins_answered, "partial": 0, "missing": checkins_invited - checkins_answered,
-                     "withdrawn": 0, "responded": checkins_answered,
-                     "response_rate": round(checkins_answered / checkins_invited, 4),
-                     "response_ci": list(_ci(checkins_answered, checkins_invited))})
+    response.append({"wave": "check-ins", "label": "Check-ins (all)", "invited": checkins_invited,
+                     "suppressed": False, "answered": checkins_answered, "partial": 0,
+                     "missing": checkins_invited - checkins_answered, "withdrawn": 0, "responded": checkins_answered,
+                     "rate": _share(checkins_answered, checkins_invited), "attrition": None})
     latest = next(w for w in reversed(WAVES[1:]) if len(responded[w]) >= 5)
     behaviours = []
     for b in BEHAVIOURS:
-        entry = {"item": b}
+        entry: dict = {"item": b}
         for slot, w in (("baseline", "T0"), ("latest", latest)):
             vals = Counter(p.waves[w][1][b] for p in ps if p.id in responded[w] and p.waves[w][1].get(b) is not None)
-            n = vals["yes"] + vals["no"]
-            lo, hi = (None, None) if n < 5 else _ci(vals["yes"], n)
-            entry[slot] = {"wave": w, "n": n, "suppressed": n < 5, "yes": None if n < 5 else vals["yes"],
-                           "share": None if n < 5 else round(vals["yes"] / n, 4), "ci_low": lo, "ci_high": hi}
+            entry[slot] = _share(vals["yes"], vals["yes"] + vals["no"])
         behaviours.append(entry)
     return {"survivors": len(ps), "never_afraid": never, "fear_distribution": dist, "response": response,
             "behaviours": {"baseline": "T0", "latest": latest, "items": behaviours}}
@@ -114,11 +125,11 @@ def test_the_report_from_a_cohort_has_its_charts_and_numbers(env, cohort: list[P
     for got, want in zip(figs["behaviours"]["items"], expected["behaviours"]["items"], strict=True):
         assert got["item"] == want["item"] and got["baseline"] == want["baseline"] and got["latest"] == want["latest"]
     # the headline moves the way the cohort was made: more "never afraid" after the programme
-    shares = [r["share"] for r in figs["never_afraid"] if not r["suppressed"]]
+    shares = [r["never"]["share"] for r in figs["never_afraid"] if not r["never"]["suppressed"]]
     assert shares == sorted(shares) and len(shares) == 4
-    # T4 has a handful of respondents: suppressed everywhere
-    t4 = figs["never_afraid"][4]
-    assert t4["suppressed"] and t4["never"] is None and t4["share"] is None
+    # T4 has a handful of respondents: suppressed everywhere, its n too
+    t4 = figs["never_afraid"][4]["never"]
+    assert t4["suppressed"] and t4["n"] is None and t4["k"] is None and t4["share"] is None
     html = (out / "index.html").read_text(encoding="utf-8")
     for name in CHARTS.values():
         png = out / name
@@ -127,10 +138,10 @@ def test_the_report_from_a_cohort_has_its_charts_and_numbers(env, cohort: list[P
         height, width, _ = matplotlib.image.imread(png).shape
         assert width >= 600 and height >= 300
         assert f"src='{name}'" in html
-    t0 = figs["never_afraid"][0]
-    assert (f"<td>T0 Intake</td><td>{t0['n']}</td><td>{t0['never']}</td><td>{t0['share'] * 100:.1f}% "
+    t0 = figs["never_afraid"][0]["never"]
+    assert (f"<td>T0 Intake</td><td>{t0['n']}</td><td>{t0['k']}</td><td>{t0['share'] * 100:.1f}% "
             f"<span class='ci'>[{t0['ci_low'] * 100:.1f}–{t0['ci_high'] * 100:.1f}]</span></td>") in html
-    assert "<td>T4 Twelve months after</td><td>n&lt;5</td><td>n&lt;5</td><td>n&lt;5</td>" in html
+    assert "<td>T4 Twelve months after</td><td>withheld</td><td>withheld</td><td>withheld</td>" in html
     assert f"Generated {GENERATED_AT}" in html
     assert not any(p.pseudonym in html for p in cohort)
 

@@ -60,15 +60,17 @@ def test_every_kind_has_a_template_in_every_locale_and_urgent_ones_give_the_numb
 
 def every_notice_say() -> list[Say]:
     """Every message the notice flow can give: each action, on a notice she can and cannot read,
-    answered or not, locked or unlocked, on a chat app and SMS, cover and plain."""
+    answered or not, locked or unlocked, on a chat app and SMS, cover and plain, with and without her
+    safe times."""
     found: list[Say] = []
     unlocked = {"flow": "menu", "step": "main", "unlocked_until": (NOW + timedelta(minutes=5)).isoformat()}
     views = [None, NoticeView(7, False, "gone"), NoticeView(7, True, "The text."),
              NoticeView(7, True, "The text.", "got_it")]
-    for action, view, state, channel, plain, has_pin in product(
+    her_times = ([], [{"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "12:00"}])
+    for action, view, state, channel, plain, has_pin, windows in product(
             ACTIONS, views, ({"flow": "menu", "step": "main"}, unlocked), ("telegram", "sms"), (False, True),
-            (False, True)):
-        ctx = context(channel, plain_mode=plain, has_pin=has_pin)
+            (False, True), her_times):
+        ctx = context(channel, plain_mode=plain, has_pin=has_pin, contact_windows=windows)
         found += step(action, view, load_state(state), ctx).says
     return list({repr(s): s for s in found}.values())
 

@@ -154,12 +154,20 @@ async def test_ring_me_asks_for_a_call_back_at_her_safe_times_and_tells_a_worker
         opened = await her.choose("Send it anyway")
     assert opened.says("new incident")
     rung = await her.choose("Ring me")
-    assert rung.says("We will ring at one of your good times")
     (esc,) = await escalations(her.svc, "notice_ring_me")
     assert esc.priority == "high" and esc.survivor_id == sid
+    if her.channel == "sms":  # this number at her safe times: both known, so booked and said
+        assert rung.says("We will ring at one of your good times")
+    else:  # no number known on Telegram: asked first, booked when she confirms (issue 22, item 7)
+        assert not rung.says("We will ring") and rung.says("when and on which number")
+        await her.choose("00:00")  # her own safe time
+        await her.send("07700 900123")
+        assert (await her.choose("Yes, please")).says("We will ring at one of those times")
     async with her.svc.db.sessions() as s:
         (callback,) = (await s.scalars(select(CallbackRequest))).all()
-    assert callback.escalation_id == esc.id and callback.windows
+    assert callback.windows and callback.phone
+    if her.channel == "sms":
+        assert callback.escalation_id == esc.id
     row = await notice(her.svc, notice_id)
     assert (row.status, row.response) == ("acknowledged", "ring_me")
     assert (await timeline(her.svc, notice_id))[-1] == "ring_me"

@@ -184,7 +184,7 @@ def test_rendered_questions_use_cover_wording_unless_plain_mode() -> None:
     assert res.says[1].sensitive is True  # explicit: after her PIN only, and it expires
     res = s.send(text="never")
     body, buttons = render_checkin(res.says[0], "de")
-    assert body.startswith("Wie wohl fühlst du dich") and "Zahl von 0 (gar nicht) bis 10 (völlig)" in body
+    assert body.startswith("Wie wohl fühlen Sie sich") and "Zahl von 0 (gar nicht) bis 10 (völlig)" in body
     assert [b.label for b in buttons][-2:] == ["Überspringen", "Später"]
 
 

@@ -45,11 +45,13 @@ def csrf_of(html: str) -> str:
 
 
 class ConsoleClient:
-    """An HTTP client for one person (its own cookie jar), not following redirects."""
+    """An HTTP client for one person (its own cookie jar), not following redirects. The loopback
+    server counts as a secure origin: a service with an https public URL sets `Secure` cookies."""
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        jar = aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[base])
+        self.http = aiohttp.ClientSession(cookie_jar=jar)
         self.csrf = ""
 
     async def close(self) -> None:

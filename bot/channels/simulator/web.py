@@ -12,6 +12,7 @@ from bot.channels.base import InboundEvent
 from bot.channels.simulator.channel import SimulatorChannel
 from bot.channels.text_guard import repair, valid_identifier
 from bot.settings import Settings
+from bot.web.bodies import BadBody, json_body
 
 if TYPE_CHECKING:
     from bot.channels.host import ChannelHost
@@ -47,10 +48,9 @@ def routes(service: ChannelHost) -> list[web.RouteDef]:
         return web.json_response({"user": user, "messages": channel.transcript(user)})
 
     async def post_message(request: web.Request) -> web.Response:
-        try:
-            data = await request.json()
-        except ValueError:
-            return _bad("body must be JSON")
+        data = await json_body(request)  # size, UTF-8 and nesting depth first (bot/web/bodies.py)
+        if isinstance(data, BadBody):
+            return _bad(data.reason)
         if not isinstance(data, dict):
             return _bad("body must be a JSON object")
         user, text, button = data.get("user"), data.get("text"), data.get("button")
@@ -75,8 +75,8 @@ def routes(service: ChannelHost) -> list[web.RouteDef]:
         accepted = await service.pipeline.accept(event)
         if accepted.duplicate and own_id is not None:
             channel.forget(user, own_id)  # a replay: her screen shows the message once
-        if accepted.notice and button is not None:
-            channel.remove_buttons(user, button, data.get("message"))  # a spent button: as on Telegram
+        if (accepted.notice or accepted.spent) and button is not None:
+            channel.remove_buttons(user, button, data.get("message"))  # a spent keyboard: as on Telegram
         await service.dispatcher.dispatch_due(service.keyring.blind_index("simulator", user), "simulator")
         return web.json_response({
             "user": user, "duplicate": accepted.duplicate, "notice": accepted.notice,

@@ -27,6 +27,7 @@ from bot.outbox.dispatcher import mark_sent, stop_recipient
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.models import OutboundMessage
+from bot.web.bodies import BadBody, form_body
 
 if TYPE_CHECKING:
     from bot.channels.host import ChannelHost
@@ -98,22 +99,25 @@ def routes(service: ChannelHost) -> list[web.RouteDef]:
     public_base = settings.public_url.rstrip("/")
     account_sid = settings.twilio_account_sid
 
-    async def signed_form(request: web.Request) -> MultiDict[str] | None:
-        """The form fields if Twilio signed this request for our public URL, else None."""
-        form = await request.post()
-        fields = MultiDict((k, v) for k, v in form.items() if isinstance(v, str))
+    async def signed_form(request: web.Request) -> MultiDict[str] | web.Response:
+        """The form fields if Twilio signed this request for our public URL, else the refusal. The body's
+        size and encoding are checked first (bot/web/bodies.py): bytes that are not UTF-8 are a 400."""
+        fields = await form_body(request)
+        if isinstance(fields, BadBody):
+            log_event("sms.webhook_bad_body", route=request.path, status=fields.status)
+            return web.Response(status=fields.status, text=fields.reason)
         signature = request.headers.get(SIGNATURE_HEADER, "")
         url = public_base + request.raw_path
-        if (not signature or len(fields) != len(form) or not validator.validate(url, fields, signature)
+        if (not signature or not validator.validate(url, fields, signature)
                 or fields.get("AccountSid") != account_sid):
             log_event("sms.webhook_rejected", route=request.path, signed=bool(signature))
-            return None
+            return web.Response(status=403, text="forbidden")
         return fields
 
     async def inbound_sms(request: web.Request) -> web.Response:
         form = await signed_form(request)
-        if form is None:
-            return web.Response(status=403, text="forbidden")
+        if isinstance(form, web.Response):
+            return form
         sid, sender = form.get("MessageSid", ""), form.get("From", "")
         if not sid or len(sid) > 64 or not sender:
             log_event("sms.webhook_incomplete", has_sid=bool(sid), has_sender=bool(sender))
@@ -131,8 +135,8 @@ def routes(service: ChannelHost) -> list[web.RouteDef]:
 
     async def status_callback(request: web.Request) -> web.Response:
         form = await signed_form(request)
-        if form is None:
-            return web.Response(status=403, text="forbidden")
+        if isinstance(form, web.Response):
+            return form
         if not all(valid_identifier(v) for v in (form.get("MessageSid") or "x", request.query.get("k") or "x")):
             log_event("sms.status_refused")
             return _twiml(400)

@@ -22,6 +22,7 @@ from bot.channels.telegram.updates import WEBHOOK_PATH, build_dispatcher, handle
 from bot.channels.text_guard import InvalidInbound
 from bot.logs import log_event
 from bot.settings import Settings, SettingsError
+from bot.web.bodies import BadBody, json_body
 
 if TYPE_CHECKING:
     from bot.channels.host import ChannelHost
@@ -58,13 +59,13 @@ def routes(service: ChannelHost) -> list[web.RouteDef]:
     secret = service.settings.telegram_webhook_secret
 
     async def telegram_webhook(request: web.Request) -> web.Response:
+        data = await json_body(request)  # size, UTF-8 and nesting depth first (bot/web/bodies.py)
+        if isinstance(data, BadBody):
+            log_event("telegram.webhook_bad_body", logging.WARNING, status=data.status)
+            return web.json_response({"error": data.reason}, status=data.status)
         if not secret_matches(request.headers.get(SECRET_HEADER), secret):
             log_event("telegram.webhook_rejected", logging.WARNING)
             return web.json_response({"error": "unauthorized"}, status=401)
-        try:
-            data = await request.json()
-        except ValueError:
-            return web.json_response({"error": "body must be JSON"}, status=400)
         if not isinstance(data, dict):
             return web.json_response({"error": "body must be a JSON object"}, status=400)
         try:
