@@ -285,7 +285,7 @@ class ConversationEngine(RuleBasedStateMachine):
 
     # -- what workers do, and time -------------------------------------------------------------------------
 
-    @precondition(lambda self: self.rec.status == "active")
+    @precondition(lambda self: self.rec.status == "active" and len(self.rec.notices) < 3)  # a few are enough
     @rule(kind=st.sampled_from(NOTICE_KINDS))
     def a_notice_is_approved(self, kind: tuple[str, dict[str, str]]) -> None:
         self.run(self.after(Step("worker"), self.approve(kind[0], **kind[1])))
