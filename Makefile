@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # tests wait on sockets and databases more than on the CPU: more workers than cores pays
 TEST_WORKERS ?= 4
 
-.PHONY: demo test test-times lint bench lock clean
+.PHONY: demo test test-times soak lint bench lock clean
 
 # every package pinned and checked against its hash; the project itself adds none (--no-deps), and is
 # built with the locked setuptools (--no-build-isolation), so nothing is fetched unchecked
@@ -33,6 +33,13 @@ test: $(STAMP)
 # only the time-sensitive tests, at TEST_NOW and at each hostile instant (make test runs them too)
 test-times: $(STAMP)
 	$(VENV)/bin/pytest -rs -n $(TEST_WORKERS) --dist worksteal -m time_sensitive
+
+# the property test of the conversation engine, long: new sequences every run, the shortest failure printed
+SOAK_EXAMPLES ?= 200
+SOAK_STEPS ?= 60
+soak: $(STAMP)
+	PROPERTY_EXAMPLES=$(SOAK_EXAMPLES) PROPERTY_STEPS=$(SOAK_STEPS) PROPERTY_RANDOM=1 PROPERTY_SHRINK=1 \
+		$(VENV)/bin/pytest -n 3 -o timeout=0 -rxX tests/property/test_conversation_engine.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

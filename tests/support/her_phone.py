@@ -1,5 +1,6 @@
-"""Her phone on Telegram or SMS, driven from outside: the whole service against the fake Bot API or the
-fake Twilio, on a clock the test sets, and what her screen or thread shows after each thing she does.
+"""Her phone on Telegram, SMS or the simulator, driven from outside: the whole service against the fake
+Bot API, the fake Twilio or the simulator's chat API, on a clock the test sets, and what her screen or
+thread shows after each thing she does.
 
     async with her_phone(channel, settings_env, keyring, locale="de") as her:
         reply = await her.send("MENÜ")          # the messages that arrived because of it
@@ -20,12 +21,14 @@ from typing import Any
 
 import aiohttp
 
+from bot.channels.simulator.channel import SimulatorChannel
 from bot.channels.telegram.webhook import WEBHOOK_PATH
 from bot.clock import ManualClock
 from bot.enrolment import create_invitation
 from bot.service import Service
 from bot.settings import load_settings
 from liaison.service import create_service
+from nlu.service import NluService
 from safety.crypto import KeyRing
 from tests.support import running
 from tests.support.fake_telegram import FakeTelegram, deliver
@@ -41,6 +44,7 @@ PUBLIC = "https://liaison.example.org"
 ACCOUNT_SID = "AC" + "0" * 31 + "5"
 AUTH_TOKEN = "test-auth-token-not-a-secret-0015"
 OUR_NUMBER = "+447700900000"
+SIM_USER = "her-simulator-phone"
 PIN, DURESS = "4821", "7395"
 ALL_DAY = [{"days": [0, 1, 2, 3, 4, 5, 6], "start": "00:00", "end": "24:00"}]
 
@@ -66,13 +70,14 @@ class Reply:
 
 @dataclass
 class HerPhone:
-    channel: str  # telegram / sms
+    channel: str  # telegram / sms / simulator
     svc: Service
     clock: ManualClock
     http: aiohttp.ClientSession
     base: str
     telegram: FakeTelegram | None = None
     twilio: FakeTwilio | None = None
+    simulator: SimulatorChannel | None = None
     last: Reply = field(default_factory=lambda: Reply([]))
 
     # -- what is on her phone -------------------------------------------------------------------
@@ -80,6 +85,8 @@ class HerPhone:
         """Our messages as her phone shows them now (Telegram: what was not deleted)."""
         if self.telegram is not None:
             return [m for m in self.telegram.screen(CHAT) if m["from"] == "bot"]
+        if self.simulator is not None:
+            return [{**m, "message_id": m["id"]} for m in self.simulator.transcript(SIM_USER) if m["from"] == "bot"]
         assert self.twilio is not None
         return [{"text": t, "buttons": []} for t in self.twilio.texts_to(HER_NUMBER)]
 
@@ -87,8 +94,19 @@ class HerPhone:
         """Everything on her screen, hers and ours."""
         if self.telegram is not None:
             return [str(m["text"]) for m in self.telegram.screen(CHAT)]
+        if self.simulator is not None:
+            return [str(m["text"]) for m in self.simulator.transcript(SIM_USER)]
         assert self.twilio is not None
         return [e.body for e in self.twilio.thread(HER_NUMBER)]
+
+    def her_messages(self) -> list[str]:
+        """Her own messages still on her screen (Telegram, simulator) or in the thread (SMS)."""
+        if self.telegram is not None:
+            return [str(m["text"]) for m in self.telegram.screen(CHAT) if m["from"] == "user"]
+        if self.simulator is not None:
+            return [str(m["text"]) for m in self.simulator.transcript(SIM_USER) if m["from"] == "user"]
+        assert self.twilio is not None
+        return [e.body for e in self.twilio.thread(HER_NUMBER) if e.direction != "to_her"]
 
     # -- what she does -----------------------------------------------------------------------------
     async def send(self, text: str) -> Reply:
@@ -96,6 +114,8 @@ class HerPhone:
         if self.telegram is not None:
             status = await deliver(self.telegram.user_sends(CHAT, text), self.base + WEBHOOK_PATH, SECRET,
                                    session=self.http)
+        elif self.simulator is not None:
+            status = await self._simulator_post({"user": SIM_USER, "text": text})
         else:
             assert self.twilio is not None
             delivery = await self.twilio.deliver(self.twilio.user_sends(HER_NUMBER, text),
@@ -105,18 +125,27 @@ class HerPhone:
         return await self._arrived(before)
 
     async def press(self, message_id: int, payload: str) -> Reply:
-        """Telegram: press a button (by payload) under one message."""
-        assert self.telegram is not None
+        """Telegram or the simulator: press a button (by payload) under one message."""
         before = len(self.bot_messages())
+        if self.simulator is not None:
+            status = await self._simulator_post({"user": SIM_USER, "button": payload, "message": message_id})
+            assert status == 200
+            return await self._arrived(before)
+        assert self.telegram is not None
         update = self.telegram.user_presses(CHAT, message_id, payload)
         assert await deliver(update, self.base + WEBHOOK_PATH, SECRET, session=self.http) == 200
         return await self._arrived(before)
+
+    async def _simulator_post(self, body: dict[str, Any]) -> int:
+        async with self.http.post(self.base + "/simulator/api/messages", json=body) as resp:
+            await resp.read()
+            return resp.status
 
     async def choose(self, label: str) -> Reply:
         """The option whose label holds `label`, on the latest message offering it: Telegram presses
         its button, SMS sends its number (numbered lines "2 📞 Ring me")."""
         for msg in reversed(self.bot_messages()):
-            if self.telegram is not None:
+            if self.twilio is None:
                 for payload, text in msg["buttons"]:
                     if label.casefold() in text.casefold():
                         return await self.press(int(msg["message_id"]), payload)
@@ -140,7 +169,7 @@ class HerPhone:
     # -- who she is --------------------------------------------------------------------------------
     @property
     def address(self) -> str:
-        return str(CHAT) if self.channel == "telegram" else HER_NUMBER
+        return {"telegram": str(CHAT), "sms": HER_NUMBER}.get(self.channel, SIM_USER)
 
     async def enrolled(self, *, locale: str = "en", country: str = "GB", **fields: Any) -> tuple[int, int]:
         """An active survivor on this phone, onboarded (PIN and duress PIN set), at her menu."""
@@ -172,6 +201,8 @@ class HerPhone:
                 bot_username=self.svc.settings.telegram_bot_username)
         if self.channel == "telegram":
             return await self.send(f"/start {created.code}")
+        if self.channel == "simulator":
+            return await self.send(created.display_code)
         before = len(self.bot_messages())
         self.svc.dispatcher.wake()
         return await self._arrived(before)
@@ -181,24 +212,45 @@ def _telegram_env(settings_env: dict[str, object], fake: FakeTelegram) -> dict[s
     return {**running.telegram_env(settings_env, fake, SECRET), "TELEGRAM_BOT_USERNAME": "GardenTipsBot"}
 
 
+def _tune(svc: Service, timers: bool, nlu: NluService | None) -> None:
+    svc.timers = svc.timers if timers else ()
+    if nlu is not None:
+        svc.nlu = nlu
+
+
 @asynccontextmanager
 async def her_phone(channel: str, settings_env: dict[str, object], keyring: KeyRing, *,
-                    start: datetime | None = None) -> AsyncIterator[HerPhone]:
-    """The service on `channel` (telegram or sms) against its fake provider, on a ManualClock that
-    starts now: column defaults (the outbox's next attempt) still read the wall clock at this
-    commit, so a clock set in the past would leave replies never due. Her windows are all day,
-    so the hour does not matter; tests that need another time move the clock forward."""
+                    start: datetime | None = None, timers: bool = True,
+                    nlu: NluService | None = None) -> AsyncIterator[HerPhone]:
+    """The service on `channel` (telegram, sms or simulator) against its fake provider, on a
+    ManualClock that starts now: column defaults (the outbox's next attempt) still read the wall
+    clock at this commit, so a clock set in the past would leave replies never due. Her windows are
+    all day, so the hour does not matter; tests that need another time move the clock forward.
+    `timers=False`: the scheduler's ticks do not run by themselves (the test runs them when it
+    moves the clock, so what arrives when is decided by the test alone). `nlu`: models already loaded,
+    shared by many short-lived services (a test that starts one per example)."""
     clock = ManualClock(start or datetime.now(UTC), tick=True)
     async with aiohttp.ClientSession() as http:
         if channel == "telegram":
             async with FakeTelegram(TOKEN) as fake:
                 svc = create_service(load_settings(**_telegram_env(settings_env, fake)), keyring=keyring, clock=clock)
+                _tune(svc, timers, nlu)
                 async with serve_app(svc.web_app()) as base:
                     yield HerPhone(channel, svc, clock, http, base, telegram=fake)
+            return
+        if channel == "simulator":
+            svc = create_service(load_settings(**{**settings_env, "LIAISON_SIMULATOR": True}), keyring=keyring,
+                                 clock=clock)
+            _tune(svc, timers, nlu)
+            simulator = svc.channels["simulator"]
+            assert isinstance(simulator, SimulatorChannel)
+            async with serve_app(svc.web_app()) as base:
+                yield HerPhone(channel, svc, clock, http, base, simulator=simulator)
             return
         async with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER) as twilio:
             env = running.twilio_env(settings_env, twilio, PUBLIC, send_timeout=3, sms_rate=1000)
             svc = create_service(load_settings(**env), keyring=keyring, clock=clock)
+            _tune(svc, timers, nlu)
             async with serve_app(svc.web_app()) as base:
                 twilio.route_public(PUBLIC, base)
                 yield HerPhone(channel, svc, clock, http, base, twilio=twilio)

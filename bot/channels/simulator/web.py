@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,7 +69,7 @@ def routes(service: ChannelHost) -> list[web.RouteDef]:
         own_id = channel.record_user_message(user, repair(text)[0] or "") if text is not None else None
         event = InboundEvent(
             channel="simulator", provider_id=str(message_id)[:64], address=user,
-            received_at=datetime.now(UTC), text=text, button=button,
+            received_at=service.dispatcher.now(), text=text, button=button,
             provider_message_id=str(own_id) if own_id is not None else _pressed(data.get("message")),
         )
         accepted = await service.pipeline.accept(event)
