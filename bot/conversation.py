@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import catalog, enrolment
 from bot.actions.deletion import queue_deletions
 from bot.actions.held_escalations import HELD
-from bot.actions.quick_exit import quick_exit
+from bot.actions.quick_exit import end_quiet, quick_exit
 from bot.channels.base import InboundEvent
 from bot.escalations import raise_escalation
 from bot.logs import log_event
@@ -258,6 +258,9 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
     if signal is not None:
         log_event("danger.detected", survivor=survivor.pseudonym, channel=event.channel, self_harm=signal.self_harm)
     state = load_state(survivor.state)
+    if state.quiet_until is not None:  # she wrote after quick exit: the chat is hers to use again
+        await end_quiet(session, survivor, state.quiet_until, now)
+        state = state.but(quiet_until=None)
     ctx = await prefetch(session, keyring, event, user_input, survivor, state, now, pin_hasher, danger)
     if signal is not None and signal.self_harm:
         ctx = replace(ctx, self_harm=True)
@@ -352,7 +355,7 @@ async def apply_effects(session: AsyncSession, survivor: Survivor, identity: Cha
         elif isinstance(effect, CreateCallback):
             await _create_callback(session, survivor, event, effect, now)
         elif isinstance(effect, QuickExitRequested):
-            await carry_out_quick_exit(session, survivor, identity, inbound, now)
+            await carry_out_quick_exit(session, survivor, identity, inbound, now, effect.quiet_until)
         elif isinstance(effect, EraseRequested):
             await carry_out_erase_request(session, survivor, identity, now)
         elif isinstance(effect, PauseOutbound):
@@ -442,13 +445,13 @@ async def _create_callback(session: AsyncSession, survivor: Survivor, event: Inb
 # -- hooks the safety layer completes ------------------------------------------------------------
 
 async def carry_out_quick_exit(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity | None,
-                               inbound: InboundMessage, now: datetime) -> None:
+                               inbound: InboundMessage, now: datetime, quiet_until: datetime | None) -> None:
     """Quick exit: the safety layer deletes what the chat holds (Telegram, simulator) or pauses
     outbound (SMS) and records it; the flow's one cover message is queued after the deletions."""
     if identity is None:
         session.add(AuditEvent(actor="survivor", action="quick_exit", survivor_pseudonym=survivor.pseudonym, at=now))
         return
-    await quick_exit(session, survivor, identity, cause=f"in:{inbound.id}", now=now)
+    await quick_exit(session, survivor, identity, cause=f"in:{inbound.id}", now=now, quiet_until=quiet_until)
 
 
 async def carry_out_erase_request(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity | None,

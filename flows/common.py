@@ -3,6 +3,8 @@ and the answer to danger (the danger net, the NLU, a yes to the danger check) or
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flows.payloads import WaveButton
 from flows.state import FlowState, is_unlocked, lock, result, to_menu
 from flows.types import Context, FlowResult, Option, QuickExitRequested, RaiseEscalation, Say
@@ -19,6 +21,9 @@ MENU_OPTIONS: tuple[Option, ...] = (
 )
 
 BACK = Option("menu:main", "common.back_to_menu")
+# after quick exit in a chat, routine messages wait until she writes; at most this long (a worker sees
+# the pause on her page and can reach her another way; urgent notices and replies are never held)
+QUIET_AFTER_EXIT = timedelta(days=30)
 SMS_VARIANTS = frozenset({"onboarding.warning", "onboarding.done", "help.text", "fallback.confirm_exit",
                           "pin.ask", "pin.choose", "pin.confirm", "pin.saved", "pin.same_as_duress"})
 
@@ -71,8 +76,12 @@ def quick_exit(state: FlowState, ctx: Context) -> FlowResult:
     that: a text cannot be recalled, outbound pauses instead (the safety layer), so nothing arrives."""
     not_active = ctx.profile is not None and ctx.profile.status in ("onboarding", "stopped", "declined")
     st = lock(state) if not_active else to_menu(lock(state))  # stopped stays stopped, onboarding goes on
-    says = [Say("exit.cover", {"tip": tip(ctx)})] if deletes_messages(ctx.channel) else []
-    return result(st, *says, effects=[QuickExitRequested()])
+    if not deletes_messages(ctx.channel):  # SMS: the safety layer pauses for her chosen period
+        return result(st, effects=[QuickExitRequested()])
+    # a chat: her screen now holds one cover message; nothing routine may join it before she writes
+    quiet_until = ctx.now + QUIET_AFTER_EXIT
+    return result(st.but(quiet_until=quiet_until), Say("exit.cover", {"tip": tip(ctx)}),
+                  effects=[QuickExitRequested(quiet_until=quiet_until)])
 
 
 SELF_HARM_REASON = "self_harm"

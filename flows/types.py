@@ -136,7 +136,11 @@ class CreateCallback:
 
 @dataclass(frozen=True)
 class QuickExitRequested:
-    """She used quick exit. The safety layer completes this (delete chat messages, pause SMS)."""
+    """She used quick exit. The safety layer completes this (delete chat messages, pause SMS).
+    ``quiet_until``: in a chat, nothing that is not a reply or urgent is sent until she writes again
+    (at the latest until then), so the cleared chat stays clear."""
+
+    quiet_until: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -91,13 +91,7 @@ KNOWN_UNTIL_MERGE: dict[str, Known] = {
 
 # Found by this test, not among items 1-11, not fixed here (too big, or outside flows/safety): each has a
 # named example test marked xfail in test_found_bugs.py. Delete the entry with the fix.
-FOUND_NOT_FIXED: dict[str, Known] = {
-    "no-pause-after-exit-in-a-chat": Known(None, "c", "after quick exit on Telegram or the simulator a notice's "
-                                                      "preview arrives at once, a check-in's opening or the reminder "
-                                                      "of the questions she paused days later, before she writes: "
-                                                      "only SMS pauses",
-                                           "test_after_quick_exit_in_a_chat_nothing_new_arrives_until_she_writes"),
-}
+FOUND_NOT_FIXED: dict[str, Known] = {}  # the bugs this test found are fixed (tests/property/test_found_bugs.py)
 KNOWN_UNTIL_MERGE.update(FOUND_NOT_FIXED)
 met_known: set[str] = set()  # the entries this run met (the test ends as xfail naming them)
 
