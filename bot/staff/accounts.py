@@ -7,6 +7,7 @@ Pure decisions take `now` from the caller (the service clock); the caller owns t
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -35,7 +36,7 @@ class StaffError(Exception):
 def _start_enrolment(member: StaffMember, now: datetime) -> str:
     token = new_token()
     member.enrol_token_hash, member.enrol_expires_at = token_hash(token), now + ENROL_VALID
-    member.status, member.password_hash, member.totp_secret = "enrolling", None, None
+    member.status, member.password_hash, member.totp_secret, member.totp_last_step = "enrolling", None, None, None
     member.failed_sign_ins, member.locked_until = 0, None
     return token
 
@@ -110,10 +111,25 @@ def qr_svg(uri: str) -> str:
     return buf.getvalue().decode()
 
 
-def totp_ok(secret: str | None, code: str, now: datetime) -> bool:
+TOTP_STEP = 30  # seconds: pyotp's default, what every authenticator app uses
+
+
+def totp_step(secret: str | None, code: str, now: datetime, *, after: int | None = None) -> int | None:
+    """The time step (now's, or one either side) whose code this is, when it is later than `after`:
+    a code is good once. None when it matches no such step."""
     if not secret:
-        return False
-    return bool(pyotp.TOTP(secret).verify(code.strip().replace(" ", ""), for_time=now, valid_window=1))
+        return None
+    code = code.strip().replace(" ", "")
+    totp = pyotp.TOTP(secret)
+    current = int(now.timestamp()) // TOTP_STEP
+    for step in (current - 1, current, current + 1):
+        if (after is None or step > after) and hmac.compare_digest(totp.at(step * TOTP_STEP), code):
+            return step
+    return None
+
+
+def totp_ok(secret: str | None, code: str, now: datetime) -> bool:
+    return totp_step(secret, code, now) is not None
 
 
 async def complete_enrolment(session: AsyncSession, member: StaffMember, password: str, secret: str,
@@ -121,9 +137,10 @@ async def complete_enrolment(session: AsyncSession, member: StaffMember, passwor
     if len(password) < MIN_PASSWORD:
         raise StaffError(f"the password needs at least {MIN_PASSWORD} characters")
     if code or totp_required:
-        if not totp_ok(secret, code, now):
+        step = totp_step(secret, code, now)
+        if step is None:
             raise StaffError("that code does not match: check your phone's time and try again")
-        member.totp_secret = secret
+        member.totp_secret, member.totp_last_step = secret, step  # the enrolment code cannot sign in
     member.password_hash = hasher.hash(password)
     member.status, member.enrol_token_hash, member.enrol_expires_at = "active", None, None
     audit(session, f"staff:{member.id}", "staff.enrolled", now=now, staff_id=member.id,
@@ -152,8 +169,12 @@ async def sign_in(session: AsyncSession, name: str, password: str, code: str, no
         audit(session, f"staff:{member.id}", "sign_in.refused", now=now, reason="locked")
         return SignInResult("locked", member)
     good = hasher.matches(member.password_hash, password)
+    step = None
     if member.totp_secret is not None or totp_required:
-        good = good and totp_ok(member.totp_secret, code, now)
+        # a code is good once: its step and every earlier one are refused from now on (a code seen
+        # over a shoulder or replayed from a proxy's log is worth nothing)
+        step = totp_step(member.totp_secret, code, now, after=member.totp_last_step)
+        good = good and step is not None
     if not good:
         member.failed_sign_ins += 1
         if member.failed_sign_ins >= MAX_FAILURES:
@@ -163,5 +184,7 @@ async def sign_in(session: AsyncSession, name: str, password: str, code: str, no
         audit(session, f"staff:{member.id}", "sign_in.failed", now=now, reason="credentials")
         return SignInResult("wrong", member)
     member.failed_sign_ins, member.locked_until = 0, None
+    if step is not None:
+        member.totp_last_step = step
     audit(session, f"staff:{member.id}", "sign_in.ok", now=now)
     return SignInResult("ok", member)

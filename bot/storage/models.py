@@ -263,6 +263,7 @@ class StaffMember(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     password_hash: Mapped[str | None] = mapped_column(String(200))
     totp_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code of this step or earlier: refused
     enrol_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     enrol_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)

@@ -45,6 +45,8 @@ async def test_a_new_worker_enrols_from_the_one_time_link_and_signs_in_with_totp
             assert status == 303 and location.startswith("/console/sign-in")
             assert (await client.get(f"/console/enrol/{token}"))[0] == 404  # once only
             login = StaffLogin("bea", secret)
+            assert await client.sign_in(login, clock()) == 401  # the enrolment's code is used up
+            clock.advance(seconds=accounts.TOTP_STEP)
             assert await client.sign_in(login, clock(), code="000000") == 401  # the second factor counts
             assert await client.sign_in(login, clock()) == 303
             status, _, _ = await client.get("/console/queue")
@@ -127,6 +129,7 @@ async def test_the_cookie_is_httponly_strict_and_a_form_without_its_csrf_token_i
             await client.close()
             await svc.stop()
     svc = console(settings_env, keyring, clock)
+    clock.advance(seconds=accounts.TOTP_STEP)  # a fresh code: the first one signed in already
     async with serve_app(svc.web_app()) as base:
         client = ConsoleClient(base)
         try:
@@ -139,4 +142,27 @@ async def test_the_cookie_is_httponly_strict_and_a_form_without_its_csrf_token_i
             assert status == 200 and "/console/enrol/" in page
         finally:
             await client.close()
+            await svc.stop()
+
+
+async def test_a_totp_code_signs_in_once_and_never_again_nor_an_earlier_one(settings_env, keyring) -> None:
+    clock = ManualClock(NOW)
+    svc = console(settings_env, keyring, clock)
+    async with serve_app(svc.web_app()) as base:
+        client, thief = ConsoleClient(base), ConsoleClient(base)
+        try:
+            login = await make_staff(svc, "gil", ["liaison"])
+            code = login.code(clock())
+            assert await client.sign_in(login, clock(), code=code) == 303
+            assert await thief.sign_in(login, clock(), code=code) == 401  # the same code, same window
+            clock.advance(seconds=20)
+            assert await thief.sign_in(login, clock(), code=code) == 401  # still inside its window
+            previous = login.code(NOW - timedelta(seconds=accounts.TOTP_STEP))
+            assert await thief.sign_in(login, clock(), code=previous) == 401  # an earlier step's code
+            clock.advance(seconds=accounts.TOTP_STEP)
+            assert await thief.sign_in(login, clock()) == 303  # the next step's code, once
+            assert await thief.sign_in(login, clock()) == 401
+        finally:
+            await client.close()
+            await thief.close()
             await svc.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiohttp
 import pyotp
@@ -28,12 +28,14 @@ class StaffLogin:
 
 
 async def make_staff(svc: Service, name: str, roles: list[str], *, totp: bool = True) -> StaffLogin:
-    """An active account, enrolled as the enrolment page would do it."""
+    """An active account, enrolled as the enrolment page would do it (with the code of the step
+    before now's: a code is good once, and the test signs in with now's next)."""
     now = svc.clock()
     secret = pyotp.random_base32()
+    earlier = pyotp.TOTP(secret).at(now - timedelta(seconds=accounts.TOTP_STEP))
     async with svc.db.transaction() as s:
         member, _token = await accounts.add_staff(s, name, roles, now, actor="test")
-        await accounts.complete_enrolment(s, member, PASSWORD, secret, pyotp.TOTP(secret).at(now) if totp else "",
+        await accounts.complete_enrolment(s, member, PASSWORD, secret, earlier if totp else "",
                                           now, totp_required=totp, hasher=svc.pin_hasher)
     return StaffLogin(name, secret)
 
