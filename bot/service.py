@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from bot.audit_anchor import AuditAnchor
 from bot.channels.base import Channel
 from bot.channels.registry import build_channels, channel_routes
 from bot.clock import Clock, system_clock
@@ -65,6 +66,7 @@ class Service:
     console_pages: tuple[ConsolePages, ...] = ()
     replan_waves: ReplanWaves | None = None  # None: the scheduler's next tick replans them
     runners: list[Timer] = field(default_factory=list)
+    anchor: AuditAnchor | None = None  # the audit chain's head, written outside the database while running
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @classmethod
@@ -167,6 +169,8 @@ class Service:
             for runner in self.runners:
                 runner.start()
         self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="outbox-dispatcher"))
+        self.anchor = AuditAnchor(self.db, self.settings.audit_witness_file, self.settings.audit_anchor_minutes * 60)
+        self._tasks.append(asyncio.create_task(self.anchor.run_forever(), name="audit-anchor"))
         for channel in self.channels.values():
             starter = getattr(channel, "start_background", None)
             if starter is not None:
@@ -183,6 +187,9 @@ class Service:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        if self.anchor is not None:  # the head as this process leaves it
+            await self.anchor.stop()
+            self.anchor = None
         await self.dispatcher.stop_workers()
         for channel in self.channels.values():
             try:

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
         default_factory=list, alias="LIAISON_NOTICE_AUTO_APPROVE_SITES")
     notice_ack_hours: float = Field(48, alias="LIAISON_NOTICE_ACK_HOURS", gt=0)
 
+    # the audit chain's head, anchored outside the database (bot.audit_anchor): an append-only file on
+    # another host or write-once storage, written every this many minutes and at shutdown
+    audit_witness_file: Path | None = Field(None, alias="LIAISON_AUDIT_WITNESS_FILE")
+    audit_anchor_minutes: float = Field(5.0, alias="LIAISON_AUDIT_ANCHOR_MINUTES", gt=0)
+
     rasa_url: str | None = Field(None, alias="RASA_URL")
     nlu_cache_dir: Path = Field(Path("var/nlu-cache"), alias="NLU_CACHE_DIR")
 

@@ -4,6 +4,7 @@ are programme_views.py.)"""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,7 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.audit import audit, verify_chain
+from bot.audit import ChainReport, audit, verify_chain
+from bot.audit_anchor import WitnessError, read_witness
 from bot.callbacks import format_slot, open_callbacks
 from bot.console.pages import me, render, see_other, svc
 from bot.escalations import sla_state
@@ -92,9 +94,17 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
         q = q.where(AuditEvent.actor == f_actor)
     if f_survivor:
         q = q.where(AuditEvent.survivor_pseudonym == f_survivor)
+    try:
+        heads = await asyncio.to_thread(read_witness, service.settings.audit_witness_file)
+    except WitnessError as exc:
+        heads, unreadable = [], str(exc)
+    else:
+        unreadable = ""
     async with service.db.sessions() as s:
         events = (await s.scalars(q)).all()
-        chain = await verify_chain(s)
+        chain = await verify_chain(s, heads)
+    if unreadable:  # shown as broken: someone must look
+        chain = ChainReport(False, chain.rows, None, unreadable)
     return render(request, "audit.html", title="Audit log", events=events, chain=chain, f_action=f_action,
                   f_actor=f_actor, f_survivor=f_survivor)
 

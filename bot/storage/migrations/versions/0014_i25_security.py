@@ -1,8 +1,23 @@
-"""a console that holds under attack (issue 25): the last accepted TOTP time step per account
+"""a console and an audit log that hold under attack (issue 25): the last accepted TOTP time step per
+account; the audit chain keyed
+
+The audit chain used SHA-256 with no secret: anyone who could write the database could change a row and
+recompute every later hash. From here each row's MAC is HMAC-SHA256 under the audit key of the key file
+(LIAISON_KEY_FILE, never the database). Existing rows are checked first against the unkeyed chain they
+were written under: a chain that does not verify is refused with the row's id and nothing is changed
+(someone must look at it before it is vouched for). A verified chain is re-MACed row by row, and one row
+more, `audit.chain_keyed`, records how many rows were carried over and their unkeyed head. With no audit
+rows, no key file is needed.
 
 Revision ID: 0014_i25
 Revises: 0011 (the head)
 """
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -11,10 +26,67 @@ down_revision = "0011"
 branch_labels = None
 depends_on = None
 
+GENESIS = "0" * 64
+
+
+def _canonical(seq: int, actor: str, action: str, pseudonym: str | None, details: Any, at: Any) -> str:
+    """As bot.audit.canonical at the time of this migration."""
+    if isinstance(details, str):
+        details = json.loads(details)
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    body = {"seq": seq, "actor": actor, "action": action, "survivor_pseudonym": pseudonym,
+            "details": details or {}, "at": at.isoformat(timespec="microseconds")}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _audit_key() -> bytes:
+    from bot.settings import load_settings
+    from safety.crypto import KeyRing
+
+    return KeyRing.load(load_settings().key_file).audit_key
+
+
+def _key_the_chain() -> None:
+    conn = op.get_bind()
+    rows = conn.execute(sa.text("SELECT id, seq, prev_hash, row_hash, actor, action, survivor_pseudonym, details, at "
+                                "FROM audit_events ORDER BY seq")).fetchall()
+    if not rows:
+        return
+    unsealed = [r[0] for r in rows if r[1] is None]
+    if unsealed:
+        raise RuntimeError(f"audit_events row id {min(unsealed)} is outside the chain; nothing changed")
+    prev, macs = GENESIS, []
+    for expected, (row_id, seq, prev_hash, digest, actor, action, pseudonym, details, at) in enumerate(rows, 1):
+        text = _canonical(seq, actor, action, pseudonym, details, at)
+        if seq != expected or prev_hash != prev or hashlib.sha256((text + prev).encode()).hexdigest() != digest:
+            raise RuntimeError(f"the audit chain does not verify at row id {row_id} (seq {seq}); nothing changed: "
+                               "look at it (`liaison audit verify` on the version before) before keying it")
+        macs.append((row_id, seq, text))
+        prev = digest
+    unkeyed_head, key = prev, _audit_key()
+    prev = GENESIS
+    for row_id, _seq, text in macs:
+        mac = hmac.new(key, (text + prev).encode(), hashlib.sha256).hexdigest()
+        conn.execute(sa.text("UPDATE audit_events SET prev_hash = :p, row_hash = :h WHERE id = :i"),
+                     {"p": prev, "h": mac, "i": row_id})
+        prev = mac
+    seq, now = len(macs) + 1, datetime.now(UTC)
+    details = {"rows": len(macs), "unkeyed_head": unkeyed_head}
+    mac = hmac.new(key, (_canonical(seq, "migration", "audit.chain_keyed", None, details, now) + prev).encode(),
+                   hashlib.sha256).hexdigest()
+    table = sa.table("audit_events", sa.column("actor", sa.String), sa.column("action", sa.String),
+                     sa.column("details", sa.JSON), sa.column("at", sa.DateTime(timezone=True)),
+                     sa.column("seq", sa.Integer), sa.column("prev_hash", sa.String), sa.column("row_hash", sa.String))
+    conn.execute(table.insert().values(actor="migration", action="audit.chain_keyed", details=details, at=now,
+                                       seq=seq, prev_hash=prev, row_hash=mac))
+
 
 def upgrade() -> None:
     with op.batch_alter_table("staff_members") as batch:
         batch.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
+    _key_the_chain()
 
 
 def downgrade() -> None:
