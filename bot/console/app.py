@@ -3,7 +3,8 @@ binding the routes of bot.console.permissions to their handlers (what the pages 
 
 The guard (a middleware) looks up the matched route in the permissions table: a public page
 gets a double-submit CSRF check; any other needs a live session (else 302 to sign-in), one of
-the route's roles (else 403) and, for a POST, the session's CSRF token (else 403).
+the route's roles (else 403) and, for a POST, the session's CSRF token (else 403). Path parameters
+and form fields pass the input layer (inputs.py) before any handler sees them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from aiohttp import web
 
 from bot.console import (
     auth_views,
+    inputs,
     notice_views,
     other_views,
     permissions,
@@ -62,8 +64,10 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         raise web.HTTPForbidden(text="forbidden")
     service = svc(request)
     if permissions.is_public(method, path):
+        inputs.check_path_params(request.match_info)
         if method == "POST":
             form = await request.post()
+            inputs.check_form(form)
             cookie = request.cookies.get(CSRF_COOKIE, "")
             if not cookie or not hmac.compare_digest(cookie, _form_token(request, form)):
                 raise web.HTTPForbidden(text="this form has expired: reload the page and try again")
@@ -79,8 +83,10 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         raise web.HTTPFound(SIGN_IN)
     if not permissions.allowed(method, path, signed.member.roles or []):
         raise web.HTTPForbidden(text="your role may not do this")
+    inputs.check_path_params(request.match_info)
     if method == "POST":
         form = await request.post()
+        inputs.check_form(form)
         if not hmac.compare_digest(signed.session.csrf_token, _form_token(request, form)):
             raise web.HTTPForbidden(text="this form has expired: reload the page and try again")
     request[ME], request[CSRF] = signed.member, signed.session.csrf_token
@@ -109,6 +115,7 @@ def install_console(app: web.Application, service: WebHost,
         raise RuntimeError(f"console routes and permissions differ: {sorted(missing)}")
     for (method, path), handler in table.items():
         app.router.add_route(method, path, handler)
+    app.middlewares.append(inputs.refuse_bad_input)  # every route of the app, the console's and the others'
     app.middlewares.append(guard)
 
     async def stop_streams(_app: web.Application) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from bot.audit import ChainReport, audit, verify_chain
 from bot.audit_anchor import WitnessError, read_witness
 from bot.callbacks import format_slot, open_callbacks
+from bot.console.inputs import form_id, path_id
 from bot.console.pages import me, render, see_other, svc
 from bot.escalations import sla_state
 from bot.staff import accounts
@@ -56,10 +57,7 @@ async def callback_outcome(request: web.Request) -> web.StreamResponse:
         raise see_other("/console/callbacks", "Choose an outcome from the list.", "error")
     now = service.clock()
     async with service.db.transaction() as s:
-        try:
-            cb = await s.get(CallbackRequest, int(request.match_info["id"]))
-        except ValueError:
-            cb = None
+        cb = await s.get(CallbackRequest, path_id(request))
         if cb is None:
             raise web.HTTPNotFound()
         cb.outcome, cb.status = outcome, CALLBACK_OUTCOMES[outcome]
@@ -122,12 +120,14 @@ async def rota_page(request: web.Request) -> web.StreamResponse:
 async def rota_add(request: web.Request) -> web.StreamResponse:
     service = svc(request)
     form = await request.post()
+    staff_id = form_id(form, "staff_id")
     try:
-        staff_id = int(str(form.get("staff_id", "")))
         starts = datetime.fromisoformat(str(form.get("starts_at", ""))).replace(tzinfo=UTC)
         ends = datetime.fromisoformat(str(form.get("ends_at", ""))).replace(tzinfo=UTC)
     except ValueError:
-        raise see_other("/console/rota", "Give a person, a start and an end.", "error") from None
+        staff_id = None
+    if staff_id is None:
+        raise see_other("/console/rota", "Give a person, a start and an end.", "error")
     if ends <= starts:
         raise see_other("/console/rota", "A shift must end after it starts.", "error")
     async with service.db.transaction() as s:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.console.inputs import path_id
 from bot.console.pages import me, render, see_other, svc
 from bot.programme.intake import receive
 from bot.programme.kinds import default_kinds
@@ -110,10 +111,7 @@ async def unmatched_page(request: web.Request) -> web.StreamResponse:
 
 
 def _event_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    return path_id(request)
 
 
 async def unmatched_link(request: web.Request) -> web.StreamResponse:

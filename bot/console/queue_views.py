@@ -11,6 +11,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.console import cases
+from bot.console.inputs import path_id
 from bot.console.pages import CSRF, STOP_KEY, me, render, render_fragment, see_other, svc
 from bot.staff.sessions import current
 from bot.storage.models import Escalation, StaffMember
@@ -73,10 +74,7 @@ async def queue_events(request: web.Request) -> web.StreamResponse:
 
 
 def _id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    return path_id(request)
 
 
 async def claim(request: web.Request) -> web.StreamResponse:
