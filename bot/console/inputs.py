@@ -11,10 +11,11 @@ any handler or the database sees them, so a hostile value is a 404 or a 400, nev
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 MAX_ID = 2**31 - 1  # PostgreSQL INTEGER; SQLite would take more, but the same answer on both
 MAX_QUERY = 512
 MAX_WORD = {"pseudonym": 64, "token": 128}
@@ -64,7 +65,7 @@ def check_form(form: Mapping[str, object]) -> None:
 
 
 @web.middleware
-async def refuse_bad_input(request: web.Request, handler: web.RequestHandler) -> web.StreamResponse:
+async def refuse_bad_input(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A NUL in the path or query, or an overlong query value, anywhere in the service -> 400."""
     if "\x00" in request.path or "\x00" in request.query_string or "%00" in request.raw_path:
         raise web.HTTPBadRequest(text="the address holds a character that is not allowed")
