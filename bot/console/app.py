@@ -16,15 +16,18 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from yarl import URL
 
 from bot.console import (
     auth_views,
+    headers,
     inputs,
     notice_views,
     other_views,
     permissions,
     programme_views,
     queue_views,
+    static_views,
     survivor_views,
 )
 from bot.console.pages import (
@@ -37,6 +40,7 @@ from bot.console.pages import (
     STOP_KEY,
     TOKEN,
     Handler,
+    seal_flash,
     set_cookie,
     svc,
 )
@@ -63,6 +67,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             raise exc
         raise web.HTTPForbidden(text="forbidden")
     service = svc(request)
+    if method == "POST" and not _same_origin(request):
+        raise web.HTTPForbidden(text="this form was not sent from the console's own pages")
     if permissions.is_public(method, path):
         inputs.check_path_params(request.match_info)
         if method == "POST":
@@ -73,7 +79,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                 raise web.HTTPForbidden(text="this form has expired: reload the page and try again")
         token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
         request[CSRF] = token
-        response = await handler(request)
+        response = await _handle(request, handler)
         if CSRF_COOKIE not in request.cookies:
             set_cookie(response, request, CSRF_COOKIE, token)
         return response
@@ -91,14 +97,48 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             raise web.HTTPForbidden(text="this form has expired: reload the page and try again")
     request[ME], request[CSRF] = signed.member, signed.session.csrf_token
     request[TOKEN] = request.cookies.get(SESSION_COOKIE, "")
-    return await handler(request)
+    return await _handle(request, handler)
+
+
+async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The page; a redirect's flash message goes on as a signed cookie, never in the URL."""
+    try:
+        response = await handler(request)
+    except web.HTTPSeeOther as redirect:
+        seal_flash(request, redirect)
+        raise
+    seal_flash(request, response)
+    return response
+
+
+def _same_origin(request: web.Request) -> bool:
+    """A POST must come from a page of ours, even when a cookie would ride along on a form from another
+    site. Its Origin, when it names one, must be ours (this service's public address or the address it
+    was sent to). Our pages send no Referer (`Referrer-Policy: no-referrer`), so a browser sends their
+    forms with `Origin: null`: then the browser's own `Sec-Fetch-Site: same-origin` (or, from a browser
+    without it, a Referer of ours) must say so."""
+    ours = {URL(svc(request).settings.public_url).origin(), request.url.origin()}
+
+    def is_ours(value: str) -> bool:
+        try:
+            return URL(value).origin() in ours
+        except ValueError:
+            return False
+
+    origin = request.headers.get("Origin", "")
+    if origin and origin != "null":
+        return is_ours(origin)
+    if request.headers.get("Sec-Fetch-Site") is not None:
+        return request.headers["Sec-Fetch-Site"] == "same-origin"
+    referer = request.headers.get("Referer", "")
+    return bool(referer) and is_ours(referer)
 
 
 def handlers(*extra: Mapping[tuple[str, str], Handler]) -> dict[tuple[str, str], Handler]:
     """The console's own pages, then the pages other packages add (given by the composition root)."""
     table: dict[tuple[str, str], Handler] = {}
     for pages in (auth_views.HANDLERS, queue_views.HANDLERS, survivor_views.HANDLERS, notice_views.HANDLERS,
-                  programme_views.HANDLERS, other_views.HANDLERS, *extra):
+                  programme_views.HANDLERS, other_views.HANDLERS, static_views.HANDLERS, *extra):
         table.update(pages)
     return table
 
@@ -115,7 +155,8 @@ def install_console(app: web.Application, service: WebHost,
         raise RuntimeError(f"console routes and permissions differ: {sorted(missing)}")
     for (method, path), handler in table.items():
         app.router.add_route(method, path, handler)
-    app.middlewares.append(inputs.refuse_bad_input)  # every route of the app, the console's and the others'
+    app.middlewares.append(headers.security_headers)  # every route of the app, the console's and the others'
+    app.middlewares.append(inputs.refuse_bad_input)  # the same
     app.middlewares.append(guard)
 
     async def stop_streams(_app: web.Application) -> None:

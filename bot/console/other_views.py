@@ -87,7 +87,7 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
     q = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(500)
     f_action, f_actor, f_survivor = (request.query.get(k, "").strip() for k in ("action", "actor", "survivor"))
     if f_action:
-        q = q.where(AuditEvent.action.startswith(f_action))
+        q = q.where(AuditEvent.action.startswith(f_action, autoescape=True))  # % and _ are literal
     if f_actor:
         q = q.where(AuditEvent.actor == f_actor)
     if f_survivor:

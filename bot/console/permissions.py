@@ -22,6 +22,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/sign-in"): PUBLIC,
     ("GET", "/console/enrol/{token}"): PUBLIC,
     ("POST", "/console/enrol/{token}"): PUBLIC,
+    ("GET", "/console/static/{name}"): PUBLIC,  # the pages' script and style files (no inline ones)
     ("POST", "/console/sign-out"): ANY_STAFF,
     ("GET", "/console"): ANY_STAFF,  # sends each role to its own first page
     ("GET", "/console/me"): ANY_STAFF,

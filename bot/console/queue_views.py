@@ -11,6 +11,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.console import cases
+from bot.console.headers import prepare_stream
 from bot.console.inputs import path_id
 from bot.console.pages import CSRF, STOP_KEY, me, render, render_fragment, see_other, svc
 from bot.staff.sessions import current
@@ -52,6 +53,7 @@ async def queue_events(request: web.Request) -> web.StreamResponse:
     stop = request.app[STOP_KEY]
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
                                            "X-Accel-Buffering": "no"})
+    prepare_stream(request, response)
     await response.prepare(request)
     last: tuple[object, ...] | None = None
     polls = 0

@@ -3,6 +3,8 @@ client that carries its cookies and reads the CSRF token from the pages, as a br
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,6 +12,7 @@ from datetime import datetime, timedelta
 import aiohttp
 import pyotp
 
+from bot.console.pages import FLASH_COOKIE
 from bot.service import Service
 from bot.staff import accounts
 from liaison.service import create_service
@@ -51,8 +54,11 @@ class ConsoleClient:
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        # a browser sends its page's origin with every POST (the console refuses one without)
+        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), headers={"Origin": base})
         self.csrf = ""
+        self.flash: str | None = None  # the message the last POST's redirect carries to the next page
+        self.flash_kind: str | None = None
 
     async def close(self) -> None:
         await self.http.close()
@@ -65,6 +71,11 @@ class ConsoleClient:
                    ) -> tuple[int, str, str]:
         form = {"csrf": self.csrf if csrf is None else csrf, **(data or {})}
         async with self.http.post(self.base + path, data=form, allow_redirects=False) as r:
+            carried = r.cookies.get(FLASH_COOKIE)
+            self.flash, self.flash_kind = None, None
+            if carried is not None and carried.value:
+                text, kind = json.loads(base64.urlsafe_b64decode(carried.value.partition(".")[0]))
+                self.flash, self.flash_kind = text, kind
             return r.status, await r.text(), r.headers.get("Location", "")
 
     async def sign_in(self, login: StaffLogin, now: datetime, *, password: str = PASSWORD,
