@@ -81,6 +81,8 @@ class Settings(BaseSettings):
         default_factory=list, alias="LIAISON_NOTICE_AUTO_APPROVE_SITES")
     notice_ack_hours: float = Field(48, alias="LIAISON_NOTICE_ACK_HOURS", gt=0)
 
+    # reverse proxies of ours whose X-Forwarded-For names the real client (sign-in slow-down per address)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="LIAISON_TRUSTED_PROXIES")
     # the audit chain's head, anchored outside the database (bot.audit_anchor): an append-only file on
     # another host or write-once storage, written every this many minutes and at shutdown
     audit_witness_file: Path | None = Field(None, alias="LIAISON_AUDIT_WITNESS_FILE")
@@ -89,7 +91,7 @@ class Settings(BaseSettings):
     rasa_url: str | None = Field(None, alias="RASA_URL")
     nlu_cache_dir: Path = Field(Path("var/nlu-cache"), alias="NLU_CACHE_DIR")
 
-    @field_validator("notice_auto_approve_sites", mode="before")
+    @field_validator("notice_auto_approve_sites", "trusted_proxies", mode="before")
     @classmethod
     def _site_list(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -18,7 +18,7 @@ from bot.callbacks import format_slot, open_callbacks
 from bot.console.inputs import form_id, path_id
 from bot.console.pages import me, render, see_other, svc
 from bot.escalations import sla_state
-from bot.staff import accounts
+from bot.staff import accounts, throttle
 from bot.staff.telegram_link import new_link_code
 from bot.storage.models import AuditEvent, CallbackRequest, Escalation, OnCallShift, StaffMember, Survivor
 
@@ -143,8 +143,10 @@ async def rota_add(request: web.Request) -> web.StreamResponse:
 async def staff_page(request: web.Request, link: str | None = None) -> web.StreamResponse:
     async with svc(request).db.sessions() as s:
         members = (await s.scalars(select(StaffMember).order_by(StaffMember.name))).all()
-    rows = [{"name": m.name, "roles": m.roles, "status": m.status, "telegram_chat_index": m.telegram_chat_index,
-             "has_sms": m.sms_number is not None, "site": m.site} for m in members]
+        slowed = await throttle.slowed_names(s, [m.name for m in members], svc(request).clock())
+    rows = [{"id": m.id, "name": m.name, "roles": m.roles, "status": m.status,
+             "telegram_chat_index": m.telegram_chat_index, "has_sms": m.sms_number is not None, "site": m.site,
+             "slowed": m.name in slowed} for m in members]
     return render(request, "staff.html", title="Staff", staff=rows, roles=accounts.ROLES, link=link)
 
 
@@ -160,6 +162,17 @@ async def staff_add(request: web.Request) -> web.StreamResponse:
         except accounts.StaffError as exc:
             raise see_other("/console/staff", str(exc), "error") from None
     return await staff_page(request, link=f"{service.settings.public_url}/console/enrol/{token}")
+
+
+async def clear_slowdown(request: web.Request) -> web.StreamResponse:
+    """An admin lets a person sign in again at once (a slow-down someone else's failures caused)."""
+    service = svc(request)
+    async with service.db.transaction() as s:
+        member = await s.get(StaffMember, path_id(request))
+        if member is None:
+            raise web.HTTPNotFound()
+        await accounts.clear_slowdown(s, member.name, service.clock(), actor=f"staff:{me(request).id}")
+    raise see_other("/console/staff", f"{member.name} can sign in again at once.")
 
 
 async def settings_page(request: web.Request) -> web.StreamResponse:
@@ -216,6 +229,7 @@ HANDLERS = {
     ("POST", "/console/rota"): rota_add,
     ("GET", "/console/staff"): staff_page,
     ("POST", "/console/staff"): staff_add,
+    ("POST", "/console/staff/{id}/clear-slowdown"): clear_slowdown,
     ("GET", "/console/settings"): settings_page,
     ("GET", "/console/me"): me_page,
     ("POST", "/console/me/telegram-code"): telegram_code,

@@ -105,6 +105,22 @@ def staff_reset(name: str) -> None:
     click.echo(f"one-time enrolment link for {name} (valid 72 hours): {enrol_link(settings.public_url, token)}")
 
 
+@staff_group.command("clear-slowdown")
+@click.argument("name")
+def staff_clear_slowdown(name: str) -> None:
+    """Let NAME sign in again at once (and every address): failed sign-ins slowed them down."""
+
+    async def work(db: Any, _ring: Any) -> int:
+        async with db.transaction() as s:
+            return await accounts.clear_slowdown(s, name, db.clock(), actor=f"cli:{getpass.getuser()}")
+
+    try:
+        cleared = run_db(cli_settings(), work)
+    except accounts.StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{name} can sign in again at once ({cleared} slow-down(s) cleared)")
+
+
 @click.group("audit")
 def audit_group() -> None:
     """The hash-chained audit log."""

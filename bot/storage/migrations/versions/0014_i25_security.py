@@ -1,5 +1,5 @@
 """a console and an audit log that hold under attack (issue 25): the last accepted TOTP time step per
-account; the audit chain keyed
+account; sign-in slowed down per name and per address instead of an account lock; the audit chain keyed
 
 The audit chain used SHA-256 with no secret: anyone who could write the database could change a row and
 recompute every later hash. From here each row's MAC is HMAC-SHA256 under the audit key of the key file
@@ -86,9 +86,26 @@ def _key_the_chain() -> None:
 def upgrade() -> None:
     with op.batch_alter_table("staff_members") as batch:
         batch.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
+        # the 15-minute lock is replaced by a slow-down counted per name and per address
+        batch.drop_column("failed_sign_ins")
+        batch.drop_column("locked_until")
+    op.create_table(
+        "sign_in_throttles",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("wait_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key"),
+    )
     _key_the_chain()
 
 
 def downgrade() -> None:
+    """The chain stays keyed (the code before this revision would report it broken)."""
+    op.drop_table("sign_in_throttles")
     with op.batch_alter_table("staff_members") as batch:
         batch.drop_column("totp_last_step")
+        batch.add_column(sa.Column("failed_sign_ins", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True))
