@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
@@ -107,19 +108,25 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
                   f_actor=f_actor, f_survivor=f_survivor)
 
 
+ON_CALL_ROLES = frozenset({"liaison", "supervisor"})  # who can answer an urgent alert about her
+
+
+def _can_be_on_call(member: StaffMember | None) -> bool:
+    return member is not None and member.status == "active" and bool(ON_CALL_ROLES & set(member.roles or []))
+
+
 async def rota_page(request: web.Request) -> web.StreamResponse:
     service = svc(request)
     async with service.db.sessions() as s:
         shifts = (await s.execute(select(OnCallShift, StaffMember.name).join(StaffMember)
                                   .where(OnCallShift.ends_at > service.clock()).order_by(OnCallShift.starts_at))).all()
-        staff = (await s.scalars(select(StaffMember).where(StaffMember.status == "active")
-                                 .order_by(StaffMember.name))).all()
+        staff = [m for m in (await s.scalars(select(StaffMember).where(StaffMember.status == "active")
+                                             .order_by(StaffMember.name))).all() if _can_be_on_call(m)]
     return render(request, "rota.html", title="Rota", shifts=shifts, staff=staff)
 
 
-async def rota_add(request: web.Request) -> web.StreamResponse:
-    service = svc(request)
-    form = await request.post()
+def _shift_form(form: Any) -> tuple[int, datetime, datetime]:
+    """Who and when, from the rota's form (a flash message on the rota page when it is not a shift)."""
     staff_id = form_id(form, "staff_id")
     try:
         starts = datetime.fromisoformat(str(form.get("starts_at", ""))).replace(tzinfo=UTC)
@@ -130,14 +137,57 @@ async def rota_add(request: web.Request) -> web.StreamResponse:
         raise see_other("/console/rota", "Give a person, a start and an end.", "error")
     if ends <= starts:
         raise see_other("/console/rota", "A shift must end after it starts.", "error")
+    return staff_id, starts, ends
+
+
+async def _on_call_member(s: Any, staff_id: int) -> StaffMember:
+    member = await s.get(StaffMember, staff_id)
+    if member is None:
+        raise web.HTTPNotFound()
+    if not _can_be_on_call(member):
+        raise see_other("/console/rota", f"{member.name} cannot be on call: only active liaison workers and "
+                                         "supervisors answer her alerts.", "error")
+    return member  # type: ignore[no-any-return]
+
+
+async def rota_add(request: web.Request) -> web.StreamResponse:
+    service = svc(request)
+    staff_id, starts, ends = _shift_form(await request.post())
     async with service.db.transaction() as s:
-        if await s.get(StaffMember, staff_id) is None:
-            raise web.HTTPNotFound()
-        s.add(OnCallShift(staff_id=staff_id, starts_at=starts, ends_at=ends, created_by=me(request).name))
-        audit(s, f"staff:{me(request).id}", "rota.shift_added", now=service.clock(), staff_id=staff_id)
+        await _on_call_member(s, staff_id)
+        shift = OnCallShift(staff_id=staff_id, starts_at=starts, ends_at=ends, created_by=me(request).name)
+        s.add(shift)
+        await s.flush()
+        audit(s, f"staff:{me(request).id}", "rota.shift_added", now=service.clock(), shift_id=shift.id,
+              staff_id=staff_id)
     raise see_other("/console/rota", "Shift added.")
 
 
+async def rota_edit(request: web.Request) -> web.StreamResponse:
+    service = svc(request)
+    staff_id, starts, ends = _shift_form(await request.post())
+    async with service.db.transaction() as s:
+        shift = await s.get(OnCallShift, path_id(request))
+        if shift is None:
+            raise web.HTTPNotFound()
+        await _on_call_member(s, staff_id)
+        before = shift.staff_id
+        shift.staff_id, shift.starts_at, shift.ends_at = staff_id, starts, ends
+        audit(s, f"staff:{me(request).id}", "rota.shift_changed", now=service.clock(), shift_id=shift.id,
+              staff_id=staff_id, was_staff_id=before)
+    raise see_other("/console/rota", "Shift changed.")
+
+
+async def rota_remove(request: web.Request) -> web.StreamResponse:
+    service = svc(request)
+    async with service.db.transaction() as s:
+        shift = await s.get(OnCallShift, path_id(request))
+        if shift is None:
+            raise web.HTTPNotFound()
+        audit(s, f"staff:{me(request).id}", "rota.shift_removed", now=service.clock(), shift_id=shift.id,
+              staff_id=shift.staff_id)
+        await s.delete(shift)
+    raise see_other("/console/rota", "Shift removed.")
 
 
 async def staff_page(request: web.Request, link: str | None = None) -> web.StreamResponse:
@@ -227,6 +277,8 @@ HANDLERS = {
     ("GET", "/console/audit"): audit_page,
     ("GET", "/console/rota"): rota_page,
     ("POST", "/console/rota"): rota_add,
+    ("POST", "/console/rota/{id}/edit"): rota_edit,
+    ("POST", "/console/rota/{id}/remove"): rota_remove,
     ("GET", "/console/staff"): staff_page,
     ("POST", "/console/staff"): staff_add,
     ("POST", "/console/staff/{id}/clear-slowdown"): clear_slowdown,

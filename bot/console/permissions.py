@@ -66,6 +66,8 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/audit"): SUPERVISOR,
     ("GET", "/console/rota"): SUPERVISOR,
     ("POST", "/console/rota"): SUPERVISOR,
+    ("POST", "/console/rota/{id}/edit"): SUPERVISOR,
+    ("POST", "/console/rota/{id}/remove"): SUPERVISOR,
     # evaluators
     ("GET", "/console/evaluation"): EVALUATOR,
     ("GET", "/console/evaluation/export.zip"): EVALUATOR,
