@@ -23,6 +23,7 @@ from bot.logs import log_event
 from bot.outbox.dispatcher import Dispatcher
 from bot.policies import Policies
 from bot.programme.api import programme_api_routes
+from bot.programme.settler import Settler
 from bot.settings import Settings
 from bot.startup_checks import production_problems
 from bot.storage.db import Database
@@ -68,6 +69,14 @@ class Service:
     runners: list[Timer] = field(default_factory=list)
     anchor: AuditAnchor | None = None  # the audit chain's head, written outside the database while running
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # programme events are matched after their sender has the answer (bot/programme/settler.py)
+        self.settler = Settler(self.db, self.replan)
+
+    def settle_later(self, event_id: int, actor: str) -> None:
+        """Match a stored programme event to her case in the background, after the answer."""
+        self.settler.submit(event_id, actor)
 
     @classmethod
     def create(cls, settings: Settings, keyring: KeyRing | None = None,
@@ -164,6 +173,7 @@ class Service:
         # train or load the embedded models now, off the loop, so her first free text does not wait
         self._tasks.append(asyncio.create_task(self._warm_nlu(), name="nlu-warm-up"))
         await self.pipeline.process_pending()
+        await self.settler.recover()
         if scheduler:
             self.runners = [make(self) for make in self.timers]
             for runner in self.runners:
@@ -178,6 +188,7 @@ class Service:
         log_event("service.started", channels=sorted(self.channels))
 
     async def stop(self) -> None:
+        await self.settler.stop()
         for runner in self.runners:
             await runner.stop()
         self.runners.clear()

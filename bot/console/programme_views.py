@@ -86,8 +86,9 @@ async def programme_post(request: web.Request) -> web.StreamResponse:
     checked = validate_event(values, default_kinds(), now=service.clock())
     if isinstance(checked, list):
         return await programme_page(request, values, checked, 422)
+    # stored and answered; matched to her case after: the answer never depends on her
     got = await receive(service.db, service.keyring, checked, site=member.site, via="form", by=_actor(request),
-                        replan=service.replan)
+                        settle_later=service.settle_later)
     label = default_kinds().spec(got.kind).label if got.kind in default_kinds().kinds else got.kind
     if got.replay:
         raise see_other("/console/programme", f"Event {checked.event_id} was received already, on "

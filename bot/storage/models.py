@@ -518,6 +518,9 @@ class ProgrammeEvent(Base):
     received_by: Mapped[str] = mapped_column(String(64))  # staff name or "site:<site>"
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first matched
+    # when it was matched against the cases linked at the time (after the sender had its answer):
+    # None while that is still to do (bot.programme.intake.settle)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class ProgrammeEventMatch(Base):

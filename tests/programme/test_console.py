@@ -33,7 +33,7 @@ async def person(svc: Service, base: str, name: str, roles: list[str], site: str
     if site:
         async with svc.db.transaction() as s:
             await s.execute(update(StaffMember).where(StaffMember.name == name).values(site=site))
-    client = ConsoleClient(base)
+    client = ConsoleClient(base, svc)
     assert await client.sign_in(login, svc.clock()) == 303
     return client
 

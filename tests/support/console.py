@@ -52,8 +52,9 @@ def csrf_of(html: str) -> str:
 class ConsoleClient:
     """An HTTP client for one person (its own cookie jar), not following redirects."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, svc: Service | None = None) -> None:
         self.base = base
+        self.svc = svc  # given: each POST returns once the service's background matching is done
         # a browser sends its page's origin with every POST (the console refuses one without)
         self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), headers={"Origin": base})
         self.csrf = ""
@@ -76,7 +77,10 @@ class ConsoleClient:
             if carried is not None and carried.value:
                 text, kind = json.loads(base64.urlsafe_b64decode(carried.value.partition(".")[0]))
                 self.flash, self.flash_kind = text, kind
-            return r.status, await r.text(), r.headers.get("Location", "")
+            answer = r.status, await r.text(), r.headers.get("Location", "")
+        if self.svc is not None:
+            await self.svc.settler.settled()
+        return answer
 
     async def sign_in(self, login: StaffLogin, now: datetime, *, password: str = PASSWORD,
                       code: str | None = None) -> int:

@@ -1,5 +1,6 @@
 """a console and an audit log that hold under attack (issue 25): the last accepted TOTP time step per
-account; sign-in slowed down per name and per address instead of an account lock; the audit chain keyed
+account; sign-in slowed down per name and per address instead of an account lock; programme events
+settled (matched) after they are answered; the audit chain keyed
 
 The audit chain used SHA-256 with no secret: anyone who could write the database could change a row and
 recompute every later hash. From here each row's MAC is HMAC-SHA256 under the audit key of the key file
@@ -99,11 +100,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key"),
     )
+    # a programme event is answered first and matched after (so the answer does not depend on her):
+    # every event already stored was matched when it came
+    with op.batch_alter_table("programme_events") as batch:
+        batch.add_column(sa.Column("settled_at", sa.DateTime(timezone=True), nullable=True))
+        batch.create_index("ix_programme_events_settled_at", ["settled_at"], unique=False)
+    op.execute("UPDATE programme_events SET settled_at = received_at")
     _key_the_chain()
 
 
 def downgrade() -> None:
     """The chain stays keyed (the code before this revision would report it broken)."""
+    with op.batch_alter_table("programme_events") as batch:
+        batch.drop_index("ix_programme_events_settled_at")
+        batch.drop_column("settled_at")
     op.drop_table("sign_in_throttles")
     with op.batch_alter_table("staff_members") as batch:
         batch.drop_column("totp_last_step")
