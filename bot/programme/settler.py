@@ -13,6 +13,9 @@ from bot.programme.intake import settle_stored, unsettled
 from bot.storage.db import Database
 
 Replan = Callable[[Iterable[int]], Awaitable[None]]
+# the matching starts this long after the answer was handed to the connection, so it never competes
+# with the answer's sending (scheduling only: the service clock does not come into it)
+AFTER_THE_ANSWER = 0.05
 
 
 class Settler:
@@ -33,6 +36,7 @@ class Settler:
         assert self._queue is not None
         while True:
             event_id, actor = await self._queue.get()
+            await asyncio.sleep(AFTER_THE_ANSWER)
             try:
                 await settle_stored(self.db, event_id, actor=actor, replan=self.replan)
             except Exception:  # it stays unsettled; the next start matches it
