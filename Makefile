@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # tests wait on sockets and databases more than on the CPU: more workers than cores pays
 TEST_WORKERS ?= 4
 
-.PHONY: demo test test-times lint bench clean
+.PHONY: demo test test-times lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ test: $(STAMP)
 # only the time-sensitive tests, at TEST_NOW and at each hostile instant (make test runs them too)
 test-times: $(STAMP)
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal -m time_sensitive
+
+# the console's generated fuzz run, longer than CI's (tests/console/test_fuzz.py): every route x role on
+# SQLite and, with TEST_DATABASE_URL set, PostgreSQL; prints the request and 5xx counts per database
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -p no:xdist -s -q tests/console/test_fuzz.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
