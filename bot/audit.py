@@ -155,7 +155,7 @@ async def verify_chain(session: AsyncSession, witness: Iterable[Witnessed] = (),
                                                      f"row seq {expected_seq} is missing (deleted)")
         if row.prev_hash != prev:
             return ChainReport(False, count, row.id, "does not point at the row before it")
-        if not hmac.compare_digest(str(row.row_hash), row_mac(row, prev, key)):
+        if not hmac.compare_digest(str(row.row_hash).encode(), row_mac(row, prev, key).encode()):
             return ChainReport(False, count, row.id, "its content does not match its MAC (edited or rewritten)")
         seen = heads.get(row.seq)
         if seen is not None and seen.mac != row.row_hash:

@@ -50,6 +50,11 @@ if TYPE_CHECKING:
     from bot.web.host import WebHost
 
 
+def _same_token(ours: str, given: str) -> bool:
+    """In constant time, and as bytes: a token with non-ASCII characters is wrong, not an error."""
+    return hmac.compare_digest(ours.encode(), given.encode())
+
+
 def _form_token(request: web.Request, form: Any) -> str:
     return str(form.get("csrf") or request.headers.get("X-CSRF-Token") or "")
 
@@ -75,7 +80,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             form = await request.post()
             inputs.check_form(form)
             cookie = request.cookies.get(CSRF_COOKIE, "")
-            if not cookie or not hmac.compare_digest(cookie, _form_token(request, form)):
+            if not cookie or not _same_token(cookie, _form_token(request, form)):
                 raise web.HTTPForbidden(text="this form has expired: reload the page and try again")
         token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
         request[CSRF] = token
@@ -93,7 +98,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     if method == "POST":
         form = await request.post()
         inputs.check_form(form)
-        if not hmac.compare_digest(signed.session.csrf_token, _form_token(request, form)):
+        if not _same_token(signed.session.csrf_token, _form_token(request, form)):
             raise web.HTTPForbidden(text="this form has expired: reload the page and try again")
     request[ME], request[CSRF] = signed.member, signed.session.csrf_token
     request[TOKEN] = request.cookies.get(SESSION_COOKIE, "")

@@ -94,7 +94,7 @@ def seal_flash(request: web.Request, response: web.StreamResponse) -> None:
 def read_flash(request: web.Request) -> tuple[str, str | None] | None:
     """The message this server set on the last redirect, if its signature holds."""
     body, _, mac = request.cookies.get(FLASH_COOKIE, "").partition(".")
-    if not body or not hmac.compare_digest(mac, _flash_mac(request, body)):
+    if not body or not hmac.compare_digest(mac.encode(), _flash_mac(request, body).encode()):
         return None
     try:
         text, kind = json.loads(base64.urlsafe_b64decode(body.encode()))

@@ -121,7 +121,7 @@ def totp_step(secret: str | None, code: str, now: datetime, *, after: int | None
     totp = pyotp.TOTP(secret)
     current = int(now.timestamp()) // TOTP_STEP
     for step in (current - 1, current, current + 1):
-        if (after is None or step > after) and hmac.compare_digest(totp.at(step * TOTP_STEP), code):
+        if (after is None or step > after) and hmac.compare_digest(totp.at(step * TOTP_STEP).encode(), code.encode()):
             return step
     return None
 

@@ -43,3 +43,18 @@ async def test_an_id_beyond_the_integer_range_or_a_nul_byte_is_a_404_or_400_neve
         finally:
             await boss.close()
             await svc.stop()
+
+
+async def test_a_code_or_token_in_other_scripts_is_wrong_not_an_error(settings_env, keyring) -> None:
+    """Found by the fuzz run: comparing a non-ASCII TOTP code or CSRF token in constant time raised."""
+    svc = console_service(settings_env, keyring, ManualClock(NOW))
+    async with serve_app(svc.web_app()) as base:
+        worker = ConsoleClient(base)
+        try:
+            login = await make_staff(svc, "wen", ["liaison"])
+            assert await worker.sign_in(login, NOW, code="１２３４５６") == 401
+            assert await worker.sign_in(login, NOW) == 303
+            assert (await worker.post("/console/me/sms", {"number": ""}, csrf="tökén"))[0] == 403
+        finally:
+            await worker.close()
+            await svc.stop()
