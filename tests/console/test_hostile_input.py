@@ -21,7 +21,7 @@ async def test_an_id_beyond_the_integer_range_or_a_nul_byte_is_a_404_or_400_neve
     async with serve_app(svc.web_app()) as base:
         boss = ConsoleClient(base)
         try:
-            assert await boss.sign_in(await make_staff(svc, "boss", ["liaison", "supervisor"]), NOW) == 303
+            assert await boss.sign_in(await make_staff(svc, "boss", ["liaison", "supervisor", "admin"]), NOW) == 303
             for method, path in ROUTES:
                 if "{id}" not in path:
                     continue
