@@ -139,9 +139,8 @@ async def verify_chain(session: AsyncSession, witness: Iterable[Witnessed] = (),
     """Walk the chain in order; the first row whose MAC or link does not fit breaks it. Every head
     in `witness` must still be in the chain with the MAC it had: a cut tail is caught there."""
     if key is None:
-        from bot.storage.db import session_keyring
-
-        key = session_keyring(session).audit_key
+        assert session.bind is not None, "a session of a Database"
+        key = _key_of(session.bind)
     heads: dict[int, Witnessed] = {}
     for w in witness:
         heads.setdefault(w.seq, w)
