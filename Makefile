@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # tests wait on sockets and databases more than on the CPU: more workers than cores pays
 TEST_WORKERS ?= 4
 
-.PHONY: demo test test-times soak lint bench lock clean
+.PHONY: demo test test-times soak lint bench fuzz lock clean
 
 # every package pinned and checked against its hash; the project itself adds none (--no-deps), and is
 # built with the locked setuptools (--no-build-isolation), so nothing is fetched unchecked
@@ -40,6 +40,12 @@ SOAK_STEPS ?= 60
 soak: $(STAMP)
 	PROPERTY_EXAMPLES=$(SOAK_EXAMPLES) PROPERTY_STEPS=$(SOAK_STEPS) PROPERTY_RANDOM=1 PROPERTY_SHRINK=1 \
 		$(VENV)/bin/pytest -n 3 -o timeout=0 -rxX tests/property/test_conversation_engine.py
+
+# the console's generated fuzz run, longer than CI's (tests/console/test_fuzz.py): every route x role on
+# SQLite and, with TEST_DATABASE_URL set, PostgreSQL; prints the request and 5xx counts per database
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -p no:xdist -s -q tests/console/test_fuzz.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from bot.audit_anchor import AuditAnchor
 from bot.channels.base import Channel
 from bot.channels.registry import build_channels, channel_routes
 from bot.clock import Clock, system_clock
@@ -22,6 +23,7 @@ from bot.logs import log_event
 from bot.outbox.dispatcher import Dispatcher
 from bot.policies import Policies
 from bot.programme.api import programme_api_routes
+from bot.programme.settler import Settler
 from bot.settings import Settings
 from bot.startup_checks import production_problems
 from bot.storage.db import Database
@@ -65,7 +67,16 @@ class Service:
     console_pages: tuple[ConsolePages, ...] = ()
     replan_waves: ReplanWaves | None = None  # None: the scheduler's next tick replans them
     runners: list[Timer] = field(default_factory=list)
+    anchor: AuditAnchor | None = None  # the audit chain's head, written outside the database while running
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # programme events are matched after their sender has the answer (bot/programme/settler.py)
+        self.settler = Settler(self.db, self.replan)
+
+    def settle_later(self, event_id: int, actor: str) -> None:
+        """Match a stored programme event to her case in the background, after the answer."""
+        self.settler.submit(event_id, actor)
 
     @classmethod
     def create(cls, settings: Settings, keyring: KeyRing | None = None,
@@ -163,11 +174,14 @@ class Service:
         # train or load the embedded models now, off the loop, so her first free text does not wait
         self._tasks.append(asyncio.create_task(self._warm_nlu(), name="nlu-warm-up"))
         await self.pipeline.process_pending()
+        await self.settler.recover()
         if scheduler:
             self.runners = [make(self) for make in self.timers]
             for runner in self.runners:
                 runner.start()
         self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="outbox-dispatcher"))
+        self.anchor = AuditAnchor(self.db, self.settings.audit_witness_file, self.settings.audit_anchor_minutes * 60)
+        self._tasks.append(asyncio.create_task(self.anchor.run_forever(), name="audit-anchor"))
         for channel in self.channels.values():
             starter = getattr(channel, "start_background", None)
             if starter is not None:
@@ -175,6 +189,7 @@ class Service:
         log_event("service.started", channels=sorted(self.channels))
 
     async def stop(self) -> None:
+        await self.settler.stop()
         for runner in self.runners:
             await runner.stop()
         self.runners.clear()
@@ -184,6 +199,9 @@ class Service:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        if self.anchor is not None:  # the head as this process leaves it
+            await self.anchor.stop()
+            self.anchor = None
         await self.dispatcher.stop_workers()
         for channel in self.channels.values():
             try:

@@ -85,11 +85,18 @@ class Settings(BaseSettings):
         default_factory=list, alias="LIAISON_NOTICE_AUTO_APPROVE_SITES")
     notice_ack_hours: float = Field(48, alias="LIAISON_NOTICE_ACK_HOURS", gt=0)
 
+    # reverse proxies of ours whose X-Forwarded-For names the real client (sign-in slow-down per address)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="LIAISON_TRUSTED_PROXIES")
+    # the audit chain's head, anchored outside the database (bot.audit_anchor): an append-only file on
+    # another host or write-once storage, written every this many minutes and at shutdown
+    audit_witness_file: Path | None = Field(None, alias="LIAISON_AUDIT_WITNESS_FILE")
+    audit_anchor_minutes: float = Field(5.0, alias="LIAISON_AUDIT_ANCHOR_MINUTES", gt=0)
+
     rasa_url: str | None = Field(None, alias="RASA_URL")
     rasa_timeout: float = Field(2.0, alias="RASA_TIMEOUT", gt=0)  # seconds per parse; then the embedded model
     nlu_cache_dir: Path = Field(Path("var/nlu-cache"), alias="NLU_CACHE_DIR")
 
-    @field_validator("notice_auto_approve_sites", mode="before")
+    @field_validator("notice_auto_approve_sites", "trusted_proxies", mode="before")
     @classmethod
     def _site_list(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -22,6 +22,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/sign-in"): PUBLIC,
     ("GET", "/console/enrol/{token}"): PUBLIC,
     ("POST", "/console/enrol/{token}"): PUBLIC,
+    ("GET", "/console/static/{name}"): PUBLIC,  # the pages' script and style files (no inline ones)
     ("POST", "/console/sign-out"): ANY_STAFF,
     ("GET", "/console"): ANY_STAFF,  # sends each role to its own first page
     ("GET", "/console/me"): ANY_STAFF,
@@ -66,6 +67,8 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/audit"): SUPERVISOR,
     ("GET", "/console/rota"): SUPERVISOR,
     ("POST", "/console/rota"): SUPERVISOR,
+    ("POST", "/console/rota/{id}/edit"): SUPERVISOR,
+    ("POST", "/console/rota/{id}/remove"): SUPERVISOR,
     # evaluators
     ("GET", "/console/evaluation"): EVALUATOR,
     ("GET", "/console/evaluation/export.zip"): EVALUATOR,
@@ -76,6 +79,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # admin
     ("GET", "/console/staff"): ADMIN,
     ("POST", "/console/staff"): ADMIN,
+    ("POST", "/console/staff/{id}/clear-slowdown"): ADMIN,  # sign-in slowed by failures: let them in at once
     ("GET", "/console/settings"): ADMIN,
 }
 

@@ -263,10 +263,9 @@ class StaffMember(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     password_hash: Mapped[str | None] = mapped_column(String(200))
     totp_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code of this step or earlier: refused
     enrol_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     enrol_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     telegram_chat: Mapped[str | None] = mapped_column(EncryptedText)
     telegram_chat_index: Mapped[str | None] = mapped_column(String(64), index=True)
     telegram_link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -287,6 +286,18 @@ class StaffSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins counted per name tried (known or not) and per address (bot.staff.throttle).
+    Both keys are SHA-256 hashes: no name tried and no address is stored."""
+
+    __tablename__ = "sign_in_throttles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class OnCallShift(Base):
@@ -507,6 +518,9 @@ class ProgrammeEvent(Base):
     received_by: Mapped[str] = mapped_column(String(64))  # staff name or "site:<site>"
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first matched
+    # when it was matched against the cases linked at the time (after the sender had its answer):
+    # None while that is still to do (bot.programme.intake.settle)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class ProgrammeEventMatch(Base):

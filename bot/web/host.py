@@ -37,3 +37,6 @@ class WebHost(ServiceCore, Protocol):
 
     async def replan(self, survivor_ids: Iterable[int]) -> None:
         """Her check-in waves follow her moved programme milestones."""
+
+    def settle_later(self, event_id: int, actor: str) -> None:
+        """Match a stored programme event to her case after its sender has the answer."""

@@ -17,7 +17,7 @@ from tests.support.console import ConsoleClient, console_service, make_staff
 from tests.support.http import serve_app
 
 NOW = datetime(2026, 3, 4, 10, 30, tzinfo=UTC)
-PARAMS = {"{id}": "999", "{pseudonym}": "nobody", "{token}": "not-a-token"}
+PARAMS = {"{id}": "999", "{pseudonym}": "nobody", "{token}": "not-a-token", "{name}": "console.css"}
 # sign-out ends the session the rest of the matrix uses: it goes last
 ORDERED = sorted(ROUTES, key=lambda r: (r[1] == "/console/sign-out", r))
 
