@@ -18,6 +18,7 @@ from aiohttp import web
 
 from bot.console import (
     auth_views,
+    call_views,
     notice_views,
     other_views,
     permissions,
@@ -93,7 +94,8 @@ def handlers(*extra: Mapping[tuple[str, str], Handler]) -> dict[tuple[str, str],
     """The console's own pages, then the pages other packages add (given by the composition root)."""
     table: dict[tuple[str, str], Handler] = {}
     for pages in (auth_views.HANDLERS, queue_views.HANDLERS, survivor_views.HANDLERS, pin_views.HANDLERS,
-                  notice_views.HANDLERS, programme_views.HANDLERS, other_views.HANDLERS, *extra):
+                  notice_views.HANDLERS, programme_views.HANDLERS, other_views.HANDLERS, call_views.HANDLERS,
+                  *extra):
         table.update(pages)
     return table
 
