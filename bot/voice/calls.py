@@ -31,6 +31,20 @@ from safety.statuses import PhoneCallOutcome
 from safety.windows import DEFAULT_WINDOWS_JSON, is_open
 
 E164 = re.compile(r"\+[1-9]\d{6,14}")
+# a number she typed in national form ("07700 900123") is dialled with her country's calling code
+CALLING_CODES = {"GB": "44", "IE": "353", "DE": "49", "AT": "43", "CH": "41"}
+
+
+def dialable(number: str | None, country: str | None) -> str | None:
+    """Her number as Twilio dials it (E.164), or None when it cannot be made one."""
+    compact = re.sub(r"[\s\-().]", "", number or "")
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    elif re.fullmatch(r"0[1-9]\d{5,13}", compact) and (country or "").upper() in CALLING_CODES:
+        compact = f"+{CALLING_CODES[(country or '').upper()]}{compact[1:]}"
+    return compact if E164.fullmatch(compact) else None
+
+
 FINAL = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 
 
@@ -54,7 +68,7 @@ async def target_of(s: AsyncSession, survivor: Survivor, callback: CallbackReque
         callback = await s.scalar(select(CallbackRequest).where(
             CallbackRequest.survivor_id == survivor.id, CallbackRequest.status == "open")
             .order_by(CallbackRequest.created_at.desc(), CallbackRequest.id.desc()).limit(1))
-    number = callback.phone if callback is not None and callback.phone else None
+    number = dialable(callback.phone, survivor.country) if callback is not None else None
     if number is None:
         for address in (await s.scalars(select(ChannelIdentity.address).where(
                 ChannelIdentity.survivor_id == survivor.id, ChannelIdentity.status == "active")

@@ -5,6 +5,7 @@ Twilio's messages can echo a number."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 import aiohttp
@@ -31,6 +32,20 @@ class VoiceSettings:
     timeout: float
 
 
+@dataclass(frozen=True)
+class Simulated:
+    """The simulator's stand-in for Twilio Voice (bot/channels/simulator/phone.py): a made-up account
+    and a token new in every process, so only this process can sign its calls' webhooks."""
+
+    account_sid: str
+    auth_token: str
+    number: str
+
+
+SIMULATED = Simulated("AC" + "5" * 32, secrets.token_hex(16), "+15005550006")
+SIMULATED_API = "/simulator/twilio"
+
+
 class VoiceClient:
     def __init__(self, config: VoiceSettings) -> None:
         self.config = config
@@ -41,9 +56,16 @@ class VoiceClient:
     def from_settings(cls, settings: Settings) -> VoiceClient | None:
         number = settings.twilio_voice_from or settings.twilio_from
         if not (settings.twilio_account_sid and settings.twilio_auth_token and number):
-            return None
+            return cls.simulated(settings) if settings.simulator_enabled else None
         return cls(VoiceSettings(settings.twilio_account_sid, settings.twilio_auth_token, number,
                                  settings.public_url.rstrip("/"), settings.twilio_api_base, settings.send_timeout))
+
+    @classmethod
+    def simulated(cls, settings: Settings) -> VoiceClient:
+        """Calls played by the simulator's phone panel, on this service's own address (no Twilio account)."""
+        base = settings.public_url.rstrip("/")
+        return cls(VoiceSettings(SIMULATED.account_sid, SIMULATED.auth_token, SIMULATED.number, base,
+                                 base + SIMULATED_API, settings.send_timeout))
 
     def url(self, step: str, token: str, **query: str) -> str:
         extra = "".join(f"&{k}={v}" for k, v in query.items())

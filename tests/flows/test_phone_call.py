@@ -46,3 +46,4 @@ def test_the_whisper_names_her_safe_word_only_when_she_set_one() -> None:
         "Calling Sam. Reason: check-in. She must press 1 before you are connected."
     assert "safe word is tulip" in whisper(None, "ps-1", "tulip", "")
     assert whisper(None, "ps-1", None, "").startswith("Calling ps-1.")
+
