@@ -196,3 +196,24 @@ async def test_erasing_her_erases_her_calls_and_their_numbers(setup) -> None:
         await erase_survivor(s, survivor, actor="test", reason="her_request", now=NOW)
     async with svc.db.sessions() as s:
         assert (await s.scalars(select(PhoneCall))).all() == []
+
+
+async def test_the_queue_shows_her_call_in_progress_then_its_outcome(setup) -> None:
+    import asyncio
+
+    from bot.storage.models import Escalation
+
+    svc, client, fake = setup
+    async with svc.db.transaction() as s:
+        her_id = await s.scalar(select(Survivor.id).where(Survivor.pseudonym == "ps-call"))
+        s.add(Escalation(survivor_id=her_id, priority="high", reason="callback_requested", created_at=NOW))
+    picked_up = asyncio.Event()
+    fake.phone(ANA_PHONE, hold=picked_up)
+    fake.phone(HER_PHONE, answers=False)
+    await client.post("/console/survivors/ps-call/call", {"reason": "x"})
+    _s, rows, _l = await client.get("/console/queue/rows")
+    assert "call in progress" in rows
+    picked_up.set()
+    await fake.calls_done()
+    _s, rows, _l = await client.get("/console/queue/rows")
+    assert "last call: no answer" in rows
