@@ -56,11 +56,14 @@ def outcome_of_unanswered(status: str) -> PhoneCallOutcome | None:
 
 
 def final_outcome(recorded: PhoneCallOutcome | None, her_status: str | None,
-                  worker_status: str | None, her_rung: bool) -> PhoneCallOutcome:
+                  worker_status: str | None, her_rung: bool, her_answered: bool = False) -> PhoneCallOutcome:
     """The outcome when the worker's leg ends: what her leg told us first, else what the legs' final
-    statuses say (a worker who never answered means she was never rung)."""
+    statuses say (a worker who never answered means she was never rung; a worker who hung up while
+    she was being asked leaves her answered but not confirmed)."""
     if recorded is not None:
         return recorded
+    if her_answered:
+        return "not_confirmed"
     if not her_rung:
         return "worker_unreachable" if worker_status in UNANSWERED or worker_status == "completed" else "failed"
     return outcome_of_unanswered(her_status or "") or "failed"

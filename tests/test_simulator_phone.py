@@ -71,6 +71,8 @@ async def test_the_panel_plays_a_whole_call_with_no_twilio_account(browser, demo
     await worker.click("#call button:has-text('Call her now')")
     await panel.locator(".call", has_text=f"The worker's phone ({MY_PHONE}) rings").first.wait_for()
     await choose(panel, "Answer")  # the worker
+    await panel.locator(".call li", has_text="A liaison call. Press 1").wait_for()
+    await choose(panel, "The worker presses 1")
     await panel.locator(".call li", has_text=f"Her phone ({HER_PHONE}) rings, showing {SIMULATED.number}").wait_for()
     await choose(panel, "Answer")  # her
     await panel.locator(".call li", has_text=CHECK).wait_for()
@@ -81,8 +83,11 @@ async def test_the_panel_plays_a_whole_call_with_no_twilio_account(browser, demo
     assert await worker.locator("#calls .call-outcome").first.inner_text() == "answered and confirmed"
 
     await worker.click("#call button:has-text('Call her now')")
+    await panel.locator(".call button:has-text('Do not answer')").first.wait_for()
     await choose(panel, "Answer")
-    await panel.locator(".call button:has-text('Voicemail answers')").first.wait_for()
+    await choose(panel, "The worker presses 1")
+    await panel.locator(".call li", has_text=f"Her phone ({HER_PHONE}) rings").nth(0).wait_for()
+    await panel.locator(".call button:has-text('Busy')").first.wait_for()
     await choose(panel, "Voicemail answers")
     await panel.locator(".call li", has_text="hangs up on her phone").first.wait_for()
     assert await panel.locator(".call li.left").count() == 0  # nothing was left on her voicemail

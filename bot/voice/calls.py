@@ -173,7 +173,8 @@ async def finish(s: AsyncSession, call: PhoneCall, worker_status: str, now: date
                  outcome: PhoneCallOutcome | None = None) -> None:
     """The call is over: its outcome, her released, the call-back's next step, one audit row."""
     recorded: PhoneCallOutcome | None = outcome or call.outcome  # type: ignore[assignment]
-    call.outcome = final_outcome(recorded, None, worker_status, call.stage != "ringing_worker")
+    call.outcome = final_outcome(recorded, None, worker_status, call.stage != "ringing_worker",
+                                 her_answered=call.stage == "asking")
     call.stage, call.ended_at, call.active_survivor_id = "ended", now, None
     step = next_step(call.outcome)  # type: ignore[arg-type]
     next_try = None

@@ -76,7 +76,8 @@ class VoiceClient:
         return await self._create(
             to=worker_number, from_=self.config.number, url=self.url("worker", token), method="POST",
             status_callback=self.url("status", token, leg="worker"), status_callback_method="POST",
-            status_callback_event=["initiated", "ringing", "answered", "completed"], timeout=30)
+            status_callback_event=["initiated", "ringing", "answered", "completed"], timeout=30,
+            machine_detection="Enable")
 
     async def say_code(self, number: str, twiml: str) -> str:
         """Ring a worker's phone to say their verification code (the TwiML travels with the request)."""

@@ -27,9 +27,20 @@ def code_call(code: str) -> str:
     return str(response)
 
 
+def worker_ready(ready_url: str) -> str:
+    """The worker's phone answered: nothing about her until a person presses 1 (a voicemail of the
+    worker's would otherwise keep her name and safe word)."""
+    response = VoiceResponse()
+    gather = response.gather(num_digits=1, timeout=ASK_SECONDS, action=ready_url, method="POST", input="dtmf",
+                             action_on_empty_result=True)
+    gather.say("A liaison call. Press 1 to start it.", language="en-GB")
+    response.hangup()
+    return str(response)
+
+
 def worker_leg(whisper: str, her_number: str, caller_id: str, her_url: str, her_status_url: str,
                dial_done_url: str) -> str:
-    """When the worker answers: the whisper, then her number dialled from the service's number. Her
+    """When the worker pressed 1: the whisper, then her number dialled from the service's number. Her
     leg runs `her_url` before any bridge (the check), with answering machine detection on."""
     response = VoiceResponse()
     response.say(whisper, language="en-GB")

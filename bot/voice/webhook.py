@@ -3,8 +3,10 @@
 and the AccountSid ours, as for the SMS webhooks); anything unsigned gets 403 and changes nothing.
 
 The steps, in order (the TwiML of each: bot/voice/twiml.py):
-- `worker`: the worker answered their own phone: the whisper, then <Dial><Number> to her from the
-  service's number, with answering machine detection and `her` as the check run before any bridge;
+- `worker`: the worker's own phone was answered: a machine gets <Hangup/> (their voicemail never hears
+  of her); a person is asked to press 1 (<Gather numDigits=1>);
+- `ready`: the worker's 1: the whisper, then <Dial><Number> to her from the service's number, with
+  answering machine detection and `her` as the check run before any bridge; no 1: <Hangup/>;
 - `her`: her phone was answered: a machine gets <Hangup/> at once; a person hears her cover's
   neutral line in a <Gather numDigits=1>;
 - `key`: her key: "1" gets an empty <Response/> (the bridge); no key or another key <Hangup/>;
@@ -30,7 +32,7 @@ from bot.storage.models import PhoneCall, Survivor
 from bot.voice import calls, twiml
 from bot.voice.client import VOICE_PATH, VoiceClient
 from bot.web.bodies import BadBody, form_body
-from flows.phone_call import OUTCOME_LABELS, whisper
+from flows.phone_call import CONFIRM_KEY, OUTCOME_LABELS, is_machine, whisper
 from safety.disguise import Disguise
 
 if TYPE_CHECKING:
@@ -93,8 +95,14 @@ def routes(service: WebHost, voice: VoiceClient) -> list[web.RouteDef]:
             return _xml(body)
         return web.post(f"{VOICE_PATH}/{name}", handler)
 
-    async def worker(s: AsyncSession, call: PhoneCall, _form: MultiDict[str], _request: web.Request) -> str:
-        if call.ended_at is not None or not call.her_number:
+    async def worker(_s: AsyncSession, call: PhoneCall, form: MultiDict[str], _request: web.Request) -> str:
+        if call.ended_at is not None or not call.her_number or is_machine(form.get("AnsweredBy")):
+            return twiml.end_silently()
+        return twiml.worker_ready(voice.url("ready", call.token))
+
+    async def ready(s: AsyncSession, call: PhoneCall, form: MultiDict[str], _request: web.Request) -> str:
+        if call.ended_at is not None or not call.her_number or call.stage != "ringing_worker" \
+                or form.get("Digits") != CONFIRM_KEY:
             return twiml.end_silently()
         calls.worker_answered(call)
         name, pseudonym, safe_word, reason = await calls.whisper_facts(s, call)
@@ -127,5 +135,5 @@ def routes(service: WebHost, voice: VoiceClient) -> list[web.RouteDef]:
                                    service.clock())
         return twiml.empty()  # a status callback needs no instructions
 
-    return [step("worker", worker), step("her", her), step("key", key), step("dial-done", dial_done),
-            step("status", status)]
+    return [step("worker", worker), step("ready", ready), step("her", her), step("key", key),
+            step("dial-done", dial_done), step("status", status)]

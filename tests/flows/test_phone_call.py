@@ -39,6 +39,7 @@ def test_the_outcome_when_the_worker_leg_ends() -> None:
     assert final_outcome(None, "busy", "completed", True) == "busy"
     assert final_outcome(None, None, "no-answer", False) == "worker_unreachable"
     assert final_outcome(None, None, "completed", True) == "failed"
+    assert final_outcome(None, None, "completed", True, her_answered=True) == "not_confirmed"
 
 
 def test_the_whisper_names_her_safe_word_only_when_she_set_one() -> None:

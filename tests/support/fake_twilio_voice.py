@@ -38,7 +38,7 @@ class Phone:
     answers: bool = True
     busy: bool = False
     machine: bool = False
-    presses: str = ""  # the keys pressed at a <Gather>
+    presses: str = "1"  # the keys pressed at a <Gather> (a worker's phone takes the call with 1)
     talk_seconds: int = 42
     hold: asyncio.Event | None = None  # set: it rings until the test sets the event (a slow pick-up)
     rang: int = 0

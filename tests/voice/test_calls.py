@@ -119,6 +119,19 @@ async def test_a_worker_who_does_not_answer_means_she_is_never_rung(setup) -> No
     assert fake.phone(HER_PHONE).rang == 0 and fake.twiml == []
 
 
+@pytest.mark.parametrize("worker_phone", [{"machine": True}, {"presses": ""}], ids=["voicemail", "no 1"])
+async def test_the_worker_s_voicemail_or_a_missing_1_hears_nothing_of_her(setup, worker_phone) -> None:
+    svc, client, fake = setup
+    worker = fake.phone(ANA_PHONE, **worker_phone)
+    await client.post("/console/survivors/ps-call/call", {"reason": "check-in"})
+    await fake.calls_done()
+    assert (await the_call(svc)).outcome == "worker_unreachable"
+    assert fake.phone(HER_PHONE).rang == 0
+    assert not any("Sam" in words or "bluebell" in words for words in worker.heard)
+    assert worker.left == ([] if worker_phone.get("machine") else worker.left)
+    assert [s.step for s in fake.twiml] == (["worker"] if worker_phone.get("machine") else ["worker", "ready"])
+
+
 async def test_twilio_refusing_the_call_records_failed_and_frees_her(setup) -> None:
     svc, client, fake = setup
     fake.inject("create", Fault.server_error())
@@ -137,7 +150,8 @@ async def test_the_worker_hears_her_name_safe_word_and_reason_and_she_hears_only
     fake.phone(HER_PHONE, presses="1")
     await client.post("/console/survivors/ps-call/call", {"reason": "notice follow-up"})
     await fake.calls_done()
-    whisper = fake.phone(ANA_PHONE).heard[0]
+    ready, whisper = fake.phone(ANA_PHONE).heard[:2]
+    assert ready == "A liaison call. Press 1 to start it."
     assert whisper == ("Calling Sam. Her safe word is bluebell. Reason: notice follow-up. "
                        "She must press 1 before you are connected.")
     assert fake.phone(HER_PHONE).heard == [CHECK]
@@ -148,7 +162,9 @@ async def test_the_worker_hears_her_name_safe_word_and_reason_and_she_hears_only
         + (await the_call(svc)).token + '" actionOnEmptyResult="true" input="dtmf" method="POST" numDigits="1" '
         'timeout="8"><Say language="en-GB">' + CHECK + '</Say></Gather><Hangup /></Response>')
     assert steps["key"] == '<?xml version="1.0" encoding="UTF-8"?><Response />'
-    assert 'machineDetection="Enable"' in steps["worker"] and f'callerId="{OUR_NUMBER}"' in steps["worker"]
+    assert 'machineDetection="Enable"' in steps["ready"] and f'callerId="{OUR_NUMBER}"' in steps["ready"]
+    calls_made = [r for r in fake.requests if r.path.endswith("/Calls.json")]
+    assert calls_made[-1].form["MachineDetection"] == "Enable"  # on the worker's own leg too
     assert "record" not in "".join(steps.values()).lower()
 
 

@@ -2,10 +2,11 @@
 (() => {
   "use strict";
   const LABELS = {
-    answer: "Answer", decline: "Do not answer", machine: "Voicemail answers", no_answer: "Nobody answers",
+    answer: "Answer", decline: "Do not answer", voicemail: "Voicemail answers",
+    press_1: "The worker presses 1", no_key: "The worker presses nothing", machine: "Voicemail answers", no_answer: "Nobody answers",
     busy: "Busy", "1": "She presses 1", "2": "She presses 2", none: "She presses nothing",
   };
-  const WHO = { worker: "The worker's phone is ringing:", her: "Her phone is ringing:", key: "She hears the check:" };
+  const WHO = { worker: "The worker's phone is ringing:", worker_key: "The worker is asked to press 1:", her: "Her phone is ringing:", key: "She hears the check:" };
   const box = document.getElementById("calls");
 
   function render(calls) {

@@ -29,7 +29,8 @@ from bot.web.bodies import BadBody, json_body
 PAGE = Path(__file__).parent / "phone.html"
 SCRIPT = Path(__file__).parent / "phone.js"
 CHOICES = {
-    "worker": ("answer", "decline"),
+    "worker": ("answer", "voicemail", "decline"),
+    "worker_key": ("press_1", "no_key"),
     "her": ("answer", "machine", "no_answer", "busy"),
     "key": ("1", "2", "none"),
 }
@@ -122,20 +123,23 @@ class SimulatedVoice:
         try:
             call.lines.append(f"The worker's phone ({call.to}) rings, showing {call.from_}.")
             await self._status(status_url, events, "ringing", self._params(call.sid, call.to, call.from_, "ringing"))
-            if await self._ask(call, "worker") != "answer":
+            answer = await self._ask(call, "worker")
+            if answer == "decline":
                 call.lines.append("The worker did not answer: she is not rung.")
                 await self._status(status_url, events, "completed",
                                    self._params(call.sid, call.to, call.from_, "no-answer", CallDuration="0"))
                 return
-            call.lines.append("The worker answers.")
+            machine = answer == "voicemail"
+            call.lines.append("The worker's voicemail picks up." if machine else "The worker answers.")
+            amd = {"AnsweredBy": "machine_start" if machine else "human"} if fields.get("MachineDetection") else {}
             await self._status(status_url, events, "answered",
-                               self._params(call.sid, call.to, call.from_, "in-progress"))
+                               self._params(call.sid, call.to, call.from_, "in-progress", **amd))
             if fields.get("Twiml"):
                 doc = ET.fromstring(fields["Twiml"])
             else:
                 doc = ET.fromstring(await self._post(fields["Url"], self._params(call.sid, call.to, call.from_,
-                                                                                  "in-progress")))
-            await self._execute(call, doc, "worker", call.sid, call.to, call.from_, machine=False)
+                                                                                  "in-progress", **amd)))
+            await self._execute(call, doc, "worker", call.sid, call.to, call.from_, machine=machine)
             await self._status(status_url, events, "completed",
                                self._params(call.sid, call.to, call.from_, "completed", CallDuration="60"))
         finally:
@@ -154,9 +158,14 @@ class SimulatedVoice:
                 for inner in verb:
                     if inner.tag == "Say":
                         self._heard(call, who, inner.text or "", machine)
-                key = "none" if machine else await self._ask(call, "key")
-                digits = "" if key == "none" else key
-                call.lines.append(f"She presses {digits}." if digits else "She presses nothing.")
+                if who == "worker":
+                    key = "none" if machine else await self._ask(call, "worker_key")
+                    digits = "1" if key == "press_1" else ""
+                    call.lines.append("The worker presses 1." if digits else "The worker presses nothing.")
+                else:
+                    key = "none" if machine else await self._ask(call, "key")
+                    digits = "" if key == "none" else key
+                    call.lines.append(f"She presses {digits}." if digits else "She presses nothing.")
                 if digits or verb.attrib.get("actionOnEmptyResult") == "true":
                     then = await self._post(verb.attrib["action"], self._params(sid, to, from_, "in-progress",
                                                                                 Digits=digits))
@@ -167,7 +176,8 @@ class SimulatedVoice:
 
     def _heard(self, call: SimCall, who: str, words: str, machine: bool) -> None:
         if machine:
-            call.lines.append(f"LEFT ON HER VOICEMAIL: \u201c{words}\u201d")
+            whose = "HER" if who == "her" else "THE WORKER'S"
+            call.lines.append(f"LEFT ON {whose} VOICEMAIL: \u201c{words}\u201d")
         else:
             call.lines.append(f"{'She' if who == 'her' else 'The worker'} hears: \u201c{words}\u201d")
 
