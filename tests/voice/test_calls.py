@@ -233,3 +233,18 @@ async def test_the_queue_shows_her_call_in_progress_then_its_outcome(setup) -> N
     await fake.calls_done()
     _s, rows, _l = await client.get("/console/queue/rows")
     assert "last call: no answer" in rows
+
+
+async def test_the_logs_of_a_call_hold_no_number_name_or_safe_word(setup, caplog) -> None:
+    import logging
+
+    svc, client, fake = setup
+    caplog.set_level(logging.DEBUG)
+    for presses in ("1", "", "7"):
+        fake.phone(HER_PHONE, presses=presses)
+        await client.post("/console/survivors/ps-call/call", {"reason": "notice follow-up"})
+        await fake.calls_done()
+    text = caplog.text
+    assert "voice.step" in text
+    for secret in (HER_PHONE, ANA_PHONE, "Sam", "bluebell", "notice follow-up", HER_PHONE[1:]):
+        assert secret not in text
