@@ -46,7 +46,7 @@ def canonical(row: AuditEvent | dict[str, Any]) -> str:
 
 
 def row_hash(row: AuditEvent | dict[str, Any], prev_hash: str) -> str:
-    """The unkeyed SHA-256 the chain used before it was keyed (migration 0014_i25 checks it once)."""
+    """The unkeyed SHA-256 the chain used before it was keyed (migration 0014 checks it once)."""
     return hashlib.sha256((canonical(row) + prev_hash).encode()).hexdigest()
 
 

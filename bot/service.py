@@ -28,6 +28,8 @@ from bot.settings import Settings
 from bot.startup_checks import production_problems
 from bot.storage.db import Database
 from bot.storage.key_canary import KeyMismatch, check_or_record
+from bot.voice import webhook as voice_webhook
+from bot.voice.client import VoiceClient
 from bot.web.health import health_routes
 from content import LOCALES
 from nlu.service import NluService
@@ -66,6 +68,7 @@ class Service:
     timers: tuple[TimerFactory, ...] = ()
     console_pages: tuple[ConsolePages, ...] = ()
     replan_waves: ReplanWaves | None = None  # None: the scheduler's next tick replans them
+    voice: VoiceClient | None = None  # "Call her now" (issue 29): on with Twilio and a number to ring from
     runners: list[Timer] = field(default_factory=list)
     anchor: AuditAnchor | None = None  # the audit chain's head, written outside the database while running
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
@@ -99,7 +102,7 @@ class Service:
                          train_apart=True)
         problems = production_problems(settings, ring, chans)
         return cls(settings, ring, db, chans, dispatcher, pipeline, nlu, clock, problems, timers, console_pages,
-                   replan_waves)
+                   replan_waves, VoiceClient.from_settings(settings))
 
     async def replan(self, survivor_ids: Iterable[int]) -> None:
         """Her waves follow her moved milestones now, where the scheduler is part of this service."""
@@ -122,6 +125,8 @@ class Service:
         app.add_routes(health_routes(self))
         app.add_routes(channel_routes(self))
         app.add_routes(programme_api_routes(self))
+        if self.voice is not None:
+            app.add_routes(voice_webhook.routes(self, self.voice))
         install_console(app, self, self.console_pages)
         app.on_startup.append(self._on_startup)
         app.on_cleanup.append(self._on_cleanup)
@@ -208,5 +213,7 @@ class Service:
                 await channel.close()
             except Exception:
                 log_event("channel.close_failed", logging.WARNING, channel=channel.name)
+        if self.voice is not None:
+            await self.voice.close()
         await self.nlu.close()
         await self.db.dispose()

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     twilio_from: str | None = Field(None, alias="TWILIO_FROM")
     twilio_messaging_service_sid: str | None = Field(None, alias="TWILIO_MESSAGING_SERVICE_SID")
     twilio_api_base: str = Field("https://api.twilio.com", alias="TWILIO_API_BASE")
+    # the number "Call her now" rings from (issue 29); TWILIO_FROM when unset
+    twilio_voice_from: str | None = Field(None, alias="TWILIO_VOICE_FROM")
     sms_rate: float = Field(1.0, alias="SMS_RATE_PER_SECOND", gt=0)
 
     # retry by time: seconds per kind (reply, notice, urgent, deletion, checkin), see bot.outbox.budgets

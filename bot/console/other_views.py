@@ -21,7 +21,8 @@ from bot.console.pages import me, render, see_other, svc
 from bot.escalations import sla_state
 from bot.staff import accounts, throttle
 from bot.staff.telegram_link import new_link_code
-from bot.storage.models import AuditEvent, CallbackRequest, Escalation, OnCallShift, StaffMember, Survivor
+from bot.storage.models import AuditEvent, CallbackRequest, Escalation, OnCallShift, PhoneCall, StaffMember, Survivor
+from bot.voice.calls import describe
 
 CALLBACK_OUTCOMES = {"done": "closed", "no_answer": "open", "unsafe_to_talk": "open"}
 RESCHEDULE = timedelta(hours=2)
@@ -41,12 +42,17 @@ async def callbacks_page(request: web.Request) -> web.StreamResponse:
     async with service.db.sessions() as s:
         found = await open_callbacks(s, now)
         later = dict((await s.execute(select(CallbackRequest.id, CallbackRequest.next_try_at))).all())
+        last_calls: dict[int, dict[str, object]] = {}
+        for call in (await s.scalars(select(PhoneCall).where(PhoneCall.callback_id.in_([c.id for c in found]))
+                                     .order_by(PhoneCall.started_at, PhoneCall.id))).all():
+            last_calls[call.callback_id or 0] = describe(call)
     rows = []
     for c in found:
         not_before = later.get(c.id)
         slots = [sl for sl in c.slots if not_before is None or sl.end > not_before]
         rows.append({"id": c.id, "pseudonym": c.pseudonym, "asked": c.requested_at.astimezone(tz).strftime(
-            "%Y-%m-%d %H:%M"), "next_slot": format_slot(slots[0], tz) if slots else None})
+            "%Y-%m-%d %H:%M"), "next_slot": format_slot(slots[0], tz) if slots else None,
+            "last_call": last_calls.get(c.id)})
     return render(request, "callbacks.html", title="Call-backs", callbacks=rows, tz=str(tz))
 
 

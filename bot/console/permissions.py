@@ -28,6 +28,8 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/me"): ANY_STAFF,
     ("POST", "/console/me/telegram-code"): ANY_STAFF,
     ("POST", "/console/me/sms"): ANY_STAFF,
+    ("POST", "/console/me/call-number"): LIAISON,  # their own phone, rung before hers (issue 29)
+    ("POST", "/console/me/call-number/verify"): LIAISON,
     # the queue
     ("GET", "/console/queue"): LIAISON,
     ("GET", "/console/queue/rows"): LIAISON,
@@ -47,6 +49,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/survivors/{pseudonym}/erase-approve"): SUPERVISOR,
     ("POST", "/console/survivors/{pseudonym}/case"): LIAISON,  # his programme's case reference
     ("POST", "/console/survivors/{pseudonym}/duress-pin"): LIAISON,  # set with her during a call, audited
+    ("POST", "/console/survivors/{pseudonym}/call"): LIAISON,  # "Call her now": audited, one call at a time
     # programme events held for a person to link (his case reference is shown here, to them only)
     ("GET", "/console/unmatched-events"): LIAISON,
     ("POST", "/console/unmatched-events/{id}/link"): LIAISON,
@@ -62,6 +65,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # call-backs
     ("GET", "/console/callbacks"): LIAISON,
     ("POST", "/console/callbacks/{id}/outcome"): LIAISON,
+    ("POST", "/console/callbacks/{id}/call"): LIAISON,
     # supervisors
     ("GET", "/console/sla"): SUPERVISOR,
     ("GET", "/console/audit"): SUPERVISOR,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.channels.host import ServiceCore
 
 if TYPE_CHECKING:
+    from bot.voice.client import VoiceClient
     from safety.pin import PinHasher
 
 
@@ -31,6 +32,10 @@ class WebHost(ServiceCore, Protocol):
 
     @property
     def pin_hasher(self) -> PinHasher: ...
+
+    @property
+    def voice(self) -> VoiceClient | None:
+        """Calls through Twilio Voice, when configured."""
 
     def clock(self) -> datetime:
         """The service's "now"."""

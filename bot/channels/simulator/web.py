@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.channels.base import InboundEvent
 from bot.channels.simulator.channel import SimulatorChannel
+from bot.channels.simulator.phone import SimulatedVoice, phone_routes
 from bot.channels.text_guard import repair, valid_identifier
 from bot.settings import Settings
 from bot.web.bodies import BadBody, json_body
@@ -83,7 +84,10 @@ def routes(service: ChannelHost) -> list[web.RouteDef]:
             "messages": channel.transcript(user),
         })
 
+    voice = SimulatedVoice()  # the phone call panel: used when calls go through no Twilio account
+    channel.on_close(voice.close)
     return [
+        *phone_routes(voice),
         web.get("/simulator", page),
         web.get("/simulator/api/messages", get_messages),
         web.post("/simulator/api/messages", post_message),

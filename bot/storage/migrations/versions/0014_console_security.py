@@ -10,7 +10,7 @@ were written under: a chain that does not verify is refused with the row's id an
 more, `audit.chain_keyed`, records how many rows were carried over and their unkeyed head. With no audit
 rows, no key file is needed.
 
-Revision ID: 0014_i25
+Revision ID: 0014
 Revises: 0011 (the head)
 """
 import hashlib
@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_i25"
+revision = "0014"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
