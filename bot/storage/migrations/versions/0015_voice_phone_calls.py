@@ -4,8 +4,8 @@ A `phone_calls` row per call (numbers and reason encrypted; `active_survivor_id`
 runs, so two workers never ring her at once) and four columns on `staff_members` for the worker's
 phone, verified once by a spoken code.
 
-Revision ID: 0014_i29
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 02:00:00
 """
 from alembic import op
