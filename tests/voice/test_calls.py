@@ -136,7 +136,8 @@ async def test_twilio_refusing_the_call_records_failed_and_frees_her(setup) -> N
     svc, client, fake = setup
     fake.inject("create", Fault.server_error())
     status, _b, location = await client.post("/console/survivors/ps-call/call", {"reason": "check-in"})
-    assert status == 303 and location.endswith("/console/survivors/ps-call") and "could not be placed" in (client.flash or "")
+    assert status == 303 and location.endswith("/console/survivors/ps-call")
+    assert "could not be placed" in (client.flash or "")
     call = await the_call(svc)
     assert (call.outcome, call.active_survivor_id) == ("failed", None)
     fake.phone(HER_PHONE, presses="1")
