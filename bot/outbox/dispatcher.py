@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -33,6 +33,8 @@ from bot.escalations import raise_escalation
 from bot.logs import log_event
 from bot.notices.hooks import preview_sent
 from bot.outbox.budgets import DEFAULT_BUDGETS, budget_for
+from bot.outbox.doubt import in_doubt_escalation
+from bot.outbox.owners import Owners
 from bot.outbox.ratelimit import KeyedBuckets, Pacer
 from bot.storage.db import Database
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
@@ -43,6 +45,8 @@ from safety.outbound_gate import SEND, GateDecision, GateFacts, decide
 
 CLAIM_LEASE = timedelta(seconds=60)
 RECOVER_EVERY = timedelta(seconds=15)  # a dead process's claims are taken back soon after their lease
+PROBE_EVERY = timedelta(seconds=2)  # while a provider is down, one waiting message is tried this often
+OWNERS_EVERY = timedelta(seconds=2)  # PostgreSQL: how often the claims of dead processes are looked for
 FINAL_STATES = ("sent", "failed", "in_doubt", "cancelled")
 
 
@@ -58,14 +62,6 @@ class Outcome(Enum):
     IN_DOUBT = "in_doubt"  # it may have gone out: never resent, a worker is told
     FAILED = "failed"  # a permanent error, or the budget ran out: a worker is told
 MAX_CHATS_PER_PASS = 2000
-# can a worker ask the provider whether a message whose result we never recorded went out?
-PROVIDER_LOOKUP = {
-    "telegram": "Telegram offers no way to ask whether it arrived: ask her, or decide whether to resend",
-    "sms": "Twilio can say whether it went: look it up in the Twilio console by time and number "
-           "(a late status callback also settles it)",
-    "simulator": "the simulator's transcript shows whether it went",
-}
-
 ChatKey = tuple[str, str]  # (channel, recipient blind index)
 # a chat's queue, oldest first (built once: it is read for every message sent)
 CHAT_QUEUE = select(
@@ -81,6 +77,7 @@ Next = tuple[int, str] | None  # a chat's next row to send (id, kind), if one ma
 CLAIM = update(OutboundMessage).where(
     OutboundMessage.id == bindparam("row_id"), OutboundMessage.status.in_(("pending", "held")),
 ).values(status="sending", claimed_until=bindparam("until", type_=OutboundMessage.claimed_until.type),
+         claimed_by=bindparam("owner", type_=OutboundMessage.claimed_by.type),
          attempts=OutboundMessage.attempts + 1,
          first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at,
                                         bindparam("now", type_=OutboundMessage.first_attempt_at.type)))
@@ -114,6 +111,10 @@ class Dispatcher:
         self.poll_interval = poll_interval
         self.claim_lease = timedelta(seconds=claim_lease)
         self._recover_every = min(RECOVER_EVERY, self.claim_lease)
+        self._owners = Owners(db)
+        self._claim_owner: int | None = None  # set once this process's mark of life is held
+        # channels whose provider stopped answering, with the errors it gave (see `_probe`)
+        self._outage: dict[str, set[str]] = {}
         self._now = clock if callable(clock) else (lambda: datetime.now(UTC))
         self._wake = asyncio.Event()
         self._global = {n: Pacer(c.limits.per_second, c.limits.burst) for n, c in channels.items()}
@@ -143,18 +144,31 @@ class Dispatcher:
                 self._worker(key)
 
     async def run_forever(self) -> None:
-        # not only at start: a process restarted at once finds the dead one's claims still leased,
-        # and they would stay `sending` for ever, holding up everything queued after them for her
-        next_recovery = self.now()
+        # at start: a crashed predecessor's claims are released at once (bot.outbox.owners), and
+        # later too: claims of a process that died beside this one, and of any claim past its lease
+        await self._hold_owner()
+        next_recovery = next_owners = next_probe = self.now()
+        at_start = True
         self._running = True
         try:
             while True:
-                if self.now() >= next_recovery:
+                now = self.now()
+                if now >= next_recovery or (now >= next_owners and not self.db.is_sqlite):
                     try:
-                        await self.recover_stale_claims()
+                        await self._hold_owner()
+                        await self.recover_stale_claims(at_start=at_start, leases=now >= next_recovery)
+                        at_start = False
                     except Exception:
                         log_event("outbox.recover_failed", logging.ERROR)
-                    next_recovery = self.now() + self._recover_every
+                    if now >= next_recovery:
+                        next_recovery = now + self._recover_every
+                    next_owners = now + OWNERS_EVERY
+                if self._outage and now >= next_probe:
+                    try:
+                        await self._probe()
+                    except Exception:
+                        log_event("outbox.probe_failed", logging.ERROR)
+                    next_probe = now + PROBE_EVERY
                 try:
                     await self._start_due()
                 except Exception:
@@ -170,6 +184,50 @@ class Dispatcher:
         finally:
             self._running = False
             await self.stop_workers()
+            await self._owners.close()
+
+    async def _probe(self) -> None:
+        """While a provider is down, its waiting messages back off up to minutes each; so every
+        PROBE_EVERY the one waiting longest is tried now (a real send: it was due to be retried
+        anyway, and a retry is only ever of a message that did not go out). The first that goes
+        through ends the outage (`_outage_over`), and the others follow at once."""
+        now = self.now()
+        for channel in list(self._outage):
+            async with self.db.transaction() as s:
+                oldest = await s.scalar(select(func.min(OutboundMessage.id)).where(
+                    OutboundMessage.channel == channel, OutboundMessage.status == "pending",
+                    OutboundMessage.attempts > 0, OutboundMessage.next_attempt_at > now))
+                if oldest is None:
+                    self._outage.pop(channel, None)
+                    continue
+                await s.execute(update(OutboundMessage).where(
+                    OutboundMessage.id == oldest, OutboundMessage.status == "pending").values(next_attempt_at=now))
+
+    async def _outage_over(self, channel: str) -> None:
+        """The provider answers again: what waits after the outage's errors goes now, in order,
+        at the provider's pace (messages of every process, since they wait in the database)."""
+        codes = self._outage.pop(channel, None)
+        if not codes:
+            return
+        now = self.now()
+        async with self.db.transaction() as s:
+            res = await s.execute(update(OutboundMessage).where(
+                OutboundMessage.channel == channel, OutboundMessage.status == "pending",
+                OutboundMessage.attempts > 0, OutboundMessage.next_attempt_at > now,
+                OutboundMessage.last_error.in_(codes)).values(next_attempt_at=now))
+        log_event("outbox.provider_back", channel=channel, waiting=res.rowcount)  # type: ignore[attr-defined]
+        self.wake()
+
+    async def _hold_owner(self) -> None:
+        """Claims name this process only while its mark of life is held: a claim with no owner is
+        left to its lease, never taken for a dead process's."""
+        try:
+            await self._owners.hold()
+        except Exception:
+            self._claim_owner = None
+            log_event("outbox.owner_lock_failed", logging.ERROR)
+            return
+        self._claim_owner = self._owners.owner
 
     async def stop_workers(self) -> None:
         workers = list(self._workers.values())
@@ -188,11 +246,28 @@ class Dispatcher:
         if in_flight:
             await asyncio.wait(in_flight)
 
-    async def recover_stale_claims(self) -> int:
+    async def recover_stale_claims(self, *, at_start: bool = False, leases: bool = True) -> int:
         """Sends left `sending` by a dead process become `in_doubt`: never resent blindly, shown to
-        a worker. Deletions are safe to repeat, so they simply go back to `pending` and finish."""
+        a worker. Deletions are safe to repeat, so they simply go back to `pending` and finish. A
+        claim is taken back when its owner is known dead (bot.outbox.owners), or when its lease has
+        run out (`leases`: a claim with no owner, or an owner that could not be tested)."""
         now = self.now()
-        stale = and_(OutboundMessage.status == "sending", OutboundMessage.claimed_until < now)
+        async with self.db.reads() as s:
+            owners = {o for o in (await s.scalars(select(OutboundMessage.claimed_by).where(
+                OutboundMessage.status == "sending", OutboundMessage.claimed_by.isnot(None)).distinct())).all()
+                      if o is not None}
+        dead: set[int] = set()
+        if owners:
+            if self.db.is_sqlite:
+                dead = await self._owners.dead(None, owners, at_start=at_start)
+            else:
+                async with self.db.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+                    dead = await self._owners.dead(conn, owners, at_start=at_start)
+        if not dead and not leases:
+            return 0
+        gone = [OutboundMessage.claimed_by.in_(dead)] if dead else []
+        expired = [OutboundMessage.claimed_until < now] if leases else []
+        stale = and_(OutboundMessage.status == "sending", or_(*gone, *expired))
         async with self.db.transaction() as s:
             await s.execute(
                 update(OutboundMessage).where(stale, OutboundMessage.kind == "delete").values(status="pending")
@@ -202,12 +277,15 @@ class Dispatcher:
             for msg in rows:
                 res = await s.execute(update(OutboundMessage).where(OutboundMessage.id == msg.id, stale).values(
                     status="in_doubt", claimed_until=None,
-                    last_error="claim expired before the result was recorded"))
+                    last_error="claim of a dead process" if msg.claimed_by in dead
+                    else "claim expired before the result was recorded"))
                 if res.rowcount == 1:  # type: ignore[attr-defined]
                     count += 1
                     await in_doubt_escalation(s, msg, now)
         if count:
             log_event("outbox.in_doubt", logging.WARNING, count=count)
+        if dead:
+            self.wake()  # her deletion goes on now
         return count
 
     async def _due_chats(self, recipient_index: str | None = None) -> list[ChatKey]:
@@ -313,7 +391,8 @@ class Dispatcher:
                     return Outcome.HOLD, None
                 attempts = msg.attempts + 1
                 until = now + self.claim_lease
-                claimed = await (await s.connection()).execute(CLAIM, {"row_id": row_id, "until": until, "now": now})
+                claimed = await (await s.connection()).execute(
+                    CLAIM, {"row_id": row_id, "until": until, "now": now, "owner": self._claim_owner})
                 if claimed.rowcount != 1:
                     return Outcome.SKIPPED, None
                 # what the claim wrote, as loaded: the send's record writes only what changes then
@@ -338,6 +417,8 @@ class Dispatcher:
             await mark_sent(s, msg, result.provider_message_id, self.now())
             following = await self._next_in(s, key)
         log_event("outbox.sent", id=row_id, channel=channel_name, attempts=attempts)
+        if channel_name in self._outage:
+            await self._outage_over(channel_name)
         return Outcome.SENT, following
 
     async def _delete(self, channel: Channel, key: ChatKey, row_id: int, address: str, plan: DeletionPlan,
@@ -374,6 +455,8 @@ class Dispatcher:
             msg.deletion_plan = plan.carried_out()
             following = await self._next_in(s, key)
         log_event("outbox.deleted", id=row_id, channel=channel.name, count=len(plan.provider_ids))
+        if channel.name in self._outage:
+            await self._outage_over(channel.name)
         return Outcome.SENT, following
 
     async def _record_failure(self, row_id: int, attempts: int, err: SendError) -> Outcome:
@@ -396,6 +479,8 @@ class Dispatcher:
                 at = min(now + timedelta(seconds=delay), deadline)
                 if at > now:
                     msg.status, msg.next_attempt_at = "pending", at
+                    if err.retry_after is None:  # the provider is not answering, not pacing us
+                        self._outage.setdefault(msg.channel, set()).add(msg.last_error)
                     log_event("outbox.retry", id=row_id, code=err.code, attempt=attempts,
                               delay=round((at - now).total_seconds(), 2))
                     return Outcome.RETRY
@@ -417,17 +502,6 @@ async def staff_alert_decision(session: AsyncSession, msg: OutboundMessage) -> G
         ChannelIdentity.channel == msg.channel, ChannelIdentity.address_index == msg.recipient_index,
         ChannelIdentity.survivor_id.isnot(None)).limit(1))
     return GateDecision("cancel", "staff_alert_to_survivor") if hers is not None else SEND
-
-
-async def in_doubt_escalation(session: AsyncSession, msg: OutboundMessage, now: datetime) -> None:
-    """A person decides about a message that may or may not have gone out; the note says whether
-    the provider can be asked (Telegram cannot)."""
-    lookup = PROVIDER_LOOKUP.get(msg.channel, "the provider may not say whether it went")
-    await raise_escalation(session, survivor_id=msg.survivor_id, priority="urgent" if msg.urgent else "high",
-                           reason="in_doubt_send", now=now,
-                           note=f"outbox message {msg.id} ({msg.channel}, {msg.text_key}) may or may not have "
-                           f"gone out; it will not be resent automatically. "
-                           f"provider_lookup={'yes' if msg.channel != 'telegram' else 'no'}: {lookup}")
 
 
 async def failure_escalation(session: AsyncSession, msg: OutboundMessage, now: datetime) -> None:

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import AiogramError
 from aiogram.methods import (
@@ -35,6 +34,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPrevie
 
 from bot.channels.base import Button, ChannelStatus, OutgoingMessage, RateLimits, SendError, SendResult
 from bot.channels.telegram.errors import send_error_from
+from bot.channels.telegram.gateway import GatewayAwareSession
 from bot.channels.telegram.lean_aiogram import build_used_models
 from bot.settings import Settings
 
@@ -92,7 +92,7 @@ class TelegramChannel:
         self.settings = settings
         self.limits = RateLimits(per_second=settings.telegram_global_rate,
                                  per_recipient_per_second=settings.telegram_chat_rate)
-        self.bot = bot or Bot(settings.telegram_bot_token, session=AiohttpSession(
+        self.bot = bot or Bot(settings.telegram_bot_token, session=GatewayAwareSession(
             api=TelegramAPIServer.from_base(settings.telegram_api_base), timeout=settings.send_timeout,
         ))
         self.poll_timeout = 25  # seconds one getUpdates call waits for news (polling mode)

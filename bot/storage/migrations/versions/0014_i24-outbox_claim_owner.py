@@ -1,0 +1,29 @@
+"""outbox claims carry their owner, and the provider's rate is shared through the database
+
+`claimed_by` names the process that claimed a row (`sending`), so a process that starts can
+tell claims of a dead process (released at once) from claims of a live one (left alone), instead
+of waiting for the claim's lease. `provider_turns` holds each provider's shared schedule of
+sending turns (bot.outbox.shared_rate), so several processes together keep to the provider's limit.
+
+Revision ID: 0014_i24
+Revises: 0011 (the head: 0011 was re-chained after 0013)
+Create Date: 2026-12-07 01:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0014_i24'
+down_revision = '0011'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('claimed_by', sa.BigInteger(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
+        batch_op.drop_column('claimed_by')
