@@ -74,7 +74,8 @@ class Owners:
     async def _forget(self) -> None:
         conn, self._alive = self._alive, None
         if conn is not None:
-            try:
+            try:  # ended, not handed back to the pool: the server lets go of the lock with it
+                await conn.invalidate()
                 await conn.close()
             except Exception:
                 log_event("outbox.owner_lock_close_failed", logging.WARNING)
