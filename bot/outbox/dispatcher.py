@@ -34,8 +34,10 @@ from bot.logs import log_event
 from bot.notices.hooks import preview_sent
 from bot.outbox.budgets import DEFAULT_BUDGETS, budget_for
 from bot.outbox.doubt import in_doubt_escalation
+from bot.outbox.lanes import lane_of
 from bot.outbox.owners import Owners
-from bot.outbox.ratelimit import KeyedBuckets, Pacer
+from bot.outbox.ratelimit import KeyedBuckets, Lanes, Pacer
+from bot.outbox.shared_rate import SharedTurns, forget_idle_chats
 from bot.storage.db import Database
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
 from bot.waves.delivery import opening_delivered
@@ -66,12 +68,12 @@ ChatKey = tuple[str, str]  # (channel, recipient blind index)
 # a chat's queue, oldest first (built once: it is read for every message sent)
 CHAT_QUEUE = select(
     OutboundMessage.id, OutboundMessage.kind, OutboundMessage.status, OutboundMessage.next_attempt_at,
-    OutboundMessage.attempts,
+    OutboundMessage.attempts, OutboundMessage.urgent, OutboundMessage.is_reply, OutboundMessage.text_key,
 ).where(
     OutboundMessage.channel == bindparam("channel"), OutboundMessage.recipient_index == bindparam("recipient"),
     OutboundMessage.status.in_(("sending", "pending", "held")),
 ).order_by(OutboundMessage.id).limit(50)
-Next = tuple[int, str] | None  # a chat's next row to send (id, kind), if one may go now
+Next = tuple[int, str, int] | None  # a chat's next row to send (id, kind, lane), if one may go now
 # claiming a row to send it, only if it is still waiting (built once, executed without the ORM: the
 # statement built and synchronised with the session for every message cost 0.7 ms of CPU, now 0.2)
 CLAIM = update(OutboundMessage).where(
@@ -117,8 +119,14 @@ class Dispatcher:
         self._outage: dict[str, set[str]] = {}
         self._now = clock if callable(clock) else (lambda: datetime.now(UTC))
         self._wake = asyncio.Event()
-        self._global = {n: Pacer(c.limits.per_second, c.limits.burst) for n, c in channels.items()}
-        self._per_chat = {
+        # the provider's limits: on PostgreSQL kept by every process together through the database
+        # (bot.outbox.shared_rate), on SQLite (one process) here; either way the best lane goes first
+        self._shared = {} if db.is_sqlite else {
+            n: SharedTurns(db, n, c.limits.per_second, c.limits.burst, c.limits.per_recipient_per_second)
+            for n, c in channels.items()}
+        self._global: dict[str, Pacer | Lanes] = {
+            n: Lanes() if self._shared else Pacer(c.limits.per_second, c.limits.burst) for n, c in channels.items()}
+        self._per_chat = {} if self._shared else {
             n: KeyedBuckets(c.limits.per_recipient_per_second, c.limits.burst)
             for n, c in channels.items() if c.limits.per_recipient_per_second
         }
@@ -263,6 +271,8 @@ class Dispatcher:
             else:
                 async with self.db.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
                     dead = await self._owners.dead(conn, owners, at_start=at_start)
+        if leases and not self.db.is_sqlite:
+            await forget_idle_chats(self.db)
         if not dead and not leases:
             return 0
         gone = [OutboundMessage.claimed_by.in_(dead)] if dead else []
@@ -325,7 +335,7 @@ class Dispatcher:
             async with self.db.reads() as s:
                 nxt = await self._next_in(s, key)
             while nxt is not None:
-                outcome, nxt = await self._send_one(nxt[0], key, is_deletion=nxt[1] == "delete")
+                outcome, nxt = await self._send_one(nxt[0], key, is_deletion=nxt[1] == "delete", lane=nxt[2])
                 if outcome is Outcome.SENT:
                     sent += 1
                 elif outcome is not Outcome.CANCELLED:
@@ -341,16 +351,17 @@ class Dispatcher:
         not in the way of a reply she is waiting for now."""
         now = self.now()
         rows = (await s.execute(CHAT_QUEUE, {"channel": key[0], "recipient": key[1]})).all()
-        for row_id, kind, status, next_at, attempts in rows:
+        for row_id, kind, status, next_at, attempts, urgent, is_reply, text_key in rows:
             if status == "sending":
                 return None
             if next_at <= now:
-                return row_id, kind
+                return row_id, kind, lane_of(kind, urgent, is_reply, text_key)
             if status == "pending" and attempts > 0:  # waiting to be retried: keeps its place
                 return None
         return None
 
-    async def _send_one(self, row_id: int, key: ChatKey, *, is_deletion: bool) -> tuple[Outcome, Next]:
+    async def _send_one(self, row_id: int, key: ChatKey, *, is_deletion: bool,
+                        lane: int = 0) -> tuple[Outcome, Next]:
         """Send one row; returns what became of it and, when the chat goes on, its next row."""
         channel_name, rindex = key
         channel = self.channels[channel_name]
@@ -358,11 +369,14 @@ class Dispatcher:
         # while it waits leaves nothing in doubt. A chat's limit is on messages sent to it: quick
         # exit's deletion batches do not wait a second each for it (if the provider does refuse
         # one, its 429 is retried after retry_after like any other)
-        if channel_name in self._per_chat and not is_deletion:
+        shared = self._shared.get(channel_name)
+        if shared is not None and not is_deletion:
+            await shared.take_chat(rindex)
+        elif channel_name in self._per_chat and not is_deletion:
             await self._per_chat[channel_name].acquire(rindex)
         # the turn is held until the claim is committed, right before the request is written: the
         # pacer counts it from then, so sends delayed on the way never reach the provider bunched
-        async with self._global[channel_name].turn():
+        async with self._global[channel_name].turn(lane):
             now = self.now()
             async with self.db.transaction() as s:
                 msg = await s.get(OutboundMessage, row_id)
@@ -389,6 +403,9 @@ class Dispatcher:
                     msg.status, msg.last_error = "held", decision.reason
                     msg.next_attempt_at = decision.until or now + timedelta(minutes=5)
                     return Outcome.HOLD, None
+                if shared is not None:  # every process's turn, kept in the database (right before the claim)
+                    await shared.take(s)
+                    now = self.now()
                 attempts = msg.attempts + 1
                 until = now + self.claim_lease
                 claimed = await (await s.connection()).execute(

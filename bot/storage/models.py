@@ -194,6 +194,16 @@ class OutboundMessage(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class ProviderTurn(Base):
+    """A provider's shared schedule of sending turns (bot.outbox.shared_rate): its channel's row
+    (chat '') and a row per chat being written to, each with its theoretical next turn."""
+
+    __tablename__ = "provider_turns"
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat: Mapped[str] = mapped_column(String(64), primary_key=True)  # '' or a recipient's blind index
+    tat: Mapped[float] = mapped_column(Float)  # seconds since the epoch, by the database server's clock
+
+
 class Escalation(Base):
     """Something a liaison worker must act on, ordered by priority and waiting time."""
 

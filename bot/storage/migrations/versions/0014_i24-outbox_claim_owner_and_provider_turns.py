@@ -22,8 +22,15 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('claimed_by', sa.BigInteger(), nullable=True))
+    op.create_table('provider_turns',
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('chat', sa.String(length=64), nullable=False),
+    sa.Column('tat', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('channel', 'chat')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('provider_turns')
     with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
         batch_op.drop_column('claimed_by')
