@@ -371,7 +371,7 @@ class Dispatcher:
         # one, its 429 is retried after retry_after like any other)
         shared = self._shared.get(channel_name)
         if shared is not None and not is_deletion:
-            await shared.take_chat(rindex)
+            await shared.wait_for_chat(rindex)
         elif channel_name in self._per_chat and not is_deletion:
             await self._per_chat[channel_name].acquire(rindex)
         # the turn is held until the claim is committed, right before the request is written: the
@@ -404,7 +404,7 @@ class Dispatcher:
                     msg.next_attempt_at = decision.until or now + timedelta(minutes=5)
                     return Outcome.HOLD, None
                 if shared is not None:  # every process's turn, kept in the database (right before the claim)
-                    await shared.take(s)
+                    await shared.take(s, None if is_deletion else rindex)
                     now = self.now()
                 attempts = msg.attempts + 1
                 until = now + self.claim_lease

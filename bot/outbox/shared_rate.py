@@ -11,7 +11,9 @@ The channel's turn is taken inside the transaction that claims the row, right be
 the row stays locked until that transaction commits and the request is written, so the processes'
 turns are taken one after another, each at least an interval after the one before, counted from
 (about) when the request leaves. A waiting turn is short (one interval, 35 ms at 29/s). The chat's
-turn (up to a second) is taken before, outside any lock; a chat's messages go one after another.
+turn (up to a second) is waited for before, outside any lock, and counted from the claim: the
+wait for the channel's turn in between must not bring two of her messages closer than her limit.
+A chat's messages go one after another, whichever process sends them.
 SQLite serves one process, which paces alone (bot.outbox.ratelimit).
 """
 
@@ -32,6 +34,12 @@ INSERT INTO provider_turns (channel, chat, tat) VALUES (:channel, :chat, {NOW} +
 ON CONFLICT (channel, chat) DO UPDATE SET tat = GREATEST(provider_turns.tat, {NOW}) + :interval
 RETURNING provider_turns.tat - :interval - :tolerance - {NOW}
 """)
+CHAT_WAIT = text(f"SELECT tat - {NOW} FROM provider_turns WHERE channel = :channel AND chat = :chat")
+# a chat's turn is counted from when its message is claimed, right before the request is written
+USED = text(f"""
+INSERT INTO provider_turns (channel, chat, tat) VALUES (:channel, :chat, {NOW} + :interval)
+ON CONFLICT (channel, chat) DO UPDATE SET tat = GREATEST(provider_turns.tat, {NOW} + :interval)
+""")
 FORGET = text(f"DELETE FROM provider_turns WHERE chat <> '' AND tat < {NOW} - :after")
 
 
@@ -47,20 +55,23 @@ class SharedTurns:
         self.tolerance = (max(burst, 1) - 1) * self.interval if burst > 1 else self.interval / 3
         self.chat_interval = 1.0 / per_chat if per_chat else None
 
-    async def take(self, session: AsyncSession) -> None:
-        """The channel's next turn, inside the claiming transaction: waits for it holding the row."""
+    async def take(self, session: AsyncSession, chat: str | None = None) -> None:
+        """The channel's next turn, inside the claiming transaction: waits for it holding the row;
+        then this chat's turn (when it is a message to her, not a deletion) counts from now."""
         wait = await self._take(session, CHANNEL, self.interval, self.tolerance)
         if wait > 0:
             await asyncio.sleep(wait)
+        if chat is not None and self.chat_interval is not None:
+            await session.execute(USED, {"channel": self.channel, "chat": chat, "interval": self.chat_interval})
 
-    async def take_chat(self, chat: str) -> None:
-        """This chat's next turn (its own short transaction, then the wait, holding nothing)."""
+    async def wait_for_chat(self, chat: str) -> None:
+        """Until this chat may be written to again (its last message a chat interval ago)."""
         if self.chat_interval is None:
             return
-        async with self.db.transaction() as s:
-            wait = await self._take(s, chat, self.chat_interval, 0.0)
-        if wait > 0:
-            await asyncio.sleep(wait)
+        async with self.db.reads() as s:
+            wait = (await s.execute(CHAT_WAIT, {"channel": self.channel, "chat": chat})).scalar()
+        if wait is not None and wait > 0:
+            await asyncio.sleep(float(wait))
 
     async def _take(self, session: AsyncSession, chat: str, interval: float, tolerance: float) -> float:
         result = await session.execute(TAKE, {"channel": self.channel, "chat": chat, "interval": interval,
