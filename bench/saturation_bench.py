@@ -128,6 +128,11 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
             for p in procs:
                 await p.stop()
         await db.dispose()
+        problems: Counter[str] = Counter()  # what the processes logged at ERROR (event names, no data)
+        for log in workdir.glob("serve-*.log"):  # noqa: ASYNC240 - once, after the run
+            for line in log.read_text(errors="replace").splitlines():
+                if "ERROR" in line or "Traceback" in line or "Error:" in line:
+                    problems[line.strip()[:160]] += 1
         sends = fake.calls("sendMessage")
         danger_ms, alert_ms = [], []
         alerts = sorted(c.at for c in sends if c.params.get("chat_id") == STAFF_CHAT)
@@ -154,6 +159,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
         "provider_limit_per_s": 30,
         "duplicates": sum(n - 1 for n in shown.values() if n > 1),
         "strangers_without_reply": sum(1 for r in replies if r == 0),
+        "logged_errors": dict(problems.most_common(8)),
         "load_average": os.getloadavg(),
     }
 

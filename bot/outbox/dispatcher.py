@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -34,9 +34,9 @@ from bot.logs import log_event
 from bot.notices.hooks import preview_sent
 from bot.outbox.budgets import DEFAULT_BUDGETS, budget_for
 from bot.outbox.doubt import in_doubt_escalation
-from bot.outbox.lanes import lane_of
+from bot.outbox.lanes import NOTICE, URGENT, lane_of
 from bot.outbox.owners import Owners
-from bot.outbox.ratelimit import KeyedBuckets, Lanes, Pacer
+from bot.outbox.ratelimit import KeyedBuckets, Pacer, PriorityLock
 from bot.outbox.shared_rate import SharedTurns, forget_idle_chats
 from bot.storage.db import Database
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
@@ -64,6 +64,10 @@ class Outcome(Enum):
     IN_DOUBT = "in_doubt"  # it may have gone out: never resent, a worker is told
     FAILED = "failed"  # a permanent error, or the budget ran out: a worker is told
 MAX_CHATS_PER_PASS = 2000
+# chats' senders using the database at once (the rest wait, best lane first): with hundreds of
+# chats due, every sender asking the connection pool at once queued a danger reply's reads and
+# claim behind all of theirs (the pool serves in arrival order), for seconds under saturation
+DB_SENDERS = 6
 ChatKey = tuple[str, str]  # (channel, recipient blind index)
 # a chat's queue, oldest first (built once: it is read for every message sent)
 CHAT_QUEUE = select(
@@ -85,9 +89,16 @@ CLAIM = update(OutboundMessage).where(
                                         bindparam("now", type_=OutboundMessage.first_attempt_at.type)))
 
 
+# a row's lane in SQL, as bot.outbox.lanes.lane_of decides it
+LANE = case(
+    (or_(OutboundMessage.kind.in_(("delete", "staff_alert")), OutboundMessage.urgent), 0),
+    (OutboundMessage.is_reply, 1),
+    (OutboundMessage.text_key.like("checkin.%"), 3),
+    else_=2,
+)
 # the timed pass's search (built once, executed without the ORM: 3.0 -> 1.9 ms of CPU a pass with
 # 1,000 chats due, up to ten passes a second while they are sent)
-DUE_CHATS = select(OutboundMessage.channel, OutboundMessage.recipient_index).where(
+DUE_CHATS = select(OutboundMessage.channel, OutboundMessage.recipient_index, func.min(LANE)).where(
     OutboundMessage.status.in_(("pending", "held")),
     OutboundMessage.next_attempt_at <= bindparam("now", type_=OutboundMessage.next_attempt_at.type),
     OutboundMessage.channel.in_(bindparam("channels", expanding=True)),
@@ -124,13 +135,15 @@ class Dispatcher:
         self._shared = {} if db.is_sqlite else {
             n: SharedTurns(db, n, c.limits.per_second, c.limits.burst, c.limits.per_recipient_per_second)
             for n, c in channels.items()}
-        self._global: dict[str, Pacer | Lanes] = {
-            n: Lanes() if self._shared else Pacer(c.limits.per_second, c.limits.burst) for n, c in channels.items()}
+        self._global: dict[str, Pacer | SharedTurns] = {
+            n: self._shared[n] if self._shared else Pacer(c.limits.per_second, c.limits.burst)
+            for n, c in channels.items()}
         self._per_chat = {} if self._shared else {
             n: KeyedBuckets(c.limits.per_recipient_per_second, c.limits.burst)
             for n, c in channels.items() if c.limits.per_recipient_per_second
         }
         self._workers: dict[ChatKey, asyncio.Task[int]] = {}
+        self._db_turns = PriorityLock(DB_SENDERS)
         self._running = False
         self._passes = 0
         self._pass_done = asyncio.Condition()
@@ -141,15 +154,17 @@ class Dispatcher:
     def wake(self) -> None:
         self._wake.set()
 
-    def wake_for(self, chats: Iterable[ChatKey]) -> None:
-        """Messages were just queued for these chats: while the dispatcher runs, their senders start
-        at once, with no search of the whole outbox (the timed pass still looks at everything)."""
+    def wake_for(self, chats: Iterable[ChatKey] | Mapping[ChatKey, int]) -> None:
+        """Messages were just queued for these chats (with their best lane, when known: see
+        bot.outbox.enqueue.queued_chats): while the dispatcher runs, their senders start at once,
+        with no search of the whole outbox (the timed pass still looks at everything)."""
         if not self._running:
             self.wake()
             return
+        lanes = chats if isinstance(chats, Mapping) else {}
         for key in chats:
             if key[0] in self.channels:
-                self._worker(key)
+                self._worker(key, lanes.get(key, NOTICE))
 
     async def run_forever(self) -> None:
         # at start: a crashed predecessor's claims are released at once (bot.outbox.owners), and
@@ -298,24 +313,24 @@ class Dispatcher:
             self.wake()  # her deletion goes on now
         return count
 
-    async def _due_chats(self, recipient_index: str | None = None) -> list[ChatKey]:
+    async def _due_chats(self, recipient_index: str | None = None) -> list[tuple[ChatKey, int]]:
         """The chats with something due, oldest first: one row each, whatever their backlog."""
         q = DUE_CHATS if recipient_index is None else DUE_CHATS.where(
             OutboundMessage.recipient_index == recipient_index)
         async with self.db.reads() as s:
             rows = await (await s.connection()).execute(q, {"now": self.now(), "channels": list(self.channels)})
-            return [(c, r) for c, r in rows.all()]
+            return [((c, r), lane) for c, r, lane in rows.all()]
 
-    def _worker(self, key: ChatKey) -> asyncio.Task[int]:
+    def _worker(self, key: ChatKey, lane: int = NOTICE) -> asyncio.Task[int]:
         task = self._workers.get(key)
         if task is None or task.done():
-            task = asyncio.create_task(self._drain_chat(key), name="outbox-chat")
+            task = asyncio.create_task(self._drain_chat(key, lane), name="outbox-chat")
             self._workers[key] = task
         return task
 
     async def _start_due(self) -> None:
-        for key in await self._due_chats():
-            self._worker(key)
+        for key, lane in await self._due_chats():
+            self._worker(key, lane)
 
     async def dispatch_due(self, recipient_index: str | None = None, channel: str | None = None) -> int:
         """Send what is due now (for one recipient, if given) and wait for it; returns how many
@@ -324,15 +339,15 @@ class Dispatcher:
         if recipient_index is not None and channel is not None and channel in self.channels:
             return await self._worker((channel, recipient_index))
         keys = await self._due_chats(recipient_index)
-        results = await asyncio.gather(*(self._worker(k) for k in keys))
+        results = await asyncio.gather(*(self._worker(k, lane) for k, lane in keys))
         return sum(results)
 
-    async def _drain_chat(self, key: ChatKey) -> int:
+    async def _drain_chat(self, key: ChatKey, lane: int = NOTICE) -> int:
         """One chat's messages, strictly in order; stop at the first that does not go. The next
         one is looked up in the transaction that recorded the last one's outcome."""
         sent = 0
         try:
-            async with self.db.reads() as s:
+            async with self._db_turns(lane), self.db.reads() as s:
                 nxt = await self._next_in(s, key)
             while nxt is not None:
                 outcome, nxt = await self._send_one(nxt[0], key, is_deletion=nxt[1] == "delete", lane=nxt[2])
@@ -371,7 +386,10 @@ class Dispatcher:
         # one, its 429 is retried after retry_after like any other)
         shared = self._shared.get(channel_name)
         if shared is not None and not is_deletion:
-            await shared.wait_for_chat(rindex)
+            async with self._db_turns(lane):
+                wait = await shared.chat_wait(rindex)
+            if wait > 0:
+                await asyncio.sleep(wait)
         elif channel_name in self._per_chat and not is_deletion:
             await self._per_chat[channel_name].acquire(rindex)
         # the turn is held until the claim is committed, right before the request is written: the
@@ -428,8 +446,8 @@ class Dispatcher:
         try:
             result = await channel.send(out)
         except SendError as err:
-            return await self._record_failure(row_id, attempts, err), None
-        async with self.db.transaction() as s:
+            return await self._record_failure(row_id, attempts, err, lane), None
+        async with self._db_turns(lane), self.db.transaction() as s:
             s.add(msg)  # as the claim left it: only what changes now is written, nothing re-read
             await mark_sent(s, msg, result.provider_message_id, self.now())
             following = await self._next_in(s, key)
@@ -444,7 +462,7 @@ class Dispatcher:
         if plan.outbound_ids:
             # a send that was on its way when the deletion was queued has its id by now (the
             # deletion waited behind it): delete it too, or it would stay on her screen
-            async with self.db.sessions() as s:
+            async with self._db_turns(URGENT), self.db.sessions() as s:
                 sends = (await s.execute(select(OutboundMessage.provider_message_id, OutboundMessage.status).where(
                     OutboundMessage.id.in_(plan.outbound_ids)))).all()
             plan = plan.with_late_sends(pid for pid, _status in sends if pid is not None)
@@ -456,9 +474,9 @@ class Dispatcher:
         except SendError as err:
             # repeating a deletion is harmless: a time-out is retried, not left in doubt
             retry = SendError(err.code, retryable=err.retryable or err.in_doubt, retry_after=err.retry_after)
-            return await self._record_failure(row_id, attempts, retry), None
+            return await self._record_failure(row_id, attempts, retry, URGENT), None
         done_at = self.now()
-        async with self.db.transaction() as s:
+        async with self._db_turns(URGENT), self.db.transaction() as s:
             if plan.outbound_ids:
                 await s.execute(update(OutboundMessage).where(OutboundMessage.id.in_(plan.outbound_ids))
                                 .values(deleted_at=done_at, body=None, buttons=None))
@@ -476,9 +494,9 @@ class Dispatcher:
             await self._outage_over(channel.name)
         return Outcome.SENT, following
 
-    async def _record_failure(self, row_id: int, attempts: int, err: SendError) -> Outcome:
+    async def _record_failure(self, row_id: int, attempts: int, err: SendError, lane: int) -> Outcome:
         now = self.now()
-        async with self.db.transaction() as s:
+        async with self._db_turns(lane), self.db.transaction() as s:
             msg = await s.get(OutboundMessage, row_id)
             assert msg is not None
             if msg.status == "sent":  # a provider callback confirmed it while we waited: keep that

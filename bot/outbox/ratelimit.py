@@ -29,10 +29,11 @@ CATCH_UP_GAP = 2 / 3  # a late turn follows the one before it after at least thi
 
 class PriorityLock:
     """A lock whose waiters are served best lane first (the lowest number), in arrival order within
-    a lane: the channel's next turn goes to a danger reply before a notice (bot.outbox.lanes)."""
+    a lane: the channel's next turn goes to a danger reply before a notice (bot.outbox.lanes).
+    With `holders` above 1, a semaphore: that many at once, the others queued by lane."""
 
-    def __init__(self) -> None:
-        self._held = False
+    def __init__(self, holders: int = 1) -> None:
+        self._free = holders
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._arrivals = itertools.count()
 
@@ -45,8 +46,8 @@ class PriorityLock:
             self.release()
 
     async def acquire(self, lane: int = 0) -> None:
-        if not self._held and not self._waiters:
-            self._held = True
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (lane, next(self._arrivals), future))
@@ -63,7 +64,7 @@ class PriorityLock:
             if not future.done():  # a cancelled waiter is skipped
                 future.set_result(None)  # held on: the lock passes straight to it
                 return
-        self._held = False
+        self._free += 1
 
 
 class TokenBucket:
@@ -182,17 +183,6 @@ class Pacer:
             if wait > 0:
                 await asyncio.sleep(wait)
                 self._turns[-1] = max(self._turns[-1], self.monotonic())  # woken late: counted from now
-
-
-class Lanes:
-    """No pacing of its own, only the order of the turns: where the rate is kept elsewhere (shared
-    by every process through the database, bot.outbox.shared_rate), the best lane still goes first."""
-
-    def __init__(self) -> None:
-        self._queue = PriorityLock()
-
-    def turn(self, lane: int = 0) -> AbstractAsyncContextManager[None]:
-        return self._queue(lane)
 
 
 class KeyedBuckets:
