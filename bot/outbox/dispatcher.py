@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -34,7 +34,11 @@ from bot.logs import log_event
 from bot.notices.hooks import preview_sent
 from bot.outbox.budgets import DEFAULT_BUDGETS, budget_for
 from bot.outbox.exit_button import with_exit
-from bot.outbox.ratelimit import KeyedBuckets, Pacer
+from bot.outbox.doubt import in_doubt_escalation
+from bot.outbox.lanes import NOTICE, URGENT, lane_of
+from bot.outbox.owners import Owners
+from bot.outbox.ratelimit import KeyedBuckets, Pacer, PriorityLock
+from bot.outbox.shared_rate import SharedTurns, forget_idle_chats
 from bot.storage.db import Database
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
 from bot.waves.delivery import opening_delivered
@@ -44,6 +48,8 @@ from safety.outbound_gate import SEND, GateDecision, GateFacts, decide
 
 CLAIM_LEASE = timedelta(seconds=60)
 RECOVER_EVERY = timedelta(seconds=15)  # a dead process's claims are taken back soon after their lease
+PROBE_EVERY = timedelta(seconds=2)  # while a provider is down, one waiting message is tried this often
+OWNERS_EVERY = timedelta(seconds=2)  # PostgreSQL: how often the claims of dead processes are looked for
 
 
 class Outcome(Enum):
@@ -58,37 +64,41 @@ class Outcome(Enum):
     IN_DOUBT = "in_doubt"  # it may have gone out: never resent, a worker is told
     FAILED = "failed"  # a permanent error, or the budget ran out: a worker is told
 MAX_CHATS_PER_PASS = 2000
-# can a worker ask the provider whether a message whose result we never recorded went out?
-PROVIDER_LOOKUP = {
-    "telegram": "Telegram offers no way to ask whether it arrived: ask her, or decide whether to resend",
-    "sms": "Twilio can say whether it went: look it up in the Twilio console by time and number "
-           "(a late status callback also settles it)",
-    "simulator": "the simulator's transcript shows whether it went",
-}
-
+# chats' senders using the database at once (the rest wait, best lane first): with hundreds of
+# chats due, every sender asking the connection pool at once queued a danger reply's reads and
+# claim behind all of theirs (the pool serves in arrival order), for seconds under saturation
+DB_SENDERS = 6
 ChatKey = tuple[str, str]  # (channel, recipient blind index)
 # a chat's queue, oldest first (built once: it is read for every message sent)
 CHAT_QUEUE = select(
     OutboundMessage.id, OutboundMessage.kind, OutboundMessage.status, OutboundMessage.next_attempt_at,
-    OutboundMessage.attempts,
+    OutboundMessage.attempts, OutboundMessage.urgent, OutboundMessage.is_reply, OutboundMessage.text_key,
 ).where(
     OutboundMessage.channel == bindparam("channel"), OutboundMessage.recipient_index == bindparam("recipient"),
     OutboundMessage.status.in_(("sending", "pending", "held")),
 ).order_by(OutboundMessage.id).limit(50)
-Next = tuple[int, str] | None  # a chat's next row to send (id, kind), if one may go now
+Next = tuple[int, str, int] | None  # a chat's next row to send (id, kind, lane), if one may go now
 # claiming a row to send it, only if it is still waiting (built once, executed without the ORM: the
 # statement built and synchronised with the session for every message cost 0.7 ms of CPU, now 0.2)
 CLAIM = update(OutboundMessage).where(
     OutboundMessage.id == bindparam("row_id"), OutboundMessage.status.in_(("pending", "held")),
 ).values(status="sending", claimed_until=bindparam("until", type_=OutboundMessage.claimed_until.type),
+         claimed_by=bindparam("owner", type_=OutboundMessage.claimed_by.type),
          attempts=OutboundMessage.attempts + 1,
          first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at,
                                         bindparam("now", type_=OutboundMessage.first_attempt_at.type)))
 
 
+# a row's lane in SQL, as bot.outbox.lanes.lane_of decides it
+LANE = case(
+    (or_(OutboundMessage.kind.in_(("delete", "staff_alert")), OutboundMessage.urgent), 0),
+    (OutboundMessage.is_reply, 1),
+    (OutboundMessage.text_key.like("checkin.%"), 3),
+    else_=2,
+)
 # the timed pass's search (built once, executed without the ORM: 3.0 -> 1.9 ms of CPU a pass with
 # 1,000 chats due, up to ten passes a second while they are sent)
-DUE_CHATS = select(OutboundMessage.channel, OutboundMessage.recipient_index).where(
+DUE_CHATS = select(OutboundMessage.channel, OutboundMessage.recipient_index, func.min(LANE)).where(
     OutboundMessage.status.in_(("pending", "held")),
     OutboundMessage.next_attempt_at <= bindparam("now", type_=OutboundMessage.next_attempt_at.type),
     OutboundMessage.channel.in_(bindparam("channels", expanding=True)),
@@ -114,14 +124,26 @@ class Dispatcher:
         self.poll_interval = poll_interval
         self.claim_lease = timedelta(seconds=claim_lease)
         self._recover_every = min(RECOVER_EVERY, self.claim_lease)
+        self._owners = Owners(db)
+        self._claim_owner: int | None = None  # set once this process's mark of life is held
+        # channels whose provider stopped answering, with the errors it gave (see `_probe`)
+        self._outage: dict[str, set[str]] = {}
         self._now = clock if callable(clock) else (lambda: datetime.now(UTC))
         self._wake = asyncio.Event()
-        self._global = {n: Pacer(c.limits.per_second, c.limits.burst) for n, c in channels.items()}
-        self._per_chat = {
+        # the provider's limits: on PostgreSQL kept by every process together through the database
+        # (bot.outbox.shared_rate), on SQLite (one process) here; either way the best lane goes first
+        self._shared = {} if db.is_sqlite else {
+            n: SharedTurns(db, n, c.limits.per_second, c.limits.burst, c.limits.per_recipient_per_second)
+            for n, c in channels.items()}
+        self._global: dict[str, Pacer | SharedTurns] = {
+            n: self._shared[n] if self._shared else Pacer(c.limits.per_second, c.limits.burst)
+            for n, c in channels.items()}
+        self._per_chat = {} if self._shared else {
             n: KeyedBuckets(c.limits.per_recipient_per_second, c.limits.burst)
             for n, c in channels.items() if c.limits.per_recipient_per_second
         }
         self._workers: dict[ChatKey, asyncio.Task[int]] = {}
+        self._db_turns = PriorityLock(DB_SENDERS)
         self._running = False
         self._passes = 0
         self._pass_done = asyncio.Condition()
@@ -132,29 +154,44 @@ class Dispatcher:
     def wake(self) -> None:
         self._wake.set()
 
-    def wake_for(self, chats: Iterable[ChatKey]) -> None:
-        """Messages were just queued for these chats: while the dispatcher runs, their senders start
-        at once, with no search of the whole outbox (the timed pass still looks at everything)."""
+    def wake_for(self, chats: Iterable[ChatKey] | Mapping[ChatKey, int]) -> None:
+        """Messages were just queued for these chats (with their best lane, when known: see
+        bot.outbox.enqueue.queued_chats): while the dispatcher runs, their senders start at once,
+        with no search of the whole outbox (the timed pass still looks at everything)."""
         if not self._running:
             self.wake()
             return
+        lanes = chats if isinstance(chats, Mapping) else {}
         for key in chats:
             if key[0] in self.channels:
-                self._worker(key)
+                self._worker(key, lanes.get(key, NOTICE))
 
     async def run_forever(self) -> None:
-        # not only at start: a process restarted at once finds the dead one's claims still leased,
-        # and they would stay `sending` for ever, holding up everything queued after them for her
-        next_recovery = self.now()
+        # at start: a crashed predecessor's claims are released at once (bot.outbox.owners), and
+        # later too: claims of a process that died beside this one, and of any claim past its lease
+        await self._hold_owner()
+        next_recovery = next_owners = next_probe = self.now()
+        at_start = True
         self._running = True
         try:
             while True:
-                if self.now() >= next_recovery:
+                now = self.now()
+                if now >= next_recovery or (now >= next_owners and not self.db.is_sqlite):
                     try:
-                        await self.recover_stale_claims()
+                        await self._hold_owner()
+                        await self.recover_stale_claims(at_start=at_start, leases=now >= next_recovery)
+                        at_start = False
                     except Exception:
                         log_event("outbox.recover_failed", logging.ERROR)
-                    next_recovery = self.now() + self._recover_every
+                    if now >= next_recovery:
+                        next_recovery = now + self._recover_every
+                    next_owners = now + OWNERS_EVERY
+                if self._outage and now >= next_probe:
+                    try:
+                        await self._probe()
+                    except Exception:
+                        log_event("outbox.probe_failed", logging.ERROR)
+                    next_probe = now + PROBE_EVERY
                 try:
                     await self._start_due()
                 except Exception:
@@ -170,6 +207,50 @@ class Dispatcher:
         finally:
             self._running = False
             await self.stop_workers()
+            await self._owners.close()
+
+    async def _probe(self) -> None:
+        """While a provider is down, its waiting messages back off up to minutes each; so every
+        PROBE_EVERY the one waiting longest is tried now (a real send: it was due to be retried
+        anyway, and a retry is only ever of a message that did not go out). The first that goes
+        through ends the outage (`_outage_over`), and the others follow at once."""
+        now = self.now()
+        for channel in list(self._outage):
+            async with self.db.transaction() as s:
+                oldest = await s.scalar(select(func.min(OutboundMessage.id)).where(
+                    OutboundMessage.channel == channel, OutboundMessage.status == "pending",
+                    OutboundMessage.attempts > 0, OutboundMessage.next_attempt_at > now))
+                if oldest is None:
+                    self._outage.pop(channel, None)
+                    continue
+                await s.execute(update(OutboundMessage).where(
+                    OutboundMessage.id == oldest, OutboundMessage.status == "pending").values(next_attempt_at=now))
+
+    async def _outage_over(self, channel: str) -> None:
+        """The provider answers again: what waits after the outage's errors goes now, in order,
+        at the provider's pace (messages of every process, since they wait in the database)."""
+        codes = self._outage.pop(channel, None)
+        if not codes:
+            return
+        now = self.now()
+        async with self.db.transaction() as s:
+            res = await s.execute(update(OutboundMessage).where(
+                OutboundMessage.channel == channel, OutboundMessage.status == "pending",
+                OutboundMessage.attempts > 0, OutboundMessage.next_attempt_at > now,
+                OutboundMessage.last_error.in_(codes)).values(next_attempt_at=now))
+        log_event("outbox.provider_back", channel=channel, waiting=res.rowcount)  # type: ignore[attr-defined]
+        self.wake()
+
+    async def _hold_owner(self) -> None:
+        """Claims name this process only while its mark of life is held: a claim with no owner is
+        left to its lease, never taken for a dead process's."""
+        try:
+            await self._owners.hold()
+        except Exception:
+            self._claim_owner = None
+            log_event("outbox.owner_lock_failed", logging.ERROR)
+            return
+        self._claim_owner = self._owners.owner
 
     async def stop_workers(self) -> None:
         workers = list(self._workers.values())
@@ -188,11 +269,30 @@ class Dispatcher:
         if in_flight:
             await asyncio.wait(in_flight)
 
-    async def recover_stale_claims(self) -> int:
+    async def recover_stale_claims(self, *, at_start: bool = False, leases: bool = True) -> int:
         """Sends left `sending` by a dead process become `in_doubt`: never resent blindly, shown to
-        a worker. Deletions are safe to repeat, so they simply go back to `pending` and finish."""
+        a worker. Deletions are safe to repeat, so they simply go back to `pending` and finish. A
+        claim is taken back when its owner is known dead (bot.outbox.owners), or when its lease has
+        run out (`leases`: a claim with no owner, or an owner that could not be tested)."""
         now = self.now()
-        stale = and_(OutboundMessage.status == "sending", OutboundMessage.claimed_until < now)
+        async with self.db.reads() as s:
+            owners = {o for o in (await s.scalars(select(OutboundMessage.claimed_by).where(
+                OutboundMessage.status == "sending", OutboundMessage.claimed_by.isnot(None)).distinct())).all()
+                      if o is not None}
+        dead: set[int] = set()
+        if owners:
+            if self.db.is_sqlite:
+                dead = await self._owners.dead(None, owners, at_start=at_start)
+            else:
+                async with self.db.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+                    dead = await self._owners.dead(conn, owners, at_start=at_start)
+        if leases and not self.db.is_sqlite:
+            await forget_idle_chats(self.db)
+        if not dead and not leases:
+            return 0
+        gone = [OutboundMessage.claimed_by.in_(dead)] if dead else []
+        expired = [OutboundMessage.claimed_until < now] if leases else []
+        stale = and_(OutboundMessage.status == "sending", or_(*gone, *expired))
         async with self.db.transaction() as s:
             await s.execute(
                 update(OutboundMessage).where(stale, OutboundMessage.kind == "delete").values(status="pending")
@@ -202,32 +302,35 @@ class Dispatcher:
             for msg in rows:
                 res = await s.execute(update(OutboundMessage).where(OutboundMessage.id == msg.id, stale).values(
                     status="in_doubt", claimed_until=None,
-                    last_error="claim expired before the result was recorded"))
+                    last_error="claim of a dead process" if msg.claimed_by in dead
+                    else "claim expired before the result was recorded"))
                 if res.rowcount == 1:  # type: ignore[attr-defined]
                     count += 1
                     await in_doubt_escalation(s, msg, now)
         if count:
             log_event("outbox.in_doubt", logging.WARNING, count=count)
+        if dead:
+            self.wake()  # her deletion goes on now
         return count
 
-    async def _due_chats(self, recipient_index: str | None = None) -> list[ChatKey]:
+    async def _due_chats(self, recipient_index: str | None = None) -> list[tuple[ChatKey, int]]:
         """The chats with something due, oldest first: one row each, whatever their backlog."""
         q = DUE_CHATS if recipient_index is None else DUE_CHATS.where(
             OutboundMessage.recipient_index == recipient_index)
         async with self.db.reads() as s:
             rows = await (await s.connection()).execute(q, {"now": self.now(), "channels": list(self.channels)})
-            return [(c, r) for c, r in rows.all()]
+            return [((c, r), lane) for c, r, lane in rows.all()]
 
-    def _worker(self, key: ChatKey) -> asyncio.Task[int]:
+    def _worker(self, key: ChatKey, lane: int = NOTICE) -> asyncio.Task[int]:
         task = self._workers.get(key)
         if task is None or task.done():
-            task = asyncio.create_task(self._drain_chat(key), name="outbox-chat")
+            task = asyncio.create_task(self._drain_chat(key, lane), name="outbox-chat")
             self._workers[key] = task
         return task
 
     async def _start_due(self) -> None:
-        for key in await self._due_chats():
-            self._worker(key)
+        for key, lane in await self._due_chats():
+            self._worker(key, lane)
 
     async def dispatch_due(self, recipient_index: str | None = None, channel: str | None = None) -> int:
         """Send what is due now (for one recipient, if given) and wait for it; returns how many
@@ -236,18 +339,18 @@ class Dispatcher:
         if recipient_index is not None and channel is not None and channel in self.channels:
             return await self._worker((channel, recipient_index))
         keys = await self._due_chats(recipient_index)
-        results = await asyncio.gather(*(self._worker(k) for k in keys))
+        results = await asyncio.gather(*(self._worker(k, lane) for k, lane in keys))
         return sum(results)
 
-    async def _drain_chat(self, key: ChatKey) -> int:
+    async def _drain_chat(self, key: ChatKey, lane: int = NOTICE) -> int:
         """One chat's messages, strictly in order; stop at the first that does not go. The next
         one is looked up in the transaction that recorded the last one's outcome."""
         sent = 0
         try:
-            async with self.db.reads() as s:
+            async with self._db_turns(lane), self.db.reads() as s:
                 nxt = await self._next_in(s, key)
             while nxt is not None:
-                outcome, nxt = await self._send_one(nxt[0], key, is_deletion=nxt[1] == "delete")
+                outcome, nxt = await self._send_one(nxt[0], key, is_deletion=nxt[1] == "delete", lane=nxt[2])
                 if outcome is Outcome.SENT:
                     sent += 1
                 elif outcome is not Outcome.CANCELLED:
@@ -263,16 +366,17 @@ class Dispatcher:
         not in the way of a reply she is waiting for now."""
         now = self.now()
         rows = (await s.execute(CHAT_QUEUE, {"channel": key[0], "recipient": key[1]})).all()
-        for row_id, kind, status, next_at, attempts in rows:
+        for row_id, kind, status, next_at, attempts, urgent, is_reply, text_key in rows:
             if status == "sending":
                 return None
             if next_at <= now:
-                return row_id, kind
+                return row_id, kind, lane_of(kind, urgent, is_reply, text_key)
             if status == "pending" and attempts > 0:  # waiting to be retried: keeps its place
                 return None
         return None
 
-    async def _send_one(self, row_id: int, key: ChatKey, *, is_deletion: bool) -> tuple[Outcome, Next]:
+    async def _send_one(self, row_id: int, key: ChatKey, *, is_deletion: bool,
+                        lane: int = 0) -> tuple[Outcome, Next]:
         """Send one row; returns what became of it and, when the chat goes on, its next row."""
         channel_name, rindex = key
         channel = self.channels[channel_name]
@@ -280,11 +384,17 @@ class Dispatcher:
         # while it waits leaves nothing in doubt. A chat's limit is on messages sent to it: quick
         # exit's deletion batches do not wait a second each for it (if the provider does refuse
         # one, its 429 is retried after retry_after like any other)
-        if channel_name in self._per_chat and not is_deletion:
+        shared = self._shared.get(channel_name)
+        if shared is not None and not is_deletion:
+            async with self._db_turns(lane):
+                wait = await shared.chat_wait(rindex)
+            if wait > 0:
+                await asyncio.sleep(wait)
+        elif channel_name in self._per_chat and not is_deletion:
             await self._per_chat[channel_name].acquire(rindex)
         # the turn is held until the claim is committed, right before the request is written: the
         # pacer counts it from then, so sends delayed on the way never reach the provider bunched
-        async with self._global[channel_name].turn():
+        async with self._global[channel_name].turn(lane):
             now = self.now()
             async with self.db.transaction() as s:
                 msg = await s.get(OutboundMessage, row_id)
@@ -312,9 +422,13 @@ class Dispatcher:
                     msg.status, msg.last_error = "held", decision.reason
                     msg.next_attempt_at = decision.until or now + timedelta(minutes=5)
                     return Outcome.HOLD, None
+                if shared is not None:  # every process's turn, kept in the database (right before the claim)
+                    await shared.take(s, None if is_deletion else rindex)
+                    now = self.now()
                 attempts = msg.attempts + 1
                 until = now + self.claim_lease
-                claimed = await (await s.connection()).execute(CLAIM, {"row_id": row_id, "until": until, "now": now})
+                claimed = await (await s.connection()).execute(
+                    CLAIM, {"row_id": row_id, "until": until, "now": now, "owner": self._claim_owner})
                 if claimed.rowcount != 1:
                     return Outcome.SKIPPED, None
                 # what the claim wrote, as loaded: the send's record writes only what changes then
@@ -334,12 +448,14 @@ class Dispatcher:
         try:
             result = await channel.send(out)
         except SendError as err:
-            return await self._record_failure(row_id, attempts, err), None
-        async with self.db.transaction() as s:
+            return await self._record_failure(row_id, attempts, err, lane), None
+        async with self._db_turns(lane), self.db.transaction() as s:
             s.add(msg)  # as the claim left it: only what changes now is written, nothing re-read
             await mark_sent(s, msg, result.provider_message_id, self.now())
             following = await self._next_in(s, key)
         log_event("outbox.sent", id=row_id, channel=channel_name, attempts=attempts)
+        if channel_name in self._outage:
+            await self._outage_over(channel_name)
         return Outcome.SENT, following
 
     async def _delete(self, channel: Channel, key: ChatKey, row_id: int, address: str, plan: DeletionPlan,
@@ -348,7 +464,7 @@ class Dispatcher:
         if plan.outbound_ids:
             # a send that was on its way when the deletion was queued has its id by now (the
             # deletion waited behind it): delete it too, or it would stay on her screen
-            async with self.db.sessions() as s:
+            async with self._db_turns(URGENT), self.db.sessions() as s:
                 sends = (await s.execute(select(OutboundMessage.provider_message_id, OutboundMessage.status).where(
                     OutboundMessage.id.in_(plan.outbound_ids)))).all()
             plan = plan.with_late_sends(pid for pid, _status in sends if pid is not None)
@@ -360,9 +476,9 @@ class Dispatcher:
         except SendError as err:
             # repeating a deletion is harmless: a time-out is retried, not left in doubt
             retry = SendError(err.code, retryable=err.retryable or err.in_doubt, retry_after=err.retry_after)
-            return await self._record_failure(row_id, attempts, retry), None
+            return await self._record_failure(row_id, attempts, retry, URGENT), None
         done_at = self.now()
-        async with self.db.transaction() as s:
+        async with self._db_turns(URGENT), self.db.transaction() as s:
             if plan.outbound_ids:
                 await s.execute(update(OutboundMessage).where(OutboundMessage.id.in_(plan.outbound_ids))
                                 .values(deleted_at=done_at, body=None, buttons=None))
@@ -376,11 +492,13 @@ class Dispatcher:
             msg.deletion_plan = plan.carried_out()
             following = await self._next_in(s, key)
         log_event("outbox.deleted", id=row_id, channel=channel.name, count=len(plan.provider_ids))
+        if channel.name in self._outage:
+            await self._outage_over(channel.name)
         return Outcome.SENT, following
 
-    async def _record_failure(self, row_id: int, attempts: int, err: SendError) -> Outcome:
+    async def _record_failure(self, row_id: int, attempts: int, err: SendError, lane: int) -> Outcome:
         now = self.now()
-        async with self.db.transaction() as s:
+        async with self._db_turns(lane), self.db.transaction() as s:
             msg = await s.get(OutboundMessage, row_id)
             assert msg is not None
             if msg.status == "sent":  # a provider callback confirmed it while we waited: keep that
@@ -398,6 +516,8 @@ class Dispatcher:
                 at = min(now + timedelta(seconds=delay), deadline)
                 if at > now:
                     msg.status, msg.next_attempt_at = "pending", at
+                    if err.retry_after is None:  # the provider is not answering, not pacing us
+                        self._outage.setdefault(msg.channel, set()).add(msg.last_error)
                     log_event("outbox.retry", id=row_id, code=err.code, attempt=attempts,
                               delay=round((at - now).total_seconds(), 2))
                     return Outcome.RETRY
@@ -419,17 +539,6 @@ async def staff_alert_decision(session: AsyncSession, msg: OutboundMessage) -> G
         ChannelIdentity.channel == msg.channel, ChannelIdentity.address_index == msg.recipient_index,
         ChannelIdentity.survivor_id.isnot(None)).limit(1))
     return GateDecision("cancel", "staff_alert_to_survivor") if hers is not None else SEND
-
-
-async def in_doubt_escalation(session: AsyncSession, msg: OutboundMessage, now: datetime) -> None:
-    """A person decides about a message that may or may not have gone out; the note says whether
-    the provider can be asked (Telegram cannot)."""
-    lookup = PROVIDER_LOOKUP.get(msg.channel, "the provider may not say whether it went")
-    await raise_escalation(session, survivor_id=msg.survivor_id, priority="urgent" if msg.urgent else "high",
-                           reason="in_doubt_send", now=now,
-                           note=f"outbox message {msg.id} ({msg.channel}, {msg.text_key}) may or may not have "
-                           f"gone out; it will not be resent automatically. "
-                           f"provider_lookup={'yes' if msg.channel != 'telegram' else 'no'}: {lookup}")
 
 
 async def failure_escalation(session: AsyncSession, msg: OutboundMessage, now: datetime) -> None:

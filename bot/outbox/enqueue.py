@@ -8,18 +8,25 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Button
+from bot.outbox.lanes import lane_of
 from bot.storage.models import OutboundMessage
 from safety.deletion import DeletionPlan
 
 QUEUED_CHATS = "liaison_queued_chats"  # the key of a session's `info` where `enqueue` notes each chat
 
 
-def queued_chats(session: AsyncSession) -> set[tuple[str, str]]:
-    """The chats (channel, recipient index) this session queued messages for: whoever commits it
-    can start their senders at once instead of searching the outbox. Noted by `enqueue` itself:
-    a row flushed and let go (an on-call alert queued deep inside an escalation) leaves the
-    session's weak identity map, and its chat would wait for the dispatcher's timed pass."""
-    return set(session.info.get(QUEUED_CHATS, ()))
+def queued_chats(session: AsyncSession) -> dict[tuple[str, str], int]:
+    """The chats (channel, recipient index) this session queued messages for, each with the best
+    lane it queued in (bot.outbox.lanes): whoever commits it can start their senders at once, a
+    danger reply's first, instead of searching the outbox. Noted by `enqueue` itself: a row
+    flushed and let go (an on-call alert queued deep inside an escalation) leaves the session's
+    weak identity map, and its chat would wait for the dispatcher's timed pass."""
+    return dict(session.info.get(QUEUED_CHATS, {}))
+
+
+def _note_chat(session: AsyncSession, key: tuple[str, str], lane: int) -> None:
+    chats = session.info.setdefault(QUEUED_CHATS, {})
+    chats[key] = min(lane, chats.get(key, lane))
 
 
 def idempotency_key(cause: str, index: int = 0) -> str:
@@ -64,7 +71,7 @@ def enqueue(
     if not_before is not None:
         row.next_attempt_at = not_before
     session.add(row)
-    session.info.setdefault(QUEUED_CHATS, set()).add((channel, address_index))
+    _note_chat(session, (channel, address_index), lane_of("send", urgent, is_reply, text_key))
     return row
 
 
@@ -87,4 +94,5 @@ def enqueue_deletion(
         text_key="delete", body=None, survivor_id=survivor_id, identity_id=identity_id, is_reply=True,
     )
     row.kind, row.deletion_plan = "delete", plan
+    _note_chat(session, (channel, address_index), lane_of("delete", False, True, "delete"))
     return row

@@ -15,6 +15,8 @@ seconds, and a test clock that stands still must not stop the sending.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import math
 import time
 from collections import deque
@@ -23,6 +25,46 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 Monotonic = Callable[[], float]
 CATCH_UP_GAP = 2 / 3  # a late turn follows the one before it after at least this share of the interval
+
+
+class PriorityLock:
+    """A lock whose waiters are served best lane first (the lowest number), in arrival order within
+    a lane: the channel's next turn goes to a danger reply before a notice (bot.outbox.lanes).
+    With `holders` above 1, a semaphore: that many at once, the others queued by lane."""
+
+    def __init__(self, holders: int = 1) -> None:
+        self._free = holders
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._arrivals = itertools.count()
+
+    @asynccontextmanager
+    async def __call__(self, lane: int = 0) -> AsyncIterator[None]:
+        await self.acquire(lane)
+        try:
+            yield
+        finally:
+            self.release()
+
+    async def acquire(self, lane: int = 0) -> None:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (lane, next(self._arrivals), future))
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():  # handed the lock as it was cancelled: pass it on
+                self.release()
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            _lane, _n, future = heapq.heappop(self._waiters)
+            if not future.done():  # a cancelled waiter is skipped
+                future.set_result(None)  # held on: the lock passes straight to it
+                return
+        self._free += 1
 
 
 class TokenBucket:
@@ -89,7 +131,7 @@ class Pacer:
         self.monotonic = monotonic
         self._next: float | None = None  # the schedule's next turn
         self._turns: deque[float] = deque(maxlen=self.per_window)  # the latest turns given
-        self._queue = asyncio.Lock()
+        self._queue = PriorityLock()
 
     def reserve(self, now: float) -> float:
         """Take the next turn at or after `now`; returns the seconds to wait before using it."""
@@ -104,7 +146,7 @@ class Pacer:
         self._next += self.interval
         return at - now
 
-    def turn(self) -> AbstractAsyncContextManager[None]:
+    def turn(self, lane: int = 0) -> AbstractAsyncContextManager[None]:
         """Wait for the next turn and hold it while the request is made ready; leave the block
         right before it is written.
 
@@ -115,11 +157,11 @@ class Pacer:
         run of the dispatch bench). A channel that allows bursts has no spacing to keep: its
         turns are granted and the next caller goes on at once (its claims are not queued).
         """
-        return self._held_turn() if self.min_gap else self._granted_turn()
+        return self._held_turn(lane) if self.min_gap else self._granted_turn(lane)
 
     @asynccontextmanager
-    async def _held_turn(self) -> AsyncIterator[None]:
-        async with self._queue:
+    async def _held_turn(self, lane: int) -> AsyncIterator[None]:
+        async with self._queue(lane):
             wait = self.reserve(self.monotonic())
             if wait > 0:
                 await asyncio.sleep(wait)
@@ -130,13 +172,13 @@ class Pacer:
                 self._turns[-1] = max(self._turns[-1], self.monotonic())
 
     @asynccontextmanager
-    async def _granted_turn(self) -> AsyncIterator[None]:
-        await self.acquire()
+    async def _granted_turn(self, lane: int) -> AsyncIterator[None]:
+        await self.acquire(lane)
         yield
 
-    async def acquire(self) -> None:
+    async def acquire(self, lane: int = 0) -> None:
         """Wait for the next turn (counted from when it is granted)."""
-        async with self._queue:
+        async with self._queue(lane):
             wait = self.reserve(self.monotonic())
             if wait > 0:
                 await asyncio.sleep(wait)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -180,6 +181,7 @@ class OutboundMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[int | None] = mapped_column(BigInteger)  # the claiming process (bot.outbox.owners)
     first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # retry budgets count from here
     last_error: Mapped[str | None] = mapped_column(String(200))
     provider_message_id: Mapped[str | None] = mapped_column(String(64))
@@ -191,6 +193,16 @@ class OutboundMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProviderTurn(Base):
+    """A provider's shared schedule of sending turns (bot.outbox.shared_rate): its channel's row
+    (chat '') and a row per chat being written to, each with its theoretical next turn."""
+
+    __tablename__ = "provider_turns"
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat: Mapped[str] = mapped_column(String(64), primary_key=True)  # '' or a recipient's blind index
+    tat: Mapped[float] = mapped_column(Float)  # seconds since the epoch, by the database server's clock
 
 
 class Escalation(Base):

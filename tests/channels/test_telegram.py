@@ -295,6 +295,36 @@ async def test_an_unreachable_api_is_retryable_not_in_doubt() -> None:
     assert caught.value.retryable and not caught.value.in_doubt
 
 
+@pytest.mark.parametrize(("status", "html", "retryable"), [
+    (502, True, True), (503, True, True), (502, False, True), (503, False, True),  # never reached Telegram
+    (504, True, False), (504, False, False),  # the gateway waited for Telegram, which may have sent it
+])
+async def test_a_gateway_error_page_is_retried_unless_the_gateway_timed_out_waiting(fake, status, html,
+                                                                                  retryable) -> None:
+    fake.chat(CHAT)
+    fake.gateway_outage(status, html=html)
+    channel = channel_for(fake.url)
+    try:
+        with pytest.raises(SendError) as caught:
+            await channel.send(OutgoingMessage(str(CHAT), "Hello", f"k-gateway-{status}-{html}"))
+    finally:
+        await channel.close()
+    assert caught.value.retryable is retryable and caught.value.in_doubt is not retryable
+    assert fake.gateway_refusals == 1 and fake.bot_texts(CHAT) == []
+
+
+async def test_the_bot_apis_own_json_answer_to_a_502_is_still_a_retryable_server_error(fake) -> None:
+    fake.chat(CHAT)
+    fake.fail("sendMessage", 502, "Bad Gateway")
+    channel = channel_for(fake.url)
+    try:
+        with pytest.raises(SendError) as caught:
+            await channel.send(OutgoingMessage(str(CHAT), "Hello", "k-json-502"))
+    finally:
+        await channel.close()
+    assert caught.value.retryable and caught.value.code == "telegram.server_error"
+
+
 async def test_editing_replaces_text_and_keyboard_and_a_no_op_edit_is_fine(fake) -> None:
     fake.user_sends(CHAT, "hi")
     channel = channel_for(fake.url)

@@ -15,10 +15,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.outbox.enqueue import enqueue, enqueue_deletion
 from bot.storage.db import Database
 from bot.storage.key_canary import check_or_record
+from bot.storage.models import Escalation
 from safety.deletion import DeletionPlan
 from tests.faults.harness import (
     SECRET,
@@ -30,11 +32,12 @@ from tests.faults.harness import (
     serve_env,
     settled,
     tally,
+    until_rows,
     wait_for,
 )
 from tests.support.fake_telegram import FakeTelegram, deliver
 
-pytestmark = [pytest.mark.faults, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.faults, pytest.mark.timeout(600)]  # a bound for a loaded machine, not a timing
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +60,11 @@ async def db(database_url: str, keyring) -> AsyncIterator[Database]:
     await check_or_record(database, keyring, database.clock())
     yield database
     await database.dispose()
+
+
+async def count_escalations(db: Database) -> int:
+    async with db.sessions() as s:
+        return int(await s.scalar(select(func.count()).select_from(Escalation)) or 0)
 
 
 def _sent_count(fake: FakeTelegram) -> int:
@@ -97,19 +105,24 @@ async def test_kill_9_mid_quick_exit_then_restart_finishes_the_deletion_and_send
         enqueue(s, channel="telegram", address=address, address_index=index, cause="qe:1", index=1,
                 text_key="cover", body="Weather: light rain later.", is_reply=True)
     fake.delay("deleteMessages", 1.0, times=1)  # the first batch is in flight when the process dies
-    env = serve_env(database_url, keyring, fake, nlu_cache)
+    env = serve_env(database_url, keyring, fake, nlu_cache)  # the production lease: 60 s
     first = await Serve.start(env, tmp_path)
     await wait_for(lambda: fake.calls("deleteMessages"))
     await first.killed()
     second = await Serve.start(env, tmp_path)
+    restarted = time.monotonic()
     try:
+        await wait_for(lambda: fake.bot_texts(chat) == ["Weather: light rain later."], within=90)
+        clear = time.monotonic() - restarted
         outbox = await settled(db)
     finally:
         await second.stop()
     screen = fake.bot_texts(chat)
-    print(f"\nkill -9 mid-quick-exit: statuses {[r.status for r in outbox]}, screen holds {len(screen)} message(s)")
+    print(f"\nkill -9 mid-quick-exit: statuses {[r.status for r in outbox]}, screen holds {len(screen)} message(s), "
+          f"clear {clear:.1f} s after the restart (claim lease 60 s)")
     assert screen == ["Weather: light rain later."]  # every old message gone, the cover once
     assert [r.status for r in outbox] == ["sent", "sent"]
+    assert clear < 5  # not the lease's 60 s: the dead process's claim was released at the restart
 
 
 @pytest.mark.postgres
@@ -145,28 +158,72 @@ async def test_several_serve_processes_on_one_postgresql_send_each_message_once(
 
 async def test_a_provider_outage_longer_than_the_old_retry_window_is_outlived(
         database_url, keyring, fake, db, nlu_cache, tmp_path) -> None:
-    # the old dispatcher gave up after 8 attempts (about a minute from a 1 s base); with a 0.05 s
-    # base and a 0.4 s cap those 8 attempts are spent within 2.35 s, so an 8 s outage outlasts them
+    # the old dispatcher gave up after 8 attempts; here every message is tried more often than that
+    # during the outage (a 0.05 s base and a 0.4 s cap make the attempts come quickly) and must
+    # still be waiting, not failed. Waited on by what the outbox shows, not by a time: on a loaded
+    # machine the attempts come later, and the test waits for them
     env = serve_env(database_url, keyring, fake, nlu_cache, OUTBOX_BASE_BACKOFF_SECONDS=0.05,
                     OUTBOX_MAX_BACKOFF_SECONDS=0.4)
     serve = await Serve.start(env, tmp_path)
     try:
         await fake.refuse_connections()
-        outage_started = time.monotonic()
         total = await queue_notices(db, keyring, make_chats(fake, 840_000_001, 5))
-        await wait_for(lambda: time.monotonic() - outage_started > 8, within=20)
-        during = await rows(db)
+        during = await until_rows(db, lambda rs: len(rs) == total and all(r.attempts > 8 for r in rs))
         await fake.accept_connections()
         outbox = await settled(db)
     finally:
         await serve.stop()
     t = tally(fake, outbox)
-    attempts = max(r.attempts for r in outbox)
-    outage = time.monotonic() - outage_started
-    print(f"\noutage of {outage:.1f} s survived: {t}; up to {attempts} attempts each")
-    assert all(r.status == "pending" for r in during)  # still trying, not failed
-    assert outage > 3 * 2.35 and attempts >= 3
+    print(f"\noutage outlived: {t}; {min(r.attempts for r in during)}+ attempts each during it")
+    assert all(r.status in ("pending", "sending") for r in during)  # still trying: none failed or in doubt
     assert t.sent == total and t.duplicates == 0 and t.lost == 0 and t.in_doubt == 0
+
+
+@pytest.mark.parametrize("html", [True, False], ids=["html", "json"])
+async def test_an_outage_behind_a_gateway_answering_502_is_retried_and_delivery_resumes_within_seconds(
+        database_url, keyring, fake, db, nlu_cache, tmp_path, html) -> None:
+    # production back-off (1 s base, 300 s cap): without probing, a message could wait minutes
+    # after the provider came back. Each message is tried at least 4 times (backing off to 8 s)
+    serve = await Serve.start(serve_env(database_url, keyring, fake, nlu_cache), tmp_path)
+    try:
+        fake.gateway_outage(502, html=html)
+        total = await queue_notices(db, keyring, make_chats(fake, 860_000_001, 30))
+        during = await until_rows(db, lambda rs: len(rs) == total and all(r.attempts >= 4 for r in rs))
+        fake.gateway_back()
+        back = time.monotonic()
+        await wait_for(lambda: len(fake.calls("sendMessage")) >= total, within=60)
+        resumed = time.monotonic() - back
+        outbox = await settled(db)
+    finally:
+        await serve.stop()
+    t = tally(fake, outbox)
+    escalations = await count_escalations(db)
+    print(f"\n{'HTML' if html else 'JSON'} 502 outage ({fake.gateway_refusals} gateway answers): {t}; "
+          f"escalations {escalations}; all {total} delivered {resumed:.1f} s after the provider answered again "
+          f"(back-offs had grown to {max(r.attempts for r in during)} attempts)")
+    assert all(r.status in ("pending", "sending") for r in during)
+    assert t.in_doubt == 0 and escalations == 0
+    assert t.sent == total and t.duplicates == 0 and t.lost == 0
+    assert resumed < 10
+
+
+async def test_messages_put_in_doubt_by_a_gateway_timeout_reach_a_worker_as_one_escalation(
+        database_url, keyring, fake, db, nlu_cache, tmp_path) -> None:
+    # a gateway's 504 means it waited for Telegram, which may have sent the message: in doubt, never
+    # resent. One outage is one escalation for the worker, with the count, not one per message
+    serve = await Serve.start(serve_env(database_url, keyring, fake, nlu_cache), tmp_path)
+    try:
+        fake.gateway_outage(504, html=True)
+        total = await queue_notices(db, keyring, make_chats(fake, 870_000_001, 20))
+        outbox = await until_rows(db, lambda rs: len(rs) == total and all(r.status == "in_doubt" for r in rs))
+        fake.gateway_back()
+    finally:
+        await serve.stop()
+    async with db.sessions() as s:
+        notes = [e.note or "" for e in (await s.scalars(select(Escalation))).all()]
+    print(f"\nHTML 504 outage: {len(outbox)} of {total} in doubt, {len(notes)} escalation(s), "
+          f"{[n.splitlines()[1] for n in notes]}")
+    assert len(notes) == 1 and f"count={total}" in notes[0]
 
 
 async def test_a_slow_chat_and_a_backlog_do_not_hold_up_another_chats_reply(

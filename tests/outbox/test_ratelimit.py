@@ -125,3 +125,48 @@ async def test_a_channel_that_allows_bursts_lets_the_next_turn_go_while_one_is_s
         async with asyncio.timeout(1):
             async with pacer.turn():
                 pass  # not queued behind the first one's claim
+
+
+async def test_the_next_turn_goes_to_the_best_lane_waiting_then_in_arrival_order() -> None:
+    from bot.outbox.lanes import NOTICE, REPLY, URGENT, WAVE
+    from bot.outbox.ratelimit import PriorityLock
+
+    lock = PriorityLock()
+    order: list[str] = []
+
+    async def wants(name: str, lane: int) -> None:
+        async with lock(lane):
+            order.append(name)
+
+    async with lock(WAVE):  # a wave holds the turn while the others queue up behind it
+        tasks = [asyncio.create_task(wants(n, lane)) for n, lane in
+                 (("wave", WAVE), ("notice", NOTICE), ("reply 1", REPLY), ("danger", URGENT), ("reply 2", REPLY))]
+        await asyncio.sleep(0)
+    await asyncio.gather(*tasks)
+    assert order == ["danger", "reply 1", "reply 2", "notice", "wave"]
+
+
+async def test_a_waiter_cancelled_in_the_queue_does_not_keep_the_turn_from_the_others() -> None:
+    from bot.outbox.ratelimit import PriorityLock
+
+    lock = PriorityLock()
+    await lock.acquire(3)
+    gone = asyncio.create_task(lock.acquire(0))
+    stays = asyncio.create_task(lock.acquire(1))
+    await asyncio.sleep(0)
+    gone.cancel()
+    await asyncio.gather(gone, return_exceptions=True)
+    lock.release()
+    async with asyncio.timeout(1):
+        await stays
+
+
+def test_danger_replies_staff_alerts_and_deletions_go_first_then_replies_then_notices_then_waves() -> None:
+    from bot.outbox.lanes import NOTICE, REPLY, URGENT, WAVE, lane_of
+
+    assert lane_of("send", True, True, "danger.emergency_numbers") == URGENT
+    assert lane_of("staff_alert", True, False, "staff.alert") == URGENT
+    assert lane_of("delete", False, True, "delete") == URGENT
+    assert lane_of("send", False, True, "menu.main") == REPLY
+    assert lane_of("send", False, False, "notice.preview") == NOTICE
+    assert lane_of("send", False, False, "checkin.opening") == WAVE

@@ -164,6 +164,9 @@ class FakeTelegram:
         self.global_limit: float | None = None  # messages per second to all chats
         self.chat_limit: float | None = None  # messages per second to one chat
         self.limit_refusals = 0
+        # a gateway in front of the API (a proxy, a load balancer) answering for it: (status, html)
+        self.gateway_down: tuple[int, bool] | None = None
+        self.gateway_refusals = 0
         self._sends: deque[float] = deque()
         self._chat_sends: dict[int, float] = {}
         self.slow_chats: dict[int, float] = {}  # chat id -> seconds every send to it takes
@@ -213,6 +216,14 @@ class FakeTelegram:
         site = web.TCPSite(self._runner, "127.0.0.1", self._port)
         await site.start()
         self._site = site
+
+    def gateway_outage(self, status: int = 502, *, html: bool = True) -> None:
+        """An outage behind a gateway: every call is answered by the gateway with `status` (nginx's
+        HTML error page, or JSON) and never reaches the API, until `gateway_back`."""
+        self.gateway_down = (status, html)
+
+    def gateway_back(self) -> None:
+        self.gateway_down = None
 
     def enforce_limits(self, per_second: float = 30.0, per_chat_per_second: float | None = 1.0) -> None:
         """Refuse sendMessage above Telegram's limits with 429, like the real API."""
@@ -360,6 +371,9 @@ class FakeTelegram:
     # -- request handling -----------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
+        if self.gateway_down is not None:  # the gateway answers; the API never sees the request
+            self.gateway_refusals += 1
+            return _gateway_page(*self.gateway_down)
         method = request.match_info["method"]
         token_ok = request.match_info["token"] == self.token
         try:
@@ -635,6 +649,19 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
         form = await request.post()
         return {k: _coerce(k, v) for k, v in form.items() if isinstance(v, str)}
     return {k: _coerce(k, v) for k, v in request.query.items()}
+
+
+GATEWAY_REASONS = {502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
+
+
+def _gateway_page(status: int, html: bool) -> web.Response:
+    """What nginx in front of an API sends when it cannot get an answer (its default error page)."""
+    reason = GATEWAY_REASONS.get(status, "Error")
+    if not html:
+        return web.json_response({"error": reason, "status": status}, status=status)
+    page = (f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+            f"<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+    return web.Response(status=status, text=page, content_type="text/html")
 
 
 def _error(err: ApiError) -> web.Response:

@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import AiogramError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, User
 
 from bot.channels.base import Button, ChannelStatus, OutgoingMessage, RateLimits, SendError, SendResult
 from bot.channels.telegram.errors import send_error_from
+from bot.channels.telegram.gateway import GatewayAwareSession
 from bot.channels.telegram.lean_aiogram import build_used_models
 from bot.settings import Settings
 
@@ -73,7 +73,7 @@ class TelegramChannel:
         self.settings = settings
         self.limits = RateLimits(per_second=settings.telegram_global_rate,
                                  per_recipient_per_second=settings.telegram_chat_rate)
-        self.bot = bot or Bot(settings.telegram_bot_token, session=AiohttpSession(
+        self.bot = bot or Bot(settings.telegram_bot_token, session=GatewayAwareSession(
             api=TelegramAPIServer.from_base(settings.telegram_api_base), timeout=settings.send_timeout,
         ))
         self.poll_timeout = 25  # seconds one getUpdates call waits for news (polling mode)

@@ -20,6 +20,7 @@ from aiogram.exceptions import (
 )
 
 from bot.channels.base import SendError
+from bot.channels.telegram.gateway import GATEWAY_TIMEOUT, TelegramGatewayError
 
 # Failures that happen before a single byte of the request left: safe to retry.
 _NEVER_SENT: tuple[type[BaseException], ...] = (
@@ -51,6 +52,10 @@ def send_error_from(exc: AiogramError) -> SendError:
         return SendError("telegram.rate_limited", retryable=True, retry_after=float(exc.retry_after))
     if isinstance(exc, TelegramNetworkError):
         return _network_error(exc)
+    if isinstance(exc, TelegramGatewayError):
+        if exc.status == GATEWAY_TIMEOUT:  # it waited for Telegram, which may have sent it meanwhile
+            return SendError("telegram.gateway_timeout", in_doubt=True)
+        return SendError(f"telegram.gateway_{exc.status}", retryable=True)  # Telegram never answered it
     if isinstance(exc, TelegramServerError):  # a Bot API answer saying it failed: nothing was sent
         return SendError("telegram.server_error", retryable=True)
     if isinstance(exc, TelegramForbiddenError):

@@ -1,0 +1,94 @@
+"""The provider's limits kept by every process together, through the database (PostgreSQL).
+
+Each process pacing alone made two processes send 58/s against Telegram's 30/s; dividing the rate
+by hand between processes wastes it whenever one is idle. Here a provider's turns are one schedule
+in the database (`provider_turns`: the channel's row, and one row per chat for the per-chat limit),
+taken with the generic cell rate algorithm: a turn is due at the row's theoretical time `tat`
+(less a tolerance for a burst) and moves it on by one interval. Times are the database server's
+(`clock_timestamp()`), so processes on several hosts share one clock.
+
+The channel's turn is taken inside the transaction that claims the row, right before the claim:
+the row stays locked until that transaction commits and the request is written, so the processes'
+turns are taken one after another, each at least an interval after the one before, counted from
+(about) when the request leaves; this process's senders queue for it best lane first. (Taking the
+turn in its own statement and claiming after it measured no faster on a loaded machine, and lets
+the claims' delays bunch the requests.) The chat's turn (up to a second) is waited for before,
+outside any lock, and counted from the claim: the wait for the channel's turn in between must not
+bring two of her messages closer than her limit. A chat's messages go one after another,
+whichever process sends them.
+SQLite serves one process, which paces alone (bot.outbox.ratelimit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AbstractAsyncContextManager
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.outbox.ratelimit import PriorityLock
+from bot.storage.db import Database
+
+CHANNEL = ""  # the `chat` of a channel's own row
+FORGET_AFTER = 60.0  # seconds after its last turn a chat's row is deleted
+NOW = "extract(epoch from clock_timestamp())"
+TAKE = text(f"""
+INSERT INTO provider_turns (channel, chat, tat) VALUES (:channel, :chat, {NOW} + :interval)
+ON CONFLICT (channel, chat) DO UPDATE SET tat = GREATEST(provider_turns.tat, {NOW}) + :interval
+RETURNING provider_turns.tat - :interval - :tolerance - {NOW}
+""")
+CHAT_WAIT = text(f"SELECT tat - {NOW} FROM provider_turns WHERE channel = :channel AND chat = :chat")
+# a chat's turn is counted from when its message is claimed, right before the request is written
+USED = text(f"""
+INSERT INTO provider_turns (channel, chat, tat) VALUES (:channel, :chat, {NOW} + :interval)
+ON CONFLICT (channel, chat) DO UPDATE SET tat = GREATEST(provider_turns.tat, {NOW} + :interval)
+""")
+FORGET = text(f"DELETE FROM provider_turns WHERE chat <> '' AND tat < {NOW} - :after")
+
+
+class SharedTurns:
+    """Turns of one channel (and of its chats) at rates every process keeps together."""
+
+    def __init__(self, db: Database, channel: str, rate: float, burst: int = 1,
+                 per_chat: float | None = None) -> None:
+        self.db, self.channel = db, channel
+        self.interval = 1.0 / rate
+        # one turn may come early by this much: a burst above 1, or a third of an interval to make up
+        # a stall (so in any second at most one turn more than the rate, as the provider counts)
+        self.tolerance = (max(burst, 1) - 1) * self.interval if burst > 1 else self.interval / 3
+        self.chat_interval = 1.0 / per_chat if per_chat else None
+        self._queue = PriorityLock()
+
+    async def take(self, session: AsyncSession, chat: str | None = None) -> None:
+        """The channel's next turn, inside the claiming transaction: waits for it holding the row;
+        then this chat's turn (when it is a message to her, not a deletion) counts from now."""
+        wait = await self._take(session, CHANNEL, self.interval, self.tolerance)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if chat is not None and self.chat_interval is not None:
+            await session.execute(USED, {"channel": self.channel, "chat": chat, "interval": self.chat_interval})
+
+    def turn(self, lane: int = 0) -> AbstractAsyncContextManager[None]:
+        """This process's place in the queue for the channel's turn, best lane first; the turn
+        itself is taken inside the claim (`take`)."""
+        return self._queue(lane)
+
+    async def chat_wait(self, chat: str) -> float:
+        """Seconds until this chat may be written to again (its last message a chat interval ago)."""
+        if self.chat_interval is None:
+            return 0.0
+        async with self.db.reads() as s:
+            wait = (await s.execute(CHAT_WAIT, {"channel": self.channel, "chat": chat})).scalar()
+        return max(0.0, float(wait or 0.0))
+
+    async def _take(self, session: AsyncSession, chat: str, interval: float, tolerance: float) -> float:
+        result = await session.execute(TAKE, {"channel": self.channel, "chat": chat, "interval": interval,
+                                              "tolerance": tolerance})
+        return float(result.scalar_one())
+
+
+async def forget_idle_chats(db: Database) -> None:
+    """Chats' rows whose last turn is long past: the table holds only the chats being written to."""
+    async with db.transaction() as s:
+        await s.execute(FORGET, {"after": FORGET_AFTER})

@@ -1,0 +1,120 @@
+"""Under saturation: two processes on one PostgreSQL keep the provider's limits together (no
+division by hand), and a danger reply queued behind a backlog goes at the next turn."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.channels.base import OutgoingMessage, RateLimits, SendResult
+from bot.clock import ManualClock
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.enqueue import enqueue
+from bot.storage.db import Database
+from tests.support.recording_channel import RecordingChannel
+from tests.support.running import wait_until
+
+T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+class TimedChannel(RecordingChannel):
+    """A provider with a global and a per-chat limit that notes when each request arrived."""
+
+    def __init__(self, per_second: float, per_chat: float | None = None) -> None:
+        super().__init__()
+        self.limits = RateLimits(per_second=per_second, per_recipient_per_second=per_chat)
+        self.arrivals: list[tuple[float, str, str]] = []  # (when, address, text)
+
+    async def send(self, message: OutgoingMessage) -> SendResult:
+        self.arrivals.append((time.monotonic(), message.address, message.text))
+        return await super().send(message)
+
+
+def _most_in_one_second(times: list[float]) -> int:
+    return max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+
+
+async def _queue(db, keyring, address: str, n: int = 1, *, tag: str = "n", **kw) -> None:
+    async with db.transaction() as s:
+        for i in range(n):
+            enqueue(s, channel="simulator", address=address, address_index=keyring.blind_index("sim", address),
+                    cause=f"{tag}:{address}", index=i, text_key=kw.get("text_key", "notice.x"),
+                    body=f"{tag} {address} {i}", is_reply=kw.get("is_reply", False), urgent=kw.get("urgent", False))
+
+
+async def _run(dispatchers: list[Dispatcher], until) -> None:
+    runners = [asyncio.create_task(d.run_forever()) for d in dispatchers]
+    try:
+        await wait_until(until, within=60)
+    finally:
+        for r in runners:
+            r.cancel()
+        await asyncio.gather(*runners, return_exceptions=True)
+
+
+@pytest.mark.postgres
+async def test_two_processes_together_keep_the_providers_global_and_per_chat_limits(
+        database_url, keyring) -> None:
+    # two Database objects: two engines, two pools, as two `serve` processes would have
+    first, second = (Database(database_url, keyring, clock=ManualClock(T0, tick=True)) for _ in range(2))
+    if first.is_sqlite:
+        await first.dispose()
+        await second.dispose()
+        pytest.skip("several processes share PostgreSQL; SQLite is the single-process default")
+    a, b = TimedChannel(per_second=20, per_chat=2), TimedChannel(per_second=20, per_chat=2)
+    try:
+        for n in range(50):
+            await _queue(first, keyring, f"+4477009{n:05d}")
+        await _queue(first, keyring, "+447700999999", 4, tag="busy")  # one chat with four to go
+        await _run([Dispatcher(first, {"simulator": a}, poll_interval=0.05, clock=first.clock),
+                    Dispatcher(second, {"simulator": b}, poll_interval=0.05, clock=second.clock)],
+                   lambda: len(a.arrivals) + len(b.arrivals) >= 54)
+    finally:
+        await first.dispose()
+        await second.dispose()
+    arrivals = sorted(a.arrivals + b.arrivals)
+    texts = [text for _t, _a, text in arrivals]
+    busy = [t for t, address, _ in arrivals if address == "+447700999999"]
+    span = arrivals[-1][0] - arrivals[0][0]
+    print(f"\ntwo processes at a shared 20/s: {len(arrivals)} sends in {span:.2f} s "
+          f"({len(a.arrivals)} + {len(b.arrivals)}), at most {_most_in_one_second([t for t, *_ in arrivals])} "
+          f"in one second; one chat's gaps {[round(y - x, 2) for x, y in zip(busy, busy[1:], strict=False)]}")
+    assert len(texts) == len(set(texts)) == 54  # each once
+    assert a.arrivals and b.arrivals  # both processes sent
+    assert _most_in_one_second([t for t, *_ in arrivals]) <= 21  # the rate, one turn made up at most
+    assert min(y - x for x, y in zip(busy, busy[1:], strict=False)) >= 0.45  # 2/s a chat, whoever sends
+
+
+async def test_a_danger_reply_queued_behind_a_backlog_of_notices_goes_at_the_next_turn(db_url_keyring) -> None:
+    db, keyring = db_url_keyring
+    channel = TimedChannel(per_second=10)
+    for n in range(40):
+        await _queue(db, keyring, f"+4477008{n:05d}")
+    dispatcher = Dispatcher(db, {"simulator": channel}, poll_interval=0.05, clock=db.clock)
+    runner = asyncio.create_task(dispatcher.run_forever())
+    try:
+        await wait_until(lambda: len(channel.arrivals) >= 5, within=30)
+        await _queue(db, keyring, "+447700700001", tag="danger", text_key="danger.numbers", is_reply=True,
+                     urgent=True)
+        queued = time.monotonic()
+        dispatcher.wake_for([("simulator", keyring.blind_index("sim", "+447700700001"))])
+        await wait_until(lambda: any(address == "+447700700001" for _t, address, _ in channel.arrivals), within=30)
+        waited = next(t for t, address, _ in channel.arrivals if address == "+447700700001") - queued
+        behind = 40 - sum(1 for _t, address, _ in channel.arrivals if address != "+447700700001")
+    finally:
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+    print(f"\ndanger reply behind a backlog at 10/s: sent {waited * 1000:.0f} ms after it was queued, "
+          f"{behind} notices still waiting")
+    assert behind >= 20  # it overtook the backlog
+    assert waited < 1.0  # a turn or two at 10/s, not the 3.5 s the backlog would have taken
+
+
+@pytest.fixture
+async def db_url_keyring(database_url, keyring):
+    database = Database(database_url, keyring, clock=ManualClock(T0, tick=True))
+    yield database, keyring
+    await database.dispose()
