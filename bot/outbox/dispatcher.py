@@ -33,8 +33,8 @@ from bot.escalations import raise_escalation
 from bot.logs import log_event
 from bot.notices.hooks import preview_sent
 from bot.outbox.budgets import DEFAULT_BUDGETS, budget_for
-from bot.outbox.exit_button import with_exit
 from bot.outbox.doubt import in_doubt_escalation
+from bot.outbox.exit_button import with_exit
 from bot.outbox.lanes import NOTICE, URGENT, lane_of
 from bot.outbox.owners import Owners
 from bot.outbox.ratelimit import KeyedBuckets, Pacer, PriorityLock
