@@ -65,6 +65,8 @@ async def test_a_survey_her_quick_exit_withdrew_is_not_counted_as_sent_and_comes
     withdrawn = await intake(her)
     assert (withdrawn.state, withdrawn.closed_reason) == ("withdrawn", "withdrawn_quick_exit")
     assert [r.status for r in await opening_rows(her)] == ["cancelled"]
+    her.clock.set(at(her, 2, 12))
+    await her.send("MENU")  # she is back (in a chat nothing routine follows her exit before she writes)
 
     her.clock.set(at(her, 2, 13))  # her next window (and, on SMS, after the quiet time exit set)
     await jobs(her).run_once()
@@ -81,6 +83,8 @@ async def test_a_survey_her_quick_exit_withdrew_is_not_counted_as_sent_and_comes
     assert sent.state == "sent" and sent.closed_reason == "withdrawn_quick_exit"  # the export can tell it apart
 
     await her.send("EXIT")  # withdrawn once more is not offered a third time
+    her.clock.set(at(her, 4, 12))
+    await her.send("MENU")
     her.clock.set(at(her, 4, 13))
     await jobs(her).run_once()
     assert len(await opening_rows(her)) == 2

@@ -138,11 +138,11 @@ WORDS = {
            "1", "2", "3", "5", "7", "12", "13", "0", "hello", "thanks, ok", "he is here help me",
            "i want to end my life", "he hit me last night", "please stop the garden tips for a while",
            "exit the menu please", "Mon-Fri 9-12", "07700 900123", "look", "<b>hi</b>",
-           "i took all my tablets i just want it to stop"],
+           "i took all my tablets i just want it to stop", "can someone ring me please", "Ring me"],
     "de": ["MENÜ", "menü", "RAUS", "STOPP", "START", "HILFE", "NUMMERN", "ja", "nein", "später", "weiter",
            "1", "2", "3", "5", "7", "12", "13", "0", "hallo", "danke", "er ist hier, hilfe",
            "er hat mich gestern geschlagen", "bitte stopp die gartentipps", "Mo-Fr 9-12", "0170 1234567",
-           "schau"],
+           "schau", "bitte rufen Sie mich an"],
 }
 EXIT_WORDS = keywords.EXIT
 QUESTION_STARTS: dict[str, list[str]] = {}

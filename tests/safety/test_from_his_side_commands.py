@@ -103,7 +103,7 @@ async def test_stop_inside_a_sentence_does_not_unsubscribe_her(her: HerPhone, lo
     t = T[locale]
     await her.enrolled(locale=locale, country=COUNTRY[locale])
     her.svc.pipeline.interpreter = guessing("stop")
-    words = {"en": "i took all my tablets i just want it to stop", "de": "ich will nur dass es aufhört, stopp"}
+    words = {"en": "can you stop the garden tips for a while", "de": "ich will nur dass es aufhört, stopp"}
     reply = await her.send(words[locale])
     assert not reply.says(t["unsubscribed"])
     assert (await her_row(her)).status == "active"
