@@ -11,7 +11,7 @@ from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import audit
-from bot.escalations import sla_state
+from bot.escalations import sla_clock, sla_state
 from bot.storage.models import Escalation, EscalationNote, StaffMember, Survivor
 
 OUTCOMES = {
@@ -43,6 +43,7 @@ class QueueRow:
     age_minutes: int
     sla: str
     holder: str | None
+    sla_left: str = ""  # "4 min left" / "overdue 2 min", from when it was raised
 
 
 def priority_order() -> Any:
@@ -59,7 +60,8 @@ async def open_queue(session: AsyncSession, now: datetime) -> list[QueueRow]:
         .order_by(priority_order(), Escalation.created_at, Escalation.id)
     )).all()
     return [QueueRow(e.id, p, e.priority, REASONS.get(e.reason, e.reason.replace("_", " ")), e.child_protection,
-                     max(0, int((now - e.created_at).total_seconds() // 60)), sla_state(e, now), holder)
+                     max(0, int((now - e.created_at).total_seconds() // 60)), sla_state(e, now), holder,
+                     sla_clock(e, now))
             for e, p, holder in rows]
 
 
