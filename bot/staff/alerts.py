@@ -162,9 +162,8 @@ async def send_alerts(session: AsyncSession, esc: Escalation, members: list[Staf
                 joined = row
                 session.info.setdefault(QUEUED_CHATS, set()).add((channel, index))
             else:
-                text, buttons = alert_text(esc.id, again=round_ > ROUND_ONCALL), ()
-                if channel == COALESCED:
-                    buttons = (Button(f"{CLAIM_PREFIX}{esc.id}", "I'm on it"),)
+                text = alert_text(esc.id, again=round_ > ROUND_ONCALL)
+                buttons = (Button(f"{CLAIM_PREFIX}{esc.id}", "I'm on it"),) if channel == COALESCED else ()
                 row = enqueue(session, channel=channel, address=address, address_index=index,
                               cause=f"staff-alert:{esc.id}:{member.id}:{round_}:{channel}", index=0,
                               text_key="staff.alert", body=text, buttons=buttons, urgent=True, is_reply=False)

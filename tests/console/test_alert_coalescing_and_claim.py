@@ -16,8 +16,8 @@ from bot.clock import ManualClock
 from bot.staff.alerts import CLAIM_PREFIX
 from bot.staff.telegram_link import NOT_YOURS
 from bot.storage.models import AuditEvent, Escalation, StaffMember
-from scheduler.safety_jobs import SafetyJobs
 from safety.retention import RetentionPolicy
+from scheduler.safety_jobs import SafetyJobs
 from tests.console.test_oncall_alerts import SECRET, link_telegram, push
 from tests.support.console import ConsoleClient, make_staff
 from tests.support.fake_telegram import FakeTelegram, deliver
