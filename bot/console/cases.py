@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import audit
 from bot.escalations import sla_clock, sla_state
+from bot.staff.alerts import show_taken
 from bot.storage.models import Escalation, EscalationNote, StaffMember, Survivor
 
 OUTCOMES = {
@@ -72,7 +73,8 @@ async def urgent_open(session: AsyncSession) -> int:
 
 async def claim(session: AsyncSession, escalation_id: int, member: StaffMember, now: datetime) -> str | None:
     """One holder: a conditional UPDATE, so of two workers claiming at once one wins. Returns None
-    when this worker holds it now, else the name of the one who does."""
+    when this worker holds it now, else the name of the one who does. Every on-call alert that
+    carries it then says who took it (from the console or the alert's own "I'm on it")."""
     res = await session.execute(
         update(Escalation).where(Escalation.id == escalation_id, Escalation.holder_id.is_(None),
                                  Escalation.status == "open")
@@ -82,6 +84,7 @@ async def claim(session: AsyncSession, escalation_id: int, member: StaffMember, 
         esc = await session.get(Escalation, escalation_id)
         audit(session, f"staff:{member.id}", "escalation.claimed", survivor=await pseudonym_of(session, esc),
               now=now, escalation_id=escalation_id)
+        await show_taken(session, escalation_id, now)
         return None
     holder = await session.scalar(select(StaffMember.name).join(Escalation, Escalation.holder_id == StaffMember.id)
                                   .where(Escalation.id == escalation_id))
@@ -106,6 +109,7 @@ async def resolve(session: AsyncSession, esc: Escalation, member: StaffMember, o
     esc.status, esc.outcome, esc.closed_at = "closed", outcome, now
     if esc.holder_id is None:
         esc.holder_id, esc.claimed_at = member.id, now
+        await show_taken(session, esc.id, now)
     audit(session, f"staff:{member.id}", "escalation.resolved", survivor=await pseudonym_of(session, esc), now=now,
           escalation_id=esc.id, outcome=outcome)
     return True
@@ -116,3 +120,4 @@ async def reassign(session: AsyncSession, esc: Escalation, member: StaffMember, 
     esc.holder_id, esc.claimed_at, esc.status = to.id, now, "claimed"
     audit(session, f"staff:{member.id}", "escalation.reassigned", survivor=await pseudonym_of(session, esc),
           now=now, escalation_id=esc.id, to_staff_id=to.id)
+    await show_taken(session, esc.id, now)

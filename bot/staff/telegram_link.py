@@ -18,7 +18,7 @@ from bot.channels.base import InboundEvent
 from bot.console.cases import claim
 from bot.console.permissions import LIAISON
 from bot.outbox.enqueue import enqueue
-from bot.staff.alerts import CLAIM_PREFIX, show_taken
+from bot.staff.alerts import CLAIM_PREFIX
 from bot.staff.tokens import token_hash
 from bot.storage.models import Escalation, StaffMember
 from safety.crypto import KeyRing
@@ -92,5 +92,4 @@ async def claim_from_alert(session: AsyncSession, payload: str, chat_index: str,
     holder = await claim(session, escalation_id, member, now)
     if holder is not None:
         return f"#{escalation_id} is already held by {holder}."
-    await show_taken(session, escalation_id, now)
     return f"You have #{escalation_id} now."
