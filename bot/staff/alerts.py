@@ -187,16 +187,16 @@ async def show_taken(session: AsyncSession, escalation_id: int, now: datetime) -
     kind `staff_alert` with `edit_of_id`, sent in its chat's order). Returns the edits queued."""
     ring = session_keyring(session)
     ids = select(StaffAlert.outbound_id).where(StaffAlert.escalation_id == escalation_id).distinct()
+    # locked one by one in id order (two claims at once wait for each other, never deadlock), and
+    # re-read, so each edit shows every claim committed before it
     rows = (await session.scalars(select(OutboundMessage).where(
-        OutboundMessage.id.in_(ids), OutboundMessage.channel == COALESCED).order_by(OutboundMessage.id))).all()
+        OutboundMessage.id.in_(ids), OutboundMessage.channel == COALESCED).order_by(OutboundMessage.id)
+        .with_for_update().execution_options(populate_existing=True))).all()
     edits = 0
     for row in rows:
-        if row.status == "pending":
-            locked = await session.scalar(select(OutboundMessage).where(
-                OutboundMessage.id == row.id, OutboundMessage.status == "pending").with_for_update())
-            if locked is not None:
-                await recompose(session, locked, now)
-                continue
+        if row.status == "pending" and row.edit_of_id is None:
+            await recompose(session, row, now)  # still waiting: it goes out saying who took it
+            continue
         if row.status == "cancelled" or not row.address:
             continue
         text, buttons = compose(await items_of(session, row.id), now)
