@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.staff.alerts import CLAIM_PREFIX
+from bot.staff.alerts import CLAIM_PREFIX, AlertItem, compose
 from bot.staff.telegram_link import NOT_YOURS
 from bot.storage.models import AuditEvent, Escalation, StaffMember
 from safety.retention import RetentionPolicy
@@ -185,3 +185,12 @@ async def test_claimed_in_the_console_the_on_call_alerts_say_who_took_it(setting
             assert [m for m in fake.screen(BOB_CHAT) if m["from"] == "bot"][-1]["buttons"] == []
         finally:
             await ana.close()
+
+
+def test_a_coalesced_alert_names_only_numbers_waiting_time_and_who_took_each() -> None:
+    items = [AlertItem(12, False, NOW - timedelta(seconds=40), None), AlertItem(13, True, NOW, None),
+             AlertItem(14, False, NOW, "ana")]
+    text, buttons = compose(items, NOW)
+    assert text == "2 urgent \u2014 oldest 40 s: #12, #13 (reminder), #14 taken by ana \u2014 open the console"
+    assert [b.payload for b in buttons] == [f"{CLAIM_PREFIX}12", f"{CLAIM_PREFIX}13"]
+    assert compose([AlertItem(12, False, NOW, "ana")], NOW) == ("Urgent alert #12 \u2014 taken by ana", ())
