@@ -40,6 +40,9 @@ def sla_clock(esc: Escalation, now: datetime) -> str:
     "overdue 2 min"): re-alerts change who is told, never this clock."""
     if esc.due_at is None:
         return "no deadline"
+    if esc.claimed_at is not None:  # someone has it: how long she waited for a person
+        late = " (late)" if esc.claimed_at > esc.due_at else ""
+        return f"taken after {span((esc.claimed_at - esc.created_at).total_seconds())}{late}"
     left = (esc.due_at - now).total_seconds()
     return f"{span(left)} left" if left > 0 else f"overdue {span(-left)}"
 

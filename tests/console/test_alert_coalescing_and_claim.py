@@ -161,6 +161,9 @@ async def test_the_sla_after_a_re_alert_still_counts_from_when_it_was_raised(set
                 assert again is not None and again.alert_round == 2 and again.due_at == esc.due_at
             _s, page, _ = await boss.get("/console/queue/rows")
             assert ">overdue 2 min</td>" in page and 'title="breached"' in page  # 7 minutes waiting: not "ok"
+            assert (await boss.post(f"/console/escalations/{esc.id}/claim"))[0] == 303
+            _s, page, _ = await boss.get("/console/queue/rows")
+            assert ">taken after 7 min (late)</td>" in page
         finally:
             await boss.close()
 
