@@ -62,7 +62,7 @@ async def open_queue(session: AsyncSession, now: datetime) -> list[QueueRow]:
     )).all()
     return [QueueRow(e.id, p, e.priority, REASONS.get(e.reason, e.reason.replace("_", " ")), e.child_protection,
                      max(0, int((now - e.created_at).total_seconds() // 60)), sla_state(e, now), holder,
-                     sla_clock(e, now))
+                     sla_left=sla_clock(e, now))
             for e, p, holder in rows]
 
 
