@@ -131,8 +131,9 @@ async def find_identity(session: AsyncSession, keyring: KeyRing, channel: str,
 async def handle_inbound(session: AsyncSession, keyring: KeyRing, event: InboundEvent,
                          inbound: InboundMessage, now: datetime, *, pin_hasher: PinHasher,
                          interpreter: Interpreter | None = None) -> FlowResult:
-    if await handle_staff_inbound(session, keyring, event, inbound.id, now):
-        return FlowResult(state=FlowState())  # a staff code or a staff chat: never the survivor logic
+    staff = await handle_staff_inbound(session, keyring, event, inbound.id, now)
+    if staff is not None:  # a staff code, chat or button: never the survivor logic
+        return FlowResult(state=FlowState(), notice=staff.notice, keep_keyboard=True)
     user_input = UserInput(channel=event.channel, at=now, text=event.text, button=event.button)
     identity = await find_identity(session, keyring, event.channel, event.address)
     survivor = None

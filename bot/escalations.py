@@ -3,7 +3,8 @@
 on-call staff through the outbox in the same transaction (bot.staff.alerts).
 
 SLA: urgent 5 minutes, high 4 hours, routine 2 working days (configurable in settings: the
-`SlaPolicy` of bot/policies.py, carried by the session the escalation is written in).
+`SlaPolicy` of bot/policies.py, carried by the session the escalation is written in), counted from
+when it was raised: `due_at` is set here once and re-alerts never move it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.logs import log_event
 from bot.storage.db import session_policies
 from bot.storage.models import Escalation
+
+
+def span(seconds: float) -> str:
+    """A duration as a worker reads it at a glance: 40 s, 7 min, 3 h 5 min, 2 d 4 h."""
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def sla_clock(esc: Escalation, now: datetime) -> str:
+    """Time left, or how long overdue, counted from when it was first raised ("4 min left",
+    "overdue 2 min"): re-alerts change who is told, never this clock."""
+    if esc.due_at is None:
+        return "no deadline"
+    if esc.claimed_at is not None:  # someone has it: how long she waited for a person
+        late = " (late)" if esc.claimed_at > esc.due_at else ""
+        return f"taken after {span((esc.claimed_at - esc.created_at).total_seconds())}{late}"
+    left = (esc.due_at - now).total_seconds()
+    return f"{span(left)} left" if left > 0 else f"overdue {span(-left)}"
 
 
 def sla_state(esc: Escalation, now: datetime) -> str:

@@ -37,6 +37,7 @@ class Accepted:
     processed: bool
     notice: str | None = None  # a short answer for her button ("already done"), shown by the channel
     spent: bool = False  # the keyboard she pressed has done its job: the channel takes it away
+    keep_keyboard: bool = False  # a notice that leaves the keyboard (a staff alert edits its own)
 
 
 class InboundPipeline:
@@ -84,7 +85,7 @@ class InboundPipeline:
         log_event("inbound.processed", id=stored, channel=event.channel, replies=len(result.says))
         self.on_outbox(chats)
         return Accepted(stored, duplicate=False, processed=True, notice=result.notice,
-                        spent=result.spent)
+                        spent=result.spent, keep_keyboard=result.keep_keyboard)
 
     def _row(self, event: InboundEvent, repaired: bool) -> InboundMessage:
         return InboundMessage(

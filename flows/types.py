@@ -260,6 +260,7 @@ class FlowResult:
     effects: list[Any] = field(default_factory=list)
     notice: str | None = None  # set by the engine: a short answer the channel shows on her button
     spent: bool = False  # set by the engine: her press answered its message; the channel removes that keyboard
+    keep_keyboard: bool = False  # set by the engine: a notice that leaves the keyboard (an alert edits its own)
     handoff: Handoff | None = None  # the router opens the next flow (never reaches the engine)
 
 

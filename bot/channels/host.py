@@ -27,6 +27,9 @@ class Accepted(Protocol):
     @property
     def spent(self) -> bool: ...
 
+    @property
+    def keep_keyboard(self) -> bool: ...
+
 
 class Inbound(Protocol):
     async def accept(self, event: InboundEvent) -> Accepted: ...

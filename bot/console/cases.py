@@ -11,7 +11,8 @@ from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import audit
-from bot.escalations import sla_state
+from bot.escalations import sla_clock, sla_state
+from bot.staff.alerts import show_taken
 from bot.storage.models import Escalation, EscalationNote, PhoneCall, StaffMember, Survivor
 from flows.phone_call import OUTCOME_LABELS
 
@@ -46,6 +47,7 @@ class QueueRow:
     sla: str
     holder: str | None
     call: str | None = None  # her call in progress or the last call's outcome (issue 29)
+    sla_left: str = ""  # "4 min left" / "overdue 2 min", from when it was raised
 
 
 def priority_order() -> Any:
@@ -64,7 +66,8 @@ async def open_queue(session: AsyncSession, now: datetime) -> list[QueueRow]:
     calls = await last_calls(session, [e.survivor_id for e, _p, _h in rows if e.survivor_id is not None])
     return [QueueRow(e.id, p, e.priority, REASONS.get(e.reason, e.reason.replace("_", " ")), e.child_protection,
                      max(0, int((now - e.created_at).total_seconds() // 60)), sla_state(e, now), holder,
-                     calls.get(e.survivor_id) if e.survivor_id is not None else None)
+                     calls.get(e.survivor_id) if e.survivor_id is not None else None,
+                     sla_left=sla_clock(e, now))
             for e, p, holder in rows]
 
 
@@ -87,7 +90,8 @@ async def urgent_open(session: AsyncSession) -> int:
 
 async def claim(session: AsyncSession, escalation_id: int, member: StaffMember, now: datetime) -> str | None:
     """One holder: a conditional UPDATE, so of two workers claiming at once one wins. Returns None
-    when this worker holds it now, else the name of the one who does."""
+    when this worker holds it now, else the name of the one who does. Every on-call alert that
+    carries it then says who took it (from the console or the alert's own "I'm on it")."""
     res = await session.execute(
         update(Escalation).where(Escalation.id == escalation_id, Escalation.holder_id.is_(None),
                                  Escalation.status == "open")
@@ -97,6 +101,7 @@ async def claim(session: AsyncSession, escalation_id: int, member: StaffMember, 
         esc = await session.get(Escalation, escalation_id)
         audit(session, f"staff:{member.id}", "escalation.claimed", survivor=await pseudonym_of(session, esc),
               now=now, escalation_id=escalation_id)
+        await show_taken(session, escalation_id, now)
         return None
     holder = await session.scalar(select(StaffMember.name).join(Escalation, Escalation.holder_id == StaffMember.id)
                                   .where(Escalation.id == escalation_id))
@@ -121,6 +126,7 @@ async def resolve(session: AsyncSession, esc: Escalation, member: StaffMember, o
     esc.status, esc.outcome, esc.closed_at = "closed", outcome, now
     if esc.holder_id is None:
         esc.holder_id, esc.claimed_at = member.id, now
+        await show_taken(session, esc.id, now)
     audit(session, f"staff:{member.id}", "escalation.resolved", survivor=await pseudonym_of(session, esc), now=now,
           escalation_id=esc.id, outcome=outcome)
     return True
@@ -131,3 +137,4 @@ async def reassign(session: AsyncSession, esc: Escalation, member: StaffMember, 
     esc.holder_id, esc.claimed_at, esc.status = to.id, now, "claimed"
     audit(session, f"staff:{member.id}", "escalation.reassigned", survivor=await pseudonym_of(session, esc),
           now=now, escalation_id=esc.id, to_staff_id=to.id)
+    await show_taken(session, esc.id, now)

@@ -85,6 +85,7 @@ async def claim(request: web.Request) -> web.StreamResponse:
         if await s.get(Escalation, _id(request)) is None:
             raise web.HTTPNotFound()
         holder = await cases.claim(s, _id(request), me(request), service.clock())
+    service.dispatcher.wake()  # the on-call alerts say who took it
     if holder is None:
         raise see_other("/console/queue", f"You hold alert #{_id(request)} now.")
     raise see_other("/console/queue", f"Alert #{_id(request)} is already held by {holder}.", "error")
@@ -113,6 +114,7 @@ async def resolve(request: web.Request) -> web.StreamResponse:
             raise web.HTTPNotFound()
         if not await cases.resolve(s, esc, me(request), str(form.get("outcome", "")), service.clock()):
             raise see_other("/console/queue", "Choose an outcome from the list.", "error")
+    service.dispatcher.wake()  # the on-call alerts say who took it
     raise see_other("/console/queue", f"Alert #{esc.id} resolved.")
 
 
@@ -125,6 +127,7 @@ async def reassign(request: web.Request) -> web.StreamResponse:
         if esc is None or to is None:
             raise web.HTTPNotFound()
         await cases.reassign(s, esc, me(request), to, service.clock())
+    service.dispatcher.wake()  # the on-call alerts say who took it
     raise see_other("/console/queue", f"Alert #{esc.id} reassigned.")
 
 

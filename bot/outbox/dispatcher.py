@@ -28,7 +28,7 @@ from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.channels.base import Button, Channel, OutgoingMessage, SendError
+from bot.channels.base import Button, Channel, OutgoingMessage, SendError, SendResult
 from bot.escalations import raise_escalation
 from bot.logs import log_event
 from bot.notices.hooks import preview_sent
@@ -86,7 +86,8 @@ CLAIM = update(OutboundMessage).where(
          claimed_by=bindparam("owner", type_=OutboundMessage.claimed_by.type),
          attempts=OutboundMessage.attempts + 1,
          first_attempt_at=func.coalesce(OutboundMessage.first_attempt_at,
-                                        bindparam("now", type_=OutboundMessage.first_attempt_at.type)))
+                                        bindparam("now", type_=OutboundMessage.first_attempt_at.type)),
+         ).returning(OutboundMessage.body, OutboundMessage.buttons)
 
 
 # a row's lane in SQL, as bot.outbox.lanes.lane_of decides it
@@ -427,14 +428,17 @@ class Dispatcher:
                     now = self.now()
                 attempts = msg.attempts + 1
                 until = now + self.claim_lease
-                claimed = await (await s.connection()).execute(
-                    CLAIM, {"row_id": row_id, "until": until, "now": now, "owner": self._claim_owner})
-                if claimed.rowcount != 1:
+                claimed = (await (await s.connection()).execute(
+                    CLAIM, {"row_id": row_id, "until": until, "now": now, "owner": self._claim_owner})).first()
+                if claimed is None:
                     return Outcome.SKIPPED, None
-                # what the claim wrote, as loaded: the send's record writes only what changes then
+                # what the claim wrote, as loaded: the send's record writes only what changes then. The
+                # text is the one claimed: a staff alert may have been joined by another until then
                 for name, value in (("status", "sending"), ("claimed_until", until), ("attempts", attempts),
-                                    ("first_attempt_at", msg.first_attempt_at or now)):
+                                    ("first_attempt_at", msg.first_attempt_at or now), ("body", claimed.body),
+                                    ("buttons", claimed.buttons)):
                     set_committed_value(msg, name, value)
+                edit_of = await edited_message(s, msg)
                 out = OutgoingMessage(
                     address=msg.address, text=msg.body or "", idempotency_key=msg.idempotency_key,
                     buttons=with_exit(tuple(Button(p, label) for p, label in (msg.buttons or [])), channel_name,
@@ -446,7 +450,11 @@ class Dispatcher:
             assert msg.deletion_plan is not None  # the database refuses a deletion without its plan
             return await self._delete(channel, key, row_id, out.address, msg.deletion_plan, attempts)
         try:
-            result = await channel.send(out)
+            if edit_of is not None:  # a staff alert edited in place ("taken by ...")
+                await channel.edit(out.address, edit_of, out.text, out.buttons)
+                result = SendResult(edit_of)
+            else:
+                result = await channel.send(out)
         except SendError as err:
             return await self._record_failure(row_id, attempts, err, lane), None
         async with self._db_turns(lane), self.db.transaction() as s:
@@ -528,6 +536,15 @@ class Dispatcher:
                 await failure_escalation(s, msg, now)
             log_event("outbox.failed", logging.ERROR, id=row_id, code=err.code, attempts=attempts)
             return Outcome.FAILED
+
+
+async def edited_message(session: AsyncSession, msg: OutboundMessage) -> str | None:
+    """The provider id of the message a row edits (`edit_of_id`: staff alerts saying who took
+    them), or None to send it as a new message (not an edit, or the original never went out)."""
+    if msg.edit_of_id is None:
+        return None
+    return await session.scalar(select(OutboundMessage.provider_message_id).where(
+        OutboundMessage.id == msg.edit_of_id))
 
 
 async def staff_alert_decision(session: AsyncSession, msg: OutboundMessage) -> GateDecision:

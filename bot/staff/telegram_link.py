@@ -1,11 +1,13 @@
 """A staff member links their own Telegram chat for on-call alerts with a one-time `/start` code
-shown in the console. The inbound path asks this module first: a staff code or a linked staff
-chat never reaches the survivor logic, and a staff chat is never treated as a survivor."""
+shown in the console. The inbound path asks this module first: a staff code, a linked staff
+chat or an "I'm on it" press never reaches the survivor logic, and a staff chat is never treated
+as a survivor."""
 
 from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -13,9 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import audit
 from bot.channels.base import InboundEvent
+from bot.console.cases import claim
+from bot.console.permissions import LIAISON
 from bot.outbox.enqueue import enqueue
+from bot.staff.alerts import CLAIM_PREFIX
 from bot.staff.tokens import token_hash
-from bot.storage.models import StaffMember
+from bot.storage.models import Escalation, StaffMember
 from safety.crypto import KeyRing
 
 PREFIX = "staff_"
@@ -24,6 +29,14 @@ VALID = timedelta(minutes=30)
 LINKED = "This chat now receives on-call alerts from the console."
 NOT_VALID = "This code is not valid any more. Make a new one in the console."
 STAFF_CHAT = "This chat only receives on-call alerts. Please open the console."
+NOT_YOURS = "Only the on-call worker linked to this chat can take it. Please open the console."
+
+
+@dataclass(frozen=True)
+class StaffAnswer:
+    """A staff message was handled here; `notice` answers a pressed button (a short toast)."""
+
+    notice: str | None
 
 
 def new_link_code(member: StaffMember, now: datetime) -> str:
@@ -33,11 +46,14 @@ def new_link_code(member: StaffMember, now: datetime) -> str:
 
 
 async def handle_staff_inbound(session: AsyncSession, keyring: KeyRing, event: InboundEvent, inbound_id: int,
-                               now: datetime) -> bool:
-    """True when this message was a staff code or came from a staff chat (answered here)."""
+                               now: datetime) -> StaffAnswer | None:
+    """An answer when this message was a staff code, an "I'm on it" press, or came from a staff
+    chat (handled here); None for everyone else's messages."""
     if event.channel != "telegram":
-        return False
+        return None
     index = keyring.blind_index(event.channel, event.address)
+    if (event.button or "").startswith(CLAIM_PREFIX):
+        return StaffAnswer(await claim_from_alert(session, event.button or "", index, now))
     match = CODE.match(event.text or "")
     reply: str | None = None
     if match:
@@ -53,8 +69,27 @@ async def handle_staff_inbound(session: AsyncSession, keyring: KeyRing, event: I
     else:
         staff = await session.scalar(select(StaffMember.id).where(StaffMember.telegram_chat_index == index).limit(1))
         if staff is None:
-            return False
+            return None
         reply = STAFF_CHAT
     enqueue(session, channel=event.channel, address=event.address, address_index=index, cause=f"in:{inbound_id}",
             index=0, text_key="staff.link", body=reply, is_reply=True, inbound_id=inbound_id)
-    return True
+    return StaffAnswer(None)
+
+
+async def claim_from_alert(session: AsyncSession, payload: str, chat_index: str, now: datetime) -> str:
+    """"I'm on it" under an alert: the console's conditional claim (one winner, audited the same way)
+    for the active liaison worker or supervisor whose account is linked to this Telegram chat;
+    refused for anyone else. Every alert carrying it then says who took it."""
+    member = await session.scalar(select(StaffMember).where(StaffMember.telegram_chat_index == chat_index).limit(1))
+    if member is None or member.status != "active" or not LIAISON.intersection(member.roles or []):
+        return NOT_YOURS
+    try:
+        escalation_id = int(payload.removeprefix(CLAIM_PREFIX))
+    except ValueError:
+        return NOT_YOURS
+    if await session.get(Escalation, escalation_id) is None:
+        return NOT_YOURS
+    holder = await claim(session, escalation_id, member, now)
+    if holder is not None:
+        return f"#{escalation_id} is already held by {holder}."
+    return f"You have #{escalation_id} now."

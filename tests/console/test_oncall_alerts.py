@@ -159,8 +159,8 @@ async def test_unclaimed_past_its_sla_it_is_re_alerted_then_the_supervisor_is(se
     async with service.db.sessions() as s:
         texts = (await s.scalars(select(OutboundMessage.body).where(OutboundMessage.kind == KIND)
                                  .order_by(OutboundMessage.id))).all()
-    assert texts == [f"Urgent alert #{esc.id} \u2014 open the console",
-                     f"Reminder: urgent alert #{esc.id} \u2014 open the console",
+    # nothing sends here: the first alert still waiting for its chat became the reminder (one message)
+    assert texts == [f"Reminder: urgent alert #{esc.id} \u2014 open the console",
                      f"Reminder: urgent alert #{esc.id} \u2014 open the console"]
 
 

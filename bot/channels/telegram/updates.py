@@ -66,7 +66,7 @@ def inbound_router(service: ChannelHost) -> Router:
         accepted = await service.pipeline.accept(event)
         # after the commit: stops the spinner on her button (with "already done" on a spent one)
         await answer_callback(bot, query.id, accepted.notice)
-        if accepted.notice or accepted.spent:  # spent: "already done", or it answered its message
+        if accepted.spent or (accepted.notice and not accepted.keep_keyboard):  # "already done", or answered
             await remove_keyboard(bot, query.message.chat.id, query.message.message_id)
         return accepted
 
