@@ -6,7 +6,6 @@ from __future__ import annotations
 from flows.payloads import WaveButton
 from flows.state import FlowState, is_unlocked, lock, result, to_menu
 from flows.types import Context, FlowResult, Option, QuickExitRequested, RaiseEscalation, Say
-from safety.deletion import deletes_messages
 
 MENU_OPTIONS: tuple[Option, ...] = (
     Option("menu:info", "menu.opt_info"),
@@ -27,7 +26,7 @@ def for_channel(key: str, ctx: Context) -> str:
     """The wording for a channel that keeps every message on her phone (SMS) of a text that
     promises what only a chat app can do ("EXIT clears the screen", "we remove your PIN messages"):
     there EXIT pauses our messages instead, and she is asked to delete what she typed herself."""
-    return f"{key}_sms" if not deletes_messages(ctx.channel) and key in SMS_VARIANTS else key
+    return f"{key}_sms" if not ctx.caps.deletes_messages and key in SMS_VARIANTS else key
 
 
 def continue_option(ctx: Context) -> tuple[Option, ...]:
@@ -71,7 +70,7 @@ def quick_exit(state: FlowState, ctx: Context) -> FlowResult:
     that: a text cannot be recalled, outbound pauses instead (the safety layer), so nothing arrives."""
     not_active = ctx.profile is not None and ctx.profile.status in ("onboarding", "stopped", "declined")
     st = lock(state) if not_active else to_menu(lock(state))  # stopped stays stopped, onboarding goes on
-    says = [Say("exit.cover", {"tip": tip(ctx)})] if deletes_messages(ctx.channel) else []
+    says = [Say("exit.cover", {"tip": tip(ctx)})] if ctx.caps.exit == "delete_chat" else []
     return result(st, *says, effects=[QuickExitRequested()])
 
 

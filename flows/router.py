@@ -24,7 +24,7 @@ def turn_of(event: UserInput, state: FlowState, ctx: Context) -> Turn:
     keyword (or her own quick-exit word) when there is no choice."""
     choice = event.button or map_number(state, event.text)
     text = None if event.button else event.text
-    word = keyword(text, ctx.channel) if choice is None else None
+    word = keyword(text, ctx.caps.carrier_stop_words) if choice is None else None
     exit_word = state.exit_word
     if word is None and choice is None and exit_word and command_word(text) == exit_word:
         word = "exit"  # the quick-exit word she chose herself

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.channels.base import Button, Channel, OutgoingMessage, SendError
+from bot.channels.registry import capabilities
 from bot.escalations import raise_escalation
 from bot.logs import log_event
 from bot.notices.hooks import preview_sent
@@ -59,13 +60,6 @@ class Outcome(Enum):
     IN_DOUBT = "in_doubt"  # it may have gone out: never resent, a worker is told
     FAILED = "failed"  # a permanent error, or the budget ran out: a worker is told
 MAX_CHATS_PER_PASS = 2000
-# can a worker ask the provider whether a message whose result we never recorded went out?
-PROVIDER_LOOKUP = {
-    "telegram": "Telegram offers no way to ask whether it arrived: ask her, or decide whether to resend",
-    "sms": "Twilio can say whether it went: look it up in the Twilio console by time and number "
-           "(a late status callback also settles it)",
-    "simulator": "the simulator's transcript shows whether it went",
-}
 
 ChatKey = tuple[str, str]  # (channel, recipient blind index)
 # a chat's queue, oldest first (built once: it is read for every message sent)
@@ -303,7 +297,7 @@ class Dispatcher:
                         survivor_status=survivor.status if survivor else None,
                         paused_until=survivor.outbound_paused_until if survivor else None,
                         **window_facts(survivor, now, msg.is_reply or msg.urgent or msg.kind != "send",
-                                       msg.address if msg.channel == "sms" else None),
+                                       msg.address if capabilities(msg.channel).phone_address else None),
                     ))
                 if decision.action == "cancel":
                     msg.status, msg.last_error, msg.body, msg.buttons = "cancelled", decision.reason, None, None
@@ -425,7 +419,7 @@ async def staff_alert_decision(session: AsyncSession, msg: OutboundMessage) -> G
 async def in_doubt_escalation(session: AsyncSession, msg: OutboundMessage, now: datetime) -> None:
     """A person decides about a message that may or may not have gone out; the note says whether
     the provider can be asked (Telegram cannot)."""
-    lookup = PROVIDER_LOOKUP.get(msg.channel, "the provider may not say whether it went")
+    lookup = capabilities(msg.channel).in_doubt_hint  # can a worker ask the provider whether it went?
     await raise_escalation(session, survivor_id=msg.survivor_id, priority="urgent" if msg.urgent else "high",
                            reason="in_doubt_send", now=now,
                            note=f"outbox message {msg.id} ({msg.channel}, {msg.text_key}) may or may not have "
