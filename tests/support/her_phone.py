@@ -1,9 +1,11 @@
-"""Her phone on Telegram or SMS, driven from outside: the whole service against the fake Bot API or the
-fake Twilio, on a clock the test sets, and what her screen or thread shows after each thing she does.
+"""Her phone on any channel, driven from outside: the whole service against the fake Bot API, the fake
+Twilio, the simulator's web API or a test channel's own fake (PHONES below), on a clock the test sets, and
+what her screen or thread shows after each thing she does. Tests ask `her.caps` (the channel's
+capabilities) what to expect, as the service does, rather than the channel's name.
 
     async with her_phone(channel, settings_env, keyring, locale="de") as her:
         reply = await her.send("MENÜ")          # the messages that arrived because of it
-        reply = await her.choose("Einstellungen")  # Telegram: press the button; SMS: send its number
+        reply = await her.choose("Einstellungen")  # buttons: press it; numbered lines (SMS): send its number
 
 A reply is complete when the webhook was answered (the conversation's transaction committed) and the
 outbox has nothing due left (`running.nothing_due`): no sleeping, so "nothing arrived" is a fact.
@@ -12,14 +14,16 @@ outbox has nothing due left (`running.nothing_due`): no sleeping, so "nothing ar
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
+from bot.channels.registry import capabilities
+from bot.channels.simulator.channel import SimulatorChannel
 from bot.channels.telegram.webhook import WEBHOOK_PATH
 from bot.clock import ManualClock
 from bot.enrolment import create_invitation
@@ -32,6 +36,7 @@ from tests.support.fake_telegram import FakeTelegram, deliver
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.http import serve_app
 from tests.support.people import enrolled
+from tests.support.plain_channel.phone import plain_service
 
 TOKEN = "123456:TEST-token-not-real"
 SECRET = "webhook_secret-for-tests_0123456789"
@@ -64,22 +69,44 @@ class Reply:
         return [label for row in self.buttons for _payload, label in row]
 
 
+class Device(Protocol):
+    """Her phone on a channel other than Telegram and SMS (the simulator, a test channel)."""
+
+    address: str
+
+    async def send(self, text: str) -> None: ...
+
+    async def press(self, message_id: int, payload: str) -> None: ...
+
+    def bot_messages(self) -> list[dict[str, Any]]: ...  # text, buttons [(payload, label)], message_id
+
+    def screen_texts(self) -> list[str]: ...
+
+
 @dataclass
 class HerPhone:
-    channel: str  # telegram / sms
+    channel: str  # its registry name
     svc: Service
     clock: ManualClock
     http: aiohttp.ClientSession
     base: str
     telegram: FakeTelegram | None = None
     twilio: FakeTwilio | None = None
+    device: Device | None = None
     last: Reply = field(default_factory=lambda: Reply([]))
+
+    @property
+    def caps(self) -> Any:
+        """What her channel can do (bot/channels/registry.py)."""
+        return capabilities(self.channel)
 
     # -- what is on her phone -------------------------------------------------------------------
     def bot_messages(self) -> list[dict[str, Any]]:
         """Our messages as her phone shows them now (Telegram: what was not deleted)."""
         if self.telegram is not None:
             return [m for m in self.telegram.screen(CHAT) if m["from"] == "bot"]
+        if self.device is not None:
+            return self.device.bot_messages()
         assert self.twilio is not None
         return [{"text": t, "buttons": []} for t in self.twilio.texts_to(HER_NUMBER)]
 
@@ -87,6 +114,8 @@ class HerPhone:
         """Everything on her screen, hers and ours."""
         if self.telegram is not None:
             return [str(m["text"]) for m in self.telegram.screen(CHAT)]
+        if self.device is not None:
+            return self.device.screen_texts()
         assert self.twilio is not None
         return [e.body for e in self.twilio.thread(HER_NUMBER)]
 
@@ -96,6 +125,9 @@ class HerPhone:
         if self.telegram is not None:
             status = await deliver(self.telegram.user_sends(CHAT, text), self.base + WEBHOOK_PATH, SECRET,
                                    session=self.http)
+        elif self.device is not None:
+            await self.device.send(text)
+            status = 200
         else:
             assert self.twilio is not None
             delivery = await self.twilio.deliver(self.twilio.user_sends(HER_NUMBER, text),
@@ -105,18 +137,21 @@ class HerPhone:
         return await self._arrived(before)
 
     async def press(self, message_id: int, payload: str) -> Reply:
-        """Telegram: press a button (by payload) under one message."""
-        assert self.telegram is not None
+        """Press a button (by payload) under one message (channels with inline buttons)."""
         before = len(self.bot_messages())
+        if self.device is not None:
+            await self.device.press(message_id, payload)
+            return await self._arrived(before)
+        assert self.telegram is not None
         update = self.telegram.user_presses(CHAT, message_id, payload)
         assert await deliver(update, self.base + WEBHOOK_PATH, SECRET, session=self.http) == 200
         return await self._arrived(before)
 
     async def choose(self, label: str) -> Reply:
-        """The option whose label holds `label`, on the latest message offering it: Telegram presses
-        its button, SMS sends its number (numbered lines "2 📞 Ring me")."""
+        """The option whose label holds `label`, on the latest message offering it: with inline buttons
+        she presses it, else she sends its number (numbered lines "2 📞 Ring me")."""
         for msg in reversed(self.bot_messages()):
-            if self.telegram is not None:
+            if self.caps.inline_buttons:
                 for payload, text in msg["buttons"]:
                     if label.casefold() in text.casefold():
                         return await self.press(int(msg["message_id"]), payload)
@@ -140,7 +175,9 @@ class HerPhone:
     # -- who she is --------------------------------------------------------------------------------
     @property
     def address(self) -> str:
-        return str(CHAT) if self.channel == "telegram" else HER_NUMBER
+        if self.device is not None:
+            return self.device.address
+        return str(CHAT) if self.telegram is not None else HER_NUMBER
 
     async def enrolled(self, *, locale: str = "en", country: str = "GB", **fields: Any) -> tuple[int, int]:
         """An active survivor on this phone, onboarded (PIN and duress PIN set), at her menu."""
@@ -163,15 +200,18 @@ class HerPhone:
         return ids
 
     async def invitation(self, locale: str = "en", country: str = "GB") -> Reply:
-        """A worker invites her; returns what the invitation put on her phone (SMS: the opt-in),
-        or, on Telegram, what she got after following the link."""
+        """A worker invites her; returns what the invitation put on her phone (to her number: the
+        opt-in), or what she got after following the link (deep links) or sending the code."""
+        caps = self.caps
         async with self.svc.db.transaction() as s:
             created = await create_invitation(
                 s, self.svc.keyring, channel=self.channel, locale=locale, country=country, created_by="worker-1",
-                now=self.clock(), phone=HER_NUMBER if self.channel == "sms" else None,
+                now=self.clock(), phone=HER_NUMBER if caps.phone_address else None,
                 bot_username=self.svc.settings.telegram_bot_username)
-        if self.channel == "telegram":
+        if caps.deep_link:
             return await self.send(f"/start {created.code}")
+        if not caps.phone_address:
+            return await self.send(created.display_code)
         before = len(self.bot_messages())
         self.svc.dispatcher.wake()
         return await self._arrived(before)
@@ -181,15 +221,63 @@ def _telegram_env(settings_env: dict[str, object], fake: FakeTelegram) -> dict[s
     return {**running.telegram_env(settings_env, fake, SECRET), "TELEGRAM_BOT_USERNAME": "GardenTipsBot"}
 
 
+class SimulatorDevice:
+    """Her phone in the simulator, through its web API (as its chat page uses it)."""
+
+    def __init__(self, channel: SimulatorChannel, http: aiohttp.ClientSession, base: str) -> None:
+        self.channel, self.http, self.base = channel, http, base
+        self.address = "her-simulated-phone"
+
+    async def _post(self, body: dict[str, Any]) -> None:
+        async with self.http.post(f"{self.base}/simulator/api/messages", json={"user": self.address, **body}) as r:
+            assert r.status == 200, await r.text()
+
+    async def send(self, text: str) -> None:
+        await self._post({"text": text})
+
+    async def press(self, message_id: int, payload: str) -> None:
+        await self._post({"button": payload, "message": message_id})
+
+    def bot_messages(self) -> list[dict[str, Any]]:
+        return [{**m, "message_id": m["id"]} for m in self.channel.transcript(self.address) if m["from"] == "bot"]
+
+    def screen_texts(self) -> list[str]:
+        return [str(m["text"]) for m in self.channel.transcript(self.address)]
+
+
+@asynccontextmanager
+async def simulator_service(settings_env: dict[str, object], keyring: KeyRing, clock: ManualClock,
+                            http: aiohttp.ClientSession) -> AsyncIterator[tuple[Service, str, SimulatorDevice]]:
+    svc = create_service(load_settings(**{**settings_env, "LIAISON_SIMULATOR": True}), keyring=keyring, clock=clock)
+    async with serve_app(svc.web_app()) as base:
+        channel = svc.channels["simulator"]
+        assert isinstance(channel, SimulatorChannel)
+        yield svc, base, SimulatorDevice(channel, http, base)
+
+
+# her phone on each channel that is not driven through a fake of a real provider: one line per channel
+PhoneService = Callable[[dict[str, object], KeyRing, ManualClock, aiohttp.ClientSession],
+                        AbstractAsyncContextManager[tuple[Service, str, Any]]]
+PHONES: dict[str, PhoneService] = {
+    "simulator": simulator_service,
+    "plain": plain_service,  # the test-only channel (tests/support/plain_channel/)
+}
+EVERY_CHANNEL = ("telegram", "sms", *PHONES)
+
+
 @asynccontextmanager
 async def her_phone(channel: str, settings_env: dict[str, object], keyring: KeyRing, *,
                     start: datetime | None = None) -> AsyncIterator[HerPhone]:
-    """The service on `channel` (telegram or sms) against its fake provider, on a ManualClock that
+    """The service on `channel` (any of EVERY_CHANNEL) against its fake provider, on a ManualClock that
     starts now: column defaults (the outbox's next attempt) still read the wall clock at this
     commit, so a clock set in the past would leave replies never due. Her windows are all day,
     so the hour does not matter; tests that need another time move the clock forward."""
     clock = ManualClock(start or datetime.now(UTC), tick=True)
     async with aiohttp.ClientSession() as http:
+        if channel in PHONES:
+            async with PHONES[channel](settings_env, keyring, clock, http) as (svc, base, device):
+                yield HerPhone(channel, svc, clock, http, base, device=device)
+            return
         if channel == "telegram":
             async with FakeTelegram(TOKEN) as fake:
                 svc = create_service(load_settings(**_telegram_env(settings_env, fake)), keyring=keyring, clock=clock)
