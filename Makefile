@@ -1,18 +1,28 @@
 # Two commands on a fresh machine: `make demo` runs the service, `make test` runs every test.
-# Each creates .venv and installs the project when pyproject.toml changes.
+# Each creates .venv and installs the locked dependencies (requirements-dev.lock, with hashes) and the project
+# when pyproject.toml or the lock changes. After changing dependencies in pyproject.toml: `make lock`.
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 # tests wait on sockets and databases more than on the CPU: more workers than cores pays
 TEST_WORKERS ?= 4
 
-.PHONY: demo test test-times lint bench clean
+.PHONY: demo test test-times soak lint bench fuzz lock clean
 
-$(STAMP): pyproject.toml
+# every package pinned and checked against its hash; the project itself adds none (--no-deps), and is
+# built with the locked setuptools (--no-build-isolation), so nothing is fetched unchecked
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e ".[dev]"
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(VENV)/bin/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# requirements.lock (the image) and requirements-dev.lock (make, CI) from pyproject.toml, for Linux x86_64 and
+# Python 3.11, with uv (a tool for making the lock, installed into .venv, not a dependency). About 10 s.
+lock:
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet "uv>=0.5"
+	$(VENV)/bin/python deploy/lock.py $(VENV)/bin/uv
 
 demo: $(STAMP)
 	$(VENV)/bin/liaison demo
@@ -23,6 +33,19 @@ test: $(STAMP)
 # only the time-sensitive tests, at TEST_NOW and at each hostile instant (make test runs them too)
 test-times: $(STAMP)
 	$(VENV)/bin/pytest -rs -n $(TEST_WORKERS) --dist worksteal -m time_sensitive
+
+# the property test of the conversation engine, long: new sequences every run, the shortest failure printed
+SOAK_EXAMPLES ?= 200
+SOAK_STEPS ?= 60
+soak: $(STAMP)
+	PROPERTY_EXAMPLES=$(SOAK_EXAMPLES) PROPERTY_STEPS=$(SOAK_STEPS) PROPERTY_RANDOM=1 PROPERTY_SHRINK=1 \
+		$(VENV)/bin/pytest -n 3 -o timeout=0 -rxX tests/property/test_conversation_engine.py
+
+# the console's generated fuzz run, longer than CI's (tests/console/test_fuzz.py): every route x role on
+# SQLite and, with TEST_DATABASE_URL set, PostgreSQL; prints the request and 5xx counts per database
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -p no:xdist -s -q tests/console/test_fuzz.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

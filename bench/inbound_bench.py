@@ -64,7 +64,6 @@ from bot.storage.db import Database  # noqa: E402
 from bot.storage.models import InboundMessage, OutboundMessage  # noqa: E402
 from liaison.service import create_service  # noqa: E402
 from safety.crypto import KeyRing  # noqa: E402
-from scheduler.runner import ticks_in_progress  # noqa: E402
 
 ENDPOINT = "/simulator/api/messages"
 TEXTS = ("hello", "hi, who is this?", "what time is it", "ok", "can you call me later",
@@ -105,7 +104,7 @@ async def serving(service: Service) -> AsyncIterator[str]:
         # holding SQLite's writer, once a day in service, but inside the timed window here)
         caught_up = all(r.scheduler is not None and (job := r.scheduler.get_job(r.job_id)) is not None
                         and job.next_run_time > started for r in service.runners)
-        if gc.get_freeze_count() and caught_up and not ticks_in_progress():
+        if gc.get_freeze_count() and caught_up and not any(r.ticks_in_progress() for r in service.runners):
             break
         await asyncio.sleep(0.1)
     try:

@@ -2,7 +2,7 @@
 
 Synthetic survivors (seeded): enrolment days over two years, six time zones, most with programme
 dates of 16-30 weeks, some not yet known (intake wave only), a fifth ended early (drop-out or
-exclusion). Planning is `scheduler.plan.plan_waves` with the shipped content/waves.yaml, the pure
+exclusion). Planning is `scheduler.plan.WavePlanner` with the shipped content/waves.yaml, the pure
 step the scheduler runs for every survivor whose milestones changed.
 
 Figures:
@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scheduler.plan import Milestones, PlannedWave, clear_caches, plan_waves  # noqa: E402
+from scheduler.plan import Milestones, PlannedWave, WavePlanner  # noqa: E402
 from scheduler.waves import WaveConfig, default_wave_config  # noqa: E402
 
 ZONES = ("Europe/London", "Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/Dublin", "America/New_York")
@@ -59,13 +59,16 @@ def cohort(n: int, seed: int = 42) -> list[tuple[Milestones, str]]:
 
 
 def plan_all(config: WaveConfig, people: list[tuple[Milestones, str]]) -> list[list[PlannedWave]]:
-    """Every plan kept (what a caller holding all of them would need)."""
-    return [plan_waves(config, m, tz) for m, tz in people]
+    """Every plan kept (what a caller holding all of them would need), by one cold planner."""
+    planner = WavePlanner(config)
+    return [planner.plan(m, tz) for m, tz in people]
 
 
 def plan_streaming(config: WaveConfig, people: list[tuple[Milestones, str]]) -> int:
-    """One survivor's plan at a time, as the scheduler's reconcile step uses it; returns the count."""
-    return sum(len(plan_waves(config, m, tz)) for m, tz in people)
+    """One survivor's plan at a time, as the scheduler's reconcile step uses it (one planner, as its
+    WaveJobs holds, starting cold: time-zone conversions and shared instances are part of the cost)."""
+    planner = WavePlanner(config)
+    return sum(len(planner.plan(m, tz)) for m, tz in people)
 
 
 def main() -> None:
@@ -81,12 +84,10 @@ def main() -> None:
     times, held_times = [], []
     instances = 0
     for _ in range(args.runs):
-        clear_caches()  # cold: time-zone conversions and shared instances are part of the cost
         gc.collect()
         t0 = time.perf_counter()
         instances = plan_streaming(config, people)
         times.append(time.perf_counter() - t0)
-        clear_caches()
         gc.collect()
         t0 = time.perf_counter()
         plans = plan_all(config, people)
@@ -94,13 +95,11 @@ def main() -> None:
         del plans
     best, best_held = min(times), min(held_times)
 
-    clear_caches()
     gc.collect()
     tracemalloc.start()
     plan_streaming(config, people)
     _current, peak_streaming = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    clear_caches()
     gc.collect()
     tracemalloc.start()
     plans = plan_all(config, people)

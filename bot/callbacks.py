@@ -33,7 +33,6 @@ class OpenCallback:
     id: int
     pseudonym: str
     requested_at: datetime
-    her_timezone: str
     slots: list[Slot]
     phone: str | None  # only when identifying data was asked for (and audited)
 
@@ -84,7 +83,7 @@ async def open_callbacks(session: AsyncSession, now: datetime, *, show_identifyi
                                    survivor_pseudonym=survivor.pseudonym,
                                    details={"callback_request_id": request.id}, at=now))
             phone = request.phone
-        out.append(OpenCallback(request.id, survivor.pseudonym, request.created_at, survivor.timezone,
+        out.append(OpenCallback(request.id, survivor.pseudonym, request.created_at,
                                 next_slots(list(request.windows or []), survivor.timezone, now), phone))
     return out
 

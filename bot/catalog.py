@@ -2,7 +2,8 @@
 
 Message texts are merged from MESSAGE_FILES; a text is a string or {cover, plain}. Some parameters
 are computed here from content so flows stay free of it: `tip` (the persona's tip of the day),
-`country` (emergency numbers), `persona` (a persona's title), `window`/`windows` (contact times).
+`country` (emergency numbers; the crisis line of content/<locale>/crisis.yaml), `persona` (a persona's
+title), `window`/`windows` (contact times).
 """
 
 from __future__ import annotations
@@ -90,6 +91,14 @@ def emergency(locale: str, country: str, plain: bool) -> str:
     return variant(entry, plain).strip()
 
 
+def crisis(locale: str, country: str, plain: bool) -> str:
+    """The crisis line for her country (someone to talk to when she may harm herself) and the
+    emergency number, in cover or plain wording."""
+    table = load_yaml(locale, "crisis.yaml")
+    entry = table.get(country.upper()) or table["EU"]
+    return variant(entry, plain).strip()
+
+
 @cache
 def sensitive_pattern(locale: str) -> Any:
     return word_pattern(load_yaml(locale, "sensitive_words.yaml")["words"])
@@ -100,10 +109,10 @@ EMERGENCY_NUMBER = re.compile(r"\d[\d ]*\d")
 
 @cache
 def emergency_number_pattern(locale: str) -> Any:
-    """Every number of the locale's emergency list (999, 112, 116 016, ...): none may show in a
+    """Every number of the locale's emergency and crisis lists (999, 112, 116 123, ...): none may show in a
     message's preview, where a glance at her lock screen would tell what the chat is about."""
-    table = load_yaml(locale, "emergency.yaml")
-    texts = [variant(entry, plain) for entry in table.values() for plain in (False, True)]
+    tables = (load_yaml(locale, "emergency.yaml"), load_yaml(locale, "crisis.yaml"))
+    texts = [variant(entry, plain) for table in tables for entry in table.values() for plain in (False, True)]
     return number_pattern(n for t in texts for n in EMERGENCY_NUMBER.findall(t))
 
 
@@ -127,6 +136,7 @@ def _computed(locale: str, disguise: Disguise, params: dict[str, Any]) -> dict[s
         out["tip_text"] = tips[int(params["tip"]) % len(tips)]
     if "country" in params:
         out["numbers"] = emergency(locale, str(params["country"]), disguise.plain)
+        out["crisis_numbers"] = crisis(locale, str(params["country"]), disguise.plain)
     if "persona" in params:
         out["persona_name"] = personas(locale)[str(params["persona"])]["title"]
     if "window" in params:

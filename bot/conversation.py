@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import catalog, enrolment
 from bot.actions.deletion import queue_deletions
 from bot.actions.held_escalations import HELD
-from bot.actions.quick_exit import quick_exit
+from bot.actions.quick_exit import end_quiet, quick_exit
 from bot.channels.base import InboundEvent
 from bot.channels.registry import capabilities
 from bot.escalations import raise_escalation
@@ -49,7 +49,7 @@ from bot.waves.delivery import QUIET_AFTER_HER_MESSAGE, WAVE_MESSAGE_KEYS
 from content import LOCALES
 from flows import notice as notice_flow
 from flows import onboarding, router
-from flows.common import emergency_say
+from flows.common import crisis_say, emergency_say
 from flows.keywords import has_letters
 from flows.state import FlowState, PinData, data_as, finish, load_state, map_number
 from flows.stranger import guess_locale, reply_to_stranger
@@ -84,7 +84,7 @@ from flows.types import (
 )
 from safety.account_change import signals_new_person
 from safety.crypto import KeyRing
-from safety.danger_net import detect_danger
+from safety.danger_net import DangerSignal, detect_danger
 from safety.deletion import Deletable, clamp_expiry_minutes
 from safety.disguise import Disguise
 from safety.pin import PinHasher, SurvivorPins
@@ -111,7 +111,12 @@ async def interpret(interpreter: Interpreter | None, text: str, locale: str) -> 
 
 def danger_in(text: str | None, locale: str) -> bool:
     """The danger net runs on every free text, whatever a model or a flow makes of it."""
-    return has_letters(text) and detect_danger(text or "", locale) is not None
+    return danger_signal(text, locale) is not None
+
+
+def danger_signal(text: str | None, locale: str) -> DangerSignal | None:
+    """The danger net's signal (its rule says whether it is self-harm), None when it did not fire."""
+    return detect_danger(text or "", locale) if has_letters(text) else None
 
 
 IDENTITY_BY_ADDRESS = select(ChannelIdentity).where(  # built once: looked up for every message
@@ -189,10 +194,11 @@ async def _from_stranger(session: AsyncSession, keyring: KeyRing, event: Inbound
                   personas=catalog.persona_ids())
     result = onboarding.begin(user_input, ctx)
     guessed = guess_locale(event.text)  # a stranger's locale is unknown: the language she wrote in
-    if not any(isinstance(e, Enrol) for e in result.effects) and danger_in(event.text, guessed):
-        # whoever writes this gets the emergency numbers, in wording that names no service
+    signal = danger_signal(event.text, guessed)
+    if not any(isinstance(e, Enrol) for e in result.effects) and signal is not None:
+        # whoever writes this gets the emergency numbers (or the crisis line), in wording that names no service
         log_event("danger.detected", channel=event.channel, who="stranger")
-        result.says.append(emergency_say(ctx, ()))
+        result.says.append(crisis_say(ctx) if signal.self_harm else emergency_say(ctx, ()))
     survivor: Survivor | None = None
     for effect in result.effects:
         if isinstance(effect, Enrol):
@@ -249,11 +255,17 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
                          now: datetime, pin_hasher: PinHasher, interpreter: Interpreter | None) -> FlowResult:
     """Her turn: pre-fetch what the rules need, route (again with the NLU's intent when asked),
     carry out the effects and keep the new state. The router owns every decision."""
-    danger = danger_in(event.text, survivor.locale)
-    if danger:
-        log_event("danger.detected", survivor=survivor.pseudonym, channel=event.channel)
+    signal = danger_signal(event.text, survivor.locale)
+    danger = signal is not None
+    if signal is not None:
+        log_event("danger.detected", survivor=survivor.pseudonym, channel=event.channel, self_harm=signal.self_harm)
     state = load_state(survivor.state)
+    if state.quiet_until is not None:  # she wrote after quick exit: the chat is hers to use again
+        await end_quiet(session, survivor, state.quiet_until, now)
+        state = state.but(quiet_until=None)
     ctx = await prefetch(session, keyring, event, user_input, survivor, state, now, pin_hasher, danger)
+    if signal is not None and signal.self_harm:
+        ctx = replace(ctx, self_harm=True)
     await postpone_wave_messages(session, survivor.id, now)
     # argon2 is deliberately slow: keep it off the event loop
     result = await asyncio.to_thread(router.route, user_input, state, ctx)
@@ -346,7 +358,7 @@ async def apply_effects(session: AsyncSession, survivor: Survivor, identity: Cha
         elif isinstance(effect, CreateCallback):
             await _create_callback(session, survivor, event, effect, now)
         elif isinstance(effect, QuickExitRequested):
-            await carry_out_quick_exit(session, survivor, identity, inbound, now)
+            await carry_out_quick_exit(session, survivor, identity, inbound, now, effect.quiet_until)
         elif isinstance(effect, EraseRequested):
             await carry_out_erase_request(session, survivor, identity, now)
         elif isinstance(effect, PauseOutbound):
@@ -436,13 +448,13 @@ async def _create_callback(session: AsyncSession, survivor: Survivor, event: Inb
 # -- hooks the safety layer completes ------------------------------------------------------------
 
 async def carry_out_quick_exit(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity | None,
-                               inbound: InboundMessage, now: datetime) -> None:
+                               inbound: InboundMessage, now: datetime, quiet_until: datetime | None) -> None:
     """Quick exit: the safety layer deletes what the chat holds (Telegram, simulator) or pauses
     outbound (SMS) and records it; the flow's one cover message is queued after the deletions."""
     if identity is None:
         session.add(AuditEvent(actor="survivor", action="quick_exit", survivor_pseudonym=survivor.pseudonym, at=now))
         return
-    await quick_exit(session, survivor, identity, cause=f"in:{inbound.id}", now=now)
+    await quick_exit(session, survivor, identity, cause=f"in:{inbound.id}", now=now, quiet_until=quiet_until)
 
 
 async def carry_out_erase_request(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity | None,

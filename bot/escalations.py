@@ -16,8 +16,6 @@ from bot.logs import log_event
 from bot.storage.db import session_policies
 from bot.storage.models import Escalation
 
-PRIORITY_ORDER = {"urgent": 0, "high": 1, "routine": 2}
-
 
 def sla_state(esc: Escalation, now: datetime) -> str:
     """'ok', 'due soon' (last fifth of the time), or 'breached'."""

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from bot.audit_anchor import AuditAnchor
 from bot.channels.base import Channel
 from bot.channels.registry import build_channels, channel_routes
 from bot.clock import Clock, system_clock
@@ -22,10 +23,13 @@ from bot.logs import log_event
 from bot.outbox.dispatcher import Dispatcher
 from bot.policies import Policies
 from bot.programme.api import programme_api_routes
+from bot.programme.settler import Settler
 from bot.settings import Settings
 from bot.startup_checks import production_problems
 from bot.storage.db import Database
 from bot.storage.key_canary import KeyMismatch, check_or_record
+from bot.voice import webhook as voice_webhook
+from bot.voice.client import VoiceClient
 from bot.web.health import health_routes
 from content import LOCALES
 from nlu.service import NluService
@@ -64,8 +68,18 @@ class Service:
     timers: tuple[TimerFactory, ...] = ()
     console_pages: tuple[ConsolePages, ...] = ()
     replan_waves: ReplanWaves | None = None  # None: the scheduler's next tick replans them
+    voice: VoiceClient | None = None  # "Call her now" (issue 29): on with Twilio and a number to ring from
     runners: list[Timer] = field(default_factory=list)
+    anchor: AuditAnchor | None = None  # the audit chain's head, written outside the database while running
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # programme events are matched after their sender has the answer (bot/programme/settler.py)
+        self.settler = Settler(self.db, self.replan)
+
+    def settle_later(self, event_id: int, actor: str) -> None:
+        """Match a stored programme event to her case in the background, after the answer."""
+        self.settler.submit(event_id, actor)
 
     @classmethod
     def create(cls, settings: Settings, keyring: KeyRing | None = None,
@@ -88,7 +102,7 @@ class Service:
                          train_apart=True)
         problems = production_problems(settings, ring, chans)
         return cls(settings, ring, db, chans, dispatcher, pipeline, nlu, clock, problems, timers, console_pages,
-                   replan_waves)
+                   replan_waves, VoiceClient.from_settings(settings))
 
     async def replan(self, survivor_ids: Iterable[int]) -> None:
         """Her waves follow her moved milestones now, where the scheduler is part of this service."""
@@ -111,6 +125,8 @@ class Service:
         app.add_routes(health_routes(self))
         app.add_routes(channel_routes(self))
         app.add_routes(programme_api_routes(self))
+        if self.voice is not None:
+            app.add_routes(voice_webhook.routes(self, self.voice))
         install_console(app, self, self.console_pages)
         app.on_startup.append(self._on_startup)
         app.on_cleanup.append(self._on_cleanup)
@@ -163,11 +179,14 @@ class Service:
         # train or load the embedded models now, off the loop, so her first free text does not wait
         self._tasks.append(asyncio.create_task(self._warm_nlu(), name="nlu-warm-up"))
         await self.pipeline.process_pending()
+        await self.settler.recover()
         if scheduler:
             self.runners = [make(self) for make in self.timers]
             for runner in self.runners:
                 runner.start()
         self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="outbox-dispatcher"))
+        self.anchor = AuditAnchor(self.db, self.settings.audit_witness_file, self.settings.audit_anchor_minutes * 60)
+        self._tasks.append(asyncio.create_task(self.anchor.run_forever(), name="audit-anchor"))
         for channel in self.channels.values():
             starter = getattr(channel, "start_background", None)
             if starter is not None:
@@ -175,6 +194,7 @@ class Service:
         log_event("service.started", channels=sorted(self.channels))
 
     async def stop(self) -> None:
+        await self.settler.stop()
         for runner in self.runners:
             await runner.stop()
         self.runners.clear()
@@ -184,11 +204,16 @@ class Service:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        if self.anchor is not None:  # the head as this process leaves it
+            await self.anchor.stop()
+            self.anchor = None
         await self.dispatcher.stop_workers()
         for channel in self.channels.values():
             try:
                 await channel.close()
             except Exception:
                 log_event("channel.close_failed", logging.WARNING, channel=channel.name)
+        if self.voice is not None:
+            await self.voice.close()
         await self.nlu.close()
         await self.db.dispose()

@@ -1,11 +1,15 @@
 """Service settings, read from the environment (and an optional `.env`) and validated at start.
 
+The only reader of the environment in the packages (tests/test_settings.py keeps it so): every other
+module is handed what it needs from here.
+
 A channel whose settings are absent is off; a half-configured channel is an error, because a
 silently disabled channel means a survivor's messages go nowhere.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -49,6 +53,8 @@ class Settings(BaseSettings):
     twilio_from: str | None = Field(None, alias="TWILIO_FROM")
     twilio_messaging_service_sid: str | None = Field(None, alias="TWILIO_MESSAGING_SERVICE_SID")
     twilio_api_base: str = Field("https://api.twilio.com", alias="TWILIO_API_BASE")
+    # the number "Call her now" rings from (issue 29); TWILIO_FROM when unset
+    twilio_voice_from: str | None = Field(None, alias="TWILIO_VOICE_FROM")
     sms_rate: float = Field(1.0, alias="SMS_RATE_PER_SECOND", gt=0)
 
     # retry by time: seconds per kind (reply, notice, urgent, deletion, checkin), see bot.outbox.budgets
@@ -81,11 +87,18 @@ class Settings(BaseSettings):
         default_factory=list, alias="LIAISON_NOTICE_AUTO_APPROVE_SITES")
     notice_ack_hours: float = Field(48, alias="LIAISON_NOTICE_ACK_HOURS", gt=0)
 
+    # reverse proxies of ours whose X-Forwarded-For names the real client (sign-in slow-down per address)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="LIAISON_TRUSTED_PROXIES")
+    # the audit chain's head, anchored outside the database (bot.audit_anchor): an append-only file on
+    # another host or write-once storage, written every this many minutes and at shutdown
+    audit_witness_file: Path | None = Field(None, alias="LIAISON_AUDIT_WITNESS_FILE")
+    audit_anchor_minutes: float = Field(5.0, alias="LIAISON_AUDIT_ANCHOR_MINUTES", gt=0)
+
     rasa_url: str | None = Field(None, alias="RASA_URL")
     rasa_timeout: float = Field(2.0, alias="RASA_TIMEOUT", gt=0)  # seconds per parse; then the embedded model
     nlu_cache_dir: Path = Field(Path("var/nlu-cache"), alias="NLU_CACHE_DIR")
 
-    @field_validator("notice_auto_approve_sites", mode="before")
+    @field_validator("notice_auto_approve_sites", "trusted_proxies", mode="before")
     @classmethod
     def _site_list(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -145,6 +158,13 @@ class Settings(BaseSettings):
             f"simulator={'on' if self.simulator_enabled else 'off'}",
         ]
         return "channels: " + ", ".join(parts)
+
+
+def demo_settings(**overrides: object) -> Settings:
+    """`liaison demo`: the embedded defaults (SQLite under ./var, the development key file) unless the
+    environment itself names others; a `.env` written for a deployment does not move the demo onto its data."""
+    embedded = {"DATABASE_URL": DEFAULT_DB_URL, "LIAISON_KEY_FILE": DEFAULT_KEY_FILE}
+    return load_settings(**{name: value for name, value in embedded.items() if name not in os.environ}, **overrides)
 
 
 def load_settings(**overrides: object) -> Settings:

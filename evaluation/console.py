@@ -18,6 +18,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.console.headers import CSP, inline_style_hashes, policy
 from bot.console.pages import render, svc
 from evaluation.data import count_records
 
@@ -43,7 +44,9 @@ async def evaluation_report(request: web.Request) -> web.StreamResponse:
             return 'src="data:image/png;base64,' + base64.b64encode(png.read_bytes()).decode() + '"'
 
         html = re.sub(r"""src=(['"])([\w.-]+\.png)\1""", inline, html)  # either quote
-    return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
+    # one self-contained page: its own <style> is allowed by its hash, nothing else inline
+    return web.Response(text=html, content_type="text/html", headers={
+        "Cache-Control": "no-store", CSP: policy(inline_style_hashes(html))})
 
 
 async def evaluation_export(request: web.Request) -> web.StreamResponse:

@@ -32,7 +32,6 @@ def _open_csv(path: Path) -> TextIO:
 class ExportResult:
     data: Path
     codebook: Path
-    codebook_csv: Path
     rows: int
     waves: int
     survivors: int
@@ -99,6 +98,6 @@ async def export(db: Database, keyring: KeyRing, out_dir: Path, *, config: WaveC
             waves += 1
             people.add(rec.pseudonym)
     os.replace(tmp, data_path)
-    book_json, book_csv = write_codebook(build_codebook(config, qs, include_free_text=include_free_text, now=now,
-                                                           selection=selection), out_dir)
-    return ExportResult(data_path, book_json, book_csv, rows, waves, len(people))
+    book_json, _ = write_codebook(build_codebook(config, qs, include_free_text=include_free_text, now=now,
+                                                 selection=selection), out_dir)
+    return ExportResult(data_path, book_json, rows, waves, len(people))

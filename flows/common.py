@@ -1,7 +1,9 @@
 """Messages several flows end with: the menu (cover or unlocked), the emergency numbers, quick exit,
-and the answer to danger (the danger net, the NLU, a yes to the danger check)."""
+and the answer to danger (the danger net, the NLU, a yes to the danger check) or to self-harm."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flows.payloads import WaveButton
 from flows.state import FlowState, is_unlocked, lock, result, to_menu
@@ -18,6 +20,9 @@ MENU_OPTIONS: tuple[Option, ...] = (
 )
 
 BACK = Option("menu:main", "common.back_to_menu")
+# after quick exit in a chat, routine messages wait until she writes; at most this long (a worker sees
+# the pause on her page and can reach her another way; urgent notices and replies are never held)
+QUIET_AFTER_EXIT = timedelta(days=30)
 SMS_VARIANTS = frozenset({"onboarding.warning", "onboarding.done", "help.text", "fallback.confirm_exit",
                           "pin.ask", "pin.choose", "pin.confirm", "pin.saved", "pin.same_as_duress"})
 
@@ -70,17 +75,43 @@ def quick_exit(state: FlowState, ctx: Context) -> FlowResult:
     that: a text cannot be recalled, outbound pauses instead (the safety layer), so nothing arrives."""
     not_active = ctx.profile is not None and ctx.profile.status in ("onboarding", "stopped", "declined")
     st = lock(state) if not_active else to_menu(lock(state))  # stopped stays stopped, onboarding goes on
-    says = [Say("exit.cover", {"tip": tip(ctx)})] if ctx.caps.exit == "delete_chat" else []
-    return result(st, *says, effects=[QuickExitRequested()])
+    if ctx.caps.exit == "pause_outbound":  # SMS: the safety layer pauses for her chosen period
+        return result(st, effects=[QuickExitRequested()])
+    # a chat: her screen now holds one cover message; nothing routine may join it before she writes
+    quiet_until = ctx.now + QUIET_AFTER_EXIT
+    return result(st.but(quiet_until=quiet_until), Say("exit.cover", {"tip": tip(ctx)}),
+                  effects=[QuickExitRequested(quiet_until=quiet_until)])
+
+
+SELF_HARM_REASON = "self_harm"
 
 
 def danger(state: FlowState, ctx: Context) -> FlowResult:
     """Emergency numbers at once (in her cover wording when disguised) and an urgent escalation;
-    then, for an enrolled survivor, that the team has been told and a call-back offered."""
+    then, for an enrolled survivor, that the team has been told and a call-back offered. When the
+    danger net's rule was self-harm (``ctx.self_harm``) the answer is ``self_harm`` instead."""
+    if ctx.self_harm:
+        return self_harm(state, ctx)
     says = [emergency_say(ctx, ())]
     if ctx.profile is not None and ctx.profile.status == "active":
         says.append(team_told())
     return result(state, *says, effects=[RaiseEscalation("urgent", "danger_now")])
+
+
+def crisis_say(ctx: Context) -> Say:
+    """The crisis line of her country and the emergency number (content/<locale>/crisis.yaml)."""
+    country = ctx.profile.country if ctx.profile else "EU"
+    return Say("self_harm.reply", {"country": country}, (), urgent=True)
+
+
+def self_harm(state: FlowState, ctx: Context) -> FlowResult:
+    """Her own life at risk: a warm word, the crisis line of her country and the emergency number
+    at once (cover wording when disguised: no word of what it is about in the preview), and an
+    urgent escalation with its own reason so the worker knows what kind of call to make."""
+    says = [crisis_say(ctx)]
+    if ctx.profile is not None and ctx.profile.status == "active":
+        says.append(team_told())
+    return result(state, *says, effects=[RaiseEscalation("urgent", SELF_HARM_REASON)])
 
 
 def team_told() -> Say:

@@ -3,7 +3,8 @@
 `understand` receives the intent the engine got from the NLU (bot.conversation.interpret,
 nlu.service.Understanding.flow_intent) and decides what happens. Without a confident intent (None)
 she gets a neutral "didn't get that" and the question she was on (or the menu).
-Danger is handled first and without a confident model: emergency numbers at once, urgent escalation.
+Danger is handled first and without a confident model: emergency numbers at once, urgent escalation;
+self-harm likewise, with the crisis line of her country (flows/common.py, `self_harm`).
 A worry or a reported incident is heard and escalated; the numbers are offered there as a button.
 
 Nothing that deletes, silences or erases is done on the model's word: quick exit, stop and "delete
@@ -16,12 +17,13 @@ from __future__ import annotations
 
 from flows import danger_check, menu
 from flows.common import danger as danger  # the danger net's answer, also the danger check's yes
-from flows.common import for_channel, with_lead
+from flows.common import for_channel, self_harm, with_lead
 from flows.common import team_told as team_told
 from flows.state import FlowState, result
 from flows.types import Context, FlowResult, Option, RaiseEscalation, Say
 
 DANGER = frozenset({"danger_now"})
+SELF_HARM = frozenset({"self_harm"})
 WORRY = frozenset({"feeling_unsafe", "report_incident"})
 MENU_INTENTS = {
     "request_callback": "menu:callback",
@@ -39,6 +41,10 @@ def understand(intent: str | None, state: FlowState, ctx: Context,
         danger_now = danger(state, ctx)
         danger_now.says.extend(reprompt)
         return danger_now
+    if intent in SELF_HARM:
+        crisis = self_harm(state, ctx)
+        crisis.says.extend(reprompt)
+        return crisis
     if intent == danger_check.INTENT:  # maybe danger: ask her, in cover wording (flows/danger_check.py)
         # before she is enrolled no flow could take her answer: treated as danger, not left unasked
         return danger_check.ask(state, ctx) if enrolled else danger(state, ctx)

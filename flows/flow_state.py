@@ -105,6 +105,7 @@ class FlowState(_Frozen):
     settings: ConversationSettings = Field(default_factory=ConversationSettings)
     route_checked_at: AwareDatetime | None = None
     route_check_queued_at: AwareDatetime | None = None
+    quiet_until: AwareDatetime | None = None  # after quick exit in a chat: routine messages wait for her
 
     def but(self, **changes: Any) -> FlowState:
         """A copy with these fields changed (validated: a wrong type is a bug, caught here)."""

@@ -59,7 +59,6 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "closed": (),
     "question_lead": (),
 }
-KEYWORDS = ("skip", "pause", "resume")
 EVERYWHERE = frozenset().union(kw.SMS_STOP, kw.STOP, kw.START, kw.HELP, kw.EXIT, kw.NUMBERS, kw.MENU)
 
 

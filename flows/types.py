@@ -137,7 +137,11 @@ class CreateCallback:
 
 @dataclass(frozen=True)
 class QuickExitRequested:
-    """She used quick exit. The safety layer completes this (delete chat messages, pause SMS)."""
+    """She used quick exit. The safety layer completes this (delete chat messages, pause SMS).
+    ``quiet_until``: in a chat, nothing that is not a reply or urgent is sent until she writes again
+    (at the latest until then), so the cleared chat stays clear."""
+
+    quiet_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -345,6 +349,7 @@ class Context:
     timezones: frozenset[str] = frozenset()
     intent: str | None = None  # from the NLU, once the engine has asked (see Interpret)
     danger: bool = False  # the danger net fired on her words, whatever any model says
+    self_harm: bool = False  # ... and its rule was one of self-harm: the crisis-line answer (flows/common.py)
     interpreted: bool = False
     stale_button: bool = False  # the pressed button sits under an older message than our latest with buttons
     checkin: OpenCheckin | None = None  # her open check-in (the engine fetches it for an active survivor)

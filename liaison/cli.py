@@ -4,7 +4,6 @@ explicitly, from the package it belongs to."""
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 from typing import Any, TypeVar
 
@@ -14,7 +13,7 @@ from bot.actions.cli import erase_command, retention_group, reverify_command
 from bot.cli import callbacks, invite, keys, migrate
 from bot.cli_db import checked_url, cli_settings, load_ring, migrate_database, require_migrated, run_db
 from bot.logs import setup_logging
-from bot.settings import DEFAULT_DB_URL, DEFAULT_KEY_FILE, Settings, SettingsError
+from bot.settings import Settings, SettingsError, demo_settings
 from bot.staff.cli import audit_group, staff_group
 from evaluation.cli import eval_group
 from nlu.cli import nlu_group
@@ -34,8 +33,17 @@ DEV_WARNING = """
 
 
 @click.group()
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Survivor liaison messaging service."""
+    if ctx.invoked_subcommand == "nlu":  # nlu reads no environment: its defaults are the service's settings
+        ctx.default_map = nlu_defaults(cli_settings())
+
+
+def nlu_defaults(settings: Settings) -> dict[str, Any]:
+    """`liaison nlu` trains into and reads from the cache the service uses, and asks its Rasa server."""
+    rasa = {"rasa_url": settings.rasa_url}
+    return {"nlu": {"cache_dir": settings.nlu_cache_dir, "parse": rasa, "evaluate": rasa}}
 
 
 def _run(settings: Settings, ring: KeyRing) -> None:
@@ -89,9 +97,10 @@ def serve(simulator: bool | None) -> None:
 @click.command()
 def demo() -> None:
     """Run on the embedded default: SQLite under ./var, a development key, the simulator channel."""
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DB_URL)
-    os.environ.setdefault("LIAISON_KEY_FILE", DEFAULT_KEY_FILE)
-    settings = cli_settings(LIAISON_SIMULATOR=True)
+    try:
+        settings = demo_settings(LIAISON_SIMULATOR=True)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
     if settings.environment == "production":
         raise click.ClickException("demo refuses to run with LIAISON_ENV=production")
     _port_is_free(settings)  # before any link is printed: they would point at whatever holds the port

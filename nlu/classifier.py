@@ -267,7 +267,7 @@ def cached_model_path(locale: str, data_dir: Path, cache_dir: Path, threshold: f
 
 
 _TRAIN_CHILD = (
-    "import sys; from pathlib import Path; from nlu.classifier import load_or_train; "
+    "import sys; sys.path.insert(0, sys.argv[5]); from pathlib import Path; from nlu.classifier import load_or_train; "
     "load_or_train(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4]))"
 )
 
@@ -279,12 +279,11 @@ def train_in_subprocess(
 
     Why: training imports scikit-learn and scipy, and a process that has imported them keeps about
     200 MB it never gives back. A child trains, writes the arrays and exits; the caller loads them."""
-    root = str(Path(__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    root = str(Path(__file__).resolve().parents[1])  # the child imports this package from where it lies
     started = time.perf_counter()
     try:
-        subprocess.run([sys.executable, "-c", _TRAIN_CHILD, locale, str(data_dir), str(cache_dir), repr(threshold)],
-                       env=env, check=True, capture_output=True, timeout=timeout)
+        subprocess.run([sys.executable, "-c", _TRAIN_CHILD, locale, str(data_dir), str(cache_dir), repr(threshold),
+                        root], check=True, capture_output=True, timeout=timeout)
     except (OSError, subprocess.SubprocessError) as exc:
         log.warning("nlu training for locale %s in a child process failed (%s)", locale, type(exc).__name__)
         return False

@@ -1,6 +1,7 @@
 """``liaison nlu``: train, parse and evaluate from the command line.
 
-Added to ``liaison`` by liaison/cli.py; usable on its own too.
+Added to ``liaison`` by liaison/cli.py, which gives it the cache directory and the Rasa server of the
+service's settings (NLU_CACHE_DIR, RASA_URL) as defaults; usable on its own too. It reads no environment.
 Evaluation output may print test-file texts (they are authored test data, not messages).
 """
 
@@ -25,7 +26,6 @@ LOCALE_CHOICE = click.Choice(list(SUPPORTED_LOCALES))
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    envvar="NLU_CACHE_DIR",
     default="var/nlu-cache",
     show_default=True,
     help="Where trained embedded models are cached (keyed by the training data's hash).",
@@ -61,8 +61,8 @@ def train(ctx: click.Context, locale: str, force: bool) -> None:
 @click.argument("text")
 @click.option("--locale", type=LOCALE_CHOICE, default="en", show_default=True)
 @click.option(
-    "--rasa-url", envvar="RASA_URL", default=None,
-    help="Parse through this Rasa server instead (falls back on error). Default: $RASA_URL.",
+    "--rasa-url", default=None,
+    help="Parse through this Rasa server instead (falls back on error). Default: the settings' RASA_URL.",
 )
 @click.option("--explain", is_flag=True, help="Also show the danger net's signal, the danger decision and what the "
                                                "service does with it (the flows' policy, flows/fallback.py).")
@@ -109,8 +109,8 @@ def what_the_flows_do(intent: str | None, locale: str) -> dict[str, list[str]]:
 @click.option("--locale", type=LOCALE_CHOICE, default="en", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of the text report.")
 @click.option(
-    "--rasa-url", envvar="RASA_URL", default=None,
-    help="Evaluate a Rasa server on the same file instead. Default: $RASA_URL.",
+    "--rasa-url", default=None,
+    help="Evaluate a Rasa server on the same file instead. Default: the settings' RASA_URL.",
 )
 @click.option("--embedded", is_flag=True, help="Evaluate the embedded classifier even when RASA_URL is set.")
 @click.option("--fail-under", type=float, default=None, help="Exit 1 if macro F1 is below this.")

@@ -5,6 +5,8 @@ error that matters most. ``danger_recall`` is the share caught by the classifier
 net; ``decision_danger_recall`` is the figure that counts in the service: the share for which
 the danger decision (safety/danger_decision.py) raises the alert or asks the question.
 ``decision_false_alert_rate`` is the share of other messages that raise an urgent alert at once.
+Self-harm (``self_harm``: her own life at risk) is urgent like ``danger_now``: both count as
+danger here (caught = alert or question; an alert on either is no false alert).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from safety.danger_decision import decide
 from safety.danger_net import DangerSignal, detect_danger
 
 DANGER_INTENT = "danger_now"
+URGENT_INTENTS = frozenset({DANGER_INTENT, "self_harm"})
 
 
 def evaluate(
@@ -60,14 +63,14 @@ def evaluate(
         if e.intent != p
     ]
 
-    danger_idx = [i for i, g in enumerate(gold) if g == DANGER_INTENT]
+    danger_idx = [i for i, g in enumerate(gold) if g in URGENT_INTENTS]
     signals = [danger(e.text, locale) for e in examples]
     net_hits = {i for i, signal in enumerate(signals) if signal is not None}
-    by_classifier = [i for i in danger_idx if pred[i] == DANGER_INTENT]
+    by_classifier = [i for i in danger_idx if pred[i] in URGENT_INTENTS]
     by_net = [i for i in danger_idx if i in net_hits]
-    caught = [i for i in danger_idx if pred[i] == DANGER_INTENT or i in net_hits]
-    others = [i for i, g in enumerate(gold) if g != DANGER_INTENT]
-    false_alarms = [i for i in others if pred[i] == DANGER_INTENT or i in net_hits]
+    caught = [i for i in danger_idx if pred[i] in URGENT_INTENTS or i in net_hits]
+    others = [i for i, g in enumerate(gold) if g not in URGENT_INTENTS]
+    false_alarms = [i for i in others if pred[i] in URGENT_INTENTS or i in net_hits]
     # The service's decision (safety/danger_decision.py): caught = alert raised or question asked.
     decisions = [
         decide(e.text, p, signal) for e, p, signal in zip(examples, parses, signals, strict=True)
@@ -136,7 +139,7 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(f"  {c['intent']} -> {c['predicted']}: {c['count']}")
     lines.append("")
     lines.append(
-        f"Danger recall: {report['danger_recall']:.3f} over {report['danger_support']} danger_now examples "
+        f"Danger recall: {report['danger_recall']:.3f} over {report['danger_support']} danger_now/self_harm examples "
         f"(classifier {report['danger_recall_classifier']:.3f}, danger net {report['danger_recall_net']:.3f}); "
         f"danger false alarms on other intents: {report['danger_false_alarm_rate']:.3f}"
     )

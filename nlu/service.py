@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from nlu.classifier import (
     train_in_subprocess,
 )
 from nlu.rasa_client import RasaClient, RasaError
-from safety.danger_decision import DANGER_INTENT, DangerDecision, decide
+from safety.danger_decision import DANGER_INTENT, SELF_HARM_INTENT, DangerDecision, decide
 from safety.danger_net import DangerSignal, detect_danger
 
 DANGER_CHECK_INTENT = "danger_check"  # = flows.danger_check.INTENT (nlu does not import flows)
@@ -51,15 +50,16 @@ class Understanding:
     def flow_intent(self) -> str | None:
         """The intent the flows act on: the danger decision first, then the classifier's intent.
 
-        ``danger_now`` when the decision alerts, ``danger_check`` (flows/danger_check.py asks "do
-        you need help right now?") when it asks, else the parsed intent; None below the threshold.
+        ``danger_now`` when the decision alerts (``self_harm`` when her own life is at risk),
+        ``danger_check`` (flows/danger_check.py asks "do you need help right now?") when it asks,
+        else the parsed intent; None below the threshold.
         """
         if self.decision is not None and self.decision.action == "alert":
-            return DANGER_INTENT
+            return SELF_HARM_INTENT if self.decision.kind == "self_harm" else DANGER_INTENT
         if self.decision is not None and self.decision.action == "ask":
             return DANGER_CHECK_INTENT
         name = (self.parse.get("intent") or {}).get("name")
-        if name in (None, FALLBACK_INTENT, DANGER_INTENT):  # danger_now below the bar: the decision said none
+        if name in (None, FALLBACK_INTENT, DANGER_INTENT, SELF_HARM_INTENT):  # below the bar: the decision said none
             return None
         return str(name)
 
@@ -89,15 +89,6 @@ class NluService:
         self._models: dict[str, EmbeddedClassifier] = {}
         self._lock = threading.Lock()
         self._rasa = RasaClient(self.rasa_url, timeout) if self.rasa_url else None
-
-    @classmethod
-    def from_env(cls) -> NluService:
-        """Settings from NLU_CACHE_DIR, RASA_URL and RASA_TIMEOUT (seconds)."""
-        return cls(
-            cache_dir=Path(os.environ.get("NLU_CACHE_DIR", str(DEFAULT_CACHE_DIR))),
-            rasa_url=os.environ.get("RASA_URL") or None,
-            timeout=float(os.environ.get("RASA_TIMEOUT", "2.0")),
-        )
 
     def _locale(self, locale: str) -> str:
         if locale in SUPPORTED_LOCALES:

@@ -181,6 +181,16 @@ class KeyRing:
         msg = f"{kind}:{value.strip()}".encode()
         return hmac.new(self.index_key, msg, hashlib.sha256).hexdigest()
 
+    def subkey(self, label: str) -> bytes:
+        """A key for one purpose, derived from the blind-index key under its own label: it lives only
+        in the key file (never in the database), and no two purposes share one."""
+        return hmac.new(self.index_key, f"liaison {label}".encode(), hashlib.sha256).digest()
+
+    @property
+    def audit_key(self) -> bytes:
+        """The key of the audit log's MACs (bot.audit)."""
+        return self.subkey("audit chain mac v1")
+
     def pseudonym(self, namespace: str, value: str) -> str:
         """A stable keyed pseudonym that evaluators cannot reverse (a separate key from the index)."""
         msg = f"{namespace}:{value}".encode()

@@ -32,6 +32,7 @@ from content import CONTENT_DIR
 from content.text import fold_for_danger, fold_letters
 
 LEXICON_FILE = "danger.yaml"
+SELF_HARM_RULE = "self_harm"  # rules so named (or self_harm_*) are her own life at risk, not his violence
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,12 @@ class DangerSignal:
 
     rule: str
     locale: str
+
+    @property
+    def self_harm(self) -> bool:
+        """A self-harm rule (``self_harm``, ``self_harm_*``): she may harm herself. Its answer is
+        the crisis line beside the emergency number, and its escalation names self-harm."""
+        return self.rule == SELF_HARM_RULE or self.rule.startswith(SELF_HARM_RULE + "_")
 
 
 class DangerLexiconError(ValueError):

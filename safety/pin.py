@@ -33,10 +33,6 @@ class PinHasher:
         """The memory-hard production parameters everywhere but in tests (LIAISON_ENV=test)."""
         return cls(FAST_FOR_TESTS if environment == "test" else PRODUCTION)
 
-    @property
-    def memory_kib(self) -> int:
-        return int(self._ph.memory_cost)
-
     def hash(self, pin: str) -> str:
         return self._ph.hash(pin)
 

@@ -36,6 +36,10 @@ EscalationStatus = Literal["open", "claimed", "closed", "held"]
 ESCALATION_STATUSES: tuple[EscalationStatus, ...] = get_args(EscalationStatus)
 CallbackStatus = Literal["open", "closed"]
 CALLBACK_STATUSES: tuple[CallbackStatus, ...] = get_args(CallbackStatus)
+# how a "Call her now" ended (flows/phone_call.py says what each means and what comes next)
+PhoneCallOutcome = Literal["confirmed", "not_confirmed", "no_answer", "machine", "busy", "failed",
+                           "worker_unreachable"]
+PHONE_CALL_OUTCOMES: tuple[PhoneCallOutcome, ...] = get_args(PhoneCallOutcome)
 StaffStatus = Literal["enrolling", "active", "disabled"]
 STAFF_STATUSES: tuple[StaffStatus, ...] = get_args(StaffStatus)
 ErasureApprovalStatus = Literal["requested", "approved"]

@@ -56,11 +56,10 @@ from safety.crypto import KeyRing
 from safety.disguise import Disguise
 from safety.triage import Facts, TriageRules, default_rules, triage
 from safety.windows import WindowError, next_open
-from scheduler.plan import Milestones, PlannedWave, plan_waves
+from scheduler.plan import Milestones, PlannedWave, WavePlanner
 from scheduler.waves import WaveConfig, default_wave_config
 
 PLANNABLE_STATUSES = ("onboarding", "active")
-FINAL_STATES = ("answered", "partial", "missing", "cancelled", WITHDRAWN)
 UNDER_WAY = ("queued", *OPEN_STATES)  # her one wave at a time: going out, or out and open
 
 
@@ -100,7 +99,7 @@ def milestones_of(row: ProgrammeMilestones) -> Milestones:
     return Milestones(row.enrolled_on, row.programme_start, row.expected_end, row.actual_end)
 
 
-async def sync_plan(session: AsyncSession, survivor_id: int, config: WaveConfig, now: datetime,
+async def sync_plan(session: AsyncSession, survivor_id: int, planner: WavePlanner, now: datetime,
                     milestones: Milestones, tz: str) -> int:
     """Make her `wave_instances` match the plan; returns how many rows changed.
 
@@ -110,9 +109,9 @@ async def sync_plan(session: AsyncSession, survivor_id: int, config: WaveConfig,
     A wave that went out is never touched.
     """
     try:
-        desired = {p.wave_code: p for p in plan_waves(config, milestones, tz)}
+        desired = {p.wave_code: p for p in planner.plan(milestones, tz)}
     except WindowError:
-        desired = {p.wave_code: p for p in plan_waves(config, milestones, "UTC")}
+        desired = {p.wave_code: p for p in planner.plan(milestones, "UTC")}
     existing = {
         row.wave_code: row
         for row in (await session.scalars(
@@ -203,6 +202,7 @@ class WaveJobs:
         self.db = db
         self.keyring = keyring
         self.config = config or default_wave_config()
+        self.planner = WavePlanner(self.config)  # shares planned instances among the survivors it plans
         self.questionnaires = questionnaires or default_questionnaires()
         self.rules = rules or default_rules()
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -287,7 +287,7 @@ class WaveJobs:
                     WaveInstance.survivor_id == survivor_id, WaveInstance.state == "planned",
                 ).values(state="cancelled", closed_at=now, closed_reason="erased"))
                 return int(res.rowcount or 0)  # type: ignore[attr-defined]
-            return await sync_plan(s, survivor_id, self.config, now, milestones_of(row), survivor.timezone)
+            return await sync_plan(s, survivor_id, self.planner, now, milestones_of(row), survivor.timezone)
 
     async def _each_instance(self, query: Select[int],
                              handle: Callable[[int, datetime], Awaitable[bool]], now: datetime) -> int:

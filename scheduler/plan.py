@@ -18,7 +18,6 @@ Rules:
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from typing import NamedTuple
 
 from safety.windows import zone
@@ -48,38 +47,6 @@ class PlannedWave(NamedTuple):
     closes_at: datetime
 
 
-@lru_cache(maxsize=65536)
-def _local_to_utc(tz: str, ordinal: int, minutes: int) -> datetime:
-    d = date.fromordinal(ordinal)
-    local = datetime(d.year, d.month, d.day, minutes // 60, minutes % 60, tzinfo=zone(tz))
-    return local.astimezone(UTC)
-
-
-# Planned instances are immutable and many survivors share a wave day and a time zone, so one tuple
-# per (configuration, wave code, zone, day) is shared: planning 100,000 survivors allocates a few
-# tens of thousands of instances instead of a million.
-_INSTANCES: dict[tuple[str, str, str, int], PlannedWave] = {}
-_MAX_INSTANCES = 500_000
-
-
-def _instance(config: WaveConfig, w: WaveDef, code: str, ordinal: int, tz: str) -> PlannedWave:
-    key = (config.signature, code, tz, ordinal)
-    p = _INSTANCES.get(key)
-    if p is None:
-        if len(_INSTANCES) >= _MAX_INSTANCES:
-            _INSTANCES.clear()
-        due = _local_to_utc(tz, ordinal, config.send_time_minutes)
-        reminder = due + w.reminder_after if w.reminder_after is not None else None
-        p = _INSTANCES[key] = PlannedWave(code, w.kind, w.questionnaire, w.questionnaire_version, due, reminder,
-                                          due + w.close_after)
-    return p
-
-
-def clear_caches() -> None:
-    _INSTANCES.clear()
-    _local_to_utc.cache_clear()
-
-
 def anchor_day(anchor: str, m: Milestones) -> date | None:
     if anchor == "enrolment":
         return m.enrolled_on
@@ -104,43 +71,87 @@ def _by_due(p: PlannedWave) -> datetime:
     return p.due_at
 
 
-def plan_waves(config: WaveConfig, m: Milestones, tz: str) -> list[PlannedWave]:
-    """Every wave instance she should have, ordered by due time."""
-    end = m.actual_end or m.expected_end
-    end_o = end.toordinal() if end is not None else None
-    out: list[PlannedWave] = []
-    fixed: list[int] = []
-    repeating: list[WaveDef] = []
-    for w in config.waves:
-        if w.every_days is not None:
-            repeating.append(w)
-            continue
-        base = anchor_day(w.anchor, m)
-        if base is None:
-            continue
-        o = _due_ordinal(w, base)
-        if w.during_programme and (end_o is None or o >= end_o):
-            continue
-        fixed.append(o)
-        out.append(_instance(config, w, w.code, o, tz))
-    if end_o is not None:
-        for w in repeating:
+class WavePlanner:
+    """Plans the waves of one configuration for many survivors (the scheduler's, owned by its WaveJobs).
+
+    Planned instances are immutable and many survivors share a wave day and a time zone, so one tuple
+    per (wave code, zone, day) is shared: planning 100,000 survivors allocates a few tens of thousands of
+    instances instead of a million. What it shares lives as long as the planner, up to `max_shared`."""
+
+    def __init__(self, config: WaveConfig, *, max_shared: int = 500_000) -> None:
+        self.config = config
+        self.max_shared = max_shared
+        self._instances: dict[tuple[str, str, int], PlannedWave] = {}
+        self._due: dict[tuple[str, int], datetime] = {}  # (zone, day): the configured send time, in UTC
+
+    def shared(self) -> int:
+        """How many planned instances (and due instants) it holds now."""
+        return len(self._instances) + len(self._due)
+
+    def _due_at(self, tz: str, ordinal: int) -> datetime:
+        due = self._due.get((tz, ordinal))
+        if due is None:
+            d, minutes = date.fromordinal(ordinal), self.config.send_time_minutes
+            local = datetime(d.year, d.month, d.day, minutes // 60, minutes % 60, tzinfo=zone(tz))
+            due = self._due[(tz, ordinal)] = local.astimezone(UTC)
+        return due
+
+    def _instance(self, w: WaveDef, code: str, ordinal: int, tz: str) -> PlannedWave:
+        key = (code, tz, ordinal)
+        p = self._instances.get(key)
+        if p is None:
+            if len(self._instances) >= self.max_shared or len(self._due) >= self.max_shared:
+                self._instances.clear()
+                self._due.clear()
+            due = self._due_at(tz, ordinal)
+            reminder = due + w.reminder_after if w.reminder_after is not None else None
+            p = self._instances[key] = PlannedWave(code, w.kind, w.questionnaire, w.questionnaire_version, due,
+                                                   reminder, due + w.close_after)
+        return p
+
+    def plan(self, m: Milestones, tz: str) -> list[PlannedWave]:
+        """Every wave instance she should have, ordered by due time."""
+        config = self.config
+        end = m.actual_end or m.expected_end
+        end_o = end.toordinal() if end is not None else None
+        out: list[PlannedWave] = []
+        fixed: list[int] = []
+        repeating: list[WaveDef] = []
+        for w in config.waves:
+            if w.every_days is not None:
+                repeating.append(w)
+                continue
             base = anchor_day(w.anchor, m)
             if base is None:
                 continue
-            first, step, skip = _due_ordinal(w, base), w.every_days or 1, w.skip_within_days
-            for n in range(1, MAX_REPEATS + 1):
-                o = first + step * n
-                if o >= end_o:
-                    break
-                if skip:
-                    near = False
-                    for f in fixed:
-                        if -skip <= o - f <= skip:
-                            near = True
-                            break
-                    if near:
-                        continue
-                out.append(_instance(config, w, f"{w.code}{n:02d}", o, tz))
-    out.sort(key=_by_due)
-    return out
+            o = _due_ordinal(w, base)
+            if w.during_programme and (end_o is None or o >= end_o):
+                continue
+            fixed.append(o)
+            out.append(self._instance(w, w.code, o, tz))
+        if end_o is not None:
+            for w in repeating:
+                base = anchor_day(w.anchor, m)
+                if base is None:
+                    continue
+                first, step, skip = _due_ordinal(w, base), w.every_days or 1, w.skip_within_days
+                for n in range(1, MAX_REPEATS + 1):
+                    o = first + step * n
+                    if o >= end_o:
+                        break
+                    if skip:
+                        near = False
+                        for f in fixed:
+                            if -skip <= o - f <= skip:
+                                near = True
+                                break
+                        if near:
+                            continue
+                    out.append(self._instance(w, f"{w.code}{n:02d}", o, tz))
+        out.sort(key=_by_due)
+        return out
+
+
+def plan_waves(config: WaveConfig, m: Milestones, tz: str) -> list[PlannedWave]:
+    """Every wave instance she should have, ordered by due time (one survivor: nothing shared)."""
+    return WavePlanner(config).plan(m, tz)

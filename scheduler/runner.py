@@ -19,15 +19,20 @@ Choices made on purpose:
 - `max_instances=1`: a long catch-up is never overlapped by the next tick.
 - On start the tick runs at once (`next_run_time=now`): waves that fell due while nothing ran are
   sent then (until their deadline; past it they are recorded as missing).
+- The stored job names `run_tick`, a reference (a persistent store cannot hold a live object); each
+  runner's own job store hands every due tick to that runner, so no registry of runners lives in the
+  module and two services in one process never run each other's ticks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from apscheduler.job import Job
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -42,50 +47,65 @@ MISFIRE_GRACE_TIME: int | None = None  # run late ticks however late (never sile
 COALESCE = True
 DEFAULT_INTERVAL_SECONDS = 60
 
-# The live WaveJobs of this process, by key. A persistent job store can only hold a reference to
-# an importable function and picklable arguments, so the stored job names `run_tick` and a key.
-# Filled by WaveRunner.start(), emptied by stop(): never as a side effect of import.
-_LIVE: dict[str, Any] = {}
+
+async def run_tick(*_args: Any) -> None:
+    """What a job store records for a tick. A persistent store keeps a reference to an importable
+    function, never a live runner; the runner's own store hands each due tick to that runner
+    (`_OwnedStore`), so this runs only for a tick loaded by a store that no runner owns."""
+    log_event("waves.tick_without_runner", logging.WARNING)
 
 
-# Ticks in progress, by key: stop() waits for them, so the database is never closed under a tick.
-_RUNNING: dict[str, set[asyncio.Task[Any]]] = {}
+class _OwnedStore:
+    """Mixed into a job store owned by one runner: each due job runs that runner's `tick`."""
+
+    def __init__(self, tick: Callable[[], Awaitable[Any]], **options: Any) -> None:
+        super().__init__(**options)
+        self._tick = tick
+
+    def get_due_jobs(self, now: datetime) -> list[Job]:
+        jobs: list[Job] = super().get_due_jobs(now)  # type: ignore[misc]  # the store it is mixed into
+        for job in jobs:
+            job.func, job.args, job.kwargs = self._tick, (), {}
+        return jobs
 
 
-async def run_tick(key: str) -> TickSummary | None:
-    jobs = _LIVE.get(key)
-    if jobs is None:
-        log_event("waves.tick_without_runner", logging.WARNING, key=key)
-        return None
-    task = asyncio.current_task()
-    running = _RUNNING.setdefault(key, set())
-    if task is not None:
-        running.add(task)
-    try:
-        return await jobs.run_once()
-    except Exception:
-        log_event("waves.tick_failed", logging.ERROR, exc_info=True)
-        raise
-    finally:
-        if task is not None:
-            running.discard(task)
+class _OwnedMemoryStore(_OwnedStore, MemoryJobStore):
+    pass
 
 
-def ticks_in_progress() -> int:
-    """How many ticks are running now, of every runner (a benchmark waits for the catch-up)."""
-    return sum(len(running) for running in _RUNNING.values())
+class _OwnedSQLAlchemyStore(_OwnedStore, SQLAlchemyJobStore):
+    pass
 
 
 class WaveRunner:
     def __init__(self, jobs: WaveJobs | Any, *, interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
-                 jobstore_url: str | None = None, key: str = "default", job_id: str = TICK_JOB_ID) -> None:
+                 jobstore_url: str | None = None, job_id: str = TICK_JOB_ID) -> None:
         """`jobs`: anything with `async run_once()` (the wave jobs, or scheduler.safety_jobs)."""
         self.job_id = job_id
         self.jobs = jobs
         self.interval_seconds = interval_seconds
         self.jobstore_url = jobstore_url
-        self.key = key
         self.scheduler: AsyncIOScheduler | None = None
+        # ticks in progress: stop() waits for them, so the database is never closed under a tick
+        self._running: set[asyncio.Task[Any]] = set()
+
+    async def tick(self) -> TickSummary | None:
+        """One scheduled tick (APScheduler runs it through this runner's job store)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            return await self.jobs.run_once()
+        except Exception:
+            log_event("waves.tick_failed", logging.ERROR, exc_info=True)
+            raise
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    def ticks_in_progress(self) -> int:
+        """How many of its ticks are running now (a benchmark waits for the catch-up)."""
+        return len(self._running)
 
     @classmethod
     def for_service(cls, service: Any, *, interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
@@ -99,21 +119,20 @@ class WaveRunner:
         if self.jobstore_url is None or self.jobstore_url.startswith("sqlite"):
             # SQLite: the synchronous store would wait on the event loop's own write lock (a
             # deadlock); the tick is re-added at every start and the truth is in our tables anyway
-            return MemoryJobStore()
-        return SQLAlchemyJobStore(url=sync_url(self.jobstore_url), tablename=JOB_TABLE,
-                                  engine_options={"pool_pre_ping": True})
+            return _OwnedMemoryStore(self.tick)
+        return _OwnedSQLAlchemyStore(self.tick, url=sync_url(self.jobstore_url), tablename=JOB_TABLE,
+                                     engine_options={"pool_pre_ping": True})
 
     def start(self) -> None:
         """Start on the running event loop; the first tick (the catch-up) runs at once."""
         if self.scheduler is not None:
             return
-        _LIVE[self.key] = self.jobs
         scheduler = AsyncIOScheduler(
             jobstores={"default": self._jobstore()}, timezone=UTC,
             job_defaults={"coalesce": COALESCE, "misfire_grace_time": MISFIRE_GRACE_TIME, "max_instances": 1},
         )
         scheduler.add_job(
-            run_tick, "interval", seconds=self.interval_seconds, args=[self.key], id=self.job_id,
+            run_tick, "interval", seconds=self.interval_seconds, id=self.job_id,
             name=self.job_id, replace_existing=True, next_run_time=datetime.now(UTC),
             coalesce=COALESCE, misfire_grace_time=MISFIRE_GRACE_TIME, max_instances=1,
         )
@@ -128,13 +147,11 @@ class WaveRunner:
             self.scheduler = None
         # a tick still running is cancelled (its transaction rolls back; every step is idempotent)
         # and awaited, so the caller can close the database safely
-        in_flight = list(_RUNNING.get(self.key, ()))
+        in_flight = list(self._running)
         for task in in_flight:
             task.cancel()
         if in_flight:
             await asyncio.gather(*in_flight, return_exceptions=True)
-        if _LIVE.get(self.key) is self.jobs:
-            del _LIVE[self.key]
 
     @classmethod
     def safety_for_service(cls, service: Any, *, interval_seconds: float = 30.0,
@@ -147,7 +164,7 @@ class WaveRunner:
         jobs = SafetyJobs(service.db, on_outbox=service.dispatcher.wake, clock=service.clock,
                           retention=RetentionPolicy(settings.retention_message_days, settings.retention_case_days),
                           route_check_days=settings.route_check_days)
-        return cls(jobs, interval_seconds=interval_seconds, key="safety", job_id="safety-tick",
+        return cls(jobs, interval_seconds=interval_seconds, job_id="safety-tick",
                    jobstore_url=settings.database_url if persistent else None)
 
     async def run_now(self) -> TickSummary:

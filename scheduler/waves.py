@@ -81,10 +81,6 @@ class WaveConfig:
                 return w
         raise KeyError(code)
 
-    def order_of(self, code: str) -> tuple[int, int]:
-        w = self.wave(code)
-        return (w.order, int(code[len(w.code):]) if w.repeating else 0)
-
 
 # -- the file, as pydantic models --------------------------------------------------------------------
 class _Days(BaseModel):

@@ -188,7 +188,7 @@ TIME_SENSITIVE = (
 # runs on both. This keeps CI's wall time down without losing a backend for what a backend decides.
 SQLITE_ONLY = ("tests/conversations/", "tests/console/test_browser", "tests/notices/test_her_phone.py",
                "tests/safety/test_pin_in_every_flow.py", "tests/safety/test_pins_on_a_thread_he_can_read.py",
-               "tests/safety/test_checkins_open_like_notices.py")
+               "tests/safety/test_checkins_open_like_notices.py", "tests/property/")
 JOURNEYS_ON_BOTH = (
     "tests/conversations/test_enrolment_to_callback.py",
     "tests/conversations/test_channels.py",
@@ -204,6 +204,7 @@ JOURNEYS_ON_BOTH = (
 # the rest).
 SLOW_FIRST = (
     "tests/faults/",
+    "tests/property/test_conversation_engine.py",
     "tests/safety/test_from_his_side_telegram.py",
     "tests/safety/test_quick_exit_and_erasure_actions.py",
     "tests/evaluation/",

@@ -1,7 +1,7 @@
 """Erasure of a survivor ("delete my data", `liaison erase`, retention of closed cases).
 
-Everything identifying goes: identities, messages, free text, PIN, state, call-backs, invitations,
-notices.
+Everything identifying goes: identities, messages, free text, PIN, state, call-backs, calls,
+invitations, notices.
 Provider records are deleted through the outbox (deletion commands carry their own encrypted copy of
 the address and blank it when done). Escalations stay as content-free counts for the programme's
 accountability; an audit event records that erasure happened, without content.
@@ -28,6 +28,7 @@ from bot.storage.models import (
     Notice,
     NoticeStep,
     OutboundMessage,
+    PhoneCall,
     Survivor,
 )
 from bot.waves.evaluation_records import detach_or_delete
@@ -74,6 +75,8 @@ async def erase_survivor(session: AsyncSession, survivor: Survivor, *, actor: st
     await session.execute(delete(InboundMessage).where(InboundMessage.survivor_id == sid))
     for identity in identities:
         await session.execute(delete(InboundMessage).where(InboundMessage.identity_id == identity.id))
+    # her calls hold her number (and the worker's): gone with her; a call still ringing finds no record and ends
+    await session.execute(delete(PhoneCall).where(PhoneCall.survivor_id == sid))
     await session.execute(delete(CallbackRequest).where(CallbackRequest.survivor_id == sid))
     # notices to her say what happened in his programme: gone with her (their escalations stay, as counts)
     hers = select(Notice.id).where(Notice.survivor_id == sid).scalar_subquery()

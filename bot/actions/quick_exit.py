@@ -26,9 +26,11 @@ RECHECK_AFTER = timedelta(hours=24)  # Telegram/simulator: ask again a day later
 
 
 async def quick_exit(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity,
-                     cause: str, now: datetime) -> int:
+                     cause: str, now: datetime, quiet_until: datetime | None = None) -> int:
     """Cancel what is waiting, queue deletions, pause SMS; returns how many messages will be deleted.
-    A wave opening cancelled here never reached her: its wave is withdrawn, not a non-response."""
+    A wave opening cancelled here never reached her: its wave is withdrawn, not a non-response.
+    ``quiet_until`` (a chat): routine messages are held until she writes again (`end_quiet`), so the
+    cover message stays the only thing on her screen; replies and urgent notices still go."""
     openings = await queued_opening_keys(session, survivor.id)
     await session.execute(
         update(OutboundMessage)
@@ -44,8 +46,26 @@ async def quick_exit(session: AsyncSession, survivor: Survivor, identity: Channe
     if capabilities(identity.channel).exit == "pause_outbound":
         hours = load_state(survivor.state).settings.sms_pause_hours or DEFAULT_SMS_PAUSE_HOURS
         survivor.outbound_paused_until = recheck_at = now + timedelta(hours=hours)
+    elif quiet_until is not None:
+        current = survivor.outbound_paused_until
+        survivor.outbound_paused_until = quiet_until if current is None or current < quiet_until else current
     # after any quick exit: is this still a safe way to reach her? (asked in cover wording)
     await queue_route_check(session, survivor, now, reason=f"qx:{cause}", not_before=recheck_at)
     session.add(AuditEvent(actor="survivor", action="quick_exit", survivor_pseudonym=survivor.pseudonym,
                            details={"channel": identity.channel, "messages_deleted": count}))
     return count
+
+
+async def end_quiet(session: AsyncSession, survivor: Survivor, quiet_until: datetime, now: datetime) -> None:
+    """She wrote after quick exit in a chat: what her exit held waits no longer. Only the pause her
+    exit set is lifted: one a worker or a re-check set since (a later or other time) stays."""
+    paused = survivor.outbound_paused_until
+    if paused is None or abs((paused - quiet_until).total_seconds()) >= 1:
+        return
+    survivor.outbound_paused_until = None
+    await session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.survivor_id == survivor.id, OutboundMessage.status == "held",
+               OutboundMessage.last_error == "paused")
+        .values(next_attempt_at=now)
+    )

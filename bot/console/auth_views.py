@@ -17,6 +17,17 @@ async def sign_in_page(request: web.Request) -> web.StreamResponse:
     return render(request, "sign_in.html", title="Sign in")
 
 
+def client_address(request: web.Request) -> str:
+    """Who is asking: the connection's address, or behind one of our own reverse proxies
+    (LIAISON_TRUSTED_PROXIES) the last address that proxy saw in X-Forwarded-For."""
+    remote = request.remote or "unknown"
+    if remote in svc(request).settings.trusted_proxies:
+        hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+        if hops:
+            return hops[-1][:64]
+    return remote
+
+
 async def sign_in(request: web.Request) -> web.StreamResponse:
     service = svc(request)
     form = await request.post()
@@ -24,13 +35,17 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     async with service.db.transaction() as s:
         result = await accounts.sign_in(s, str(form.get("name", "")), str(form.get("password", "")),
                                         str(form.get("code", "")), now,
-                                        totp_required=service.settings.totp_required, hasher=service.pin_hasher)
+                                        totp_required=service.settings.totp_required, hasher=service.pin_hasher,
+                                        address=client_address(request))
         token = await open_session(s, result.member, now) if result.outcome == "ok" and result.member else None
     if token is None:
-        message = ("Too many attempts: this account is locked for 15 minutes." if result.outcome == "locked"
-                   else "Those details do not match.")
-        return render(request, "sign_in.html", status=401 if result.outcome == "wrong" else 429, title="Sign in",
-                      flash=message, flash_kind="error")
+        if result.outcome == "wait":
+            response = render(request, "sign_in.html", status=429, title="Sign in", flash_kind="error",
+                              flash=f"Too many attempts: wait {result.wait_seconds} seconds and try again.")
+            response.headers["Retry-After"] = str(result.wait_seconds)
+            return response
+        return render(request, "sign_in.html", status=401, title="Sign in", flash="Those details do not match.",
+                      flash_kind="error")
     response = web.HTTPSeeOther("/console")
     set_cookie(response, request, SESSION_COOKIE, token)
     raise response

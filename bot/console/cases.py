@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import audit
 from bot.escalations import sla_state
-from bot.storage.models import Escalation, EscalationNote, StaffMember, Survivor
+from bot.storage.models import Escalation, EscalationNote, PhoneCall, StaffMember, Survivor
+from flows.phone_call import OUTCOME_LABELS
 
 OUTCOMES = {
     "spoke_to_her": "Spoke to her",
@@ -30,6 +31,7 @@ REASONS = {
     "reverify_identity": "Account change", "pin_lockout": "PIN lockout",
     "notice_tell_by_phone": "Notice: tell her by phone", "notice_not_acknowledged": "Notice not acknowledged",
     "notice_ring_me": "Notice: ring her",
+    "self_harm": "Self-harm or suicide risk (Selbstgefährdung / Suizidgedanken)",
 }
 
 
@@ -43,6 +45,7 @@ class QueueRow:
     age_minutes: int
     sla: str
     holder: str | None
+    call: str | None = None  # her call in progress or the last call's outcome (issue 29)
 
 
 def priority_order() -> Any:
@@ -58,9 +61,23 @@ async def open_queue(session: AsyncSession, now: datetime) -> list[QueueRow]:
         .where(Escalation.status.in_(("open", "claimed")))
         .order_by(priority_order(), Escalation.created_at, Escalation.id)
     )).all()
+    calls = await last_calls(session, [e.survivor_id for e, _p, _h in rows if e.survivor_id is not None])
     return [QueueRow(e.id, p, e.priority, REASONS.get(e.reason, e.reason.replace("_", " ")), e.child_protection,
-                     max(0, int((now - e.created_at).total_seconds() // 60)), sla_state(e, now), holder)
+                     max(0, int((now - e.created_at).total_seconds() // 60)), sla_state(e, now), holder,
+                     calls.get(e.survivor_id) if e.survivor_id is not None else None)
             for e, p, holder in rows]
+
+
+async def last_calls(session: AsyncSession, survivor_ids: list[int]) -> dict[int, str]:
+    """Her latest call, as the queue shows it: "call in progress" or "last call: <outcome>"."""
+    out: dict[int, str] = {}
+    if not survivor_ids:
+        return out
+    for call in (await session.scalars(select(PhoneCall).where(PhoneCall.survivor_id.in_(set(survivor_ids)))
+                                       .order_by(PhoneCall.started_at, PhoneCall.id))).all():
+        label = OUTCOME_LABELS.get(call.outcome, call.outcome) if call.outcome else None  # type: ignore[call-overload]
+        out[call.survivor_id or 0] = "call in progress" if call.ended_at is None else f"last call: {label}"
+    return out
 
 
 async def urgent_open(session: AsyncSession) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog
 from bot.channels.registry import capabilities
+from bot.console.inputs import path_id
 from bot.console.pages import me, render, see_other, svc
 from bot.notices import review, texts
 from bot.notices.delivery import reach_facts
@@ -34,10 +35,7 @@ REACH_WORDS = {
 
 
 def _id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    return path_id(request)
 
 
 async def _names(s: AsyncSession, ids: set[int | None]) -> dict[int, str]:

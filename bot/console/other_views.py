@@ -4,20 +4,25 @@ are programme_views.py.)"""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.audit import audit, verify_chain
+from bot.audit import ChainReport, audit, verify_chain
+from bot.audit_anchor import WitnessError, read_witness
 from bot.callbacks import format_slot, open_callbacks
+from bot.console.inputs import form_id, path_id
 from bot.console.pages import me, render, see_other, svc
 from bot.escalations import sla_state
-from bot.staff import accounts
+from bot.staff import accounts, throttle
 from bot.staff.telegram_link import new_link_code
-from bot.storage.models import AuditEvent, CallbackRequest, Escalation, OnCallShift, StaffMember, Survivor
+from bot.storage.models import AuditEvent, CallbackRequest, Escalation, OnCallShift, PhoneCall, StaffMember, Survivor
+from bot.voice.calls import describe
 
 CALLBACK_OUTCOMES = {"done": "closed", "no_answer": "open", "unsafe_to_talk": "open"}
 RESCHEDULE = timedelta(hours=2)
@@ -37,12 +42,17 @@ async def callbacks_page(request: web.Request) -> web.StreamResponse:
     async with service.db.sessions() as s:
         found = await open_callbacks(s, now)
         later = dict((await s.execute(select(CallbackRequest.id, CallbackRequest.next_try_at))).all())
+        last_calls: dict[int, dict[str, object]] = {}
+        for call in (await s.scalars(select(PhoneCall).where(PhoneCall.callback_id.in_([c.id for c in found]))
+                                     .order_by(PhoneCall.started_at, PhoneCall.id))).all():
+            last_calls[call.callback_id or 0] = describe(call)
     rows = []
     for c in found:
         not_before = later.get(c.id)
         slots = [sl for sl in c.slots if not_before is None or sl.end > not_before]
         rows.append({"id": c.id, "pseudonym": c.pseudonym, "asked": c.requested_at.astimezone(tz).strftime(
-            "%Y-%m-%d %H:%M"), "next_slot": format_slot(slots[0], tz) if slots else None})
+            "%Y-%m-%d %H:%M"), "next_slot": format_slot(slots[0], tz) if slots else None,
+            "last_call": last_calls.get(c.id)})
     return render(request, "callbacks.html", title="Call-backs", callbacks=rows, tz=str(tz))
 
 
@@ -54,10 +64,7 @@ async def callback_outcome(request: web.Request) -> web.StreamResponse:
         raise see_other("/console/callbacks", "Choose an outcome from the list.", "error")
     now = service.clock()
     async with service.db.transaction() as s:
-        try:
-            cb = await s.get(CallbackRequest, int(request.match_info["id"]))
-        except ValueError:
-            cb = None
+        cb = await s.get(CallbackRequest, path_id(request))
         if cb is None:
             raise web.HTTPNotFound()
         cb.outcome, cb.status = outcome, CALLBACK_OUTCOMES[outcome]
@@ -87,16 +94,31 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
     q = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(500)
     f_action, f_actor, f_survivor = (request.query.get(k, "").strip() for k in ("action", "actor", "survivor"))
     if f_action:
-        q = q.where(AuditEvent.action.startswith(f_action))
+        q = q.where(AuditEvent.action.startswith(f_action, autoescape=True))  # % and _ are literal
     if f_actor:
         q = q.where(AuditEvent.actor == f_actor)
     if f_survivor:
         q = q.where(AuditEvent.survivor_pseudonym == f_survivor)
+    try:
+        heads = await asyncio.to_thread(read_witness, service.settings.audit_witness_file)
+    except WitnessError as exc:
+        heads, unreadable = [], str(exc)
+    else:
+        unreadable = ""
     async with service.db.sessions() as s:
         events = (await s.scalars(q)).all()
-        chain = await verify_chain(s)
+        chain = await verify_chain(s, heads)
+    if unreadable:  # shown as broken: someone must look
+        chain = ChainReport(False, chain.rows, None, unreadable)
     return render(request, "audit.html", title="Audit log", events=events, chain=chain, f_action=f_action,
                   f_actor=f_actor, f_survivor=f_survivor)
+
+
+ON_CALL_ROLES = frozenset({"liaison", "supervisor"})  # who can answer an urgent alert about her
+
+
+def _can_be_on_call(member: StaffMember | None) -> bool:
+    return member is not None and member.status == "active" and bool(ON_CALL_ROLES & set(member.roles or []))
 
 
 async def rota_page(request: web.Request) -> web.StreamResponse:
@@ -104,37 +126,83 @@ async def rota_page(request: web.Request) -> web.StreamResponse:
     async with service.db.sessions() as s:
         shifts = (await s.execute(select(OnCallShift, StaffMember.name).join(StaffMember)
                                   .where(OnCallShift.ends_at > service.clock()).order_by(OnCallShift.starts_at))).all()
-        staff = (await s.scalars(select(StaffMember).where(StaffMember.status == "active")
-                                 .order_by(StaffMember.name))).all()
+        staff = [m for m in (await s.scalars(select(StaffMember).where(StaffMember.status == "active")
+                                             .order_by(StaffMember.name))).all() if _can_be_on_call(m)]
     return render(request, "rota.html", title="Rota", shifts=shifts, staff=staff)
+
+
+def _shift_form(form: Any) -> tuple[int, datetime, datetime]:
+    """Who and when, from the rota's form (a flash message on the rota page when it is not a shift)."""
+    staff_id = form_id(form, "staff_id")
+    try:
+        starts = datetime.fromisoformat(str(form.get("starts_at", ""))).replace(tzinfo=UTC)
+        ends = datetime.fromisoformat(str(form.get("ends_at", ""))).replace(tzinfo=UTC)
+    except ValueError:
+        staff_id = None
+    if staff_id is None:
+        raise see_other("/console/rota", "Give a person, a start and an end.", "error")
+    if ends <= starts:
+        raise see_other("/console/rota", "A shift must end after it starts.", "error")
+    return staff_id, starts, ends
+
+
+async def _on_call_member(s: Any, staff_id: int) -> StaffMember:
+    member = await s.get(StaffMember, staff_id)
+    if member is None:
+        raise web.HTTPNotFound()
+    if not _can_be_on_call(member):
+        raise see_other("/console/rota", f"{member.name} cannot be on call: only active liaison workers and "
+                                         "supervisors answer her alerts.", "error")
+    return member  # type: ignore[no-any-return]
 
 
 async def rota_add(request: web.Request) -> web.StreamResponse:
     service = svc(request)
-    form = await request.post()
-    try:
-        staff_id = int(str(form.get("staff_id", "")))
-        starts = datetime.fromisoformat(str(form.get("starts_at", ""))).replace(tzinfo=UTC)
-        ends = datetime.fromisoformat(str(form.get("ends_at", ""))).replace(tzinfo=UTC)
-    except ValueError:
-        raise see_other("/console/rota", "Give a person, a start and an end.", "error") from None
-    if ends <= starts:
-        raise see_other("/console/rota", "A shift must end after it starts.", "error")
+    staff_id, starts, ends = _shift_form(await request.post())
     async with service.db.transaction() as s:
-        if await s.get(StaffMember, staff_id) is None:
-            raise web.HTTPNotFound()
-        s.add(OnCallShift(staff_id=staff_id, starts_at=starts, ends_at=ends, created_by=me(request).name))
-        audit(s, f"staff:{me(request).id}", "rota.shift_added", now=service.clock(), staff_id=staff_id)
+        await _on_call_member(s, staff_id)
+        shift = OnCallShift(staff_id=staff_id, starts_at=starts, ends_at=ends, created_by=me(request).name)
+        s.add(shift)
+        await s.flush()
+        audit(s, f"staff:{me(request).id}", "rota.shift_added", now=service.clock(), shift_id=shift.id,
+              staff_id=staff_id)
     raise see_other("/console/rota", "Shift added.")
 
 
+async def rota_edit(request: web.Request) -> web.StreamResponse:
+    service = svc(request)
+    staff_id, starts, ends = _shift_form(await request.post())
+    async with service.db.transaction() as s:
+        shift = await s.get(OnCallShift, path_id(request))
+        if shift is None:
+            raise web.HTTPNotFound()
+        await _on_call_member(s, staff_id)
+        before = shift.staff_id
+        shift.staff_id, shift.starts_at, shift.ends_at = staff_id, starts, ends
+        audit(s, f"staff:{me(request).id}", "rota.shift_changed", now=service.clock(), shift_id=shift.id,
+              staff_id=staff_id, was_staff_id=before)
+    raise see_other("/console/rota", "Shift changed.")
+
+
+async def rota_remove(request: web.Request) -> web.StreamResponse:
+    service = svc(request)
+    async with service.db.transaction() as s:
+        shift = await s.get(OnCallShift, path_id(request))
+        if shift is None:
+            raise web.HTTPNotFound()
+        audit(s, f"staff:{me(request).id}", "rota.shift_removed", now=service.clock(), shift_id=shift.id,
+              staff_id=shift.staff_id)
+        await s.delete(shift)
+    raise see_other("/console/rota", "Shift removed.")
 
 
 async def staff_page(request: web.Request, link: str | None = None) -> web.StreamResponse:
     async with svc(request).db.sessions() as s:
         members = (await s.scalars(select(StaffMember).order_by(StaffMember.name))).all()
-    rows = [{"name": m.name, "roles": m.roles, "status": m.status, "telegram_chat_index": m.telegram_chat_index,
-             "has_sms": m.sms_number is not None, "site": m.site} for m in members]
+        slowed = await throttle.slowed_names(s, [m.name for m in members], svc(request).clock())
+    rows = [{"id": m.id, "name": m.name, "roles": m.roles, "status": m.status,
+             "telegram_chat_index": m.telegram_chat_index, "has_sms": m.sms_number is not None, "site": m.site,
+             "slowed": m.name in slowed} for m in members]
     return render(request, "staff.html", title="Staff", staff=rows, roles=accounts.ROLES, link=link)
 
 
@@ -150,6 +218,17 @@ async def staff_add(request: web.Request) -> web.StreamResponse:
         except accounts.StaffError as exc:
             raise see_other("/console/staff", str(exc), "error") from None
     return await staff_page(request, link=f"{service.settings.public_url}/console/enrol/{token}")
+
+
+async def clear_slowdown(request: web.Request) -> web.StreamResponse:
+    """An admin lets a person sign in again at once (a slow-down someone else's failures caused)."""
+    service = svc(request)
+    async with service.db.transaction() as s:
+        member = await s.get(StaffMember, path_id(request))
+        if member is None:
+            raise web.HTTPNotFound()
+        await accounts.clear_slowdown(s, member.name, service.clock(), actor=f"staff:{me(request).id}")
+    raise see_other("/console/staff", f"{member.name} can sign in again at once.")
 
 
 async def settings_page(request: web.Request) -> web.StreamResponse:
@@ -204,8 +283,11 @@ HANDLERS = {
     ("GET", "/console/audit"): audit_page,
     ("GET", "/console/rota"): rota_page,
     ("POST", "/console/rota"): rota_add,
+    ("POST", "/console/rota/{id}/edit"): rota_edit,
+    ("POST", "/console/rota/{id}/remove"): rota_remove,
     ("GET", "/console/staff"): staff_page,
     ("POST", "/console/staff"): staff_add,
+    ("POST", "/console/staff/{id}/clear-slowdown"): clear_slowdown,
     ("GET", "/console/settings"): settings_page,
     ("GET", "/console/me"): me_page,
     ("POST", "/console/me/telegram-code"): telegram_code,

@@ -22,11 +22,14 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/sign-in"): PUBLIC,
     ("GET", "/console/enrol/{token}"): PUBLIC,
     ("POST", "/console/enrol/{token}"): PUBLIC,
+    ("GET", "/console/static/{name}"): PUBLIC,  # the pages' script and style files (no inline ones)
     ("POST", "/console/sign-out"): ANY_STAFF,
     ("GET", "/console"): ANY_STAFF,  # sends each role to its own first page
     ("GET", "/console/me"): ANY_STAFF,
     ("POST", "/console/me/telegram-code"): ANY_STAFF,
     ("POST", "/console/me/sms"): ANY_STAFF,
+    ("POST", "/console/me/call-number"): LIAISON,  # their own phone, rung before hers (issue 29)
+    ("POST", "/console/me/call-number/verify"): LIAISON,
     # the queue
     ("GET", "/console/queue"): LIAISON,
     ("GET", "/console/queue/rows"): LIAISON,
@@ -46,6 +49,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/survivors/{pseudonym}/erase-approve"): SUPERVISOR,
     ("POST", "/console/survivors/{pseudonym}/case"): LIAISON,  # his programme's case reference
     ("POST", "/console/survivors/{pseudonym}/duress-pin"): LIAISON,  # set with her during a call, audited
+    ("POST", "/console/survivors/{pseudonym}/call"): LIAISON,  # "Call her now": audited, one call at a time
     # programme events held for a person to link (his case reference is shown here, to them only)
     ("GET", "/console/unmatched-events"): LIAISON,
     ("POST", "/console/unmatched-events/{id}/link"): LIAISON,
@@ -61,11 +65,14 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # call-backs
     ("GET", "/console/callbacks"): LIAISON,
     ("POST", "/console/callbacks/{id}/outcome"): LIAISON,
+    ("POST", "/console/callbacks/{id}/call"): LIAISON,
     # supervisors
     ("GET", "/console/sla"): SUPERVISOR,
     ("GET", "/console/audit"): SUPERVISOR,
     ("GET", "/console/rota"): SUPERVISOR,
     ("POST", "/console/rota"): SUPERVISOR,
+    ("POST", "/console/rota/{id}/edit"): SUPERVISOR,
+    ("POST", "/console/rota/{id}/remove"): SUPERVISOR,
     # evaluators
     ("GET", "/console/evaluation"): EVALUATOR,
     ("GET", "/console/evaluation/export.zip"): EVALUATOR,
@@ -76,6 +83,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # admin
     ("GET", "/console/staff"): ADMIN,
     ("POST", "/console/staff"): ADMIN,
+    ("POST", "/console/staff/{id}/clear-slowdown"): ADMIN,  # sign-in slowed by failures: let them in at once
     ("GET", "/console/settings"): ADMIN,
 }
 

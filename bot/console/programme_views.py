@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.console.inputs import path_id
 from bot.console.pages import me, render, see_other, svc
 from bot.programme.intake import receive
 from bot.programme.kinds import default_kinds
@@ -85,8 +86,9 @@ async def programme_post(request: web.Request) -> web.StreamResponse:
     checked = validate_event(values, default_kinds(), now=service.clock())
     if isinstance(checked, list):
         return await programme_page(request, values, checked, 422)
+    # stored and answered; matched to her case after: the answer never depends on her
     got = await receive(service.db, service.keyring, checked, site=member.site, via="form", by=_actor(request),
-                        replan=service.replan)
+                        settle_later=service.settle_later)
     label = default_kinds().spec(got.kind).label if got.kind in default_kinds().kinds else got.kind
     if got.replay:
         raise see_other("/console/programme", f"Event {checked.event_id} was received already, on "
@@ -110,10 +112,7 @@ async def unmatched_page(request: web.Request) -> web.StreamResponse:
 
 
 def _event_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    return path_id(request)
 
 
 async def unmatched_link(request: web.Request) -> web.StreamResponse:

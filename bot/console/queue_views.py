@@ -11,6 +11,8 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.console import cases
+from bot.console.headers import prepare_stream
+from bot.console.inputs import path_id
 from bot.console.pages import CSRF, STOP_KEY, me, render, render_fragment, see_other, svc
 from bot.staff.sessions import current
 from bot.storage.models import Escalation, StaffMember
@@ -51,6 +53,7 @@ async def queue_events(request: web.Request) -> web.StreamResponse:
     stop = request.app[STOP_KEY]
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
                                            "X-Accel-Buffering": "no"})
+    prepare_stream(request, response)
     await response.prepare(request)
     last: tuple[object, ...] | None = None
     polls = 0
@@ -73,10 +76,7 @@ async def queue_events(request: web.Request) -> web.StreamResponse:
 
 
 def _id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    return path_id(request)
 
 
 async def claim(request: web.Request) -> web.StreamResponse:

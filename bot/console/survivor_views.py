@@ -32,11 +32,13 @@ from bot.storage.models import (
     Escalation,
     Notice,
     OutboundMessage,
+    PhoneCall,
     ProgrammeEvent,
     ProgrammeEventMatch,
     Survivor,
     WaveInstance,
 )
+from bot.voice.calls import describe, target_of
 from safety.disguise import Disguise, sensitive_hits, wrap
 
 PAUSED_FOR = timedelta(days=3650)  # until a worker resumes
@@ -94,6 +96,11 @@ async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revea
     windows = ", ".join(catalog.format_window("en", w) for w in (survivor.contact_windows or []))
     routes = (await s.scalars(select(ChannelIdentity.channel).where(
         ChannelIdentity.survivor_id == survivor.id, ChannelIdentity.status != "stopped"))).all()
+    call_rows = (await s.scalars(select(PhoneCall).where(PhoneCall.survivor_id == survivor.id)
+                                 .order_by(PhoneCall.started_at.desc(), PhoneCall.id.desc()).limit(20))).all()
+    calls = [describe(c) for c in call_rows]
+    active_call = next((c for c in calls if c["in_progress"]), None)
+    call_window_open = (await target_of(s, survivor)).open_now(now)
     paused = survivor.outbound_paused_until if survivor.outbound_paused_until and \
         survivor.outbound_paused_until > now else None
     return render(request, "survivor.html", status=status, title=f"Her page {survivor.pseudonym}", s=survivor,
@@ -101,7 +108,8 @@ async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revea
                   checkins=checkins, escalations=escalations, queued=queued, revealed=revealed, notices=notices,
                   channels_keep_messages=any(not capabilities(c).deletes_messages for c in routes),
                   erase_pending=erase_pending, case=case, case_shared=shared, programme_events=programme_events,
-                  paused=paused.strftime("%Y-%m-%d") if paused else None,
+                  paused=paused.strftime("%Y-%m-%d") if paused else None, calls=calls, active_call=active_call,
+                  call_window_open=call_window_open, ask_outside=request.query.get("ask") == "outside",
                   **({"flash": flash, "flash_kind": "error"} if flash else {}))
 
 

@@ -45,7 +45,6 @@ from safety.outbound_gate import SEND, GateDecision, GateFacts, decide
 
 CLAIM_LEASE = timedelta(seconds=60)
 RECOVER_EVERY = timedelta(seconds=15)  # a dead process's claims are taken back soon after their lease
-FINAL_STATES = ("sent", "failed", "in_doubt", "cancelled")
 
 
 class Outcome(Enum):

@@ -87,8 +87,10 @@ def programme_api_routes(service: WebHost) -> list[web.RouteDef]:
         checked = validate_event(body, default_kinds(), now=service.clock())
         if isinstance(checked, list):
             return _invalid(checked)
+        # stored and answered; matched to her case after (service.settle_later): the answer's time and
+        # content are the same whether or not his case is linked to anyone
         got = await receive(service.db, service.keyring, checked, site=token.site, via="api",
-                            by=f"site:{token.site}", replan=service.replan)
+                            by=f"site:{token.site}", settle_later=service.settle_later)
         log_event("programme_api.event", token_id=token.id, id=got.id, replay=got.replay)
         return web.json_response({"id": got.id, "event_id": checked.event_id, "kind": got.kind, "replay": got.replay},
                                  status=200 if got.replay else 201, headers=NO_STORE)

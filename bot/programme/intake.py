@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,17 +62,17 @@ async def matched_to(session: AsyncSession, event_id: int) -> tuple[int, ...]:
         ProgrammeEventMatch.event_id == event_id).order_by(ProgrammeEventMatch.id))).all())
 
 
-async def intake(session: AsyncSession, keyring: KeyRing, event: EventIn, *, site: str, via: str, by: str,
-                 now: datetime, kinds: EventKinds | None = None) -> Received:
-    """Store one valid event (or find its earlier copy), match it to her case if it is linked,
-    move her milestones and audit. The caller owns the transaction."""
+async def store(session: AsyncSession, keyring: KeyRing, event: EventIn, *, site: str, via: str, by: str,
+                now: datetime) -> tuple[Received, ProgrammeEvent | None]:
+    """Store one valid event (or find its earlier copy: a replay, and None for the row) and audit it,
+    without looking at who it concerns: the sender's answer is made of this alone."""
     if via not in VIA:
         raise ValueError(f"via must be one of {', '.join(VIA)}")
     existing = await session.scalar(select(ProgrammeEvent).where(ProgrammeEvent.site == site,
                                                                  ProgrammeEvent.source_event_id == event.event_id))
     if existing is not None:
         return Received(existing.id, True, existing.status == "matched", existing.kind, existing.received_at,
-                        await matched_to(session, existing.id))
+                        await matched_to(session, existing.id)), None
     row = ProgrammeEvent(site=site, source_event_id=event.event_id, kind=event.kind, reason_class=event.reason_class,
                          sessions_missed=event.sessions_missed, expected_end=event.expected_end,
                          occurred_on=event.occurred_on, case_index=case_index(keyring, site, event.case_ref),
@@ -81,11 +81,37 @@ async def intake(session: AsyncSession, keyring: KeyRing, event: EventIn, *, sit
     session.add(row)
     await session.flush()
     audit(session, by, "programme.event_received", now=now, event_id=row.id, site=site, kind=row.kind, via=via)
+    return Received(row.id, False, False, row.kind, row.received_at), row
+
+
+async def settle(session: AsyncSession, event_id: int, *, actor: str, now: datetime,
+                 kinds: EventKinds | None = None) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Match a stored event to every woman linked to its case (her milestones, her notice): once.
+    Claimed by a conditional update, so of two settlers (or a settler and a restart's recovery) one
+    does it. Returns the women it was matched to and why milestones could not move."""
+    claimed = await session.execute(update(ProgrammeEvent).where(
+        ProgrammeEvent.id == event_id, ProgrammeEvent.settled_at.is_(None)).values(settled_at=now))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return (), ()
+    row = await session.get(ProgrammeEvent, event_id)
+    if row is None or row.status == "ignored":
+        return (), ()
     problems: list[str] = []
-    for case in await cases_linked(session, site, row.case_index):
-        problems += (await match_events(session, [row], case, actor=by, now=now, kinds=kinds)).problems.get(row.id, ())
-    return Received(row.id, False, row.status == "matched", row.kind, row.received_at,
-                    await matched_to(session, row.id), tuple(problems))
+    for case in await cases_linked(session, row.site, row.case_index):
+        problems += (await match_events(session, [row], case, actor=actor, now=now, kinds=kinds)
+                     ).problems.get(row.id, ())
+    return await matched_to(session, row.id), tuple(problems)
+
+
+async def intake(session: AsyncSession, keyring: KeyRing, event: EventIn, *, site: str, via: str, by: str,
+                 now: datetime, kinds: EventKinds | None = None) -> Received:
+    """Store one valid event (or find its earlier copy), match it to her case if it is linked,
+    move her milestones and audit, all at once. The caller owns the transaction."""
+    got, row = await store(session, keyring, event, site=site, via=via, by=by, now=now)
+    if row is None:
+        return got
+    survivor_ids, problems = await settle(session, row.id, actor=by, now=now, kinds=kinds)
+    return Received(row.id, False, row.status == "matched", row.kind, row.received_at, survivor_ids, problems)
 
 
 @dataclass(frozen=True)
@@ -143,20 +169,48 @@ async def _move_milestones(session: AsyncSession, ev: ProgrammeEvent, survivor: 
 
 async def receive(db: Database, keyring: KeyRing, event: EventIn, *, site: str, via: str, by: str,
                   kinds: EventKinds | None = None,
-                  replan: Callable[[Iterable[int]], Awaitable[None]] | None = None) -> Received:
+                  replan: Callable[[Iterable[int]], Awaitable[None]] | None = None,
+                  settle_later: Callable[[int, str], None] | None = None) -> Received:
     """`intake` in its own transaction on the service clock. Two senders of one id at once: the
     loser's insert fails on the unique constraint and a second try finds the winner's row. Her
-    waves are replanned once it has committed, by `replan` where given (else by the scheduler's tick)."""
+    waves are replanned once it has committed, by `replan` where given (else by the scheduler's tick).
+
+    With `settle_later` (the API and the console form), only the event is stored before the answer;
+    `settle_later(id, by)` matches it after, so how long the answer takes never depends on whether
+    his case is linked to anyone (the programme's side must not learn that)."""
     for attempt in (1, 2):
         try:
             async with db.transaction() as s:
-                got = await intake(s, keyring, event, site=site, via=via, by=by, now=db.clock(), kinds=kinds)
+                if settle_later is None:
+                    got = await intake(s, keyring, event, site=site, via=via, by=by, now=db.clock(), kinds=kinds)
+                else:
+                    got, _row = await store(s, keyring, event, site=site, via=via, by=by, now=db.clock())
             break
         except IntegrityError:
             if attempt == 2:
                 raise
+    if settle_later is not None:
+        if not got.replay:
+            settle_later(got.id, by)
+        return got
     if replan is not None and got.survivor_ids and not got.replay:
         await replan(got.survivor_ids)
     return got
 
 
+async def settle_stored(db: Database, event_id: int, *, actor: str, kinds: EventKinds | None = None,
+                        replan: Callable[[Iterable[int]], Awaitable[None]] | None = None) -> tuple[int, ...]:
+    """`settle` in its own transaction, then her waves replanned."""
+    async with db.transaction() as s:
+        survivor_ids, _problems = await settle(s, event_id, actor=actor, now=db.clock(), kinds=kinds)
+    if replan is not None and survivor_ids:
+        await replan(survivor_ids)
+    return survivor_ids
+
+
+async def unsettled(db: Database) -> list[tuple[int, str]]:
+    """Events stored but not matched yet (a process stopped in between): id and who sent each."""
+    async with db.sessions() as s:
+        rows = (await s.execute(select(ProgrammeEvent.id, ProgrammeEvent.received_by)
+                                .where(ProgrammeEvent.settled_at.is_(None)).order_by(ProgrammeEvent.id))).all()
+    return [(int(i), str(by)) for i, by in rows]

@@ -1,4 +1,4 @@
-"""Staff accounts: creation, one-time enrolment (password + TOTP), sign-in with lockout.
+"""Staff accounts: creation, one-time enrolment (password + TOTP), sign-in slowed down after failures.
 
 Passwords are hashed with argon2id by the same hasher as the PINs (safety.pin). A token in an
 enrolment link, a session cookie or a Telegram link code is stored only as its SHA-256.
@@ -7,6 +7,7 @@ Pure decisions take `now` from the caller (the service clock); the caller owns t
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import audit
+from bot.staff import throttle
 from bot.staff.sessions import end_all_sessions
 from bot.staff.tokens import new_token, token_hash
 from bot.storage.models import StaffMember
@@ -23,8 +25,6 @@ from safety.pin import PinHasher
 
 ROLES = ("liaison", "supervisor", "evaluator", "programme", "admin")
 ENROL_VALID = timedelta(hours=72)
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 12
 
 
@@ -35,8 +35,7 @@ class StaffError(Exception):
 def _start_enrolment(member: StaffMember, now: datetime) -> str:
     token = new_token()
     member.enrol_token_hash, member.enrol_expires_at = token_hash(token), now + ENROL_VALID
-    member.status, member.password_hash, member.totp_secret = "enrolling", None, None
-    member.failed_sign_ins, member.locked_until = 0, None
+    member.status, member.password_hash, member.totp_secret, member.totp_last_step = "enrolling", None, None, None
     return token
 
 
@@ -110,10 +109,25 @@ def qr_svg(uri: str) -> str:
     return buf.getvalue().decode()
 
 
-def totp_ok(secret: str | None, code: str, now: datetime) -> bool:
+TOTP_STEP = 30  # seconds: pyotp's default, what every authenticator app uses
+
+
+def totp_step(secret: str | None, code: str, now: datetime, *, after: int | None = None) -> int | None:
+    """The time step (now's, or one either side) whose code this is, when it is later than `after`:
+    a code is good once. None when it matches no such step."""
     if not secret:
-        return False
-    return bool(pyotp.TOTP(secret).verify(code.strip().replace(" ", ""), for_time=now, valid_window=1))
+        return None
+    code = code.strip().replace(" ", "")
+    totp = pyotp.TOTP(secret)
+    current = int(now.timestamp()) // TOTP_STEP
+    for step in (current - 1, current, current + 1):
+        if (after is None or step > after) and hmac.compare_digest(totp.at(step * TOTP_STEP).encode(), code.encode()):
+            return step
+    return None
+
+
+def totp_ok(secret: str | None, code: str, now: datetime) -> bool:
+    return totp_step(secret, code, now) is not None
 
 
 async def complete_enrolment(session: AsyncSession, member: StaffMember, password: str, secret: str,
@@ -121,47 +135,67 @@ async def complete_enrolment(session: AsyncSession, member: StaffMember, passwor
     if len(password) < MIN_PASSWORD:
         raise StaffError(f"the password needs at least {MIN_PASSWORD} characters")
     if code or totp_required:
-        if not totp_ok(secret, code, now):
+        step = totp_step(secret, code, now)
+        if step is None:
             raise StaffError("that code does not match: check your phone's time and try again")
-        member.totp_secret = secret
+        member.totp_secret, member.totp_last_step = secret, step  # the enrolment code cannot sign in
     member.password_hash = hasher.hash(password)
     member.status, member.enrol_token_hash, member.enrol_expires_at = "active", None, None
     audit(session, f"staff:{member.id}", "staff.enrolled", now=now, staff_id=member.id,
           totp=member.totp_secret is not None)
 
 
-SignIn = Literal["ok", "wrong", "locked"]
+SignIn = Literal["ok", "wrong", "wait"]
 
 
 @dataclass(frozen=True)
 class SignInResult:
     outcome: SignIn
     member: StaffMember | None = None
+    wait_seconds: int = 0
 
 
 async def sign_in(session: AsyncSession, name: str, password: str, code: str, now: datetime, *,
-                  totp_required: bool, hasher: PinHasher) -> SignInResult:
-    """Check name, password and (where set or required) the TOTP code; 5 failures lock for 15 minutes.
-    Every attempt is audited; the answer never says which part was wrong."""
+                  totp_required: bool, hasher: PinHasher, address: str = "unknown") -> SignInResult:
+    """Check name, password and (where set or required) the TOTP code. Failures slow down the name
+    tried and the address (bot.staff.throttle), the same way whether the name exists or not, and the
+    answer never says which part was wrong nor whether she works here. Every attempt is audited."""
+    name = name[:64]
+    wait = await throttle.must_wait(session, name, address, now)
     member = await by_name(session, name)
+    actor = f"staff:{member.id}" if member is not None else "anonymous"
+    if wait.seconds:
+        audit(session, actor, "sign_in.slowed", now=now, wait_seconds=wait.seconds)
+        return SignInResult("wait", None, wait.seconds)
     if member is None or member.status != "active" or member.password_hash is None:
         hasher.matches(hasher._dummy, password)  # same time as a real check
+        totp_step(pyotp.random_base32(), code, now)
+        await throttle.failed(session, name, address, now)
         audit(session, "anonymous", "sign_in.failed", now=now, reason="unknown_or_inactive")
         return SignInResult("wrong")
-    if member.locked_until is not None and member.locked_until > now:
-        audit(session, f"staff:{member.id}", "sign_in.refused", now=now, reason="locked")
-        return SignInResult("locked", member)
     good = hasher.matches(member.password_hash, password)
+    step = None
     if member.totp_secret is not None or totp_required:
-        good = good and totp_ok(member.totp_secret, code, now)
+        # a code is good once: its step and every earlier one are refused from now on (a code seen
+        # over a shoulder or replayed from a proxy's log is worth nothing)
+        step = totp_step(member.totp_secret, code, now, after=member.totp_last_step)
+        good = good and step is not None
     if not good:
-        member.failed_sign_ins += 1
-        if member.failed_sign_ins >= MAX_FAILURES:
-            member.locked_until, member.failed_sign_ins = now + LOCKOUT, 0
-            audit(session, f"staff:{member.id}", "sign_in.locked", now=now)
-            return SignInResult("locked", member)
-        audit(session, f"staff:{member.id}", "sign_in.failed", now=now, reason="credentials")
-        return SignInResult("wrong", member)
-    member.failed_sign_ins, member.locked_until = 0, None
-    audit(session, f"staff:{member.id}", "sign_in.ok", now=now)
+        await throttle.failed(session, name, address, now)
+        audit(session, actor, "sign_in.failed", now=now, reason="credentials")
+        return SignInResult("wrong")
+    await throttle.succeeded(session, name)
+    if step is not None:
+        member.totp_last_step = step
+    audit(session, actor, "sign_in.ok", now=now)
     return SignInResult("ok", member)
+
+
+async def clear_slowdown(session: AsyncSession, name: str, now: datetime, *, actor: str) -> int:
+    """An admin lets a person (and every address) sign in again at once."""
+    member = await by_name(session, name)
+    if member is None:
+        raise StaffError(f"no staff member called {name!r}")
+    cleared = await throttle.clear(session, name)
+    audit(session, actor, "sign_in.slowdown_cleared", now=now, staff_id=member.id, cleared=cleared)
+    return cleared

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -104,24 +105,54 @@ def staff_reset(name: str) -> None:
     click.echo(f"one-time enrolment link for {name} (valid 72 hours): {enrol_link(settings.public_url, token)}")
 
 
+@staff_group.command("clear-slowdown")
+@click.argument("name")
+def staff_clear_slowdown(name: str) -> None:
+    """Let NAME sign in again at once (and every address): failed sign-ins slowed them down."""
+
+    async def work(db: Any, _ring: Any) -> int:
+        async with db.transaction() as s:
+            return await accounts.clear_slowdown(s, name, db.clock(), actor=f"cli:{getpass.getuser()}")
+
+    try:
+        cleared = run_db(cli_settings(), work)
+    except accounts.StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{name} can sign in again at once ({cleared} slow-down(s) cleared)")
+
+
 @click.group("audit")
 def audit_group() -> None:
     """The hash-chained audit log."""
 
 
 @audit_group.command("verify")
-def audit_verify() -> None:
-    """Exit 0 when the chain is intact; otherwise name the first row that breaks it and exit 1."""
+@click.option("--witness", "witness_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The witness file of chain heads (default: LIAISON_AUDIT_WITNESS_FILE).")
+def audit_verify(witness_file: Path | None) -> None:
+    """Exit 0 when the chain is intact and reaches every head the witness recorded; otherwise name
+    the first row that breaks it and exit 1."""
     from bot.audit import verify_chain
+    from bot.audit_anchor import WitnessError, read_witness
 
+    settings = cli_settings()
+    path = witness_file or settings.audit_witness_file
+    try:
+        heads = read_witness(path)
+    except WitnessError as exc:
+        raise click.ClickException(str(exc)) from None
+    if path is not None and not path.exists():
+        raise click.ClickException(f"witness file {path} not found")
 
     async def work(db: Any, _ring: Any) -> Any:
         async with db.sessions() as s:
-            return await verify_chain(s)
+            return await verify_chain(s, heads)
 
-    report = run_db(cli_settings(), work)
+    report = run_db(settings, work)
     if report.ok:
-        click.echo(f"audit chain intact: {report.rows} rows")
+        click.echo(f"audit chain intact: {report.rows} rows, head seq {report.head_seq}; "
+                   + (f"{report.witnessed} witnessed head(s) reached" if path is not None else
+                      "no witness file (LIAISON_AUDIT_WITNESS_FILE): a cut tail cannot be seen"))
         return
     click.echo(f"audit chain BROKEN at row id {report.first_broken_id}: {report.problem}", err=True)
     raise SystemExit(1)

@@ -35,6 +35,7 @@ from safety.statuses import (
     NOTICE_STATUSES,
     OUTBOX_KINDS,
     OUTBOX_STATUSES,
+    PHONE_CALL_OUTCOMES,
     PRIORITIES,
     PROGRAMME_EVENT_STATUSES,
     STAFF_STATUSES,
@@ -230,6 +231,35 @@ class CallbackRequest(Base):
     next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class PhoneCall(Base):
+    """One "Call her now" (issue 29): the worker's phone rung first, then hers from the service's
+    number, bridged only after her "1". `active_survivor_id` is her id while the call runs and NULL
+    after: unique, so of two workers ringing her at once one insert wins (the conditional claim).
+    Numbers and the reason are encrypted like hers; no recording or transcript exists anywhere."""
+
+    __tablename__ = "phone_calls"
+    __table_args__ = (_one_of("outcome", PHONE_CALL_OUTCOMES, "ck_phone_calls_outcome"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # names the call in Twilio's URLs
+    survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"), index=True)
+    active_survivor_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    callback_id: Mapped[int | None] = mapped_column(ForeignKey("callback_requests.id", ondelete="SET NULL"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+    worker_number: Mapped[str | None] = mapped_column(EncryptedText)
+    her_number: Mapped[str | None] = mapped_column(EncryptedText)
+    reason: Mapped[str | None] = mapped_column(EncryptedText)  # told to the worker in the whisper
+    outside_windows_reason: Mapped[str | None] = mapped_column(EncryptedText)
+    stage: Mapped[str] = mapped_column(String(16), default="ringing_worker")
+    outcome: Mapped[str | None] = mapped_column(String(32))  # flows.phone_call.OUTCOMES
+    her_key: Mapped[str | None] = mapped_column(String(16))  # confirmed / no_key / wrong_key (never the digit)
+    worker_call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    her_call_sid: Mapped[str | None] = mapped_column(String(64))
+    worker_seconds: Mapped[int | None] = mapped_column(Integer)
+    her_seconds: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class AuditEvent(Base):
     """Who did what to which record; never content. Append-only and hash-chained (bot.audit):
     `seq` orders the chain, `row_hash` covers this row and `prev_hash`, so an edit or a deletion
@@ -263,16 +293,20 @@ class StaffMember(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     password_hash: Mapped[str | None] = mapped_column(String(200))
     totp_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code of this step or earlier: refused
     enrol_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     enrol_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     telegram_chat: Mapped[str | None] = mapped_column(EncryptedText)
     telegram_chat_index: Mapped[str | None] = mapped_column(String(64), index=True)
     telegram_link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     telegram_link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sms_number: Mapped[str | None] = mapped_column(EncryptedText)
     site: Mapped[str | None] = mapped_column(String(64))  # `programme` role: the site whose events they send
+    # the worker's own phone for "Call her now" (issue 29): rung first, verified once by a spoken code
+    call_number: Mapped[str | None] = mapped_column(EncryptedText)
+    call_number_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    call_code_hash: Mapped[str | None] = mapped_column(String(64))
+    call_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -287,6 +321,18 @@ class StaffSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins counted per name tried (known or not) and per address (bot.staff.throttle).
+    Both keys are SHA-256 hashes: no name tried and no address is stored."""
+
+    __tablename__ = "sign_in_throttles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class OnCallShift(Base):
@@ -507,6 +553,9 @@ class ProgrammeEvent(Base):
     received_by: Mapped[str] = mapped_column(String(64))  # staff name or "site:<site>"
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first matched
+    # when it was matched against the cases linked at the time (after the sender had its answer):
+    # None while that is still to do (bot.programme.intake.settle)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class ProgrammeEventMatch(Base):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.channels.host import ServiceCore
 
 if TYPE_CHECKING:
+    from bot.voice.client import VoiceClient
     from safety.pin import PinHasher
 
 
@@ -32,8 +33,15 @@ class WebHost(ServiceCore, Protocol):
     @property
     def pin_hasher(self) -> PinHasher: ...
 
+    @property
+    def voice(self) -> VoiceClient | None:
+        """Calls through Twilio Voice, when configured."""
+
     def clock(self) -> datetime:
         """The service's "now"."""
 
     async def replan(self, survivor_ids: Iterable[int]) -> None:
         """Her check-in waves follow her moved programme milestones."""
+
+    def settle_later(self, event_id: int, actor: str) -> None:
+        """Match a stored programme event to her case after its sender has the answer."""

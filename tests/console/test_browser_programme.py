@@ -49,6 +49,7 @@ async def test_a_programme_worker_sends_an_event_and_never_sees_her_data(browser
     await page.click("button:has-text('Send event')")
     assert "was received already" in await page.inner_text(".flash")
     assert "Excluded from the programme (violence threat)" in await page.inner_text("#sent")
+    await svc.settler.settled()  # matched after the answer: wait until that is done
     (row,) = await stored_events(svc.db)
     assert row.status == "matched" and await matched_to(svc.db) == {row.id: (sid,)}  # it reached her worker
 
@@ -83,6 +84,7 @@ async def test_a_liaison_worker_links_a_held_event_to_her(browser, console, keyr
     await pat.fill("input[name=case_ref]", "K-77")
     await pat.click("button:has-text('Send event')")
     await pat.wait_for_selector(".flash")
+    await svc.settler.settled()
 
     ana = await signed_in(browser, base, await make_staff(svc, "ana", ["liaison"]), clock)
     await ana.click("header a:has-text('Unmatched events')")

@@ -17,7 +17,7 @@ from tests.support.console import ConsoleClient, console_service, make_staff
 from tests.support.http import serve_app
 
 NOW = datetime(2026, 3, 4, 10, 30, tzinfo=UTC)
-PARAMS = {"{id}": "999", "{pseudonym}": "nobody", "{token}": "not-a-token"}
+PARAMS = {"{id}": "999", "{pseudonym}": "nobody", "{token}": "not-a-token", "{name}": "console.css"}
 # sign-out ends the session the rest of the matrix uses: it goes last
 ORDERED = sorted(ROUTES, key=lambda r: (r[1] == "/console/sign-out", r))
 
@@ -141,3 +141,11 @@ async def test_a_notice_to_her_is_never_shown_to_a_role_without_survivor_access(
             await outsider.close()
             await worker.close()
             await svc.stop()
+
+
+def test_calling_her_and_the_phone_that_is_rung_first_are_for_liaison_workers_and_supervisors_only() -> None:
+    from bot.console.permissions import LIAISON
+
+    for route in [("POST", "/console/survivors/{pseudonym}/call"), ("POST", "/console/callbacks/{id}/call"),
+                  ("POST", "/console/me/call-number"), ("POST", "/console/me/call-number/verify")]:
+        assert ROUTES[route] == LIAISON, route

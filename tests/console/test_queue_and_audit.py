@@ -45,13 +45,16 @@ async def test_the_queue_is_urgent_first_then_longest_waiting_and_one_claim_wins
             _s, page, _l = await ana.get("/console/queue")
             order = [int(part.split('"', 1)[0]) for part in page.split('data-escalation="')[1:]]
             assert order == [urgent_old.id, urgent_new.id, high.id, routine.id]
-            assert "breached" in page and "(2 urgent)" in page
+            # (this once also asked for "breached", found only in the inline stylesheet: an urgent alert's
+            # re-alert moves its due time on, bot/staff/alerts.py, so none shows as breached here)
+            assert "(2 urgent)" in page
 
             claims = await asyncio.gather(ana.post(f"/console/escalations/{urgent_old.id}/claim"),
                                           ben.post(f"/console/escalations/{urgent_old.id}/claim"))
-            told = [loc for _s, _b, loc in claims]
-            assert sum("You+hold" in loc for loc in told) == 1
-            assert sum("already+held+by" in loc for loc in told) == 1
+            assert [status for status, _b, _l in claims] == [303, 303]
+            told = [ana.flash or "", ben.flash or ""]
+            assert sum("You hold" in said for said in told) == 1
+            assert sum("already held by" in said for said in told) == 1
             async with svc.db.sessions() as s:
                 esc = await s.get(Escalation, urgent_old.id)
                 assert esc is not None and esc.status == "claimed"
@@ -80,7 +83,7 @@ async def test_notes_are_encrypted_resolve_takes_an_outcome_code_and_a_reveal_is
             assert "rang twice" not in raw
 
             status, _b, location = await ana.post(f"/console/escalations/{esc.id}/resolve", {"outcome": "free text"})
-            assert status == 303 and "kind=error" in location
+            assert status == 303 and ana.flash_kind == "error"
             await ana.post(f"/console/escalations/{esc.id}/resolve", {"outcome": "spoke_to_her"})
             async with svc.db.sessions() as s:
                 closed = await s.get(Escalation, esc.id)
@@ -164,11 +167,11 @@ async def test_erasing_her_data_needs_a_second_persons_approval(settings_env, ke
             assert await tom.sign_in(await make_staff(svc, "tom", ["supervisor"]), clock()) == 303
             assert (await sue.post("/console/survivors/ps-erase/erase-request"))[0] == 303
             status, _b, location = await sue.post("/console/survivors/ps-erase/erase-approve")
-            assert status == 303 and "Another+supervisor" in location
+            assert status == 303 and "Another supervisor" in (sue.flash or "")
             async with svc.db.sessions() as s:
                 assert (await s.execute(text("SELECT status FROM survivors"))).scalar_one() == "active"
             status, _b, location = await tom.post("/console/survivors/ps-erase/erase-approve")
-            assert status == 303 and "erased" in location
+            assert status == 303 and "erased" in (tom.flash or "")
             async with svc.db.sessions() as s:
                 assert (await s.execute(text("SELECT count(*) FROM survivors"))).scalar_one() == 0
                 actions = (await s.scalars(select(AuditEvent.action).where(

@@ -29,14 +29,14 @@ def run(nlu_cache: Path, nlu_service: object) -> Invoke:
 def test_train_uses_the_cache(run: Invoke) -> None:
     code, out = run("train", "--locale", "all")
     assert code == 0
-    assert "en: 15 intents, loaded from cache" in out
-    assert "de: 15 intents, loaded from cache" in out
+    assert "en: 16 intents, loaded from cache" in out
+    assert "de: 16 intents, loaded from cache" in out
 
 
 def test_train_force_retrains(tmp_path: Path) -> None:
     result = CliRunner().invoke(nlu_group, ["--cache-dir", str(tmp_path), "train", "--locale", "de", "--force"])
     assert result.exit_code == 0, result.output
-    assert "de: 15 intents, trained in" in result.output
+    assert "de: 16 intents, trained in" in result.output
     assert list(tmp_path.glob("de-*.npz"))
 
 

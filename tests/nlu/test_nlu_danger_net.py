@@ -147,3 +147,48 @@ def test_a_custom_content_dir_is_honoured(tmp_path: Path) -> None:
     assert detect_danger("She has a PINAPPLE", "en", content_dir=tmp_path) == DangerSignal("fruit", "en")
     assert detect_danger("she has not a pineapple", "en", content_dir=tmp_path) is None
     assert detect_danger("he is here", "en", content_dir=tmp_path) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("i took all my tablets i just want it to stop", "en"),  # once read as STOP (issue 23)
+        ("swallowed a whole packet of paracetamol", "en"),
+        ("i dont see the point in living anymore", "en"),
+        ("been cutting myself again", "en"),
+        ("ich hab alle meine tabletten geschluckt", "de"),
+        ("ich will einfach nicht mehr aufwachen", "de"),
+        ("ich denke daran mich umzubringen", "de"),
+        ("💊💊💊", "en"),
+    ],
+)
+def test_self_harm_in_her_own_words_is_a_self_harm_signal(text: str, locale: str) -> None:
+    signal = detect_danger(text, locale)
+    assert signal is not None and signal.self_harm, (text, signal)
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("he has a knife and i want to die", "en"),  # his danger first: the danger answer
+        ("er steht vor der tür und ich will sterben", "de"),
+    ],
+)
+def test_his_danger_is_named_before_her_own(text: str, locale: str) -> None:
+    signal = detect_danger(text, locale)
+    assert signal is not None and not signal.self_harm
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("i'm not suicidal, just tired", "en"),
+        ("he threatens to kill himself if i leave", "en"),
+        ("i need to pick up my prescription, my tablets are all gone", "en"),
+        ("ich würde mir nie etwas antun", "de"),
+        ("er droht sich umzubringen wenn ich gehe", "de"),
+    ],
+)
+def test_not_her_own_life_at_risk_is_no_self_harm_signal(text: str, locale: str) -> None:
+    signal = detect_danger(text, locale)
+    assert signal is None or not signal.self_harm, (text, signal)

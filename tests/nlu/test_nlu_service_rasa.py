@@ -21,6 +21,7 @@ from bot.settings import SettingsError, load_settings
 from nlu.cli import what_the_flows_do
 from nlu.rasa_client import RasaClient, RasaError, parse_url
 from nlu.service import NluService
+from safety.crypto import KeyRing
 
 SECRET_TEXT = "he is outside the flat at 12 Rosebank Road"  # must never reach a log
 
@@ -226,28 +227,68 @@ def test_unknown_locale_uses_english(nlu_service: NluService, caplog: pytest.Log
 async def test_rasa_url_in_the_environment_switches_evaluate_and_parse_to_rasa(
     fake_rasa: FakeRasa, nlu_cache: Path, tmp_path: Path
 ) -> None:
+    """Through `liaison nlu`: RASA_URL is read by the settings (bot/settings.py), the only reader."""
     from click.testing import CliRunner
 
-    from nlu.cli import nlu_group
+    from liaison.cli import cli
 
     test_file = tmp_path / "test_nlu.yml"
     test_file.write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hiya\n    - evening all\n',
                          encoding="utf-8")
     env = {"RASA_URL": fake_rasa.url}
-    base = ["--cache-dir", str(nlu_cache)]
+    base = ["nlu", "--cache-dir", str(nlu_cache)]
     evaluated = await asyncio.to_thread(
-        CliRunner().invoke, nlu_group, [*base, "evaluate", str(test_file), "--locale", "en", "--json"], env=env)
+        CliRunner().invoke, cli, [*base, "evaluate", str(test_file), "--locale", "en", "--json"], env=env)
     assert evaluated.exit_code == 0, evaluated.output
     assert json.loads(evaluated.output)["backend"] == "rasa"
     assert [body["text"] for _, body in fake_rasa.requests] == ["hiya", "evening all"]
 
-    parsed = await asyncio.to_thread(CliRunner().invoke, nlu_group, [*base, "parse", "hiya"], env=env)
+    parsed = await asyncio.to_thread(CliRunner().invoke, cli, [*base, "parse", "hiya"], env=env)
     assert parsed.exit_code == 0, parsed.output
     assert json.loads(parsed.output)["intent"] == {"name": "greet", "confidence": 0.9871}
     assert len(fake_rasa.requests) == 3
 
     embedded = await asyncio.to_thread(
-        CliRunner().invoke, nlu_group,
+        CliRunner().invoke, cli,
         [*base, "evaluate", str(test_file), "--locale", "en", "--json", "--embedded"], env=env)
     assert json.loads(embedded.output)["backend"] == "embedded"
     assert len(fake_rasa.requests) == 3
+
+
+async def test_the_service_waits_for_rasa_no_longer_than_rasa_timeout(
+    fake_rasa: FakeRasa, nlu_cache: Path, keyring: KeyRing, nlu_service: NluService, tmp_path: Path,
+) -> None:
+    """RASA_TIMEOUT is documented (deploy/env.example) and was read by no code the service ran."""
+    from liaison.service import create_service
+
+    fake_rasa.mode = "slow"  # answers after a second: within the 2 s default, not within 0.3 s
+    settings = load_settings(LIAISON_ENV="test", DATABASE_URL=f"sqlite:///{tmp_path / 'liaison.db'}",
+                             LIAISON_KEY_FILE=keyring.path, LIAISON_SIMULATOR=True, NLU_CACHE_DIR=nlu_cache,
+                             RASA_URL=fake_rasa.url, RASA_TIMEOUT=0.3)
+    svc = create_service(settings, keyring=keyring)
+    svc.nlu._models.update(nlu_service._models)  # skip the unpickle: same data, same cache
+    try:
+        parse = await svc.nlu.parse("evening, hi", "en")
+    finally:
+        await svc.stop()
+    assert fake_rasa.requests, "Rasa was asked first"
+    assert "text_tokens" not in parse  # the embedded classifier answered: Rasa was too slow
+
+
+def test_liaison_nlu_train_fills_the_cache_the_service_reads_from_its_dotenv(
+    nlu_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """NLU_CACHE_DIR in `.env` moves the service's cache (Settings); `liaison nlu train` followed it only when
+    set in the shell, so on a deployment configured by `.env` it trained where the service never looked."""
+    from click.testing import CliRunner
+
+    from liaison.cli import cli
+
+    (tmp_path / ".env").write_text(f"NLU_CACHE_DIR={nlu_cache}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NLU_CACHE_DIR", raising=False)
+    trained = CliRunner().invoke(cli, ["nlu", "train", "--locale", "en"])
+    assert trained.exit_code == 0, trained.output
+    assert trained.output.startswith("en: ") and "loaded from cache" in trained.output
+    assert f"(cache: {nlu_cache})" in trained.output
+    assert not (tmp_path / "var").exists()

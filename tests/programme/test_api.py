@@ -43,7 +43,9 @@ class Api:
         data = raw if raw is not None else json.dumps(payload).encode()
         async with self.http.post(self.base + URL, data=data, headers=hdrs) as r:
             assert r.content_type == "application/json"
-            return r.status, await r.json(), r.headers
+            answer = r.status, await r.json(), r.headers
+        await self.svc.settler.settled()  # matched after the answer: wait until that is done
+        return answer
 
 
 @pytest.fixture
@@ -162,3 +164,42 @@ async def test_started_moves_her_programme_dates_through_the_api(api: Api, keyri
     assert status == 201
     m = await milestones(api.svc.db, sid)
     assert m is not None and (m.programme_start, m.expected_end) == (day(-7), day(170))
+
+
+async def test_the_answer_is_made_before_her_case_is_looked_at_then_the_event_reaches_her(api: Api, keyring,
+                                                                                        monkeypatch) -> None:
+    """Answer first, match after: when the site has its answer nothing of hers has been touched (so how
+    long it took cannot depend on her); then the event is matched, her notice drafted, exactly once."""
+    from bot.storage.models import Notice, ProgrammeEvent
+
+    sid = await her(api.svc.db, keyring, "ps-amber")
+    _id, token = await api.token()
+    handed: list[tuple[int, str]] = []
+    real_submit = api.svc.settler.submit
+    monkeypatch.setattr(api.svc.settler, "submit", lambda event_id, actor: handed.append((event_id, actor)))
+    status, answer, _h = await api.post(body(), token)
+    assert status == 201 and handed == [(answer["id"], f"site:{SITE}")]
+    async with api.svc.db.sessions() as s:
+        event = await s.get(ProgrammeEvent, answer["id"])
+        assert event is not None and event.settled_at is None and event.status == "unmatched"
+        assert (await s.scalars(select(Notice.id))).all() == []
+    assert await matched_to(api.svc.db) == {answer["id"]: ()}
+    real_submit(*handed[0])
+    real_submit(*handed[0])  # handed over twice (a retry, a restart's recovery): matched once
+    await api.svc.settler.settled()
+    assert await matched_to(api.svc.db) == {answer["id"]: (sid,)}
+    async with api.svc.db.sessions() as s:
+        assert len((await s.scalars(select(Notice.id).where(Notice.survivor_id == sid))).all()) == 1
+
+
+async def test_an_event_stored_but_not_matched_when_the_service_stopped_is_matched_at_the_next_start(
+        api: Api, keyring, monkeypatch) -> None:
+    sid = await her(api.svc.db, keyring, "ps-amber")
+    _id, token = await api.token()
+    monkeypatch.setattr(api.svc.settler, "submit", lambda event_id, actor: None)  # the process stops here
+    status, answer, _h = await api.post(body(), token)
+    assert status == 201 and await matched_to(api.svc.db) == {answer["id"]: ()}
+    monkeypatch.undo()
+    await api.svc.settler.recover()
+    await api.svc.settler.settled()
+    assert await matched_to(api.svc.db) == {answer["id"]: (sid,)}

@@ -105,3 +105,69 @@ def test_out_of_domain_text_with_a_little_danger_probability_is_not_asked() -> N
             "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "danger_now", "confidence": 0.16}]}
     assert decide("meet me at the bakery at noon", flat, None).action == "none"
     assert decide("hilfeee", flat, None).action == "ask"  # a call for help, however spelt, is a cue
+
+
+# -- issue 23: self-harm has its own path; tense and negation ----------------------------------------
+
+def self_harm_parse(confidence: float) -> dict[str, Any]:
+    return {"intent": {"name": "self_harm", "confidence": confidence},
+            "intent_ranking": [{"name": "self_harm", "confidence": confidence},
+                               {"name": "danger_now", "confidence": 0.05}]}
+
+
+def test_a_self_harm_rule_of_the_net_alerts_as_self_harm_and_is_never_downgraded_by_the_past() -> None:
+    decision = decide("took all my tablets last night", parse("stop", 0.9), DangerSignal("self_harm_overdose", "en"))
+    assert (decision.action, decision.kind) == ("alert", "self_harm")
+
+
+def test_the_model_sure_of_self_harm_alerts_as_self_harm_and_unsure_asks() -> None:
+    sure = decide("the tablets are in my hand", self_harm_parse(0.8), None)
+    assert (sure.action, sure.kind) == ("alert", "self_harm")
+    assert decide("the tablets are in my hand", self_harm_parse(0.3), None).action == "ask"
+    assert decide("i cant go on", self_harm_parse(0.8), None).action == "ask"  # a weak cue: asked, never alerted
+
+
+def test_the_models_self_harm_guess_is_not_acted_on_when_the_text_names_nothing_of_it() -> None:
+    decision = decide("bitte keine nachrichten", self_harm_parse(0.8), None)
+    assert decision.action == "none"
+
+
+def test_saying_she_would_never_hurt_herself_raises_nothing() -> None:
+    assert decide("dont worry i would never hurt myself", self_harm_parse(0.4), None).action == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "he kicked the door in on tuesday, its been fixed now",
+    "two weeks ago he locked me in the bedroom",
+    "er hat am dienstag die tür eingetreten, die ist jetzt repariert",
+    "die polizei war am samstag da, seitdem ist ruhe",
+])
+def test_an_incident_that_is_over_does_not_alert_even_when_the_net_fires(text: str) -> None:
+    decision = decide(text, parse("report_incident", 0.8, danger=0.1), DangerSignal("abuser_present", "en"))
+    assert decision.action == "none"
+
+
+def test_the_net_on_a_recent_past_incident_asks_rather_than_alerts() -> None:
+    decision = decide("he broke in last night", parse("report_incident", 0.8, danger=0.1),
+                      DangerSignal("abuser_present", "en"))
+    assert decision.action == "ask"
+
+
+@pytest.mark.parametrize("text", [
+    "he kicked the door in last week and hes back now",
+    "he broke in two weeks ago, help me hes outside",
+    "he threw a mug at me a minute ago",
+])
+def test_the_present_wins_over_any_past_in_the_same_message(text: str) -> None:
+    net = DangerSignal("abuser_present", "en")
+    assert decide(text, parse("report_incident", 0.8, danger=0.1), net).action == "alert"
+
+
+@pytest.mark.parametrize("text", [
+    "its not an emergency, just an update",
+    "kein notfall, wollte mich nur melden",
+    "hes being weirdly nice and it scares me",
+    "er ist plötzlich so nett, das macht mir angst",
+])
+def test_not_an_emergency_and_fear_of_him_being_nice_raise_no_alarm(text: str) -> None:
+    assert decide(text, parse("feeling_unsafe", 0.6, danger=0.3), None).action == "none"

@@ -3,9 +3,9 @@ near full waves, missing milestones."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from scheduler.plan import Milestones, anchor_day, plan_waves
+from scheduler.plan import Milestones, WavePlanner, anchor_day, plan_waves
 from scheduler.waves import Offset, default_wave_config, parse_wave_config
 
 CONFIG = default_wave_config()
@@ -71,3 +71,24 @@ def test_repeats_stop_at_the_limit() -> None:
     }, "t.yaml")
     plan = plan_waves(config, Milestones(date(2026, 1, 1), date(2026, 1, 1), date(2027, 1, 1)), "UTC")
     assert len(plan) == 99 and plan[-1].wave_code == "D99"
+
+
+def test_a_planner_shares_each_wave_day_among_the_survivors_it_plans_and_with_no_one_else() -> None:
+    """What the scheduler's planner shares lives on it (its WaveJobs owns it), not in the module: a
+    second service in the process, or a test, starts from nothing."""
+    her = Milestones(date(2026, 3, 2), date(2026, 3, 9), date(2026, 7, 27))
+    planner = WavePlanner(CONFIG)
+    first, second = planner.plan(her, "Europe/London"), planner.plan(her, "Europe/London")
+    assert len(first) > 5 and all(a is b for a, b in zip(first, second, strict=True))
+    elsewhere = WavePlanner(CONFIG).plan(her, "Europe/London")
+    assert elsewhere == first and not any(a is b for a, b in zip(first, elsewhere, strict=True))
+    assert plan_waves(CONFIG, her, "Europe/London") == first
+
+
+def test_a_planner_holds_no_more_than_it_is_allowed() -> None:
+    """A long-running service plans for every survivor: what it shares is bounded (it starts again when full)."""
+    planner = WavePlanner(CONFIG, max_shared=10)
+    for day in range(60):
+        plan = planner.plan(Milestones(date(2026, 1, 1) + timedelta(days=day), date(2026, 2, 1), date(2026, 8, 1)),
+                            "UTC")
+        assert plan and len(planner._instances) <= 10 and len(planner._due) <= 10

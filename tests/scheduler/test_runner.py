@@ -71,8 +71,7 @@ async def test_two_schedulers_on_one_database_send_each_wave_once(db, database_u
     yesterday = datetime.now(UTC) - timedelta(days=1)
     ids = [await enrol(db, keyring, created_at=yesterday, windows=ALWAYS_OPEN) for _ in range(8)]
     other_db = Database(database_url, keyring)
-    runners = [WaveRunner(CountingJobs(d, keyring), interval_seconds=3600, key=f"proc-{i}")
-               for i, d in enumerate((db, other_db))]
+    runners = [WaveRunner(CountingJobs(d, keyring), interval_seconds=3600) for d in (db, other_db)]
     try:
         for r in runners:
             r.start()
@@ -85,3 +84,18 @@ async def test_two_schedulers_on_one_database_send_each_wave_once(db, database_u
     rows = await outbox(db)
     assert sorted(r.survivor_id for r in rows) == sorted(ids)
     assert len({r.idempotency_key for r in rows}) == len(rows)
+
+
+async def test_two_runners_in_one_process_each_run_their_own_wave_jobs(db, keyring) -> None:
+    """Two services in one process (tests, benchmarks) each tick their own jobs: a runner's state is its
+    own (it was a module registry under one key, so the second runner's start took the first one's ticks)."""
+    runners = [WaveRunner(CountingJobs(db, keyring), interval_seconds=3600) for _ in range(2)]
+    try:
+        for r in runners:
+            r.start()
+        await asyncio.wait_for(asyncio.gather(*(r.jobs.ticked.wait() for r in runners)), 15)
+    finally:
+        for r in runners:
+            await r.stop()
+    assert [r.jobs.ticks for r in runners] == [1, 1]
+    assert [r.ticks_in_progress() for r in runners] == [0, 0]

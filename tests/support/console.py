@@ -3,13 +3,16 @@ client that carries its cookies and reads the CSRF token from the pages, as a br
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiohttp
 import pyotp
 
+from bot.console.pages import FLASH_COOKIE
 from bot.service import Service
 from bot.staff import accounts
 from liaison.service import create_service
@@ -28,12 +31,14 @@ class StaffLogin:
 
 
 async def make_staff(svc: Service, name: str, roles: list[str], *, totp: bool = True) -> StaffLogin:
-    """An active account, enrolled as the enrolment page would do it."""
+    """An active account, enrolled as the enrolment page would do it (with the code of the step
+    before now's: a code is good once, and the test signs in with now's next)."""
     now = svc.clock()
     secret = pyotp.random_base32()
+    earlier = pyotp.TOTP(secret).at(now - timedelta(seconds=accounts.TOTP_STEP))
     async with svc.db.transaction() as s:
         member, _token = await accounts.add_staff(s, name, roles, now, actor="test")
-        await accounts.complete_enrolment(s, member, PASSWORD, secret, pyotp.TOTP(secret).at(now) if totp else "",
+        await accounts.complete_enrolment(s, member, PASSWORD, secret, earlier if totp else "",
                                           now, totp_required=totp, hasher=svc.pin_hasher)
     return StaffLogin(name, secret)
 
@@ -48,11 +53,15 @@ class ConsoleClient:
     """An HTTP client for one person (its own cookie jar), not following redirects. The loopback
     server counts as a secure origin: a service with an https public URL sets `Secure` cookies."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, svc: Service | None = None) -> None:
         self.base = base
+        self.svc = svc  # given: each POST returns once the service's background matching is done
+        # a browser sends its page's origin with every POST (the console refuses one without)
         jar = aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[base])
-        self.http = aiohttp.ClientSession(cookie_jar=jar)
+        self.http = aiohttp.ClientSession(cookie_jar=jar, headers={"Origin": base})
         self.csrf = ""
+        self.flash: str | None = None  # the message the last POST's redirect carries to the next page
+        self.flash_kind: str | None = None
 
     async def close(self) -> None:
         await self.http.close()
@@ -65,7 +74,15 @@ class ConsoleClient:
                    ) -> tuple[int, str, str]:
         form = {"csrf": self.csrf if csrf is None else csrf, **(data or {})}
         async with self.http.post(self.base + path, data=form, allow_redirects=False) as r:
-            return r.status, await r.text(), r.headers.get("Location", "")
+            carried = r.cookies.get(FLASH_COOKIE)
+            self.flash, self.flash_kind = None, None
+            if carried is not None and carried.value:
+                text, kind = json.loads(base64.urlsafe_b64decode(carried.value.partition(".")[0]))
+                self.flash, self.flash_kind = text, kind
+            answer = r.status, await r.text(), r.headers.get("Location", "")
+        if self.svc is not None:
+            await self.svc.settler.settled()
+        return answer
 
     async def sign_in(self, login: StaffLogin, now: datetime, *, password: str = PASSWORD,
                       code: str | None = None) -> int:

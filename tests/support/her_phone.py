@@ -1,6 +1,6 @@
 """Her phone on any channel, driven from outside: the whole service against the fake Bot API, the fake
-Twilio, the simulator's web API or a test channel's own fake (PHONES below), on a clock the test sets, and
-what her screen or thread shows after each thing she does. Tests ask `her.caps` (the channel's
+Twilio, the simulator's chat API or a test channel's own fake (PHONES below), on a clock the test sets,
+and what her screen or thread shows after each thing she does. Tests ask `her.caps` (the channel's
 capabilities) what to expect, as the service does, rather than the channel's name.
 
     async with her_phone(channel, settings_env, keyring, locale="de") as her:
@@ -30,6 +30,7 @@ from bot.enrolment import create_invitation
 from bot.service import Service
 from bot.settings import load_settings
 from liaison.service import create_service
+from nlu.service import NluService
 from safety.crypto import KeyRing
 from tests.support import running
 from tests.support.fake_telegram import FakeTelegram, deliver
@@ -46,6 +47,7 @@ PUBLIC = "https://liaison.example.org"
 ACCOUNT_SID = "AC" + "0" * 31 + "5"
 AUTH_TOKEN = "test-auth-token-not-a-secret-0015"
 OUR_NUMBER = "+447700900000"
+SIM_USER = "her-simulator-phone"
 PIN, DURESS = "4821", "7395"
 ALL_DAY = [{"days": [0, 1, 2, 3, 4, 5, 6], "start": "00:00", "end": "24:00"}]
 
@@ -70,7 +72,7 @@ class Reply:
 
 
 class Device(Protocol):
-    """Her phone on a channel other than Telegram and SMS (the simulator, a test channel)."""
+    """Her phone on a channel that exists only in tests (tests/support/plain_channel/)."""
 
     address: str
 
@@ -82,16 +84,19 @@ class Device(Protocol):
 
     def screen_texts(self) -> list[str]: ...
 
+    def her_messages(self) -> list[str]: ...
+
 
 @dataclass
 class HerPhone:
-    channel: str  # its registry name
+    channel: str  # its registry name: telegram / sms / simulator, or a test channel's
     svc: Service
     clock: ManualClock
     http: aiohttp.ClientSession
     base: str
     telegram: FakeTelegram | None = None
     twilio: FakeTwilio | None = None
+    simulator: SimulatorChannel | None = None
     device: Device | None = None
     last: Reply = field(default_factory=lambda: Reply([]))
 
@@ -105,6 +110,8 @@ class HerPhone:
         """Our messages as her phone shows them now (Telegram: what was not deleted)."""
         if self.telegram is not None:
             return [m for m in self.telegram.screen(CHAT) if m["from"] == "bot"]
+        if self.simulator is not None:
+            return [{**m, "message_id": m["id"]} for m in self.simulator.transcript(SIM_USER) if m["from"] == "bot"]
         if self.device is not None:
             return self.device.bot_messages()
         assert self.twilio is not None
@@ -114,10 +121,23 @@ class HerPhone:
         """Everything on her screen, hers and ours."""
         if self.telegram is not None:
             return [str(m["text"]) for m in self.telegram.screen(CHAT)]
+        if self.simulator is not None:
+            return [str(m["text"]) for m in self.simulator.transcript(SIM_USER)]
         if self.device is not None:
             return self.device.screen_texts()
         assert self.twilio is not None
         return [e.body for e in self.twilio.thread(HER_NUMBER)]
+
+    def her_messages(self) -> list[str]:
+        """Her own messages still on her screen (Telegram, simulator) or in the thread (SMS)."""
+        if self.telegram is not None:
+            return [str(m["text"]) for m in self.telegram.screen(CHAT) if m["from"] == "user"]
+        if self.simulator is not None:
+            return [str(m["text"]) for m in self.simulator.transcript(SIM_USER) if m["from"] == "user"]
+        if self.device is not None:
+            return self.device.her_messages()
+        assert self.twilio is not None
+        return [e.body for e in self.twilio.thread(HER_NUMBER) if e.direction != "to_her"]
 
     # -- what she does -----------------------------------------------------------------------------
     async def send(self, text: str) -> Reply:
@@ -125,6 +145,8 @@ class HerPhone:
         if self.telegram is not None:
             status = await deliver(self.telegram.user_sends(CHAT, text), self.base + WEBHOOK_PATH, SECRET,
                                    session=self.http)
+        elif self.simulator is not None:
+            status = await self._simulator_post({"user": SIM_USER, "text": text})
         elif self.device is not None:
             await self.device.send(text)
             status = 200
@@ -142,10 +164,19 @@ class HerPhone:
         if self.device is not None:
             await self.device.press(message_id, payload)
             return await self._arrived(before)
+        if self.simulator is not None:
+            status = await self._simulator_post({"user": SIM_USER, "button": payload, "message": message_id})
+            assert status == 200
+            return await self._arrived(before)
         assert self.telegram is not None
         update = self.telegram.user_presses(CHAT, message_id, payload)
         assert await deliver(update, self.base + WEBHOOK_PATH, SECRET, session=self.http) == 200
         return await self._arrived(before)
+
+    async def _simulator_post(self, body: dict[str, Any]) -> int:
+        async with self.http.post(self.base + "/simulator/api/messages", json=body) as resp:
+            await resp.read()
+            return resp.status
 
     async def choose(self, label: str) -> Reply:
         """The option whose label holds `label`, on the latest message offering it: with inline buttons
@@ -177,7 +208,7 @@ class HerPhone:
     def address(self) -> str:
         if self.device is not None:
             return self.device.address
-        return str(CHAT) if self.telegram is not None else HER_NUMBER
+        return str(CHAT) if self.telegram else HER_NUMBER if self.twilio else SIM_USER
 
     async def enrolled(self, *, locale: str = "en", country: str = "GB", **fields: Any) -> tuple[int, int]:
         """An active survivor on this phone, onboarded (PIN and duress PIN set), at her menu."""
@@ -221,72 +252,59 @@ def _telegram_env(settings_env: dict[str, object], fake: FakeTelegram) -> dict[s
     return {**running.telegram_env(settings_env, fake, SECRET), "TELEGRAM_BOT_USERNAME": "GardenTipsBot"}
 
 
-class SimulatorDevice:
-    """Her phone in the simulator, through its web API (as its chat page uses it)."""
-
-    def __init__(self, channel: SimulatorChannel, http: aiohttp.ClientSession, base: str) -> None:
-        self.channel, self.http, self.base = channel, http, base
-        self.address = "her-simulated-phone"
-
-    async def _post(self, body: dict[str, Any]) -> None:
-        async with self.http.post(f"{self.base}/simulator/api/messages", json={"user": self.address, **body}) as r:
-            assert r.status == 200, await r.text()
-
-    async def send(self, text: str) -> None:
-        await self._post({"text": text})
-
-    async def press(self, message_id: int, payload: str) -> None:
-        await self._post({"button": payload, "message": message_id})
-
-    def bot_messages(self) -> list[dict[str, Any]]:
-        return [{**m, "message_id": m["id"]} for m in self.channel.transcript(self.address) if m["from"] == "bot"]
-
-    def screen_texts(self) -> list[str]:
-        return [str(m["text"]) for m in self.channel.transcript(self.address)]
+def _tune(svc: Service, timers: bool, nlu: NluService | None) -> None:
+    svc.timers = svc.timers if timers else ()
+    if nlu is not None:
+        svc.nlu = nlu
 
 
-@asynccontextmanager
-async def simulator_service(settings_env: dict[str, object], keyring: KeyRing, clock: ManualClock,
-                            http: aiohttp.ClientSession) -> AsyncIterator[tuple[Service, str, SimulatorDevice]]:
-    svc = create_service(load_settings(**{**settings_env, "LIAISON_SIMULATOR": True}), keyring=keyring, clock=clock)
-    async with serve_app(svc.web_app()) as base:
-        channel = svc.channels["simulator"]
-        assert isinstance(channel, SimulatorChannel)
-        yield svc, base, SimulatorDevice(channel, http, base)
-
-
-# her phone on each channel that is not driven through a fake of a real provider: one line per channel
-PhoneService = Callable[[dict[str, object], KeyRing, ManualClock, aiohttp.ClientSession],
-                        AbstractAsyncContextManager[tuple[Service, str, Any]]]
+# her phone on a channel that lives only in tests: one line per channel (its folder has the rest)
+PhoneService = Callable[[dict[str, object], KeyRing, ManualClock, aiohttp.ClientSession, Callable[[Service], None]],
+                        AbstractAsyncContextManager[tuple[Service, str, Device]]]
 PHONES: dict[str, PhoneService] = {
-    "simulator": simulator_service,
-    "plain": plain_service,  # the test-only channel (tests/support/plain_channel/)
+    "plain": plain_service,  # tests/support/plain_channel/
 }
-EVERY_CHANNEL = ("telegram", "sms", *PHONES)
+EVERY_CHANNEL = ("telegram", "sms", "simulator", *PHONES)
 
 
 @asynccontextmanager
 async def her_phone(channel: str, settings_env: dict[str, object], keyring: KeyRing, *,
-                    start: datetime | None = None) -> AsyncIterator[HerPhone]:
-    """The service on `channel` (any of EVERY_CHANNEL) against its fake provider, on a ManualClock that
-    starts now: column defaults (the outbox's next attempt) still read the wall clock at this
-    commit, so a clock set in the past would leave replies never due. Her windows are all day,
-    so the hour does not matter; tests that need another time move the clock forward."""
+                    start: datetime | None = None, timers: bool = True,
+                    nlu: NluService | None = None) -> AsyncIterator[HerPhone]:
+    """The service on `channel` (any of EVERY_CHANNEL) against its fake provider, on a
+    ManualClock that starts now: column defaults (the outbox's next attempt) still read the wall
+    clock at this commit, so a clock set in the past would leave replies never due. Her windows are
+    all day, so the hour does not matter; tests that need another time move the clock forward.
+    `timers=False`: the scheduler's ticks do not run by themselves (the test runs them when it
+    moves the clock, so what arrives when is decided by the test alone). `nlu`: models already loaded,
+    shared by many short-lived services (a test that starts one per example)."""
     clock = ManualClock(start or datetime.now(UTC), tick=True)
     async with aiohttp.ClientSession() as http:
         if channel in PHONES:
-            async with PHONES[channel](settings_env, keyring, clock, http) as (svc, base, device):
+            tune = lambda svc: _tune(svc, timers, nlu)  # noqa: E731
+            async with PHONES[channel](settings_env, keyring, clock, http, tune) as (svc, base, device):
                 yield HerPhone(channel, svc, clock, http, base, device=device)
             return
         if channel == "telegram":
             async with FakeTelegram(TOKEN) as fake:
                 svc = create_service(load_settings(**_telegram_env(settings_env, fake)), keyring=keyring, clock=clock)
+                _tune(svc, timers, nlu)
                 async with serve_app(svc.web_app()) as base:
                     yield HerPhone(channel, svc, clock, http, base, telegram=fake)
+            return
+        if channel == "simulator":
+            svc = create_service(load_settings(**{**settings_env, "LIAISON_SIMULATOR": True}), keyring=keyring,
+                                 clock=clock)
+            _tune(svc, timers, nlu)
+            simulator = svc.channels["simulator"]
+            assert isinstance(simulator, SimulatorChannel)
+            async with serve_app(svc.web_app()) as base:
+                yield HerPhone(channel, svc, clock, http, base, simulator=simulator)
             return
         async with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER) as twilio:
             env = running.twilio_env(settings_env, twilio, PUBLIC, send_timeout=3, sms_rate=1000)
             svc = create_service(load_settings(**env), keyring=keyring, clock=clock)
+            _tune(svc, timers, nlu)
             async with serve_app(svc.web_app()) as base:
                 twilio.route_public(PUBLIC, base)
                 yield HerPhone(channel, svc, clock, http, base, twilio=twilio)

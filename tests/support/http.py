@@ -11,12 +11,12 @@ from aiohttp import web
 
 
 @asynccontextmanager
-async def serve_app(app: web.Application, host: str = "127.0.0.1") -> AsyncIterator[str]:
+async def serve_app(app: web.Application, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
     """Yields the base URL (http://127.0.0.1:PORT) while the app serves."""
     # a request still running at the end of a test is given 5 s, then cancelled (not aiohttp's 60 s)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
     await runner.setup()
-    site = web.TCPSite(runner, host, 0)
+    site = web.TCPSite(runner, host, port)
     await site.start()
     server = site._server
     assert server is not None and server.sockets

@@ -7,6 +7,7 @@ remove messages (hers and ours), so every safety feature can be seen working wit
 from __future__ import annotations
 
 import itertools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -35,6 +36,7 @@ class SimulatorChannel:
 
     def __init__(self) -> None:
         self._ids = itertools.count(1)
+        self._closers: list[Callable[[], Awaitable[None]]] = []
         self.phones: dict[str, list[PhoneMessage]] = {}
         self.deleted: dict[str, int] = {}
         self.sent_keys: set[str] = set()
@@ -89,8 +91,13 @@ class SimulatorChannel:
     async def status(self) -> ChannelStatus:
         return ChannelStatus(self.name, True, "in-process", {"phones": len(self.phones)})
 
+    def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
+        """Something of the simulator's to stop with it (the phone call panel's calls)."""
+        self._closers.append(closer)
+
     async def close(self) -> None:
-        return None
+        for closer in self._closers:
+            await closer()
 
 
 def _now() -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +10,7 @@ from aiohttp import web
 
 from bot.channels.base import InboundEvent
 from bot.channels.simulator.channel import SimulatorChannel
+from bot.channels.simulator.phone import SimulatedVoice, phone_routes
 from bot.channels.text_guard import repair, valid_identifier
 from bot.settings import Settings
 from bot.web.bodies import BadBody, json_body
@@ -70,7 +70,7 @@ def routes(service: ChannelHost) -> list[web.RouteDef]:
         own_id = channel.record_user_message(user, repair(text)[0] or "") if text is not None else None
         event = InboundEvent(
             channel="simulator", provider_id=str(message_id)[:64], address=user,
-            received_at=datetime.now(UTC), text=text, button=button,
+            received_at=service.dispatcher.now(), text=text, button=button,
             provider_message_id=str(own_id) if own_id is not None else _pressed(data.get("message")),
         )
         accepted = await service.pipeline.accept(event)
@@ -84,7 +84,10 @@ def routes(service: ChannelHost) -> list[web.RouteDef]:
             "messages": channel.transcript(user),
         })
 
+    voice = SimulatedVoice()  # the phone call panel: used when calls go through no Twilio account
+    channel.on_close(voice.close)
     return [
+        *phone_routes(voice),
         web.get("/simulator", page),
         web.get("/simulator/api/messages", get_messages),
         web.post("/simulator/api/messages", post_message),

@@ -10,7 +10,7 @@ committed: Twilio retries an unanswered webhook, and the replay is de-duplicated
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -123,7 +123,7 @@ def routes(service: ChannelHost) -> list[web.RouteDef]:
             log_event("sms.webhook_incomplete", has_sid=bool(sid), has_sender=bool(sender))
             return _twiml(400)
         event = InboundEvent(
-            channel=CHANNEL, provider_id=sid, address=sender, received_at=datetime.now(UTC),
+            channel=CHANNEL, provider_id=sid, address=sender, received_at=service.dispatcher.now(),
             text=form.get("Body", ""), provider_message_id=sid,
         )
         try:

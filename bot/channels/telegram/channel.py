@@ -12,25 +12,12 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import AiogramError
-from aiogram.methods import (
-    AnswerCallbackQuery,
-    DeleteMessages,
-    DeleteWebhook,
-    EditMessageReplyMarkup,
-    EditMessageText,
-    GetMe,
-    GetUpdates,
-    GetWebhookInfo,
-    SendMessage,
-    SetWebhook,
-)
-from aiogram.methods.base import Response
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, User
 
 from bot.channels.base import Button, ChannelStatus, OutgoingMessage, RateLimits, SendError, SendResult
@@ -40,14 +27,6 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.channels.host import ChannelHost
-
-# aiogram reads every answer through Response[<the method's result type>]; pydantic keeps such a
-# parametrised class only while something else refers to it, so after each garbage collection the
-# next call built it again (milliseconds of schema building on the event loop, for most sends under
-# load: a stall the provider then saw as a burst). Held here for the life of the process.
-_METHODS_USED: tuple[Any, ...] = (SendMessage, EditMessageText, EditMessageReplyMarkup, DeleteMessages,
-                                  AnswerCallbackQuery, GetMe, GetUpdates, SetWebhook, DeleteWebhook, GetWebhookInfo)
-_RESPONSE_TYPES = frozenset(Response.__class_getitem__(m.__returning__) for m in _METHODS_USED)
 
 MAX_CALLBACK_DATA = 64  # bytes, a Bot API limit
 MAX_DELETE_BATCH = 100  # ids per deleteMessages call, a Bot API limit
@@ -88,7 +67,9 @@ class TelegramChannel:
     def __init__(self, settings: Settings, bot: Bot | None = None) -> None:
         if not settings.telegram_bot_token:
             raise ValueError("TelegramChannel needs TELEGRAM_BOT_TOKEN")
-        build_used_models()  # at start, so a model that cannot be built stops the start, not her message
+        # at start, so a model that cannot be built stops the start, not her message; the answer
+        # classes are held for the channel's life (see build_used_models)
+        self._answer_types = build_used_models()
         self.settings = settings
         self.limits = RateLimits(per_second=settings.telegram_global_rate,
                                  per_recipient_per_second=settings.telegram_chat_rate)

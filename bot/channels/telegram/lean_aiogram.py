@@ -26,15 +26,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-# the Bot API methods the channel calls (channel.py, updates.py, polling.py) and what they return
+# The one list of Bot API methods the channel calls (channel.py, updates.py, polling.py): built at
+# start, with what they return. tests/channels/test_telegram_methods.py checks it against the calls.
 USED_METHODS = (
     "SendMessage", "EditMessageText", "DeleteMessages", "GetMe", "AnswerCallbackQuery",
     "EditMessageReplyMarkup", "SetWebhook", "DeleteWebhook", "GetUpdates",
 )
 # the types it validates (webhook updates) or constructs (keyboards, link previews)
 USED_TYPES = ("Update", "InlineKeyboardMarkup", "InlineKeyboardButton", "LinkPreviewOptions")
-
-_answers: list[type[BaseModel]] = []  # keeps the built Response[...] classes in pydantic's generics cache
 
 
 def import_aiogram() -> None:
@@ -45,8 +44,13 @@ def import_aiogram() -> None:
         import aiogram  # noqa: F401
 
 
-def build_used_models() -> None:
-    """Build the validators and serializers the channel needs (once; cheap when already built)."""
+def build_used_models() -> tuple[type[BaseModel], ...]:
+    """Build the validators and serializers the channel needs (cheap when already built).
+
+    Returns the Response[<result type>] classes aiogram reads each answer through. pydantic keeps
+    such a parametrised class only while something else refers to it, so after each garbage
+    collection the next call built it again (milliseconds of schema building on the event loop, for
+    most sends under load: a stall the provider then saw as a burst). The caller holds them."""
     import aiogram.methods
     import aiogram.types
     from aiogram.methods.base import Response
@@ -54,14 +58,15 @@ def build_used_models() -> None:
     namespace = _types_namespace()
     for name in USED_TYPES:
         getattr(aiogram.types, name).model_rebuild(_types_namespace=namespace)
+    answers = []
     for name in USED_METHODS:
         method = getattr(aiogram.methods, name)
         method.model_rebuild(_types_namespace=namespace)
         # the session validates each answer as Response[<what the method returns>]
         answer = Response[method.__returning__]  # type: ignore[name-defined]
         answer.model_rebuild(_types_namespace=namespace)
-        if answer not in _answers:
-            _answers.append(answer)
+        answers.append(answer)
+    return tuple(answers)
 
 
 def _types_namespace() -> dict[str, Any]:

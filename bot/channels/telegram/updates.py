@@ -7,7 +7,6 @@ Shared by the webhook and the polling loop, so both acknowledge an update only a
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher, F, Router
@@ -49,7 +48,7 @@ def inbound_router(service: ChannelHost) -> Router:
             # update ids restart after a quiet week or a new token: pair them with the message id
             channel=CHANNEL, provider_id=f"{event_update.update_id}:m{message.message_id}",
             address=str(message.chat.id),
-            received_at=datetime.now(UTC), text=message.text or message.caption,
+            received_at=service.dispatcher.now(), text=message.text or message.caption,
             provider_message_id=str(message.message_id),
         )
         return await service.pipeline.accept(event)
@@ -61,7 +60,7 @@ def inbound_router(service: ChannelHost) -> Router:
         assert query.message is not None and query.data is not None
         event = InboundEvent(
             channel=CHANNEL, provider_id=f"{event_update.update_id}:c{query.id}", address=str(query.message.chat.id),
-            received_at=datetime.now(UTC), button=query.data,
+            received_at=service.dispatcher.now(), button=query.data,
             provider_message_id=str(query.message.message_id),
         )
         accepted = await service.pipeline.accept(event)

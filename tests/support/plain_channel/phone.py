@@ -3,7 +3,7 @@ registry entry added for the length of the test, its fake provider, and her thre
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -43,10 +43,14 @@ class PlainDevice:
     def screen_texts(self) -> list[str]:
         return [e.text for e in self.provider.thread(self.address)]
 
+    def her_messages(self) -> list[str]:
+        return [e.text for e in self.provider.thread(self.address) if e.sender == "user"]
+
 
 @asynccontextmanager
 async def plain_service(settings_env: dict[str, object], keyring: KeyRing, clock: ManualClock,
-                        http: aiohttp.ClientSession) -> AsyncIterator[tuple[Service, str, PlainDevice]]:
+                        http: aiohttp.ClientSession,
+                        tune: Callable[[Service], None]) -> AsyncIterator[tuple[Service, str, PlainDevice]]:
     """The service on the plain channel only, its registry entry added (and taken away after)."""
     before = registry.CHANNELS
     registry.CHANNELS = [*before, ENTRY]
@@ -54,6 +58,7 @@ async def plain_service(settings_env: dict[str, object], keyring: KeyRing, clock
         provider = PlainProvider()
         settings = load_settings(**{**settings_env, "LIAISON_SIMULATOR": False})
         svc = create_service(settings, keyring=keyring, clock=clock, channels={NAME: PlainChannel(provider)})
+        tune(svc)
         async with serve_app(svc.web_app()) as base:
             yield svc, base, PlainDevice(provider, http, base)
     finally:
