@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from bot.channels import registry
 from bot.cli_db import (
     check_keys,
     cli_settings,
@@ -159,7 +160,7 @@ def invite() -> None:
 
 
 @invite.command("create")
-@click.option("--channel", type=click.Choice(["telegram", "sms", "simulator"]), required=True)
+@click.option("--channel", type=click.Choice(registry.names()), required=True)
 @click.option("--locale", type=click.Choice(LOCALES), required=True)
 @click.option("--country", type=click.Choice(["GB", "IE", "DE", "AT", "EU"], case_sensitive=False), default="GB",
               show_default=True, help="Her country: emergency numbers and default time zone.")
@@ -179,13 +180,13 @@ def invite_create(channel: str, locale: str, country: str, phone: str | None, va
     from bot.enrolment import InvitationError, create_invitation
 
     settings = cli_settings()
-    enabled = {"telegram": settings.telegram_enabled, "sms": settings.sms_enabled,
-               "simulator": settings.simulator_enabled or settings.environment != "production"}
-    if not enabled[channel]:
+    entry = registry.entry(channel)
+    # a channel for testing (the simulator) counts as on outside production
+    if not (entry.enabled(settings) or (entry.for_testing and settings.environment != "production")):
         # the code would wait for a channel that never runs, and an SMS opt-in would stay queued for ever
         raise click.ClickException(f"the {channel} channel is off on this instance ({settings.channel_summary()}); "
                                    f"configure it first or invite her on a channel that is on")
-    if channel == "telegram" and not settings.telegram_bot_username:
+    if entry.capabilities.deep_link and not settings.telegram_bot_username:
         click.secho("note: set TELEGRAM_BOT_USERNAME to get a t.me link", fg="yellow", err=True)
 
     async def work(db: Any, ring: KeyRing) -> Any:

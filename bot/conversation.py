@@ -24,6 +24,7 @@ from bot.actions.deletion import queue_deletions
 from bot.actions.held_escalations import HELD
 from bot.actions.quick_exit import end_quiet, quick_exit
 from bot.channels.base import InboundEvent
+from bot.channels.registry import capabilities
 from bot.escalations import raise_escalation
 from bot.logs import log_event
 from bot.notices.her_side import named_notices, newest_unprompted, record_opened
@@ -190,7 +191,8 @@ async def _from_stranger(session: AsyncSession, keyring: KeyRing, event: Inbound
                          identity: ChannelIdentity | None, now: datetime
                          ) -> tuple[FlowResult, Survivor | None, ChannelIdentity | None, str, Disguise | None]:
     invite = await enrolment.look_up(session, keyring, event.channel, event.address, event.text, now)
-    ctx = Context(now=now, channel=event.channel, invite=invite, personas=catalog.persona_ids())
+    ctx = Context(now=now, channel=event.channel, caps=capabilities(event.channel), invite=invite,
+                  personas=catalog.persona_ids())
     result = onboarding.begin(user_input, ctx)
     guessed = guess_locale(event.text)  # a stranger's locale is unknown: the language she wrote in
     signal = danger_signal(event.text, guessed)
@@ -206,7 +208,7 @@ async def _from_stranger(session: AsyncSession, keyring: KeyRing, event: Inbound
             if enrolled is None:  # used a moment ago by someone else: the same neutral reply
                 enrolment.record_rejection(session, keyring.blind_index(event.channel, event.address),
                                            event.channel, "used", now)
-                return reply_to_stranger(user_input), None, identity, guessed, None
+                return reply_to_stranger(ctx.caps), None, identity, guessed, None
             survivor, identity = enrolled
             survivor.state = finish(result, replace(ctx, profile=None)).state.dump()
         elif isinstance(effect, RejectCode):
@@ -294,7 +296,8 @@ async def prefetch(session: AsyncSession, keyring: KeyRing, event: InboundEvent,
     unprompted = await newest_unprompted(session, survivor.id) if typed_number else None
     notices = await notice_views(session, survivor.id, named_notices(user_input, state, unprompted)) if active else {}
     return Context(
-        now=now, channel=event.channel, profile=profile_of(survivor, await _consents(session, survivor.id)),
+        now=now, channel=event.channel, caps=capabilities(event.channel),
+        profile=profile_of(survivor, await _consents(session, survivor.id)),
         pins=SurvivorPins(survivor.pin_hash, survivor.duress_pin_hash, pin_hasher), personas=catalog.persona_ids(),
         consent_versions=catalog.consent_versions(survivor.locale), timezones=_timezones(), danger=danger,
         checkin=checkin, closed_checkin=closed,
@@ -437,7 +440,7 @@ async def _create_callback(session: AsyncSession, survivor: Survivor, event: Inb
                            now: datetime) -> None:
     escalation = await raise_escalation(session, survivor_id=survivor.id, priority="routine",
                                         reason="callback_requested", now=now, pseudonym=survivor.pseudonym)
-    phone = effect.phone if effect.phone else (event.address if event.channel == "sms" else None)
+    phone = effect.phone if effect.phone else (event.address if capabilities(event.channel).phone_address else None)
     session.add(CallbackRequest(survivor_id=survivor.id, escalation_id=escalation.id, phone=phone,
                                 windows=list(effect.windows), created_at=now))
     log_event("callback.requested", survivor=survivor.pseudonym)

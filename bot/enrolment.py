@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog
+from bot.channels import registry
 from bot.outbox.enqueue import enqueue
 from bot.programme.linking import CaseLinkError, checked_case, link_invited_case
 from bot.storage.models import AuditEvent, ChannelIdentity, Invitation, Survivor
@@ -27,7 +28,6 @@ from safety import windows
 from safety.crypto import KeyRing
 from safety.disguise import Disguise
 
-CHANNELS = ("telegram", "sms", "simulator")
 COUNTRY_TIMEZONES = {"GB": "Europe/London", "IE": "Europe/Dublin", "DE": "Europe/Berlin", "AT": "Europe/Vienna",
                      "EU": "Europe/Brussels"}
 DEFAULT_VALID_FOR = timedelta(hours=72)
@@ -83,22 +83,24 @@ async def create_invitation(session: AsyncSession, keyring: KeyRing, *, channel:
                             valid_for: timedelta = DEFAULT_VALID_FOR,
                             bot_username: str | None = None, case_ref: str | None = None,
                             case_site: str | None = None) -> CreatedInvitation:
-    """Store a new invitation; for SMS also queue the one neutral opt-in message to her number.
+    """Store a new invitation; where her address is her phone number (SMS) also queue the one
+    neutral opt-in message to her number; where the channel has deep links, the link to follow.
     With his programme's case reference (and site), her record is linked to his case when she enrols."""
-    if channel not in CHANNELS:
-        raise InvitationError(f"channel must be one of {', '.join(CHANNELS)}")
+    if channel not in registry.names():
+        raise InvitationError(f"channel must be one of {', '.join(registry.names())}")
+    caps = registry.capabilities(channel)
     if locale not in LOCALES:
         raise InvitationError(f"locale must be one of {', '.join(LOCALES)}")
     country = country.upper()
     if country not in COUNTRY_TIMEZONES:
         raise InvitationError(f"country must be one of {', '.join(COUNTRY_TIMEZONES)}")
     number = None
-    if channel == "sms":
+    if caps.phone_address:
         number = e164(phone or "")
         if number is None:
-            raise InvitationError("an SMS invitation needs --phone in international form, e.g. +447700900123")
+            raise InvitationError(f"an {channel} invitation needs --phone in international form, e.g. +447700900123")
     elif phone:
-        raise InvitationError("--phone is only for SMS invitations")
+        raise InvitationError(f"--phone is only for channels that text her number, not {channel}")
     if (case_ref is None) != (case_site is None):
         raise InvitationError("a case reference needs its site: give --case and --site together")
     if case_ref is not None and case_site is not None:
@@ -115,12 +117,12 @@ async def create_invitation(session: AsyncSession, keyring: KeyRing, *, channel:
     session.add(AuditEvent(actor=created_by[:64], action="invite.created",
                            details={"invitation_id": inv.id, "channel": channel,
                                     **({"case_site": case_site} if case_site else {})}, at=now))
-    link = f"https://t.me/{bot_username.lstrip('@')}?start={code}" if channel == "telegram" and bot_username else None
+    link = caps.deep_link.format(bot=bot_username.lstrip("@"), code=code) if caps.deep_link and bot_username else None
     if number is not None:
         # not a reply: inside the default safe hours (09:00-20:00) of her own zone, like anything we start
         invitee_zone = windows.zone_of_number(number) or COUNTRY_TIMEZONES[country]
         body, buttons = catalog.render(Say("invite.sms_optin"), locale, Disguise())
-        enqueue(session, channel="sms", address=number, address_index=keyring.blind_index("sms", number),
+        enqueue(session, channel=channel, address=number, address_index=keyring.blind_index(channel, number),
                 cause=f"invite:{inv.id}", index=0, text_key="invite.sms_optin", body=body, buttons=buttons,
                 is_reply=False, not_before=windows.next_open([], invitee_zone, now))
     return CreatedInvitation(inv.id, code, channel, locale, inv.expires_at, link, number is not None)
@@ -145,8 +147,8 @@ async def look_up(session: AsyncSession, keyring: KeyRing, channel: str, address
     """What an unknown sender's message amounts to: a valid invitation, a rejected code, or nothing."""
     code = extract_code(text)
     if code is None:
-        if channel == "sms":
-            inv = await _open_invitation_for_number(session, address, now)
+        if registry.capabilities(channel).phone_address:
+            inv = await _open_invitation_for_number(session, channel, address, now)
             if inv is not None:
                 return Invite("valid", inv.id, inv.locale, by_address=True)
         return Invite("none")
@@ -164,14 +166,15 @@ async def look_up(session: AsyncSession, keyring: KeyRing, channel: str, address
     return Invite("valid", inv.id, inv.locale)
 
 
-async def _open_invitation_for_number(session: AsyncSession, address: str, now: datetime) -> Invitation | None:
+async def _open_invitation_for_number(session: AsyncSession, channel: str, address: str,
+                                      now: datetime) -> Invitation | None:
     """SMS: the worker gave her number, so her reply needs no code. Open SMS invitations are few
     and short-lived; their numbers are encrypted, so they are compared after decryption."""
     number = e164(address)
     if number is None:
         return None
     candidates = (await session.scalars(
-        select(Invitation).where(Invitation.channel == "sms", Invitation.used_at.is_(None),
+        select(Invitation).where(Invitation.channel == channel, Invitation.used_at.is_(None),
                                  Invitation.expires_at > now, Invitation.address.is_not(None))
         .order_by(Invitation.created_at.desc())
     )).all()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from bot.channels.registry import entry
 from bot.settings import DEFAULT_KEY_FILE, Settings
 from safety.crypto import KeyFileError, KeyRing
 
@@ -41,7 +42,7 @@ def production_problems(settings: Settings, ring: KeyRing, channel_names: Iterab
     if is_development_key(ring, dev_key_file):
         problems.append(f"production refuses the development key file {ring.path}: generate a real one "
                         "with `liaison keys generate` and keep it in custody")
-    if not [n for n in channel_names if n != "simulator"]:
+    if not [n for n in channel_names if not entry(n).for_testing]:
         problems.append("production has no channel configured (set TELEGRAM_BOT_TOKEN or "
                         "TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN): no survivor could reach the service")
     return problems

@@ -42,7 +42,7 @@ def _other_say() -> Say:
 
 
 def _number_say(ctx: Context) -> Say:
-    options = (Option("phone:this", "callback.opt_this_number"),) if ctx.channel == "sms" else ()
+    options = (Option("phone:this", "callback.opt_this_number"),) if ctx.caps.phone_address else ()
     return Say("callback.number", options=(*options, BACK))
 
 
@@ -101,7 +101,7 @@ def handle(turn: Turn, state: FlowState, ctx: Context) -> FlowResult | None:
             return _to_number(state, ctx, [typed])
         return None
     if step == "number":
-        if choice == "phone:this" and ctx.channel == "sms":
+        if choice == "phone:this" and ctx.caps.phone_address:
             confirm = info.model_copy(update={"phone": None})
             return result(goto(state, "callback", "confirm", confirm), _confirm_say(confirm))
         phone = normalise_phone(turn.text)

@@ -100,6 +100,7 @@ class CheckinContext:
     country: str = ""
     numbered_opening: bool = True  # the opening is her latest message with options: "1"/"2" answer it
     numbered: bool = False  # options are numbered lines (SMS): a 0-10 question takes the value itself
+    carrier_stop_words: frozenset[str] = frozenset()  # the channel's own opt-out words: stop, whatever is asked
 
 
 # -- message builders ------------------------------------------------------------------------------
@@ -251,7 +252,7 @@ def step(ctx: CheckinContext, progress: Progress, event: UserInput) -> CheckinSt
     pressed = QuestionButton.unpack(button)
     question_button = pressed if pressed is not None and pressed.instance_id == ctx.instance_id else None
     keyword = q.keyword(text) if text and not button else None
-    everywhere = global_keyword(text, event.channel) if text and not button else None
+    everywhere = global_keyword(text, ctx.carrier_stop_words) if text and not button else None
 
     if stage == "done" or everywhere in ALWAYS_GLOBAL:
         return None  # stop, quick exit, numbers and help work whatever the check-in waits for
@@ -352,7 +353,7 @@ def handle(event: UserInput, state: FlowState, ctx: Context) -> FlowResult | Non
         questionnaire=oc.questionnaire, instance_id=oc.instance_id, answers=oc.answers, previous=oc.previous,
         rules=ctx.triage, plain=bool(profile and profile.plain_mode),
         country=(profile.country if profile else "") or "", numbered_opening=opening_is_latest(state, oc),
-        numbered=ctx.channel == "sms",
+        numbered=not ctx.caps.inline_buttons, carrier_stop_words=ctx.caps.carrier_stop_words,
     )
     res = step(cctx, progress_of(state, oc), event)
     if res is None:

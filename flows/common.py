@@ -8,7 +8,6 @@ from datetime import timedelta
 from flows.payloads import WaveButton
 from flows.state import FlowState, is_unlocked, lock, result, to_menu
 from flows.types import Context, FlowResult, Option, QuickExitRequested, RaiseEscalation, Say
-from safety.deletion import deletes_messages
 
 MENU_OPTIONS: tuple[Option, ...] = (
     Option("menu:info", "menu.opt_info"),
@@ -32,7 +31,7 @@ def for_channel(key: str, ctx: Context) -> str:
     """The wording for a channel that keeps every message on her phone (SMS) of a text that
     promises what only a chat app can do ("EXIT clears the screen", "we remove your PIN messages"):
     there EXIT pauses our messages instead, and she is asked to delete what she typed herself."""
-    return f"{key}_sms" if not deletes_messages(ctx.channel) and key in SMS_VARIANTS else key
+    return f"{key}_sms" if not ctx.caps.deletes_messages and key in SMS_VARIANTS else key
 
 
 def continue_option(ctx: Context) -> tuple[Option, ...]:
@@ -76,7 +75,7 @@ def quick_exit(state: FlowState, ctx: Context) -> FlowResult:
     that: a text cannot be recalled, outbound pauses instead (the safety layer), so nothing arrives."""
     not_active = ctx.profile is not None and ctx.profile.status in ("onboarding", "stopped", "declined")
     st = lock(state) if not_active else to_menu(lock(state))  # stopped stays stopped, onboarding goes on
-    if not deletes_messages(ctx.channel):  # SMS: the safety layer pauses for her chosen period
+    if ctx.caps.exit == "pause_outbound":  # SMS: the safety layer pauses for her chosen period
         return result(st, effects=[QuickExitRequested()])
     # a chat: her screen now holds one cover message; nothing routine may join it before she writes
     quiet_until = ctx.now + QUIET_AFTER_EXIT

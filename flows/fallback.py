@@ -55,7 +55,7 @@ def understand(intent: str | None, state: FlowState, ctx: Context,
         return result(state, Say("fallback.heard_you", options=offer), *reprompt,
                       effects=[RaiseEscalation("high", intent or "worry")])
     if enrolled and intent == "quick_exit":  # offered, never done on a guess
-        yes = "fallback.opt_exit_yes_sms" if ctx.channel == "sms" else "fallback.opt_exit_yes"
+        yes = "fallback.opt_exit_yes_sms" if ctx.caps.exit == "pause_outbound" else "fallback.opt_exit_yes"
         confirm = (Option("menu:exit", yes), Option("menu:main", "common.no"))
         return result(state, Say(for_channel("fallback.confirm_exit", ctx), options=confirm))
     if enrolled and intent == "stop":  # offered, never done on a guess

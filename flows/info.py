@@ -21,7 +21,7 @@ def _index_say() -> Say:
 
 def start(state: FlowState, ctx: Context) -> FlowResult:
     plain = ctx.profile.plain_mode if ctx.profile else False
-    if ctx.channel == "sms" and not plain:
+    if not ctx.caps.deletes_messages and not plain:
         options = (Option("info:sms_ok", "info.opt_sms_ok"), Option("menu:callback", "info.opt_call_instead"), BACK)
         return result(goto(state, "info", "sms_warning"), Say("info.sms_warning", options=options))
     return result(goto(state, "info", "index"), _index_say())

@@ -1,8 +1,9 @@
 """Words that work from any state, in either language, whatever the flow is waiting for.
 
 Stop must always work (carriers require it on SMS), and so must quick exit and the emergency
-numbers: they are checked before any flow sees the input. On SMS the carriers' whole opt-out list
-counts as stop; elsewhere only "stop" itself does, so "cancel" inside a flow is not an opt-out.
+numbers: they are checked before any flow sees the input. Where the carrier has an opt-out list of its
+own (the channel's `carrier_stop_words`: SMS) its whole list counts as stop; elsewhere only "stop"
+itself does, so "cancel" inside a flow is not an opt-out.
 
 A command is the whole message and nothing else ("STOP", "stop!", " 'Exit' ", "🚪 Exit"): case,
 spaces and the punctuation, quotes or emoji around it do not count; a word inside a sentence ("i
@@ -19,7 +20,8 @@ from content.text import fold
 
 Keyword = Literal["stop", "start", "help", "exit", "numbers", "menu"]
 
-SMS_STOP = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"})
+SMS_STOP = frozenset(  # the carriers' opt-out words (bot/channels/registry.py gives them to SMS)
+    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"})
 STOP = frozenset({"stop", "/stop", "stopp"})
 START = frozenset({"start", "/start", "unstop", "resume"})
 HELP = frozenset({"help", "/help", "info", "hilfe"})
@@ -40,12 +42,13 @@ def command_word(text: str | None) -> str:
     return _AROUND.sub("", fold(text))
 
 
-def keyword(text: str | None, channel: str) -> Keyword | None:
-    """The command this whole message is, if it is exactly one (never a word found inside a sentence)."""
+def keyword(text: str | None, carrier_stop_words: frozenset[str] = frozenset()) -> Keyword | None:
+    """The command this whole message is, if it is exactly one (never a word found inside a sentence);
+    `carrier_stop_words`: the channel's own opt-out words (its capability), stop as well."""
     word = command_word(text)
     if not word:
         return None
-    if word in STOP or (channel == "sms" and word in SMS_STOP):
+    if word in STOP or word in carrier_stop_words:
         return "stop"
     if word in START or word.startswith("/start "):
         return "start"

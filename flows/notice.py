@@ -97,7 +97,7 @@ def step(action: str, notice: NoticeView | None, state: FlowState, ctx: Context)
     if has_pin and not is_unlocked(state, ctx.now):
         return pin.ask_unlock(state, ctx, then=payload(notice.id, action))
     plain = ctx.profile.plain_mode if ctx.profile else False
-    if action == "open" and ctx.channel == "sms" and not plain:
+    if action == "open" and not ctx.caps.deletes_messages and not plain:
         options = (Option(payload(notice.id, "sms_ok"), "notice.opt_sms_ok"),
                    Option(payload(notice.id, "ring_me"), "notice.opt_call_instead"))
         return result(to_menu(state), Say("notice.sms_warning", options=options))
@@ -111,7 +111,7 @@ def ring_me(notice: NoticeView, state: FlowState, ctx: Context) -> FlowResult:
     and she is told so; otherwise nothing is promised yet: the call-back flow asks when and which
     number (after her PIN if she is locked) and books it when she confirms."""
     windows = [w for w in (ctx.profile.contact_windows if ctx.profile else []) if valid(w)]
-    if ctx.channel == "sms" and windows:
+    if ctx.caps.phone_address and windows:
         return result(to_menu(state), Say("notice.ring_noted"),
                       effects=[NoticeAnswered(notice.id, "ring_me", book_callback=True)])
     answered = NoticeAnswered(notice.id, "ring_me")

@@ -43,11 +43,12 @@ def begin(event: UserInput, ctx: Context) -> FlowResult:
     neutral stranger reply (and a counted rejection when she sent something code-shaped)."""
     invite = ctx.invite
     if invite is not None and invite.status == "valid" and invite.invitation_id is not None:
-        if invite.by_address and (keyword(event.text, event.channel) == "stop" or yes_no(event.text) == "no"):
+        declined = keyword(event.text, ctx.caps.carrier_stop_words) == "stop" or yes_no(event.text) == "no"
+        if invite.by_address and declined:
             return result(FlowState(), Say("invite.declined"), effects=[DeclineInvitation(invite.invitation_id)])
         state = FlowState(flow="onboarding", step="warning", touched=ctx.now)
         return result(state, warning_say(ctx), effects=[Enrol(invite.invitation_id)])
-    reply = reply_to_stranger(event)
+    reply = reply_to_stranger(ctx.caps)
     if invite is not None and invite.status != "none":
         reply.effects.append(RejectCode(invite.status))
     return reply

@@ -6,7 +6,7 @@ would give the duress PIN away). The duress PIN silently raises an urgent escala
 PIN entry is locked. The lock never hides the emergency numbers: the cover menu always offers them.
 Every message holding digits at a PIN prompt is forgotten (not stored, deleted where possible).
 
-Where every message stays on her phone (SMS: `safety.deletion.deletes_messages`), whoever reads
+Where every message stays on her phone (SMS: the channel's `deletes_messages` capability), whoever reads
 her thread must not learn which digits do what: only her PIN is chosen by text, asked without
 naming another, and she is asked to delete her messages with it; the duress PIN is set with her
 worker during a call, on her console page (bot/console/pin_views.py), and never mentioned in the
@@ -26,7 +26,6 @@ from flows.pin_gate import ask_unlock as ask_unlock  # the gate, asked through t
 from flows.pin_gate import locked_out as locked_out
 from flows.state import FlowState, PinData, Turn, data_as, goto, result, to_menu
 from flows.types import Context, FlowResult, ForgetInbound, Handoff, Option, RaiseEscalation, Say, SetPin
-from safety.deletion import deletes_messages
 
 MIN_LENGTH, MAX_LENGTH = 4, 8
 MAX_FAILURES = 5
@@ -76,7 +75,7 @@ def _unlock(turn: Turn, state: FlowState, ctx: Context) -> FlowResult | None:
 def duress_by_text(ctx: Context) -> bool:
     """Is the duress PIN chosen in this conversation? Only where her messages with it, and ours
     about it, can be taken off her screen; elsewhere her worker sets it with her during a call."""
-    return deletes_messages(ctx.channel)
+    return ctx.caps.deletes_messages
 
 
 def start_setup(state: FlowState, ctx: Context, purpose: Literal["onboarding", "settings"],

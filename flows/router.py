@@ -20,7 +20,7 @@ __all__ = ["RULES", "always_pressable", "route", "spent", "turn_of"]
 
 
 # what only an exact word or a button may do (quick exit, stop, erasure): where options are buttons
-# without numbers (Telegram, the simulator), a bare number she types never stands for one of these
+# without numbers (inline buttons: Telegram, the simulator), a bare number she types never stands for one of these
 SILENCING = frozenset({"menu:exit", "menu:stop", "erase:1", "erase:2"})
 
 
@@ -29,10 +29,10 @@ def turn_of(event: UserInput, state: FlowState, ctx: Context) -> Turn:
     they are numbered lines; elsewhere never to a silencing one); the keyword (or her own quick-exit
     word) when there is no choice."""
     choice = event.button or map_number(state, event.text)
-    if event.button is None and ctx.channel != "sms" and choice in SILENCING:
+    if event.button is None and ctx.caps.inline_buttons and choice in SILENCING:
         choice = None  # Telegram shows no numbers: "5" is not the fifth button, least of all Exit
     text = None if event.button else event.text
-    word = keyword(text, ctx.channel) if choice is None else None
+    word = keyword(text, ctx.caps.carrier_stop_words) if choice is None else None
     exit_word = state.exit_word
     if word is None and choice is None and exit_word and command_word(text) == exit_word:
         word = "exit"  # the quick-exit word she chose herself

@@ -11,7 +11,7 @@ from content import LOCALES
 from content.text import fold
 from flows import pin
 from flows.consent import KINDS
-from flows.keywords import keyword
+from flows.keywords import SMS_STOP, keyword
 from flows.state import FlowState, Turn, goto, result
 from flows.types import Context, FlowResult, Option, ProfileChanges, RecordConsent, Say, SetStatus, UpdateProfile
 from flows.windows import MAX_WINDOWS, PRESETS, Window, parse, valid
@@ -92,7 +92,7 @@ def _entry(name: str, state: FlowState, ctx: Context) -> FlowResult:
 def _exit_word(text: str | None) -> str | None:
     """Her own quick-exit word: one word of letters, not one that already means something."""
     word = fold(text)
-    if not (2 <= len(word) <= 20) or not word.isalpha() or keyword(word, "sms") is not None:
+    if not (2 <= len(word) <= 20) or not word.isalpha() or keyword(word, SMS_STOP) is not None:
         return None
     return word
 

@@ -16,7 +16,7 @@ RESTART = (Option("start", "stop.opt_start"),)
 
 def stop(state: FlowState, ctx: Context) -> FlowResult:
     st = goto(state, "stopped", "main").but(unlocked_until=None)
-    if ctx.channel == "sms" and ctx.profile is not None and ctx.profile.status == "stopped":
+    if ctx.caps.silent_after_stop and ctx.profile is not None and ctx.profile.status == "stopped":
         return result(st)  # SMS: one confirmation after STOP, then silence (carrier rules)
     return result(st, Say("stop.confirmed"), effects=[SetStatus("stopped")])
 
@@ -38,7 +38,7 @@ def start(state: FlowState, ctx: Context) -> FlowResult:
 def while_stopped(state: FlowState, ctx: Context) -> FlowResult:
     """She wrote after stopping: say how to start again, nothing else; on SMS not even that
     (after STOP one confirmation only; the carrier refuses more, error 21610)."""
-    if ctx.channel == "sms":
+    if ctx.caps.silent_after_stop:
         return result(state)
     key = "consent.still_declined" if ctx.profile and ctx.profile.status == "declined" else "stop.still_stopped"
     return result(state, Say(key, options=RESTART))

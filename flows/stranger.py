@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 
+from flows.capabilities import ChannelCapabilities
 from flows.flow_state import FlowState
 from flows.invitation_code import extract_code
-from flows.types import FlowResult, Say, UserInput
+from flows.types import FlowResult, Say
 
 GERMAN_WORDS = frozenset({
     "hallo", "ich", "bin", "du", "sie", "wer", "ist", "das", "da", "und", "nicht", "bitte", "danke", "guten",
@@ -33,9 +34,10 @@ def guess_locale(text: str | None) -> str:
     return "de" if words and german * 2 >= len(words) else "en"
 
 
-def stranger_key(channel: str) -> str:
-    return "stranger.neutral" if channel == "sms" else "stranger.neutral_chat"
+def stranger_key(caps: ChannelCapabilities) -> str:
+    """"This number" where her address is a phone number, else "this chat"."""
+    return "stranger.neutral" if caps.phone_address else "stranger.neutral_chat"
 
 
-def reply_to_stranger(event: UserInput) -> FlowResult:
-    return FlowResult(state=FlowState(), says=[Say(stranger_key(event.channel))])
+def reply_to_stranger(caps: ChannelCapabilities) -> FlowResult:
+    return FlowResult(state=FlowState(), says=[Say(stranger_key(caps))])

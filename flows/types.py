@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol, TypedDict
 
+from flows.capabilities import ChannelCapabilities
 from flows.flow_state import FlowState
 from flows.questionnaires import Questionnaire
 from flows.windows import Window
@@ -340,6 +341,7 @@ class OpenCheckin:
 class Context:
     now: datetime
     channel: str
+    caps: ChannelCapabilities  # what her channel can do (filled from the registry): ask this, not `channel`
     profile: Profile | None = None
     pins: PinCheck | None = None
     invite: Invite | None = None

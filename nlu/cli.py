@@ -88,6 +88,7 @@ def parse(ctx: click.Context, text: str, locale: str, rasa_url: str | None, expl
 def what_the_flows_do(intent: str | None, locale: str) -> dict[str, list[str]]:
     """The production policy for free text no flow understood (flows.fallback.understand), run for an
     enrolled survivor at her menu: the message keys she would get and the effects, by name."""
+    from flows.capabilities import ChannelCapabilities
     from flows.fallback import understand
     from flows.flow_state import FlowState
     from flows.types import Context, Profile
@@ -95,8 +96,11 @@ def what_the_flows_do(intent: str | None, locale: str) -> dict[str, list[str]]:
     her = Profile(status="active", locale=locale, country="GB", timezone="Europe/London", persona=None,
                   plain_mode=False, contact_windows=[], expiry_minutes=60, unlock_minutes=10, has_pin=True,
                   consents={"information": True, "checkins": True, "evaluation": True})
+    # on a chat app (buttons, deletable messages), as in the simulator; nlu sits below the channels
+    chat = ChannelCapabilities(deletes_messages=True, exit="delete_chat", inline_buttons=True, edits=True,
+                               max_length=4096, preview_chars=100, provider_rate=30.0)
     done = understand(intent, FlowState(flow="menu", step="main"),
-                      Context(now=datetime.now(UTC), channel="simulator", profile=her), reprompt=[])
+                      Context(now=datetime.now(UTC), channel="simulator", caps=chat, profile=her), reprompt=[])
     return {"says": [say.key for say in done.says], "effects": [type(e).__name__ for e in done.effects]}
 
 

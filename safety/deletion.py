@@ -1,8 +1,8 @@
 """Which messages can still be deleted at the provider, and in what batches.
 
-Telegram lets a bot delete messages (its own and, in private chats, the user's) for 48 hours; its
-`deleteMessages` takes at most 100 ids. Expiry is clamped well inside that window so a sensitive
-message is always deleted while deletion is still possible.
+Telegram lets a bot delete messages (its own and, in private chats, the user's) for 48 hours (its
+`delete_window` capability); its `deleteMessages` takes at most 100 ids. Expiry is clamped well inside
+that window so a sensitive message is always deleted while deletion is still possible.
 """
 
 from __future__ import annotations
@@ -12,22 +12,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-TELEGRAM_DELETE_WINDOW = timedelta(hours=48)
 WINDOW_MARGIN = timedelta(minutes=15)  # do not race the edge of the window
 DELETE_BATCH = 100
 SWEEP_AHEAD = 5  # ids past the newest known one: a send in doubt may have landed just after it
 SWEEP_MAX = 100  # at most one more provider call of ids we do not know
 MIN_EXPIRY_MINUTES = 5
 MAX_EXPIRY_MINUTES = 24 * 60  # half of Telegram's window
-DELETING_CHANNELS = frozenset({"telegram", "simulator"})
-
-
-def deletes_messages(channel: str) -> bool:
-    """Can we take messages (ours and hers) off her screen on this channel? A chat app, yes (within
-    its window); SMS, never: a text stays on her phone until she deletes it herself, so whoever
-    reads her thread reads everything either side ever sent. What a flow asks her to type, and
-    what it promises to remove, depends on this answer, not on the channel's name."""
-    return channel in DELETING_CHANNELS
+# whether a channel deletes at all, and within what window, is its capability
+# (flows/capabilities.py: `deletes_messages`, `delete_window`), never its name
 
 
 @dataclass(frozen=True)
@@ -82,16 +74,18 @@ class DeletionPlan:
                    bool(data.get("whole_chat", False)))
 
 
-def still_deletable(channel: str, at: datetime, now: datetime) -> bool:
-    if channel == "telegram":
-        return at > now - TELEGRAM_DELETE_WINDOW + WINDOW_MARGIN
-    return True  # SMS records at the provider and the simulator have no time limit
+def still_deletable(window: timedelta | None, at: datetime, now: datetime) -> bool:
+    """Can a message sent `at` still be deleted, on a channel whose deletion window is `window`
+    (None: no time limit, as for SMS records at the provider)?"""
+    if window is not None:
+        return at > now - window + WINDOW_MARGIN
+    return True
 
 
-def plan_batches(items: list[Deletable], channel: str, now: datetime,
+def plan_batches(items: list[Deletable], window: timedelta | None, now: datetime,
                  batch_size: int = DELETE_BATCH) -> list[list[Deletable]]:
     """Deletable items, oldest first, in batches the provider accepts."""
-    keep = sorted((i for i in items if still_deletable(channel, i.at, now)), key=lambda i: (i.at, i.row_id))
+    keep = sorted((i for i in items if still_deletable(window, i.at, now)), key=lambda i: (i.at, i.row_id))
     return [keep[i:i + batch_size] for i in range(0, len(keep), batch_size)]
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.registry import capabilities
 from bot.outbox.dispatcher import CLAIM_LEASE
 from bot.outbox.enqueue import enqueue_deletion
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage
@@ -63,7 +64,7 @@ async def queue_deletions(session: AsyncSession, identity: ChannelIdentity, item
             riders[d.provider_id].append(d)
         else:
             first[d.provider_id] = d
-    batches = plan_batches([*first.values(), *flying], identity.channel, now)
+    batches = plan_batches([*first.values(), *flying], capabilities(identity.channel).delete_window, now)
     for i, batch in enumerate(batches):
         rows = batch + [r for d in batch for r in riders.get(d.provider_id, [])]
         enqueue_deletion(

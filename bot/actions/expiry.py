@@ -9,8 +9,9 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.deletion import deletable_messages, queue_deletions
+from bot.channels.registry import capabilities
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
-from safety.deletion import clamp_expiry_minutes, deletes_messages, still_deletable
+from safety.deletion import clamp_expiry_minutes, still_deletable
 
 
 def _due(now: datetime) -> tuple[Any, ...]:
@@ -35,7 +36,8 @@ async def expire_due(session: AsyncSession, now: datetime) -> int:
         if identity is None:
             continue
         mine: tuple[Any, ...] = (OutboundMessage.identity_id == identity.id,)
-        if deletes_messages(identity.channel):
+        caps = capabilities(identity.channel)
+        if caps.deletes_messages:
             survivor = await session.get(Survivor, identity.survivor_id) if identity.survivor_id else None
             minutes = clamp_expiry_minutes(survivor.expiry_minutes if survivor else 60)
             items = await deletable_messages(
@@ -44,7 +46,7 @@ async def expire_due(session: AsyncSession, now: datetime) -> int:
                 inbound_filter=InboundMessage.received_at <= now - timedelta(minutes=minutes),
             )
             total += await queue_deletions(session, identity, items, f"expire:{identity.id}:{now.isoformat()}", now)
-            queued = [i.row_id for i in items if i.kind == "out" and still_deletable(identity.channel, i.at, now)]
+            queued = [i.row_id for i in items if i.kind == "out" and still_deletable(caps.delete_window, i.at, now)]
             mine = (*mine, OutboundMessage.id.notin_(queued or [-1]))
         # what is left (SMS, or past the provider's deletion window) is emptied here
         res = await session.execute(update(OutboundMessage).where(*due, *mine)

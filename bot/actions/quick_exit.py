@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.deletion import deletable_messages, queue_deletions
 from bot.actions.route_check import queue_route_check
+from bot.channels.registry import capabilities
 from bot.storage.models import AuditEvent, ChannelIdentity, OutboundMessage, Survivor
 from bot.waves.delivery import queued_opening_keys, withdraw
 from flows.flow_state import load_state
@@ -42,7 +43,7 @@ async def quick_exit(session: AsyncSession, survivor: Survivor, identity: Channe
     count = await queue_deletions(session, identity, await deletable_messages(session, identity),
                                   f"qx:{cause}", now, whole_chat=True)
     recheck_at = now + RECHECK_AFTER
-    if identity.channel == "sms":
+    if capabilities(identity.channel).exit == "pause_outbound":
         hours = load_state(survivor.state).settings.sms_pause_hours or DEFAULT_SMS_PAUSE_HOURS
         survivor.outbound_paused_until = recheck_at = now + timedelta(hours=hours)
     elif quiet_until is not None:

@@ -12,6 +12,7 @@ from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog
+from bot.channels.registry import capabilities
 from bot.console.inputs import path_id
 from bot.console.pages import me, render, see_other, svc
 from bot.notices import review, texts
@@ -76,7 +77,7 @@ async def _page(request: web.Request, s: AsyncSession, n: Notice, *, flash: str 
     if survivor is not None:
         disguise = Disguise.of(survivor.persona, survivor.plain_mode)
         cover = catalog.title(survivor.locale, disguise)
-        lock = texts.lock_screen(survivor.locale, disguise, identity.channel if identity else "sms")
+        lock = texts.lock_screen(survivor.locale, disguise, capabilities(identity.channel) if identity else None)
     steps = (await steps_of(s, [n.id]))[n.id]
     names = await _names(s, {n.drafted_by, n.approved_by, n.second_approved_by})
     who = review.Reviewer.of(me(request))

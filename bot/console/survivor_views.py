@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog
 from bot.audit import audit
+from bot.channels.registry import capabilities
 from bot.console.pages import me, render, see_other, svc
 from bot.notices.review import stage
 from bot.notices.timeline import steps_of
@@ -38,7 +39,6 @@ from bot.storage.models import (
     WaveInstance,
 )
 from bot.voice.calls import describe, target_of
-from safety.deletion import deletes_messages
 from safety.disguise import Disguise, sensitive_hits, wrap
 
 PAUSED_FOR = timedelta(days=3650)  # until a worker resumes
@@ -106,7 +106,7 @@ async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revea
     return render(request, "survivor.html", status=status, title=f"Her page {survivor.pseudonym}", s=survivor,
                   cover_title=catalog.title(survivor.locale, disguise), windows=windows, consents=consents,
                   checkins=checkins, escalations=escalations, queued=queued, revealed=revealed, notices=notices,
-                  channels_keep_messages=any(not deletes_messages(c) for c in routes),
+                  channels_keep_messages=any(not capabilities(c).deletes_messages for c in routes),
                   erase_pending=erase_pending, case=case, case_shared=shared, programme_events=programme_events,
                   paused=paused.strftime("%Y-%m-%d") if paused else None, calls=calls, active_call=active_call,
                   call_window_open=call_window_open, ask_outside=request.query.get("ask") == "outside",

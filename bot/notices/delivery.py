@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.registry import capabilities
 from bot.escalations import raise_escalation
 from bot.logs import log_event
 from bot.notices import texts
@@ -77,7 +78,7 @@ async def queue_notice(session: AsyncSession, notice: Notice, now: datetime) -> 
             not_before = next_open(survivor.contact_windows, survivor.timezone, now)
         except WindowError:  # unreadable windows or zone: the safe default hours, not a guess
             not_before = next_open([], "UTC", now)
-    body, buttons = texts.render(texts.preview_say(notice.id, identity.channel), survivor.locale,
+    body, buttons = texts.render(texts.preview_say(notice.id, capabilities(identity.channel)), survivor.locale,
                                  Disguise.of(survivor.persona, survivor.plain_mode))
     row = enqueue(session, channel=identity.channel, address=identity.address, address_index=identity.address_index,
                   cause=preview_cause(notice.id), index=0, text_key=PREVIEW_KEY, body=body, buttons=buttons,

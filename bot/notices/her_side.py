@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.registry import capabilities
 from bot.escalations import raise_escalation
 from bot.logs import log_event
 from bot.notices.timeline import HER, add_step, has_step
@@ -91,7 +92,7 @@ async def record_answer(session: AsyncSession, survivor: Survivor, answer: Notic
                                  note=f"She asked to be rung about notice #{notice.id} ({notice.kind}).")
     if answer.book_callback:  # this number, at her safe times: both known (flows/notice.py says so)
         session.add(CallbackRequest(survivor_id=survivor.id, escalation_id=esc.id,
-                                    phone=address if channel == "sms" else None,
+                                    phone=address if capabilities(channel).phone_address else None,
                                     windows=list(survivor.contact_windows or []), created_at=now))
     await add_step(session, notice, "ring_me", HER, now, escalation=esc.id)
     log_event("notice.ring_me", notice=notice.id, survivor=survivor.pseudonym)

@@ -16,6 +16,7 @@ from bot import catalog
 from bot.channels.base import Button
 from bot.notices.urgency import OTHER
 from content import locale_path
+from flows.capabilities import ChannelCapabilities
 from flows.notice import PREVIEW_KEY, TEXT_KEY, payload
 from flows.types import Option, Say
 from safety.disguise import Disguise, preview, wrap
@@ -53,9 +54,11 @@ def draft_body(locale: str, country: str, kind: str, reason_class: str | None, o
                        numbers=catalog.emergency(locale, country, plain=True)).strip()
 
 
-def preview_say(notice_id: int, channel: str) -> Say:
-    """What arrives unprompted: cover wording, a Read button (on SMS the text says "reply 1")."""
-    options = () if channel == "sms" else (Option(payload(notice_id, "open"), "notice.opt_read"),)
+def preview_say(notice_id: int, caps: ChannelCapabilities | None) -> Say:
+    """What arrives unprompted: cover wording, a Read button (without inline buttons, as on SMS, the
+    text says "reply 1"; `caps` None: a channel not known, read as the one without)."""
+    buttons = caps is not None and caps.inline_buttons
+    options = (Option(payload(notice_id, "open"), "notice.opt_read"),) if buttons else ()
     return Say(PREVIEW_KEY, options=options)
 
 
@@ -69,7 +72,7 @@ def render(say: Say, locale: str, disguise: Disguise | None = None) -> tuple[str
     return wrap(catalog.title(locale, d), str(say.params["body"]).strip(), lead), buttons
 
 
-def lock_screen(locale: str, disguise: Disguise, channel: str) -> str:
+def lock_screen(locale: str, disguise: Disguise, caps: ChannelCapabilities | None) -> str:
     """What her lock screen will show when the preview arrives (for the worker's page)."""
-    body, _buttons = catalog.render(preview_say(0, channel), locale, disguise)
+    body, _buttons = catalog.render(preview_say(0, caps), locale, disguise)
     return preview(body)

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.channels.base import Button, Channel, OutgoingMessage, SendError, SendResult
+from bot.channels.registry import capabilities
 from bot.escalations import raise_escalation
 from bot.logs import log_event
 from bot.notices.hooks import preview_sent
@@ -413,7 +414,7 @@ class Dispatcher:
                         survivor_status=survivor.status if survivor else None,
                         paused_until=survivor.outbound_paused_until if survivor else None,
                         **window_facts(survivor, now, msg.is_reply or msg.urgent or msg.kind != "send",
-                                       msg.address if msg.channel == "sms" else None),
+                                       msg.address if capabilities(msg.channel).phone_address else None),
                     ))
                 if decision.action == "cancel":
                     msg.status, msg.last_error, msg.body, msg.buttons = "cancelled", decision.reason, None, None

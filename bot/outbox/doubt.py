@@ -15,19 +15,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.registry import capabilities
 from bot.escalations import raise_escalation
 from bot.storage.models import Escalation, OutboundMessage, Survivor
 
 REASON = "in_doubt_send"
 ONE_OUTAGE = timedelta(minutes=15)  # an open escalation younger than this gathers the next ones
 LISTED = 200  # messages named in the note; beyond them, the count alone
-# can a worker ask the provider whether a message whose result we never recorded went out?
-PROVIDER_LOOKUP = {
-    "telegram": "Telegram offers no way to ask whether it arrived: ask her, or decide whether to resend",
-    "sms": "Twilio can say whether it went: look it up in the Twilio console by time and number "
-           "(a late status callback also settles it)",
-    "simulator": "the simulator's transcript shows whether it went",
-}
 
 
 def _header(channel: str) -> str:
@@ -35,11 +29,11 @@ def _header(channel: str) -> str:
 
 
 def _note(channel: str, lines: list[str], count: int) -> str:
-    lookup = PROVIDER_LOOKUP.get(channel, "the provider may not say whether it went")
+    caps = capabilities(channel)  # can a worker ask the provider whether it went out?
     more = f"\n... and {count - len(lines)} more" if count > len(lines) else ""
     return (f"{_header(channel)} {count} outbox message(s) ({channel}) may or may not have gone out; "
             f"they will not be resent automatically. "
-            f"provider_lookup={'yes' if channel != 'telegram' else 'no'}: {lookup}\n"
+            f"provider_lookup={'yes' if caps.delivery_receipts else 'no'}: {caps.in_doubt_hint}\n"
             f"count={count}\n" + "\n".join(lines) + more)
 
 

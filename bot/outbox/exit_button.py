@@ -1,4 +1,4 @@
-"""Her exit button under every message of ours that carries buttons (Telegram, the simulator).
+"""Her exit button under every message of ours that carries buttons (where the channel has inline buttons).
 
 Why here, at the moment of sending: every path that writes to her (a reply, a notice's preview, a
 survey's opening, the route check, whatever is added later) goes through the dispatcher, so the rule
@@ -13,15 +13,15 @@ from typing import Any
 
 from bot import catalog
 from bot.channels.base import Button
+from bot.channels.registry import capabilities
 
-CHAT_CHANNELS = frozenset({"telegram", "simulator"})
 EXIT_PAYLOAD = "menu:exit"  # the menu's own exit entry (flows/common.py MENU_OPTIONS): pressable from any state
 
 
 def with_exit(buttons: tuple[Button, ...], channel: str, survivor: Any) -> tuple[Button, ...]:
     """`buttons` with her exit button last, unless they hold it already, are none, are not hers
-    (staff, strangers) or go where buttons are numbered lines (SMS)."""
-    if not buttons or survivor is None or channel not in CHAT_CHANNELS:
+    (staff, strangers) or go where buttons are numbered lines (no inline buttons: SMS)."""
+    if not buttons or survivor is None or not capabilities(channel).inline_buttons:
         return buttons
     if any(b.payload == EXIT_PAYLOAD for b in buttons):
         return buttons

@@ -1,6 +1,8 @@
 """Issue 15, her side driven from outside: what she still saw that she should not, and what she could
-not find. Every test drives the running service through the fake Telegram Bot API or the fake Twilio
-and looks at what her phone (chat or SMS thread) shows, in English and German where text is involved.
+not find. Every test drives the running service through each channel (the fake Telegram Bot API, the fake
+Twilio, the simulator's web API, and the test-only plain channel) and looks at what her phone (chat or
+thread) shows, in English and German where text is involved. What to expect is asked of the channel's
+capabilities (`her.caps`), as the service asks them, never of its name.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from bot.storage.models import CallbackRequest, ConsentRecord, Escalation, Inbou
 from content import LOCALES
 from safety.disguise import revealing_preview
 from tests.support.db_scan import everything_stored
-from tests.support.her_phone import DURESS, PIN, HerPhone, her_phone
+from tests.support.her_phone import DURESS, EVERY_CHANNEL, PIN, HerPhone, her_phone
 
 T = {  # what she types and taps, and what she reads, per locale
     "en": {"menu": "MENU", "numbers": "NUMBERS", "ring": "Ring me", "other": "Other times", "stop": "STOP",
@@ -30,7 +32,7 @@ T = {  # what she types and taps, and what she reads, per locale
            "incident": "er hat mich gestern geschlagen", "stranger": "Hallo, wer ist da?"},
 }
 COUNTRY = {"en": "GB", "de": "DE"}
-CHANNELS = ("telegram", "sms")
+CHANNELS = EVERY_CHANNEL
 
 
 @pytest.fixture(params=CHANNELS)
@@ -68,7 +70,7 @@ async def test_the_number_she_gives_for_a_call_back_leaves_her_screen_and_comes_
     assert confirm.says(t["ending"])
     everything_of_ours = "\n".join(m["text"] for m in her.bot_messages())
     assert "900123" not in everything_of_ours and "900 123" not in everything_of_ours
-    if her.channel == "telegram":  # her own message with the number is deleted, as her PIN messages are
+    if her.caps.deletes_messages:  # her own message with the number is deleted, as her PIN messages are
         assert not any("900123" in text or "900 123" in text for text in her.screen_texts())
     async with her.svc.db.sessions() as s:
         kept = [m.body for m in (await s.scalars(select(InboundMessage))).all()]
@@ -126,7 +128,7 @@ async def test_after_stop_one_confirmation_then_silence_except_for_danger(her: H
     stopped = await her.send(t["stop"])
     assert len(stopped.texts) == 1 and stopped.says(t["unsubscribed"])
     later = [await her.send(words) for words in ("hello?", t["stop"], "1", "ok")]
-    if her.channel == "sms":
+    if her.caps.silent_after_stop:
         assert [r.texts for r in later] == [[], [], [], []]  # carriers: one confirmation, then nothing
     else:
         assert all(r.says("START") for r in later[:1])  # a chat can say how to start again
@@ -144,7 +146,7 @@ async def test_help_on_sms_says_what_exit_does_there_and_promises_no_clearing_of
     help_text = (await her.send(t["help"])).text
     clears = {"en": "clear the screen", "de": "Bildschirm zu leeren"}[locale]
     quiet = {"en": "stay quiet", "de": "eine Weile still"}[locale]
-    if her.channel == "sms":
+    if her.caps.exit == "pause_outbound":
         assert clears not in help_text and quiet in help_text
     else:
         assert clears in help_text
@@ -157,7 +159,7 @@ async def test_enrolment_by_sms_promises_nothing_sms_cannot_do_and_the_duress_pi
     t = T[locale]
     yes, go = {"en": ("Yes", "Continue"), "de": ("Ja", "Weiter")}[locale]
     invited = await her.invitation(locale=locale, country=COUNTRY[locale])
-    if her.channel == "sms":
+    if her.caps.phone_address:  # the opt-in came to her number: she says yes to it
         invited = await her.send({"en": "YES", "de": "JA"}[locale])
     warning = invited.text
     await her.choose(go)
@@ -167,7 +169,7 @@ async def test_enrolment_by_sms_promises_nothing_sms_cannot_do_and_the_duress_pi
     await her.choose({"en": "Green Thumbs", "de": "Gartenfreunde"}[locale])
     await her.send(PIN)
     saved = await her.send(PIN)
-    if her.channel == "telegram":
+    if her.caps.deletes_messages:
         await her.send(DURESS)
         await her.send(DURESS)
         # 6: the enrolment text says the second PIN answers exactly as a mistyped PIN does
@@ -179,7 +181,7 @@ async def test_enrolment_by_sms_promises_nothing_sms_cannot_do_and_the_duress_pi
     # 5: on SMS nothing promises to clear the screen
     clears = {"en": ["leave only that title on screen", "clear the screen"],
               "de": ["nur noch dieser Titel zu sehen", "Bildschirm zu leeren"]}[locale]
-    if her.channel == "sms":
+    if not her.caps.deletes_messages:
         assert not any(c in warning + done.text for c in clears)
     else:
         assert all(any(c in text for c in clears) for text in (warning, done.text))
@@ -203,14 +205,14 @@ async def test_german_command_words_are_shown_and_accepted(her: HerPhone) -> Non
     assert "STOPP" in help_text and "RAUS" in help_text and "EXIT" not in help_text
     assert " STOP," not in help_text
     menu = await her.send("MENÜ")
-    if her.channel == "telegram":
+    if her.caps.inline_buttons:
         assert "🚪 Raus" in menu.labels()
     else:
         assert "🚪 Raus" in menu.text
     assert "Exit" not in menu.text + " ".join(menu.labels())
     before = len(her.bot_messages())
     await her.send("raus")
-    if her.channel == "telegram":  # the chat is emptied but for one cover message
+    if her.caps.exit == "delete_chat":  # the chat is emptied but for one cover message
         assert len(her.screen_texts()) == 1 and her.screen_texts()[0].startswith("🌱 Gartenfreunde\n")
     else:
         assert len(her.bot_messages()) == before  # SMS: quick exit pauses, nothing arrives
@@ -222,13 +224,13 @@ async def test_german_command_words_are_shown_and_accepted(her: HerPhone) -> Non
 async def test_a_stranger_gets_a_neutral_reply_naming_the_channel_in_the_language_she_wrote(
         her: HerPhone, locale: str) -> None:
     reply = await her.send(T[locale]["stranger"])
-    expected = {
-        ("en", "telegram"): "Sorry, this chat does not take messages. Have a nice day.",
-        ("en", "sms"): "Sorry, this number does not take messages. Have a nice day.",
-        ("de", "telegram"): "Leider werden in diesem Chat keine Nachrichten angenommen. Einen schönen Tag noch.",
-        ("de", "sms"): "Leider werden unter dieser Nummer keine Nachrichten angenommen. Einen schönen Tag noch.",
+    expected = {  # by whether her address is a phone number
+        ("en", False): "Sorry, this chat does not take messages. Have a nice day.",
+        ("en", True): "Sorry, this number does not take messages. Have a nice day.",
+        ("de", False): "Leider werden in diesem Chat keine Nachrichten angenommen. Einen schönen Tag noch.",
+        ("de", True): "Leider werden unter dieser Nummer keine Nachrichten angenommen. Einen schönen Tag noch.",
     }
-    assert reply.texts == [expected[(locale, her.channel)]]
+    assert reply.texts == [expected[(locale, her.caps.phone_address)]]
 
 
 # -- 8. buttons that already did their job -----------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Issue 15, items 3 and 4, from her side on Telegram and SMS: a survey her quick exit took away
+"""Issue 15, items 3 and 4, from her side on every channel: a survey her quick exit took away
 before she saw it is withdrawn (not a non-response) and offered once more at her next window; after a
 quick exit the menu leads back to questions she had begun; no survey opens by itself while she is
 writing to us (within 30 minutes of her last message)."""
@@ -17,14 +17,14 @@ from evaluation.codebook import build_codebook
 from flows.questionnaires import default_questionnaires
 from scheduler.jobs import WaveJobs
 from scheduler.waves import default_wave_config
-from tests.support.her_phone import HerPhone, her_phone
+from tests.support.her_phone import EVERY_CHANNEL, HerPhone, her_phone
 
 AFTERNOON = [{"days": [0, 1, 2, 3, 4, 5, 6], "start": "14:00", "end": "16:00"}]
 ALL_DAY = [{"days": [0, 1, 2, 3, 4, 5, 6], "start": "00:00", "end": "24:00"}]
 CONTINUE = {"en": ("MENU", "EXIT", "Continue the questions"), "de": ("MENÜ", "RAUS", "Fragen fortsetzen")}
 
 
-@pytest.fixture(params=("telegram", "sms"))
+@pytest.fixture(params=EVERY_CHANNEL)
 async def her(request: pytest.FixtureRequest, settings_env: dict[str, object], keyring) -> AsyncIterator[HerPhone]:
     async with her_phone(request.param, settings_env, keyring) as phone:
         yield phone
@@ -105,7 +105,7 @@ async def test_after_a_quick_exit_the_menu_leads_back_to_the_questions_she_had_b
     inst = await intake(her)
     assert inst.state == "sent"
     opening = her.bot_messages()[-1]
-    if her.telegram is not None:
+    if her.caps.inline_buttons:
         first_question = await her.press(int(opening["message_id"]), f"wave:{inst.id}:start")
     else:
         first_question = await her.send("1")
@@ -115,7 +115,7 @@ async def test_after_a_quick_exit_the_menu_leads_back_to_the_questions_she_had_b
 
     await her.send(exit_word)
     back = await her.send(menu)
-    if her.telegram is not None:
+    if her.caps.inline_buttons:
         assert f"📝 {label}" in back.labels()
     else:
         assert f"1 📝 {label}" in back.text

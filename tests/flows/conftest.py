@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.channels.registry import capabilities
 from flows.types import Context, Profile
 from safety.pin import PinMatch
 
@@ -39,7 +40,8 @@ def profile(**changes: Any) -> Profile:
 
 
 def context(channel: str = "simulator", now: datetime = NOW, pins: FakePins | None = None, **changes: Any) -> Context:
-    return Context(now=now, channel=channel, profile=profile(**changes), pins=pins or FakePins(),
+    return Context(now=now, channel=channel, caps=capabilities(channel), profile=profile(**changes),
+                   pins=pins or FakePins(),
                    consent_versions={"information": "v1", "checkins": "v1", "evaluation": "v1"},
                    timezones=frozenset({"Europe/London", "Europe/Paris"}))
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from flows import router
-from flows.keywords import keyword
+from flows.keywords import SMS_STOP, keyword
 from flows.types import EraseRequested, QuickExitRequested, SetStatus, UserInput
 from tests.flows.conftest import NOW, context
 
@@ -27,7 +27,7 @@ def route(text: str | None = None, *, channel: str = "telegram", intent: str | N
     ("EXIT", "exit"), ("exit!!", "exit"), ("🚪 Exit", "exit"), ("Raus", "exit"), ("/exit", "exit"),
 ])
 def test_her_exact_command_word_is_a_command_whatever_its_case_spaces_or_punctuation(typed: str, word: str) -> None:
-    assert keyword(typed, "telegram") == word
+    assert keyword(typed) == word
 
 
 @pytest.mark.parametrize("typed", [
@@ -35,8 +35,8 @@ def test_her_exact_command_word_is_a_command_whatever_its_case_spaces_or_punctua
     "<b>exit</b>", "<script>exit()</script>", "raus hier",
 ])
 def test_a_command_word_inside_a_sentence_is_no_command(typed: str) -> None:
-    assert keyword(typed, "telegram") is None
-    assert keyword(typed, "sms") is None
+    assert keyword(typed) is None
+    assert keyword(typed, SMS_STOP) is None
 
 
 @pytest.mark.parametrize("channel", ["telegram", "sms"])

@@ -12,6 +12,7 @@ from itertools import product
 import pytest
 
 from bot import catalog
+from bot.channels.registry import capabilities
 from bot.notices import texts, urgency
 from content import LOCALES
 from flows.flow_state import load_state
@@ -91,7 +92,8 @@ def test_every_notice_message_carries_her_cover_and_shows_nothing_on_a_lock_scre
     pattern, numbers = catalog.sensitive_pattern(locale), catalog.emergency_number_pattern(locale)
     bodies = [texts.draft_body(locale, c, k, r, DAY) for (k, r), c in product(KINDS, COUNTRIES)]
     problems = set()
-    for say, persona in product([*SAYS, texts.preview_say(7, "telegram"), texts.preview_say(7, "sms")],
+    previews = [texts.preview_say(7, capabilities("telegram")), texts.preview_say(7, capabilities("sms"))]
+    for say, persona in product([*SAYS, *previews],
                                 catalog.persona_ids()):
         variants = [Say(say.key, {"body": b}, say.options, say.sensitive) for b in bodies] \
             if say.key == TEXT_KEY else [say]
@@ -110,8 +112,8 @@ def test_every_notice_message_carries_her_cover_and_shows_nothing_on_a_lock_scre
 
 
 def test_the_preview_is_the_cover_title_and_a_new_note_on_every_channel() -> None:
-    body, buttons = texts.render(texts.preview_say(7, "telegram"), "en", Disguise("garden"))
+    body, buttons = texts.render(texts.preview_say(7, capabilities("telegram")), "en", Disguise("garden"))
     assert body == "🌱 Green Thumbs Club\nA new note for you — reply 1 to read."
     assert [(b.payload, b.label) for b in buttons] == [("notice:7:open", "📖 Read")]
-    body, buttons = texts.render(texts.preview_say(7, "sms"), "de", Disguise("garden"))
+    body, buttons = texts.render(texts.preview_say(7, capabilities("sms")), "de", Disguise("garden"))
     assert body == "🌱 Gartenfreunde\nEine neue Notiz für Sie — antworten Sie mit 1 zum Lesen." and buttons == ()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.channels.registry import capabilities
 from flows.flow_state import FlowState
 from flows.route_check import handle, question
 from flows.types import Context, PauseOutbound, RaiseEscalation
 
-CTX = Context(now=datetime(2026, 11, 25, 10, 0, tzinfo=UTC), channel="sms")
+CTX = Context(now=datetime(2026, 11, 25, 10, 0, tzinfo=UTC), channel="sms", caps=capabilities("sms"))
 
 
 def test_the_question_offers_yes_and_no_buttons() -> None:

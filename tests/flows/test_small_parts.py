@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from bot.channels.registry import capabilities
 from flows.callback import normalise_phone
 from flows.invitation_code import extract_code
-from flows.keywords import keyword
+from flows.keywords import SMS_STOP, keyword
 from flows.onboarding import begin
 from flows.stranger import guess_locale
-from flows.types import DeclineInvitation, Enrol, Invite, RejectCode, UserInput
+from flows.types import Context, DeclineInvitation, Enrol, Invite, RejectCode, UserInput
 from flows.windows import parse
-from tests.flows.conftest import NOW, context
+from tests.flows.conftest import NOW
+
+SMS = capabilities("sms")
 
 
 @pytest.mark.parametrize("text", ["K7QM-4TXP", "k7qm 4txp", "/start K7QM4TXP", " K7QM4TXP "])
@@ -25,24 +28,23 @@ def test_other_text_is_not_a_code(text: str | None) -> None:
 
 
 def test_a_stranger_with_a_wrong_code_gets_the_neutral_reply_and_is_counted() -> None:
-    ctx = context()
     for status in ("unknown", "used", "expired", "limited"):
-        res = begin(UserInput("sms", NOW, text="K7QM-4TXP"), ctx.__class__(now=NOW, channel="sms",
-                                                                            invite=Invite(status)))
+        res = begin(UserInput("sms", NOW, text="K7QM-4TXP"), Context(now=NOW, channel="sms", caps=SMS,
+                                                                      invite=Invite(status)))
         assert [s.key for s in res.says] == ["stranger.neutral"] and res.effects == [RejectCode(status)]
-    plain = begin(UserInput("sms", NOW, text="hi"), ctx.__class__(now=NOW, channel="sms", invite=Invite("none")))
+    plain = begin(UserInput("sms", NOW, text="hi"), Context(now=NOW, channel="sms", caps=SMS, invite=Invite("none")))
     assert plain.effects == []
 
 
 def test_a_valid_invitation_enrols_and_opens_with_the_safety_warning() -> None:
     res = begin(UserInput("telegram", NOW, text="/start K7QM4TXP"),
-                context().__class__(now=NOW, channel="telegram", invite=Invite("valid", 7)))
+                Context(now=NOW, channel="telegram", caps=capabilities("telegram"), invite=Invite("valid", 7)))
     assert res.effects == [Enrol(7)] and res.says[0].key == "onboarding.warning"
 
 
 def test_an_invited_number_can_say_stop_to_the_opt_in() -> None:
     res = begin(UserInput("sms", NOW, text="STOP"),
-                context().__class__(now=NOW, channel="sms", invite=Invite("valid", 7, by_address=True)))
+                Context(now=NOW, channel="sms", caps=SMS, invite=Invite("valid", 7, by_address=True)))
     assert res.effects == [DeclineInvitation(7)]
 
 
@@ -67,9 +69,9 @@ def test_contact_windows_as_typed(text: str, expected: dict | None) -> None:
 
 
 def test_keywords_are_case_and_punctuation_blind() -> None:
-    assert keyword(" Stop! ", "telegram") == "stop"
-    assert keyword("EXIT", "sms") == "exit"
-    assert keyword("stopping by later", "sms") is None
+    assert keyword(" Stop! ") == "stop"
+    assert keyword("EXIT", SMS_STOP) == "exit"
+    assert keyword("stopping by later", SMS_STOP) is None
 
 
 def test_an_invitation_code_spelling_german_words_is_not_taken_for_german() -> None:

@@ -16,14 +16,14 @@ from bot.actions.expiry import expire_due
 from bot.notices import review
 from bot.storage.models import CallbackRequest, OutboundMessage
 from safety.disguise import Disguise, revealing_preview, sensitive_hits
-from tests.support.her_phone import DURESS, PIN, HerPhone, her_phone
+from tests.support.her_phone import DURESS, EVERY_CHANNEL, PIN, HerPhone, her_phone
 from tests.support.notices import at, drafted, escalations, notice, timeline, worker
 
 EVENINGS = [{"days": [0, 1, 2, 3, 4, 5, 6], "start": "18:00", "end": "20:00"}]
 TITLE = "🌱 Green Thumbs Club"
 
 
-@pytest.fixture(params=("telegram", "sms"))
+@pytest.fixture(params=EVERY_CHANNEL)
 async def her(request: pytest.FixtureRequest, settings_env: dict[str, object], keyring) -> AsyncIterator[HerPhone]:
     async with her_phone(request.param, settings_env, keyring) as phone:
         yield phone
@@ -50,8 +50,8 @@ def lock_screen_is_clean(text: str, locale: str = "en") -> bool:
 
 
 async def open_notice(her: HerPhone) -> None:
-    """She asks to read it: Telegram the Read button, SMS "1"."""
-    if her.telegram is not None:
+    """She asks to read it: the Read button where there are buttons, else "1"."""
+    if her.caps.inline_buttons:
         await her.choose("Read")
     else:
         await her.send("1")
@@ -69,7 +69,7 @@ async def test_the_preview_is_neutral_and_the_text_opens_only_after_her_pin(her:
     await open_notice(her)
     assert her.last.says("Please send your PIN") and not her.last.says("programme")
     opened = await her.send(PIN)
-    if her.channel == "sms":  # a text stays on her phone: she is warned, and may have a call instead
+    if not her.caps.deletes_messages:  # a text stays on her phone: she is warned, and may have a call instead
         assert opened.says("text messages stay on the phone") and not opened.says("programme")
         opened = await her.choose("Send it anyway")
     (text,) = opened.texts
@@ -92,7 +92,7 @@ async def test_a_wrong_or_duress_pin_shows_her_only_the_cover(her: HerPhone) -> 
     for wrong in ("9999", DURESS):
         reply = await her.send(wrong)
         assert reply.says("PIN not recognised") and not reply.says("risk")
-        await open_notice(her) if her.telegram is not None else await her.send("1")
+        await open_notice(her) if her.caps.inline_buttons else await her.send("1")
     assert "opened" not in await timeline(her.svc, notice_id)
     assert [e.reason for e in await escalations(her.svc, "duress_pin")] == ["duress_pin"]
 
@@ -126,7 +126,7 @@ async def test_the_opened_notice_expires_from_her_chat(her: HerPhone) -> None:
     await approved(her, sid, "risk_raised")
     await open_notice(her)
     opened = await her.send(PIN)
-    if her.channel == "sms":
+    if not her.caps.deletes_messages:
         opened = await her.choose("Send it anyway")
     assert opened.says("assessed the risk from him as higher")
     async with her.svc.db.sessions() as s:
@@ -141,7 +141,7 @@ async def test_the_opened_notice_expires_from_her_chat(her: HerPhone) -> None:
     async with her.svc.db.sessions() as s:
         row = await s.get(OutboundMessage, row.id)
     assert row.body is None and row.deleted_at is not None  # nothing of it left in our records
-    if her.telegram is not None:  # and gone from her chat (an SMS cannot be taken back: she was warned)
+    if her.caps.deletes_messages:  # and gone from her chat (an SMS cannot be taken back: she was warned)
         assert not any("higher than before" in t for t in her.screen_texts())
 
 
@@ -150,15 +150,15 @@ async def test_ring_me_asks_for_a_call_back_at_her_safe_times_and_tells_a_worker
     notice_id = await approved(her, sid, "new_incident")
     await open_notice(her)
     opened = await her.send(PIN)
-    if her.channel == "sms":
+    if not her.caps.deletes_messages:
         opened = await her.choose("Send it anyway")
     assert opened.says("new incident")
     rung = await her.choose("Ring me")
     (esc,) = await escalations(her.svc, "notice_ring_me")
     assert esc.priority == "high" and esc.survivor_id == sid
-    if her.channel == "sms":  # this number at her safe times: both known, so booked and said
+    if her.caps.phone_address:  # this number at her safe times: both known, so booked and said
         assert rung.says("We will ring at one of your good times")
-    else:  # no number known on Telegram: asked first, booked when she confirms (issue 22, item 7)
+    else:  # no number known (a chat): asked first, booked when she confirms (issue 22, item 7)
         assert not rung.says("We will ring") and rung.says("when and on which number")
         await her.choose("00:00")  # her own safe time
         await her.send("07700 900123")
@@ -166,7 +166,7 @@ async def test_ring_me_asks_for_a_call_back_at_her_safe_times_and_tells_a_worker
     async with her.svc.db.sessions() as s:
         (callback,) = (await s.scalars(select(CallbackRequest))).all()
     assert callback.windows and callback.phone
-    if her.channel == "sms":
+    if her.caps.phone_address:
         assert callback.escalation_id == esc.id
     row = await notice(her.svc, notice_id)
     assert (row.status, row.response) == ("acknowledged", "ring_me")
@@ -213,7 +213,7 @@ async def test_a_number_she_types_answers_what_arrived_last_not_an_older_notice(
     sid, _ = await her.enrolled(timezone="UTC", pin_hash=None, duress_pin_hash=None)
     notice_id = await approved(her, sid, "risk_lowered")
     opened = await her.send("1")  # the preview is the newest: "1" reads it (no PIN set)
-    if her.channel == "sms":
+    if not her.caps.deletes_messages:
         opened = await her.send("1")  # "Send it anyway"
     assert opened.says("lower than before")
     async with her.svc.db.transaction() as s:  # a worker's message arrives after it

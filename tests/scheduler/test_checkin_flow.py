@@ -3,8 +3,10 @@ always, resumable, answers recorded at once, triage raised at the right moment."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
+from bot.channels.registry import capabilities
 from bot.waves.checkin_io import render_checkin
 from flows.checkin import CheckinContext, CheckinStep, FinishWave, Progress, RecordAnswer, start, step
 from flows.questionnaires import load_questionnaires
@@ -196,7 +198,8 @@ def test_words_that_work_everywhere_are_left_to_the_router() -> None:
     assert s.send(button="menu:exit") is None
     sms = Session()
     sms.send(button=f"wave:{IID}:start")
-    assert step(sms.ctx(), sms.progress, UserInput("sms", NOW, text="cancel")) is None  # an SMS opt-out word
+    on_sms = replace(sms.ctx(), carrier_stop_words=capabilities("sms").carrier_stop_words)
+    assert step(on_sms, sms.progress, UserInput("sms", NOW, text="cancel")) is None  # an SMS opt-out word
     s.send(text="never")
     assert s.asking == "safe"
     s.send(text="0")  # on the 0-10 question "0" is her answer, not the menu

@@ -1,10 +1,11 @@
-"""Her phone on Telegram, SMS or the simulator, driven from outside: the whole service against the fake
-Bot API, the fake Twilio or the simulator's chat API, on a clock the test sets, and what her screen or
-thread shows after each thing she does.
+"""Her phone on any channel, driven from outside: the whole service against the fake Bot API, the fake
+Twilio, the simulator's chat API or a test channel's own fake (PHONES below), on a clock the test sets,
+and what her screen or thread shows after each thing she does. Tests ask `her.caps` (the channel's
+capabilities) what to expect, as the service does, rather than the channel's name.
 
     async with her_phone(channel, settings_env, keyring, locale="de") as her:
         reply = await her.send("MENÜ")          # the messages that arrived because of it
-        reply = await her.choose("Einstellungen")  # Telegram: press the button; SMS: send its number
+        reply = await her.choose("Einstellungen")  # buttons: press it; numbered lines (SMS): send its number
 
 A reply is complete when the webhook was answered (the conversation's transaction committed) and the
 outbox has nothing due left (`running.nothing_due`): no sleeping, so "nothing arrived" is a fact.
@@ -13,14 +14,15 @@ outbox has nothing due left (`running.nothing_due`): no sleeping, so "nothing ar
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
+from bot.channels.registry import capabilities
 from bot.channels.simulator.channel import SimulatorChannel
 from bot.channels.telegram.webhook import WEBHOOK_PATH
 from bot.clock import ManualClock
@@ -35,6 +37,7 @@ from tests.support.fake_telegram import FakeTelegram, deliver
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.http import serve_app
 from tests.support.people import enrolled
+from tests.support.plain_channel.phone import plain_service
 
 TOKEN = "123456:TEST-token-not-real"
 SECRET = "webhook_secret-for-tests_0123456789"
@@ -68,9 +71,25 @@ class Reply:
         return [label for row in self.buttons for _payload, label in row]
 
 
+class Device(Protocol):
+    """Her phone on a channel that exists only in tests (tests/support/plain_channel/)."""
+
+    address: str
+
+    async def send(self, text: str) -> None: ...
+
+    async def press(self, message_id: int, payload: str) -> None: ...
+
+    def bot_messages(self) -> list[dict[str, Any]]: ...  # text, buttons [(payload, label)], message_id
+
+    def screen_texts(self) -> list[str]: ...
+
+    def her_messages(self) -> list[str]: ...
+
+
 @dataclass
 class HerPhone:
-    channel: str  # telegram / sms / simulator
+    channel: str  # its registry name: telegram / sms / simulator, or a test channel's
     svc: Service
     clock: ManualClock
     http: aiohttp.ClientSession
@@ -78,7 +97,13 @@ class HerPhone:
     telegram: FakeTelegram | None = None
     twilio: FakeTwilio | None = None
     simulator: SimulatorChannel | None = None
+    device: Device | None = None
     last: Reply = field(default_factory=lambda: Reply([]))
+
+    @property
+    def caps(self) -> Any:
+        """What her channel can do (bot/channels/registry.py)."""
+        return capabilities(self.channel)
 
     # -- what is on her phone -------------------------------------------------------------------
     def bot_messages(self) -> list[dict[str, Any]]:
@@ -87,6 +112,8 @@ class HerPhone:
             return [m for m in self.telegram.screen(CHAT) if m["from"] == "bot"]
         if self.simulator is not None:
             return [{**m, "message_id": m["id"]} for m in self.simulator.transcript(SIM_USER) if m["from"] == "bot"]
+        if self.device is not None:
+            return self.device.bot_messages()
         assert self.twilio is not None
         return [{"text": t, "buttons": []} for t in self.twilio.texts_to(HER_NUMBER)]
 
@@ -96,6 +123,8 @@ class HerPhone:
             return [str(m["text"]) for m in self.telegram.screen(CHAT)]
         if self.simulator is not None:
             return [str(m["text"]) for m in self.simulator.transcript(SIM_USER)]
+        if self.device is not None:
+            return self.device.screen_texts()
         assert self.twilio is not None
         return [e.body for e in self.twilio.thread(HER_NUMBER)]
 
@@ -105,6 +134,8 @@ class HerPhone:
             return [str(m["text"]) for m in self.telegram.screen(CHAT) if m["from"] == "user"]
         if self.simulator is not None:
             return [str(m["text"]) for m in self.simulator.transcript(SIM_USER) if m["from"] == "user"]
+        if self.device is not None:
+            return self.device.her_messages()
         assert self.twilio is not None
         return [e.body for e in self.twilio.thread(HER_NUMBER) if e.direction != "to_her"]
 
@@ -116,6 +147,9 @@ class HerPhone:
                                    session=self.http)
         elif self.simulator is not None:
             status = await self._simulator_post({"user": SIM_USER, "text": text})
+        elif self.device is not None:
+            await self.device.send(text)
+            status = 200
         else:
             assert self.twilio is not None
             delivery = await self.twilio.deliver(self.twilio.user_sends(HER_NUMBER, text),
@@ -125,8 +159,11 @@ class HerPhone:
         return await self._arrived(before)
 
     async def press(self, message_id: int, payload: str) -> Reply:
-        """Telegram or the simulator: press a button (by payload) under one message."""
+        """Press a button (by payload) under one message (channels with inline buttons)."""
         before = len(self.bot_messages())
+        if self.device is not None:
+            await self.device.press(message_id, payload)
+            return await self._arrived(before)
         if self.simulator is not None:
             status = await self._simulator_post({"user": SIM_USER, "button": payload, "message": message_id})
             assert status == 200
@@ -142,10 +179,10 @@ class HerPhone:
             return resp.status
 
     async def choose(self, label: str) -> Reply:
-        """The option whose label holds `label`, on the latest message offering it: Telegram presses
-        its button, SMS sends its number (numbered lines "2 📞 Ring me")."""
+        """The option whose label holds `label`, on the latest message offering it: with inline buttons
+        she presses it, else she sends its number (numbered lines "2 📞 Ring me")."""
         for msg in reversed(self.bot_messages()):
-            if self.twilio is None:
+            if self.caps.inline_buttons:
                 for payload, text in msg["buttons"]:
                     if label.casefold() in text.casefold():
                         return await self.press(int(msg["message_id"]), payload)
@@ -169,7 +206,9 @@ class HerPhone:
     # -- who she is --------------------------------------------------------------------------------
     @property
     def address(self) -> str:
-        return {"telegram": str(CHAT), "sms": HER_NUMBER}.get(self.channel, SIM_USER)
+        if self.device is not None:
+            return self.device.address
+        return str(CHAT) if self.telegram else HER_NUMBER if self.twilio else SIM_USER
 
     async def enrolled(self, *, locale: str = "en", country: str = "GB", **fields: Any) -> tuple[int, int]:
         """An active survivor on this phone, onboarded (PIN and duress PIN set), at her menu."""
@@ -192,16 +231,17 @@ class HerPhone:
         return ids
 
     async def invitation(self, locale: str = "en", country: str = "GB") -> Reply:
-        """A worker invites her; returns what the invitation put on her phone (SMS: the opt-in),
-        or, on Telegram, what she got after following the link."""
+        """A worker invites her; returns what the invitation put on her phone (to her number: the
+        opt-in), or what she got after following the link (deep links) or sending the code."""
+        caps = self.caps
         async with self.svc.db.transaction() as s:
             created = await create_invitation(
                 s, self.svc.keyring, channel=self.channel, locale=locale, country=country, created_by="worker-1",
-                now=self.clock(), phone=HER_NUMBER if self.channel == "sms" else None,
+                now=self.clock(), phone=HER_NUMBER if caps.phone_address else None,
                 bot_username=self.svc.settings.telegram_bot_username)
-        if self.channel == "telegram":
+        if caps.deep_link:
             return await self.send(f"/start {created.code}")
-        if self.channel == "simulator":
+        if not caps.phone_address:
             return await self.send(created.display_code)
         before = len(self.bot_messages())
         self.svc.dispatcher.wake()
@@ -218,11 +258,20 @@ def _tune(svc: Service, timers: bool, nlu: NluService | None) -> None:
         svc.nlu = nlu
 
 
+# her phone on a channel that lives only in tests: one line per channel (its folder has the rest)
+PhoneService = Callable[[dict[str, object], KeyRing, ManualClock, aiohttp.ClientSession, Callable[[Service], None]],
+                        AbstractAsyncContextManager[tuple[Service, str, Device]]]
+PHONES: dict[str, PhoneService] = {
+    "plain": plain_service,  # tests/support/plain_channel/
+}
+EVERY_CHANNEL = ("telegram", "sms", "simulator", *PHONES)
+
+
 @asynccontextmanager
 async def her_phone(channel: str, settings_env: dict[str, object], keyring: KeyRing, *,
                     start: datetime | None = None, timers: bool = True,
                     nlu: NluService | None = None) -> AsyncIterator[HerPhone]:
-    """The service on `channel` (telegram, sms or simulator) against its fake provider, on a
+    """The service on `channel` (any of EVERY_CHANNEL) against its fake provider, on a
     ManualClock that starts now: column defaults (the outbox's next attempt) still read the wall
     clock at this commit, so a clock set in the past would leave replies never due. Her windows are
     all day, so the hour does not matter; tests that need another time move the clock forward.
@@ -231,6 +280,11 @@ async def her_phone(channel: str, settings_env: dict[str, object], keyring: KeyR
     shared by many short-lived services (a test that starts one per example)."""
     clock = ManualClock(start or datetime.now(UTC), tick=True)
     async with aiohttp.ClientSession() as http:
+        if channel in PHONES:
+            tune = lambda svc: _tune(svc, timers, nlu)  # noqa: E731
+            async with PHONES[channel](settings_env, keyring, clock, http, tune) as (svc, base, device):
+                yield HerPhone(channel, svc, clock, http, base, device=device)
+            return
         if channel == "telegram":
             async with FakeTelegram(TOKEN) as fake:
                 svc = create_service(load_settings(**_telegram_env(settings_env, fake)), keyring=keyring, clock=clock)

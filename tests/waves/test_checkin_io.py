@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
+from bot.channels.registry import capabilities
 from bot.conversation import profile_of
 from bot.rendering import render_for
 from bot.storage.db import Database
@@ -45,7 +46,8 @@ async def say(db: Database, sid: int, clock: Clock, text_: str | None = None, bu
         event = UserInput("simulator", clock.now, text=text_, button=button)
         open_one = await open_checkin(s, survivor, clock.now)
         closed = await closed_checkin(s, survivor, (button,)) if open_one is None else None
-        ctx = Context(now=clock.now, channel="simulator", profile=profile_of(survivor, {}), checkin=open_one,
+        ctx = Context(now=clock.now, channel="simulator", caps=capabilities("simulator"),
+                      profile=profile_of(survivor, {}), checkin=open_one,
                       closed_checkin=closed, triage=default_rules())
         res = checkin.handle(event, load_state(survivor.state), ctx)
         if res is None:
