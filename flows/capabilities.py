@@ -40,6 +40,7 @@ class ChannelCapabilities:
     # her address is her phone number: we may text her first (an invitation's opt-in, no code
     # needed), and a call-back can be to "this number"
     phone_address: bool = False
+    provider_lookup: bool = False  # can a worker ask the provider whether a send in doubt went out?
     in_doubt_hint: str = "ask her, or decide whether to resend"  # how a worker learns whether a send in doubt went out
 
     @property

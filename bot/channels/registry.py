@@ -39,10 +39,12 @@ class ChannelEntry:
 
 SIMULATOR = ChannelCapabilities(
     deletes_messages=True, exit="delete_chat", inline_buttons=True, edits=True, max_length=2000,
-    preview_chars=100, provider_rate=1000.0, in_doubt_hint="the simulator's transcript shows whether it went")
+    preview_chars=100, provider_rate=1000.0, provider_lookup=True,
+    in_doubt_hint="the simulator's transcript shows whether it went")
 SMS = ChannelCapabilities(
     deletes_messages=False, exit="pause_outbound", inline_buttons=False, edits=False, max_length=1600,
     preview_chars=100, provider_rate=1.0, carrier_stop_words=SMS_STOP, delivery_receipts=True, phone_address=True,
+    provider_lookup=True,
     in_doubt_hint="Twilio can say whether it went: look it up in the Twilio console by time and number "
                   "(a late status callback also settles it)")
 TELEGRAM = ChannelCapabilities(

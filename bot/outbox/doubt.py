@@ -33,7 +33,7 @@ def _note(channel: str, lines: list[str], count: int) -> str:
     more = f"\n... and {count - len(lines)} more" if count > len(lines) else ""
     return (f"{_header(channel)} {count} outbox message(s) ({channel}) may or may not have gone out; "
             f"they will not be resent automatically. "
-            f"provider_lookup={'yes' if caps.delivery_receipts else 'no'}: {caps.in_doubt_hint}\n"
+            f"provider_lookup={'yes' if caps.provider_lookup else 'no'}: {caps.in_doubt_hint}\n"
             f"count={count}\n" + "\n".join(lines) + more)
 
 

@@ -24,7 +24,8 @@ def queued_chats(session: AsyncSession) -> dict[tuple[str, str], int]:
     return dict(session.info.get(QUEUED_CHATS, {}))
 
 
-def _note_chat(session: AsyncSession, key: tuple[str, str], lane: int) -> None:
+def note_chat(session: AsyncSession, key: tuple[str, str], lane: int) -> None:
+    """Note a chat with messages due in this session (a joined staff alert counts too), in its best lane."""
     chats = session.info.setdefault(QUEUED_CHATS, {})
     chats[key] = min(lane, chats.get(key, lane))
 
@@ -71,7 +72,7 @@ def enqueue(
     if not_before is not None:
         row.next_attempt_at = not_before
     session.add(row)
-    _note_chat(session, (channel, address_index), lane_of("send", urgent, is_reply, text_key))
+    note_chat(session, (channel, address_index), lane_of("send", urgent, is_reply, text_key))
     return row
 
 
@@ -94,5 +95,5 @@ def enqueue_deletion(
         text_key="delete", body=None, survivor_id=survivor_id, identity_id=identity_id, is_reply=True,
     )
     row.kind, row.deletion_plan = "delete", plan
-    _note_chat(session, (channel, address_index), lane_of("delete", False, True, "delete"))
+    note_chat(session, (channel, address_index), lane_of("delete", False, True, "delete"))
     return row

@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Button
 from bot.logs import log_event
-from bot.outbox.enqueue import QUEUED_CHATS, enqueue
+from bot.outbox.enqueue import enqueue, note_chat
+from bot.outbox.lanes import URGENT
 from bot.storage.db import session_keyring, session_policies
 from bot.storage.models import Escalation, OnCallShift, OutboundMessage, StaffAlert, StaffMember
 
@@ -160,7 +161,7 @@ async def send_alerts(session: AsyncSession, esc: Escalation, members: list[Staf
             row = await waiting_alert(session, channel, index) if channel == COALESCED else None
             if row is not None:
                 joined = row
-                session.info.setdefault(QUEUED_CHATS, set()).add((channel, index))
+                note_chat(session, (channel, index), URGENT)  # its sender starts at commit, first in line
             else:
                 text = alert_text(esc.id, again=round_ > ROUND_ONCALL)
                 buttons = (Button(f"{CLAIM_PREFIX}{esc.id}", "I'm on it"),) if channel == COALESCED else ()
