@@ -272,6 +272,21 @@ class ConversationEngine(RuleBasedStateMachine):
         text = data.draw(st.sampled_from(words), label="text")
         self.run(self.she("text", text, her.send(text)))
 
+    @precondition(lambda self: self.rec.status == "active")
+    @rule()
+    def she_asks_for_a_call_back(self) -> None:
+        """The menu's "Ring me" (a chat's button stays pressable; on SMS her words): the way to promise (i)."""
+        her = self.her
+        assert her is not None
+        ours = [m for m in her.bot_messages()
+                if any(payload == "menu:callback" for payload, _label in m.get("buttons") or [])]
+        if her.twilio is not None or not ours:
+            text = "bitte rufen Sie mich an" if self.rec.locale == "de" else "can someone ring me please"
+            self.run(self.she("text", text, her.send(text)))
+            return
+        message_id = int(ours[-1]["message_id"])
+        self.run(self.she("button", "menu:callback", her.press(message_id, "menu:callback")))
+
     @rule(which=st.sampled_from((PIN, DURESS, WRONG)))
     def she_types_a_pin(self, which: str) -> None:
         her = self.her
@@ -625,3 +640,57 @@ def test_every_promise_holds_in_every_state_she_can_reach(channel: str, template
           + ", ".join(f"{k} x{n}" for k, n in sorted(PUT_TO_THE_TEST.items())))
     if met_known:
         pytest.xfail("known until merge: " + "; ".join(str(KNOWN_UNTIL_MERGE[k]) for k in sorted(met_known)))
+
+
+def tap(machine: ConversationEngine, fragment: str) -> bool:
+    """Press the newest button whose label holds `fragment` (on SMS: send its line's number)."""
+    her = machine.her
+    assert her is not None
+    if her.twilio is not None:
+        for number, (_payload, label) in enumerate(machine.latest_buttons(), start=1):
+            if fragment.lower() in label.lower():
+                machine.run(machine.she("text", str(number), her.send(str(number))))
+                return True
+        return False
+    for m in reversed(her.bot_messages()):
+        for payload, label in m.get("buttons") or []:
+            if fragment.lower() in label.lower():
+                machine.run(machine.she("button", payload, her.press(int(m["message_id"]), payload)))
+                return True
+    return False
+
+
+@pytest.mark.parametrize("channel", ("telegram", "sms"))
+def test_the_promises_of_a_read_notice_and_a_call_back_are_put_to_the_test(channel: str, template_dir: Path,
+                                                                          nlu_cache_dir: Path) -> None:
+    """The generated runs seldom reach (i) at CI size: one journey through the same machine, with every
+    invariant checked after each step, reads a notice, says "Got it" and asks to be rung."""
+    keyring = KeyRing.generate(template_dir / f"keys-journey-{channel}.json")
+    env: dict[str, object] = {
+        "NLU_CACHE_DIR": nlu_cache_dir, "LIAISON_ENV": "test", "LIAISON_KEY_FILE": keyring.path,
+        "LIAISON_SIMULATOR": False, "OUTBOX_BASE_BACKOFF_SECONDS": 0.01, "OUTBOX_POLL_SECONDS": 0.05,
+    }
+    PUT_TO_THE_TEST.clear()
+    with asyncio.Runner() as runner:
+        machine_class = type(f"JourneyOn{channel.title()}", (ConversationEngine,), {
+            "channel": channel, "runner": runner, "env": env, "keyring": keyring, "workdir": template_dir,
+            "nlu": NluService(cache_dir=nlu_cache_dir)})
+        machine = machine_class()
+        try:
+            machine.begin("en", "enrolled", "all day")  # locked: reading the notice asks for her PIN
+            machine.a_notice_is_approved(("completed", {}))
+            her = machine.her
+            assert her is not None
+            if her.twilio is not None:  # SMS: the preview says "reply 1 to read"
+                machine.run(machine.she("text", "1", her.send("1")))
+            else:
+                assert tap(machine, "read")
+            machine.she_types_a_pin(PIN)
+            tap(machine, "send it anyway")  # SMS: the note says plainly what it is about; she chooses
+            assert tap(machine, "got it")
+            machine.she_asks_for_a_call_back()
+            for fragment in ("this number", "any", "yes", "confirm"):
+                tap(machine, fragment)
+        finally:
+            machine.teardown()
+    assert PUT_TO_THE_TEST["i: notice.thanks"] >= 1, dict(PUT_TO_THE_TEST)
