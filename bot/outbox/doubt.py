@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.registry import capabilities
@@ -21,6 +21,7 @@ from bot.storage.models import Escalation, OutboundMessage, Survivor
 
 REASON = "in_doubt_send"
 ONE_OUTAGE = timedelta(minutes=15)  # an open escalation younger than this gathers the next ones
+ADVISORY_LOCK = 0x1D0B7  # PostgreSQL: one sender at a time decides join-or-open (SQLite has one writer anyway)
 LISTED = 200  # messages named in the note; beyond them, the count alone
 
 
@@ -50,6 +51,9 @@ async def in_doubt_escalation(session: AsyncSession, msg: OutboundMessage, now: 
     pseudonym = (await session.scalar(select(Survivor.pseudonym).where(Survivor.id == msg.survivor_id))
                  if msg.survivor_id else None)
     line = f"- outbox message {msg.id} ({msg.text_key}, {pseudonym or 'no survivor'})"
+    conn = await session.connection()
+    if conn.dialect.name == "postgresql":  # two senders failing at once must not each open an escalation
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK})
     candidates = (await session.scalars(select(Escalation).where(
         Escalation.reason == REASON, Escalation.status == "open", Escalation.priority == priority,
         Escalation.created_at >= now - ONE_OUTAGE).order_by(Escalation.id.desc()).limit(20)
