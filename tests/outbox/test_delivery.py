@@ -15,7 +15,6 @@ from bot.channels.base import OutgoingMessage, RateLimits, SendError, SendResult
 from bot.clock import ManualClock
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.enqueue import enqueue
-from bot.storage.db import Database
 from bot.storage.models import Escalation, OutboundMessage, Survivor
 from tests.support.recording_channel import RecordingChannel
 from tests.support.running import wait_until
@@ -26,13 +25,6 @@ T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(T0, tick=True)
-
-
-@pytest.fixture
-async def db(database_url, keyring, clock):
-    database = Database(database_url, keyring, clock=clock)
-    yield database
-    await database.dispose()
 
 
 async def _queue(db, keyring, address: str, n: int = 1, *, first: int = 0, **kw) -> None:

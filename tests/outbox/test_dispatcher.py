@@ -11,7 +11,6 @@ from bot.channels.base import SendError
 from bot.clock import ManualClock
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.enqueue import enqueue
-from bot.storage.db import Database
 from bot.storage.models import Escalation, OutboundMessage, Survivor
 from tests.support.recording_channel import RecordingChannel
 
@@ -22,13 +21,6 @@ TUESDAY_MORNING = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)  # inside the default
 def clock() -> ManualClock:
     """One frozen clock for the database's column defaults and every dispatcher in a test."""
     return ManualClock(TUESDAY_MORNING)
-
-
-@pytest.fixture
-async def db(database_url, keyring, clock):
-    database = Database(database_url, keyring, clock=clock)
-    yield database
-    await database.dispose()
 
 
 async def _queue(db, keyring, n: int, address: str = "+447700900001", survivor_id=None, **kw) -> None:

@@ -16,7 +16,6 @@ from bot.clock import ManualClock
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.enqueue import enqueue, enqueue_deletion
 from bot.outbox.owners import LOCK_CLASS, PROCESS_OWNER
-from bot.storage.db import Database
 from bot.storage.models import Escalation, OutboundMessage, Survivor
 from safety.deletion import DeletionPlan
 from tests.support.recording_channel import RecordingChannel
@@ -29,13 +28,6 @@ DEAD, ALIVE = 1_111, 2_222  # owners that are not this process
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(T0, tick=True)
-
-
-@pytest.fixture
-async def db(database_url, keyring, clock):
-    database = Database(database_url, keyring, clock=clock)
-    yield database
-    await database.dispose()
 
 
 async def _queue(db, keyring, address: str, n: int = 1, **kw) -> None:
