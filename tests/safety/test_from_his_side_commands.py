@@ -22,7 +22,7 @@ from tests.conversations.conftest import Chat, enrol
 from tests.support.fake_telegram import deliver
 from tests.support.her_phone import CHAT, PIN, SECRET, HerPhone, her_phone
 from tests.support.http import serve_app
-from tests.support.notices import drafted, worker
+from tests.support.notices import at, drafted, worker
 
 COUNTRY = {"en": "GB", "de": "DE"}
 T = {
@@ -215,7 +215,9 @@ FEAR_OPTION = {"en": "Sometimes", "de": "Manchmal"}
 
 
 async def opened_intake(her: HerPhone) -> int:
-    """The intake survey is due and reaches her; returns its wave instance."""
+    """The intake survey is due and reaches her (the next morning: its time of day, not the test's
+    instant, decides when it is due); returns its wave instance."""
+    her.clock.set(at(her.clock(), 10, days=1))
     jobs = WaveJobs(her.svc.db, her.svc.keyring, clock=her.clock, on_outbox=her.svc.dispatcher.wake)
     await jobs.run_once()
     her.svc.dispatcher.wake()
