@@ -18,7 +18,8 @@ request before was, and the load average before and after (above about 4, run it
 
 `--probe` adds the view of a sender who does not wait: after each API event, at once (or
 `--probe-delay-ms` later) a second API event for a case nobody is linked to, timed while the first
-one's matching is still to come; its medians after a linked and after an unlinked event.
+one's matching is still to come; its medians after a linked and after an unlinked event. At once, the
+matching waits for the probe (bot/programme/settler.py); 60 ms later the probe lands inside it.
 
     python bench/programme_timing_bench.py                      # temp SQLite file, 200 of each
     python bench/programme_timing_bench.py --pg-admin-url postgresql://postgres@127.0.0.1:5432/postgres
