@@ -1,14 +1,17 @@
 """The audit log: append-only, each row chained to the one before by a keyed MAC.
 
 Every `AuditEvent` added through a session of ours (an `AuditedSession`: every `Database`'s sessions
-are) is sealed in the same transaction (an ORM `after_flush` hook on that class, not on SQLAlchemy's
-`Session` for the whole process): it gets the next `seq`, the previous row's MAC, and
+are) is sealed in the same transaction, just before it commits (ORM hooks on that class, not on
+SQLAlchemy's `Session` for the whole process): it gets the next `seq`, the previous row's MAC, and
 `row_hash = HMAC-SHA256(audit key, canonical JSON of the row + previous MAC)`. The key comes from the
 key file (`KeyRing.audit_key`) and is never stored in the database, so whoever can write the database
 cannot recompute the chain after changing a row. Sealing is serialised (a PostgreSQL advisory lock;
-SQLite has one writer, and the row was just inserted), so the chain never forks. An edited row no
-longer matches its MAC; a deleted row leaves a gap in `seq`; a cut tail is caught by the chain head
-anchored outside the database (bot.audit_anchor). `verify_chain` names the first row that does not fit.
+SQLite has one writer), so the chain never forks. The lock is taken at commit, not at the first
+audit row's flush: held that long, any transaction that audits would wait for the slowest one (a
+programme event matched to her case audits early and does much more after, and an answer waiting for
+its lock would tell the programme's side that the case was linked). An edited row no longer matches
+its MAC; a deleted row leaves a gap in `seq`; a cut tail is caught by the chain head anchored outside
+the database (bot.audit_anchor). `verify_chain` names the first row that does not fit.
 """
 
 from __future__ import annotations
@@ -61,8 +64,22 @@ def _key_of(conn: Any) -> bytes:
     return keyring_of(conn.dialect).audit_key
 
 
-def _seal(session: Session, _flush_context: Any) -> None:
-    new = sorted((o for o in session.new if isinstance(o, AuditEvent)), key=lambda o: o.id or 0)
+UNSEALED = "audit_unsealed"  # the key of a session's `info` that holds its flushed, not yet sealed, audit rows
+
+
+def _note(session: Session, _flush_context: Any) -> None:
+    new = [o for o in session.new if isinstance(o, AuditEvent)]
+    if new:
+        session.info.setdefault(UNSEALED, []).extend(new)
+
+
+def _forget(session: Session, *_args: Any) -> None:
+    session.info.pop(UNSEALED, None)
+
+
+def _seal(session: Session) -> None:
+    session.flush()  # audit rows still pending are noted (`_note`) before the chain is extended
+    new = sorted((o for o in session.info.pop(UNSEALED, []) if o.seq is None), key=lambda o: o.id or 0)
     if not new:
         return
     conn = session.connection()
@@ -76,8 +93,6 @@ def _seal(session: Session, _flush_context: Any) -> None:
     seq: int = int(last[0] or 0) if last else 0
     prev: str = str(last[1]) if last else GENESIS
     for row in new:
-        if row.seq is not None:
-            continue
         seq += 1
         if row.at is not None and row.at.tzinfo is None:
             row.at = row.at.replace(tzinfo=UTC)
@@ -91,10 +106,12 @@ def _seal(session: Session, _flush_context: Any) -> None:
 
 
 class AuditedSession(Session):
-    """The sessions of a `Database`: audit rows they flush are sealed into the chain."""
+    """The sessions of a `Database`: audit rows they flush are sealed into the chain as they commit."""
 
 
-event.listen(AuditedSession, "after_flush", _seal)
+event.listen(AuditedSession, "after_flush", _note)
+event.listen(AuditedSession, "before_commit", _seal)
+event.listen(AuditedSession, "after_rollback", _forget)
 
 
 def audit(session: AsyncSession, actor: str, action: str, *, survivor: str | None = None,

@@ -121,7 +121,7 @@ class Service:
         return True
 
     def web_app(self) -> web.Application:
-        app = web.Application(client_max_size=256 * 1024, middlewares=[self._refuse_when_unsafe])
+        app = web.Application(client_max_size=256 * 1024, middlewares=[self._count_requests, self._refuse_when_unsafe])
         app.add_routes(health_routes(self))
         app.add_routes(channel_routes(self))
         app.add_routes(programme_api_routes(self))
@@ -131,6 +131,12 @@ class Service:
         app.on_startup.append(self._on_startup)
         app.on_cleanup.append(self._on_cleanup)
         return app
+
+    @web.middleware
+    async def _count_requests(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """The programme events' matching waits for a pause in the requests (bot/programme/settler.py)."""
+        with self.settler.traffic.answering():
+            return await handler(request)
 
     @web.middleware
     async def _refuse_when_unsafe(self, request: web.Request, handler: Any) -> web.StreamResponse:

@@ -69,6 +69,25 @@ async def test_a_row_deleted_from_the_middle_is_named(settings_env, service) -> 
     assert code == 1 and f"row id {ids[4]}" in output and "seq 4 is missing" in output
 
 
+async def test_writers_at_once_each_holding_the_chain_only_as_they_commit_never_fork_it(settings_env,
+                                                                                     service) -> None:
+    # the chain is extended at commit (not at the first audit row's flush): transactions that audit,
+    # flush and go on working side by side still leave one chain, every seq once
+    async def writer(n: int) -> None:
+        async with service.db.transaction() as s:
+            s.add(AuditEvent(actor="test", action="first", details={"n": n}, at=NOW))
+            await s.flush()
+            for _ in range(3):
+                await asyncio.sleep(0)  # the others' turns, between this one's flush and its commit
+            s.add(AuditEvent(actor="test", action="second", details={"n": n}, at=NOW))
+
+    await asyncio.gather(*(writer(n) for n in range(8)))
+    async with service.db.sessions() as s:
+        seqs = sorted((await s.scalars(select(AuditEvent.seq))).all())
+        report = await verify_chain(s)
+    assert seqs == list(range(1, 17)) and report.ok, report
+
+
 @pytest.mark.parametrize("cut", [1, 5])
 async def test_a_cut_tail_is_caught_against_the_witness_file(settings_env, service, tmp_path, cut) -> None:
     witness = tmp_path / "elsewhere" / "audit-witness.jsonl"

@@ -83,6 +83,29 @@ async def test_the_answer_is_the_same_whether_or_not_his_case_is_linked(api: Api
     assert [e.status for e in await stored_events(api.svc.db)] == ["matched", "unmatched"]
 
 
+async def raw_answer(response: aiohttp.ClientResponse) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Status, every header as sent (but Date, the wall clock's second) and the body's bytes."""
+    return response.status, [h for h in response.raw_headers if h[0].lower() != b"date"], await response.read()
+
+
+async def test_the_answer_is_byte_for_byte_the_same_whether_or_not_his_case_is_linked(api: Api, keyring) -> None:
+    # the same event for the same case reference from two sites: at one her case is linked, at the other not
+    await her(api.svc.db, keyring, "ps-amber", case_ref="DV-2026-117", site=SITE)
+    answers = []
+    for site in (SITE, "south-leeds"):
+        _id, token = await api.token(site)
+        async with api.http.post(api.base + URL, data=json.dumps(body(event_id="e-1")).encode(), headers={
+                "Content-Type": "application/json", "Authorization": f"Bearer {token}"}) as r:
+            answers.append(await raw_answer(r))
+        await api.svc.settler.settled()
+    (linked, unlinked), (first, second) = answers, [e.id for e in await stored_events(api.svc.db)]
+    assert [e.status for e in await stored_events(api.svc.db)] == ["matched", "unmatched"]
+    assert second == first + 1 and len(str(first)) == len(str(second))
+    # the one difference: the stored row's own id, which counts every event of every site
+    assert linked[:2] == unlinked[:2] and linked[0] == 201
+    assert linked[2] == unlinked[2].replace(f'"id": {second},'.encode(), f'"id": {first},'.encode())
+
+
 async def test_no_token_or_an_unknown_one_is_401_with_a_json_reason(api: Api) -> None:
     status, answer, headers = await api.post(body(), None)
     assert status == 401 and answer["error"] == "unauthorized" and "Bearer" in answer["message"]

@@ -72,6 +72,26 @@ async def test_the_programme_role_sends_an_event_and_sees_its_sites_list_without
         await pat.close()
 
 
+async def test_the_forms_answer_is_byte_for_byte_the_same_whether_or_not_his_case_is_linked(console, keyring
+                                                                                            ) -> None:
+    svc, base = console
+    await her(svc.db, keyring, "ps-amber", case_ref="DV-2026-117", site=SITE)
+    # the same event for the same case reference from two sites: at one her case is linked, at the other not
+    answers = []
+    for name, site in (("pat", SITE), ("sam", "south-leeds")):
+        sender = await person(svc, base, name, ["programme"], site=site)
+        try:
+            async with sender.http.post(base + "/console/programme/events", data={"csrf": sender.csrf, **form()},
+                                        allow_redirects=False) as r:
+                answers.append((r.status, [h for h in r.raw_headers if h[0].lower() != b"date"], await r.read()))
+        finally:
+            await sender.close()
+        await svc.settler.settled()
+    assert [e.status for e in await stored_events(svc.db)] == ["matched", "unmatched"]
+    linked, unlinked = answers
+    assert linked[0] == 303 and linked == unlinked  # Date aside (the wall clock's second), every byte
+
+
 async def test_a_bad_form_is_shown_again_with_each_field_named_and_nothing_stored(console) -> None:
     svc, base = console
     pat = await person(svc, base, "pat", ["programme"], site=SITE)
