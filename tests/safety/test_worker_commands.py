@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-
-from click.testing import CliRunner
 from datetime import UTC, datetime, timedelta
 
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.outbox.enqueue import enqueue
