@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("liaison", "evaluation", "scheduler", "bot", "flows", "nlu", "safety", "content")
+PACKAGES = ("liaison", "evaluation", "console", "scheduler", "bot", "flows", "nlu", "safety", "content")
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,9 @@ from bot.logs import log_event
 from bot.notices.her_side import named_notices, newest_unprompted, record_opened
 from bot.notices.her_side import record_answer as record_notice_answer
 from bot.notices.her_side import views as notice_views
+from bot.oncall.telegram_link import handle_staff_inbound
 from bot.outbox.enqueue import enqueue
 from bot.rendering import render
-from bot.staff.telegram_link import handle_staff_inbound
 from bot.storage.models import (
     AuditEvent,
     CallbackRequest,

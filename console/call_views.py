@@ -14,11 +14,11 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.audit import audit
-from bot.console.pages import me, see_other, svc
 from bot.logs import log_event
 from bot.storage.models import CallbackRequest, PhoneCall, StaffMember, Survivor
 from bot.voice import calls, twiml
 from bot.voice.client import CallError
+from console.pages import me, see_other, svc
 
 CODE_MINUTES = 10
 NUMBER = re.compile(r"\+[1-9]\d{6,14}")

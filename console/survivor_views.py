@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import catalog
 from bot.audit import audit
 from bot.channels.registry import capabilities
-from bot.console.pages import me, render, see_other, svc
 from bot.notices.review import stage
 from bot.notices.timeline import steps_of
 from bot.outbox.enqueue import enqueue
@@ -39,6 +38,7 @@ from bot.storage.models import (
     WaveInstance,
 )
 from bot.voice.calls import describe, target_of
+from console.pages import me, render, see_other, svc
 from safety.disguise import Disguise, sensitive_hits, wrap
 
 PAUSED_FOR = timedelta(days=3650)  # until a worker resumes

@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import audit
 from bot.channels.base import InboundEvent
-from bot.console.cases import claim
-from bot.console.permissions import LIAISON
+from bot.oncall.alerts import CLAIM_PREFIX
+from bot.oncall.claims import claim
+from bot.oncall.roles import LIAISON
 from bot.outbox.enqueue import enqueue
-from bot.staff.alerts import CLAIM_PREFIX
-from bot.staff.tokens import token_hash
 from bot.storage.models import Escalation, StaffMember
 from safety.crypto import KeyRing
+from safety.tokens import token_hash
 
 PREFIX = "staff_"
 CODE = re.compile(r"^/start\s+(staff_[A-Za-z0-9_-]{8,60})\s*$")

@@ -336,7 +336,7 @@ class StaffSession(Base):
 
 
 class SignInThrottle(Base):
-    """Failed sign-ins counted per name tried (known or not) and per address (bot.staff.throttle).
+    """Failed sign-ins counted per name tried (known or not) and per address (console.staff.throttle).
     Both keys are SHA-256 hashes: no name tried and no address is stored."""
 
     __tablename__ = "sign_in_throttles"

@@ -1,1 +1,2 @@
-"""Staff: accounts and sign-in for the console, the on-call rota and alerts to staff."""
+"""Staff accounts for the console: enrolment, passwords and TOTP, sessions, the sign-in slowdown and the
+`liaison staff` commands (on-call alerts are her bot's: bot/oncall/)."""

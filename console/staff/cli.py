@@ -11,7 +11,7 @@ import click
 from sqlalchemy import select
 
 from bot.cli_db import cli_settings, run_db
-from bot.staff import accounts
+from console.staff import accounts
 
 DEV_ADMIN = "dev-admin"
 DEV_SUPERVISOR = "dev-supervisor"
