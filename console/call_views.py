@@ -13,8 +13,8 @@ from datetime import timedelta
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.audit import audit
 from bot.logs import log_event
+from bot.storage.audit import audit
 from bot.storage.models import CallbackRequest, PhoneCall, StaffMember, Survivor
 from bot.voice import calls, twiml
 from bot.voice.client import CallError

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import audit
 from bot.escalations import sla_clock, sla_state
 from bot.oncall.alerts import show_taken
 from bot.oncall.claims import pseudonym_of
+from bot.storage.audit import audit
 from bot.storage.models import Escalation, EscalationNote, PhoneCall, StaffMember, Survivor
 from flows.phone_call import OUTCOME_LABELS
 

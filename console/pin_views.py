@@ -18,7 +18,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.audit import audit
+from bot.storage.audit import audit
 from bot.storage.models import Survivor
 from console.pages import me, see_other, svc
 from flows.pin import MAX_LENGTH, MIN_LENGTH, acceptable

@@ -14,14 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog
-from bot.audit import audit
 from bot.channels.registry import capabilities
 from bot.notices.review import stage
 from bot.notices.timeline import steps_of
 from bot.outbox.enqueue import enqueue
 from bot.programme.case_index import cases_linked
-from bot.programme.kinds import default_kinds
 from bot.programme.linking import case_of
+from bot.storage.audit import audit
 from bot.storage.models import (
     Answer,
     CallbackRequest,
@@ -39,6 +38,7 @@ from bot.storage.models import (
 )
 from bot.voice.calls import describe, target_of
 from console.pages import me, render, see_other, svc
+from content.programme_events import default_kinds
 from safety.disguise import Disguise, sensitive_hits, wrap
 
 PAUSED_FOR = timedelta(days=3650)  # until a worker resumes

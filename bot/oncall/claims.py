@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import audit
 from bot.oncall.alerts import show_taken
+from bot.storage.audit import audit
 from bot.storage.models import Escalation, StaffMember, Survivor
 
 

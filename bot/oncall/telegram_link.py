@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import audit
 from bot.channels.base import InboundEvent
 from bot.oncall.alerts import CLAIM_PREFIX
 from bot.oncall.claims import claim
 from bot.oncall.roles import LIAISON
 from bot.outbox.enqueue import enqueue
+from bot.storage.audit import audit
 from bot.storage.models import Escalation, StaffMember
 from safety.crypto import KeyRing
 from safety.tokens import token_hash

@@ -21,10 +21,10 @@ from aiohttp import web
 from bot.logs import log_event
 from bot.outbox.ratelimit import KeyedBuckets
 from bot.programme.intake import receive
-from bot.programme.kinds import default_kinds
 from bot.programme.tokens import check_token
 from bot.programme.validation import FieldError, validate_event
 from bot.web.bodies import BadBody, json_body
+from content.programme_events import default_kinds
 
 if TYPE_CHECKING:
     from bot.web.host import WebHost

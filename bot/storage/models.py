@@ -273,7 +273,7 @@ class PhoneCall(Base):
 
 
 class AuditEvent(Base):
-    """Who did what to which record; never content. Append-only and hash-chained (bot.audit):
+    """Who did what to which record; never content. Append-only and hash-chained (bot.storage.audit):
     `seq` orders the chain, `row_hash` covers this row and `prev_hash`, so an edit or a deletion
     breaks the chain at that row."""
 

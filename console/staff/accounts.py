@@ -16,7 +16,7 @@ import pyotp
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import audit
+from bot.storage.audit import audit
 from bot.storage.models import StaffMember
 from console.staff import throttle
 from console.staff.sessions import end_all_sessions

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from bot.audit import verify_chain
 from bot.clock import ManualClock
 from bot.escalations import raise_escalation
+from bot.storage.audit import verify_chain
 from bot.storage.models import AuditEvent, Escalation
 from liaison.cli import cli
 from tests.support.console import ConsoleClient, console_service, make_staff
