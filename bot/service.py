@@ -15,6 +15,7 @@ from bot.audit_anchor import AuditAnchor
 from bot.channels.base import Channel
 from bot.channels.registry import build_channels, channel_routes
 from bot.clock import Clock, system_clock
+from bot.delivery_events import DELIVERY_EVENTS
 from bot.heap import freeze_after
 from bot.inbound import InboundPipeline
 from bot.logs import log_event
@@ -91,7 +92,7 @@ class Service:
         ring = keyring or KeyRing.load(settings.key_file)
         db = Database(settings.database_url, ring, clock=clock, policies=Policies.from_settings(settings))
         chans = channels if channels is not None else build_channels(settings)
-        dispatcher = Dispatcher(db, chans, retry_budgets=settings.outbox_retry_budgets,
+        dispatcher = Dispatcher(db, chans, events=DELIVERY_EVENTS, retry_budgets=settings.outbox_retry_budgets,
                                 base_backoff=settings.outbox_base_backoff, max_backoff=settings.outbox_max_backoff,
                                 claim_lease=settings.outbox_claim_lease,
                                 poll_interval=settings.outbox_poll_interval, clock=clock)
