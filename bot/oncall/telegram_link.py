@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import InboundEvent
+from bot.channels.registry import capabilities
 from bot.oncall.alerts import CLAIM_PREFIX
 from bot.oncall.claims import claim
 from bot.oncall.roles import LIAISON
@@ -49,7 +50,7 @@ async def handle_staff_inbound(session: AsyncSession, keyring: KeyRing, event: I
                                now: datetime) -> StaffAnswer | None:
     """An answer when this message was a staff code, an "I'm on it" press, or came from a staff
     chat (handled here); None for everyone else's messages."""
-    if event.channel != "telegram":
+    if not capabilities(event.channel).deep_link:  # staff link a chat by a code only where links carry one
         return None
     index = keyring.blind_index(event.channel, event.address)
     if (event.button or "").startswith(CLAIM_PREFIX):
