@@ -11,7 +11,7 @@ sendMessage call to the worker's chat (Call.at, time.monotonic()).
 With `--burst`, N survivors write their danger texts at the same moment instead, at Telegram's own
 limit of one message a second to a chat (`--chat-rate 1`, the service's own pacing): timed per
 alert, from the burst's start to the first call (sendMessage or editMessageText) that carries its
-number to the on-call chat. Alerts waiting for one chat go out together (bot.staff.alerts), so all
+number to the on-call chat. Alerts waiting for one chat go out together (bot.oncall.alerts), so all
 of them should arrive within 1.5 s, not one a second.
 
     python bench/alert_latency_bench.py                  # temp SQLite file, 100 alerts

@@ -32,6 +32,7 @@ for path in (REPO, REPO / "bench"):
 from _common import prepared, run_in_temp_dir  # noqa: E402
 
 from bot.channels.telegram.channel import TelegramChannel  # noqa: E402
+from bot.delivery_events import DELIVERY_EVENTS  # noqa: E402
 from bot.outbox.dispatcher import Dispatcher  # noqa: E402
 from bot.outbox.enqueue import enqueue  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
@@ -61,7 +62,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
                                  TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_MODE="polling", TELEGRAM_API_BASE=fake.url,
                                  TELEGRAM_RATE_PER_SECOND=args.rate, SEND_TIMEOUT_SECONDS=10)
         channel = TelegramChannel(settings)
-        dispatcher = Dispatcher(db, {"telegram": channel}, poll_interval=0.1, base_backoff=0.5)
+        dispatcher = Dispatcher(db, {"telegram": channel}, events=DELIVERY_EVENTS, poll_interval=0.1, base_backoff=0.5)
         started = time.monotonic()
         runner = asyncio.create_task(dispatcher.run_forever())
         while sum(1 for c in chats if fake.chats[c].messages) < len(chats):

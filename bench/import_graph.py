@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("liaison", "evaluation", "scheduler", "bot", "flows", "nlu", "safety", "content")
+PACKAGES = ("liaison", "evaluation", "console", "scheduler", "bot", "flows", "nlu", "safety", "content")
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,29 @@ def two_way_pairs(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
     return sorted((a, b) for a in graph for b in graph[a] if a < b and a in graph.get(b, set()))
 
 
+def room(module: str) -> str:
+    """The room of a module inside its top-level package: its first sub-package or module there."""
+    return ".".join(module.split(".")[:2])
+
+
+def room_knots(edges: list[Import]) -> dict[str, tuple[list[list[str]], list[str]]]:
+    """Per top-level package: its rooms that import each other round a circle, and the arrows (room to
+    room, each counted once) inside those circles: the arrows that run back up inside the package."""
+    graphs: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for imp in edges:
+        a, b = room(imp.source), room(imp.target)
+        if top(imp.source) == top(imp.target) and a != b and "." in a and "." in b:
+            graphs[top(imp.source)][a].add(b)
+    out: dict[str, tuple[list[list[str]], list[str]]] = {}
+    for package, graph in sorted(graphs.items()):
+        knots = strongly_connected(graph)
+        member = {r: i for i, knot in enumerate(knots) for r in knot}
+        arrows = sorted(f"{a} -> {b}" for a in graph for b in graph[a]
+                        if a in member and member[a] == member.get(b))
+        out[package] = (knots, arrows)
+    return out
+
+
 def measure() -> dict[str, object]:
     modules = our_modules()
     edges = [imp for module, path in modules.items() for imp in imports_of(module, path, modules)]
@@ -157,6 +180,7 @@ def measure() -> dict[str, object]:
     for imp in edges:
         module_graph[imp.source].add(imp.target)
     module_knots = strongly_connected(module_graph)
+    rooms = room_knots(edges)
     return {
         "packages": sorted({top(m) for m in modules}),
         "modules": len(modules),
@@ -168,6 +192,8 @@ def measure() -> dict[str, object]:
         "package_two_way_pairs": [f"{a} <-> {b}" for a, b in two_way_pairs(package_graph)],
         "module_cycles": module_knots,
         "modules_in_cycles": sum(len(k) for k in module_knots),
+        "room_knots": {package: knots for package, (knots, _arrows) in rooms.items() if knots},
+        "room_arrows_in_knots": {package: arrows for package, (_knots, arrows) in rooms.items() if arrows},
     }
 
 
@@ -193,6 +219,13 @@ def main(argv: list[str] | None = None) -> int:
         print("  " + " <-> ".join(knot))
     for pair in figures["package_two_way_pairs"]:  # type: ignore[attr-defined]
         print(f"  two-way: {pair}")
+    arrows = figures["room_arrows_in_knots"]
+    assert isinstance(arrows, dict)
+    print(f"\narrows back up inside a package (room to room, round a circle): {sum(map(len, arrows.values()))}")
+    for package, inside in arrows.items():
+        print(f"  {package}: {len(inside)}")
+        for arrow in inside:
+            print(f"    {arrow}")
     knots = figures["module_cycles"]
     print(f"\nmodule cycles: {len(knots)} ({figures['modules_in_cycles']} modules)")  # type: ignore[arg-type]
     for knot in knots:  # type: ignore[attr-defined]

@@ -1,6 +1,6 @@
 """The audit chain's head, anchored outside the database.
 
-The MACs (bot.audit) stop anyone without the key file from editing or rewriting rows; they cannot
+The MACs (bot.storage.audit) stop anyone without the key file from editing or rewriting rows; they cannot
 show that the newest rows were cut off, because what is left is still a perfect chain. So the head
 (sequence number and MAC of the last row) is written, every few minutes and at shutdown, to the log
 stream and to an append-only witness file (`LIAISON_AUDIT_WITNESS_FILE`: on another host or on
@@ -18,8 +18,8 @@ from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 
-from bot.audit import GENESIS, Witnessed, chain_head
 from bot.logs import log_event
+from bot.storage.audit import GENESIS, Witnessed, chain_head
 from bot.storage.db import Database
 
 

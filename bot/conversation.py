@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, assert_never
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,9 +30,9 @@ from bot.logs import log_event
 from bot.notices.her_side import named_notices, newest_unprompted, record_opened
 from bot.notices.her_side import record_answer as record_notice_answer
 from bot.notices.her_side import views as notice_views
+from bot.oncall.telegram_link import handle_staff_inbound
 from bot.outbox.enqueue import enqueue
 from bot.rendering import render
-from bot.staff.telegram_link import handle_staff_inbound
 from bot.storage.models import (
     AuditEvent,
     CallbackRequest,
@@ -339,61 +339,67 @@ async def stale_button(session: AsyncSession, keyring: KeyRing, event: InboundEv
 
 async def apply_effects(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity | None,
                         inbound: InboundMessage, event: InboundEvent, result: FlowResult, now: datetime) -> None:
-    """Carry out what the flows asked for, in the caller's transaction."""
+    """Carry out what the flows asked for, in the caller's transaction. One case per kind of effect;
+    mypy checks that every kind in `flows.types.Effect` has one (`assert_never`)."""
     for effect in result.effects:
-        if isinstance(effect, RaiseEscalation):
-            await raise_escalation(session, survivor_id=survivor.id, priority=effect.priority, reason=effect.reason,
-                                   child_protection=effect.child_protection, now=now, pseudonym=survivor.pseudonym)
-        elif isinstance(effect, RecordConsent):
-            session.add(ConsentRecord(survivor_id=survivor.id, kind=effect.kind, granted=effect.granted,
-                                      text_version=effect.text_version, channel=event.channel, recorded_at=now))
-        elif isinstance(effect, SetPin):
-            if effect.duress:
+        match effect:
+            case RaiseEscalation():
+                await raise_escalation(session, survivor_id=survivor.id, priority=effect.priority,
+                                       reason=effect.reason, child_protection=effect.child_protection, now=now,
+                                       pseudonym=survivor.pseudonym)
+            case RecordConsent():
+                session.add(ConsentRecord(survivor_id=survivor.id, kind=effect.kind, granted=effect.granted,
+                                          text_version=effect.text_version, channel=event.channel, recorded_at=now))
+            case SetPin(duress=True):
                 survivor.duress_pin_hash = effect.pin_hash
-            else:
+            case SetPin():
                 survivor.pin_hash = effect.pin_hash
-        elif isinstance(effect, UpdateProfile):
-            _update_profile(survivor, effect.changes)
-        elif isinstance(effect, SetStatus):
-            await _set_status(session, survivor, identity, effect.status)
-        elif isinstance(effect, CreateCallback):
-            await _create_callback(session, survivor, event, effect, now)
-        elif isinstance(effect, QuickExitRequested):
-            await carry_out_quick_exit(session, survivor, identity, inbound, now, effect.quiet_until)
-        elif isinstance(effect, EraseRequested):
-            await carry_out_erase_request(session, survivor, identity, now)
-        elif isinstance(effect, PauseOutbound):
-            survivor.outbound_paused_until = now + UNTIL_REVERIFIED
-            log_event("outbound.paused", survivor=survivor.pseudonym, reason=effect.reason)
-        elif isinstance(effect, ForgetInbound):
-            await forget_inbound(session, identity, inbound, now)
-        elif isinstance(effect, HoldEscalation):
-            # opens by itself at due_at unless she answers first (scheduler/safety_jobs.py)
-            session.add(Escalation(survivor_id=survivor.id, priority=effect.priority, reason=effect.reason,
-                                   status=HELD, created_at=now, due_at=now + effect.wait))
-            log_event("escalation.held", survivor=survivor.pseudonym, priority=effect.priority, reason=effect.reason)
-        elif isinstance(effect, ReleaseHeldEscalations):
-            await session.execute(
-                update(Escalation)
-                .where(Escalation.survivor_id == survivor.id, Escalation.status == HELD,
-                       Escalation.reason == effect.reason)
-                .values(status="closed", closed_at=now))
-        elif isinstance(effect, NoticeOpened):
-            await record_opened(session, effect.notice_id, now)
-        elif isinstance(effect, NoticeAnswered):
-            await record_notice_answer(session, survivor, effect, event.channel, event.address, now)
-        elif isinstance(effect, RecordCheckinAnswer):
-            await record_checkin_answer(session, effect, now)
-        elif isinstance(effect, FinishCheckin):
-            await finish_wave(session, effect, now)
-        elif isinstance(effect, SetCheckinPriority):
-            await set_priority(session, effect)
-        elif isinstance(effect, Interpret):
-            continue  # answered above; the second routing never asks again
-        elif isinstance(effect, ButtonSpent):
-            continue  # nothing happens again; handle_inbound gives the channel its notice
-        else:
-            raise TypeError(f"unknown flow effect {type(effect).__name__}")
+            case UpdateProfile():
+                _update_profile(survivor, effect.changes)
+            case SetStatus():
+                await _set_status(session, survivor, identity, effect.status)
+            case CreateCallback():
+                await _create_callback(session, survivor, event, effect, now)
+            case QuickExitRequested():
+                await carry_out_quick_exit(session, survivor, identity, inbound, now, effect.quiet_until)
+            case EraseRequested():
+                await carry_out_erase_request(session, survivor, identity, now)
+            case PauseOutbound():
+                survivor.outbound_paused_until = now + UNTIL_REVERIFIED
+                log_event("outbound.paused", survivor=survivor.pseudonym, reason=effect.reason)
+            case ForgetInbound():
+                await forget_inbound(session, identity, inbound, now)
+            case HoldEscalation():
+                # opens by itself at due_at unless she answers first (scheduler/safety_jobs.py)
+                session.add(Escalation(survivor_id=survivor.id, priority=effect.priority, reason=effect.reason,
+                                       status=HELD, created_at=now, due_at=now + effect.wait))
+                log_event("escalation.held", survivor=survivor.pseudonym, priority=effect.priority,
+                          reason=effect.reason)
+            case ReleaseHeldEscalations():
+                await session.execute(
+                    update(Escalation)
+                    .where(Escalation.survivor_id == survivor.id, Escalation.status == HELD,
+                           Escalation.reason == effect.reason)
+                    .values(status="closed", closed_at=now))
+            case NoticeOpened():
+                await record_opened(session, effect.notice_id, now)
+            case NoticeAnswered():
+                await record_notice_answer(session, survivor, effect, event.channel, event.address, now)
+            case RecordCheckinAnswer():
+                await record_checkin_answer(session, effect, now)
+            case FinishCheckin():
+                await finish_wave(session, effect, now)
+            case SetCheckinPriority():
+                await set_priority(session, effect)
+            case Interpret():
+                continue  # answered above; the second routing never asks again
+            case ButtonSpent():
+                continue  # nothing happens again; handle_inbound gives the channel its notice
+            case Enrol() | RejectCode() | DeclineInvitation():
+                # a stranger's: carried out before she is enrolled (_from_stranger), never reached here
+                raise TypeError(f"{type(effect).__name__} is for a stranger, not an enrolled survivor")
+            case _:
+                assert_never(effect)
 
 
 def _update_profile(survivor: Survivor, changes: Mapping[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -15,8 +15,7 @@ from bot.audit_anchor import AuditAnchor
 from bot.channels.base import Channel
 from bot.channels.registry import build_channels, channel_routes
 from bot.clock import Clock, system_clock
-from bot.console.app import install_console
-from bot.console.pages import Handler
+from bot.delivery_events import DELIVERY_EVENTS
 from bot.heap import freeze_after
 from bot.inbound import InboundPipeline
 from bot.logs import log_event
@@ -31,6 +30,7 @@ from bot.storage.key_canary import KeyMismatch, check_or_record
 from bot.voice import webhook as voice_webhook
 from bot.voice.client import VoiceClient
 from bot.web.health import health_routes
+from bot.web.host import WebHost
 from content import LOCALES
 from nlu.service import NluService
 from safety.crypto import KeyRing
@@ -46,7 +46,8 @@ class Timer(Protocol):
 
 
 TimerFactory = Callable[["Service"], Timer]
-ConsolePages = Mapping[tuple[str, str], Handler]
+# web pages above bot (the staff console, with the evaluators' pages) installed on the service's app
+InstallPages = Callable[[web.Application, WebHost], None]
 # replan her check-in waves at once after her programme milestones moved (the scheduler's)
 ReplanWaves = Callable[[Database, KeyRing, Iterable[int]], Awaitable[None]]
 
@@ -66,7 +67,7 @@ class Service:
     problems: list[str] = field(default_factory=list)
     # given by the composition root (liaison/service.py), so bot never imports the layers above it
     timers: tuple[TimerFactory, ...] = ()
-    console_pages: tuple[ConsolePages, ...] = ()
+    pages: tuple[InstallPages, ...] = ()
     replan_waves: ReplanWaves | None = None  # None: the scheduler's next tick replans them
     voice: VoiceClient | None = None  # "Call her now" (issue 29): on with Twilio and a number to ring from
     runners: list[Timer] = field(default_factory=list)
@@ -84,14 +85,14 @@ class Service:
     @classmethod
     def create(cls, settings: Settings, keyring: KeyRing | None = None,
                channels: dict[str, Channel] | None = None, clock: Clock = system_clock, *,
-               timers: tuple[TimerFactory, ...] = (), console_pages: tuple[ConsolePages, ...] = (),
+               timers: tuple[TimerFactory, ...] = (), pages: tuple[InstallPages, ...] = (),
                replan_waves: ReplanWaves | None = None) -> Service:
         """`clock` is the one source of "now" for everything the service does (tests set it). The
-        whole service, with its timers and every console page, is `liaison.service.create_service`."""
+        whole service, with its timers and the staff console, is `liaison.service.create_service`."""
         ring = keyring or KeyRing.load(settings.key_file)
         db = Database(settings.database_url, ring, clock=clock, policies=Policies.from_settings(settings))
         chans = channels if channels is not None else build_channels(settings)
-        dispatcher = Dispatcher(db, chans, retry_budgets=settings.outbox_retry_budgets,
+        dispatcher = Dispatcher(db, chans, events=DELIVERY_EVENTS, retry_budgets=settings.outbox_retry_budgets,
                                 base_backoff=settings.outbox_base_backoff, max_backoff=settings.outbox_max_backoff,
                                 claim_lease=settings.outbox_claim_lease,
                                 poll_interval=settings.outbox_poll_interval, clock=clock)
@@ -101,7 +102,7 @@ class Service:
         nlu = NluService(cache_dir=settings.nlu_cache_dir, rasa_url=settings.rasa_url, timeout=settings.rasa_timeout,
                          train_apart=True)
         problems = production_problems(settings, ring, chans)
-        return cls(settings, ring, db, chans, dispatcher, pipeline, nlu, clock, problems, timers, console_pages,
+        return cls(settings, ring, db, chans, dispatcher, pipeline, nlu, clock, problems, timers, pages,
                    replan_waves, VoiceClient.from_settings(settings))
 
     async def replan(self, survivor_ids: Iterable[int]) -> None:
@@ -127,7 +128,8 @@ class Service:
         app.add_routes(programme_api_routes(self))
         if self.voice is not None:
             app.add_routes(voice_webhook.routes(self, self.voice))
-        install_console(app, self, self.console_pages)
+        for install in self.pages:
+            install(app, self)
         app.on_startup.append(self._on_startup)
         app.on_cleanup.append(self._on_cleanup)
         return app

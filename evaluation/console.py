@@ -1,7 +1,7 @@
 """The evaluators' console pages: the report (charts inlined) and the export, never an identity.
 
-Registered by the composition root (liaison/service.py) beside bot/console's own pages, so the console
-does not reach up into evaluation; their rows in bot/console/permissions.py say who may open them.
+Registered by the composition root (liaison/service.py) beside console's own pages, so the console
+does not reach up into evaluation; their rows in console/permissions.py say who may open them.
 
 The report (matplotlib, scipy) and the export are imported when their page is asked for, not when the
 service starts: `serve` stays small for as long as nobody opens them (tests/liaison/test_light_imports.py)."""
@@ -18,8 +18,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.console.headers import CSP, inline_style_hashes, policy
-from bot.console.pages import render, svc
+from console.headers import CSP, inline_style_hashes, policy
+from console.pages import render, svc
 from evaluation.data import count_records
 
 

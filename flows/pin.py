@@ -9,7 +9,7 @@ Every message holding digits at a PIN prompt is forgotten (not stored, deleted w
 Where every message stays on her phone (SMS: the channel's `deletes_messages` capability), whoever reads
 her thread must not learn which digits do what: only her PIN is chosen by text, asked without
 naming another, and she is asked to delete her messages with it; the duress PIN is set with her
-worker during a call, on her console page (bot/console/pin_views.py), and never mentioned in the
+worker during a call, on her console page (console/pin_views.py), and never mentioned in the
 thread. On a chat app the duress PIN is chosen here, and every message that speaks of it expires
 from the chat like her private pages (`sensitive`).
 """

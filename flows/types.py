@@ -258,7 +258,7 @@ class Handoff:
 class FlowResult:
     state: FlowState
     says: list[Say] = field(default_factory=list)
-    effects: list[Any] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
     notice: str | None = None  # set by the engine: a short answer the channel shows on her button
     spent: bool = False  # set by the engine: her press answered its message; the channel removes that keyboard
     keep_keyboard: bool = False  # set by the engine: a notice that leaves the keyboard (an alert edits its own)

@@ -14,7 +14,7 @@ from bot.cli import callbacks, invite, keys, migrate
 from bot.cli_db import checked_url, cli_settings, load_ring, migrate_database, require_migrated, run_db
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError, demo_settings
-from bot.staff.cli import audit_group, staff_group
+from console.staff.cli import audit_group, staff_group
 from evaluation.cli import eval_group
 from nlu.cli import nlu_group
 from safety.crypto import KeyRing
@@ -178,7 +178,7 @@ def _print_demo_programme(settings: Settings) -> None:
 def _print_dev_admin(settings: Settings) -> None:
     """Development console accounts, so the console can be tried at once (never in production); an
     account that has signed up already keeps its password and TOTP across restarts."""
-    from bot.staff.cli import DEV_ADMIN, DEV_ADMIN_WARNING, DEV_SUPERVISOR, enrol_link, ensure_dev_admin
+    from console.staff.cli import DEV_ADMIN, DEV_ADMIN_WARNING, DEV_SUPERVISOR, enrol_link, ensure_dev_admin
 
     # an urgent notice needs a second person's approval: a second account to give it
     for name, roles in ((DEV_ADMIN, ["admin", "liaison", "supervisor"]), (DEV_SUPERVISOR, ["supervisor"])):
@@ -200,7 +200,7 @@ for command in (
     serve, demo,
     migrate, keys, invite, callbacks,                      # bot/cli.py
     erase_command, reverify_command, retention_group,      # bot/actions/cli.py
-    staff_group, audit_group,                              # bot/staff/cli.py
+    staff_group, audit_group,                              # console/staff/cli.py
     nlu_group,                                             # nlu/cli.py
     programme, waves_group,                                # scheduler/cli.py
     eval_group,                                            # evaluation/cli.py

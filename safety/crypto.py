@@ -188,7 +188,7 @@ class KeyRing:
 
     @property
     def audit_key(self) -> bytes:
-        """The key of the audit log's MACs (bot.audit)."""
+        """The key of the audit log's MACs (bot.storage.audit)."""
         return self.subkey("audit chain mac v1")
 
     def pseudonym(self, namespace: str, value: str) -> str:

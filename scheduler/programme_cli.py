@@ -51,8 +51,8 @@ def events_import(csv_file: Path, site: str, actor: str | None, progress: bool |
     """
     from bot.programme.csv_import import parse_events_csv
     from bot.programme.intake import receive
-    from bot.programme.kinds import EventKindsError, default_kinds
     from bot.programme.milestones import MilestoneError, describe, parse_site
+    from content.programme_events import EventKindsError, default_kinds
     from scheduler.jobs import replan_waves
 
     try:

@@ -23,7 +23,7 @@ from bot.actions.retention import run_retention
 from bot.actions.route_check import due_for_route_check, queue_route_check
 from bot.logs import log_event
 from bot.notices.watch import escalate_unacknowledged, settle_unsent
-from bot.staff.alerts import escalate_overdue
+from bot.oncall.alerts import escalate_overdue
 from bot.storage.db import Database
 from bot.storage.models import OutboundMessage, Survivor
 from safety.retention import RetentionPolicy

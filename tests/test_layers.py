@@ -28,3 +28,15 @@ def test_no_module_outside_the_flows_imports_itself_round_a_circle() -> None:
     assert done.returncode == 0, done.stderr
     cycles = json.loads(done.stdout)["module_cycles"]
     assert [c for c in cycles if not all(m.startswith("flows.") for m in c)] == []
+
+
+def test_no_room_of_a_package_imports_one_that_imports_it_back() -> None:
+    """Rooms: the sub-packages and modules just inside a package. Her bot's outbox once imported the
+    waves and the notices that import it, and a channel's webhook reached up into the outbox; now the
+    outbox tells its listeners through its own delivery events (bot/outbox/events.py)."""
+    import json
+
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "import_graph.py"), "--json"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["room_arrows_in_knots"] == {}

@@ -41,7 +41,7 @@ def test_bad_values_are_named() -> None:
         load_settings(LIAISON_PORT=0)
 
 
-PACKAGES = ("bot", "flows", "nlu", "safety", "scheduler", "evaluation", "liaison", "content")
+PACKAGES = ("bot", "console", "flows", "nlu", "safety", "scheduler", "evaluation", "liaison", "content")
 ROOT = Path(__file__).resolve().parents[1]
 
 

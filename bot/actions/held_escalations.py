@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.logs import log_event
+from bot.oncall.alerts import alert_on_call
 from bot.storage.db import session_policies
 from bot.storage.models import Escalation
 
@@ -25,8 +26,6 @@ async def open_unanswered(session: AsyncSession, now: datetime) -> int:
     """Open every held escalation whose wait is over, with its SLA from now, and alert the on-call staff
     for an urgent one, as for any escalation (bot.escalations); the number opened. Idempotent: each row
     is taken by one conditional UPDATE, so two ticks never alert twice."""
-    from bot.staff.alerts import alert_on_call
-
     due = (await session.scalars(
         select(Escalation.id).where(Escalation.status == HELD, Escalation.due_at <= now))).all()
     opened = 0

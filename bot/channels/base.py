@@ -7,6 +7,7 @@ dispatcher can tell a retry from a permanent failure from a message that may alr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -40,6 +41,20 @@ class OutgoingMessage:
 @dataclass(frozen=True)
 class SendResult:
     provider_message_id: str
+
+
+@dataclass(frozen=True)
+class DeliveryReceipt:
+    """A provider's later word on one message (Twilio's status callback), as its channel read it; the
+    outbox applies it (bot/outbox/receipts.py) through the host (`ChannelHost.dispatcher`)."""
+
+    channel: str
+    key: str | None  # our idempotency key, when the provider echoes it back
+    provider_message_id: str
+    status: str  # the provider's own name for it, kept as the row's delivery status
+    order: Mapping[str, int]  # the provider's statuses in the order they happen: a row never goes back
+    delivered: bool = False  # on her phone
+    recipient_gone: bool = False  # the address takes no more messages (she opted out at the carrier)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from bot.channels.base import Channel, InboundEvent
+    from bot.channels.base import Channel, DeliveryReceipt, InboundEvent
     from bot.settings import Settings
     from bot.storage.db import Database
     from safety.crypto import KeyRing
@@ -37,6 +37,9 @@ class Inbound(Protocol):
 
 class Outbox(Protocol):
     async def dispatch_due(self, recipient_index: str | None = None, channel: str | None = None) -> int: ...
+
+    async def record_receipt(self, receipt: DeliveryReceipt) -> str:
+        """A provider's later word on a message, applied by the outbox (bot/outbox/results.py)."""
 
     def now(self) -> datetime: ...
 

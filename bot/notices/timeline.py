@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import audit
+from bot.storage.audit import audit
 from bot.storage.models import Notice, NoticeStep, Survivor
 
 SERVICE, HER = "service", "her"

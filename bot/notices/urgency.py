@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from bot.programme.kinds import default_kinds
+from content.programme_events import default_kinds
 
 OTHER = "other"
 

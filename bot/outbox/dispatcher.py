@@ -28,21 +28,19 @@ from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.channels.base import Button, Channel, OutgoingMessage, SendError, SendResult
+from bot.channels.base import Button, Channel, DeliveryReceipt, OutgoingMessage, SendError, SendResult
 from bot.channels.registry import capabilities
-from bot.escalations import raise_escalation
 from bot.logs import log_event
-from bot.notices.hooks import preview_sent
 from bot.outbox.budgets import DEFAULT_BUDGETS, budget_for
-from bot.outbox.doubt import in_doubt_escalation
+from bot.outbox.events import DeliveryEvents, tell
 from bot.outbox.exit_button import with_exit
 from bot.outbox.lanes import NOTICE, URGENT, lane_of
 from bot.outbox.owners import Owners
 from bot.outbox.ratelimit import KeyedBuckets, Pacer, PriorityLock
+from bot.outbox.results import mark_sent, record_receipt, stop_recipient
 from bot.outbox.shared_rate import SharedTurns, forget_idle_chats
 from bot.storage.db import Database
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
-from bot.waves.delivery import opening_delivered
 from safety import windows
 from safety.deletion import DeletionPlan
 from safety.outbound_gate import SEND, GateDecision, GateFacts, decide
@@ -114,12 +112,13 @@ def backoff(attempt: int, base: float, cap: float = 300.0) -> float:
 
 
 class Dispatcher:
-    def __init__(self, db: Database, channels: Mapping[str, Channel], *,
+    def __init__(self, db: Database, channels: Mapping[str, Channel], *, events: DeliveryEvents,
                  retry_budgets: Mapping[str, float] | None = None, base_backoff: float = 1.0,
                  max_backoff: float = 300.0, poll_interval: float = 0.5, clock: object = None,
                  claim_lease: float = CLAIM_LEASE.total_seconds()) -> None:
         self.db = db
         self.channels = channels
+        self.events = events  # who hears what became of each row (bot/delivery_events.py)
         self.retry_budgets = {**DEFAULT_BUDGETS, **(retry_budgets or {})}
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
@@ -152,6 +151,10 @@ class Dispatcher:
 
     def now(self) -> datetime:
         return self._now()  # type: ignore[no-any-return,operator]
+
+    async def record_receipt(self, receipt: DeliveryReceipt) -> str:
+        """A provider's later word on a message (a channel's delivery receipt), applied now."""
+        return await record_receipt(self.db, receipt, self.now(), self.events)
 
     def wake(self) -> None:
         self._wake.set()
@@ -308,7 +311,7 @@ class Dispatcher:
                     else "claim expired before the result was recorded"))
                 if res.rowcount == 1:  # type: ignore[attr-defined]
                     count += 1
-                    await in_doubt_escalation(s, msg, now)
+                    await tell(self.events.in_doubt, s, msg, now)
         if count:
             log_event("outbox.in_doubt", logging.WARNING, count=count)
         if dead:
@@ -460,7 +463,7 @@ class Dispatcher:
             return await self._record_failure(row_id, attempts, err, lane), None
         async with self._db_turns(lane), self.db.transaction() as s:
             s.add(msg)  # as the claim left it: only what changes now is written, nothing re-read
-            await mark_sent(s, msg, result.provider_message_id, self.now())
+            await mark_sent(s, msg, result.provider_message_id, self.now(), self.events)
             following = await self._next_in(s, key)
         log_event("outbox.sent", id=row_id, channel=channel_name, attempts=attempts)
         if channel_name in self._outage:
@@ -515,7 +518,7 @@ class Dispatcher:
             msg.claimed_until, msg.last_error = None, err.code[:200]
             if err.in_doubt:
                 msg.status = "in_doubt"
-                await in_doubt_escalation(s, msg, now)
+                await tell(self.events.in_doubt, s, msg, now)
                 log_event("outbox.in_doubt", logging.WARNING, id=row_id, code=err.code)
                 return Outcome.IN_DOUBT
             if err.retryable:
@@ -532,9 +535,9 @@ class Dispatcher:
                     return Outcome.RETRY
             msg.status = "failed"
             if err.recipient_gone:
-                await stop_recipient(s, msg, now)
+                await stop_recipient(s, msg, now, self.events)
             else:
-                await failure_escalation(s, msg, now)
+                await tell(self.events.failed, s, msg, now)
             log_event("outbox.failed", logging.ERROR, id=row_id, code=err.code, attempts=attempts)
             return Outcome.FAILED
 
@@ -559,17 +562,6 @@ async def staff_alert_decision(session: AsyncSession, msg: OutboundMessage) -> G
     return GateDecision("cancel", "staff_alert_to_survivor") if hers is not None else SEND
 
 
-async def failure_escalation(session: AsyncSession, msg: OutboundMessage, now: datetime) -> None:
-    """Every failure a person must know of: hers, and a stranger's where the text hit the danger
-    net (the emergency numbers never reached whoever wrote "he is here")."""
-    if msg.survivor_id is None and not msg.urgent:
-        return
-    await raise_escalation(session, survivor_id=msg.survivor_id, priority="urgent" if msg.urgent else "routine",
-                           reason="delivery_failed", now=now,
-                           note=f"outbox message {msg.id} ({msg.channel}, {msg.text_key}) could not be delivered: "
-                           f"{msg.last_error or 'refused'}")
-
-
 def window_facts(survivor: Survivor | None, now: datetime, exempt: bool, number: str | None = None) -> dict[str, Any]:
     """Is she inside her safe contact windows now, and if not, when is the next one? A number with no
     survivor yet (an SMS invitation) gets the default windows in the zone of its country code."""
@@ -586,33 +578,3 @@ def window_facts(survivor: Survivor | None, now: datetime, exempt: bool, number:
     except windows.WindowError:  # unreadable windows or zone: the safe default hours, not a guess
         opens = windows.next_open([], "UTC", now)
     return {} if opens <= now else {"window_open": False, "next_window": opens}
-
-
-async def mark_sent(session: AsyncSession, msg: OutboundMessage, provider_message_id: str,
-                    sent_at: datetime) -> None:
-    """The provider accepted this message: record its id (for deletion and delivery status) and
-    start the expiry clock of a sensitive one. Shared by the dispatcher and by a provider callback
-    that confirms a message whose result we never recorded (Twilio's status callback)."""
-    msg.status, msg.provider_message_id, msg.sent_at = "sent", provider_message_id, sent_at
-    msg.claimed_until, msg.last_error = None, None
-    survivor = await session.get(Survivor, msg.survivor_id) if msg.survivor_id and msg.sensitive else None
-    if survivor is not None and survivor.expiry_minutes:
-        msg.expires_at = sent_at + timedelta(minutes=survivor.expiry_minutes)
-    await opening_delivered(session, msg, sent_at)  # a wave counts as sent only once it went out
-    await preview_sent(session, msg, sent_at)  # so does a notice (its preview), on its timeline
-
-
-async def stop_recipient(session: AsyncSession, msg: OutboundMessage, now: datetime) -> None:
-    """The provider says this message's address no longer takes our messages (SMS STOP, a blocked
-    bot): stop the identity and the survivor, and tell a worker. Shared by the dispatcher (a send
-    refused) and by a provider's delivery callback (a delivery refused later)."""
-    if msg.identity_id:
-        identity = await session.get(ChannelIdentity, msg.identity_id)
-        if identity is not None:
-            identity.status = "stopped"
-        survivor = await session.get(Survivor, msg.survivor_id) if msg.survivor_id else None
-        if survivor is not None and survivor.status != "erased":
-            survivor.status = "stopped"
-    if msg.survivor_id:
-        await raise_escalation(session, survivor_id=msg.survivor_id, priority="routine", reason="recipient_gone",
-                               now=now)

@@ -21,10 +21,10 @@ from aiohttp import web
 from bot.logs import log_event
 from bot.outbox.ratelimit import KeyedBuckets
 from bot.programme.intake import receive
-from bot.programme.kinds import default_kinds
 from bot.programme.tokens import check_token
 from bot.programme.validation import FieldError, validate_event
-from bot.web.bodies import BadBody, json_body
+from bot.request_bodies import BadBody, json_body
+from content.programme_events import default_kinds
 
 if TYPE_CHECKING:
     from bot.web.host import WebHost
@@ -73,7 +73,7 @@ def programme_api_routes(service: WebHost) -> list[web.RouteDef]:
             log_event("programme_api.rate_limited", token_id=token.id)
             return _error(429, "rate_limited", "too many requests for this token; try again later",
                           {"Retry-After": str(max(1, math.ceil(wait)))})
-        body = await json_body(request, settings.programme_api_max_body)  # bot/web/bodies.py
+        body = await json_body(request, settings.programme_api_max_body)  # bot/request_bodies.py
         if isinstance(body, BadBody):
             if body.status == 413:
                 return _error(413, "too_large", f"the body is over {settings.programme_api_max_body} bytes; "

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.programme.csv_rows import CsvRows
-from bot.programme.kinds import EventKinds
 from bot.programme.validation import ALL_FIELDS, REQUIRED, EventIn, validate_event
+from content.programme_events import EventKinds
 
 
 @dataclass

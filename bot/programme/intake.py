@@ -18,15 +18,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import audit
 from bot.notices.drafting import draft_for_event
 from bot.programme.case_index import case_index, cases_linked
-from bot.programme.kinds import EventKinds, default_kinds
 from bot.programme.milestones import Change, apply_change, current_values
 from bot.programme.moves import milestone_values
 from bot.programme.validation import EventIn, latest_day
+from bot.storage.audit import audit
 from bot.storage.db import Database
 from bot.storage.models import ProgrammeCase, ProgrammeEvent, ProgrammeEventMatch, ProgrammeMilestones, Survivor
+from content.programme_events import EventKinds, default_kinds
 from safety.crypto import KeyRing
 
 VIA = ("form", "csv", "api")

@@ -17,11 +17,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import audit
 from bot.programme.case_index import case_index, cases_linked
 from bot.programme.intake import match_events
 from bot.programme.milestones import MilestoneError, parse_site
 from bot.programme.validation import CASE_REF_MAX
+from bot.storage.audit import audit
 from bot.storage.models import Invitation, ProgrammeCase, ProgrammeEvent, Survivor
 from safety.crypto import KeyRing
 

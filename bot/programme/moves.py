@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from bot.programme.kinds import KindSpec
+from content.programme_events import KindSpec
 
 
 def milestone_values(spec: KindSpec, occurred_on: date, expected_end: date | None,

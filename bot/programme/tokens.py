@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import audit
 from bot.programme.milestones import MilestoneError, parse_site
+from bot.storage.audit import audit
 from bot.storage.models import ProgrammeToken
 
 PREFIX = "plt_"  # "programme liaison token": recognisable in a leaked config file or log

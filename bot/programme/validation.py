@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.programme.kinds import EventKinds
+from content.programme_events import EventKinds
 
 COMMON = ("event_id", "case_ref", "kind", "occurred_on", "detail")
 KIND_FIELDS = ("reason_class", "sessions_missed", "expected_end")

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, system_clock
 from bot.policies import Policies
+from bot.storage.audit import AuditedSession  # every audit row is sealed into the hash chain as it is flushed
 from bot.storage.pg_liveness import check_at_checkout
 from bot.storage.sqlite_inline import inline_connector
 from bot.storage.types import attach_keyring, keyring_of
@@ -79,8 +80,6 @@ class Database:
 
     def __init__(self, url: str, keyring: KeyRing, clock: Clock = system_clock,
                  policies: Policies | None = None) -> None:
-        from bot.audit import AuditedSession  # every audit row is sealed into the hash chain as it is flushed
-
         ensure_sqlite_dir(url)
         self.url = url
         self.keyring = keyring

@@ -273,7 +273,7 @@ class PhoneCall(Base):
 
 
 class AuditEvent(Base):
-    """Who did what to which record; never content. Append-only and hash-chained (bot.audit):
+    """Who did what to which record; never content. Append-only and hash-chained (bot.storage.audit):
     `seq` orders the chain, `row_hash` covers this row and `prev_hash`, so an edit or a deletion
     breaks the chain at that row."""
 
@@ -336,7 +336,7 @@ class StaffSession(Base):
 
 
 class SignInThrottle(Base):
-    """Failed sign-ins counted per name tried (known or not) and per address (bot.staff.throttle).
+    """Failed sign-ins counted per name tried (known or not) and per address (console.staff.throttle).
     Both keys are SHA-256 hashes: no name tried and no address is stored."""
 
     __tablename__ = "sign_in_throttles"

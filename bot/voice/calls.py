@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import audit
 from bot.callbacks import next_slots
+from bot.storage.audit import audit
 from bot.storage.models import CallbackRequest, ChannelIdentity, PhoneCall, StaffMember, Survivor
 from flows.flow_state import load_state
 from flows.phone_call import (

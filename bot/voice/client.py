@@ -5,13 +5,13 @@ Twilio's messages can echo a number."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 import aiohttp
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
+from bot.channels.simulator.voice_account import SIMULATED, SIMULATED_API
 from bot.channels.sms.channel import TwilioHttp
 from bot.settings import Settings
 
@@ -30,20 +30,6 @@ class VoiceSettings:
     public_url: str
     api_base: str
     timeout: float
-
-
-@dataclass(frozen=True)
-class Simulated:
-    """The simulator's stand-in for Twilio Voice (bot/channels/simulator/phone.py): a made-up account
-    and a token new in every process, so only this process can sign its calls' webhooks."""
-
-    account_sid: str
-    auth_token: str
-    number: str
-
-
-SIMULATED = Simulated("AC" + "5" * 32, secrets.token_hex(16), "+15005550006")
-SIMULATED_API = "/simulator/twilio"
 
 
 class VoiceClient:

@@ -18,7 +18,7 @@ The steps, in order (the TwiML of each: bot/voice/twiml.py):
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 from multidict import MultiDict
@@ -28,15 +28,22 @@ from twilio.request_validator import SIGNATURE_HEADER, RequestValidator
 from bot import catalog
 from bot.channels.text_guard import valid_identifier
 from bot.logs import log_event
+from bot.request_bodies import BadBody, form_body
 from bot.storage.models import PhoneCall, Survivor
 from bot.voice import calls, twiml
 from bot.voice.client import VOICE_PATH, VoiceClient
-from bot.web.bodies import BadBody, form_body
 from flows.phone_call import CONFIRM_KEY, OUTCOME_LABELS, is_machine, whisper
 from safety.disguise import Disguise
 
 if TYPE_CHECKING:
-    from bot.web.host import WebHost
+    from datetime import datetime
+
+    from bot.channels.host import ServiceCore
+
+    class VoiceHost(ServiceCore, Protocol):
+        """What a call's webhooks need of the service: the core and its clock."""
+
+        def clock(self) -> datetime: ...
 
 Step = Callable[[AsyncSession, PhoneCall, MultiDict[str], web.Request], Awaitable[str]]
 
@@ -59,7 +66,7 @@ def check_line(survivor: Survivor | None) -> tuple[str, str]:
     return catalog.text(locale, "call.check", persona_name=spoken_title(locale, persona, plain)), locale
 
 
-def routes(service: WebHost, voice: VoiceClient) -> list[web.RouteDef]:
+def routes(service: VoiceHost, voice: VoiceClient) -> list[web.RouteDef]:
     settings = service.settings
     validator = RequestValidator(voice.config.auth_token)
     public_base = settings.public_url.rstrip("/")

@@ -12,7 +12,7 @@ from bot.channels import registry
 from bot.channels.registry import UnknownChannel, capabilities
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("bot", "flows", "safety", "scheduler", "evaluation", "liaison", "nlu")
+PACKAGES = ("bot", "console", "flows", "safety", "scheduler", "evaluation", "liaison", "nlu")
 # the issue-27 "done when" grep
 NAME_CHECK = re.compile(r'== *"(sms|telegram|simulator)"|in \("sms"|in \("telegram"')
 

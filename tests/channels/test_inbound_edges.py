@@ -117,7 +117,7 @@ async def test_the_simulator_repairs_bad_text_and_refuses_a_bad_user(settings_en
         assert row.body == "hi \ufffd \ufffd" and row.text_repaired
 
 
-# -- limits before anything else: encoding, nesting depth, size (bot/web/bodies.py) ----------------------
+# -- limits before anything else: encoding, nesting depth, size (bot/request_bodies.py) ----------------------
 DEEP = b"[" * 50_000
 
 
@@ -158,7 +158,7 @@ async def test_the_simulator_and_the_programme_api_refuse_deep_json_with_4xx(set
 
 
 def test_json_nested_inside_strings_does_not_count_as_depth() -> None:
-    from bot.web.bodies import BadBody, nesting_depth, parse_json
+    from bot.request_bodies import BadBody, nesting_depth, parse_json
 
     assert nesting_depth('{"a": "[[[[[[", "b": [{"c": "\\"]]"}]}') == 3
     assert isinstance(parse_json(b"[" * 33 + b"]" * 33), BadBody)

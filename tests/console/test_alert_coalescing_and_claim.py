@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.staff.alerts import CLAIM_PREFIX, AlertItem, compose
-from bot.staff.telegram_link import NOT_YOURS
+from bot.oncall.alerts import CLAIM_PREFIX, AlertItem, compose
+from bot.oncall.telegram_link import NOT_YOURS
 from bot.storage.models import AuditEvent, Escalation, StaffMember
 from safety.retention import RetentionPolicy
 from scheduler.safety_jobs import SafetyJobs

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, delete, select, text
 
-from bot.audit import GENESIS, row_hash, verify_chain
 from bot.audit_anchor import AuditAnchor, read_witness
+from bot.storage.audit import GENESIS, row_hash, verify_chain
 from bot.storage.db import sync_url
 from bot.storage.migrate import upgrade
 from bot.storage.models import AuditEvent

@@ -25,11 +25,11 @@ from sqlalchemy import delete
 from yarl import URL
 
 from bot.clock import ManualClock
-from bot.console.pages import CSRF_COOKIE
-from bot.console.permissions import PUBLIC, ROUTES
 from bot.programme.tokens import create_token
-from bot.staff.accounts import ROLES
 from bot.storage.models import SignInThrottle
+from console.pages import CSRF_COOKIE
+from console.permissions import PUBLIC, ROUTES
+from console.staff.accounts import ROLES
 from tests.support.console import ConsoleClient, StaffLogin, console_service, make_staff
 from tests.support.http import serve_app
 

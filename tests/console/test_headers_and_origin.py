@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 import aiohttp
 
-from bot.audit import audit
 from bot.clock import ManualClock
-from bot.console.permissions import ROUTES
+from bot.storage.audit import audit
+from console.permissions import ROUTES
 from tests.support.console import ConsoleClient, console_service, csrf_of, make_staff
 from tests.support.http import serve_app
 

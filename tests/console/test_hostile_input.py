@@ -1,5 +1,5 @@
 """Hostile ids and text in the console's paths, queries and forms are answered 404 or 400 by the one
-input layer (bot/console/inputs.py), on SQLite and PostgreSQL alike: never a database error (500).
+input layer (console/inputs.py), on SQLite and PostgreSQL alike: never a database error (500).
 The generated run over every route and role is tests/console/test_fuzz.py."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.clock import ManualClock
-from bot.console.permissions import ROUTES
+from console.permissions import ROUTES
 from tests.support.console import ConsoleClient, console_service, make_staff
 from tests.support.http import serve_app
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from bot.channels.telegram.webhook import WEBHOOK_PATH
 from bot.clock import ManualClock
 from bot.escalations import raise_escalation
-from bot.staff.alerts import KIND, alert_on_call
-from bot.staff.telegram_link import LINKED, NOT_VALID
-from bot.staff.telegram_link import STAFF_CHAT as STAFF_CHAT_REPLY
+from bot.oncall.alerts import KIND, alert_on_call
+from bot.oncall.telegram_link import LINKED, NOT_VALID
+from bot.oncall.telegram_link import STAFF_CHAT as STAFF_CHAT_REPLY
 from bot.storage.models import Escalation, OnCallShift, OutboundMessage, StaffAlert, StaffMember, Survivor
 from safety.retention import RetentionPolicy
 from scheduler.safety_jobs import SafetyJobs

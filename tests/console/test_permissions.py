@@ -10,9 +10,9 @@ import pytest
 from yarl import URL
 
 from bot.clock import ManualClock
-from bot.console.pages import CSRF_COOKIE, SIGN_IN
-from bot.console.permissions import PUBLIC, ROUTES
-from bot.staff.accounts import ROLES
+from console.pages import CSRF_COOKIE, SIGN_IN
+from console.permissions import PUBLIC, ROUTES
+from console.staff.accounts import ROLES
 from tests.support.console import ConsoleClient, console_service, make_staff
 from tests.support.http import serve_app
 
@@ -144,7 +144,7 @@ async def test_a_notice_to_her_is_never_shown_to_a_role_without_survivor_access(
 
 
 def test_calling_her_and_the_phone_that_is_rung_first_are_for_liaison_workers_and_supervisors_only() -> None:
-    from bot.console.permissions import LIAISON
+    from bot.oncall.roles import LIAISON
 
     for route in [("POST", "/console/survivors/{pseudonym}/call"), ("POST", "/console/callbacks/{id}/call"),
                   ("POST", "/console/me/call-number"), ("POST", "/console/me/call-number/verify")]:

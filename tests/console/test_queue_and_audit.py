@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from bot.audit import verify_chain
 from bot.clock import ManualClock
 from bot.escalations import raise_escalation
+from bot.storage.audit import verify_chain
 from bot.storage.models import AuditEvent, Escalation
 from liaison.cli import cli
 from tests.support.console import ConsoleClient, console_service, make_staff
@@ -46,7 +46,7 @@ async def test_the_queue_is_urgent_first_then_longest_waiting_and_one_claim_wins
             order = [int(part.split('"', 1)[0]) for part in page.split('data-escalation="')[1:]]
             assert order == [urgent_old.id, urgent_new.id, high.id, routine.id]
             # (this once also asked for "breached", found only in the inline stylesheet: an urgent alert's
-            # re-alert moves its due time on, bot/staff/alerts.py, so none shows as breached here)
+            # re-alert moves its due time on, bot/oncall/alerts.py, so none shows as breached here)
             assert "(2 urgent)" in page
 
             claims = await asyncio.gather(ana.post(f"/console/escalations/{urgent_old.id}/claim"),

@@ -12,9 +12,9 @@ import pyotp
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.console.pages import CSRF_COOKIE
-from bot.staff import accounts
 from bot.storage.models import AuditEvent, StaffMember
+from console.pages import CSRF_COOKIE
+from console.staff import accounts
 from tests.support.console import PASSWORD, ConsoleClient, StaffLogin, console_service, csrf_of, make_staff
 from tests.support.http import serve_app
 

@@ -42,7 +42,7 @@ async def her(request: pytest.FixtureRequest, settings_env: dict[str, object], k
 
 
 async def duress_set_on_her_console_page(her: HerPhone) -> None:
-    """What her worker does with her during a call (bot/console/pin_views.py, tested there)."""
+    """What her worker does with her during a call (console/pin_views.py, tested there)."""
     async with her.svc.db.transaction() as s:
         survivor = await s.scalar(select(Survivor))
         assert survivor is not None

@@ -3,9 +3,9 @@ TOTP), and gives a fresh link only to one that never used its link."""
 
 from __future__ import annotations
 
-from bot.staff import accounts
-from bot.staff.cli import DEV_ADMIN, ensure_dev_admin
 from bot.storage.db import Database
+from console.staff import accounts
+from console.staff.cli import DEV_ADMIN, ensure_dev_admin
 
 
 async def test_a_demo_restart_keeps_a_signed_up_console_account(database_url: str, keyring) -> None:

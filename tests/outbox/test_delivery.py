@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.channels.base import OutgoingMessage, RateLimits, SendError, SendResult
 from bot.clock import ManualClock
+from bot.delivery_events import DELIVERY_EVENTS
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.enqueue import enqueue
 from bot.storage.models import Escalation, OutboundMessage, Survivor
@@ -68,7 +69,7 @@ async def test_messages_waiting_for_their_turn_are_never_claimed_so_a_crash_leav
     channel = PacedChannel(per_second=5.0, per_chat=None)
     for n in range(10):
         await _queue(db, keyring, f"+4477009003{n:02d}")
-    dispatcher = Dispatcher(db, {"simulator": channel}, clock=clock)
+    dispatcher = Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, clock=clock)
     run = asyncio.create_task(dispatcher.dispatch_due())
     await wait_until(lambda: len(channel.sent) >= 2)
     run.cancel()  # what kill -9 does to the waiting: they simply never reach the claim
@@ -86,7 +87,8 @@ async def test_a_provider_outage_far_longer_than_a_minute_is_outlived(db, keyrin
     channel = RecordingChannel()
     channel.failures.extend(SendError("connection refused", retryable=True) for _ in range(30))
     await _queue(db, keyring, "+447700900401")
-    dispatcher = Dispatcher(db, {"simulator": channel}, base_backoff=1.0, max_backoff=300.0, clock=clock)
+    dispatcher = Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, base_backoff=1.0, max_backoff=300.0,
+                            clock=clock)
     while not channel.sent:
         await dispatcher.dispatch_due()
         (row,) = await _rows(db)
@@ -104,7 +106,8 @@ async def test_a_check_in_that_fails_past_its_budget_fails_and_a_person_is_told(
     channel = RecordingChannel()
     channel.failures.extend(SendError("503", retryable=True) for _ in range(1000))
     await _queue(db, keyring, "+447700900402", survivor_id=1, is_reply=False, text_key="checkin.opening")
-    dispatcher = Dispatcher(db, {"simulator": channel}, retry_budgets={"checkin": 600}, clock=clock)
+    dispatcher = Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, retry_budgets={"checkin": 600},
+                            clock=clock)
     for _ in range(200):
         await dispatcher.dispatch_due()
         (row,) = await _rows(db)
@@ -122,7 +125,7 @@ async def test_emergency_numbers_that_never_reach_a_stranger_escalate_as_urgent(
     channel = RecordingChannel()
     channel.failures.append(SendError("400 chat not found"))
     await _queue(db, keyring, "+447700900403", urgent=True, text_key="danger.emergency")
-    await Dispatcher(db, {"simulator": channel}, clock=clock).dispatch_due()
+    await Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, clock=clock).dispatch_due()
     (esc,) = await _escalations(db)
     assert (esc.reason, esc.survivor_id, esc.priority) == ("delivery_failed", None, "urgent")
 
@@ -131,7 +134,7 @@ async def test_a_strangers_ordinary_reply_that_fails_raises_nothing(db, keyring,
     channel = RecordingChannel()
     channel.failures.append(SendError("400 bad request"))
     await _queue(db, keyring, "+447700900404", text_key="stranger.neutral")
-    await Dispatcher(db, {"simulator": channel}, clock=clock).dispatch_due()
+    await Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, clock=clock).dispatch_due()
     assert [r.status for r in await _rows(db)] == ["failed"] and await _escalations(db) == []
 
 
@@ -141,7 +144,7 @@ async def test_a_message_in_doubt_goes_to_a_person_saying_whether_the_provider_c
     channel = RecordingChannel()
     channel.failures.append(SendError("timeout after request", in_doubt=True))
     await _queue(db, keyring, "+447700900405", survivor_id=1)
-    await Dispatcher(db, {"simulator": channel}, clock=clock).dispatch_due()
+    await Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, clock=clock).dispatch_due()
     (esc,) = await _escalations(db)
     assert esc.reason == "in_doubt_send" and esc.survivor_id == 1 and "provider_lookup=yes" in esc.note
 
@@ -153,14 +156,15 @@ async def test_a_telegram_message_left_sending_by_a_dead_process_says_no_lookup_
     async with db.transaction() as s:
         await s.execute(update(OutboundMessage).values(channel="telegram", status="sending", attempts=1,
                                                        claimed_until=T0 - timedelta(minutes=1)))
-    assert await Dispatcher(db, {"simulator": RecordingChannel()}, clock=clock).recover_stale_claims() == 1
+    dispatcher = Dispatcher(db, {"simulator": RecordingChannel()}, events=DELIVERY_EVENTS, clock=clock)
+    assert await dispatcher.recover_stale_claims() == 1
     (esc,) = await _escalations(db)
     assert esc.reason == "in_doubt_send" and "provider_lookup=no" in esc.note and "Telegram" in esc.note
 
 
 async def test_a_slow_send_to_one_chat_does_not_hold_up_another_chats_reply(db, keyring, clock) -> None:
     channel = PacedChannel(slow={"+447700900501": 3.0})
-    dispatcher = Dispatcher(db, {"simulator": channel}, poll_interval=0.05, clock=clock)
+    dispatcher = Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, poll_interval=0.05, clock=clock)
     runner = asyncio.create_task(dispatcher.run_forever())
     try:
         await _queue(db, keyring, "+447700900501")
@@ -183,7 +187,7 @@ async def test_a_slow_send_to_one_chat_does_not_hold_up_another_chats_reply(db, 
 async def test_a_backlog_for_one_chat_does_not_delay_another_chats_first_message(db, keyring, clock) -> None:
     channel = PacedChannel(per_second=30.0, per_chat=1.0)
     await _queue(db, keyring, "+447700900601", 20)
-    dispatcher = Dispatcher(db, {"simulator": channel}, poll_interval=0.05, clock=clock)
+    dispatcher = Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, poll_interval=0.05, clock=clock)
     runner = asyncio.create_task(dispatcher.run_forever())
     try:
         await wait_until(lambda: len(channel.sent) >= 2, within=10)

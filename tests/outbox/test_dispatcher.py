@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from bot.channels.base import SendError
 from bot.clock import ManualClock
+from bot.delivery_events import DELIVERY_EVENTS
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.enqueue import enqueue
 from bot.storage.models import Escalation, OutboundMessage, Survivor
@@ -39,7 +40,7 @@ async def _statuses(db) -> list[str]:
 async def test_messages_to_one_person_go_in_order_exactly_once(db, keyring, clock) -> None:
     channel = RecordingChannel()
     await _queue(db, keyring, 5)
-    dispatcher = Dispatcher(db, {"simulator": channel}, base_backoff=0.001, clock=clock)
+    dispatcher = Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, base_backoff=0.001, clock=clock)
     await dispatcher.dispatch_due()
     await dispatcher.dispatch_due()
     assert [m.text for m in channel.sent] == [f"message {i}" for i in range(5)]
@@ -48,7 +49,8 @@ async def test_messages_to_one_person_go_in_order_exactly_once(db, keyring, cloc
 
 async def test_a_sent_message_records_its_first_try_and_one_attempt_and_holds_no_claim(db, keyring, clock) -> None:
     await _queue(db, keyring, 1)
-    await Dispatcher(db, {"simulator": RecordingChannel()}, base_backoff=0.001, clock=clock).dispatch_due()
+    await Dispatcher(db, {"simulator": RecordingChannel()}, events=DELIVERY_EVENTS, base_backoff=0.001,
+                     clock=clock).dispatch_due()
     async with db.sessions() as s:
         row = await s.get(OutboundMessage, 1)
     assert (row.status, row.attempts, row.first_attempt_at, row.claimed_until) == ("sent", 1, clock(), None)
@@ -68,7 +70,7 @@ async def test_a_retryable_failure_waits_and_keeps_later_messages_behind_it(db, 
     channel.failures.append(SendError("429", retryable=True, retry_after=30))
     await _queue(db, keyring, 2)
     now = clock()
-    dispatcher = Dispatcher(db, {"simulator": channel}, base_backoff=0.001, clock=clock)
+    dispatcher = Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, base_backoff=0.001, clock=clock)
     await dispatcher.dispatch_due()
     assert channel.sent == []
     async with db.sessions() as s:
@@ -85,7 +87,7 @@ async def test_a_permanent_failure_is_recorded_and_surfaced_to_workers(db, keyri
     channel = RecordingChannel()
     channel.failures.append(SendError("400 bad request"))
     await _queue(db, keyring, 1, survivor_id=1)
-    await Dispatcher(db, {"simulator": channel}, clock=clock).dispatch_due()
+    await Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, clock=clock).dispatch_due()
     assert await _statuses(db) == ["failed"]
     async with db.sessions() as s:
         esc = (await s.scalars(select(Escalation))).one()
@@ -96,7 +98,7 @@ async def test_a_message_that_may_have_gone_out_is_never_resent(db, keyring, clo
     channel = RecordingChannel()
     channel.failures.append(SendError("timeout after request", in_doubt=True))
     await _queue(db, keyring, 1)
-    dispatcher = Dispatcher(db, {"simulator": channel}, clock=clock)
+    dispatcher = Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, clock=clock)
     await dispatcher.dispatch_due()
     await dispatcher.dispatch_due()
     assert await _statuses(db) == ["in_doubt"] and channel.sent == []
@@ -108,7 +110,7 @@ async def test_a_crash_between_send_and_record_leaves_the_message_in_doubt_not_r
     async with db.transaction() as s:  # what a process that died mid-send leaves behind
         await s.execute(update(OutboundMessage).values(status="sending", claimed_until=past))
     channel = RecordingChannel()
-    dispatcher = Dispatcher(db, {"simulator": channel}, clock=clock)
+    dispatcher = Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, clock=clock)
     assert await dispatcher.recover_stale_claims() == 1
     await dispatcher.dispatch_due()
     assert await _statuses(db) == ["in_doubt"] and channel.sent == []
@@ -120,8 +122,8 @@ async def test_two_dispatchers_racing_send_each_message_once(db, keyring, clock)
     channel = RecordingChannel()
     for n in range(10):
         await _queue(db, keyring, 3, address=f"+4477009002{n:02d}")
-    a = Dispatcher(db, {"simulator": channel}, clock=clock)
-    b = Dispatcher(db, {"simulator": channel}, clock=clock)
+    a = Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, clock=clock)
+    b = Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, clock=clock)
     await asyncio.gather(a.dispatch_due(), b.dispatch_due(), a.dispatch_due(), b.dispatch_due())
     texts = [(m.address, m.text) for m in channel.sent]
     assert len(texts) == 30 and len(set(texts)) == 30
@@ -132,7 +134,7 @@ async def test_outbound_to_a_paused_survivor_is_held_then_released(db, keyring, 
         s.add(Survivor(pseudonym="pp1", outbound_paused_until=clock() + timedelta(hours=1)))
     channel = RecordingChannel()
     await _queue(db, keyring, 1, survivor_id=1, is_reply=False)
-    dispatcher = Dispatcher(db, {"simulator": channel}, clock=clock)
+    dispatcher = Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, clock=clock)
     await dispatcher.dispatch_due()
     assert await _statuses(db) == ["held"] and channel.sent == []
     clock.advance(hours=1, seconds=1)  # still inside her windows: the pause alone held it
@@ -146,7 +148,7 @@ async def test_urgent_emergency_information_is_never_held(db, keyring, clock) ->
         s.add(Survivor(pseudonym="pu1", outbound_paused_until=clock() + timedelta(hours=1)))
     channel = RecordingChannel()
     await _queue(db, keyring, 1, survivor_id=1, urgent=True)
-    await Dispatcher(db, {"simulator": channel}, clock=clock).dispatch_due()
+    await Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, clock=clock).dispatch_due()
     assert await _statuses(db) == ["sent"]
 
 
@@ -159,12 +161,12 @@ async def test_a_message_we_start_waits_for_her_contact_window_in_her_time_zone(
     await _queue(db, keyring, 1, survivor_id=1, is_reply=False)
     await _queue(db, keyring, 1, address="+447700900002", survivor_id=1, is_reply=True)
     channel = RecordingChannel()
-    await Dispatcher(db, {"simulator": channel}, clock=clock).dispatch_due()
+    await Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, clock=clock).dispatch_due()
     assert await _statuses(db) == ["held", "sent"]  # her reply goes at once, what we start waits
     async with db.sessions() as s:
         held = await s.get(OutboundMessage, 1)
     monday_ten_berlin = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     assert held.next_attempt_at == monday_ten_berlin and held.last_error == "outside_window"
     clock.set(monday_ten_berlin)
-    await Dispatcher(db, {"simulator": channel}, clock=clock).dispatch_due()
+    await Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, clock=clock).dispatch_due()
     assert await _statuses(db) == ["sent", "sent"]

@@ -13,6 +13,7 @@ from sqlalchemy import select, text, update
 
 from bot.channels.base import SendError
 from bot.clock import ManualClock
+from bot.delivery_events import DELIVERY_EVENTS
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.enqueue import enqueue, enqueue_deletion
 from bot.outbox.owners import LOCK_CLASS, PROCESS_OWNER
@@ -63,7 +64,7 @@ async def test_a_dead_processs_deletion_finishes_at_restart_without_waiting_for_
     await _queue(db, keyring, "+447700900702")
     await _claimed_by(db, DEAD, 1, 2)
     channel = RecordingChannel()
-    dispatcher = Dispatcher(db, {"simulator": channel}, poll_interval=0.05, clock=db.clock)
+    dispatcher = Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, poll_interval=0.05, clock=db.clock)
     runner = asyncio.create_task(dispatcher.run_forever())
     try:
         await wait_until(lambda: _statuses_are(db, ["sent", "in_doubt"]), within=10)
@@ -89,7 +90,7 @@ async def test_a_live_processs_claims_are_left_to_it(db, keyring, database_url) 
         other = await db.engine.execution_options(isolation_level="AUTOCOMMIT").connect()
         await other.execute(text("SELECT pg_advisory_lock(:c, :k)"), {"c": LOCK_CLASS, "k": ALIVE})
     try:
-        dispatcher = Dispatcher(db, {"simulator": RecordingChannel()}, clock=db.clock)
+        dispatcher = Dispatcher(db, {"simulator": RecordingChannel()}, events=DELIVERY_EVENTS, clock=db.clock)
         assert await dispatcher.recover_stale_claims(at_start=True) == 0
         assert await dispatcher.recover_stale_claims() == 0
     finally:
@@ -98,8 +99,8 @@ async def test_a_live_processs_claims_are_left_to_it(db, keyring, database_url) 
             await other.close()
     assert [r.status for r in await _rows(db)] == ["sending"]
     if not db.is_sqlite:  # and once that process is gone, its claim is released at the next look
-        assert await Dispatcher(db, {"simulator": RecordingChannel()}, clock=db.clock).recover_stale_claims(
-            leases=False) == 1
+        later = Dispatcher(db, {"simulator": RecordingChannel()}, events=DELIVERY_EVENTS, clock=db.clock)
+        assert await later.recover_stale_claims(leases=False) == 1
 
 
 async def test_messages_in_doubt_during_one_outage_reach_a_person_as_one_escalation_with_a_count(
@@ -110,7 +111,7 @@ async def test_messages_in_doubt_during_one_outage_reach_a_person_as_one_escalat
         await _queue(db, keyring, f"+44770090080{i}", survivor_id=survivor)
     channel = RecordingChannel()
     channel.failures.extend(SendError("no answer", in_doubt=True) for _ in range(3))
-    await Dispatcher(db, {"simulator": channel}, clock=db.clock).dispatch_due()
+    await Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, clock=db.clock).dispatch_due()
     assert [r.status for r in await _rows(db)] == ["in_doubt"] * 3
     (esc,) = await _escalations(db)
     assert esc.reason == "in_doubt_send" and esc.priority == "high" and esc.survivor_id is None
@@ -132,7 +133,7 @@ async def test_sending_resumes_within_seconds_of_the_provider_answering_though_b
     for i in range(5):
         await _queue(db, keyring, f"+44770090090{i}")
     # each failure backs a message off for up to 10 minutes: without probing, minutes of silence
-    dispatcher = Dispatcher(db, {"simulator": channel}, base_backoff=600.0, max_backoff=600.0,
+    dispatcher = Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, base_backoff=600.0, max_backoff=600.0,
                             poll_interval=0.05, clock=db.clock)
     runner = asyncio.create_task(dispatcher.run_forever())
     try:

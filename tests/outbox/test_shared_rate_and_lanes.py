@@ -11,6 +11,7 @@ import pytest
 
 from bot.channels.base import OutgoingMessage, RateLimits, SendResult
 from bot.clock import ManualClock
+from bot.delivery_events import DELIVERY_EVENTS
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.enqueue import enqueue
 from bot.storage.db import Database
@@ -69,8 +70,9 @@ async def test_two_processes_together_keep_the_providers_global_and_per_chat_lim
         for n in range(50):
             await _queue(first, keyring, f"+4477009{n:05d}")
         await _queue(first, keyring, "+447700999999", 4, tag="busy")  # one chat with four to go
-        await _run([Dispatcher(first, {"simulator": a}, poll_interval=0.05, clock=first.clock),
-                    Dispatcher(second, {"simulator": b}, poll_interval=0.05, clock=second.clock)],
+        await _run([Dispatcher(first, {"simulator": a}, events=DELIVERY_EVENTS, poll_interval=0.05, clock=first.clock),
+                    Dispatcher(second, {"simulator": b}, events=DELIVERY_EVENTS, poll_interval=0.05,
+                               clock=second.clock)],
                    lambda: len(a.arrivals) + len(b.arrivals) >= 54)
     finally:
         await first.dispose()
@@ -93,7 +95,7 @@ async def test_a_danger_reply_queued_behind_a_backlog_of_notices_goes_at_the_nex
     channel = TimedChannel(per_second=10)
     for n in range(40):
         await _queue(db, keyring, f"+4477008{n:05d}")
-    dispatcher = Dispatcher(db, {"simulator": channel}, poll_interval=0.05, clock=db.clock)
+    dispatcher = Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, poll_interval=0.05, clock=db.clock)
     runner = asyncio.create_task(dispatcher.run_forever())
     try:
         await wait_until(lambda: len(channel.arrivals) >= 5, within=30)

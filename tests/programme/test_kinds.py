@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.programme.kinds import KINDS_PATH, EventKindsError, default_kinds, load_kinds
 from bot.programme.validation import validate_event
+from content.programme_events import KINDS_PATH, EventKindsError, default_kinds, load_kinds
 from tests.support.clock import TEST_NOW
 
 URGENT = {"risk_raised", "new_incident", "conditions_changed"}

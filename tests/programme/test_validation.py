@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.programme.kinds import default_kinds
 from bot.programme.validation import EventIn, FieldError, validate_event
+from content.programme_events import default_kinds
 from tests.support.clock import TEST_NOW
 
 TODAY = TEST_NOW.date()

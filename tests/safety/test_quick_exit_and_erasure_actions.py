@@ -10,6 +10,7 @@ from bot.actions.erasure import erase_survivor
 from bot.actions.expiry import expire_due
 from bot.actions.quick_exit import quick_exit
 from bot.channels.base import InboundEvent
+from bot.delivery_events import DELIVERY_EVENTS
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.enqueue import enqueue
 from bot.storage.models import AuditEvent, ChannelIdentity, OutboundMessage, Survivor
@@ -93,7 +94,7 @@ async def test_a_restart_during_quick_exit_still_finishes_it(service) -> None:
     async with service.db.transaction() as s:
         row = (await s.scalars(select(OutboundMessage).where(OutboundMessage.kind == "delete"))).one()
         row.status, row.claimed_until = "sending", datetime.now(UTC) - timedelta(minutes=2)
-    restarted = Dispatcher(service.db, service.channels)
+    restarted = Dispatcher(service.db, service.channels, events=DELIVERY_EVENTS)
     await restarted.recover_stale_claims()
     await restarted.dispatch_due()
     assert service.channels["simulator"].transcript(ADDRESS) == []

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.outbox.dispatcher import mark_sent
+from bot.delivery_events import DELIVERY_EVENTS
+from bot.outbox.results import mark_sent
 from bot.storage.db import Database
 from bot.storage.models import (
     ChannelIdentity,
@@ -81,7 +82,7 @@ async def deliver_due(db: Database, now: datetime) -> int:
             OutboundMessage.kind == "send", OutboundMessage.status == "pending",
             OutboundMessage.next_attempt_at <= now).order_by(OutboundMessage.id))).all()
         for row in rows:
-            await mark_sent(s, row, f"SM{secrets.token_hex(8)}", now)
+            await mark_sent(s, row, f"SM{secrets.token_hex(8)}", now, DELIVERY_EVENTS)
             delivered += 1
     return delivered
 

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 import aiohttp
 import pyotp
 
-from bot.console.pages import FLASH_COOKIE
 from bot.service import Service
-from bot.staff import accounts
+from console.pages import FLASH_COOKIE
+from console.staff import accounts
 from liaison.service import create_service
 
 PASSWORD = "correct horse battery staple"

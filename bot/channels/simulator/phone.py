@@ -1,9 +1,9 @@
 """The simulator's "phone call" panel: a stand-in for Twilio Voice, so `make demo` shows a whole "Call
-her now" with no Twilio account. It takes twilio's `Calls.json` create as the real API does (the
-service's voice client points at it: bot/voice/client.py, `simulated`), then plays the call over the
-service's own signed webhooks, stopping where a person decides: the worker answers or not; her phone
-is answered by her, by a machine, not at all, or is busy; she presses 1, another key or nothing. The
-panel (/simulator/phone) shows what each phone heard and how the call ended.
+her now" with no Twilio account (its account: voice_account.py). It takes twilio's `Calls.json` create
+as the real API does (the service's voice client points at it: bot/voice/client.py, `simulated`), then
+plays the call over the service's own signed webhooks, stopping where a person decides: the worker
+answers or not; her phone is answered by her, by a machine, not at all, or is busy; she presses 1,
+another key or nothing. The panel (/simulator/phone) shows what each phone heard and how the call ended.
 
 A demonstration only: production refuses the simulator (bot/startup_checks.py).
 """
@@ -23,8 +23,8 @@ import aiohttp
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
-from bot.voice.client import SIMULATED, SIMULATED_API
-from bot.web.bodies import BadBody, json_body
+from bot.channels.simulator.voice_account import SIMULATED, SIMULATED_API
+from bot.request_bodies import BadBody, json_body
 
 PAGE = Path(__file__).parent / "phone.html"
 SCRIPT = Path(__file__).parent / "phone.js"

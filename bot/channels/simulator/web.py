@@ -12,8 +12,8 @@ from bot.channels.base import InboundEvent
 from bot.channels.simulator.channel import SimulatorChannel
 from bot.channels.simulator.phone import SimulatedVoice, phone_routes
 from bot.channels.text_guard import repair, valid_identifier
+from bot.request_bodies import BadBody, json_body
 from bot.settings import Settings
-from bot.web.bodies import BadBody, json_body
 
 if TYPE_CHECKING:
     from bot.channels.host import ChannelHost
@@ -49,7 +49,7 @@ def routes(service: ChannelHost) -> list[web.RouteDef]:
         return web.json_response({"user": user, "messages": channel.transcript(user)})
 
     async def post_message(request: web.Request) -> web.Response:
-        data = await json_body(request)  # size, UTF-8 and nesting depth first (bot/web/bodies.py)
+        data = await json_body(request)  # size, UTF-8 and nesting depth first (bot/request_bodies.py)
         if isinstance(data, BadBody):
             return _bad(data.reason)
         if not isinstance(data, dict):

@@ -10,24 +10,18 @@ committed: Twilio retries an unanswered webhook, and the replay is de-duplicated
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 from multidict import MultiDict
-from sqlalchemy import select
 from twilio.request_validator import SIGNATURE_HEADER, RequestValidator
 
-from bot.channels.base import InboundEvent
+from bot.channels.base import DeliveryReceipt, InboundEvent
 from bot.channels.sms.channel import OPTED_OUT, SmsChannel
 from bot.channels.text_guard import InvalidInbound, valid_identifier
 from bot.logs import log_event
-from bot.notices.hooks import preview_delivered
-from bot.outbox.dispatcher import mark_sent, stop_recipient
+from bot.request_bodies import BadBody, form_body
 from bot.settings import Settings
-from bot.storage.db import Database
-from bot.storage.models import OutboundMessage
-from bot.web.bodies import BadBody, form_body
 
 if TYPE_CHECKING:
     from bot.channels.host import ChannelHost
@@ -43,8 +37,6 @@ STATUS_RANK = {
 }
 FAILED = ("failed", "undelivered")
 DELIVERED = ("delivered", "read")
-# outbox rows whose sending we never saw confirmed; a callback with a sid proves they went out
-UNCONFIRMED = ("sending", "in_doubt", "pending", "held")
 
 
 def channel_from_settings(settings: Settings) -> SmsChannel | None:
@@ -55,41 +47,11 @@ def _twiml(status: int = 200) -> web.Response:
     return web.Response(status=status, text=EMPTY_TWIML, content_type="text/xml")
 
 
-async def record_status(db: Database, key: str | None, sid: str, status: str, error_code: str | None,
-                        now: datetime) -> str:
-    """Apply one delivery status callback; returns what it did (for logs and tests).
-
-    The row is found by our idempotency key (`k` in the callback URL) or else by sid. A row we
-    never saw confirmed (a timeout left it `in_doubt`, or we crashed while `sending`) gets the sid
-    and becomes `sent`: it did go out, and must not be sent again. Error 21610 on a failed
-    delivery means she opted out: her identity and survivor record are stopped."""
-    async with db.transaction() as s:
-        msg = None
-        if key:
-            msg = await s.scalar(select(OutboundMessage).where(
-                OutboundMessage.idempotency_key == key, OutboundMessage.channel == CHANNEL,
-            ).with_for_update())
-        if msg is None and sid:
-            msg = await s.scalar(select(OutboundMessage).where(
-                OutboundMessage.provider_message_id == sid, OutboundMessage.channel == CHANNEL,
-            ).with_for_update())
-        if msg is None:
-            return "unknown"
-        if sid and msg.provider_message_id not in (None, sid):
-            return "sid_mismatch"
-        outcome = "unchanged"
-        if sid and msg.kind == "send" and msg.provider_message_id is None and msg.status in UNCONFIRMED:
-            await mark_sent(s, msg, sid, now)
-            outcome = "reconciled"
-        if status in STATUS_RANK and STATUS_RANK[status] > STATUS_RANK.get(msg.delivery_status or "", -1):
-            msg.delivery_status = status
-            outcome = "reconciled" if outcome == "reconciled" else "updated"
-            if status in DELIVERED:
-                await preview_delivered(s, msg, now)  # a notice's timeline: on her phone
-            if status in FAILED and error_code == str(OPTED_OUT):
-                await stop_recipient(s, msg, now)
-                outcome = "recipient_gone"
-        return outcome
+def receipt_of(key: str | None, sid: str, status: str, error_code: str | None) -> DeliveryReceipt:
+    """Twilio's status callback as a delivery receipt. Error 21610 on a failed delivery means she
+    opted out: the outbox stops her identity and her survivor record."""
+    return DeliveryReceipt(CHANNEL, key, sid, status, STATUS_RANK, delivered=status in DELIVERED,
+                           recipient_gone=status in FAILED and error_code == str(OPTED_OUT))
 
 
 def routes(service: ChannelHost) -> list[web.RouteDef]:
@@ -101,7 +63,7 @@ def routes(service: ChannelHost) -> list[web.RouteDef]:
 
     async def signed_form(request: web.Request) -> MultiDict[str] | web.Response:
         """The form fields if Twilio signed this request for our public URL, else the refusal. The body's
-        size and encoding are checked first (bot/web/bodies.py): bytes that are not UTF-8 are a 400."""
+        size and encoding are checked first (bot/request_bodies.py): bytes that are not UTF-8 are a 400."""
         fields = await form_body(request)
         if isinstance(fields, BadBody):
             log_event("sms.webhook_bad_body", route=request.path, status=fields.status)
@@ -142,8 +104,8 @@ def routes(service: ChannelHost) -> list[web.RouteDef]:
             return _twiml(400)
         status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
         error_code = form.get("ErrorCode") or None
-        outcome = await record_status(service.db, request.query.get("k"), form.get("MessageSid", ""),
-                                      status, error_code, service.dispatcher.now())
+        outcome = await service.dispatcher.record_receipt(
+            receipt_of(request.query.get("k"), form.get("MessageSid", ""), status, error_code))
         log_event("sms.status", status=status if status in STATUS_RANK else "other",
                   error_code=error_code, outcome=outcome)
         return _twiml()  # an unknown message is answered too: Twilio would only retry it

@@ -21,8 +21,8 @@ from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.updates import WEBHOOK_PATH, build_dispatcher, handle_update
 from bot.channels.text_guard import InvalidInbound
 from bot.logs import log_event
+from bot.request_bodies import BadBody, json_body
 from bot.settings import Settings, SettingsError
-from bot.web.bodies import BadBody, json_body
 
 if TYPE_CHECKING:
     from bot.channels.host import ChannelHost
@@ -59,7 +59,7 @@ def routes(service: ChannelHost) -> list[web.RouteDef]:
     secret = service.settings.telegram_webhook_secret
 
     async def telegram_webhook(request: web.Request) -> web.Response:
-        data = await json_body(request)  # size, UTF-8 and nesting depth first (bot/web/bodies.py)
+        data = await json_body(request)  # size, UTF-8 and nesting depth first (bot/request_bodies.py)
         if isinstance(data, BadBody):
             log_event("telegram.webhook_bad_body", logging.WARNING, status=data.status)
             return web.json_response({"error": data.reason}, status=data.status)

@@ -11,7 +11,7 @@ import click
 from sqlalchemy import select
 
 from bot.cli_db import cli_settings, run_db
-from bot.staff import accounts
+from console.staff import accounts
 
 DEV_ADMIN = "dev-admin"
 DEV_SUPERVISOR = "dev-supervisor"
@@ -132,8 +132,8 @@ def audit_group() -> None:
 def audit_verify(witness_file: Path | None) -> None:
     """Exit 0 when the chain is intact and reaches every head the witness recorded; otherwise name
     the first row that breaks it and exit 1."""
-    from bot.audit import verify_chain
     from bot.audit_anchor import WitnessError, read_witness
+    from bot.storage.audit import verify_chain
 
     settings = cli_settings()
     path = witness_file or settings.audit_witness_file

@@ -13,16 +13,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.audit import ChainReport, audit, verify_chain
 from bot.audit_anchor import WitnessError, read_witness
 from bot.callbacks import format_slot, open_callbacks
-from bot.console.inputs import form_id, path_id
-from bot.console.pages import me, render, see_other, svc
 from bot.escalations import sla_state
-from bot.staff import accounts, throttle
-from bot.staff.telegram_link import new_link_code
+from bot.oncall.telegram_link import new_link_code
+from bot.storage.audit import ChainReport, audit, verify_chain
 from bot.storage.models import AuditEvent, CallbackRequest, Escalation, OnCallShift, PhoneCall, StaffMember, Survivor
 from bot.voice.calls import describe
+from console.inputs import form_id, path_id
+from console.pages import me, render, see_other, svc
+from console.staff import accounts, throttle
 
 CALLBACK_OUTCOMES = {"done": "closed", "no_answer": "open", "unsafe_to_talk": "open"}
 RESCHEDULE = timedelta(hours=2)

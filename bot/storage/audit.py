@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.storage.models import AuditEvent
+from bot.storage.types import keyring_of
 
 GENESIS = "0" * 64
 ADVISORY_LOCK = 0x11A0D17  # one number for "the audit chain"
@@ -59,8 +60,6 @@ def row_mac(row: AuditEvent | dict[str, Any], prev_mac: str, key: bytes) -> str:
 
 
 def _key_of(conn: Any) -> bytes:
-    from bot.storage.types import keyring_of
-
     return keyring_of(conn.dialect).audit_key
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pyotp
 from aiohttp import web
 
-from bot.console.pages import SESSION_COOKIE, TOKEN, me, render, see_other, set_cookie, svc
-from bot.staff import accounts
-from bot.staff.sessions import end_session, open_session
+from console.pages import SESSION_COOKIE, TOKEN, me, render, see_other, set_cookie, svc
+from console.staff import accounts
+from console.staff.sessions import end_session, open_session
 
 FIRST_PAGE = {"liaison": "/console/queue", "supervisor": "/console/queue", "evaluator": "/console/evaluation",
               "admin": "/console/staff", "programme": "/console/programme"}

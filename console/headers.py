@@ -1,6 +1,6 @@
 """Security headers on every response, and a Content-Security-Policy on every console page.
 
-The console runs no inline script and no inline style (both are static files, bot/console/static):
+The console runs no inline script and no inline style (both are static files, console/static):
 the policy allows scripts, styles and fetches from this origin only, images from here or `data:`
 (the evaluation report's charts), never a frame (`frame-ancestors 'none'`), never a plug-in, and
 forms that post only here. A page with an inline style of its own (the evaluation report, written

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import audit
 from bot.escalations import sla_clock, sla_state
-from bot.staff.alerts import show_taken
+from bot.oncall.alerts import show_taken
+from bot.oncall.claims import pseudonym_of
+from bot.storage.audit import audit
 from bot.storage.models import Escalation, EscalationNote, PhoneCall, StaffMember, Survivor
 from flows.phone_call import OUTCOME_LABELS
 
@@ -86,32 +87,6 @@ async def last_calls(session: AsyncSession, survivor_ids: list[int]) -> dict[int
 async def urgent_open(session: AsyncSession) -> int:
     return len((await session.scalars(select(Escalation.id).where(
         Escalation.status.in_(("open", "claimed")), Escalation.priority == "urgent"))).all())
-
-
-async def claim(session: AsyncSession, escalation_id: int, member: StaffMember, now: datetime) -> str | None:
-    """One holder: a conditional UPDATE, so of two workers claiming at once one wins. Returns None
-    when this worker holds it now, else the name of the one who does. Every on-call alert that
-    carries it then says who took it (from the console or the alert's own "I'm on it")."""
-    res = await session.execute(
-        update(Escalation).where(Escalation.id == escalation_id, Escalation.holder_id.is_(None),
-                                 Escalation.status == "open")
-        .values(holder_id=member.id, claimed_at=now, status="claimed")
-    )
-    if res.rowcount == 1:  # type: ignore[attr-defined]
-        esc = await session.get(Escalation, escalation_id)
-        audit(session, f"staff:{member.id}", "escalation.claimed", survivor=await pseudonym_of(session, esc),
-              now=now, escalation_id=escalation_id)
-        await show_taken(session, escalation_id, now)
-        return None
-    holder = await session.scalar(select(StaffMember.name).join(Escalation, Escalation.holder_id == StaffMember.id)
-                                  .where(Escalation.id == escalation_id))
-    return holder or "nobody (it is closed)"
-
-
-async def pseudonym_of(session: AsyncSession, esc: Escalation | None) -> str | None:
-    if esc is None or esc.survivor_id is None:
-        return None
-    return await session.scalar(select(Survivor.pseudonym).where(Survivor.id == esc.survivor_id))
 
 
 async def add_note(session: AsyncSession, esc: Escalation, member: StaffMember, body: str, now: datetime) -> None:

@@ -33,7 +33,7 @@ FLASH_COOKIE = "liaison_console_flash"
 FLASH = web.ResponseKey("liaison_flash", tuple)  # a redirect's message, until the guard signs it into FLASH_COOKIE
 FLASH_KINDS = ("error",)
 
-_env = jinja2.Environment(loader=jinja2.PackageLoader("bot.console", "templates"), autoescape=True,
+_env = jinja2.Environment(loader=jinja2.PackageLoader("console", "templates"), autoescape=True,
                           undefined=jinja2.StrictUndefined)
 
 

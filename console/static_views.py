@@ -16,7 +16,7 @@ async def static_file(request: web.Request) -> web.StreamResponse:
     if name not in TYPES:
         raise web.HTTPNotFound()
     if name not in _CACHE:
-        _CACHE[name] = files("bot.console").joinpath("static", name).read_bytes()
+        _CACHE[name] = files("console").joinpath("static", name).read_bytes()
     return web.Response(body=_CACHE[name], content_type=TYPES[name], headers={"Cache-Control": "no-cache"})
 
 

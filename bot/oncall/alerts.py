@@ -1,17 +1,18 @@
 """On-call alerts: an urgent escalation reaches a person at once, through the outbox.
 
-An alert goes to a staff member's own linked Telegram chat and/or on-call SMS number, as an
-outbox row of kind `staff_alert` with no survivor and no identity attached, so her gate, windows
-and disguise never apply and it can never go to her. Its text holds no survivor data (escalation
-numbers, waiting time and who took it). Each escalation alerts each person once per round (a
-unique constraint): round 1 at once, round 2 a re-alert when it is still unclaimed past its SLA,
-round 3 the supervisors (bot.escalations keeps the clock: re-alerts never move `due_at`).
+An alert goes to a staff member's own linked chat and/or on-call number (which channels: asked of
+their capabilities, `alert_routes`), as an outbox row of kind `staff_alert` with no survivor and no
+identity attached, so her gate, windows and disguise never apply and it can never go to her. Its text
+holds no survivor data (escalation numbers, waiting time and who took it). Each escalation alerts each
+person once per round (a unique constraint): round 1 at once, round 2 a re-alert when it is still
+unclaimed past its SLA, round 3 the supervisors (bot.escalations keeps the clock: re-alerts never move
+`due_at`).
 
-Coalescing: Telegram lets a bot send one message a second to a chat, so five alerts raised at once
-used to reach a worker at 0.3, 1.3 ... 4.3 s. An alert for a chat that already has one waiting in
-the outbox joins that message instead ("3 urgent — oldest 40 s"): the row is recomposed from its
-alerts and goes out on the chat's next turn, so no alert waits behind another. SMS has no per-number
-limit, so its alerts go one by one as before.
+Coalescing, on a channel with a per-chat rate limit: Telegram lets a bot send one message a second to
+a chat, so five alerts raised at once used to reach a worker at 0.3, 1.3 ... 4.3 s. An alert for a
+chat that already has one waiting in the outbox joins that message instead ("3 urgent — oldest 40 s"):
+the row is recomposed from its alerts and goes out on the chat's next turn, so no alert waits behind
+another. SMS has no per-number limit, so its alerts go one by one as before.
 """
 
 from __future__ import annotations
@@ -23,17 +24,42 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Button
+from bot.channels.registry import capabilities, names
 from bot.logs import log_event
 from bot.outbox.enqueue import enqueue, note_chat
 from bot.outbox.lanes import URGENT
 from bot.storage.db import session_keyring, session_policies
 from bot.storage.models import Escalation, OnCallShift, OutboundMessage, StaffAlert, StaffMember
+from flows.capabilities import ChannelCapabilities
 
 KIND = "staff_alert"
 ROUND_ONCALL, ROUND_REALERT, ROUND_SUPERVISOR = 1, 2, 3
 CLAIM_PREFIX = "staff:claim:"  # the "I'm on it" button's payload, followed by the escalation id
 MAX_BUTTONS = 8  # more waiting than that: the console has them all
-COALESCED = "telegram"  # the channel whose per-chat limit makes alerts queue behind each other
+
+
+def alert_routes(member: StaffMember) -> list[tuple[str, ChannelCapabilities, str]]:
+    """Where this person's alerts go, asked of each channel's capabilities, never its name: their
+    chat linked with a one-time code on a channel that has deep links (bot/oncall/telegram_link.py),
+    then their on-call number on a channel whose address is a phone number. Chats first: the quicker."""
+    chats, phones = [], []
+    for name in names():
+        caps = capabilities(name)
+        if caps.deep_link and member.telegram_chat:
+            chats.append((name, caps, member.telegram_chat))
+        elif caps.phone_address and member.sms_number:
+            phones.append((name, caps, member.sms_number))
+    return chats + phones
+
+
+def coalesces(caps: ChannelCapabilities) -> bool:
+    """A per-chat rate limit makes alerts for one chat queue behind each other: they join one message."""
+    return caps.provider_chat_rate is not None
+
+
+def editable_channels() -> list[str]:
+    """Channels where an alert already on a phone can be changed to say who took it."""
+    return [name for name in names() if capabilities(name).edits]
 
 
 @dataclass(frozen=True)
@@ -144,27 +170,25 @@ async def send_alerts(session: AsyncSession, esc: Escalation, members: list[Staf
     ring = session_keyring(session)
     queued = 0
     for member in members:
-        if member.telegram_chat:
+        routes = alert_routes(member)
+        if any(coalesces(caps) for _name, caps, _address in routes):
             await take_turn(session, member)
         seen = await session.scalar(select(StaffAlert.id).where(
             StaffAlert.escalation_id == esc.id, StaffAlert.staff_id == member.id, StaffAlert.round == round_))
         if seen is not None:
             continue
-        routes = [("telegram", member.telegram_chat), ("sms", member.sms_number)]
         first_id: int | None = None
         used = "console"
         joined: OutboundMessage | None = None
-        for channel, address in routes:
-            if not address:
-                continue
+        for channel, caps, address in routes:
             index = ring.blind_index(channel, address)
-            row = await waiting_alert(session, channel, index) if channel == COALESCED else None
+            row = await waiting_alert(session, channel, index) if coalesces(caps) else None
             if row is not None:
                 joined = row
                 note_chat(session, (channel, index), URGENT)  # its sender starts at commit, first in line
             else:
                 text = alert_text(esc.id, again=round_ > ROUND_ONCALL)
-                buttons = (Button(f"{CLAIM_PREFIX}{esc.id}", "I'm on it"),) if channel == COALESCED else ()
+                buttons = (Button(f"{CLAIM_PREFIX}{esc.id}", "I'm on it"),) if caps.inline_buttons else ()
                 row = enqueue(session, channel=channel, address=address, address_index=index,
                               cause=f"staff-alert:{esc.id}:{member.id}:{round_}:{channel}", index=0,
                               text_key="staff.alert", body=text, buttons=buttons, urgent=True, is_reply=False)
@@ -191,7 +215,7 @@ async def show_taken(session: AsyncSession, escalation_id: int, now: datetime) -
     # locked one by one in id order (two claims at once wait for each other, never deadlock), and
     # re-read, so each edit shows every claim committed before it
     rows = (await session.scalars(select(OutboundMessage).where(
-        OutboundMessage.id.in_(ids), OutboundMessage.channel == COALESCED).order_by(OutboundMessage.id)
+        OutboundMessage.id.in_(ids), OutboundMessage.channel.in_(editable_channels())).order_by(OutboundMessage.id)
         .with_for_update().execution_options(populate_existing=True))).all()
     edits = 0
     for row in rows:

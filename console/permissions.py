@@ -1,5 +1,5 @@
 """What each role may do: ONE declarative table, route -> roles, enforced for every request by the
-console's middleware (bot.console.app) and tested as a matrix (tests/console/test_permissions.py).
+console's middleware (console.app) and tested as a matrix (tests/console/test_permissions.py).
 
 A route missing from this table is refused: adding a page means adding its row here.
 """
@@ -8,12 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-LIAISON = frozenset({"liaison", "supervisor"})  # a supervisor may do all a liaison worker may
-SUPERVISOR = frozenset({"supervisor"})
-EVALUATOR = frozenset({"evaluator"})
-PROGRAMME = frozenset({"programme"})
-ADMIN = frozenset({"admin"})
-ANY_STAFF = frozenset({"liaison", "supervisor", "evaluator", "programme", "admin"})
+from bot.oncall.roles import ADMIN, ANY_STAFF, EVALUATOR, LIAISON, PROGRAMME, SUPERVISOR
+
 PUBLIC = frozenset({"*"})  # signed-out pages: sign-in and enrolment
 
 ROUTES: dict[tuple[str, str], frozenset[str]] = {

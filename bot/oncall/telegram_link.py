@@ -13,15 +13,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import audit
 from bot.channels.base import InboundEvent
-from bot.console.cases import claim
-from bot.console.permissions import LIAISON
+from bot.channels.registry import capabilities
+from bot.oncall.alerts import CLAIM_PREFIX
+from bot.oncall.claims import claim
+from bot.oncall.roles import LIAISON
 from bot.outbox.enqueue import enqueue
-from bot.staff.alerts import CLAIM_PREFIX
-from bot.staff.tokens import token_hash
+from bot.storage.audit import audit
 from bot.storage.models import Escalation, StaffMember
 from safety.crypto import KeyRing
+from safety.tokens import token_hash
 
 PREFIX = "staff_"
 CODE = re.compile(r"^/start\s+(staff_[A-Za-z0-9_-]{8,60})\s*$")
@@ -49,7 +50,7 @@ async def handle_staff_inbound(session: AsyncSession, keyring: KeyRing, event: I
                                now: datetime) -> StaffAnswer | None:
     """An answer when this message was a staff code, an "I'm on it" press, or came from a staff
     chat (handled here); None for everyone else's messages."""
-    if event.channel != "telegram":
+    if not capabilities(event.channel).deep_link:  # staff link a chat by a code only where links carry one
         return None
     index = keyring.blind_index(event.channel, event.address)
     if (event.button or "").startswith(CLAIM_PREFIX):

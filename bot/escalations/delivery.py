@@ -1,4 +1,7 @@
-"""A person decides about messages that may or may not have gone out: one escalation per outage.
+"""What a person must hear of from the outbox (its delivery events, bot/outbox/events.py): a message
+refused for good, her address gone, and messages that may or may not have gone out.
+
+In doubt, one escalation per outage: a person decides.
 
 A provider that stops answering mid-request puts every message then on its way in doubt. One
 escalation each (89 for one 20-second outage) buries the queue a worker reads by risk; so the
@@ -72,3 +75,21 @@ async def in_doubt_escalation(session: AsyncSession, msg: OutboundMessage, now: 
         return esc
     return await raise_escalation(session, survivor_id=msg.survivor_id, priority=priority, reason=REASON, now=now,
                                   note=_note(msg.channel, [line], 1))
+
+
+async def failure_escalation(session: AsyncSession, msg: OutboundMessage, now: datetime) -> None:
+    """Every failure a person must know of: hers, and a stranger's where the text hit the danger
+    net (the emergency numbers never reached whoever wrote "he is here")."""
+    if msg.survivor_id is None and not msg.urgent:
+        return
+    await raise_escalation(session, survivor_id=msg.survivor_id, priority="urgent" if msg.urgent else "routine",
+                           reason="delivery_failed", now=now,
+                           note=f"outbox message {msg.id} ({msg.channel}, {msg.text_key}) could not be delivered: "
+                           f"{msg.last_error or 'refused'}")
+
+
+async def recipient_gone_escalation(session: AsyncSession, msg: OutboundMessage, now: datetime) -> None:
+    """Her address takes no more of our messages (the outbox stopped her identity): a worker is told."""
+    if msg.survivor_id:
+        await raise_escalation(session, survivor_id=msg.survivor_id, priority="routine", reason="recipient_gone",
+                               now=now)

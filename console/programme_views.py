@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.console.inputs import path_id
-from bot.console.pages import me, render, see_other, svc
 from bot.programme.intake import receive
-from bot.programme.kinds import default_kinds
 from bot.programme.linking import CaseLinkError, link_case, link_event, set_aside
 from bot.programme.validation import ALL_FIELDS, KIND_FIELDS, FieldError, validate_event
 from bot.storage.models import ProgrammeEvent, Survivor
+from console.inputs import path_id
+from console.pages import me, render, see_other, svc
+from content.programme_events import default_kinds
 
 LIST_LIMIT = 200
 

@@ -10,12 +10,13 @@ from contextlib import suppress
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.console import cases
-from bot.console.headers import prepare_stream
-from bot.console.inputs import path_id
-from bot.console.pages import CSRF, STOP_KEY, me, render, render_fragment, see_other, svc
-from bot.staff.sessions import current
+from bot.oncall import claims
 from bot.storage.models import Escalation, StaffMember
+from console import cases
+from console.headers import prepare_stream
+from console.inputs import path_id
+from console.pages import CSRF, STOP_KEY, me, render, render_fragment, see_other, svc
+from console.staff.sessions import current
 
 POLL_SECONDS = 0.25  # how often the stream looks for a change (a danger signal never waits long)
 KEEPALIVE_POLLS = 60
@@ -84,7 +85,7 @@ async def claim(request: web.Request) -> web.StreamResponse:
     async with service.db.transaction() as s:
         if await s.get(Escalation, _id(request)) is None:
             raise web.HTTPNotFound()
-        holder = await cases.claim(s, _id(request), me(request), service.clock())
+        holder = await claims.claim(s, _id(request), me(request), service.clock())
     service.dispatcher.wake()  # the on-call alerts say who took it
     if holder is None:
         raise see_other("/console/queue", f"You hold alert #{_id(request)} now.")

@@ -1,5 +1,5 @@
 """The console inside the service's aiohttp app: the guard every request passes, and the one list
-binding the routes of bot.console.permissions to their handlers (what the pages share: pages.py).
+binding the routes of console.permissions to their handlers (what the pages share: pages.py).
 
 The guard (a middleware) looks up the matched route in the permissions table: a public page
 gets a double-submit CSRF check; any other needs a live session (else 302 to sign-in), one of
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from yarl import URL
 
-from bot.console import (
+from console import (
     auth_views,
     call_views,
     headers,
@@ -32,7 +32,7 @@ from bot.console import (
     static_views,
     survivor_views,
 )
-from bot.console.pages import (
+from console.pages import (
     CONSOLE_KEY,
     CSRF,
     CSRF_COOKIE,
@@ -46,7 +46,7 @@ from bot.console.pages import (
     set_cookie,
     svc,
 )
-from bot.staff.sessions import current
+from console.staff.sessions import current
 
 if TYPE_CHECKING:
     from bot.web.host import WebHost

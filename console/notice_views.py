@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog
 from bot.channels.registry import capabilities
-from bot.console.inputs import path_id
-from bot.console.pages import me, render, see_other, svc
 from bot.notices import review, texts
 from bot.notices.delivery import reach_facts
 from bot.notices.reach import why_not
 from bot.notices.timeline import steps_of
 from bot.storage.models import Notice, ProgrammeEvent, StaffMember, Survivor
+from console.inputs import path_id
+from console.pages import me, render, see_other, svc
 from safety.disguise import Disguise
 
 RECENT = 50

@@ -13,12 +13,12 @@ from datetime import timedelta
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.audit import audit
-from bot.console.pages import me, see_other, svc
 from bot.logs import log_event
+from bot.storage.audit import audit
 from bot.storage.models import AuditEvent, CallbackRequest, PhoneCall, StaffMember, Survivor
 from bot.voice import calls, twiml
 from bot.voice.client import CallError
+from console.pages import me, see_other, svc
 
 CODE_MINUTES = 10
 CODE_CALLS_PER_HOUR = 3  # each rings a phone: a stolen session must not make the service ring anyone at will

@@ -8,7 +8,7 @@ mentions a second PIN (flows/pin.py): her worker explains it on the phone, she s
 the worker types them here twice. On Telegram she may also choose it in the chat, where every
 message about it expires.
 
-Liaison workers and supervisors only (bot/console/permissions.py); audited without the digits;
+Liaison workers and supervisors only (console/permissions.py); audited without the digits;
 stored hashed (argon2id) like her PIN; checked as when she chooses it herself (4 to 8 digits,
 nothing easy to guess, not her PIN).
 """
@@ -18,9 +18,9 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.audit import audit
-from bot.console.pages import me, see_other, svc
+from bot.storage.audit import audit
 from bot.storage.models import Survivor
+from console.pages import me, see_other, svc
 from flows.pin import MAX_LENGTH, MIN_LENGTH, acceptable
 
 FIELDS = ("duress_pin", "duress_pin_again")

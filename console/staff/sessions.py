@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.staff.tokens import new_token, token_hash
 from bot.storage.models import StaffMember, StaffSession
+from safety.tokens import new_token, token_hash
 
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=12)

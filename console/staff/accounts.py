@@ -16,12 +16,12 @@ import pyotp
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import audit
-from bot.staff import throttle
-from bot.staff.sessions import end_all_sessions
-from bot.staff.tokens import new_token, token_hash
+from bot.storage.audit import audit
 from bot.storage.models import StaffMember
+from console.staff import throttle
+from console.staff.sessions import end_all_sessions
 from safety.pin import PinHasher
+from safety.tokens import new_token, token_hash
 
 ROLES = ("liaison", "supervisor", "evaluator", "programme", "admin")
 ENROL_VALID = timedelta(hours=72)
@@ -158,7 +158,7 @@ class SignInResult:
 async def sign_in(session: AsyncSession, name: str, password: str, code: str, now: datetime, *,
                   totp_required: bool, hasher: PinHasher, address: str = "unknown") -> SignInResult:
     """Check name, password and (where set or required) the TOTP code. Failures slow down the name
-    tried and the address (bot.staff.throttle), the same way whether the name exists or not, and the
+    tried and the address (console.staff.throttle), the same way whether the name exists or not, and the
     answer never says which part was wrong nor whether she works here. Every attempt is audited."""
     name = name[:64]
     wait = await throttle.must_wait(session, name, address, now)

@@ -1,6 +1,6 @@
 """THE way an escalation is raised: every part of the service that needs a person calls
 `raise_escalation`, which stores it with its SLA deadline and, when it is urgent, alerts the
-on-call staff through the outbox in the same transaction (bot.staff.alerts).
+on-call staff through the outbox in the same transaction (bot.oncall.alerts).
 
 SLA: urgent 5 minutes, high 4 hours, routine 2 working days (configurable in settings: the
 `SlaPolicy` of bot/policies.py, carried by the session the escalation is written in), counted from
@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.logs import log_event
+from bot.oncall.alerts import alert_on_call
 from bot.storage.db import session_policies
 from bot.storage.models import Escalation
 
@@ -60,8 +61,6 @@ async def raise_escalation(session: AsyncSession, *, survivor_id: int | None, pr
                            note: str | None = None) -> Escalation:
     """Store an escalation and, if urgent, alert the on-call staff at once (same transaction). `note` is
     for the worker (stored encrypted), never personal data written by code."""
-    from bot.staff.alerts import alert_on_call
-
     esc = Escalation(survivor_id=survivor_id, priority=priority, reason=reason, child_protection=child_protection,
                      created_at=now, due_at=session_policies(session).sla.due(priority, now), note=note)
     session.add(esc)

@@ -15,15 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog
 from bot.actions.pause import lift_pause
-from bot.audit import audit
 from bot.channels.registry import capabilities
-from bot.console.pages import me, render, see_other, svc
 from bot.notices.review import stage
 from bot.notices.timeline import steps_of
 from bot.outbox.enqueue import enqueue
 from bot.programme.case_index import cases_linked
-from bot.programme.kinds import default_kinds
 from bot.programme.linking import case_of
+from bot.storage.audit import audit
 from bot.storage.models import (
     Answer,
     CallbackRequest,
@@ -40,6 +38,8 @@ from bot.storage.models import (
     WaveInstance,
 )
 from bot.voice.calls import describe, target_of
+from console.pages import me, render, see_other, svc
+from content.programme_events import default_kinds
 from safety.disguise import Disguise, sensitive_hits, wrap
 
 PAUSED_FOR = timedelta(days=3650)  # until a worker resumes

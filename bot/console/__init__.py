@@ -1,1 +1,0 @@
-"""The liaison console: server-rendered pages in the service's own aiohttp app."""

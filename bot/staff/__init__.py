@@ -1,1 +1,0 @@
-"""Staff: accounts and sign-in for the console, the on-call rota and alerts to staff."""
