@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bot.storage import bell
 from bot.storage.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -95,6 +96,7 @@ class AuditedSession(Session):
 
 
 event.listen(AuditedSession, "after_flush", _seal)
+bell.install(AuditedSession)  # a worker's open page hears of her message the moment it commits
 
 
 def audit(session: AsyncSession, actor: str, action: str, *, survivor: str | None = None,

@@ -21,6 +21,7 @@ from yarl import URL
 from bot.console import (
     auth_views,
     call_views,
+    conversation_views,
     headers,
     inputs,
     notice_views,
@@ -146,7 +147,7 @@ def handlers(*extra: Mapping[tuple[str, str], Handler]) -> dict[tuple[str, str],
     table: dict[tuple[str, str], Handler] = {}
     for pages in (auth_views.HANDLERS, queue_views.HANDLERS, survivor_views.HANDLERS, pin_views.HANDLERS,
                   notice_views.HANDLERS, programme_views.HANDLERS, other_views.HANDLERS, static_views.HANDLERS,
-                  call_views.HANDLERS,
+                  call_views.HANDLERS, conversation_views.HANDLERS,
                   *extra):
         table.update(pages)
     return table
