@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -48,6 +49,7 @@ from bot.console.pages import (
     svc,
 )
 from bot.staff.sessions import current
+from bot.storage.bell import listen_postgres
 
 if TYPE_CHECKING:
     from bot.web.host import WebHost
@@ -172,4 +174,15 @@ def install_console(app: web.Application, service: WebHost,
     async def stop_streams(_app: web.Application) -> None:
         _app[STOP_KEY].set()
 
+    async def hear_other_processes(_app: web.Application) -> AsyncIterator[None]:
+        """PostgreSQL: changes other processes commit ring this process's bell too (bot.storage.bell)."""
+        task = None if service.db.is_sqlite else asyncio.create_task(
+            listen_postgres(service.db.url, service.db.bell, _app[STOP_KEY]))
+        yield
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
     app.on_shutdown.append(stop_streams)
+    app.cleanup_ctx.append(hear_other_processes)

@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import psycopg
 from sqlalchemy import event, func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+
+from bot.logs import log_event
 
 BELL = "liaison_bell"  # the key of a session's `info` holding its database's Bell
 RINGS = "liaison_bell_rings"  # ... and the survivors this transaction will ring for
@@ -74,10 +79,21 @@ def install(session_class: type[Session]) -> None:
     event.listen(session_class, "after_soft_rollback", lambda s, _t: _after_rollback(s))
 
 
-async def listen_postgres(conninfo: str, bell: Bell, stop: asyncio.Event) -> None:
-    """Ring `bell` for every change another process commits (LISTEN liaison_live), until `stop`."""
-    import psycopg
+async def listen_postgres(url: str, bell: Bell, stop: asyncio.Event) -> None:
+    """Ring `bell` for every change another process commits (LISTEN liaison_live), until `stop`. A
+    lost connection is logged and taken up again a second later (this process's own changes ring
+    its bell without it)."""
+    while not stop.is_set():
+        try:
+            await _listen(url, bell, stop)
+        except (OSError, psycopg.Error):
+            log_event("bell.listen_lost", logging.WARNING, exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)
 
+
+async def _listen(url: str, bell: Bell, stop: asyncio.Event) -> None:
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
         await conn.execute(f"LISTEN {CHANNEL}")
         gen = conn.notifies()
