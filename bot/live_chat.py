@@ -115,6 +115,11 @@ async def her_identity(session: AsyncSession, survivor_id: int) -> ChannelIdenti
         .order_by(ChannelIdentity.id.desc()).limit(1))
 
 
+def paused_now(survivor: Survivor, now: datetime) -> bool:
+    """Nothing of ours is to reach her now: after her quick exit until she writes, or a worker's pause."""
+    return survivor.outbound_paused_until is not None and survivor.outbound_paused_until > now
+
+
 @dataclass(frozen=True)
 class Refused:
     reason: str  # shown to the worker (English; the page passes it through its catalogue)
@@ -137,6 +142,8 @@ async def write(session: AsyncSession, esc: Escalation, member: StaffMember, bod
     identity = await her_identity(session, survivor.id)
     if identity is None:
         return Refused("She has no active contact route.")
+    if paused_now(survivor, now):  # her quick exit (until she writes again) or a worker's pause
+        return Refused("Her messages are paused (her quick exit or a pause): write when she writes again.")
     if conv is None:
         conv = LiveConversation(survivor_id=survivor.id, active_survivor_id=survivor.id, escalation_id=esc.id,
                                 staff_id=member.id, started_at=now, last_at=now)
@@ -149,13 +156,12 @@ async def write(session: AsyncSession, esc: Escalation, member: StaffMember, bod
               escalation_id=esc.id)
     her_last = await session.scalar(select(InboundMessage.received_at).where(
         InboundMessage.survivor_id == survivor.id).order_by(InboundMessage.id.desc()).limit(1))
-    paused = survivor.outbound_paused_until is not None and survivor.outbound_paused_until > now
     title = catalog.title(survivor.locale, Disguise.of(survivor.persona, survivor.plain_mode))
     row = enqueue(session, channel=identity.channel, address=identity.address, address_index=identity.address_index,
                   cause=f"live:{conv.id}:{secrets.token_hex(8)}", index=0, text_key=REPLY_KEY,
                   body=wrap(title, body), survivor_id=survivor.id, identity_id=identity.id, sensitive=True,
                   is_reply=live_chat.counts_as_reply(her_last, now, session_policies(session).live_idle,
-                                                     paused=paused))
+                                                     paused=paused_now(survivor, now)))
     conv.last_at = now
     await session.flush()
     audit(session, f"staff:{member.id}", "live.message", survivor=survivor.pseudonym, now=now,
@@ -179,7 +185,7 @@ async def end(session: AsyncSession, conv: LiveConversation, reason: live_chat.E
     survivor = await session.get(Survivor, conv.survivor_id) if conv.survivor_id is not None else None
     if survivor is None:
         return
-    if reason in live_chat.TELLS_HER and survivor.status == "active":
+    if reason in live_chat.TELLS_HER and survivor.status == "active" and not paused_now(survivor, now):
         identity = await her_identity(session, survivor.id)
         if identity is not None:
             body, buttons = render_for(Say(ENDED_KEY), survivor)

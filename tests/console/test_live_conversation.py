@@ -142,6 +142,8 @@ async def test_the_holder_writes_to_her_and_her_answers_reach_that_worker_live_u
             async with svc.db.sessions() as s:
                 conv = await s.scalar(select(LiveConversation))
                 assert conv is not None and conv.end_reason == "quick_exit" and conv.active_survivor_id is None
+            await ana.post(f"{page}/reply", {"body": "Still there?"})  # nothing of ours until she writes again
+            assert ana.flash_kind == "error" and "paused" in (ana.flash or "")
             watcher.cancel()
         finally:
             await ana.close()
