@@ -19,7 +19,7 @@ from typing import Any, assert_never
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import catalog, enrolment
+from bot import catalog, enrolment, live_chat
 from bot.actions.deletion import queue_deletions
 from bot.actions.held_escalations import HELD
 from bot.actions.quick_exit import end_quiet, quick_exit
@@ -33,6 +33,7 @@ from bot.notices.her_side import views as notice_views
 from bot.oncall.telegram_link import handle_staff_inbound
 from bot.outbox.enqueue import enqueue
 from bot.rendering import render
+from bot.storage.bell import ring_on_commit
 from bot.storage.models import (
     AuditEvent,
     CallbackRequest,
@@ -79,6 +80,7 @@ from flows.types import (
     SetCheckinPriority,
     SetPin,
     SetStatus,
+    ToWorker,
     UpdateProfile,
     UserInput,
 )
@@ -276,6 +278,7 @@ async def _from_survivor(session: AsyncSession, keyring: KeyRing, event: Inbound
         result = await asyncio.to_thread(router.route, user_input, state, replace(ctx, intent=intent, interpreted=True))
     await apply_effects(session, survivor, identity, inbound, event, result, now)
     survivor.state = result.state.dump()
+    await ring_on_commit(session, survivor.id)  # a worker's open page shows her message (issue 28)
     return result
 
 
@@ -303,6 +306,7 @@ async def prefetch(session: AsyncSession, keyring: KeyRing, event: InboundEvent,
         checkin=checkin, closed_checkin=closed,
         triage=default_rules(), unprompted=unprompted, notices=notices,
         stale_button=await stale_button(session, keyring, event),
+        worker_holds=active and await live_chat.held(session, survivor.id) is not None,
     )
 
 
@@ -346,7 +350,9 @@ async def apply_effects(session: AsyncSession, survivor: Survivor, identity: Cha
             case RaiseEscalation():
                 await raise_escalation(session, survivor_id=survivor.id, priority=effect.priority,
                                        reason=effect.reason, child_protection=effect.child_protection, now=now,
-                                       pseudonym=survivor.pseudonym)
+                                       pseudonym=survivor.pseudonym, inbound_id=inbound.id)
+            case ToWorker():
+                await live_chat.heard(session, survivor.id, now)
             case RecordConsent():
                 session.add(ConsentRecord(survivor_id=survivor.id, kind=effect.kind, granted=effect.granted,
                                           text_version=effect.text_version, channel=event.channel, recorded_at=now))
@@ -357,10 +363,11 @@ async def apply_effects(session: AsyncSession, survivor: Survivor, identity: Cha
             case UpdateProfile():
                 _update_profile(survivor, effect.changes)
             case SetStatus():
-                await _set_status(session, survivor, identity, effect.status)
+                await _set_status(session, survivor, identity, effect.status, now)
             case CreateCallback():
                 await _create_callback(session, survivor, event, effect, now)
             case QuickExitRequested():
+                await live_chat.end_for_her(session, survivor.id, "quick_exit", now)  # the worker's page says so
                 await carry_out_quick_exit(session, survivor, identity, inbound, now, effect.quiet_until)
             case EraseRequested():
                 await carry_out_erase_request(session, survivor, identity, now)
@@ -423,11 +430,12 @@ def _update_profile(survivor: Survivor, changes: Mapping[str, Any]) -> None:
 
 
 async def _set_status(session: AsyncSession, survivor: Survivor, identity: ChannelIdentity | None,
-                      status: str) -> None:
+                      status: str, now: datetime) -> None:
     survivor.status = status
     if identity is not None:
         identity.status = "stopped" if status in ("stopped", "declined", "erasing") else "active"
     if status in ("stopped", "declined", "erasing"):
+        await live_chat.end_for_her(session, survivor.id, "stopped", now)
         await cancel_queued(session, survivor.id, reason=status)
 
 
@@ -470,7 +478,7 @@ async def carry_out_erase_request(session: AsyncSession, survivor: Survivor, ide
     `erasing`: her confirmation (queued after this) still goes out, then the safety tick erases
     everything, that confirmation included (scheduler.safety_jobs)."""
     session.add(AuditEvent(actor="survivor", action="erase.requested", survivor_pseudonym=survivor.pseudonym, at=now))
-    await _set_status(session, survivor, identity, "erasing")
+    await _set_status(session, survivor, identity, "erasing", now)
 
 
 async def forget_inbound(session: AsyncSession, identity: ChannelIdentity | None, inbound: InboundMessage,

@@ -55,6 +55,7 @@ class NoticePolicy:
 class Policies:
     sla: SlaPolicy = field(default_factory=SlaPolicy)
     notices: NoticePolicy = field(default_factory=NoticePolicy)
+    live_idle: timedelta = timedelta(minutes=30)  # LIAISON_LIVE_CHAT_IDLE_MINUTES: a held conversation ends
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policies:
@@ -64,4 +65,5 @@ class Policies:
                           routine_working_days=settings.sla_routine_working_days),
             notices=NoticePolicy(auto_approve_sites=frozenset(settings.notice_auto_approve_sites),
                                  ack_within=timedelta(hours=settings.notice_ack_hours)),
+            live_idle=timedelta(minutes=settings.live_chat_idle_minutes),
         )

@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     notice_auto_approve_sites: Annotated[list[str], NoDecode] = Field(
         default_factory=list, alias="LIAISON_NOTICE_AUTO_APPROVE_SITES")
     notice_ack_hours: float = Field(48, alias="LIAISON_NOTICE_ACK_HOURS", gt=0)
+    # a worker's live conversation with her (issue 28) ends, and she is told, after this many idle minutes
+    live_chat_idle_minutes: float = Field(30, alias="LIAISON_LIVE_CHAT_IDLE_MINUTES", gt=0)
 
     # reverse proxies of ours whose X-Forwarded-For names the real client (sign-in slow-down per address)
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="LIAISON_TRUSTED_PROXIES")

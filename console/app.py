@@ -12,15 +12,18 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from yarl import URL
 
+from bot.storage.bell import listen_postgres
 from console import (
     auth_views,
     call_views,
+    conversation_views,
     headers,
     inputs,
     notice_views,
@@ -146,7 +149,7 @@ def handlers(*extra: Mapping[tuple[str, str], Handler]) -> dict[tuple[str, str],
     table: dict[tuple[str, str], Handler] = {}
     for pages in (auth_views.HANDLERS, queue_views.HANDLERS, survivor_views.HANDLERS, pin_views.HANDLERS,
                   notice_views.HANDLERS, programme_views.HANDLERS, other_views.HANDLERS, static_views.HANDLERS,
-                  call_views.HANDLERS,
+                  call_views.HANDLERS, conversation_views.HANDLERS,
                   *extra):
         table.update(pages)
     return table
@@ -171,4 +174,15 @@ def install_console(app: web.Application, service: WebHost,
     async def stop_streams(_app: web.Application) -> None:
         _app[STOP_KEY].set()
 
+    async def hear_other_processes(_app: web.Application) -> AsyncIterator[None]:
+        """PostgreSQL: changes other processes commit ring this process's bell too (bot.storage.bell)."""
+        task = None if service.db.is_sqlite else asyncio.create_task(
+            listen_postgres(service.db.url, service.db.bell, _app[STOP_KEY]))
+        yield
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
     app.on_shutdown.append(stop_streams)
+    app.cleanup_ctx.append(hear_other_processes)

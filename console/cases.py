@@ -11,6 +11,7 @@ from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.escalations import sla_clock, sla_state
+from bot.live_chat import end_for_escalation
 from bot.oncall.alerts import show_taken
 from bot.oncall.claims import pseudonym_of
 from bot.storage.audit import audit
@@ -99,6 +100,7 @@ async def resolve(session: AsyncSession, esc: Escalation, member: StaffMember, o
     if outcome not in OUTCOMES or esc.status == "closed":
         return False
     esc.status, esc.outcome, esc.closed_at = "closed", outcome, now
+    await end_for_escalation(session, esc.id, now, actor=f"staff:{member.id}")  # her chat goes back to the menu
     if esc.holder_id is None:
         esc.holder_id, esc.claimed_at = member.id, now
         await show_taken(session, esc.id, now)

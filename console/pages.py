@@ -37,6 +37,15 @@ _env = jinja2.Environment(loader=jinja2.PackageLoader("console", "templates"), a
                           undefined=jinja2.StrictUndefined)
 
 
+def gettext(text: str) -> str:
+    """A visible English text, as the staff member reads it (the English itself until the console has its
+    catalogues per locale)."""
+    return text
+
+
+_env.globals.setdefault("_", gettext)
+
+
 def me(request: web.Request) -> StaffMember:
     """The signed-in staff member (set by the guard)."""
     return request[ME]  # type: ignore[return-value]

@@ -34,6 +34,11 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/escalations/{id}/note"): LIAISON,
     ("POST", "/console/escalations/{id}/resolve"): LIAISON,
     ("POST", "/console/escalations/{id}/reassign"): SUPERVISOR,
+    # an alert's page: her words (decrypted, audited), notes, and writing to her (issue 28)
+    ("GET", "/console/escalations/{id}"): LIAISON,
+    ("GET", "/console/escalations/{id}/events"): LIAISON,
+    ("POST", "/console/escalations/{id}/reply"): LIAISON,  # the holder only (bot.live_chat.write)
+    ("POST", "/console/escalations/{id}/end-conversation"): LIAISON,
     # her page
     ("GET", "/console/survivors/{pseudonym}"): LIAISON,
     ("POST", "/console/survivors/{pseudonym}/reveal"): LIAISON,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from contextlib import suppress
 
 from aiohttp import web
@@ -80,6 +81,12 @@ def _id(request: web.Request) -> int:
     return path_id(request)
 
 
+async def _back(request: web.Request) -> str:
+    """Where the form was sent from: the alert's own page, else the queue."""
+    back = str((await request.post()).get("back", ""))
+    return back if re.fullmatch(r"/console/escalations/[0-9]+", back) else "/console/queue"
+
+
 async def claim(request: web.Request) -> web.StreamResponse:
     service = svc(request)
     async with service.db.transaction() as s:
@@ -88,8 +95,8 @@ async def claim(request: web.Request) -> web.StreamResponse:
         holder = await claims.claim(s, _id(request), me(request), service.clock())
     service.dispatcher.wake()  # the on-call alerts say who took it
     if holder is None:
-        raise see_other("/console/queue", f"You hold alert #{_id(request)} now.")
-    raise see_other("/console/queue", f"Alert #{_id(request)} is already held by {holder}.", "error")
+        raise see_other(await _back(request), f"You hold alert #{_id(request)} now.")
+    raise see_other(await _back(request), f"Alert #{_id(request)} is already held by {holder}.", "error")
 
 
 async def note(request: web.Request) -> web.StreamResponse:
@@ -101,9 +108,9 @@ async def note(request: web.Request) -> web.StreamResponse:
         if esc is None:
             raise web.HTTPNotFound()
         if not body:
-            raise see_other("/console/queue", "A note cannot be empty.", "error")
+            raise see_other(await _back(request), "A note cannot be empty.", "error")
         await cases.add_note(s, esc, me(request), body[:4000], service.clock())
-    raise see_other("/console/queue", f"Note added to #{esc.id}.")
+    raise see_other(await _back(request), f"Note added to #{esc.id}.")
 
 
 async def resolve(request: web.Request) -> web.StreamResponse:
@@ -114,9 +121,9 @@ async def resolve(request: web.Request) -> web.StreamResponse:
         if esc is None:
             raise web.HTTPNotFound()
         if not await cases.resolve(s, esc, me(request), str(form.get("outcome", "")), service.clock()):
-            raise see_other("/console/queue", "Choose an outcome from the list.", "error")
+            raise see_other(await _back(request), "Choose an outcome from the list.", "error")
     service.dispatcher.wake()  # the on-call alerts say who took it
-    raise see_other("/console/queue", f"Alert #{esc.id} resolved.")
+    raise see_other(await _back(request), f"Alert #{esc.id} resolved.")
 
 
 async def reassign(request: web.Request) -> web.StreamResponse:

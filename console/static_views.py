@@ -7,7 +7,8 @@ from importlib.resources import files
 
 from aiohttp import web
 
-TYPES = {"console.css": "text/css", "queue.js": "text/javascript", "survivor.js": "text/javascript"}
+TYPES = {"console.css": "text/css", "queue.js": "text/javascript", "survivor.js": "text/javascript",
+         "conversation.js": "text/javascript"}
 _CACHE: dict[str, bytes] = {}
 
 

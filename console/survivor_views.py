@@ -13,7 +13,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import catalog
+from bot import catalog, live_chat
 from bot.actions.pause import lift_pause
 from bot.channels.registry import capabilities
 from bot.notices.review import stage
@@ -38,6 +38,7 @@ from bot.storage.models import (
     WaveInstance,
 )
 from bot.voice.calls import describe, target_of
+from console.conversation_views import conversation_view
 from console.pages import me, render, see_other, svc
 from content.programme_events import default_kinds
 from safety.disguise import Disguise, sensitive_hits, wrap
@@ -102,6 +103,8 @@ async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revea
     calls = [describe(c) for c in call_rows]
     active_call = next((c for c in calls if c["in_progress"]), None)
     call_window_open = (await target_of(s, survivor)).open_now(now)
+    conversation = await conversation_view(s, request, survivor, now)
+    notes = await live_chat.notes(s, survivor_id=survivor.id)
     paused = survivor.outbound_paused_until if survivor.outbound_paused_until and \
         survivor.outbound_paused_until > now else None
     return render(request, "survivor.html", status=status, title=f"Her page {survivor.pseudonym}", s=survivor,
@@ -111,12 +114,16 @@ async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revea
                   erase_pending=erase_pending, case=case, case_shared=shared, programme_events=programme_events,
                   paused=paused.strftime("%Y-%m-%d") if paused else None, calls=calls, active_call=active_call,
                   call_window_open=call_window_open, ask_outside=request.query.get("ask") == "outside",
+                  conversation=conversation, notes=notes,
                   **({"flash": flash, "flash_kind": "error"} if flash else {}))
 
 
 async def her_page(request: web.Request) -> web.StreamResponse:
-    async with svc(request).db.sessions() as s:
-        return await _page(request, s, await _her(s, request))
+    service = svc(request)
+    async with service.db.transaction() as s:
+        survivor = await _her(s, request)
+        audit(s, _actor(request), "conversation.viewed", survivor=survivor.pseudonym, now=service.clock())
+        return await _page(request, s, survivor)
 
 
 async def reveal(request: web.Request) -> web.StreamResponse:

@@ -7,22 +7,23 @@ pressed button is stale). The router (flows/router.py) tries them in this order:
 
    1. danger_net        the danger net fired on her words: emergency numbers at once, in any state
    2. pin_typed         only digits, of PIN length: her PIN flow takes them first, asked or not
-   3. notice            the Read button or "1" under a notice's preview, Got it, Ring me
-   4. plain_mode_gate   in plain mode the questions are explicit: her PIN before a check-in opens
-   5. open_checkin      answers to her open check-in (it yields every word that works everywhere)
-   6. spent_button      a button whose question was answered already does nothing again
-   7. stop              stop (any state, any channel; the carriers' list on SMS)
-   8. quick_exit        one word or one button, from any state (onboarding, stopped and declined included)
-   9. stopped           stopped/declined: only start, help and the emergency numbers mean anything else
-  10. help              help, in any state
-  11. numbers           the emergency numbers, in any state
-  12. onboarding        the onboarding, consent and PIN-setup steps
-  13. route_recheck     her answer to "is this still a good way to reach you?"
-  14. timeout           a half-finished flow older than FLOW_TIMEOUT falls back to the cover menu
-  15. menu              "menu"/"start", and menu entries (buttons stay pressable later)
-  16. pin_gate          a flow that reveals what the cover hides asks for her PIN first
-  17. current_flow      the flow she is in
-  18. nlu_fallback      anything left: the NLU (flows.fallback.understand)
+   3. to_worker         a worker holds her conversation: her free text goes to the worker (flows/live_chat.py)
+   4. notice            the Read button or "1" under a notice's preview, Got it, Ring me
+   5. plain_mode_gate   in plain mode the questions are explicit: her PIN before a check-in opens
+   6. open_checkin      answers to her open check-in (it yields every word that works everywhere)
+   7. spent_button      a button whose question was answered already does nothing again
+   8. stop              stop (any state, any channel; the carriers' list on SMS)
+   9. quick_exit        one word or one button, from any state (onboarding, stopped and declined included)
+  10. stopped           stopped/declined: only start, help and the emergency numbers mean anything else
+  11. help              help, in any state
+  12. numbers           the emergency numbers, in any state
+  13. onboarding        the onboarding, consent and PIN-setup steps
+  14. route_recheck     her answer to "is this still a good way to reach you?"
+  15. timeout           a half-finished flow older than FLOW_TIMEOUT falls back to the cover menu
+  16. menu              "menu"/"start", and menu entries (buttons stay pressable later)
+  17. pin_gate          a flow that reveals what the cover hides asks for her PIN first
+  18. current_flow      the flow she is in
+  19. nlu_fallback      anything left: the NLU (flows.fallback.understand)
 
 Why her PIN comes second: a PIN is awaited in many states at once (a check-in half answered, a
 notice's preview, the call-back or settings she asked to open), and any flow that reads digits
@@ -58,6 +59,7 @@ from flows import (
     erase,
     fallback,
     info,
+    live_chat,
     menu,
     notice,
     onboarding,
@@ -70,7 +72,7 @@ from flows.common import emergency_say, quick_exit, show_menu
 from flows.keywords import digits_only, has_letters
 from flows.payloads import WaveButton
 from flows.state import FlowState, PinData, Turn, data_as, goto, is_unlocked, map_number, result, timed_out, to_menu
-from flows.types import ButtonSpent, Context, FlowResult, Interpret, UserInput
+from flows.types import ButtonSpent, Context, FlowResult, Interpret, ToWorker, UserInput
 
 FLOWS: dict[str, ModuleType] = {
     "onboarding": onboarding, "consent": consent, "pin": pin, "menu": menu, "info": info,
@@ -192,6 +194,13 @@ def pin_typed(turn: Turn, st: FlowState, ctx: Context) -> Decision:
     # typed without asking first (likely when someone makes her open the chat): an unlock attempt
     # like any other, so a duress PIN is never just "not understood"
     return pin.handle(turn, goto(st, "pin", "unlock", PinData(then="menu:main")), ctx)
+
+
+def to_worker(turn: Turn, st: FlowState, ctx: Context) -> Decision:
+    if live_chat.goes_to_worker(ctx.worker_holds, text=turn.text, button=turn.choice, word=turn.word,
+                                danger=ctx.danger):
+        return FlowResult(st, [], [ToWorker()])  # no answer from us: the worker answers
+    return None
 
 
 def notice_answer(turn: Turn, st: FlowState, ctx: Context) -> Decision:
@@ -327,6 +336,7 @@ def nlu_fallback(turn: Turn, st: FlowState, ctx: Context) -> Decision:
 RULES: tuple[Rule, ...] = (
     Rule("danger_net", danger_net),
     Rule("pin_typed", pin_typed),
+    Rule("to_worker", to_worker, stamped=False),
     Rule("notice", notice_answer),
     Rule("plain_mode_gate", plain_mode_gate),
     Rule("open_checkin", open_checkin, stamped=False),

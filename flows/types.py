@@ -236,10 +236,15 @@ class SetCheckinPriority:
     priority: str
 
 
+@dataclass(frozen=True)
+class ToWorker:
+    """A worker holds her conversation (flows/live_chat.py): her words go to that worker, nothing is answered."""
+
+
 Effect = (RaiseEscalation | Enrol | RejectCode | DeclineInvitation | RecordConsent | SetPin | UpdateProfile
           | SetStatus | CreateCallback | QuickExitRequested | PauseOutbound | EraseRequested | ForgetInbound | Interpret
           | ButtonSpent | HoldEscalation | ReleaseHeldEscalations | NoticeOpened | NoticeAnswered | RecordCheckinAnswer
-          | FinishCheckin | SetCheckinPriority)
+          | FinishCheckin | SetCheckinPriority | ToWorker)
 
 
 @dataclass(frozen=True)
@@ -358,6 +363,7 @@ class Context:
     triage: TriageRules | None = None  # what her check-in answers raise
     unprompted: Unprompted | None = None  # fetched when she typed a number: what arrived last unasked
     notices: Mapping[int, NoticeView] = field(default_factory=dict)  # notices of hers her input names
+    worker_holds: bool = False  # a worker writes with her from the console (flows/live_chat.py)
 
     @property
     def open_checkin(self) -> int | None:

@@ -21,6 +21,7 @@ from bot.actions.expiry import expire_due
 from bot.actions.held_escalations import open_unanswered
 from bot.actions.retention import run_retention
 from bot.actions.route_check import due_for_route_check, queue_route_check
+from bot.live_chat import end_idle
 from bot.logs import log_event
 from bot.notices.watch import escalate_unacknowledged, settle_unsent
 from bot.oncall.alerts import escalate_overdue
@@ -39,6 +40,7 @@ class SafetySummary:
     notices_unacknowledged: int = 0
     retention_ran: bool = False
     staff_alerts: int = 0
+    live_ended: int = 0
 
 
 class SafetyJobs:
@@ -65,6 +67,9 @@ class SafetyJobs:
             summary.notices_unacknowledged = await escalate_unacknowledged(s, now)
         async with self.db.transaction() as s:
             summary.expired = await expire_due(s, now)
+        async with self.db.transaction() as s:
+            # a worker's live conversation nobody wrote in for the idle time ends; she is told (issue 28)
+            summary.live_ended = await end_idle(s, now)
         summary.erased = await self.erase_requested(now)
         async with self.db.transaction() as s:
             # unclaimed past its SLA: re-alert the on-call staff, then the supervisors
@@ -79,7 +84,8 @@ class SafetyJobs:
             async with self.db.transaction() as s:
                 await run_retention(s, self.retention, now)
             self._daily_done_at, summary.retention_ran = now, True
-        if (summary.expired or summary.route_checks or summary.erased or summary.staff_alerts or summary.unanswered
+        if (summary.expired or summary.live_ended or summary.route_checks or summary.erased or summary.staff_alerts
+                or summary.unanswered
                 or summary.notices_unsent or summary.notices_unacknowledged):
             self.on_outbox()
             log_event("safety.tick", expired=summary.expired, route_checks=summary.route_checks,

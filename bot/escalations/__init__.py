@@ -58,11 +58,13 @@ def sla_state(esc: Escalation, now: datetime) -> str:
 
 async def raise_escalation(session: AsyncSession, *, survivor_id: int | None, priority: str, reason: str,
                            now: datetime, child_protection: bool = False, pseudonym: str | None = None,
-                           note: str | None = None) -> Escalation:
+                           note: str | None = None, inbound_id: int | None = None) -> Escalation:
     """Store an escalation and, if urgent, alert the on-call staff at once (same transaction). `note` is
-    for the worker (stored encrypted), never personal data written by code."""
+    for the worker (stored encrypted), never personal data written by code; `inbound_id` her message
+    that raised it (shown on the escalation while its text is kept)."""
     esc = Escalation(survivor_id=survivor_id, priority=priority, reason=reason, child_protection=child_protection,
-                     created_at=now, due_at=session_policies(session).sla.due(priority, now), note=note)
+                     created_at=now, due_at=session_policies(session).sla.due(priority, now), note=note,
+                     inbound_id=inbound_id)
     session.add(esc)
     await session.flush()
     log_event("escalation.raised", escalation=esc.id, survivor=pseudonym, priority=priority, reason=reason)

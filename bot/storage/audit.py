@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bot.storage import bell
 from bot.storage.models import AuditEvent
 from bot.storage.types import keyring_of
 
@@ -111,6 +112,7 @@ class AuditedSession(Session):
 event.listen(AuditedSession, "after_flush", _note)
 event.listen(AuditedSession, "before_commit", _seal)
 event.listen(AuditedSession, "after_rollback", _forget)
+bell.install(AuditedSession)  # a worker's open page hears of her message the moment it commits
 
 
 def audit(session: AsyncSession, actor: str, action: str, *, survivor: str | None = None,

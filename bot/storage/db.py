@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import Clock, system_clock
 from bot.policies import Policies
 from bot.storage.audit import AuditedSession  # every audit row is sealed into the hash chain as it is flushed
+from bot.storage.bell import BELL, Bell
 from bot.storage.pg_liveness import check_at_checkout
 from bot.storage.sqlite_inline import inline_connector
 from bot.storage.types import attach_keyring, keyring_of
@@ -101,7 +102,8 @@ class Database:
         attach_keyring(self.engine.sync_engine.dialect, keyring)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        info = {POLICIES: self.policies}
+        self.bell = Bell()  # streams waiting for her conversation to change (bot.storage.bell)
+        info = {POLICIES: self.policies, BELL: self.bell}
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, info=info,
                                            sync_session_class=AuditedSession)
         # for reading only (on PostgreSQL each statement commits by itself: never write in one): a

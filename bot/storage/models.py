@@ -227,6 +227,26 @@ class Escalation(Base):
     outcome: Mapped[str | None] = mapped_column(String(32))
     alert_round: Mapped[int] = mapped_column(Integer, default=0)  # 0 none, 1 alerted, 2 re-alerted, 3 supervisor
     alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # her message that raised it (issue 28): shown on the escalation while its text is kept
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id", ondelete="SET NULL"))
+
+
+class LiveConversation(Base):
+    """A worker writing with her from the console (issue 28): while it is held her free text goes to
+    the worker instead of the menu. `active_survivor_id` is her id while it is held and NULL after:
+    unique, so one worker holds her conversation at a time (as `phone_calls`). Her words and ours
+    stay where every message is kept (inbound_messages, outbound_messages), encrypted, expiring."""
+
+    __tablename__ = "live_conversations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_id: Mapped[int | None] = mapped_column(ForeignKey("survivors.id", ondelete="SET NULL"), index=True)
+    active_survivor_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id", ondelete="SET NULL"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # the last message either way
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(16))  # flows.live_chat.END_REASONS
 
 
 class CallbackRequest(Base):

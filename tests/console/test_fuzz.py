@@ -44,7 +44,7 @@ FORM_KEYS = ["name", "password", "code", "note", "outcome", "to", "reason", "bod
              "occurred_on", "sessions_missed", "expected_end", "detail"]
 WHO = ["signed out", *ROLES]
 TARGETS = sorted(ROUTES) + [("POST", "/api/programme-events")]
-STREAMS = {("GET", "/console/queue/events")}  # answered with a stream: its status is what counts
+STREAMS = {("GET", "/console/queue/events"), ("GET", "/console/escalations/{id}/events")}  # streams: the status counts
 
 text = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40), st.integers(-2**70, 2**70).map(str))
 

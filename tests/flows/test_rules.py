@@ -46,8 +46,8 @@ def say(text: str | None = None, state: dict | None = None, ctx=None, button: st
 
 def test_the_precedence_is_one_declared_list_in_this_order() -> None:
     assert [r.name for r in rules.RULES] == [
-        "danger_net", "pin_typed", "notice", "plain_mode_gate", "open_checkin", "spent_button", "stop", "quick_exit",
-        "stopped", "help", "numbers", "onboarding", "route_recheck", "timeout", "menu", "pin_gate",
+        "danger_net", "pin_typed", "to_worker", "notice", "plain_mode_gate", "open_checkin", "spent_button", "stop",
+        "quick_exit", "stopped", "help", "numbers", "onboarding", "route_recheck", "timeout", "menu", "pin_gate",
         "current_flow", "nlu_fallback",
     ]
     assert rules.__doc__ is not None

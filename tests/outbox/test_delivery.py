@@ -76,11 +76,14 @@ async def test_messages_waiting_for_their_turn_are_never_claimed_so_a_crash_leav
     await dispatcher.stop_workers()
     rows = await _rows(db)
     written = {m.text for m in channel.sent}
-    # `sending` (-> in_doubt after a crash) only where the provider got the request; the rest waited
-    # for their turn as `pending`, untouched, and will simply be sent after a restart
-    assert all(r.body in written for r in rows if r.status in ("sending", "sent"))
+    # `sending` (-> in_doubt after a crash) only where the provider got the request, or for the one
+    # message whose claim had just committed as the crash came (its request was next: in doubt is
+    # the truth for it); the rest waited for their turn as `pending`, untouched, and will simply be
+    # sent after a restart
+    claimed_unwritten = [r for r in rows if r.status in ("sending", "sent") and r.body not in written]
+    assert len(claimed_unwritten) <= 1, [r.status for r in claimed_unwritten]
     assert all(r.attempts == 0 for r in rows if r.status == "pending")
-    assert sum(r.status == "pending" for r in rows) >= 10 - len(written) > 0
+    assert sum(r.status == "pending" for r in rows) >= 10 - len(written) - len(claimed_unwritten) > 0
 
 
 async def test_a_provider_outage_far_longer_than_a_minute_is_outlived(db, keyring, clock) -> None:

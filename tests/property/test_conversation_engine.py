@@ -49,7 +49,8 @@ from hypothesis.control import currently_in_test_context
 from hypothesis.control import event as hypothesis_event
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 
-from bot import catalog
+from bot import catalog, live_chat
+from bot.escalations import raise_escalation
 from bot.notices import review
 from content.text import fold
 from flows import keywords
@@ -300,6 +301,13 @@ class ConversationEngine(RuleBasedStateMachine):
     def a_notice_is_approved(self, kind: tuple[str, dict[str, str]]) -> None:
         self.run(self.after(Step("worker"), self.approve(kind[0], **kind[1])))
 
+    @precondition(lambda self: self.rec.status == "active")
+    @rule()
+    def a_worker_writes_to_her(self) -> None:
+        """A worker claims an alert of hers and writes from the console (issue 28): from then her free
+        text goes to that worker until her quick exit, STOP, the idle time or the worker ends it."""
+        self.run(self.after(Step("worker"), self.worker_writes()))
+
     @rule(jump=st.sampled_from(JUMPS))
     def time_passes(self, jump: timedelta) -> None:
         self.run(self.after(Step("time"), self.tick(jump)))
@@ -318,6 +326,21 @@ class ConversationEngine(RuleBasedStateMachine):
             await review.approve(s, row, ana, her.clock())
             if row.urgent:
                 await review.second_approve(s, row, sam, her.clock())
+        her.svc.dispatcher.wake()
+        await her.settled()
+
+    async def worker_writes(self) -> None:
+        her = self.her
+        assert her is not None and self.rec.sid is not None
+        ana = await worker(her.svc, "ana", ["liaison"])
+        now = her.clock()
+        async with her.svc.db.transaction() as s:
+            esc = await raise_escalation(s, survivor_id=self.rec.sid, priority="high", reason="feeling_unsafe",
+                                         now=now)
+            esc.holder_id, esc.status, esc.claimed_at = ana.id, "claimed", now
+            wrote = await live_chat.write(s, esc, ana, "Are you free for a quick chat?", now)  # type: ignore[arg-type]
+        if not isinstance(wrote, live_chat.Refused):
+            event("c, d, f: a worker writes to her and holds her conversation")
         her.svc.dispatcher.wake()
         await her.settled()
 
