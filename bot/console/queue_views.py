@@ -1,5 +1,5 @@
-"""The escalation queue: the page, its rows, live updates (Server-Sent Events), claim, note,
-resolve, reassign."""
+"""The escalation queue: the page, its rows, live updates (Server-Sent Events); an escalation's page; claim,
+note, resolve (its holder or a supervisor), reassign (a supervisor)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from bot.console import cases
 from bot.console.headers import prepare_stream
 from bot.console.inputs import path_id
 from bot.console.pages import CSRF, STOP_KEY, me, render, render_fragment, see_other, svc
+from bot.console.permissions import LIAISON
+from bot.console.texts import _
+from bot.escalations import sla_state
 from bot.staff.sessions import current
 from bot.storage.models import Escalation, StaffMember
 
@@ -26,16 +29,33 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
     async with service.db.sessions() as s:
         rows = await cases.open_queue(s, service.clock())
         urgent = await cases.urgent_open(s)
-    return render(request, "queue.html", title=(f"({urgent} urgent) " if urgent else "") + "Queue", rows=rows,
-                  urgent=urgent, outcomes=cases.OUTCOMES)
+    return render(request, "queue.html", title=_("({n} urgent) Queue", n=urgent) if urgent else _("Queue"),
+                  rows=rows, urgent=urgent, outcomes=cases.OUTCOMES)
 
 
 async def queue_rows(request: web.Request) -> web.StreamResponse:
     service = svc(request)
     async with service.db.sessions() as s:
         rows = await cases.open_queue(s, service.clock())
-    html = render_fragment("queue_rows.html", rows=rows, csrf=request[CSRF], outcomes=cases.OUTCOMES, me=me(request))
+    html = render_fragment(request, "queue_rows.html", rows=rows, csrf=request[CSRF], outcomes=cases.OUTCOMES,
+                           me=me(request))
     return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
+
+
+async def escalation_page(request: web.Request) -> web.StreamResponse:
+    """One escalation: what raised it, its SLA, who holds it, and what this worker may do with it."""
+    service = svc(request)
+    now = service.clock()
+    async with service.db.sessions() as s:
+        esc = await s.get(Escalation, _id(request))
+        if esc is None:
+            raise web.HTTPNotFound()
+        pseudonym = await cases.pseudonym_of(s, esc)
+        holder = await s.scalar(select(StaffMember.name).where(StaffMember.id == esc.holder_id)) \
+            if esc.holder_id is not None else None
+    return render(request, "escalation.html", title=_("Alert #{id}", id=esc.id), e=esc, pseudonym=pseudonym,
+                  holder=holder, sla=sla_state(esc, now), sla_left=cases.sla_clock(esc, now),
+                  row={"id": esc.id, "holder_id": esc.holder_id}, outcomes=cases.OUTCOMES)
 
 
 async def _signature(service: object) -> tuple[object, ...]:
@@ -79,6 +99,12 @@ def _id(request: web.Request) -> int:
     return path_id(request)
 
 
+def _back(request: web.Request) -> str:
+    """Where a worker acted from: the escalation's own page or the queue."""
+    form_page = f"/console/escalations/{_id(request)}"
+    return form_page if request.query.get("from") == "escalation" else "/console/queue"
+
+
 async def claim(request: web.Request) -> web.StreamResponse:
     service = svc(request)
     async with service.db.transaction() as s:
@@ -87,8 +113,10 @@ async def claim(request: web.Request) -> web.StreamResponse:
         holder = await cases.claim(s, _id(request), me(request), service.clock())
     service.dispatcher.wake()  # the on-call alerts say who took it
     if holder is None:
-        raise see_other("/console/queue", f"You hold alert #{_id(request)} now.")
-    raise see_other("/console/queue", f"Alert #{_id(request)} is already held by {holder}.", "error")
+        raise see_other(_back(request), _("You hold alert #{id} now.", id=_id(request)))
+    if not holder:
+        raise see_other(_back(request), _("Alert #{id} is closed already.", id=_id(request)), "error")
+    raise see_other(_back(request), _("Alert #{id} is already held by {name}.", id=_id(request), name=holder), "error")
 
 
 async def note(request: web.Request) -> web.StreamResponse:
@@ -100,22 +128,28 @@ async def note(request: web.Request) -> web.StreamResponse:
         if esc is None:
             raise web.HTTPNotFound()
         if not body:
-            raise see_other("/console/queue", "A note cannot be empty.", "error")
+            raise see_other(_back(request), _("A note cannot be empty."), "error")
         await cases.add_note(s, esc, me(request), body[:4000], service.clock())
-    raise see_other("/console/queue", f"Note added to #{esc.id}.")
+    raise see_other(_back(request), _("Note added to #{id}.", id=esc.id))
 
 
 async def resolve(request: web.Request) -> web.StreamResponse:
+    """Only its holder or a supervisor resolves an escalation (an unclaimed one: claim it first)."""
     service = svc(request)
     form = await request.post()
+    member = me(request)
     async with service.db.transaction() as s:
         esc = await s.get(Escalation, _id(request))
         if esc is None:
             raise web.HTTPNotFound()
-        if not await cases.resolve(s, esc, me(request), str(form.get("outcome", "")), service.clock()):
-            raise see_other("/console/queue", "Choose an outcome from the list.", "error")
+        if not cases.may_resolve(esc, member):
+            raise see_other(_back(request), _("Only whoever holds alert #{id}, or a supervisor, can resolve it. "
+                                              "Claim it first.", id=esc.id) if esc.holder_id is None else
+                            _("Only whoever holds alert #{id}, or a supervisor, can resolve it.", id=esc.id), "error")
+        if not await cases.resolve(s, esc, member, str(form.get("outcome", "")), service.clock()):
+            raise see_other(_back(request), _("Choose an outcome from the list."), "error")
     service.dispatcher.wake()  # the on-call alerts say who took it
-    raise see_other("/console/queue", f"Alert #{esc.id} resolved.")
+    raise see_other(_back(request), _("Alert #{id} resolved.", id=esc.id))
 
 
 async def reassign(request: web.Request) -> web.StreamResponse:
@@ -124,17 +158,23 @@ async def reassign(request: web.Request) -> web.StreamResponse:
     async with service.db.transaction() as s:
         esc = await s.get(Escalation, _id(request))
         to = await s.scalar(select(StaffMember).where(StaffMember.name == str(form.get("to", ""))))
-        if esc is None or to is None:
+        if esc is None:
             raise web.HTTPNotFound()
+        if to is None or to.status != "active" or not LIAISON & set(to.roles or []):
+            raise see_other(_back(request), _("Reassign to the name of an active liaison worker or supervisor."),
+                            "error")
+        if esc.status == "closed":
+            raise see_other(_back(request), _("Alert #{id} is closed already.", id=esc.id), "error")
         await cases.reassign(s, esc, me(request), to, service.clock())
     service.dispatcher.wake()  # the on-call alerts say who took it
-    raise see_other("/console/queue", f"Alert #{esc.id} reassigned.")
+    raise see_other(_back(request), _("Alert #{id} reassigned to {name}.", id=esc.id, name=to.name))
 
 
 HANDLERS = {
     ("GET", "/console/queue"): queue_page,
     ("GET", "/console/queue/rows"): queue_rows,
     ("GET", "/console/queue/events"): queue_events,
+    ("GET", "/console/escalations/{id}"): escalation_page,
     ("POST", "/console/escalations/{id}/claim"): claim,
     ("POST", "/console/escalations/{id}/note"): note,
     ("POST", "/console/escalations/{id}/resolve"): resolve,

@@ -13,6 +13,7 @@ import aiohttp
 import pyotp
 
 from bot.console.pages import FLASH_COOKIE
+from bot.console.texts import Text, translate
 from bot.service import Service
 from bot.staff import accounts
 from liaison.service import create_service
@@ -77,8 +78,8 @@ class ConsoleClient:
             carried = r.cookies.get(FLASH_COOKIE)
             self.flash, self.flash_kind = None, None
             if carried is not None and carried.value:
-                text, kind = json.loads(base64.urlsafe_b64decode(carried.value.partition(".")[0]))
-                self.flash, self.flash_kind = text, kind
+                key, params, kind = json.loads(base64.urlsafe_b64decode(carried.value.partition(".")[0]))
+                self.flash, self.flash_kind = translate("en", Text(key, params)), kind
             answer = r.status, await r.text(), r.headers.get("Location", "")
         if self.svc is not None:
             await self.svc.settler.settled()
