@@ -20,7 +20,7 @@ from bot.escalations import raise_escalation
 from bot.staff import accounts
 from bot.storage.models import Escalation, StaffMember
 from tests.console import test_browser as shared
-from tests.console.test_browser import signed_in
+from tests.console.test_browser import shot, signed_in
 from tests.support.console import make_staff
 from tests.support.notices import drafted, programme_event
 from tests.support.people import enrolled
@@ -32,6 +32,8 @@ browser = shared.browser  # the fixtures of the console's browser tests
 console = shared.console
 REPORT = os.environ.get("LIAISON_AXE_REPORT")
 BLOCKING = ("serious", "critical")
+SHOTS = {("de", "/console/queue"): "console-queue-de.png",  # LIAISON_SCREENSHOTS=docs: the German console
+         ("en", "/console/escalations/{esc}"): "console-escalation.png"}
 
 # each role's pages ({esc}, {notice}, {her}: made below); every console page a role can open
 PAGES = {
@@ -99,6 +101,8 @@ async def test_every_console_page_has_no_serious_or_critical_axe_violation(brows
                 await page.goto(base + path.format(**ids))
                 assert await page.get_attribute("html", "lang") == locale
                 await check(page, f"{role} {locale} {path}")
+                if role == "liaison" and (locale, path) in SHOTS:
+                    await shot(page, SHOTS[locale, path])
         await page.context.close()
     if REPORT:
         await asyncio.to_thread(Path(REPORT).write_text, json.dumps(results, indent=1))
