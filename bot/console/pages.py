@@ -135,9 +135,21 @@ def see_other(location: str, flash: Text | None = None, kind: str | None = None)
     `seal_flash`), never in the URL."""
     response = web.HTTPSeeOther(location)
     if flash:
-        params = {k: str(v)[:200] for k, v in flash.params.items()}
-        response[FLASH] = (flash.key[:500], params, kind if kind in FLASH_KINDS else None)
+        response[FLASH] = (flash.key[:500], _flash_params(flash), kind if kind in FLASH_KINDS else None)
     return response
+
+
+def _flash_params(text: Text) -> dict[str, Any]:
+    """A flash message's values for its cookie: text, or a text of ours ({"text": key}) shown in the
+    reader's locale too."""
+    return {k: {"text": v.key[:500], "params": _flash_params(v)} if isinstance(v, Text) else str(v)[:200]
+            for k, v in text.params.items()}
+
+
+def flash_text(key: Any, params: Any) -> Text:
+    """A flash message from its cookie's key and values (`_flash_params`)."""
+    return Text(str(key), {str(k): flash_text(v["text"], v.get("params") or {}) if isinstance(v, dict) else str(v)
+                           for k, v in dict(params).items()})
 
 
 def _flash_mac(request: web.Request, body: str) -> str:
@@ -162,8 +174,7 @@ def read_flash(request: web.Request) -> tuple[Text, str | None] | None:
         return None
     try:
         key, params, kind = json.loads(base64.urlsafe_b64decode(body.encode()))
-        return Text(str(key), {str(k): str(v) for k, v in dict(params).items()}), \
-            kind if kind in FLASH_KINDS else None
+        return flash_text(key, params), kind if kind in FLASH_KINDS else None
     except (ValueError, TypeError):
         return None
 

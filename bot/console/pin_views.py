@@ -52,7 +52,7 @@ async def set_duress_pin(request: web.Request) -> web.StreamResponse:
         same_as_pin = survivor.pin_hash is not None and hasher.matches(survivor.pin_hash, first)
         found = problem(first, again, same_as_pin)
         if found is not None:
-            raise see_other(page, _("Second PIN not set: {why}.", why=found), "error")
+            raise see_other(page, _("Second PIN not set: {why}.", why=_(found)), "error")
         replaced = survivor.duress_pin_hash is not None
         survivor.duress_pin_hash = hasher.hash(first)
         audit(s, f"staff:{me(request).id}", "survivor.duress_pin_set", survivor=pseudonym, now=service.clock(),

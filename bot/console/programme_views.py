@@ -129,7 +129,7 @@ async def unmatched_link(request: web.Request) -> web.StreamResponse:
             linked = await link_event(s, service.keyring, _event_id(request), pseudonym, actor=_actor(request),
                                       now=service.clock())
         except CaseLinkError as exc:
-            raise see_other("/console/unmatched-events", _("Not linked: {why}.", why=exc), "error") from None
+            raise see_other("/console/unmatched-events", _("Not linked: {why}.", why=_(str(exc))), "error") from None
     await service.replan([linked.survivor_id])
     raise see_other("/console/unmatched-events", _("Linked to {pseudonym}: {n} event(s) of this case matched to her.",
                                                    pseudonym=linked.pseudonym, n=len(linked.matched)))
@@ -143,7 +143,7 @@ async def unmatched_ignore(request: web.Request) -> web.StreamResponse:
         try:
             await set_aside(s, _event_id(request), actor=_actor(request), now=service.clock())
         except CaseLinkError as exc:
-            raise see_other("/console/unmatched-events", _("Not changed: {why}.", why=exc), "error") from None
+            raise see_other("/console/unmatched-events", _("Not changed: {why}.", why=_(str(exc))), "error") from None
     raise see_other("/console/unmatched-events", _("Set aside: it concerns nobody enrolled here."))
 
 
@@ -161,7 +161,8 @@ async def her_case(request: web.Request) -> web.StreamResponse:
                                      case_ref=str(form.get("case_ref", "")), actor=_actor(request),
                                      now=service.clock())
         except CaseLinkError as exc:
-            raise see_other(f"/console/survivors/{pseudonym}", _("Not linked: {why}.", why=exc), "error") from None
+            raise see_other(f"/console/survivors/{pseudonym}", _("Not linked: {why}.", why=_(str(exc))),
+                            "error") from None
     await service.replan([linked.survivor_id])
     if linked.matched:
         done = _("Case changed; {n} held event(s) matched to her.", n=len(linked.matched)) if linked.changed \

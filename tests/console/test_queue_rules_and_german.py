@@ -142,3 +142,22 @@ async def test_a_worker_who_chooses_german_reads_the_console_in_german(settings_
         finally:
             await ana.close()
             await svc.stop()
+
+
+async def test_a_refusal_from_another_part_of_the_service_reaches_a_german_worker_in_german(settings_env,
+                                                                                           keyring) -> None:
+    clock = ManualClock(NOW)
+    svc = console_service(settings_env, keyring, clock)
+    async with serve_app(svc.web_app()) as base:
+        ana = ConsoleClient(base)
+        try:
+            await enrolled(svc.db, keyring, channel="sms", address="+447700900559", pseudonym="ps-pin")
+            assert await ana.sign_in(await make_staff(svc, "ana", ["liaison"]), clock()) == 303
+            await ana.post("/console/me/locale", {"locale": "de"})
+            await ana.post("/console/survivors/ps-pin/duress-pin", {"duress_pin": "2580", "duress_pin_again": "2581"})
+            assert ana.flash == "Second PIN not set: the two entries differ."  # (the test client reads English)
+            page = (await ana.get("/console/survivors/ps-pin"))[1]
+            assert "Zweite PIN nicht gesetzt: die beiden Eingaben unterscheiden sich." in page
+        finally:
+            await ana.close()
+            await svc.stop()

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 import aiohttp
 import pyotp
 
-from bot.console.pages import FLASH_COOKIE
-from bot.console.texts import Text, translate
+from bot.console.pages import FLASH_COOKIE, flash_text
+from bot.console.texts import translate
 from bot.service import Service
 from bot.staff import accounts
 from liaison.service import create_service
@@ -79,7 +79,7 @@ class ConsoleClient:
             self.flash, self.flash_kind = None, None
             if carried is not None and carried.value:
                 key, params, kind = json.loads(base64.urlsafe_b64decode(carried.value.partition(".")[0]))
-                self.flash, self.flash_kind = translate("en", Text(key, params)), kind
+                self.flash, self.flash_kind = translate("en", flash_text(key, params)), kind
             answer = r.status, await r.text(), r.headers.get("Location", "")
         if self.svc is not None:
             await self.svc.settler.settled()
