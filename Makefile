@@ -27,7 +27,13 @@ lock:
 demo: $(STAMP)
 	$(VENV)/bin/liaison demo
 
-test: $(STAMP)
+# axe-core for the console's accessibility tests, at the version tests/support/axe/package-lock.json pins
+# (from the npm registry; without npm those tests are skipped with the reason shown)
+AXE := tests/support/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/support/axe/package-lock.json
+	command -v npm >/dev/null && npm ci --prefix tests/support/axe --no-audit --no-fund --loglevel=error || true
+
+test: $(STAMP) $(AXE)
 	$(VENV)/bin/pytest -rs -n $(TEST_WORKERS) --dist worksteal
 
 # only the time-sensitive tests, at TEST_NOW and at each hostile instant (make test runs them too)

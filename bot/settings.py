@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     sla_high_hours: float = Field(4, alias="LIAISON_SLA_HIGH_HOURS", gt=0)
     sla_routine_working_days: int = Field(2, alias="LIAISON_SLA_ROUTINE_WORKING_DAYS", ge=1)
     console_totp_required: bool | None = Field(None, alias="LIAISON_CONSOLE_TOTP_REQUIRED")
+    # the console's language for staff who have not chosen one on their own page (en, de)
+    console_locale: Literal["en", "de"] = Field("en", alias="LIAISON_CONSOLE_LOCALE")
 
     # POST /api/programme-events: per token, a steady rate with a burst; the largest body accepted
     programme_api_rate_per_minute: float = Field(60.0, alias="PROGRAMME_API_RATE_PER_MINUTE", gt=0)

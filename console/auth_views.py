@@ -8,13 +8,14 @@ from aiohttp import web
 from console.pages import SESSION_COOKIE, TOKEN, me, render, see_other, set_cookie, svc
 from console.staff import accounts
 from console.staff.sessions import end_session, open_session
+from console.texts import _
 
 FIRST_PAGE = {"liaison": "/console/queue", "supervisor": "/console/queue", "evaluator": "/console/evaluation",
               "admin": "/console/staff", "programme": "/console/programme"}
 
 
 async def sign_in_page(request: web.Request) -> web.StreamResponse:
-    return render(request, "sign_in.html", title="Sign in")
+    return render(request, "sign_in.html", title=_("Sign in"))
 
 
 def client_address(request: web.Request) -> str:
@@ -40,11 +41,12 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
         token = await open_session(s, result.member, now) if result.outcome == "ok" and result.member else None
     if token is None:
         if result.outcome == "wait":
-            response = render(request, "sign_in.html", status=429, title="Sign in", flash_kind="error",
-                              flash=f"Too many attempts: wait {result.wait_seconds} seconds and try again.")
+            response = render(request, "sign_in.html", status=429, title=_("Sign in"), flash_kind="error",
+                              flash=_("Too many attempts: wait {seconds} seconds and try again.",
+                                       seconds=result.wait_seconds))
             response.headers["Retry-After"] = str(result.wait_seconds)
             return response
-        return render(request, "sign_in.html", status=401, title="Sign in", flash="Those details do not match.",
+        return render(request, "sign_in.html", status=401, title=_("Sign in"), flash=_("Those details do not match."),
                       flash_kind="error")
     response = web.HTTPSeeOther("/console")
     set_cookie(response, request, SESSION_COOKIE, token)
@@ -72,10 +74,10 @@ async def enrol_page(request: web.Request) -> web.StreamResponse:
     async with service.db.sessions() as s:
         member = await accounts.enrolment_for(s, request.match_info["token"], service.clock())
     if member is None:
-        return render(request, "page.html", status=404, heading="This link is not valid",
-                      lines=["Ask an administrator for a new one."], table=None)
+        return render(request, "page.html", status=404, heading=_("This link is not valid"),
+                      lines=[_("Ask an administrator for a new one.")], table=None)
     secret = pyotp.random_base32()
-    return render(request, "enrol.html", title="Set up", member=member, secret=secret,
+    return render(request, "enrol.html", title=_("Set up"), member=member, secret=secret,
                   qr=accounts.qr_svg(accounts.provisioning_uri(member, secret)),
                   totp_required=service.settings.totp_required)
 
@@ -95,10 +97,10 @@ async def enrol(request: web.Request) -> web.StreamResponse:
                                               totp_required=service.settings.totp_required,
                                               hasher=service.pin_hasher)
         except accounts.StaffError as exc:
-            return render(request, "enrol.html", status=400, title="Set up", member=member, secret=secret,
+            return render(request, "enrol.html", status=400, title=_("Set up"), member=member, secret=secret,
                           qr=accounts.qr_svg(accounts.provisioning_uri(member, secret)),
-                          totp_required=service.settings.totp_required, flash=str(exc), flash_kind="error")
-    raise see_other("/console/sign-in", "Your account is ready: sign in.")
+                          totp_required=service.settings.totp_required, flash=_(str(exc)), flash_kind="error")
+    raise see_other("/console/sign-in", _("Your account is ready: sign in."))
 
 
 HANDLERS = {

@@ -19,6 +19,7 @@ from bot.storage.models import AuditEvent, CallbackRequest, PhoneCall, StaffMemb
 from bot.voice import calls, twiml
 from bot.voice.client import CallError
 from console.pages import me, see_other, svc
+from console.texts import _
 
 CODE_MINUTES = 10
 CODE_CALLS_PER_HOUR = 3  # each rings a phone: a stolen session must not make the service ring anyone at will
@@ -50,18 +51,18 @@ async def _call(request: web.Request, survivor_of: str | None, callback_id: int 
         member = await s.get(StaffMember, me(request).id)
         assert member is not None
         if service.voice is None:
-            raise see_other(page, "Calls are not set up on this service (Twilio Voice).", "error")
+            raise see_other(page, _("Calls are not set up on this service (Twilio Voice)."), "error")
         if not (member.call_number and member.call_number_verified_at):
-            raise see_other("/console/me", "Add and verify your own phone first: we ring it before hers.", "error")
+            raise see_other("/console/me", _("Add and verify your own phone first: we ring it before hers."), "error")
         target = await calls.target_of(s, survivor, callback)
         if target.number is None:
-            raise see_other(page, "She has no phone number on file to ring.", "error")
+            raise see_other(page, _("She has no phone number on file to ring."), "error")
         if not target.open_now(now) and not outside:
             raise see_other(page + "?ask=outside#call", None)
         call = await calls.claim_call(s, survivor=survivor, member=member, target=target,
                                       reason=reason or "call-back", outside_reason=outside or None, now=now)
         if call is None:
-            raise see_other(page, "Someone is already calling her: see the call in progress.", "error")
+            raise see_other(page, _("Someone is already calling her: see the call in progress."), "error")
         token, worker_number, call_id = call.token, member.call_number, call.id
     try:
         sid = await service.voice.ring_worker(worker_number, token)
@@ -71,12 +72,12 @@ async def _call(request: web.Request, survivor_of: str | None, callback_id: int 
             failed = await s.get(PhoneCall, call_id)
             if failed is not None and failed.ended_at is None:
                 await calls.finish(s, failed, "failed", service.clock(), outcome="failed")
-        raise see_other(page, "The call could not be placed; nothing reached her.", "error") from None
+        raise see_other(page, _("The call could not be placed; nothing reached her."), "error") from None
     async with service.db.transaction() as s:
         placed = await s.get(PhoneCall, call_id)
         if placed is not None:
             placed.worker_call_sid = placed.worker_call_sid or sid
-    raise see_other(page, "Ringing your phone now; she is rung when you answer.")
+    raise see_other(page, _("Ringing your phone now; she is rung when you answer."))
 
 
 async def call_her(request: web.Request) -> web.StreamResponse:
@@ -97,9 +98,9 @@ async def call_number(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     number = str(form.get("number", "")).strip()
     if not NUMBER.fullmatch(number):
-        raise see_other("/console/me", "Give the number in international form, like +447700900123.", "error")
+        raise see_other("/console/me", _("Give the number in international form, like +447700900123."), "error")
     if service.voice is None:
-        raise see_other("/console/me", "Calls are not set up on this service (Twilio Voice).", "error")
+        raise see_other("/console/me", _("Calls are not set up on this service (Twilio Voice)."), "error")
     code = f"{secrets.randbelow(10**6):06d}"
     now = service.clock()
     async with service.db.transaction() as s:
@@ -127,8 +128,8 @@ async def call_number(request: web.Request) -> web.StreamResponse:
         await service.voice.say_code(number, twiml.code_call(code))
     except CallError as exc:
         log_event("voice.code_call_failed", error=str(exc))
-        raise see_other("/console/me", "We could not ring that number; check it and try again.", "error") from None
-    raise see_other("/console/me", "We are ringing your phone with a code: type it below.")
+        raise see_other("/console/me", _("We could not ring that number; check it and try again."), "error") from None
+    raise see_other("/console/me", _("We are ringing your phone with a code: type it below."))
 
 
 async def verify_number(request: web.Request) -> web.StreamResponse:
@@ -150,8 +151,8 @@ async def verify_number(request: web.Request) -> web.StreamResponse:
             audit(s, f"staff:{member.id}", "staff.call_number_verified", now=now)
             ok = True
     if not ok:
-        raise see_other("/console/me", "That code is wrong or too old: ask for a new call.", "error")
-    raise see_other("/console/me", "Your phone is verified: calls to her ring it first.")
+        raise see_other("/console/me", _("That code is wrong or too old: ask for a new call."), "error")
+    raise see_other("/console/me", _("Your phone is verified: calls to her ring it first."))
 
 
 HANDLERS = {

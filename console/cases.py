@@ -10,32 +10,17 @@ from typing import Any
 from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.escalations import sla_clock, sla_state
+from bot.escalations import sla_state, span
 from bot.live_chat import end_for_escalation
 from bot.oncall.alerts import show_taken
 from bot.oncall.claims import pseudonym_of
 from bot.storage.audit import audit
 from bot.storage.models import Escalation, EscalationNote, PhoneCall, StaffMember, Survivor
+from console.texts import Text, _
 from flows.phone_call import OUTCOME_LABELS
 
-OUTCOMES = {
-    "spoke_to_her": "Spoke to her",
-    "no_answer": "No answer",
-    "unsafe_to_talk": "Unsafe to talk",
-    "referred_police": "Referred to police",
-    "referred_marac": "Referred to MARAC or equivalent",
-    "no_action_needed": "No action needed",
-}
-REASONS = {
-    "danger_now": "Danger now", "duress_pin": "Duress PIN", "report_incident": "Reported an incident",
-    "feeling_unsafe": "Feels unsafe", "checkin_review": "Check-in triage", "fear_rose": "Check-in: fear rose",
-    "threats": "Check-in: threats", "callback_requested": "Call-back", "route_unsafe": "Route check \u201cno\u201d",
-    "delivery_failed": "Permanent send failure", "recipient_gone": "Her route stopped",
-    "reverify_identity": "Account change", "pin_lockout": "PIN lockout",
-    "notice_tell_by_phone": "Notice: tell her by phone", "notice_not_acknowledged": "Notice not acknowledged",
-    "notice_ring_me": "Notice: ring her",
-    "self_harm": "Self-harm or suicide risk (Selbstgefährdung / Suizidgedanken)",
-}
+OUTCOMES = ("spoke_to_her", "no_answer", "unsafe_to_talk", "referred_police", "referred_marac", "no_action_needed")
+# (their words, and every reason's, are in content/<locale>/console.yaml: labels.outcome, labels.reason)
 
 
 @dataclass(frozen=True)
@@ -43,13 +28,14 @@ class QueueRow:
     id: int
     pseudonym: str | None
     priority: str
-    reason: str
+    reason: str  # the code (danger_now): the page shows its words
     child_protection: bool
     age_minutes: int
     sla: str
     holder: str | None
-    call: str | None = None  # her call in progress or the last call's outcome (issue 29)
-    sla_left: str = ""  # "4 min left" / "overdue 2 min", from when it was raised
+    call: Text | None = None  # her call in progress or the last call's outcome (issue 29)
+    sla_left: Text | None = None  # "4 min left" / "overdue 2 min", from when it was raised
+    holder_id: int | None = None
 
 
 def priority_order() -> Any:
@@ -66,22 +52,37 @@ async def open_queue(session: AsyncSession, now: datetime) -> list[QueueRow]:
         .order_by(priority_order(), Escalation.created_at, Escalation.id)
     )).all()
     calls = await last_calls(session, [e.survivor_id for e, _p, _h in rows if e.survivor_id is not None])
-    return [QueueRow(e.id, p, e.priority, REASONS.get(e.reason, e.reason.replace("_", " ")), e.child_protection,
+    return [QueueRow(e.id, p, e.priority, e.reason, e.child_protection,
                      max(0, int((now - e.created_at).total_seconds() // 60)), sla_state(e, now), holder,
                      calls.get(e.survivor_id) if e.survivor_id is not None else None,
-                     sla_left=sla_clock(e, now))
+                     sla_left=sla_clock(e, now), holder_id=e.holder_id)
             for e, p, holder in rows]
 
 
-async def last_calls(session: AsyncSession, survivor_ids: list[int]) -> dict[int, str]:
+def sla_clock(esc: Escalation, now: datetime) -> Text:
+    """Time left, or how long overdue, counted from when it was first raised ("4 min left",
+    "overdue 2 min"): re-alerts change who is told, never this clock."""
+    if esc.due_at is None:
+        return _("no deadline")
+    if esc.claimed_at is not None:  # someone has it: how long she waited for a person
+        waited = span((esc.claimed_at - esc.created_at).total_seconds())
+        if esc.claimed_at > esc.due_at:
+            return _("taken after {span} (late)", span=waited)
+        return _("taken after {span}", span=waited)
+    left = (esc.due_at - now).total_seconds()
+    return _("{span} left", span=span(left)) if left > 0 else _("overdue {span}", span=span(-left))
+
+
+async def last_calls(session: AsyncSession, survivor_ids: list[int]) -> dict[int, Text]:
     """Her latest call, as the queue shows it: "call in progress" or "last call: <outcome>"."""
-    out: dict[int, str] = {}
+    out: dict[int, Text] = {}
     if not survivor_ids:
         return out
     for call in (await session.scalars(select(PhoneCall).where(PhoneCall.survivor_id.in_(set(survivor_ids)))
                                        .order_by(PhoneCall.started_at, PhoneCall.id))).all():
         label = OUTCOME_LABELS.get(call.outcome, call.outcome) if call.outcome else None  # type: ignore[call-overload]
-        out[call.survivor_id or 0] = "call in progress" if call.ended_at is None else f"last call: {label}"
+        out[call.survivor_id or 0] = _("call in progress") if call.ended_at is None else \
+            _("last call: {outcome}", outcome=_(label or ""))
     return out
 
 
@@ -94,6 +95,11 @@ async def add_note(session: AsyncSession, esc: Escalation, member: StaffMember, 
     session.add(EscalationNote(escalation_id=esc.id, staff_id=member.id, body=body, created_at=now))
     audit(session, f"staff:{member.id}", "escalation.note", survivor=await pseudonym_of(session, esc), now=now,
           escalation_id=esc.id)
+
+
+def may_resolve(esc: Escalation, member: StaffMember) -> bool:
+    """Its holder, or a supervisor (who may close one nobody holds, or one another holds)."""
+    return esc.holder_id == member.id or "supervisor" in (member.roles or [])
 
 
 async def resolve(session: AsyncSession, esc: Escalation, member: StaffMember, outcome: str, now: datetime) -> bool:

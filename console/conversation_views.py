@@ -14,14 +14,15 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import live_chat
-from bot.escalations import sla_clock
+from bot.escalations import sla_state
 from bot.storage.audit import audit
 from bot.storage.models import Escalation, StaffMember, Survivor
 from console import cases
 from console.headers import prepare_stream
 from console.inputs import path_id
-from console.pages import STOP_KEY, gettext, me, render, render_fragment, see_other, svc
+from console.pages import STOP_KEY, me, render, render_fragment, see_other, svc
 from console.staff.sessions import current
+from console.texts import _
 
 KEEPALIVE_SECONDS = 15.0  # a comment line now and then keeps proxies from closing a quiet stream
 END_NOTES = {
@@ -48,7 +49,7 @@ async def conversation_view(s: AsyncSession, request: web.Request, survivor: Sur
     ended = await live_chat.last_ended(s, survivor.id) if conv is None else None
     ended_note = END_NOTES.get(ended.end_reason or "") if ended is not None else None
     return {"lines": lines, "held_by": holder.name if holder else None, "held_by_me": holder is not None
-            and holder.id == me(request).id, "ended_note": gettext(ended_note) if ended_note else None,
+            and holder.id == me(request).id, "ended_note": ended_note,
             "live_escalation": esc.id if esc is not None else None}
 
 
@@ -72,9 +73,10 @@ async def escalation_page(request: web.Request) -> web.StreamResponse:
         notes = await live_chat.notes(s, escalation_id=esc.id)
         audit(s, f"staff:{me(request).id}", "conversation.viewed", survivor=survivor.pseudonym if survivor else None,
               now=now, escalation_id=esc.id, messages=len(conversation["lines"]) if conversation else 0)
-    return render(request, "escalation.html", title=f"#{esc.id}", esc=esc, s=survivor,
-                  reason=cases.REASONS.get(esc.reason, esc.reason), holder=holder.name if holder else None,
-                  sla_left=sla_clock(esc, now), outcomes=cases.OUTCOMES, conversation=conversation, notes=notes,
+    return render(request, "escalation.html", title=_("Alert #{id}", id=esc.id), e=esc, s=survivor,
+                  pseudonym=survivor.pseudonym if survivor else None, holder=holder.name if holder else None,
+                  sla=sla_state(esc, now), sla_left=cases.sla_clock(esc, now), outcomes=cases.OUTCOMES,
+                  row={"id": esc.id, "holder_id": esc.holder_id}, conversation=conversation, notes=notes,
                   back=f"/console/escalations/{esc.id}")
 
 
@@ -114,7 +116,7 @@ async def events(request: web.Request) -> web.StreamResponse:
                 if her is None or her.status == "erased":
                     break
                 view = await conversation_view(s, request, her, service.clock(), esc)
-            html = render_fragment("_conversation.html", conversation=view, csrf="", me=me(request))
+            html = render_fragment(request, "_conversation.html", conversation=view, csrf="", me=me(request))
             if html != last:
                 last = html
                 await response.write(f"event: conversation\ndata: {json.dumps({'html': html})}\n\n".encode())
@@ -136,14 +138,14 @@ async def reply(request: web.Request) -> web.StreamResponse:
     async with service.db.transaction() as s:
         esc, survivor = await _escalation(s, request)
         if survivor is None:
-            raise see_other(page, gettext("She has no active contact route."), "error")
+            raise see_other(page, _("She has no active contact route."), "error")
         if not body:
-            raise see_other(page, gettext("Write the message first."), "error")
+            raise see_other(page, _("Write the message first."), "error")
         done = await live_chat.write(s, esc, me(request), body[:1500], now)
     if isinstance(done, live_chat.Refused):
-        raise see_other(page, gettext(done.reason), "error")
+        raise see_other(page, _(done.reason), "error")
     service.dispatcher.wake()
-    raise see_other(page, gettext("Sent to her under her cover title."))
+    raise see_other(page, _("Sent to her under her cover title."))
 
 
 async def end_conversation(request: web.Request) -> web.StreamResponse:
@@ -154,12 +156,12 @@ async def end_conversation(request: web.Request) -> web.StreamResponse:
         esc, survivor = await _escalation(s, request)
         conv = await live_chat.held(s, survivor.id) if survivor is not None else None
         if conv is None:
-            raise see_other(page, gettext("Nobody is writing with her now."), "error")
+            raise see_other(page, _("Nobody is writing with her now."), "error")
         if conv.staff_id != me(request).id and "supervisor" not in (me(request).roles or []):
-            raise see_other(page, gettext("Only the worker writing with her, or a supervisor, ends it."), "error")
+            raise see_other(page, _("Only the worker writing with her, or a supervisor, ends it."), "error")
         await live_chat.end(s, conv, "worker", now, actor=f"staff:{me(request).id}")
     service.dispatcher.wake()
-    raise see_other(page, gettext("Conversation ended; she was told in her cover wording."))
+    raise see_other(page, _("Conversation ended; she was told in her cover wording."))
 
 
 HANDLERS = {

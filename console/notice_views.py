@@ -20,17 +20,18 @@ from bot.notices.timeline import steps_of
 from bot.storage.models import Notice, ProgrammeEvent, StaffMember, Survivor
 from console.inputs import path_id
 from console.pages import me, render, see_other, svc
+from console.texts import Text, _
 from safety.disguise import Disguise
 
 RECENT = 50
 REACH_WORDS = {
-    "erased": "her record is erased",
-    "stopped": "she stopped all messages",
-    "not_enrolled": "she has not finished enrolling",
-    "no_information_consent": "she has not agreed to news and notices",
-    "route_suspect": "her number or account may no longer be hers (re-verify it first)",
-    "no_route": "she has no active contact route",
-    "paused": "her messages are paused",
+    "erased": _("her record is erased"),
+    "stopped": _("she stopped all messages"),
+    "not_enrolled": _("she has not finished enrolling"),
+    "no_information_consent": _("she has not agreed to news and notices"),
+    "route_suspect": _("her number or account may no longer be hers (re-verify it first)"),
+    "no_route": _("she has no active contact route"),
+    "paused": _("her messages are paused"),
 }
 
 
@@ -62,11 +63,11 @@ async def notices_page(request: web.Request) -> web.StreamResponse:
             select(Notice, Survivor.pseudonym).outerjoin(Survivor, Survivor.id == Notice.survivor_id)
             .where(Notice.status != "draft").order_by(Notice.updated_at.desc(), Notice.id.desc())
             .limit(RECENT))).all()
-    return render(request, "notices.html", title="Notices", drafts=[_row(n, p) for n, p in drafts],
+    return render(request, "notices.html", title=_("Notices"), drafts=[_row(n, p) for n, p in drafts],
                   recent=[_row(n, p) for n, p in recent])
 
 
-async def _page(request: web.Request, s: AsyncSession, n: Notice, *, flash: str | None = None,
+async def _page(request: web.Request, s: AsyncSession, n: Notice, *, flash: Text | None = None,
                 status: int = 200) -> web.Response:
     service = svc(request)
     survivor = await s.get(Survivor, n.survivor_id) if n.survivor_id is not None else None
@@ -82,9 +83,9 @@ async def _page(request: web.Request, s: AsyncSession, n: Notice, *, flash: str 
     names = await _names(s, {n.drafted_by, n.approved_by, n.second_approved_by})
     who = review.Reviewer.of(me(request))
     return render(
-        request, "notice.html", status=status, title=f"Notice #{n.id}", n=n, stage=review.stage(n),
+        request, "notice.html", status=status, title=_("Notice #{id}", id=n.id), n=n, stage=review.stage(n),
         pseudonym=survivor.pseudonym if survivor else None, cover_title=cover, lock_screen=lock,
-        reach=REACH_WORDS.get(reach or "", reach), event=event, steps=steps,
+        reach=REACH_WORDS.get(reach or "", _(reach or "")) if reach else None, event=event, steps=steps,
         drafted_by=names.get(n.drafted_by or 0), approved_by=names.get(n.approved_by or 0),
         second_approved_by=names.get(n.second_approved_by or 0),
         can_edit=review.refusal_to_edit(n, who) is None, can_approve=review.refusal_to_approve(n, who) is None,
@@ -118,18 +119,18 @@ async def _act(request: web.Request, action: str) -> web.StreamResponse:
         try:
             if action == "edit":
                 await review.edit(s, n, who, str(form.get("body", "")), now)
-                done = "Saved. Any earlier approval is cleared: the new text needs its own."
+                done = _("Saved. Any earlier approval is cleared: the new text needs its own.")
             elif action == "approve":
                 outcome = await review.approve(s, n, who, now)
-                done = "Approved: it waits for a supervisor's second approval." if outcome.startswith("awaiting") \
-                    else f"Approved: {outcome}."
+                done = _("Approved: it waits for a supervisor's second approval.") if outcome.startswith("awaiting") \
+                    else _("Approved: {outcome}.", outcome=outcome)
             elif action == "second-approve":
-                done = f"Second approval given: {await review.second_approve(s, n, who, now)}."
+                done = _("Second approval given: {outcome}.", outcome=await review.second_approve(s, n, who, now))
             else:
                 await review.withdraw(s, n, who, now)
-                done = "Withdrawn: nothing more of it reaches her."
+                done = _("Withdrawn: nothing more of it reaches her.")
         except review.ReviewRefused as refused:
-            raise see_other(f"/console/notices/{_id(request)}", str(refused), "error") from None
+            raise see_other(f"/console/notices/{_id(request)}", _(str(refused)), "error") from None
     service.dispatcher.wake()
     raise see_other(f"/console/notices/{n.id}", done)
 

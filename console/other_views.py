@@ -21,11 +21,15 @@ from bot.storage.audit import ChainReport, audit, verify_chain
 from bot.storage.models import AuditEvent, CallbackRequest, Escalation, OnCallShift, PhoneCall, StaffMember, Survivor
 from bot.voice.calls import describe
 from console.inputs import form_id, path_id
-from console.pages import me, render, see_other, svc
+from console.pages import me, render, see_other, staff_names, svc
 from console.staff import accounts, throttle
+from console.texts import Text, _
+from content import LOCALES
 
 CALLBACK_OUTCOMES = {"done": "closed", "no_answer": "open", "unsafe_to_talk": "open"}
 RESCHEDULE = timedelta(hours=2)
+PRIORITY_WORDS = {"urgent": _("Urgent"), "high": _("High"), "routine": _("Routine")}
+SLA_WORDS = {"ok": _("in time"), "due soon": _("due soon"), "breached": _("overdue")}
 
 
 def _tz(name: str) -> ZoneInfo:
@@ -53,7 +57,7 @@ async def callbacks_page(request: web.Request) -> web.StreamResponse:
         rows.append({"id": c.id, "pseudonym": c.pseudonym, "asked": c.requested_at.astimezone(tz).strftime(
             "%Y-%m-%d %H:%M"), "next_slot": format_slot(slots[0], tz) if slots else None,
             "last_call": last_calls.get(c.id)})
-    return render(request, "callbacks.html", title="Call-backs", callbacks=rows, tz=str(tz))
+    return render(request, "callbacks.html", title=_("Call-backs"), callbacks=rows, tz=str(tz))
 
 
 async def callback_outcome(request: web.Request) -> web.StreamResponse:
@@ -61,7 +65,7 @@ async def callback_outcome(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     outcome = str(form.get("outcome", ""))
     if outcome not in CALLBACK_OUTCOMES:
-        raise see_other("/console/callbacks", "Choose an outcome from the list.", "error")
+        raise see_other("/console/callbacks", _("Choose an outcome from the list."), "error")
     now = service.clock()
     async with service.db.transaction() as s:
         cb = await s.get(CallbackRequest, path_id(request))
@@ -72,7 +76,8 @@ async def callback_outcome(request: web.Request) -> web.StreamResponse:
         pseudonym = await s.scalar(select(Survivor.pseudonym).where(Survivor.id == cb.survivor_id))
         audit(s, f"staff:{me(request).id}", "callback.outcome", survivor=pseudonym, now=now,
               callback_id=cb.id, outcome=outcome)
-    raise see_other("/console/callbacks", "Outcome recorded" + ("" if outcome == "done" else "; rescheduled."))
+    raise see_other("/console/callbacks", _("Outcome recorded.") if outcome == "done" else
+                    _("Outcome recorded; rescheduled."))
 
 
 async def sla_page(request: web.Request) -> web.StreamResponse:
@@ -84,9 +89,10 @@ async def sla_page(request: web.Request) -> web.StreamResponse:
     for e in open_:
         key = (e.priority, sla_state(e, now))
         counts[key] = counts.get(key, 0) + 1
-    table = [(f"{p} \u2014 {st}", n) for (p, st), n in sorted(counts.items())]
-    return render(request, "page.html", title="SLA", heading="SLA dashboard",
-                  lines=[f"{len(open_)} open escalations."], table=table)
+    table = [(_("{priority} \u2014 {state}", priority=PRIORITY_WORDS[p], state=SLA_WORDS[st]), n)
+             for (p, st), n in sorted(counts.items())]
+    return render(request, "page.html", title=_("SLA"), heading=_("SLA dashboard"),
+                  lines=[_("{n} open escalations.", n=len(open_))], table=table)
 
 
 async def audit_page(request: web.Request) -> web.StreamResponse:
@@ -110,7 +116,8 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
         chain = await verify_chain(s, heads)
     if unreadable:  # shown as broken: someone must look
         chain = ChainReport(False, chain.rows, None, unreadable)
-    return render(request, "audit.html", title="Audit log", events=events, chain=chain, f_action=f_action,
+    return render(request, "audit.html", title=_("Audit log"), events=events, staff_names=await staff_names(service),
+                  chain=chain, f_action=f_action,
                   f_actor=f_actor, f_survivor=f_survivor)
 
 
@@ -128,7 +135,7 @@ async def rota_page(request: web.Request) -> web.StreamResponse:
                                   .where(OnCallShift.ends_at > service.clock()).order_by(OnCallShift.starts_at))).all()
         staff = [m for m in (await s.scalars(select(StaffMember).where(StaffMember.status == "active")
                                              .order_by(StaffMember.name))).all() if _can_be_on_call(m)]
-    return render(request, "rota.html", title="Rota", shifts=shifts, staff=staff)
+    return render(request, "rota.html", title=_("Rota"), shifts=shifts, staff=staff)
 
 
 def _shift_form(form: Any) -> tuple[int, datetime, datetime]:
@@ -140,9 +147,9 @@ def _shift_form(form: Any) -> tuple[int, datetime, datetime]:
     except ValueError:
         staff_id = None
     if staff_id is None:
-        raise see_other("/console/rota", "Give a person, a start and an end.", "error")
+        raise see_other("/console/rota", _("Give a person, a start and an end."), "error")
     if ends <= starts:
-        raise see_other("/console/rota", "A shift must end after it starts.", "error")
+        raise see_other("/console/rota", _("A shift must end after it starts."), "error")
     return staff_id, starts, ends
 
 
@@ -151,8 +158,8 @@ async def _on_call_member(s: Any, staff_id: int) -> StaffMember:
     if member is None:
         raise web.HTTPNotFound()
     if not _can_be_on_call(member):
-        raise see_other("/console/rota", f"{member.name} cannot be on call: only active liaison workers and "
-                                         "supervisors answer her alerts.", "error")
+        raise see_other("/console/rota", _("{name} cannot be on call: only active liaison workers and "
+                                           "supervisors answer her alerts.", name=member.name), "error")
     return member  # type: ignore[no-any-return]
 
 
@@ -166,7 +173,7 @@ async def rota_add(request: web.Request) -> web.StreamResponse:
         await s.flush()
         audit(s, f"staff:{me(request).id}", "rota.shift_added", now=service.clock(), shift_id=shift.id,
               staff_id=staff_id)
-    raise see_other("/console/rota", "Shift added.")
+    raise see_other("/console/rota", _("Shift added."))
 
 
 async def rota_edit(request: web.Request) -> web.StreamResponse:
@@ -181,7 +188,7 @@ async def rota_edit(request: web.Request) -> web.StreamResponse:
         shift.staff_id, shift.starts_at, shift.ends_at = staff_id, starts, ends
         audit(s, f"staff:{me(request).id}", "rota.shift_changed", now=service.clock(), shift_id=shift.id,
               staff_id=staff_id, was_staff_id=before)
-    raise see_other("/console/rota", "Shift changed.")
+    raise see_other("/console/rota", _("Shift changed."))
 
 
 async def rota_remove(request: web.Request) -> web.StreamResponse:
@@ -193,7 +200,7 @@ async def rota_remove(request: web.Request) -> web.StreamResponse:
         audit(s, f"staff:{me(request).id}", "rota.shift_removed", now=service.clock(), shift_id=shift.id,
               staff_id=shift.staff_id)
         await s.delete(shift)
-    raise see_other("/console/rota", "Shift removed.")
+    raise see_other("/console/rota", _("Shift removed."))
 
 
 async def staff_page(request: web.Request, link: str | None = None) -> web.StreamResponse:
@@ -203,7 +210,7 @@ async def staff_page(request: web.Request, link: str | None = None) -> web.Strea
     rows = [{"id": m.id, "name": m.name, "roles": m.roles, "status": m.status,
              "telegram_chat_index": m.telegram_chat_index, "has_sms": m.sms_number is not None, "site": m.site,
              "slowed": m.name in slowed} for m in members]
-    return render(request, "staff.html", title="Staff", staff=rows, roles=accounts.ROLES, link=link)
+    return render(request, "staff.html", title=_("Staff"), staff=rows, roles=accounts.ROLES, link=link)
 
 
 async def staff_add(request: web.Request) -> web.StreamResponse:
@@ -216,7 +223,7 @@ async def staff_add(request: web.Request) -> web.StreamResponse:
                                                       actor=f"staff:{me(request).id}",
                                                       site=str(form.get("site", "")).strip() or None)
         except accounts.StaffError as exc:
-            raise see_other("/console/staff", str(exc), "error") from None
+            raise see_other("/console/staff", _(str(exc)), "error") from None
     return await staff_page(request, link=f"{service.settings.public_url}/console/enrol/{token}")
 
 
@@ -228,19 +235,20 @@ async def clear_slowdown(request: web.Request) -> web.StreamResponse:
         if member is None:
             raise web.HTTPNotFound()
         await accounts.clear_slowdown(s, member.name, service.clock(), actor=f"staff:{me(request).id}")
-    raise see_other("/console/staff", f"{member.name} can sign in again at once.")
+    raise see_other("/console/staff", _("{name} can sign in again at once.", name=member.name))
 
 
 async def settings_page(request: web.Request) -> web.StreamResponse:
     st = svc(request).settings
-    table = [("environment", st.environment), ("channels", st.channel_summary()),
-             ("SLA urgent (minutes)", st.sla_urgent_minutes), ("SLA high (hours)", st.sla_high_hours),
-             ("SLA routine (working days)", st.sla_routine_working_days), ("TOTP required", st.totp_required),
-             ("retention: messages (days)", st.retention_message_days)]
+    table: list[tuple[Text, object]] = [
+        (_("environment"), st.environment), (_("channels"), st.channel_summary()),
+        (_("SLA urgent (minutes)"), st.sla_urgent_minutes), (_("SLA high (hours)"), st.sla_high_hours),
+        (_("SLA routine (working days)"), st.sla_routine_working_days), (_("TOTP required"), st.totp_required),
+        (_("retention: messages (days)"), st.retention_message_days), (_("console language"), st.console_locale)]
     async with svc(request).db.sessions() as s:
         staff = await s.scalar(select(func.count(StaffMember.id)))
-    table.append(("staff accounts", staff))
-    return render(request, "page.html", title="Settings", heading="Settings", lines=[], table=table)
+    table.append((_("staff accounts"), staff))
+    return render(request, "page.html", title=_("Settings"), heading=_("Settings"), lines=[], table=table)
 
 
 async def me_page(request: web.Request, code: str | None = None) -> web.StreamResponse:
@@ -248,8 +256,23 @@ async def me_page(request: web.Request, code: str | None = None) -> web.StreamRe
     async with service.db.sessions() as s:
         member = await s.get(StaffMember, me(request).id)
     username = service.settings.telegram_bot_username
-    return render(request, "me.html", title="Me", me=member, code=code,
+    return render(request, "me.html", title=_("Me"), me=member, code=code, locales=LOCALES,
+                  site_locale=service.settings.console_locale,
                   deep_link=f"https://t.me/{username}?start={code}" if code and username else None)
+
+
+async def set_locale(request: web.Request) -> web.StreamResponse:
+    """Their console's language: one of the console's locales, or empty for the site's."""
+    service = svc(request)
+    chosen = str((await request.post()).get("locale", ""))
+    if chosen and chosen not in LOCALES:
+        raise see_other("/console/me", _("Choose a language from the list."), "error")
+    async with service.db.transaction() as s:
+        member = await s.get(StaffMember, me(request).id)
+        assert member is not None
+        member.locale = chosen or None
+        audit(s, f"staff:{member.id}", "staff.locale_set", now=service.clock(), locale=chosen or "site")
+    raise see_other("/console/me", _("Saved."))
 
 
 async def telegram_code(request: web.Request) -> web.StreamResponse:
@@ -267,13 +290,13 @@ async def sms_number(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     number = str(form.get("number", "")).strip()
     if number and not re.fullmatch(r"\+[1-9]\d{6,14}", number):
-        raise see_other("/console/me", "Give the number in international form, like +447700900123.", "error")
+        raise see_other("/console/me", _("Give the number in international form, like +447700900123."), "error")
     async with service.db.transaction() as s:
         member = await s.get(StaffMember, me(request).id)
         assert member is not None
         member.sms_number = number or None
         audit(s, f"staff:{member.id}", "staff.sms_set" if number else "staff.sms_cleared", now=service.clock())
-    raise see_other("/console/me", "Saved.")
+    raise see_other("/console/me", _("Saved."))
 
 
 HANDLERS = {
@@ -290,6 +313,7 @@ HANDLERS = {
     ("POST", "/console/staff/{id}/clear-slowdown"): clear_slowdown,
     ("GET", "/console/settings"): settings_page,
     ("GET", "/console/me"): me_page,
+    ("POST", "/console/me/locale"): set_locale,
     ("POST", "/console/me/telegram-code"): telegram_code,
     ("POST", "/console/me/sms"): sms_number,
 }

@@ -22,6 +22,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/sign-out"): ANY_STAFF,
     ("GET", "/console"): ANY_STAFF,  # sends each role to its own first page
     ("GET", "/console/me"): ANY_STAFF,
+    ("POST", "/console/me/locale"): ANY_STAFF,  # the console's language for them
     ("POST", "/console/me/telegram-code"): ANY_STAFF,
     ("POST", "/console/me/sms"): ANY_STAFF,
     ("POST", "/console/me/call-number"): LIAISON,  # their own phone, rung before hers (issue 29)
@@ -30,12 +31,12 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/queue"): LIAISON,
     ("GET", "/console/queue/rows"): LIAISON,
     ("GET", "/console/queue/events"): LIAISON,
+    ("GET", "/console/escalations/{id}"): LIAISON,
     ("POST", "/console/escalations/{id}/claim"): LIAISON,
     ("POST", "/console/escalations/{id}/note"): LIAISON,
     ("POST", "/console/escalations/{id}/resolve"): LIAISON,
     ("POST", "/console/escalations/{id}/reassign"): SUPERVISOR,
     # an alert's page: her words (decrypted, audited), notes, and writing to her (issue 28)
-    ("GET", "/console/escalations/{id}"): LIAISON,
     ("GET", "/console/escalations/{id}/events"): LIAISON,
     ("POST", "/console/escalations/{id}/reply"): LIAISON,  # the holder only (bot.live_chat.write)
     ("POST", "/console/escalations/{id}/end-conversation"): LIAISON,

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from bot.storage.audit import audit
 from bot.storage.models import Survivor
 from console.pages import me, see_other, svc
+from console.texts import _
 from flows.pin import MAX_LENGTH, MIN_LENGTH, acceptable
 
 FIELDS = ("duress_pin", "duress_pin_again")
@@ -51,12 +52,12 @@ async def set_duress_pin(request: web.Request) -> web.StreamResponse:
         same_as_pin = survivor.pin_hash is not None and hasher.matches(survivor.pin_hash, first)
         found = problem(first, again, same_as_pin)
         if found is not None:
-            raise see_other(page, f"Second PIN not set: {found}.", "error")
+            raise see_other(page, _("Second PIN not set: {why}.", why=_(found)), "error")
         replaced = survivor.duress_pin_hash is not None
         survivor.duress_pin_hash = hasher.hash(first)
         audit(s, f"staff:{me(request).id}", "survivor.duress_pin_set", survivor=pseudonym, now=service.clock(),
               replaced=replaced)
-    raise see_other(page, "Her second PIN is set. Tell her it answers like a mistyped PIN and quietly alerts us.")
+    raise see_other(page, _("Her second PIN is set. Tell her it answers like a mistyped PIN and quietly alerts us."))
 
 
 HANDLERS = {

@@ -22,6 +22,7 @@ from bot.programme.validation import ALL_FIELDS, KIND_FIELDS, FieldError, valida
 from bot.storage.models import ProgrammeEvent, Survivor
 from console.inputs import path_id
 from console.pages import me, render, see_other, svc
+from console.texts import _
 from content.programme_events import default_kinds
 
 LIST_LIMIT = 200
@@ -66,7 +67,7 @@ async def programme_page(request: web.Request, values: dict[str, str] | None = N
                 .where(ProgrammeEvent.site == member.site)
                 .order_by(ProgrammeEvent.id.desc()).limit(LIST_LIMIT))).all())
     form = {"event_id": f"form-{secrets.token_hex(6)}", "occurred_on": _today(request), **(values or {})}
-    return render(request, "programme.html", status=status, title="Programme", site=member.site, kinds=kinds.kinds,
+    return render(request, "programme.html", status=status, title=_("Programme"), site=member.site, kinds=kinds.kinds,
                   form=form, errors=errors or [], error_fields={e.field for e in errors or []},
                   field_help=_field_help(), reason_classes=_reason_classes(), sent=sent)
 
@@ -91,9 +92,9 @@ async def programme_post(request: web.Request) -> web.StreamResponse:
                         settle_later=service.settle_later)
     label = default_kinds().spec(got.kind).label if got.kind in default_kinds().kinds else got.kind
     if got.replay:
-        raise see_other("/console/programme", f"Event {checked.event_id} was received already, on "
-                                              f"{got.received_at:%Y-%m-%d %H:%M} UTC: nothing changed.")
-    raise see_other("/console/programme", f"Received: {label} (your id {checked.event_id}).")
+        raise see_other("/console/programme", _("Event {id} was received already, on {at} UTC: nothing changed.",
+                                                id=checked.event_id, at=f"{got.received_at:%Y-%m-%d %H:%M}"))
+    raise see_other("/console/programme", _("Received: {label} (your id {id}).", label=label, id=checked.event_id))
 
 
 # -- liaison workers ---------------------------------------------------------------------------------
@@ -103,12 +104,12 @@ async def unmatched_page(request: web.Request) -> web.StreamResponse:
         events = (await s.scalars(select(ProgrammeEvent).where(ProgrammeEvent.status == "unmatched")
                                   .order_by(ProgrammeEvent.occurred_on.desc(), ProgrammeEvent.id.desc())
                                   .limit(LIST_LIMIT))).all()
-    rows = [{"id": e.id, "kind": kinds.kinds[e.kind].label if e.kind in kinds.kinds else e.kind,
+    rows = [{"id": e.id, "kind_code": e.kind, "kind": kinds.kinds[e.kind].label if e.kind in kinds.kinds else e.kind,
              "urgent": e.kind in kinds.kinds and kinds.urgency(e.kind, e.reason_class) == "urgent",
              "reason_class": e.reason_class, "sessions_missed": e.sessions_missed, "site": e.site,
              "occurred_on": e.occurred_on, "received_at": e.received_at, "case_ref": e.case_ref, "detail": e.detail}
             for e in events]
-    return render(request, "unmatched.html", title="Unmatched events", events=rows)
+    return render(request, "unmatched.html", title=_("Unmatched events"), events=rows)
 
 
 def _event_id(request: web.Request) -> int:
@@ -120,7 +121,7 @@ async def unmatched_link(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     pseudonym = str(form.get("pseudonym", "")).strip()
     if not pseudonym:
-        raise see_other("/console/unmatched-events", "Give her pseudonym to link the event to her.", "error")
+        raise see_other("/console/unmatched-events", _("Give her pseudonym to link the event to her."), "error")
     async with service.db.transaction() as s:
         if await s.get(ProgrammeEvent, _event_id(request)) is None:
             raise web.HTTPNotFound()
@@ -128,10 +129,10 @@ async def unmatched_link(request: web.Request) -> web.StreamResponse:
             linked = await link_event(s, service.keyring, _event_id(request), pseudonym, actor=_actor(request),
                                       now=service.clock())
         except CaseLinkError as exc:
-            raise see_other("/console/unmatched-events", f"Not linked: {exc}.", "error") from None
+            raise see_other("/console/unmatched-events", _("Not linked: {why}.", why=_(str(exc))), "error") from None
     await service.replan([linked.survivor_id])
-    raise see_other("/console/unmatched-events", f"Linked to {linked.pseudonym}: {len(linked.matched)} event(s) of "
-                                                 "this case matched to her.")
+    raise see_other("/console/unmatched-events", _("Linked to {pseudonym}: {n} event(s) of this case matched to her.",
+                                                   pseudonym=linked.pseudonym, n=len(linked.matched)))
 
 
 async def unmatched_ignore(request: web.Request) -> web.StreamResponse:
@@ -142,8 +143,8 @@ async def unmatched_ignore(request: web.Request) -> web.StreamResponse:
         try:
             await set_aside(s, _event_id(request), actor=_actor(request), now=service.clock())
         except CaseLinkError as exc:
-            raise see_other("/console/unmatched-events", f"Not changed: {exc}.", "error") from None
-    raise see_other("/console/unmatched-events", "Set aside: it concerns nobody enrolled here.")
+            raise see_other("/console/unmatched-events", _("Not changed: {why}.", why=_(str(exc))), "error") from None
+    raise see_other("/console/unmatched-events", _("Set aside: it concerns nobody enrolled here."))
 
 
 async def her_case(request: web.Request) -> web.StreamResponse:
@@ -160,11 +161,15 @@ async def her_case(request: web.Request) -> web.StreamResponse:
                                      case_ref=str(form.get("case_ref", "")), actor=_actor(request),
                                      now=service.clock())
         except CaseLinkError as exc:
-            raise see_other(f"/console/survivors/{pseudonym}", f"Not linked: {exc}.", "error") from None
+            raise see_other(f"/console/survivors/{pseudonym}", _("Not linked: {why}.", why=_(str(exc))),
+                            "error") from None
     await service.replan([linked.survivor_id])
-    held = f"; {len(linked.matched)} held event(s) matched to her" if linked.matched else ""
-    done = "Case changed" if linked.changed else "Case linked"
-    raise see_other(f"/console/survivors/{pseudonym}", f"{done}{held}.")
+    if linked.matched:
+        done = _("Case changed; {n} held event(s) matched to her.", n=len(linked.matched)) if linked.changed \
+            else _("Case linked; {n} held event(s) matched to her.", n=len(linked.matched))
+    else:
+        done = _("Case changed.") if linked.changed else _("Case linked.")
+    raise see_other(f"/console/survivors/{pseudonym}", done)
 
 
 HANDLERS = {

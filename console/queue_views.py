@@ -1,5 +1,5 @@
-"""The escalation queue: the page, its rows, live updates (Server-Sent Events), claim, note,
-resolve, reassign."""
+"""The escalation queue: the page, its rows, live updates (Server-Sent Events); an escalation's page; claim,
+note, resolve (its holder or a supervisor), reassign (a supervisor)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from console import cases
 from console.headers import prepare_stream
 from console.inputs import path_id
 from console.pages import CSRF, STOP_KEY, me, render, render_fragment, see_other, svc
+from console.permissions import LIAISON
 from console.staff.sessions import current
+from console.texts import _
 
 POLL_SECONDS = 0.25  # how often the stream looks for a change (a danger signal never waits long)
 KEEPALIVE_POLLS = 60
@@ -28,15 +30,16 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
     async with service.db.sessions() as s:
         rows = await cases.open_queue(s, service.clock())
         urgent = await cases.urgent_open(s)
-    return render(request, "queue.html", title=(f"({urgent} urgent) " if urgent else "") + "Queue", rows=rows,
-                  urgent=urgent, outcomes=cases.OUTCOMES)
+    return render(request, "queue.html", title=_("({n} urgent) Queue", n=urgent) if urgent else _("Queue"),
+                  rows=rows, urgent=urgent, outcomes=cases.OUTCOMES)
 
 
 async def queue_rows(request: web.Request) -> web.StreamResponse:
     service = svc(request)
     async with service.db.sessions() as s:
         rows = await cases.open_queue(s, service.clock())
-    html = render_fragment("queue_rows.html", rows=rows, csrf=request[CSRF], outcomes=cases.OUTCOMES, me=me(request))
+    html = render_fragment(request, "queue_rows.html", rows=rows, csrf=request[CSRF], outcomes=cases.OUTCOMES,
+                           me=me(request))
     return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
 
 
@@ -82,7 +85,9 @@ def _id(request: web.Request) -> int:
 
 
 async def _back(request: web.Request) -> str:
-    """Where the form was sent from: the alert's own page, else the queue."""
+    """Where a worker acted from: the alert's own page (`?from=escalation`, or the form's `back`), else the queue."""
+    if request.query.get("from") == "escalation":
+        return f"/console/escalations/{_id(request)}"
     back = str((await request.post()).get("back", ""))
     return back if re.fullmatch(r"/console/escalations/[0-9]+", back) else "/console/queue"
 
@@ -95,8 +100,11 @@ async def claim(request: web.Request) -> web.StreamResponse:
         holder = await claims.claim(s, _id(request), me(request), service.clock())
     service.dispatcher.wake()  # the on-call alerts say who took it
     if holder is None:
-        raise see_other(await _back(request), f"You hold alert #{_id(request)} now.")
-    raise see_other(await _back(request), f"Alert #{_id(request)} is already held by {holder}.", "error")
+        raise see_other(await _back(request), _("You hold alert #{id} now.", id=_id(request)))
+    if not holder:
+        raise see_other(await _back(request), _("Alert #{id} is closed already.", id=_id(request)), "error")
+    raise see_other(await _back(request), _("Alert #{id} is already held by {name}.", id=_id(request), name=holder),
+                    "error")
 
 
 async def note(request: web.Request) -> web.StreamResponse:
@@ -108,22 +116,28 @@ async def note(request: web.Request) -> web.StreamResponse:
         if esc is None:
             raise web.HTTPNotFound()
         if not body:
-            raise see_other(await _back(request), "A note cannot be empty.", "error")
+            raise see_other(await _back(request), _("A note cannot be empty."), "error")
         await cases.add_note(s, esc, me(request), body[:4000], service.clock())
-    raise see_other(await _back(request), f"Note added to #{esc.id}.")
+    raise see_other(await _back(request), _("Note added to #{id}.", id=esc.id))
 
 
 async def resolve(request: web.Request) -> web.StreamResponse:
+    """Only its holder or a supervisor resolves an escalation (an unclaimed one: claim it first)."""
     service = svc(request)
     form = await request.post()
+    member = me(request)
     async with service.db.transaction() as s:
         esc = await s.get(Escalation, _id(request))
         if esc is None:
             raise web.HTTPNotFound()
-        if not await cases.resolve(s, esc, me(request), str(form.get("outcome", "")), service.clock()):
-            raise see_other(await _back(request), "Choose an outcome from the list.", "error")
+        if not cases.may_resolve(esc, member):
+            raise see_other(await _back(request), _("Only whoever holds alert #{id}, or a supervisor, can resolve it. "
+                                              "Claim it first.", id=esc.id) if esc.holder_id is None else
+                            _("Only whoever holds alert #{id}, or a supervisor, can resolve it.", id=esc.id), "error")
+        if not await cases.resolve(s, esc, member, str(form.get("outcome", "")), service.clock()):
+            raise see_other(await _back(request), _("Choose an outcome from the list."), "error")
     service.dispatcher.wake()  # the on-call alerts say who took it
-    raise see_other(await _back(request), f"Alert #{esc.id} resolved.")
+    raise see_other(await _back(request), _("Alert #{id} resolved.", id=esc.id))
 
 
 async def reassign(request: web.Request) -> web.StreamResponse:
@@ -132,11 +146,16 @@ async def reassign(request: web.Request) -> web.StreamResponse:
     async with service.db.transaction() as s:
         esc = await s.get(Escalation, _id(request))
         to = await s.scalar(select(StaffMember).where(StaffMember.name == str(form.get("to", ""))))
-        if esc is None or to is None:
+        if esc is None:
             raise web.HTTPNotFound()
+        if to is None or to.status != "active" or not LIAISON & set(to.roles or []):
+            raise see_other(await _back(request), _("Reassign to the name of an active liaison worker or supervisor."),
+                            "error")
+        if esc.status == "closed":
+            raise see_other(await _back(request), _("Alert #{id} is closed already.", id=esc.id), "error")
         await cases.reassign(s, esc, me(request), to, service.clock())
     service.dispatcher.wake()  # the on-call alerts say who took it
-    raise see_other("/console/queue", f"Alert #{esc.id} reassigned.")
+    raise see_other(await _back(request), _("Alert #{id} reassigned to {name}.", id=esc.id, name=to.name))
 
 
 HANDLERS = {

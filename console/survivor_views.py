@@ -40,10 +40,22 @@ from bot.storage.models import (
 from bot.voice.calls import describe, target_of
 from console.conversation_views import conversation_view
 from console.pages import me, render, see_other, svc
+from console.texts import Text, _
 from content.programme_events import default_kinds
 from safety.disguise import Disguise, sensitive_hits, wrap
 
 PAUSED_FOR = timedelta(days=3650)  # until a worker resumes
+DONE = {"pause": _("Done: her messages are paused."), "resume": _("Done: her messages are resumed."),
+        "reverify": _("Done: her route is re-verified."),
+        "erase-request": _("Done: a supervisor is asked to erase her data.")}
+
+
+def actions_for(paused: bool, suspect: bool) -> list[tuple[str, Text]]:
+    """Her page's buttons that apply now: Pause or Resume (never both), re-verify only a suspect route."""
+    shown = [("resume", _("Resume messages"))] if paused else [("pause", _("Pause messages"))]
+    if suspect:
+        shown.append(("reverify", _("Her route is re-verified")))
+    return [*shown, ("erase-request", _("Ask to erase her data"))]
 
 
 async def _her(s: AsyncSession, request: web.Request) -> Survivor:
@@ -57,8 +69,8 @@ def _actor(request: web.Request) -> str:
     return f"staff:{me(request).id}"
 
 
-async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revealed: str | None = None,
-                status: int = 200, flash: str | None = None) -> web.Response:
+async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revealed: str | Text | None = None,
+                status: int = 200, flash: Text | None = None) -> web.Response:
     now = svc(request).clock()
     disguise = Disguise.of(survivor.persona, survivor.plain_mode)
     consents = (await s.scalars(select(ConsentRecord).where(ConsentRecord.survivor_id == survivor.id)
@@ -87,7 +99,7 @@ async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revea
     shared = len(await cases_linked(s, case.site, case.case_index)) - 1 if case is not None else 0
     kinds = default_kinds()
     programme_events = [
-        {"occurred_on": e.occurred_on, "reason_class": e.reason_class,
+        {"occurred_on": e.occurred_on, "reason_class": e.reason_class, "kind": e.kind,
          "label": kinds.kinds[e.kind].label if e.kind in kinds.kinds else e.kind,
          "urgent": e.kind in kinds.kinds and kinds.urgency(e.kind, e.reason_class) == "urgent"}
         for e in (await s.scalars(select(ProgrammeEvent).join(
@@ -107,7 +119,10 @@ async def _page(request: web.Request, s: AsyncSession, survivor: Survivor, revea
     notes = await live_chat.notes(s, survivor_id=survivor.id)
     paused = survivor.outbound_paused_until if survivor.outbound_paused_until and \
         survivor.outbound_paused_until > now else None
-    return render(request, "survivor.html", status=status, title=f"Her page {survivor.pseudonym}", s=survivor,
+    suspect = await s.scalar(select(ChannelIdentity.id).where(
+        ChannelIdentity.survivor_id == survivor.id, ChannelIdentity.status == "suspect").limit(1)) is not None
+    return render(request, "survivor.html", status=status, actions=actions_for(paused is not None, suspect),
+                  title=_("Her page {pseudonym}", pseudonym=survivor.pseudonym), s=survivor,
                   cover_title=catalog.title(survivor.locale, disguise), windows=windows, consents=consents,
                   checkins=checkins, escalations=escalations, queued=queued, revealed=revealed, notices=notices,
                   channels_keep_messages=any(not capabilities(c).deletes_messages for c in routes),
@@ -134,14 +149,14 @@ async def reveal(request: web.Request) -> web.StreamResponse:
     async with service.db.transaction() as s:
         survivor = await _her(s, request)
         if not reason:
-            return await _page(request, s, survivor, status=400, flash="Give a reason to reveal her number.")
+            return await _page(request, s, survivor, status=400, flash=_("Give a reason to reveal her number."))
         identities = (await s.scalars(select(ChannelIdentity).where(ChannelIdentity.survivor_id == survivor.id))).all()
         phones = (await s.scalars(select(CallbackRequest.phone).where(
             CallbackRequest.survivor_id == survivor.id, CallbackRequest.phone.isnot(None)))).all()
         routes = [f"{i.channel}: {i.address} ({i.status})" for i in identities] + [f"call-back: {p}" for p in phones]
         audit(s, _actor(request), "survivor.revealed", survivor=survivor.pseudonym, now=service.clock(),
               reason=reason[:200], routes=len(routes))
-        return await _page(request, s, survivor, revealed="; ".join(routes) or "none on file")
+        return await _page(request, s, survivor, revealed="; ".join(routes) or _("none on file"))
 
 
 async def message(request: web.Request) -> web.StreamResponse:
@@ -152,17 +167,17 @@ async def message(request: web.Request) -> web.StreamResponse:
     async with service.db.transaction() as s:
         survivor = await _her(s, request)
         if not body:
-            return await _page(request, s, survivor, status=400, flash="Write the message first.")
+            return await _page(request, s, survivor, status=400, flash=_("Write the message first."))
         hits = [] if survivor.plain_mode else sensitive_hits(body, catalog.sensitive_pattern(survivor.locale))
         if hits:
             return await _page(request, s, survivor, status=400,
-                               flash=f"Not sent: \u201c{hits[0]}\u201d could give her away on her lock screen. "
-                                     "Say it in her cover wording.")
+                               flash=_("Not sent: \u201c{word}\u201d could give her away on her lock screen. "
+                                       "Say it in her cover wording.", word=hits[0]))
         identity = await s.scalar(select(ChannelIdentity).where(
             ChannelIdentity.survivor_id == survivor.id, ChannelIdentity.status == "active")
             .order_by(ChannelIdentity.id.desc()).limit(1))
         if identity is None or survivor.status != "active":
-            return await _page(request, s, survivor, status=409, flash="She has no active contact route.")
+            return await _page(request, s, survivor, status=409, flash=_("She has no active contact route."))
         title = catalog.title(survivor.locale, Disguise.of(survivor.persona, survivor.plain_mode))
         row = enqueue(s, channel=identity.channel, address=identity.address, address_index=identity.address_index,
                       cause=f"console:{survivor.id}:{secrets.token_hex(8)}", index=0, text_key="console.message",
@@ -170,7 +185,7 @@ async def message(request: web.Request) -> web.StreamResponse:
         await s.flush()
         audit(s, _actor(request), "message.queued", survivor=survivor.pseudonym, now=now, outbound_id=row.id)
     service.dispatcher.wake()
-    raise see_other(f"/console/survivors/{survivor.pseudonym}", "Queued: it goes out inside her windows.")
+    raise see_other(f"/console/survivors/{survivor.pseudonym}", _("Queued: it goes out inside her windows."))
 
 
 async def _simple(request: web.Request, action: str) -> web.StreamResponse:
@@ -180,9 +195,16 @@ async def _simple(request: web.Request, action: str) -> web.StreamResponse:
     async with service.db.transaction() as s:
         survivor = await _her(s, request)
         done = action
+        paused = survivor.outbound_paused_until is not None and survivor.outbound_paused_until > now
         if action == "pause":
+            if paused:
+                raise see_other(f"/console/survivors/{survivor.pseudonym}", _("Her messages are paused already."),
+                                "error")
             survivor.outbound_paused_until = now + PAUSED_FOR
         elif action == "resume":
+            if not paused:
+                raise see_other(f"/console/survivors/{survivor.pseudonym}", _("Her messages are not paused."),
+                                "error")
             await lift_pause(s, survivor, now)
         elif action == "reverify":
             for identity in (await s.scalars(select(ChannelIdentity).where(
@@ -195,11 +217,11 @@ async def _simple(request: web.Request, action: str) -> web.StreamResponse:
             pending = await s.scalar(select(ErasureApproval).where(
                 ErasureApproval.survivor_id == survivor.id, ErasureApproval.status == "requested"))
             if pending is None:
-                raise see_other(f"/console/survivors/{survivor.pseudonym}", "Nobody has asked to erase her data.",
+                raise see_other(f"/console/survivors/{survivor.pseudonym}", _("Nobody has asked to erase her data."),
                                 "error")
             if pending.requested_by == member.id:
                 raise see_other(f"/console/survivors/{survivor.pseudonym}",
-                                "Another supervisor must approve an erasure you asked for.", "error")
+                                _("Another supervisor must approve an erasure you asked for."), "error")
             from bot.actions.erasure import erase_survivor
 
             pending.status, pending.approved_by, pending.decided_at = "approved", member.id, now
@@ -209,8 +231,8 @@ async def _simple(request: web.Request, action: str) -> web.StreamResponse:
         audit(s, _actor(request), f"survivor.{done}", survivor=pseudonym, now=now)
     service.dispatcher.wake()
     if done == "erased":
-        raise see_other("/console/queue", f"{pseudonym} erased.")
-    raise see_other(f"/console/survivors/{pseudonym}", f"Done: {done.replace('-', ' ')}.")
+        raise see_other("/console/queue", _("{pseudonym} erased.", pseudonym=pseudonym))
+    raise see_other(f"/console/survivors/{pseudonym}", DONE[done])
 
 
 def _action(name: str):  # type: ignore[no-untyped-def]

@@ -20,12 +20,13 @@ from aiohttp import web
 
 from console.headers import CSP, inline_style_hashes, policy
 from console.pages import render, svc
+from console.texts import _
 from evaluation.data import count_records
 
 
 async def evaluation_page(request: web.Request) -> web.StreamResponse:
     count = await count_records(svc(request).db)
-    return render(request, "evaluation.html", title="Evaluation", waves=[("all waves", count)] if count else [])
+    return render(request, "evaluation.html", title=_("Evaluation"), waves=[(_("all waves"), count)] if count else [])
 
 
 async def evaluation_report(request: web.Request) -> web.StreamResponse:

@@ -34,18 +34,6 @@ def span(seconds: float) -> str:
     return f"{days} d {hours} h" if hours else f"{days} d"
 
 
-def sla_clock(esc: Escalation, now: datetime) -> str:
-    """Time left, or how long overdue, counted from when it was first raised ("4 min left",
-    "overdue 2 min"): re-alerts change who is told, never this clock."""
-    if esc.due_at is None:
-        return "no deadline"
-    if esc.claimed_at is not None:  # someone has it: how long she waited for a person
-        late = " (late)" if esc.claimed_at > esc.due_at else ""
-        return f"taken after {span((esc.claimed_at - esc.created_at).total_seconds())}{late}"
-    left = (esc.due_at - now).total_seconds()
-    return f"{span(left)} left" if left > 0 else f"overdue {span(-left)}"
-
-
 def sla_state(esc: Escalation, now: datetime) -> str:
     """'ok', 'due soon' (last fifth of the time), or 'breached'."""
     if esc.due_at is None:

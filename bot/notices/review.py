@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.notices.delivery import queue_notice
@@ -21,7 +21,7 @@ from bot.storage.models import Notice, OutboundMessage, StaffMember
 
 MAX_BODY = 2000  # characters: a long SMS or one Telegram message, with room for the title and lead
 REVIEWERS = frozenset({"liaison", "supervisor"})
-WITHDRAWABLE = ("draft", "approved", "queued", "sent")
+WITHDRAWABLE = ("draft", "approved", "queued")  # once its preview has left, it is on her phone: ring her
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def refusal_to_withdraw(notice: Notice, who: Reviewer) -> str | None:
     if not who.roles & REVIEWERS:
         return "Only liaison workers and supervisors withdraw notices."
     if notice.status not in WITHDRAWABLE:
-        return f"This notice is {notice.status}: it can no longer be withdrawn."
+        return f"This notice is {notice.status}: it can no longer be withdrawn (ring her if it must be corrected)."
     return None
 
 
@@ -147,12 +147,18 @@ async def _release(session: AsyncSession, notice: Notice, now: datetime) -> str:
 
 
 async def withdraw(session: AsyncSession, notice: Notice, who: Reviewer, now: datetime) -> None:
-    """Nothing more of it reaches her: a waiting preview is cancelled, a sent one opens to "no
-    longer here"."""
+    """Nothing of it reaches her: its waiting preview is cancelled. One whose preview has left (or is
+    leaving) is refused: it is on her phone already, and withdrawing it would only look like an undo."""
     _check(refusal_to_withdraw(notice, who))
     if notice.preview_outbound_id is not None:
-        await session.execute(update(OutboundMessage).where(
+        cancelled = await session.execute(update(OutboundMessage).where(
             OutboundMessage.id == notice.preview_outbound_id, OutboundMessage.status.in_(("pending", "held")),
         ).values(status="cancelled", last_error="notice_withdrawn", body=None, buttons=None))
+        if cancelled.rowcount != 1:  # type: ignore[attr-defined]
+            left = await session.scalar(select(OutboundMessage.status).where(
+                OutboundMessage.id == notice.preview_outbound_id))
+            if left != "cancelled":
+                raise ReviewRefused("Its preview has left for her phone already: it can no longer be withdrawn "
+                                    "(ring her if it must be corrected).")
     notice.status, notice.updated_at = "withdrawn", now
     await add_step(session, notice, "withdrawn", who.name, now, audit_as=who.audit_name)

@@ -91,6 +91,8 @@ async def claim_from_alert(session: AsyncSession, payload: str, chat_index: str,
     if await session.get(Escalation, escalation_id) is None:
         return NOT_YOURS
     holder = await claim(session, escalation_id, member, now)
+    if holder == "":
+        return f"#{escalation_id} is closed already."
     if holder is not None:
         return f"#{escalation_id} is already held by {holder}."
     return f"You have #{escalation_id} now."

@@ -334,6 +334,7 @@ class StaffMember(Base):
     telegram_link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sms_number: Mapped[str | None] = mapped_column(EncryptedText)
     site: Mapped[str | None] = mapped_column(String(64))  # `programme` role: the site whose events they send
+    locale: Mapped[str | None] = mapped_column(String(8))  # the console's language; None: the site's
     # the worker's own phone for "Call her now" (issue 29): rung first, verified once by a spoken code
     call_number: Mapped[str | None] = mapped_column(EncryptedText)
     call_number_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,6 +1,7 @@
 (function () {
-  var lastUrgent = parseInt(document.getElementById("queue-rows").dataset.urgent, 10) || 0;
-  function title(n) { document.title = (n > 0 ? "(" + n + " urgent) " : "") + "Queue"; }
+  var rows = document.getElementById("queue-rows");
+  var lastUrgent = parseInt(rows.dataset.urgent, 10) || 0;
+  function title(n) { document.title = n > 0 ? rows.dataset.urgentTitle.replace("{n}", n) : rows.dataset.title; }
   function beep() {
     try { var c = new (window.AudioContext || window.webkitAudioContext)(); var o = c.createOscillator();
       o.frequency.value = 880; o.connect(c.destination); o.start(); o.stop(c.currentTime + 0.3); } catch (e) {}
@@ -14,5 +15,5 @@
     if (data.urgent > lastUrgent) { beep(); }
     lastUrgent = data.urgent; title(data.urgent);
   });
-  source.onerror = function () { document.getElementById("live-status").textContent = "Live updates reconnecting\u2026"; };
+  source.onerror = function () { var s = document.getElementById("live-status"); s.textContent = s.dataset.reconnecting; };
 })();

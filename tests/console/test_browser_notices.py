@@ -51,8 +51,8 @@ async def test_two_workers_approve_an_urgent_notice_and_her_got_it_is_on_its_tim
 
     ben = await signed_in(browser, base, await make_staff(svc, "ben", ["liaison", "supervisor"]), clock)
     await ben.click("header a:has-text('Notices')")
-    row = ben.locator("#drafts tr.urgent", has_text="risk_raised")
-    assert "awaiting approval" in await row.inner_text()
+    row = ben.locator("#drafts tr.urgent", has_text="Assessed risk raised")
+    assert "Waiting for approval" in await row.inner_text()
     await row.locator("a", has_text=f"#{made.id}").click()
     assert "🌱 Green Thumbs Club A new note for you" in await ben.inner_text("#lock-preview")
     await ben.fill("#notice-body", made.body + "\nAna from the team will try to ring you this afternoon.")
@@ -79,13 +79,14 @@ async def test_two_workers_approve_an_urgent_notice_and_her_got_it_is_on_its_tim
 
     await kim.reload()
     steps = await kim.inner_text("#timeline")
-    for step in ("drafted", "edited", "approved", "second_approved", "queued", "sent", "opened", "acknowledged"):
-        assert step in steps
-    assert "ben" in steps and "kim" in steps and "her" in steps
-    assert await kim.inner_text("#stage") == "acknowledged"
+    for step in ("Drafted", "Edited", "Approved", "Second approval", "Queued", "Sent", "Opened", "Acknowledged"):
+        assert step in steps  # words, not codes (second_approved): the code is in the tooltip
+    assert "second_approved" not in steps and await kim.locator("#timeline [title=second_approved]").count() == 1
+    assert "ben" in steps and "kim" in steps and "Her" in steps
+    assert await kim.inner_text("#stage") == "She answered"
     await shot(kim, "console-notice.png")
     await kim.goto(f"{base}/console/survivors/ps-notice")
-    assert "acknowledged" in await kim.inner_text("#notices")
+    assert "She answered" in await kim.inner_text("#notices")
 
 
 async def _bot_texts(base: str) -> list[str]:

@@ -48,7 +48,7 @@ async def test_a_programme_worker_sends_an_event_and_never_sees_her_data(browser
                                    return fetch(f.action, {method: 'POST', body: new FormData(f)}); }""")
     await page.click("button:has-text('Send event')")
     assert "was received already" in await page.inner_text(".flash")
-    assert "Excluded from the programme (violence threat)" in await page.inner_text("#sent")
+    assert "Excluded from the programme (Violence or threats)" in await page.inner_text("#sent")
     await svc.settler.settled()  # matched after the answer: wait until that is done
     (row,) = await stored_events(svc.db)
     assert row.status == "matched" and await matched_to(svc.db) == {row.id: (sid,)}  # it reached her worker

@@ -117,7 +117,7 @@ async def test_the_audit_filter_takes_percent_and_underscore_literally(settings_
                 audit(s, "test", "rota.shift_added", now=NOW)
                 audit(s, "test", "rotaXshift_removed", now=NOW)
             assert await sup.sign_in(await make_staff(svc, "sam", ["supervisor"]), NOW) == 303
-            rows = re.compile(r"<td>(rota[^<]*)</td>")
+            rows = re.compile(r'<span class="code" title="(rota[^"]*)">')
             _s, page, _l = await sup.get("/console/audit?action=rota_")
             assert rows.findall(page) == []
             _s, page, _l = await sup.get("/console/audit?action=%25")

@@ -98,7 +98,7 @@ def test_the_programme_role_reaches_only_its_own_form_and_account() -> None:
     reachable = {route for route, roles in ROUTES.items() if roles is not PUBLIC and "programme" in roles}
     assert reachable == {
         ("GET", "/console"), ("POST", "/console/sign-out"), ("GET", "/console/me"),
-        ("POST", "/console/me/telegram-code"), ("POST", "/console/me/sms"),
+        ("POST", "/console/me/locale"), ("POST", "/console/me/telegram-code"), ("POST", "/console/me/sms"),
         ("GET", "/console/programme"), ("POST", "/console/programme/events"),
     }
 

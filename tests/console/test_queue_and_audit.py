@@ -82,6 +82,7 @@ async def test_notes_are_encrypted_resolve_takes_an_outcome_code_and_a_reveal_is
                 raw = (await s.execute(text("SELECT body FROM escalation_notes"))).scalar_one()
             assert "rang twice" not in raw
 
+            assert (await ana.post(f"/console/escalations/{esc.id}/claim"))[0] == 303  # resolving is for its holder
             status, _b, location = await ana.post(f"/console/escalations/{esc.id}/resolve", {"outcome": "free text"})
             assert status == 303 and ana.flash_kind == "error"
             await ana.post(f"/console/escalations/{esc.id}/resolve", {"outcome": "spoke_to_her"})

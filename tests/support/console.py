@@ -13,8 +13,9 @@ import aiohttp
 import pyotp
 
 from bot.service import Service
-from console.pages import FLASH_COOKIE
+from console.pages import FLASH_COOKIE, flash_text
 from console.staff import accounts
+from console.texts import translate
 from liaison.service import create_service
 
 PASSWORD = "correct horse battery staple"
@@ -77,8 +78,8 @@ class ConsoleClient:
             carried = r.cookies.get(FLASH_COOKIE)
             self.flash, self.flash_kind = None, None
             if carried is not None and carried.value:
-                text, kind = json.loads(base64.urlsafe_b64decode(carried.value.partition(".")[0]))
-                self.flash, self.flash_kind = text, kind
+                key, params, kind = json.loads(base64.urlsafe_b64decode(carried.value.partition(".")[0]))
+                self.flash, self.flash_kind = translate("en", flash_text(key, params)), kind
             answer = r.status, await r.text(), r.headers.get("Location", "")
         if self.svc is not None:
             await self.svc.settler.settled()
