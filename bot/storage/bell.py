@@ -98,15 +98,21 @@ async def _listen(url: str, bell: Bell, stop: asyncio.Event) -> None:
         await conn.execute(f"LISTEN {CHANNEL}")
         gen = conn.notifies()
         stopping = asyncio.ensure_future(stop.wait())
+        nxt: Any = None
         try:
             while not stop.is_set():
-                nxt: Any = asyncio.ensure_future(anext(gen))
+                nxt = asyncio.ensure_future(anext(gen))
                 done, _ = await asyncio.wait({nxt, stopping}, return_when=asyncio.FIRST_COMPLETED)
                 if nxt not in done:
-                    nxt.cancel()
                     break
                 note = nxt.result()
                 if note.payload.isdigit():
                     bell.ring([int(note.payload)])
         finally:
+            # the wait for a notification holds the connection: it must end before the connection can
+            # close, whether we stop or are cancelled (a shutdown that cancels us hung here otherwise)
             stopping.cancel()
+            if nxt is not None and not nxt.done():
+                nxt.cancel()
+                with contextlib.suppress(asyncio.CancelledError, psycopg.Error):
+                    await nxt
