@@ -8,12 +8,22 @@ numbers at once, and an urgent escalation alerts the on-call worker's chat). Bot
 the default TELEGRAM_RATE_PER_SECOND: the provider's limit is kept by both together through the
 database (bot/outbox/shared_rate.py), not divided by hand.
 
-Figures: danger reply and staff alert latency (webhook POST -> sendMessage at the fake, p50/p99/
-max), HTTP 429s, the replies' drain rate while the backlog lasted (sendMessage/s against the
-provider's 30/s), duplicates and lost replies once the backlog has drained.
+Figures: danger reply and staff alert latency (webhook POST -> the first sendMessage the fake
+accepted for her chat, or the first call to the on-call chat carrying the escalation's number;
+p50/p99/max), how long the danger webhooks took to answer, every webhook status (with what a
+non-200 said), HTTP 429s, the drain rate (messages the provider took a second, from the first to
+the last, and again once the inbound had stopped), the busiest second the provider saw, duplicates,
+strangers left without a reply, what the processes logged at ERROR, and the load average (at the
+start, when the inbound stopped, at the end, and the highest sampled each second during the run).
 
     python bench/saturation_bench.py --pg-admin-url postgresql://postgres@127.0.0.1:5432/postgres
-    python bench/saturation_bench.py --pg-admin-url ... --rate 200 --seconds 10 --danger-every 1.5
+    python bench/saturation_bench.py --pg-admin-url ... --rate 200 --seconds 10 --danger-every 1.5 \
+        --out bench/results/saturation_pg2_200.json
+
+The bench's clients, the fake Bot API, both serve processes and PostgreSQL share the machine: on a
+shared one run it at a higher priority (`nice -n -5 ...` as root) and repeat a figure taken at a
+load average above 4 (two cores). `--in-flight` bounds the webhook requests open at once (Telegram
+itself opens at most `max_connections`, 40 by default, per bot).
 """
 
 from __future__ import annotations
