@@ -20,7 +20,6 @@ import asyncio
 import logging
 import random
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -70,10 +69,6 @@ MAX_CHATS_PER_PASS = 2000
 # chats due, every sender asking the connection pool at once queued a danger reply's reads and
 # claim behind all of theirs (the pool serves in arrival order), for seconds under saturation
 DB_SENDERS = 6
-# PostgreSQL: senders holding their claiming transaction open (row read, gate asked) while they queue
-# for the provider's turn: one is claiming, one more is ready for the next turn; a danger reply
-# waits for at most these
-CLAIMS_AHEAD = 2
 ChatKey = tuple[str, str]  # (channel, recipient blind index)
 # a chat's queue, oldest first (built once: it is read for every message sent)
 CHAT_QUEUE = select(
@@ -111,16 +106,6 @@ DUE_CHATS = select(OutboundMessage.channel, OutboundMessage.recipient_index, fun
     OutboundMessage.channel.in_(bindparam("channels", expanding=True)),
 ).group_by(OutboundMessage.channel, OutboundMessage.recipient_index).order_by(
     func.min(OutboundMessage.id)).limit(MAX_CHATS_PER_PASS)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A row claimed to be sent (committed with its transaction): the request to write next."""
-
-    msg: OutboundMessage
-    out: OutgoingMessage
-    edit_of: str | None  # the provider id of the message a staff alert edits in place
-    attempts: int
 
 
 def backoff(attempt: int, base: float, cap: float = 300.0) -> float:
@@ -161,7 +146,6 @@ class Dispatcher:
         }
         self._workers: dict[ChatKey, asyncio.Task[int]] = {}
         self._db_turns = PriorityLock(DB_SENDERS)
-        self._claims_ahead = PriorityLock(CLAIMS_AHEAD)
         self._running = False
         self._passes = 0
         self._pass_done = asyncio.Condition()
@@ -410,22 +394,57 @@ class Dispatcher:
                 await asyncio.sleep(wait)
         elif channel_name in self._per_chat and not is_deletion:
             await self._per_chat[channel_name].acquire(rindex)
-        # SQLite (one process, one writer): the turn is held until the claim is committed, right before
-        # the request is written, and the pacer counts it from then, so sends delayed on the way never
-        # reach the provider bunched. PostgreSQL: the row is read and the gate asked in the claiming
-        # transaction before the turn is queued for (CLAIMS_AHEAD senders at once, best lane first), so
-        # the turn is held only for its own statement and the claim: on a loaded machine every round
-        # trip waits for a CPU, and six of them under the turn (the reads, the gate, the turn, the claim,
-        # the commit) took longer than a turn lasts, each one lost for good (`_claim`)
-        if shared is not None:
-            async with self._claims_ahead(lane), self.db.transaction() as s:
-                claim = await self._claim(s, row_id, key, lane, is_deletion, shared)
-        else:
-            async with self._global[channel_name].turn(lane), self.db.transaction() as s:
-                claim = await self._claim(s, row_id, key, lane, is_deletion, None)
-        if not isinstance(claim, Claim):
-            return claim
-        msg, out, edit_of, attempts = claim.msg, claim.out, claim.edit_of, claim.attempts
+        # the turn is held until the claim is committed, right before the request is written: the
+        # pacer counts it from then, so sends delayed on the way never reach the provider bunched
+        async with self._global[channel_name].turn(lane):
+            now = self.now()
+            async with self.db.transaction() as s:
+                msg = await s.get(OutboundMessage, row_id)
+                if msg is None or msg.status not in ("pending", "held"):
+                    return Outcome.SKIPPED, None
+                survivor = await s.get(Survivor, msg.survivor_id) if msg.survivor_id else None
+                identity = await s.get(ChannelIdentity, msg.identity_id) if msg.identity_id else None
+                if msg.kind == "staff_alert":
+                    decision = await staff_alert_decision(s, msg)
+                else:
+                    decision = decide(GateFacts(
+                        now=now, is_deletion=msg.kind == "delete", is_reply=msg.is_reply, urgent=msg.urgent,
+                        sensitive=msg.sensitive,
+                        identity_status=identity.status if identity else None,
+                        survivor_status=survivor.status if survivor else None,
+                        paused_until=survivor.outbound_paused_until if survivor else None,
+                        **window_facts(survivor, now, msg.is_reply or msg.urgent or msg.kind != "send",
+                                       msg.address if capabilities(msg.channel).phone_address else None),
+                    ))
+                if decision.action == "cancel":
+                    msg.status, msg.last_error, msg.body, msg.buttons = "cancelled", decision.reason, None, None
+                    log_event("outbox.cancelled", id=msg.id, reason=decision.reason)
+                    return Outcome.CANCELLED, await self._next_in(s, key)
+                if decision.action == "hold":
+                    msg.status, msg.last_error = "held", decision.reason
+                    msg.next_attempt_at = decision.until or now + timedelta(minutes=5)
+                    return Outcome.HOLD, None
+                if shared is not None:  # every process's turn, kept in the database (right before the claim)
+                    await shared.take(s, None if is_deletion else rindex)
+                    now = self.now()
+                attempts = msg.attempts + 1
+                until = now + self.claim_lease
+                claimed = (await (await s.connection()).execute(
+                    CLAIM, {"row_id": row_id, "until": until, "now": now, "owner": self._claim_owner})).first()
+                if claimed is None:
+                    return Outcome.SKIPPED, None
+                # what the claim wrote, as loaded: the send's record writes only what changes then. The
+                # text is the one claimed: a staff alert may have been joined by another until then
+                for name, value in (("status", "sending"), ("claimed_until", until), ("attempts", attempts),
+                                    ("first_attempt_at", msg.first_attempt_at or now), ("body", claimed.body),
+                                    ("buttons", claimed.buttons)):
+                    set_committed_value(msg, name, value)
+                edit_of = await edited_message(s, msg)
+                out = OutgoingMessage(
+                    address=msg.address, text=msg.body or "", idempotency_key=msg.idempotency_key,
+                    buttons=with_exit(tuple(Button(p, label) for p, label in (msg.buttons or [])), channel_name,
+                                      survivor),
+                )
         # the claim is committed and the request is written next: from here a crash leaves the
         # row `sending` -> `in_doubt`
         if is_deletion:
@@ -447,67 +466,6 @@ class Dispatcher:
         if channel_name in self._outage:
             await self._outage_over(channel_name)
         return Outcome.SENT, following
-
-    async def _claim(self, s: AsyncSession, row_id: int, key: ChatKey, lane: int, is_deletion: bool,
-                     shared: SharedTurns | None) -> Claim | tuple[Outcome, Next]:
-        """Read the row, ask the gate, take the turn (PostgreSQL: every process's, here) and claim it,
-        in the caller's transaction; or what became of the row instead."""
-        channel_name, rindex = key
-        now = self.now()
-        msg = await s.get(OutboundMessage, row_id)
-        if msg is None or msg.status not in ("pending", "held"):
-            return Outcome.SKIPPED, None
-        survivor = await s.get(Survivor, msg.survivor_id) if msg.survivor_id else None
-        identity = await s.get(ChannelIdentity, msg.identity_id) if msg.identity_id else None
-        if msg.kind == "staff_alert":
-            decision = await staff_alert_decision(s, msg)
-        else:
-            decision = decide(GateFacts(
-                now=now, is_deletion=msg.kind == "delete", is_reply=msg.is_reply, urgent=msg.urgent,
-                sensitive=msg.sensitive,
-                identity_status=identity.status if identity else None,
-                survivor_status=survivor.status if survivor else None,
-                paused_until=survivor.outbound_paused_until if survivor else None,
-                **window_facts(survivor, now, msg.is_reply or msg.urgent or msg.kind != "send",
-                               msg.address if capabilities(msg.channel).phone_address else None),
-            ))
-        if decision.action == "cancel":
-            msg.status, msg.last_error, msg.body, msg.buttons = "cancelled", decision.reason, None, None
-            log_event("outbox.cancelled", id=msg.id, reason=decision.reason)
-            return Outcome.CANCELLED, await self._next_in(s, key)
-        if decision.action == "hold":
-            msg.status, msg.last_error = "held", decision.reason
-            msg.next_attempt_at = decision.until or now + timedelta(minutes=5)
-            return Outcome.HOLD, None
-        if shared is not None:
-            # every process's turn, kept in the database, right before the claim: the channel's row stays
-            # locked until this transaction commits, so this process's next sender, let into the queue
-            # as the claim is made, takes its turn only after this one is used
-            async with shared.turn(lane):
-                await shared.take(s, None if is_deletion else rindex)
-                now = self.now()
-                claimed = await self._claim_row(s, row_id, now)
-        else:
-            claimed = await self._claim_row(s, row_id, now)
-        if claimed is None:
-            return Outcome.SKIPPED, None
-        attempts = msg.attempts + 1
-        # what the claim wrote, as loaded: the send's record writes only what changes then. The
-        # text is the one claimed: a staff alert may have been joined by another until then
-        for name, value in (("status", "sending"), ("claimed_until", now + self.claim_lease), ("attempts", attempts),
-                            ("first_attempt_at", msg.first_attempt_at or now), ("body", claimed.body),
-                            ("buttons", claimed.buttons)):
-            set_committed_value(msg, name, value)
-        out = OutgoingMessage(
-            address=msg.address, text=msg.body or "", idempotency_key=msg.idempotency_key,
-            buttons=with_exit(tuple(Button(p, label) for p, label in (msg.buttons or [])), channel_name, survivor),
-        )
-        return Claim(msg, out, await edited_message(s, msg), attempts)
-
-    async def _claim_row(self, s: AsyncSession, row_id: int, now: datetime) -> Any:
-        """`pending`/`held` -> `sending`, if it still is; its text as claimed, or None."""
-        return (await (await s.connection()).execute(CLAIM, {
-            "row_id": row_id, "until": now + self.claim_lease, "now": now, "owner": self._claim_owner})).first()
 
     async def _delete(self, channel: Channel, key: ChatKey, row_id: int, address: str, plan: DeletionPlan,
                       attempts: int) -> tuple[Outcome, Next]:

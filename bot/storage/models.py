@@ -23,7 +23,6 @@ from sqlalchemy import (
     Unicode,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.expression import false
 
@@ -204,8 +203,6 @@ class ProviderTurn(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     chat: Mapped[str] = mapped_column(String(64), primary_key=True)  # '' or a recipient's blind index
     tat: Mapped[float] = mapped_column(Float)  # seconds since the epoch, by the database server's clock
-    # the channel's latest turns (its row only; PostgreSQL only: SQLite paces in memory)
-    recent: Mapped[list[float] | None] = mapped_column(ARRAY(Float).with_variant(JSON(), "sqlite"))
 
 
 class Escalation(Base):
