@@ -218,6 +218,10 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
         "danger_reply_ms": summary(danger_ms), "staff_alert_ms": summary(alert_ms),
         "urgent_escalations": len(raised), "alerts_seen": len(alert_ms),
         "http_429": fake.limit_refusals,
+        "http_429_by_recipient": dict(Counter(
+            "on-call" if str(c.params.get("chat_id")) == str(STAFF_CHAT)
+            else "stranger" if isinstance(c.params.get("chat_id"), int) and c.params["chat_id"] >= STRANGERS
+            else "woman in danger" for c in fake.calls("sendMessage") if c.limited)),
         "replies_sent": len(stranger_sends), "replies_expected": total,
         # every message the provider took, from the first to the last: while the backlog lasted
         "drain_per_s": round((len(all_sends) - 1) / drain_span, 2) if drain_span else None,
