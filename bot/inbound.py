@@ -7,6 +7,13 @@ process dies first, nothing was acknowledged: the provider delivers it again). O
 instead of two (store, then claim, re-read and process) halves the commits and round trips of
 every message. A replayed delivery hits the unique constraint and is acknowledged without being
 processed twice.
+
+Under saturation (more deliveries than the process can take) a process works on INBOUND_AT_ONCE
+deliveries at a time, two places kept for danger and quick exit, and the others wait for a turn in
+memory, danger and quick exit first. Every delivery holding a connection of the database's pool
+while it waited (for the CPU, for a slow classifier) queued a danger text behind all the others
+(seconds at 200 msg/s), kept no connection for the dispatcher's sends, and let the longest waits
+fail at the pool's 30 s time-out.
 """
 
 from __future__ import annotations
@@ -21,13 +28,35 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.channels.base import InboundEvent
 from bot.channels.text_guard import checked
-from bot.conversation import Interpreter, handle_inbound
+from bot.conversation import Interpreter, danger_in, handle_inbound
 from bot.logs import log_event
 from bot.outbox.enqueue import queued_chats
+from bot.outbox.lanes import REPLY, URGENT
+from bot.outbox.ratelimit import PriorityLock
 from bot.storage.db import Database
 from bot.storage.models import InboundMessage
+from flows.keywords import keyword
 from safety.crypto import KeyRing
 from safety.pin import PinHasher
+
+# deliveries one process stores and processes at once: fewer than its database pool holds
+# (bot.storage.db: 12, and 12 more for bursts), so the dispatcher always finds a connection to send
+# with; more at once buys no throughput on a busy machine (each waits for the CPU instead)
+INBOUND_AT_ONCE = 8
+# of which this many are kept for danger and quick exit: a slow classifier (a Rasa server that hangs)
+# or a flood of ordinary messages never holds every place
+KEPT_FOR_URGENT = 2
+URGENT_WORDS = ("exit", "numbers")  # quick exit and the emergency numbers, from any state
+
+
+def admission_lane(event: InboundEvent) -> int:
+    """Which deliveries go first when more arrive than the process can take at once: a text the
+    danger net catches (in any locale we hold: hers is not known yet) and quick exit, then the rest."""
+    if event.button is not None and event.button.endswith(":exit"):
+        return URGENT
+    if keyword(event.text) in URGENT_WORDS or danger_in(event.text, "en"):
+        return URGENT
+    return REPLY
 
 
 @dataclass(frozen=True)
@@ -52,12 +81,22 @@ class InboundPipeline:
         self.interpreter: Interpreter | None = None
         self.on_outbox = on_outbox or (lambda _chats: None)
         self.now = clock or (lambda: datetime.now(UTC))
+        self._admission = PriorityLock(INBOUND_AT_ONCE)
+        self._ordinary = PriorityLock(INBOUND_AT_ONCE - KEPT_FOR_URGENT)
 
     async def accept(self, event: InboundEvent) -> Accepted:
         """Persist and process one delivery; safe to call again with the same provider id.
         Raises `InvalidInbound` (answer 4xx, nothing stored) for a malformed identifier; text a
         database cannot hold is stored repaired and marked (bot.channels.text_guard)."""
         event, repaired = checked(event)
+        lane = admission_lane(event)
+        if lane == URGENT:
+            async with self._admission(lane):
+                return await self._accept(event, repaired)
+        async with self._ordinary(lane), self._admission(lane):
+            return await self._accept(event, repaired)
+
+    async def _accept(self, event: InboundEvent, repaired: bool) -> Accepted:
         if repaired:
             log_event("inbound.text_repaired", channel=event.channel)
         stored: int | None = None

@@ -126,6 +126,7 @@ class Call:
     params: dict[str, Any]
     at: float
     token_ok: bool = True
+    limited: bool = False  # refused with 429 by the enforced limits: it never reached her chat
 
 
 @dataclass(frozen=True)
@@ -387,6 +388,7 @@ class FakeTelegram:
         if key == "sendmessage":
             if self._over_limit(params.get("chat_id")):  # counted as the request arrives
                 self.limit_refusals += 1
+                self.recorded[-1] = Call(method, params, self.recorded[-1].at, token_ok, limited=True)
                 return _error(ApiError(429, "Too Many Requests: retry after 1", retry_after=1))
             if params.get("chat_id") in self.slow_chats:
                 await asyncio.sleep(self.slow_chats[params["chat_id"]])
