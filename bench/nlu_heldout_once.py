@@ -1,10 +1,10 @@
 """Issue 23's frozen held-out sets, measured once: the embedded classifier and a Rasa server side by side.
 
-The sets (nlu/<locale>/test/test_nlu_issue23.yml) were written by an evaluator who saw only the intent
-definitions, then frozen before any training change; nobody tunes on them. This script reports, per
-locale and backend, the figures the issue asks for (macro F1; danger and self-harm caught = alert or
-question; false alerts and questions on the other intents) and the same per kind of message
-(nlu/<locale>/test/test_nlu_issue23_kinds.tsv), and writes them to a JSON file.
+The sets (nlu/<locale>/test/test_nlu_issue23.yml, spent; test_nlu_issue23b.yml, the second) were written
+by an evaluator who saw only the intent definitions, then frozen before any training change; nobody tunes on
+them. This script reports, per locale and backend, the figures the issue asks for (macro F1; danger and
+self-harm caught = alert or question; false alerts and questions on the other intents) and the same per kind
+of message (nlu/<locale>/test/test_nlu_<set>_kinds.tsv), and writes them to a JSON file.
 
     RASA_URL=en=http://127.0.0.1:5005,de=http://127.0.0.1:5006 python bench/nlu_heldout_once.py --out FILE
 """
@@ -32,14 +32,17 @@ from safety.danger_decision import decide  # noqa: E402
 from safety.danger_net import detect_danger  # noqa: E402
 
 
-def frozen(locale: str) -> tuple[Path, dict[str, str]]:
+def frozen(locale: str, name: str) -> tuple[Path, dict[str, str]]:
+    """The set `nlu/<locale>/test/test_nlu_<name>.yml` and its kinds file (text -> kind), if it has one."""
     folder = ROOT / "nlu" / locale / "test"
-    kinds = {}
-    for line in (folder / "test_nlu_issue23_kinds.tsv").read_text(encoding="utf-8").splitlines():
+    kinds: dict[str, str] = {}
+    kinds_file = folder / f"test_nlu_{name}_kinds.tsv"
+    lines = kinds_file.read_text(encoding="utf-8").splitlines() if kinds_file.exists() else []
+    for line in lines:
         if line.strip():
             kind, text = line.split("\t", 1)
             kinds[text] = kind
-    return folder / "test_nlu_issue23.yml", kinds
+    return folder / f"test_nlu_{name}.yml", kinds
 
 
 def by_kind(examples: list[Any], parses: list[dict[str, Any]], locale: str, kinds: dict[str, str]) -> dict[str, Any]:
@@ -69,11 +72,13 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--set", default="issue23", help="which frozen set: nlu/<locale>/test/test_nlu_<SET>.yml "
+                        "(issue23: spent; issue23b: the second, written for the next measurement)")
     args = parser.parse_args()
     urls = server_urls(os.environ.get("RASA_URL", ""))
     results: dict[str, Any] = {}
     for locale in SUPPORTED_LOCALES:
-        test_file, kinds = frozen(locale)
+        test_file, kinds = frozen(locale, args.set)
         examples = load_training_data(test_file).examples
         model = EmbeddedClassifier.train(load_training_data(training_dir(locale)), locale)
         backends: dict[str, list[dict[str, Any]]] = {"embedded": [model.parse(e.text) for e in examples]}

@@ -10,6 +10,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.actions.pause import lift_pause
 from bot.cli_db import cli_settings, run_db
 from bot.storage.db import Database
 from bot.storage.models import AuditEvent, ChannelIdentity, Survivor
@@ -112,7 +113,7 @@ def reverify_command(pseudonym: str, worker: str, yes: bool) -> None:
             ChannelIdentity.survivor_id == survivor.id, ChannelIdentity.status == "suspect"))).all()
         for identity in identities:
             identity.status, identity.verified_at = "active", now
-        survivor.outbound_paused_until = None
+        await lift_pause(s, survivor, now)
         s.add(AuditEvent(actor=f"worker:{worker}", action="identity.reverified",
                          survivor_pseudonym=pseudonym, details={"identities": len(identities)}))
         return len(identities)

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions.deletion import deletable_messages, queue_deletions
+from bot.actions.pause import lift_pause
 from bot.actions.route_check import queue_route_check
 from bot.channels.registry import capabilities
 from bot.storage.models import AuditEvent, ChannelIdentity, OutboundMessage, Survivor
@@ -62,10 +63,4 @@ async def end_quiet(session: AsyncSession, survivor: Survivor, quiet_until: date
     paused = survivor.outbound_paused_until
     if paused is None or abs((paused - quiet_until).total_seconds()) >= 1:
         return
-    survivor.outbound_paused_until = None
-    await session.execute(
-        update(OutboundMessage)
-        .where(OutboundMessage.survivor_id == survivor.id, OutboundMessage.status == "held",
-               OutboundMessage.last_error == "paused")
-        .values(next_attempt_at=now)
-    )
+    await lift_pause(session, survivor, now)

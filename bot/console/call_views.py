@@ -11,16 +11,17 @@ import secrets
 from datetime import timedelta
 
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.audit import audit
 from bot.console.pages import me, see_other, svc
 from bot.logs import log_event
-from bot.storage.models import CallbackRequest, PhoneCall, StaffMember, Survivor
+from bot.storage.models import AuditEvent, CallbackRequest, PhoneCall, StaffMember, Survivor
 from bot.voice import calls, twiml
 from bot.voice.client import CallError
 
 CODE_MINUTES = 10
+CODE_CALLS_PER_HOUR = 3  # each rings a phone: a stolen session must not make the service ring anyone at will
 NUMBER = re.compile(r"\+[1-9]\d{6,14}")
 
 
@@ -101,6 +102,20 @@ async def call_number(request: web.Request) -> web.StreamResponse:
         raise see_other("/console/me", "Calls are not set up on this service (Twilio Voice).", "error")
     code = f"{secrets.randbelow(10**6):06d}"
     now = service.clock()
+    async with service.db.transaction() as s:
+        member = await s.get(StaffMember, me(request).id)
+        assert member is not None
+        recent = await s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.actor == f"staff:{member.id}", AuditEvent.action == "staff.call_number_set",
+            AuditEvent.at > now - timedelta(hours=1)))
+        if (recent or 0) >= CODE_CALLS_PER_HOUR:
+            audit(s, f"staff:{member.id}", "staff.call_number_throttled", now=now)
+            throttled = True
+        else:
+            throttled = False
+    if throttled:
+        raise see_other("/console/me", "You asked for three calls in the last hour: try again later, or ask a "
+                        "supervisor.", "error")
     async with service.db.transaction() as s:
         member = await s.get(StaffMember, me(request).id)
         assert member is not None

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog
+from bot.actions.pause import lift_pause
 from bot.audit import audit
 from bot.channels.registry import capabilities
 from bot.console.pages import me, render, see_other, svc
@@ -175,12 +176,12 @@ async def _simple(request: web.Request, action: str) -> web.StreamResponse:
         if action == "pause":
             survivor.outbound_paused_until = now + PAUSED_FOR
         elif action == "resume":
-            survivor.outbound_paused_until = None
+            await lift_pause(s, survivor, now)
         elif action == "reverify":
             for identity in (await s.scalars(select(ChannelIdentity).where(
                     ChannelIdentity.survivor_id == survivor.id, ChannelIdentity.status == "suspect"))).all():
                 identity.status, identity.verified_at = "active", now
-            survivor.outbound_paused_until = None
+            await lift_pause(s, survivor, now)
         elif action == "erase-request":
             s.add(ErasureApproval(survivor_id=survivor.id, requested_by=member.id, created_at=now))
         elif action == "erase-approve":

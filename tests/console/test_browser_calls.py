@@ -71,6 +71,25 @@ async def outcome_on_her_page(page, base: str) -> str:
     return await page.locator("#calls tr.call .call-outcome").first.inner_text()
 
 
+async def test_a_fourth_code_call_within_an_hour_is_refused_and_no_phone_rings(browser, calling, keyring) -> None:  # noqa: F811
+    svc, base, clock, fake = calling
+    ana = await signed_in(browser, base, await make_staff(svc, "ana", ["liaison"]), clock)
+    await ana.goto(base + "/console/me")
+    for _ in range(3):
+        await ana.fill("#call-phone input[name=number]", ANA_PHONE)
+        await ana.click("text=Ring me with a code")
+        await fake.calls_done()
+    assert len(fake.phone(ANA_PHONE).heard) == 3
+    await ana.fill("#call-phone input[name=number]", BEN_PHONE)
+    await ana.click("text=Ring me with a code")
+    assert "three calls in the last hour" in await ana.locator(".flash").inner_text()
+    await fake.calls_done()
+    assert fake.phone(BEN_PHONE).heard == [] and len(fake.phone(ANA_PHONE).heard) == 3
+    async with svc.db.sessions() as s:
+        actions = (await s.scalars(select(AuditEvent.action).where(AuditEvent.action.like("staff.call_number%")))).all()
+    assert actions.count("staff.call_number_set") == 3 and "staff.call_number_throttled" in actions
+
+
 async def test_her_1_bridges_the_worker_after_both_phones_were_rung_from_the_service_number(
         browser, calling, keyring) -> None:  # noqa: F811
     svc, base, clock, fake = calling

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +23,33 @@ def test_no_test_example_appears_in_the_training_data(locale: str) -> None:
     trained = {_key(e.text) for e in load_training_data(training_dir(locale)).examples}
     leaked = [e.text for e in load_training_data(harder_test_file(locale)).examples if _key(e.text) in trained]
     assert leaked == [], f"test examples found in training data: {leaked}"
+
+
+# frozen when written, measured once (bench/nlu_heldout_once.py --set issue23b): a changed byte is a changed test
+FROZEN_SETS = {
+    "en/test/test_nlu_issue23b.yml": "fe6595e41924055f170f73851f20f94f6ab18319509bae9618b807736243a9ca",
+    "en/test/test_nlu_issue23b_kinds.tsv": "be082e2f24819544cd0807815ea666904159f26c0e93b80e0a1a08f820cdfab0",
+    "de/test/test_nlu_issue23b.yml": "aa3ba367a0adef933248a64854b55706b121e98768d3a7e0ecc7ae1dfbb35c68",
+    "de/test/test_nlu_issue23b_kinds.tsv": "0a357a77d20cf108ecb362200e93a238d032a3ee79952a18e6168623d85cdeae",
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_no_training_change_after_the_freeze_copies_a_second_held_out_example(locale: str) -> None:
+    """Written independently, the set shares some short common messages ("hi", "STOP") with the training
+    data: those were noted when it was frozen. A training example added since may match none of the others."""
+    at_freeze = (Path(__file__).parent / "data" / "issue23b_overlap_at_freeze.tsv").read_text(encoding="utf-8")
+    noted = {_key(line.split("\t", 1)[1]) for line in at_freeze.splitlines() if line.startswith(f"{locale}\t")}
+    trained = {_key(e.text) for e in load_training_data(training_dir(locale)).examples}
+    held_out = load_training_data(training_dir(locale) / "test" / "test_nlu_issue23b.yml").examples
+    copied = [e.text for e in held_out if _key(e.text) in trained and _key(e.text) not in noted]
+    assert copied == [], f"second held-out set's examples found in training data: {copied}"
+
+
+@pytest.mark.parametrize("name", sorted(FROZEN_SETS))
+def test_the_frozen_held_out_sets_are_unchanged(name: str) -> None:
+    path = Path(training_dir("en")).parent / name
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == FROZEN_SETS[name]
 
 
 @pytest.mark.parametrize("locale", ["en", "de"])
@@ -42,8 +71,6 @@ def test_the_test_sets_are_large_and_a_third_danger(locale: str, at_least: int) 
 @pytest.mark.parametrize("locale", ["en", "de"])
 def test_no_dev_example_appears_in_the_training_data(locale: str) -> None:
     """tests/nlu/data/dev*_<locale>.yml guide work by kind (issue 23); they are never trained on either."""
-    from pathlib import Path
-
     trained = {_key(e.text) for e in load_training_data(training_dir(locale)).examples}
     devs = sorted((Path(__file__).parent / "data").glob(f"dev*_{locale}.yml"))  # dev, dev2, dev3: one per round
     assert len(devs) >= 3

@@ -6,10 +6,13 @@ import asyncio
 import shutil
 
 from click.testing import CliRunner
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import select
 
+from bot.outbox.enqueue import enqueue
 from bot.storage.db import Database
-from bot.storage.models import AuditEvent, ChannelIdentity, Survivor
+from bot.storage.models import AuditEvent, ChannelIdentity, OutboundMessage, Survivor
 from liaison.cli import cli
 from safety.crypto import KeyRing
 from tests.support.people import enrolled
@@ -67,6 +70,45 @@ def test_a_worker_reverifies_a_suspect_route_after_speaking_to_her(tmp_path, sql
     _survivors, audit, identities = asyncio.run(_read(url, keyring))
     assert identities[0].status == "active"
     assert [a.action for a in audit] == ["identity.reverified"]
+
+
+async def _paused_with_a_held_message(url: str, keyring) -> None:
+    """Her route was suspect, so her messages were paused for years: one reply waits, held by the pause."""
+    await _setup(url, keyring, status="suspect")
+    db = Database(url, keyring)
+    try:
+        async with db.transaction() as s:
+            survivor = await s.scalar(select(Survivor))
+            identity = await s.scalar(select(ChannelIdentity))
+            survivor.outbound_paused_until = datetime.now(UTC) + timedelta(days=3650)
+            row = enqueue(s, channel=identity.channel, address=identity.address, address_index=identity.address_index,
+                          cause="test:held", index=0, text_key="console.message", body="Garden club news",
+                          survivor_id=survivor.id, identity_id=identity.id, is_reply=False)
+            row.status, row.last_error, row.next_attempt_at = "held", "paused", survivor.outbound_paused_until
+    finally:
+        await db.dispose()
+
+
+async def _held(url: str, keyring) -> OutboundMessage:
+    db = Database(url, keyring)
+    try:
+        async with db.sessions() as s:
+            return await s.scalar(select(OutboundMessage))
+    finally:
+        await db.dispose()
+
+
+def test_after_reverifying_her_route_the_message_her_pause_held_goes_out_now_not_in_ten_years(
+        tmp_path, sqlite_template, keyring) -> None:
+    env, url = _env(tmp_path, sqlite_template, keyring)
+    asyncio.run(_paused_with_a_held_message(url, keyring))
+    before = datetime.now(UTC)
+    result = CliRunner().invoke(cli, ["reverify", "ps-cli", "--worker", "w7", "--yes"], env=env)
+    assert result.exit_code == 0, result.output
+    survivors, _audit, _ids = asyncio.run(_read(url, keyring))
+    held = asyncio.run(_held(url, keyring))
+    assert survivors[0].outbound_paused_until is None
+    assert held.status == "held" and held.next_attempt_at <= before + timedelta(minutes=1)
 
 
 def test_retention_dry_run_says_what_would_go_and_changes_nothing(tmp_path, sqlite_template, keyring) -> None:
