@@ -14,7 +14,7 @@ whatever intent won; cues are matched on the danger net's normalised text):
    "in March"): then NONE; placed in the past only otherwise ("last night"): ASK. "Past only"
    means no present anchor at all ("now", "still", "he's", "help me", "a minute ago"). The same
    holds for a model alert (rule 3). A self-harm rule is never downgraded.
-1b. Self-harm (her own life, intent ``self_harm``, ``ps`` its probability), only when the text
+1b. Self-harm (her own life, intent ``self_harm``, ``ps`` its probability), when the text
    names something of it (dying, life, tablets, cutting, waking up, goodbye...: ``SELF_HARM_CUE``;
    "ich will nicht mehr" alone is more often about our messages): ALERT with kind ``self_harm``
    if ``ps >= PS_ALERT`` and a strong cue, ASK if ``ps >= PS_ASK`` (a weak cue such as "over",
@@ -22,6 +22,11 @@ whatever intent won; cues are matched on the danger net's normalised text):
    still asks: "I've written letters for the kids in case" names nothing, and a question costs
    little beside a missed goodbye); "I'd never hurt myself" is NONE below
    ``P_ASK_DESPITE_DENIAL``. Its alert is answered with the crisis line (flows/common.py).
+1c. ASK (kind ``self_harm``) whatever the model says when the text shows a warning sign said
+   indirectly (``SELF_HARM_INDIRECT``: a burden, no reason to stay, no future with her in it, her
+   funeral, a goodbye to everyone, "you won't hear from me again", "ohne mich leichter"): no
+   model learns every way of saying it; checked against every ordinary training example (none hit).
+   Applied after 1b and before rule 2, so "I'm fine, you won't hear from me again" is asked about.
 2. A message that explicitly denies danger ("I'm not in danger", "he isn't here", "not an
    emergency", "mir geht's gut", "kein Notfall"), or fears him being unusually nice or calm ("he's
    being weirdly nice, it scares me": a worry for the team, not an alarm), and names no present
@@ -246,7 +251,7 @@ IDIOM = _words(
     "(?:going to|gonna|will|ll|is going to) (?:kill|murder) me",
     "(?:mutter|mama|mutti|oma|schwester|chef|chefin|lehrerin|freundin) (?:\\w+ )?(?:bringt|wird) mich (?:\\w+ "
     "){0,2}(?:um|umbringen)",
-    "(?:brought|bringing|brings|dropped) (?:the kids|them|the children) back",
+    "(?:brought|bringing|brings|dropped|drops|dropping) (?:the kids|them|the children) (?:\\w+ )?back",
     "(?:bringt|brachte|hat) (?:die kinder|sie) (?:\\w+ ){0,2}(?:zuruck|gebracht)",
     # presence words that place him nowhere near: "outside the country", "the kids are back at school"
     "outside (?:the |this )?(?:country|uk|area|city|town|county|prison)",
@@ -318,6 +323,50 @@ SELF_HARM_CUE = _words(
     "come back", "dark thoughts", "no way out", "tired of (?:being alive|life|living)",
     "ohne mich", "nicht mehr da", "weg (?:ware|bin)", "gabe", "gibt", "lebensmud\\w*", "mude vom leben",
     "verschenkt", "briefe? fur", "zuruckkommen", "dunkle gedanken", "kein ausweg", "weitermachen", "weiterleben",
+)
+# Warning signs said indirectly (a burden, no reason to stay, no future, a goodbye, her funeral, not needed
+# any more): asked about whatever the model says, since no model learns every way of saying it.
+SELF_HARM_INDIRECT = _words(
+    "(?:my|own) funeral", "(?:dont|do not|no longer) need me any ?more", "(?:nobody|no one|noone) needs me",
+    "(?:wont|will not|never) hear from me (?:again|any ?more)", "(?:my|this is my) (?:last|final) (?:message|text)",
+    "final goodbye", "(?:no|without) (?:version of )?(?:the |a |my )?future (?:with|for) me", "future without me",
+    "(?:no|out of|any|not a single|no more) reasons? (?:left )?(?:to|for) (?:stay|staying|live|living|go on|"
+    "going on|keep going|carry on|carrying on|be here|being here|stick around)",
+    "sorry for (?:everything|being (?:such )?a (?:pain|burden))", "a burden (?:to|on) (?:everyone|you|them|my kids)",
+    "goodbyes? (?:to everyone|to you all|to all of you|to the world|while i (?:still )?can|forever|for good)",
+    "this is (?:my )?goodbye", "(?:wont|will not|dont) need (?:it|them|anything|any of it) where (?:im|i am) going",
+    "not (?:be|being) (?:here|around) (?:much longer|for (?:much )?longer)",
+    "(?:cant|cannot|can not) (?:face|survive|bear) (?:another|one more) day",
+    "(?:want|wanna|need) (?:it all |everything )?to (?:end|stop) (?:for good|forever|for ever)",
+    "disappear (?:forever|for good|for ever)",
+    "(?:everyone|everybody|they|the kids|my kids)(?: would| will|d)? (?:\\w+ ){0,2}(?:better|easier|happier) "
+    "(?:off )?without me",
+    "(?:nobody|no one|noone)(?: would| will|d)? (?:even )?"
+    "(?:miss me|notice if i|care if i (?:was|were|died|disappeared|wasnt))",
+    "whats the point (?:of|in) (?:me|living|going on|trying|carrying on)",
+    "(?:tired|sick) of (?:being alive|living|life|existing)", "no way out",
+    "(?:want to|wanna|going to|gonna|thinking (?:about|of)|ready to|just) (?:end|ending) (?:it|things|everything)"
+    "(?: all)?(?! with)",
+    "meine (?:eigene )?beerdigung", "mein grab", "(?:keiner|niemand) braucht mich",
+    "brauch(?:t|en)? mich (?:\\w+ )?(?:nicht mehr|eh nicht|nie mehr)$",
+    "(?:hort|horen|hoert) (?:ihr )?nichts mehr von mir", "nie wieder von mir",
+    "(?:das ist |ist )?meine letzte nachricht",
+    "zukunft (?:\\w+ ){0,3}(?:ohne mich|komm ich nicht|gibt es mich nicht)",
+    "(?:ich habe|ich hab|hab) keine zukunft", "fur mich (?:gibt es )?keine zukunft",
+    "(?:kein|keinen|keine) (?:\\w+ ){0,2}grund\\w* (?:mehr )?(?:\\w+ ){0,3}(?:zu bleiben|zu leben|weiterzumachen|"
+    "hier zu sein|da zu sein)",
+    "(?:bin|ich bin) (?:\\w+ ){0,2}(?:eine|nur eine|nur noch eine) last",
+    "(?:tut mir leid|sorry|entschuldigung) fur alles",
+    "(?:mich|uns) (?:\\w+ ){0,2}von (?:allen|euch|allem|der welt) (?:zu )?verabschied\\w*",
+    "verabschied\\w* mich (?:\\w+ ){0,2}von (?:allen|euch|allem|der welt)", "zeit (?:\\w+ ){0,3}verabschied\\w*",
+    "leb(?:t)? wohl", "(?:nicht mehr lange|bald nicht mehr) (?:da|hier)",
+    "(?:pack|schaff|halt|ertrag) (?:\\w+ )?(?:keinen|nicht noch einen) tag mehr",
+    "(?:will|mochte|mocht) (?:\\w+ ){0,2}fur immer (?:verschwinden|schlafen|weg)",
+    "fur immer (?:verschwinden|schlafen)",
+    "ohne mich (?:\\w+ ){0,4}(?:besser|leichter|glucklicher|einfacher)",
+    "(?:keiner|niemand) (?:wurde|wird) mich vermissen", "mude (?:vom|des) leben\\w*", "lebensmud\\w*",
+    "keine kraft mehr (?:zu leben|fur (?:das|dieses|mein) leben|weiterzumachen)",
+    "mein testament|testament (?:gemacht|geschrieben|aufgesetzt)", "ausweglos", "keinen ausweg",
 )
 # Weaker: enough to ask her, never to alert on the model's word alone ("it to stop", "vorbei", "aus").
 SELF_HARM_WEAK_CUE = _words(
@@ -419,7 +468,7 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("alert", 1.0, f"net:{net.rule}")
     p = danger_probability(parse)
     ps = danger_probability(parse, SELF_HARM_INTENT)
-    strong = SELF_HARM_CUE.search(c.quiet) is not None
+    strong = SELF_HARM_CUE.search(c.quiet) is not None or SELF_HARM_INDIRECT.search(c.quiet) is not None
     weak = SELF_HARM_WEAK_CUE.search(c.quiet) is not None
     guess = ps >= PS_ASK_NO_CUE and _top_intent(parse) == SELF_HARM_INTENT and not c.denial  # named nothing
     if ps >= PS_ASK and ps > p and (strong or weak or guess):
@@ -428,6 +477,8 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         if ps >= PS_ALERT and strong:
             return DangerDecision("alert", ps, "model_self_harm", "self_harm")
         return DangerDecision("ask", ps, "model_self_harm_unsure", "self_harm")
+    if SELF_HARM_INDIRECT.search(c.quiet) is not None and SELF_HARM_DENIAL.search(c.text) is None:
+        return DangerDecision("ask", max(ps, CUE_SCORE), "self_harm_said_indirectly", "self_harm")
     present_harm = c.harm and c.present
     if c.denial and not present_harm:
         if p >= P_ASK_DESPITE_DENIAL:

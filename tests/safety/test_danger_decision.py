@@ -231,3 +231,25 @@ def test_a_question_about_emergencies_is_no_call_for_help() -> None:
 def test_a_goodbye_with_the_model_leaning_to_self_harm_is_asked_about() -> None:
     decision = decide("ich glaub es ist zeit mich von allen zu verabschieden", self_harm_parse(0.42), None)
     assert (decision.action, decision.kind) == ("ask", "self_harm")
+
+
+@pytest.mark.parametrize("text", [
+    "i keep picturing my own funeral",
+    "there's no future with me in it",
+    "sorry for being such a burden, you won't hear from me again",
+    "mir fällt kein grund mehr ein zu bleiben",
+    "ohne mich wäre es für alle leichter",
+])
+def test_warning_signs_said_indirectly_are_asked_about_whatever_the_model_says(text: str) -> None:
+    decision = decide(text, parse("feeling_safe", 0.9, danger=0.01), None)
+    assert (decision.action, decision.kind) == ("ask", "self_harm")
+
+
+@pytest.mark.parametrize("text", [
+    "i said goodbye to him at the handover",
+    "your last message didn't come through",
+    "die beerdigung meiner oma war schön",
+    "kein grund mehr zur sorge",
+])
+def test_everyday_goodbyes_funerals_and_reasons_are_not_warning_signs(text: str) -> None:
+    assert decide(text, parse("feeling_safe", 0.9, danger=0.01), None).action == "none"
