@@ -202,6 +202,7 @@ _OVER = (
     "(?:ist|sind|wurde|wurden|war|waren) (?:jetzt |wieder |inzwischen |mittlerweile |schon )?"
     "(?:repariert|ersetzt|vorbei|erledigt|ausgetauscht|geklart|gemacht)",
     "seitdem", "seither", "hat sich (?:wieder |inzwischen )?beruhigt",
+    "nothing (?:since|after that|else since)", "not since", "seitdem nichts",
     "i left (?:him |after that|that night|the next day)", "(?:i|we) (?:moved out|moved away|left) (?:after|since)",
     "danach bin ich (?:gegangen|ausgezogen|weg)", "(?:das|es) ist (?:jetzt |inzwischen )?(?:geklart|erledigt)",
     "(?:er ist|ist er) (?:jetzt )?(?:weg|gegangen|ausgezogen)",
@@ -214,6 +215,9 @@ DISTANT = _words(
     "in (?:january|february|march|april|may|june|july|august|september|october|november|december)",
     "in the (?:summer|spring|winter|autumn)",
     "at christmas", "back then", "used to", "years back", "(?:a )?(?:couple|few) (?:of )?weeks back",
+    "(?:its|it s|it has) been (?:years|months|ages|a long time)(?: now)?",
+    "(?:ist|sind) (?:jetzt |schon )?(?:\\w+ )?(?:jahre|monate|wochen) her",
+    "(?:back )?at easter", "an ostern", "(?:when|while) i was pregnant", "als ich schwanger war",
     "last (?:christmas|easter|summer|winter|spring|autumn|birthday|new year)",
     "letzte[ns]? (?:weihnachten|ostern|sommer|winter|silvester)",
     "vor (?:\\w+ )?(?:wochen|monaten|jahren)", "letzte[nrs]? (?:woche|monat|jahr|sommer|winter)",
@@ -367,6 +371,14 @@ SELF_HARM_INDIRECT = _words(
     "(?:keiner|niemand) (?:wurde|wird) mich vermissen", "mude (?:vom|des) leben\\w*", "lebensmud\\w*",
     "keine kraft mehr (?:zu leben|fur (?:das|dieses|mein) leben|weiterzumachen)",
     "mein testament|testament (?:gemacht|geschrieben|aufgesetzt)", "ausweglos", "keinen ausweg",
+    # better off if she were not there; a farewell (thanks for everything + take care); a car in the garage running
+    "if i (?:just |simply )?(?:wasnt|was not|werent|wasn t|wasnt ever) (?:there|here|around|alive|in the picture)",
+    "wenn ich (?:\\w+ ){0,2}nicht mehr (?:da|hier|am leben) (?:ware|war|bin)",
+    "^(?=.*(?:thank you|thanks|thank u|danke) (?:so much |so very much |very much )?(?:for|fur) (?:everything|alles))"
+    "(?=.*(?:take care of (?:yourself|yourselves|the kids)|look after (?:yourself|yourselves|the kids)|"
+    "pass(?:t)? (?:gut )?auf (?:dich|euch|die kinder) auf|macht es gut|machts gut)).*",
+    "garage (?:\\w+ ){0,6}(?:engine|motor) (?:running|on|lauft|an)",
+    "(?:engine|motor) (?:running|lauft) (?:\\w+ ){0,6}garage",
 )
 # Weaker: enough to ask her, never to alert on the model's word alone ("it to stop", "vorbei", "aus").
 SELF_HARM_WEAK_CUE = _words(
@@ -444,7 +456,7 @@ def cues(text: str) -> Cues:
     over = OVER.search(t) is not None
     distant = DISTANT.search(t) is not None
     anchors = MEMORY.sub(" ", t)  # "I still think about it": her memory is present, the event is not
-    present = PRESENT.search(OVER.sub(" ", anchors)) is not None or (
+    present = PRESENT.search(OVER.sub(" ", DISTANT.sub(" ", anchors))) is not None or (
         NOW_AFTER_ALL.search(anchors) is not None and not later)
     past = PAST_ONLY.search(t) is not None or over or distant
     denial = (DENIAL.search(t) is not None or CALM_FEAR.search(t) is not None or negated) and (

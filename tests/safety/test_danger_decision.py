@@ -253,3 +253,23 @@ def test_warning_signs_said_indirectly_are_asked_about_whatever_the_model_says(t
 ])
 def test_everyday_goodbyes_funerals_and_reasons_are_not_warning_signs(text: str) -> None:
     assert decide(text, parse("feeling_safe", 0.9, danger=0.01), None).action == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "thank you for everything you've done. take care of yourself",
+    "danke für alles, passt auf euch auf",
+    "sometimes i think they'd manage if i just wasn't there",
+    "i'm in the car in the garage with the engine running",
+])
+def test_a_farewell_or_a_method_without_the_words_is_asked_about_as_self_harm(text: str) -> None:
+    decision = decide(text, parse("thanks", 0.8, danger=0.01), None)
+    assert (decision.action, decision.kind) == ("ask", "self_harm")
+
+
+@pytest.mark.parametrize("text", [
+    "when i was pregnant he kicked me down the stairs, it's been years now",
+    "back at easter he threw the toys at me, nothing since",
+])
+def test_an_old_incident_said_as_such_is_not_asked_about(text: str) -> None:
+    assert cues(text).past_only
+    assert decide(text, parse("report_incident", 0.7, danger=0.4), None).action == "none"
