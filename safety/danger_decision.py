@@ -43,11 +43,14 @@ whatever intent won; cues are matched on the danger net's normalised text):
    ``P_ASK_NO_CUE`` when it is longer than ``SHORT_WORDS`` words and names neither harm nor a
    call for help nor a danger emoji) and
    the text shows any cue (harm, his presence, a present anchor, a call for help however spelt)
-   or the model's top intent is danger, fear or an incident (out-of-domain text such as "meet
+   or the model's top intent is danger, self-harm, fear or an incident (out-of-domain text such as "meet
    me at the bakery" spreads a little probability over every intent: that alone never asks); or if
    the text names harm or his presence, does not place it in the past only ("last week",
    "gestern" without any present anchor), and either is anchored in the present, names
    violence, or the model gives danger at least ``P_CUE_FLOOR``.
+   ASK too if ``p >= P_ASK_ANYWAY`` and the text is not placed in the past only: a quarter of the
+   model's belief on danger is worth a question even when nothing is named (its top intent may be
+   ``feeling_safe`` for a short "he ..." message after round 2's ordinary examples).
 6. NONE otherwise.
 
 What the cues do not count (round 2 of issue 23): figures of speech ("work is killing me", "I
@@ -84,6 +87,7 @@ P_ALERT_WITH_CUES = 0.25
 P_ASK = 0.15
 P_ASK_PAST_ONLY = 0.3
 P_ASK_NO_CUE = 0.3
+P_ASK_ANYWAY = 0.25
 SHORT_WORDS = 3
 P_ASK_DESPITE_DENIAL = 0.5
 CUE_SCORE = 0.35
@@ -264,12 +268,12 @@ IDIOM = _words(
 )
 # A question about what to do in an emergency is no call for help: "who do I call in an emergency".
 ASKING_ABOUT = _words(
-    "(?:in|for) (?:an |a |case of (?:an )?)?emergency", "im notfall", "fur den notfall", "falls (?:\\w+ ){0,3}notfall",
-    "(?:what|who|how|when|where|which|will|does|do|wer|was|wie|wann|wen|wird|werden) (?:\\w+ ){0,5}"
-    "(?:police|emergency|999|112|110|notruf|polizei|help|hilfe)(?: numbers?| nummern?| station| told| informiert| "
-    "erfahren)?",
-    "(?:help|hilfe) (?:with|for|zu|zum|zur|mit|bei) (?:\\w+ )?(?:the )?(?:settings|menu|app|einstellungen|menu|"
-    "buttons?)",
+    "(?:in|for) (?:an |a |case of (?:an )?)?emergency(?! now)", "im notfall", "fur den notfall",
+    # a question from its first word: "what happens if I call the police", "wird die Polizei informiert"
+    "^(?:what|who|how|when|where|which|will|does|do|wer|wie|wann|wen|wird|werden|welche) (?:\\w+ ){0,5}"
+    "(?:police|emergency|notruf|polizei)(?: numbers?| nummern?| station| told| informiert| erfahren)?",
+    "(?:help|hilfe) (?:with|for|zu|zum|zur|mit|bei) (?:\\w+ )?(?:the |den |der )?(?:settings|menu|app|einstellungen|"
+    "buttons?|antworten)",
 )
 # Said for later, not now: "he's coming tomorrow", "er kommt am Samstag". Cancels "he's"/"er kommt" as a present anchor.
 FUTURE = _words(
@@ -403,7 +407,7 @@ DANGER_EMOJI = re.compile(  # 🆘 🚨 🔪 🩸 🚓 🚔 👮 😱 😨 😰 
 NOT_A_DENIAL = _words("not supposed", "not allowed", "darf nicht", "soll nicht", "nicht sein")
 
 
-WORRYING = frozenset({DANGER_INTENT, "feeling_unsafe", "report_incident"})
+WORRYING = frozenset({DANGER_INTENT, SELF_HARM_INTENT, "feeling_unsafe", "report_incident"})
 
 
 def _top_intent(parse: Mapping[str, Any] | None) -> str | None:
@@ -512,6 +516,8 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
     floor = P_ASK_PAST_ONLY if c.past_only else (P_ASK if named else P_ASK_NO_CUE)
     if p >= floor and (c.any or c.emoji or _top_intent(parse) in WORRYING):
         return DangerDecision("ask", p, "model_unsure")
+    if p >= P_ASK_ANYWAY and not c.past_only:  # a quarter of the model's belief on danger is worth a question
+        return DangerDecision("ask", p, "model_quarter")
     if c.harm and not c.past_only and not c.denial and (c.violence or p >= P_CUE_FLOOR):
         return DangerDecision("ask", max(p, CUE_SCORE), "present_harm" if c.present else "harm")
     return DangerDecision("none", p, "no_signal")

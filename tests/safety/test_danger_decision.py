@@ -273,3 +273,8 @@ def test_a_farewell_or_a_method_without_the_words_is_asked_about_as_self_harm(te
 def test_an_old_incident_said_as_such_is_not_asked_about(text: str) -> None:
     assert cues(text).past_only
     assert decide(text, parse("report_incident", 0.7, danger=0.4), None).action == "none"
+
+
+def test_a_quarter_of_the_models_belief_on_danger_asks_even_when_nothing_is_named() -> None:
+    assert decide("just the usual week with the kids", parse("feeling_safe", 0.6, danger=0.28), None).action == "ask"
+    assert decide("just the usual week with the kids", parse("feeling_safe", 0.8, danger=0.2), None).action == "none"
