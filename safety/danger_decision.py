@@ -14,29 +14,52 @@ whatever intent won; cues are matched on the danger net's normalised text):
    "in March"): then NONE; placed in the past only otherwise ("last night"): ASK. "Past only"
    means no present anchor at all ("now", "still", "he's", "help me", "a minute ago"). The same
    holds for a model alert (rule 3). A self-harm rule is never downgraded.
-1b. Self-harm (her own life, intent ``self_harm``, ``ps`` its probability), only when the text
+1b. Self-harm (her own life, intent ``self_harm``, ``ps`` its probability), when the text
    names something of it (dying, life, tablets, cutting, waking up, goodbye...: ``SELF_HARM_CUE``;
    "ich will nicht mehr" alone is more often about our messages): ALERT with kind ``self_harm``
    if ``ps >= PS_ALERT`` and a strong cue, ASK if ``ps >= PS_ASK`` (a weak cue such as "over",
-   "vorbei", "aufhört" is enough to ask, never to alert); "I'd never hurt myself" is NONE below
+   "vorbei", "aufhört" is enough to ask, never to alert; with no cue at all, ``ps >= PS_ASK_NO_CUE``
+   still asks: "I've written letters for the kids in case" names nothing, and a question costs
+   little beside a missed goodbye); "I'd never hurt myself" is NONE below
    ``P_ASK_DESPITE_DENIAL``. Its alert is answered with the crisis line (flows/common.py).
+1c. ASK (kind ``self_harm``) whatever the model says when the text shows a warning sign said
+   indirectly (``SELF_HARM_INDIRECT``: a burden, no reason to stay, no future with her in it, her
+   funeral, a goodbye to everyone, "you won't hear from me again", "ohne mich leichter"): no
+   model learns every way of saying it; checked against every ordinary training example (none hit).
+   Applied after 1b and before rule 2, so "I'm fine, you won't hear from me again" is asked about.
 2. A message that explicitly denies danger ("I'm not in danger", "he isn't here", "not an
    emergency", "mir geht's gut", "kein Notfall"), or fears him being unusually nice or calm ("he's
    being weirdly nice, it scares me": a worry for the team, not an alarm), and names no present
    harm is NONE below ``P_ASK_DESPITE_DENIAL`` and ASK above.
-3. ALERT if ``p >= P_ALERT``.
+3. ALERT if ``p >= P_ALERT`` and the text names something (violence, a call for help, a danger
+   emoji, or his presence anchored in the present); the model alone, with nothing named ("er
+   schläft", "he's polite to me now"), ASKs: short "he ..." sentences look like danger to it.
 4. ALERT if ``p >= P_ALERT_WITH_CUES`` and the text names harm or his presence (hit, knife,
    outside, at the door, locked in, kill...) anchored in the present ("now", "still", "again",
    "gerade", "immer noch", "schon wieder", or a present-tense presence/harm verb). This is the
    explicit tense rule: a past-tense verb does not outweigh "now/still/again".
-5. ASK if ``p >= P_ASK`` (``P_ASK_PAST_ONLY`` when the text is placed in the past only) and
+5. NONE if the text is placed in the past only and said to be over or long ago (as in rule 1).
+   ASK if ``p >= P_ASK`` (``P_ASK_PAST_ONLY`` when the text is placed in the past only,
+   ``P_ASK_NO_CUE`` when it is longer than ``SHORT_WORDS`` words and names neither harm nor a
+   call for help nor a danger emoji) and
    the text shows any cue (harm, his presence, a present anchor, a call for help however spelt)
-   or the model's top intent is danger, fear or an incident (out-of-domain text such as "meet
+   or the model's top intent is danger, self-harm, fear or an incident (out-of-domain text such as "meet
    me at the bakery" spreads a little probability over every intent: that alone never asks); or if
    the text names harm or his presence, does not place it in the past only ("last week",
    "gestern" without any present anchor), and either is anchored in the present, names
    violence, or the model gives danger at least ``P_CUE_FLOOR``.
+   ASK too if ``p >= P_ASK_ANYWAY`` and the text is not placed in the past only: a quarter of the
+   model's belief on danger is worth a question even when nothing is named (its top intent may be
+   ``feeling_safe`` for a short "he ..." message after round 2's ordinary examples).
 6. NONE otherwise.
+
+What the cues do not count (round 2 of issue 23): figures of speech ("work is killing me", "I
+could kill for a coffee", "die Arbeit bringt mich um", "my mum's going to kill me"), violence said
+not to have happened ("he hasn't hit me since", "er hat mich nicht mehr geschlagen": a denial),
+presence words that place him far away ("outside the country", "brought the kids back"), her
+memory as a present anchor ("I still think about it", "daran denk ich noch oft"), "he's"/"er
+kommt" said for later ("tomorrow", "am Samstag"), and questions about emergencies as a call for
+help ("who do I call in an emergency", "was mache ich im Notfall").
 
 The score kept with an ASK is ``max(p, CUE_SCORE)`` when cues fired; every ASK is above
 ``P_ASK``, the floor for the unanswered-question alert: every question asked is held as an
@@ -63,11 +86,15 @@ P_ALERT = 0.7
 P_ALERT_WITH_CUES = 0.25
 P_ASK = 0.15
 P_ASK_PAST_ONLY = 0.3
+P_ASK_NO_CUE = 0.3
+P_ASK_ANYWAY = 0.25
+SHORT_WORDS = 3
 P_ASK_DESPITE_DENIAL = 0.5
 CUE_SCORE = 0.35
 P_CUE_FLOOR = 0.05
 PS_ALERT = 0.5
 PS_ASK = 0.25
+PS_ASK_NO_CUE = 0.5
 
 
 @dataclass(frozen=True)
@@ -103,6 +130,8 @@ PAST_ONLY = _words(
     "last (?:week|month|year|night|time|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
     "yesterday", "ago", "on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)", "at the weekend",
     "over the weekend", "at christmas", "earlier this (?:week|month|year)", "used to", "back then",
+    "last (?:christmas|easter|summer|winter|spring|autumn|birthday|new year)",
+    "letzte[ns]? (?:weihnachten|ostern|sommer|winter|silvester)",
     "letzte[nrs]? (?:woche|monat|jahr|mal|wochenende|nacht)", "gestern", "vorgestern",
     "vor (?:\\w+ )?(?:tagen|wochen|monaten|jahren)",
     "am (?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|wochenende)", "fruher", "damals",
@@ -120,26 +149,38 @@ VIOLENCE = _words(
     "tot", "toten", "gewalt\\w*", "violent", "\\w*geschubst", "schubs\\w*", "\\w*gestossen", "kalt machen",
     "verletz\\w*", "droh\\w*", "gepackt", "stosst?",
     "zerschlag\\w*", "blut\\w*", "rastet", "ausgerastet", "dreht durch", "eingesperrt", "eingeschlossen",
-    "abgeschlossen", "lasst mich nicht", "komm nicht raus", "verbarrikadiert",
+    "(?:mich|uns) (?:\\w+ ){0,3}abgeschlossen", "lasst mich nicht", "komm nicht raus", "verbarrikadiert",
+    # him out of control now: "he's going mad", "er tobt"
+    "going (?:mad|mental|crazy|nuts|ballistic|psycho)", "losing it", "lost it", "furious", "off his (?:head|face)",
+    "screaming", "tobt", "brullt", "schreit rum", "durchgedreht",
+    # hiding places said plainly: she names where she is hiding
+    "under (?:the |my )?(?:bed|stairs)", "in (?:the|my) (?:wardrobe|closet|cupboard|loft|attic|shed)",
+    "unter (?:der|dem|die|das) (?:treppe|bett)", "unterm bett", "im (?:kleider)?schrank", "auf dem dachboden",
 )
 # His presence counts only when the message is about him ("he", "er"): "what can I do here" is not.
 PRESENCE = _words(
     "here", "outside", "at (?:the|my) (?:door|window|house|flat|school)", "door", "window", "downstairs",
-    "upstairs", "in the (?:house|flat|garden|hall\\w*)", "following", "followed", "watching", "coming",
-    "on his way", "turned up", "back", "hiding",
+    "upstairs", "in the (?:house|flat|garden|hall\\w*)", "across the (?:road|street)", "opposite", "up the road",
+    "looking for me", "searching for me", "gegenuber", "an der ecke", "sucht mich",
+    "following", "followed", "watching", "coming",
+    "on his way", "turned up", "back", "hiding", "out ?side", "outsid", "dou?rr?", "parked",
+    "sitting in (?:his|the) (?:car|van)",
     "hier", "da", "drauss?en", "vor der tur", "vorm haus", "vor dem haus", "unten", "kommt", "verfolgt",
-    "beobachtet", "zuruck", "aufgetaucht", "versteck\\w*",
+    "beobachtet", "zuruck", "aufgetaucht", "versteck\\w*", "tuh?re?", "drau?s+en", "parkt", "sitzt (?:\\w+ )?im auto",
 )
 HE = _words("he", "hes", "him", "his", "er", "ihn", "ihm", "my ex", "mein ex")
 DENIAL = _words(
-    "not in (?:any )?danger", "no danger", "(?:hes|he is|he s) not (?:here|around|there|back)",
+    "not in (?:any )?danger", "no danger", "(?:hes|he is|he s) (?:\\w+ )?not (?:here|around|there|back|home|coming)",
+    "(?:he )?(?:didnt|did not|hasnt|has not|never) (?:\\w+ )?(?:turn(?:ed)? up|show(?:ed)? up|come|came|appear(?:ed)?)",
     "(?:hes|he is|he s|he has) (?:gone|left)", "(?:im|i am|i m) (?:safe|ok|okay|fine|alright|good)",
     "dont worry", "do not worry", "all (?:good|fine|ok)", "no (?:trouble|problems?|issues?)",
     "hasnt been (?:round|here|near|in touch)", "hasnt come (?:near|round|over|here|back)",
     "(?:hes|he has|he s) not (?:been|come) (?:near|round|over|here|back|in touch)", "havent seen him",
     "not scared", "not afraid", "not (?:an? |really an? )?(?:emergency|urgent)", "no emergency", "no rush",
     "nothing urgent", "isnt (?:an? )?(?:emergency|urgent)",
-    "nicht in gefahr", "keine gefahr", "(?:er ist|er is|ist) nicht (?:da|hier|mehr da)", "er ist weg",
+    "nicht in gefahr", "keine gefahr",
+    "(?:er ist|er is|ist) (?:\\w+ )?nicht (?:da|hier|mehr da|zuhause|gekommen|aufgetaucht)",
+    "er ist weg", "(?:er )?(?:ist|war|kam) (?:\\w+ )?nicht (?:gekommen|aufgetaucht|erschienen)",
     "(?:mir gehts|mir geht s|mir geht es) gut", "bin sicher", "alles (?:gut|ok|in ordnung)", "keine sorge",
     "keine angst", "nichts passiert", "nix passiert", "war (?:gar )?nicht da",
     "kein(?:en)? notfall", "nicht (?:so )?dringend", "nichts dringendes", "keine eile",
@@ -149,13 +190,15 @@ CALM_FEAR = _words(
     "(?:being|so|too|really|very|weirdly|unusually|strangely|suspiciously|extra|overly|super|oddly) "
     "(?:nice|sweet|charming|lovely|kind|calm|quiet|polite|helpful|attentive)",
     "(?:bought|brought|got) me (?:flowers|presents|gifts|chocolates)", "love bomb\\w*",
+    "(?:flowers|presents|gifts|chocolates) for me",
     "(?:so|zu|total|auffallig|komisch|seltsam|merkwurdig|verdachtig|ubertrieben|plotzlich|richtig) "
     "(?:nett|lieb|freundlich|ruhig|charmant|aufmerksam|sanft)",
-    "(?:blumen|geschenke|pralinen) (?:gekauft|mitgebracht|geschenkt)",
+    "(?:blumen|geschenke|pralinen) (?:gekauft|mitgebracht|geschenkt)", "(?:blumen|geschenke(?:n)?|pralinen) fur mich",
 )
 # Said to be over: "it's been fixed now", "he's gone", "seitdem ist Ruhe". Their "now" anchors nothing.
 _OVER = (
-    "(?:its|it s|it has|its been|has been|have been|been|was|were|got|is|are|all) (?:all |now |since |been )?"
+    "(?:its|it s|it has|its been|thats|that s|that has|that is|has been|have been|been|was|were|got|is|are|all) "
+    "(?:all |now |since |been )?"
     "(?:fixed|sorted|repaired|replaced|mended|over|dealt with|calmed down|settled)",
     "(?:hes|he has|he s|he is) (?:now )?(?:gone|left|moved out|been arrested|in custody|not been back)",
     "(?:police|cops|gardai) (?:came|took him|arrested him|were called|sorted)", "since then", "ever since",
@@ -163,6 +206,9 @@ _OVER = (
     "(?:ist|sind|wurde|wurden|war|waren) (?:jetzt |wieder |inzwischen |mittlerweile |schon )?"
     "(?:repariert|ersetzt|vorbei|erledigt|ausgetauscht|geklart|gemacht)",
     "seitdem", "seither", "hat sich (?:wieder |inzwischen )?beruhigt",
+    "nothing (?:since|after that|else since)", "not since", "seitdem nichts",
+    "i left (?:him |after that|that night|the next day)", "(?:i|we) (?:moved out|moved away|left) (?:after|since)",
+    "danach bin ich (?:gegangen|ausgezogen|weg)", "(?:das|es) ist (?:jetzt |inzwischen )?(?:geklart|erledigt)",
     "(?:er ist|ist er) (?:jetzt )?(?:weg|gegangen|ausgezogen)",
     "(?:jetzt|inzwischen|mittlerweile) (?:ist (?:es )?)?(?:ruhig|ruhiger|vorbei)", "wieder ruhig",
 )
@@ -173,18 +219,99 @@ DISTANT = _words(
     "in (?:january|february|march|april|may|june|july|august|september|october|november|december)",
     "in the (?:summer|spring|winter|autumn)",
     "at christmas", "back then", "used to", "years back", "(?:a )?(?:couple|few) (?:of )?weeks back",
+    "(?:its|it s|it has) been (?:years|months|ages|a long time)(?: now)?",
+    "(?:ist|sind) (?:jetzt |schon )?(?:\\w+ )?(?:jahre|monate|wochen) her",
+    "(?:back )?at easter", "an ostern", "(?:when|while) i was pregnant", "als ich schwanger war",
+    "last (?:christmas|easter|summer|winter|spring|autumn|birthday|new year)",
+    "letzte[ns]? (?:weihnachten|ostern|sommer|winter|silvester)",
     "vor (?:\\w+ )?(?:wochen|monaten|jahren)", "letzte[nrs]? (?:woche|monat|jahr|sommer|winter)",
     "im (?:januar|februar|marz|april|mai|juni|juli|august|september|oktober|november|dezember)",
     "im (?:sommer|winter|fruhling|herbst)",
     "an weihnachten", "damals", "fruher",
 )
+# Her memory of it, not the event, is in the present: "I still think about it", "daran denk ich noch oft".
+MEMORY = _words(
+    "(?:i |and i |but i )?(?:still|often|sometimes) (?:think|dream|have (?:nightmares|flashbacks)|remember|get "
+    "flashbacks)"
+    "(?: about| of)?(?: it| that| him)?",
+    "(?:it )?still (?:haunts|upsets|bothers|scares|affects) me", "cant stop thinking about it",
+    "(?:ich )?(?:denk|denke|traum|traume) (?:ich )?(?:noch |immer noch |oft |manchmal |heute noch )+(?:daran|dran|"
+    "davon)",
+    "(?:daran|dran|davon) (?:denk|denke|traum|traume) ich (?:noch|immer noch|oft|manchmal|heute noch)(?: oft| "
+    "manchmal)?",
+    "(?:hab|habe) (?:noch |immer noch )?(?:albtraume|alptraume|flashbacks)",
+)
+# Figures of speech with violent words: "work is killing me", "I could kill for a coffee", "die Arbeit bringt mich um".
+IDIOM = _words(
+    "(?:work|this|it|that|the heat|heat|this heat|the film|the film was|my (?:back|feet|head|knees|boss)|traffic|"
+    "this week|the job|my job|you|youre|ur|u|lol|haha|the commute|the wait|the waiting|the stress|stress|revision|"
+    "exams?)"
+    " (?:is |are |was |were |s |re )?killing (?:me|us)",
+    "(?:could|would) (?:kill|murder) for", "(?:killing|killed) it", "dressed to kill", "kill (?:time|the time)",
+    "(?:die|diese) (?:arbeit|hitze|woche|warterei|schule)(?: \\w+){0,2} (?:bringt|bringen|bringen mich|macht) mich "
+    "(?:\\w+ ){0,2}(?:um|fertig)",
+    "(?:der|mein|dieser) (?:stress|job|chef|rucken|kopf)(?: \\w+){0,2} (?:bringt|macht) mich (?:\\w+ ){0,2}(?:um|"
+    "fertig)",
+    "(?:das|es) (?:bringt|macht) mich (?:noch )?(?:um|fertig)(?: lol| haha)?$",
+    "(?:arbeit|hitze|stress|woche|job|schule|warterei) (?:\\w+ )?killt mich", "(?:work|heat|job|stress|this) kills me",
+    "um den verstand", "totlachen", "tot ?gelacht", "lach mich tot",
+    "(?:mum|mom|mam|mother|nan|gran|sister|boss|teacher|bestie|friend|landlord|manager)(?:s| is| s)? (?:\\w+ )?"
+    "(?:going to|gonna|will|ll|is going to) (?:kill|murder) me",
+    "(?:mutter|mama|mutti|oma|schwester|chef|chefin|lehrerin|freundin) (?:\\w+ )?(?:bringt|wird) mich (?:\\w+ "
+    "){0,2}(?:um|umbringen)",
+    "(?:brought|bringing|brings|dropped|drops|dropping) (?:the kids|them|the children) (?:\\w+ )?back",
+    "(?:bringt|brachte|hat) (?:die kinder|sie) (?:\\w+ ){0,2}(?:zuruck|gebracht)",
+    # presence words that place him nowhere near: "outside the country", "the kids are back at school"
+    "outside (?:the |this )?(?:country|uk|area|city|town|county|prison)",
+    "(?:back|zuruck) (?:at|to|in|from) (?:\\w+ )?(?:school|work|college|nursery|holiday)",
+    "ausserhalb (?:der stadt|des landes|von \\w+)", "(?:wieder )?(?:in der schule|auf der arbeit|im urlaub)",
+)
+# A question about what to do in an emergency is no call for help: "who do I call in an emergency".
+ASKING_ABOUT = _words(
+    "(?:in|for) (?:an |a |case of (?:an )?)?emergency(?! now)", "im notfall", "fur den notfall",
+    # a question from its first word: "what happens if I call the police", "wird die Polizei informiert"
+    "^(?:what|who|how|when|where|which|will|does|do|wer|wie|wann|wen|wird|werden|welche) (?:\\w+ ){0,5}"
+    "(?:police|emergency|notruf|polizei)(?: numbers?| nummern?| station| told| informiert| erfahren)?",
+    "(?:help|hilfe) (?:with|for|zu|zum|zur|mit|bei) (?:\\w+ )?(?:the |den |der )?(?:settings|menu|app|einstellungen|"
+    "buttons?|antworten)",
+)
+# Said for later, not now: "he's coming tomorrow", "er kommt am Samstag". Cancels "he's"/"er kommt" as a present anchor.
+FUTURE = _words(
+    "tomorrow", "tmrw", "tonight at \\d+",
+    "next (?:week|month|weekend|time|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+    "on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?", "at the weekend",
+    "this (?:weekend|saturday|sunday)",
+    "at \\d+(?: ?(?:am|pm|oclock))?", "later",
+    "morgen", "ubermorgen", "nachste (?:woche|mal)",
+    "nachsten (?:monat|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)",
+    "am (?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|wochenende)", "um \\d+(?: uhr)?", "spater",
+)
+# Violence said not to have happened (since): "he hasn't hit me since", "er schlägt mich nicht mehr".
+NEGATED_VIOLENCE = _words(
+    "(?:hasnt|has not|hasn t|havent|never|didnt|did not|doesnt|does not|wont|will not|not) (?:\\w+ )?"
+    "(?:hit|hurt|touched|threatened|pushed|grabbed|kicked|slapped|laid a (?:finger|hand) on|raised (?:a|his) hand to)"
+    "(?: me| us| the kids| anyone| anybody| her)?(?: (?:since|again|in (?:weeks|months|ages)|any ?more|for (?:weeks|"
+    "months|ages)))?",
+    "(?:hat|hatte) (?:\\w+ ){0,2}(?:keinem|niemandem|keinen) (?:\\w+ ){0,2}(?:getan|wehgetan|weh getan)",
+    "no (?:violence|threats|shouting) (?:since|for|in)",
+    "(?:schlagt|bedroht|schubst|beruhrt|tritt) (?:mich|uns) (?:\\w+ )?(?:nicht mehr|nie mehr|seitdem nicht|seit \\w+ "
+    "nicht)",
+    "(?:hat|hatte) (?:er )?(?:mich|uns) (?:\\w+ ){0,4}(?:nicht mehr|nie mehr|seitdem nicht|nicht) (?:geschlagen|"
+    "bedroht|geschubst|angefasst|verletzt|getreten)",
+    "keine gewalt mehr",
+)
 # In the present whatever else is said: "he's back", "help me", "a minute ago".
 NOW_AFTER_ALL = _words(
     "(?:hes|he is|he s)(?! (?:been|gone|not|left|never|always|usually|calmer|fine|ok|okay))",
     "help+ me", "help+ us", "please help", "pls help", "sos", "hilfe+", "hilf mir", "helft mir",
-    "er (?:ist|steht|kommt|sitzt|wartet)(?! (?:nicht|weg|gegangen|ausgezogen|ruhig|ruhiger))",
+    "er (?:ist|steht|kommt|sitzt|wartet|sucht|parkt|hammert|tritt|schreit|brullt)"
+    "(?! (?:nicht|weg|gegangen|ausgezogen|ruhig|ruhiger))",
+    # ongoing since a time of today: "parked outside for hours", "steht seit Mittag gegenüber"
+    "for (?:hours|ages|\\d+ hours|the last \\w+ hours)",
+    "since (?:lunch\\w*|this morning|breakfast|\\d+(?: ?(?:am|pm|oclock))?)",
+    "seit (?:stunden|mittag|heute (?:fruh|morgen|mittag)|\\d+ (?:uhr|stunden)|der nacht|heute nacht)",
     "a (?:second|minute|moment|few (?:seconds|minutes)) ago", "(?:seconds|minutes|\\d+ mins?) ago", "just",
-    "eben", "gerade eben", "vor (?:einer|ein paar|zwei|drei|funf) (?:minuten|sekunden)",
+    "eben", "gerade eben", "vor (?:einer|ein paar|zwei|drei|funf|\\w+)? ?(?:minuten|sekunden|minute|sekunde)",
 )
 # What her own life at risk is about: without one of these the model's self-harm guess is not acted on.
 SELF_HARM_CUE = _words(
@@ -195,6 +322,67 @@ SELF_HARM_CUE = _words(
     "sterben", "tot", "tod", "leben", "suizid\\w*", "selbstmord\\w*", "umbring\\w*", "tabletten", "pillen",
     "medikamente", "ritz\\w*", "geritzt", "schneide\\w*", "aufwachen", "abschied", "brucke",
     "besser dran", "schlafen", "weh\\w*", "verletz\\w*",
+    # said indirectly: not being here, a goodbye, things given away, a burden
+    "without me", "exist\\w*", "be here", "being here", "be around", "wasnt around", "not around", "burden",
+    "letters? for", "given (?:\\w+ )?away", "giving (?:\\w+ )?away", "sorted (?:out )?my things",
+    "wont (?:be )?need(?:ing)?",
+    "goodbyes?", "say(?:ing)? goodbye", "where (?:im|i am) going", "no (?:use|need) for (?:them|it|anything)",
+    "verabschied\\w*", "(?:wo|wohin) ich (?:hin)?geh\\w*", "brauch (?:ich )?(?:die|das|sie|ich) (?:\\w+ )?nicht mehr",
+    "come back", "dark thoughts", "no way out", "tired of (?:being alive|life|living)",
+    "ohne mich", "nicht mehr da", "weg (?:ware|bin)", "gabe", "gibt", "lebensmud\\w*", "mude vom leben",
+    "verschenkt", "briefe? fur", "zuruckkommen", "dunkle gedanken", "kein ausweg", "weitermachen", "weiterleben",
+)
+# Warning signs said indirectly (a burden, no reason to stay, no future, a goodbye, her funeral, not needed
+# any more): asked about whatever the model says, since no model learns every way of saying it.
+SELF_HARM_INDIRECT = _words(
+    "(?:my|own) funeral", "(?:dont|do not|no longer) need me any ?more", "(?:nobody|no one|noone) needs me",
+    "(?:wont|will not|never) hear from me (?:again|any ?more)", "(?:my|this is my) (?:last|final) (?:message|text)",
+    "final goodbye", "(?:no|without) (?:version of )?(?:the |a |my )?future (?:with|for) me", "future without me",
+    "(?:no|out of|any|not a single|no more) reasons? (?:left )?(?:to|for) (?:stay|staying|live|living|go on|"
+    "going on|keep going|carry on|carrying on|be here|being here|stick around)",
+    "sorry for (?:everything|being (?:such )?a (?:pain|burden))", "a burden (?:to|on) (?:everyone|you|them|my kids)",
+    "goodbyes? (?:to everyone|to you all|to all of you|to the world|while i (?:still )?can|forever|for good)",
+    "this is (?:my )?goodbye", "(?:wont|will not|dont) need (?:it|them|anything|any of it) where (?:im|i am) going",
+    "not (?:be|being) (?:here|around) (?:much longer|for (?:much )?longer)",
+    "(?:cant|cannot|can not) (?:face|survive|bear) (?:another|one more) day",
+    "(?:want|wanna|need) (?:it all |everything )?to (?:end|stop) (?:for good|forever|for ever)",
+    "disappear (?:forever|for good|for ever)",
+    "(?:everyone|everybody|they|the kids|my kids)(?: would| will|d)? (?:\\w+ ){0,2}(?:better|easier|happier) "
+    "(?:off )?without me",
+    "(?:nobody|no one|noone)(?: would| will|d)? (?:even )?"
+    "(?:miss me|notice if i|care if i (?:was|were|died|disappeared|wasnt))",
+    "whats the point (?:of|in) (?:me|living|going on|trying|carrying on)",
+    "(?:tired|sick) of (?:being alive|living|life|existing)", "no way out",
+    "(?:want to|wanna|going to|gonna|thinking (?:about|of)|ready to|just) (?:end|ending) (?:it|things|everything)"
+    "(?: all)?(?! with)",
+    "meine (?:eigene )?beerdigung", "mein grab", "(?:keiner|niemand) braucht mich",
+    "brauch(?:t|en)? mich (?:\\w+ )?(?:nicht mehr|eh nicht|nie mehr)$",
+    "(?:hort|horen|hoert) (?:ihr )?nichts mehr von mir", "nie wieder von mir",
+    "(?:das ist |ist )?meine letzte nachricht",
+    "zukunft (?:\\w+ ){0,3}(?:ohne mich|komm ich nicht|gibt es mich nicht)",
+    "(?:ich habe|ich hab|hab) keine zukunft", "fur mich (?:gibt es )?keine zukunft",
+    "(?:kein|keinen|keine) (?:\\w+ ){0,2}grund\\w* (?:mehr )?(?:\\w+ ){0,3}(?:zu bleiben|zu leben|weiterzumachen|"
+    "hier zu sein|da zu sein)",
+    "(?:bin|ich bin) (?:\\w+ ){0,2}(?:eine|nur eine|nur noch eine) last",
+    "(?:tut mir leid|sorry|entschuldigung) fur alles",
+    "(?:mich|uns) (?:\\w+ ){0,2}von (?:allen|euch|allem|der welt) (?:zu )?verabschied\\w*",
+    "verabschied\\w* mich (?:\\w+ ){0,2}von (?:allen|euch|allem|der welt)", "zeit (?:\\w+ ){0,3}verabschied\\w*",
+    "leb(?:t)? wohl", "(?:nicht mehr lange|bald nicht mehr) (?:da|hier)",
+    "(?:pack|schaff|halt|ertrag) (?:\\w+ )?(?:keinen|nicht noch einen) tag mehr",
+    "(?:will|mochte|mocht) (?:\\w+ ){0,2}fur immer (?:verschwinden|schlafen|weg)",
+    "fur immer (?:verschwinden|schlafen)",
+    "ohne mich (?:\\w+ ){0,4}(?:besser|leichter|glucklicher|einfacher)",
+    "(?:keiner|niemand) (?:wurde|wird) mich vermissen", "mude (?:vom|des) leben\\w*", "lebensmud\\w*",
+    "keine kraft mehr (?:zu leben|fur (?:das|dieses|mein) leben|weiterzumachen)",
+    "mein testament|testament (?:gemacht|geschrieben|aufgesetzt)", "ausweglos", "keinen ausweg",
+    # better off if she were not there; a farewell (thanks for everything + take care); a car in the garage running
+    "if i (?:just |simply )?(?:wasnt|was not|werent|wasn t|wasnt ever) (?:there|here|around|alive|in the picture)",
+    "wenn ich (?:\\w+ ){0,2}nicht mehr (?:da|hier|am leben) (?:ware|war|bin)",
+    "^(?=.*(?:thank you|thanks|thank u|danke) (?:so much |so very much |very much )?(?:for|fur) (?:everything|alles))"
+    "(?=.*(?:take care of (?:yourself|yourselves|the kids)|look after (?:yourself|yourselves|the kids)|"
+    "pass(?:t)? (?:gut )?auf (?:dich|euch|die kinder) auf|macht es gut|machts gut)).*",
+    "garage (?:\\w+ ){0,6}(?:engine|motor) (?:running|on|lauft|an)",
+    "(?:engine|motor) (?:running|lauft) (?:\\w+ ){0,6}garage",
 )
 # Weaker: enough to ask her, never to alert on the model's word alone ("it to stop", "vorbei", "aus").
 SELF_HARM_WEAK_CUE = _words(
@@ -212,11 +400,14 @@ URGENCY = _words(
     "help+", "hel+p+", "hlp", "halp", "hepl", "helo", "sos", "police", "polizei", "999", "112", "110", "911",
     "please help", "plz", "pls help", "hilfe+", "hilf+", "hilfe+ bitte", "notruf", "notfall", "emergency",
 )
+DANGER_EMOJI = re.compile(  # 🆘 🚨 🔪 🩸 🚓 🚔 👮 😱 😨 😰 🔫 (the danger_emoji regex of nlu/<locale>/entities.yml)
+    "[\U0001F198\U0001F6A8\U0001F52A\U0001FA78\U0001F693\U0001F694\U0001F46E\U0001F631\U0001F628\U0001F630\U0001F52B]"
+)
 # Denials that are not: "he's not supposed to be here", "er darf nicht hier sein".
 NOT_A_DENIAL = _words("not supposed", "not allowed", "darf nicht", "soll nicht", "nicht sein")
 
 
-WORRYING = frozenset({DANGER_INTENT, "feeling_unsafe", "report_incident"})
+WORRYING = frozenset({DANGER_INTENT, SELF_HARM_INTENT, "feeling_unsafe", "report_incident"})
 
 
 def _top_intent(parse: Mapping[str, Any] | None) -> str | None:
@@ -250,6 +441,9 @@ class Cues:
     text: str = ""  # the folded text the cues were read from (kept in memory only, never logged)
     over: bool = False
     distant: bool = False
+    quiet: str = ""  # text without figures of speech and negated violence ("I could kill for a coffee")
+    emoji: bool = False  # a danger emoji (🆘 🚨 🔪 🩸 🚓 😱...): a sign, like a word
+    words: int = 0
 
     @property
     def any(self) -> bool:
@@ -258,16 +452,23 @@ class Cues:
 
 def cues(text: str) -> Cues:
     t = fold_for_danger(text)
-    violence = VIOLENCE.search(t) is not None
-    harm = violence or (PRESENCE.search(t) is not None and HE.search(t) is not None)
+    quiet = NEGATED_VIOLENCE.sub(" ", IDIOM.sub(" ", t))  # violent words that name no violence
+    negated = quiet != IDIOM.sub(" ", t)
+    later = FUTURE.search(t) is not None
+    violence = VIOLENCE.search(quiet) is not None
+    harm = violence or (PRESENCE.search(quiet) is not None and HE.search(quiet) is not None)
     over = OVER.search(t) is not None
     distant = DISTANT.search(t) is not None
-    present = PRESENT.search(OVER.sub(" ", t)) is not None or NOW_AFTER_ALL.search(t) is not None
+    anchors = MEMORY.sub(" ", t)  # "I still think about it": her memory is present, the event is not
+    present = PRESENT.search(OVER.sub(" ", DISTANT.sub(" ", anchors))) is not None or (
+        NOW_AFTER_ALL.search(anchors) is not None and not later)
     past = PAST_ONLY.search(t) is not None or over or distant
-    denial = (DENIAL.search(t) is not None or CALM_FEAR.search(t) is not None) and NOT_A_DENIAL.search(t) is None
-    urgency = URGENCY.search(t) is not None
+    denial = (DENIAL.search(t) is not None or CALM_FEAR.search(t) is not None or negated) and (
+        NOT_A_DENIAL.search(t) is None)
+    urgency = URGENCY.search(ASKING_ABOUT.sub(" ", t)) is not None
+    emoji = DANGER_EMOJI.search(text) is not None
     return Cues(harm=harm, violence=violence, present=present, urgency=urgency, past_only=past and not present,
-                denial=denial, over=over, distant=distant, text=t)
+                denial=denial, over=over, distant=distant, text=t, emoji=emoji, words=len(t.split()), quiet=quiet)
 
 
 def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None) -> DangerDecision:
@@ -283,13 +484,17 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("alert", 1.0, f"net:{net.rule}")
     p = danger_probability(parse)
     ps = danger_probability(parse, SELF_HARM_INTENT)
-    strong = SELF_HARM_CUE.search(c.text) is not None
-    if ps >= PS_ASK and ps > p and (strong or SELF_HARM_WEAK_CUE.search(c.text) is not None):
+    strong = SELF_HARM_CUE.search(c.quiet) is not None or SELF_HARM_INDIRECT.search(c.quiet) is not None
+    weak = SELF_HARM_WEAK_CUE.search(c.quiet) is not None
+    guess = ps >= PS_ASK_NO_CUE and _top_intent(parse) == SELF_HARM_INTENT and not c.denial  # named nothing
+    if ps >= PS_ASK and ps > p and (strong or weak or guess):
         if SELF_HARM_DENIAL.search(c.text) is not None and ps < P_ASK_DESPITE_DENIAL:
             return DangerDecision("none", ps, "self_harm_denial", "self_harm")
         if ps >= PS_ALERT and strong:
             return DangerDecision("alert", ps, "model_self_harm", "self_harm")
         return DangerDecision("ask", ps, "model_self_harm_unsure", "self_harm")
+    if SELF_HARM_INDIRECT.search(c.quiet) is not None and SELF_HARM_DENIAL.search(c.text) is None:
+        return DangerDecision("ask", max(ps, CUE_SCORE), "self_harm_said_indirectly", "self_harm")
     present_harm = c.harm and c.present
     if c.denial and not present_harm:
         if p >= P_ASK_DESPITE_DENIAL:
@@ -299,12 +504,20 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         if c.over or c.distant:
             return DangerDecision("none", p, "model_over")
         return DangerDecision("ask", p, "model_past")
-    if p >= P_ALERT:
+    if p >= P_ALERT and (c.violence or c.urgency or c.emoji or (c.harm and c.present)):
         return DangerDecision("alert", p, "model")
+    if p >= P_ALERT:  # "er schläft", "he is helping with the kids": the model alone, nothing named
+        return DangerDecision("ask", p, "model_without_cues")
     if p >= P_ALERT_WITH_CUES and present_harm and not c.denial:
         return DangerDecision("alert", p, "model_with_present_harm")
-    if p >= (P_ASK_PAST_ONLY if c.past_only else P_ASK) and (c.any or _top_intent(parse) in WORRYING):
+    if c.past_only and (c.over or c.distant) and not c.urgency:  # over, or long ago: a report
+        return DangerDecision("none", p, "model_over")
+    named = c.harm or c.urgency or c.emoji or c.words <= SHORT_WORDS
+    floor = P_ASK_PAST_ONLY if c.past_only else (P_ASK if named else P_ASK_NO_CUE)
+    if p >= floor and (c.any or c.emoji or _top_intent(parse) in WORRYING):
         return DangerDecision("ask", p, "model_unsure")
-    if c.harm and not c.past_only and not c.denial and (c.present or c.violence or p >= P_CUE_FLOOR):
+    if p >= P_ASK_ANYWAY and not c.past_only:  # a quarter of the model's belief on danger is worth a question
+        return DangerDecision("ask", p, "model_quarter")
+    if c.harm and not c.past_only and not c.denial and (c.violence or p >= P_CUE_FLOOR):
         return DangerDecision("ask", max(p, CUE_SCORE), "present_harm" if c.present else "harm")
     return DangerDecision("none", p, "no_signal")

@@ -160,6 +160,15 @@ def test_a_custom_content_dir_is_honoured(tmp_path: Path) -> None:
         ("ich will einfach nicht mehr aufwachen", "de"),
         ("ich denke daran mich umzubringen", "de"),
         ("💊💊💊", "en"),
+        # said indirectly (issue 23, round 2)
+        ("everyone would be better off if i wasnt around", "en"),
+        ("nobody would notice if i was gone", "en"),
+        ("i wish i could just stop existing", "en"),
+        ("how many paracetamol does it take", "en"),
+        ("ohne mich hätten es alle leichter", "de"),
+        ("würde eh keiner merken wenn ich weg wäre", "de"),
+        ("ich mag morgen nicht mehr aufwachen", "de"),
+        ("ich bin so lebensmüde", "de"),
     ],
 )
 def test_self_harm_in_her_own_words_is_a_self_harm_signal(text: str, locale: str) -> None:

@@ -127,9 +127,11 @@ def test_the_model_sure_of_self_harm_alerts_as_self_harm_and_unsure_asks() -> No
     assert decide("i cant go on", self_harm_parse(0.8), None).action == "ask"  # a weak cue: asked, never alerted
 
 
-def test_the_models_self_harm_guess_is_not_acted_on_when_the_text_names_nothing_of_it() -> None:
-    decision = decide("bitte keine nachrichten", self_harm_parse(0.8), None)
-    assert decision.action == "none"
+def test_the_models_self_harm_guess_alone_asks_but_never_alerts_when_the_text_names_nothing_of_it() -> None:
+    """A goodbye or 'letters for the kids' names nothing of self-harm: the model's sure guess asks, never alerts."""
+    sure = decide("bitte keine nachrichten", self_harm_parse(0.8), None)
+    assert (sure.action, sure.kind) == ("ask", "self_harm")
+    assert decide("bitte keine nachrichten", self_harm_parse(0.3), None).action == "none"
 
 
 def test_saying_she_would_never_hurt_herself_raises_nothing() -> None:
@@ -171,3 +173,108 @@ def test_the_present_wins_over_any_past_in_the_same_message(text: str) -> None:
 ])
 def test_not_an_emergency_and_fear_of_him_being_nice_raise_no_alarm(text: str) -> None:
     assert decide(text, parse("feeling_unsafe", 0.6, danger=0.3), None).action == "none"
+
+
+# -- issue 23, round 2: what the model says alone, figures of speech, negation, memory, later -------
+
+@pytest.mark.parametrize("text", ["er schläft", "he's polite to me now", "the door is locked"])
+def test_the_model_alone_asks_but_never_alerts_when_the_text_names_nothing(text: str) -> None:
+    decision = decide(text, parse("danger_now", 0.95), None)
+    assert (decision.action, decision.reason) == ("ask", "model_without_cues")
+
+
+@pytest.mark.parametrize("text", ["he's hitting me", "hilfe bitte", "🔪😱", "er ist hier jetzt"])
+def test_the_model_sure_of_danger_alerts_when_the_text_names_harm_help_or_a_danger_emoji(text: str) -> None:
+    assert decide(text, parse("danger_now", 0.9), None).action == "alert"
+
+
+@pytest.mark.parametrize("text", [
+    "he hasn't hit me since the course started",
+    "seit dem kurs hat er mich nicht mehr geschlagen",
+    "he didn't hurt anyone, it was a misunderstanding",
+])
+def test_violence_said_not_to_have_happened_is_no_alarm(text: str) -> None:
+    c = cues(text)
+    assert not c.violence and c.denial
+    assert decide(text, parse("feeling_safe", 0.6, danger=0.3), None).action == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "work is killing me this week but home is calm",
+    "i could kill for a coffee",
+    "die arbeit bringt mich diese woche um",
+    "my mum's going to kill me, i forgot her birthday",
+])
+def test_figures_of_speech_name_no_violence(text: str) -> None:
+    assert not cues(text).violence
+    assert decide(text, parse("feeling_safe", 0.7, danger=0.1), None).action == "none"
+
+
+def test_her_memory_of_an_old_incident_is_not_a_present_anchor() -> None:
+    text = "he threatened me with a knife years ago, i still think about it"
+    assert cues(text).past_only
+    assert decide(text, parse("report_incident", 0.8, danger=0.2), DangerSignal("weapon", "en")).action == "none"
+
+
+@pytest.mark.parametrize("text", ["he's coming tomorrow to get the kids", "er kommt morgen"])
+def test_his_presence_said_for_later_is_not_now(text: str) -> None:
+    assert not cues(text).present
+    assert decide(text, parse("danger_now", 0.8), None).action == "ask"
+
+
+def test_a_question_about_emergencies_is_no_call_for_help() -> None:
+    assert not cues("who do i call in an emergency").urgency
+    assert decide("who do i call in an emergency", parse("danger_now", 0.75), None).action == "ask"
+    assert cues("help me please").urgency
+
+
+def test_a_goodbye_with_the_model_leaning_to_self_harm_is_asked_about() -> None:
+    decision = decide("ich glaub es ist zeit mich von allen zu verabschieden", self_harm_parse(0.42), None)
+    assert (decision.action, decision.kind) == ("ask", "self_harm")
+
+
+@pytest.mark.parametrize("text", [
+    "i keep picturing my own funeral",
+    "there's no future with me in it",
+    "sorry for being such a burden, you won't hear from me again",
+    "mir fällt kein grund mehr ein zu bleiben",
+    "ohne mich wäre es für alle leichter",
+])
+def test_warning_signs_said_indirectly_are_asked_about_whatever_the_model_says(text: str) -> None:
+    decision = decide(text, parse("feeling_safe", 0.9, danger=0.01), None)
+    assert (decision.action, decision.kind) == ("ask", "self_harm")
+
+
+@pytest.mark.parametrize("text", [
+    "i said goodbye to him at the handover",
+    "your last message didn't come through",
+    "die beerdigung meiner oma war schön",
+    "kein grund mehr zur sorge",
+])
+def test_everyday_goodbyes_funerals_and_reasons_are_not_warning_signs(text: str) -> None:
+    assert decide(text, parse("feeling_safe", 0.9, danger=0.01), None).action == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "thank you for everything you've done. take care of yourself",
+    "danke für alles, passt auf euch auf",
+    "sometimes i think they'd manage if i just wasn't there",
+    "i'm in the car in the garage with the engine running",
+])
+def test_a_farewell_or_a_method_without_the_words_is_asked_about_as_self_harm(text: str) -> None:
+    decision = decide(text, parse("thanks", 0.8, danger=0.01), None)
+    assert (decision.action, decision.kind) == ("ask", "self_harm")
+
+
+@pytest.mark.parametrize("text", [
+    "when i was pregnant he kicked me down the stairs, it's been years now",
+    "back at easter he threw the toys at me, nothing since",
+])
+def test_an_old_incident_said_as_such_is_not_asked_about(text: str) -> None:
+    assert cues(text).past_only
+    assert decide(text, parse("report_incident", 0.7, danger=0.4), None).action == "none"
+
+
+def test_a_quarter_of_the_models_belief_on_danger_asks_even_when_nothing_is_named() -> None:
+    assert decide("just the usual week with the kids", parse("feeling_safe", 0.6, danger=0.28), None).action == "ask"
+    assert decide("just the usual week with the kids", parse("feeling_safe", 0.8, danger=0.2), None).action == "none"
