@@ -115,8 +115,8 @@ async def call_number(request: web.Request) -> web.StreamResponse:
         else:
             throttled = False
     if throttled:
-        raise see_other("/console/me", "You asked for three calls in the last hour: try again later, or ask a "
-                        "supervisor.", "error")
+        raise see_other("/console/me", _("You asked for three calls in the last hour: try again later, or ask a "
+                                          "supervisor."), "error")
     async with service.db.transaction() as s:
         member = await s.get(StaffMember, me(request).id)
         assert member is not None

@@ -14,8 +14,8 @@ from console.texts import catalogue, label, translate
 from flows.phone_call import HER_KEY_LABELS, OUTCOME_LABELS, NextStep
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "bot" / "console" / "templates"
-PYTHON = [*sorted((ROOT / "bot" / "console").glob("*.py")), ROOT / "evaluation" / "console.py"]
+TEMPLATES = ROOT / "console" / "templates"
+PYTHON = [*sorted((ROOT / "console").glob("*.py")), ROOT / "evaluation" / "console.py"]
 # `_("...")` or `_('...')` with a literal first argument, in a template
 TEMPLATE_TEXT = re.compile(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 # shown on her page and the call-backs page as words (flows/phone_call.py), translated there
