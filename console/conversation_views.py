@@ -73,7 +73,7 @@ async def escalation_page(request: web.Request) -> web.StreamResponse:
         notes = await live_chat.notes(s, escalation_id=esc.id)
         audit(s, f"staff:{me(request).id}", "conversation.viewed", survivor=survivor.pseudonym if survivor else None,
               now=now, escalation_id=esc.id, messages=len(conversation["lines"]) if conversation else 0)
-    return render(request, "escalation.html", title=_("Alert #{id}", id=esc.id), e=esc, s=survivor,
+    return render(request, "escalation.html", title=_("Alert #{id}", id=esc.id), e=esc, esc=esc, s=survivor,
                   pseudonym=survivor.pseudonym if survivor else None, holder=holder.name if holder else None,
                   sla=sla_state(esc, now), sla_left=cases.sla_clock(esc, now), outcomes=cases.OUTCOMES,
                   row={"id": esc.id, "holder_id": esc.holder_id}, conversation=conversation, notes=notes,

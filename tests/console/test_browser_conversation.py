@@ -74,7 +74,7 @@ async def test_the_worker_reads_her_words_claims_writes_and_sees_her_answer_live
     await ana.select_option("#alert select[name=outcome]", "spoke_to_her")
     await ana.locator("#alert button:has-text('Resolve')").click()
     await ana.wait_for_selector(".flash:has-text('resolved')")
-    await ana.locator("#escalation-status", has_text="closed").wait_for(timeout=5000)
+    await ana.locator("#escalation-status", has_text="Resolved").wait_for(timeout=5000)
     # resolving ends the conversation: she is told in her cover wording, her chat is hers again
     told = phone.locator("#messages li.from-bot", has_text="Send MENU whenever you like")
     await told.wait_for(timeout=10000)
