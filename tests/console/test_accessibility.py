@@ -119,7 +119,8 @@ async def tab_to(page: Any, selector: str, limit: int = 120) -> None:
     raise AssertionError(f"Tab never reached {selector}")
 
 
-async def test_a_worker_claims_notes_and_resolves_with_the_keyboard_alone(browser, console, keyring) -> None:
+async def test_a_worker_claims_notes_writes_to_her_and_resolves_with_the_keyboard_alone(
+        browser, console, keyring) -> None:
     svc, base, clock = console
     sid, _ = await enrolled(svc.db, keyring, channel="simulator", address=shared.HER_SIM, pseudonym="ps-keys")
     async with svc.db.transaction() as s:
@@ -137,9 +138,19 @@ async def test_a_worker_claims_notes_and_resolves_with_the_keyboard_alone(browse
     await page.keyboard.press("Enter")  # submits the note's form
     await page.wait_for_selector(".flash:has-text('Note added')")
 
-    await tab_to(page, f"{row} select[name=outcome]")
+    # to the alert's own page, then write to her from it: reply, all by keyboard
+    await tab_to(page, f"{row} a[href='/console/escalations/{esc.id}']")
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector("#live-reply")
+    await tab_to(page, "#live-reply")
+    await page.keyboard.type("Are you free to talk at three?")
+    await tab_to(page, "#reply form[action$='/reply'] button")
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector(".flash:has-text('Sent to her under her cover title')")
+
+    await tab_to(page, "#alert select[name=outcome]")
     assert await page.evaluate("document.activeElement.value") == "spoke_to_her"
-    await tab_to(page, f"{row} form[action$='/resolve'] button")
+    await tab_to(page, "#alert form[action*='/resolve'] button")
     await page.keyboard.press("Space")
     await page.wait_for_selector(f".flash:has-text('Alert #{esc.id} resolved')")
     async with svc.db.sessions() as s:
