@@ -16,7 +16,6 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import psycopg
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -83,6 +82,8 @@ async def listen_postgres(url: str, bell: Bell, stop: asyncio.Event) -> None:
     """Ring `bell` for every change another process commits (LISTEN liaison_live), until `stop`. A
     lost connection is logged and taken up again a second later (this process's own changes ring
     its bell without it)."""
+    import psycopg  # PostgreSQL only: the SQLite default never loads its driver (10 MB resident)
+
     while not stop.is_set():
         try:
             await _listen(url, bell, stop)
@@ -93,6 +94,8 @@ async def listen_postgres(url: str, bell: Bell, stop: asyncio.Event) -> None:
 
 
 async def _listen(url: str, bell: Bell, stop: asyncio.Event) -> None:
+    import psycopg
+
     conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
         await conn.execute(f"LISTEN {CHANNEL}")

@@ -65,7 +65,7 @@ async def test_the_programme_role_sends_an_event_and_sees_its_sites_list_without
         assert status == 303 and "received already" in (pat.flash or "")
         assert len(await stored_events(svc.db)) == 1
         _s, page, _l = await pat.get("/console/programme")
-        assert "f-1" in page and "Excluded from the programme (violence threat)" in page
+        assert "f-1" in page and "Excluded from the programme" in page and "Violence or threats" in page
         for hers in ("ps-amber", "DV-2026-117", "matched", "unmatched", "linked"):
             assert hers not in page, hers
     finally:

@@ -194,7 +194,7 @@ class HerPhone:
         raise AssertionError(f"no option {label!r}; last reply: {self.last.texts!r}")
 
     async def settled(self) -> None:
-        await running.wait_until(lambda: running.nothing_due(self.svc), within=10.0)
+        await running.wait_until(lambda: running.nothing_due(self.svc), within=60.0)
 
     async def _arrived(self, before: int) -> Reply:
         await self.settled()
