@@ -25,8 +25,12 @@ def test_no_test_example_appears_in_the_training_data(locale: str) -> None:
     assert leaked == [], f"test examples found in training data: {leaked}"
 
 
-# frozen when written, measured once (bench/nlu_heldout_once.py --set issue23b): a changed byte is a changed test
+# frozen when written, measured once (bench/nlu_heldout_once.py --set NAME): a changed byte is a changed test
 FROZEN_SETS = {
+    "en/test/test_nlu_issue23c.yml": "52180d0fb9a84632638ecf45a3482e49626da93ab90c3230b41391fc026c6c39",
+    "en/test/test_nlu_issue23c_kinds.tsv": "d69b513ab8c92a4aacaf9ae91fbf88f9fd91bfb51618315cd77472dc09b55cc5",
+    "de/test/test_nlu_issue23c.yml": "ae1c49fe3ea9fd4dc5ccc2897a8d5a301b9b86acaa515e92cd906ceff408983e",
+    "de/test/test_nlu_issue23c_kinds.tsv": "e2650936516e464734b042aa4a444040f8c0cfd983765869aa1cedf851ef6628",
     "en/test/test_nlu_issue23b.yml": "fe6595e41924055f170f73851f20f94f6ab18319509bae9618b807736243a9ca",
     "en/test/test_nlu_issue23b_kinds.tsv": "be082e2f24819544cd0807815ea666904159f26c0e93b80e0a1a08f820cdfab0",
     "de/test/test_nlu_issue23b.yml": "aa3ba367a0adef933248a64854b55706b121e98768d3a7e0ecc7ae1dfbb35c68",
@@ -34,16 +38,17 @@ FROZEN_SETS = {
 }
 
 
+@pytest.mark.parametrize("name", ["issue23b", "issue23c"])
 @pytest.mark.parametrize("locale", ["en", "de"])
-def test_no_training_change_after_the_freeze_copies_a_second_held_out_example(locale: str) -> None:
+def test_no_training_change_after_the_freeze_copies_a_frozen_held_out_example(locale: str, name: str) -> None:
     """Written independently, the set shares some short common messages ("hi", "STOP") with the training
     data: those were noted when it was frozen. A training example added since may match none of the others."""
-    at_freeze = (Path(__file__).parent / "data" / "issue23b_overlap_at_freeze.tsv").read_text(encoding="utf-8")
+    at_freeze = (Path(__file__).parent / "data" / f"{name}_overlap_at_freeze.tsv").read_text(encoding="utf-8")
     noted = {_key(line.split("\t", 1)[1]) for line in at_freeze.splitlines() if line.startswith(f"{locale}\t")}
     trained = {_key(e.text) for e in load_training_data(training_dir(locale)).examples}
-    held_out = load_training_data(training_dir(locale) / "test" / "test_nlu_issue23b.yml").examples
+    held_out = load_training_data(training_dir(locale) / "test" / f"test_nlu_{name}.yml").examples
     copied = [e.text for e in held_out if _key(e.text) in trained and _key(e.text) not in noted]
-    assert copied == [], f"second held-out set's examples found in training data: {copied}"
+    assert copied == [], f"{name}'s held-out examples found in training data: {copied}"
 
 
 @pytest.mark.parametrize("name", sorted(FROZEN_SETS))
