@@ -427,8 +427,9 @@ class Dispatcher:
                     msg.status, msg.last_error = "held", decision.reason
                     msg.next_attempt_at = decision.until or now + timedelta(minutes=5)
                     return Outcome.HOLD, None
+                turned = None
                 if shared is not None:  # every process's turn, kept in the database (right before the claim)
-                    await shared.take(s, None if is_deletion else rindex)
+                    turned = await shared.take(s, None if is_deletion else rindex)
                     now = self.now()
                 attempts = msg.attempts + 1
                 until = now + self.claim_lease
@@ -453,6 +454,8 @@ class Dispatcher:
         if is_deletion:
             assert msg.deletion_plan is not None  # the database refuses a deletion without its plan
             return await self._delete(channel, key, row_id, out.address, msg.deletion_plan, attempts)
+        if shared is not None and turned is not None:
+            await shared.keep_to(turned)
         try:
             if edit_of is not None:  # a staff alert edited in place ("taken by ...")
                 await channel.edit(out.address, edit_of, out.text, out.buttons)

@@ -8,12 +8,14 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
 
 from bot.channels.base import OutgoingMessage, RateLimits, SendResult
 from bot.clock import ManualClock
 from bot.delivery_events import DELIVERY_EVENTS
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.enqueue import enqueue
+from bot.outbox.shared_rate import SharedTurns
 from bot.storage.db import Database
 from tests.support.recording_channel import RecordingChannel
 from tests.support.running import wait_until
@@ -120,3 +122,25 @@ async def db_url_keyring(database_url, keyring):
     database = Database(database_url, keyring, clock=ManualClock(T0, tick=True))
     yield database, keyring
     await database.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_message_that_leaves_well_after_its_turn_takes_a_new_one_rather_than_reach_the_provider_bunched(
+        db_url_keyring) -> None:
+    db, _keyring = db_url_keyring
+    if db.is_sqlite:
+        pytest.skip("the shared turns are PostgreSQL's (several processes); SQLite's one process paces alone")
+    turns = SharedTurns(db, "simulator", rate=10)
+
+    async def schedule() -> float:
+        async with db.reads() as s:
+            return float((await s.execute(text(
+                "SELECT tat FROM provider_turns WHERE channel = 'simulator' AND chat = ''"))).scalar_one())
+
+    async with db.transaction() as s:
+        turned = await turns.take(s)
+    after_turn = await schedule()
+    await turns.keep_to(turned)  # leaves at once: the turn it had
+    assert await schedule() == after_turn
+    await turns.keep_to(turned - 1.0)  # its commit took a second: a new turn, one interval on
+    assert await schedule() == pytest.approx(after_turn + 0.1, abs=1e-6)
