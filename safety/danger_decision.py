@@ -210,7 +210,11 @@ _OVER = (
     "i left (?:him |after that|that night|the next day)", "(?:i|we) (?:moved out|moved away|left) (?:after|since)",
     "danach bin ich (?:gegangen|ausgezogen|weg)", "(?:das|es) ist (?:jetzt |inzwischen )?(?:geklart|erledigt)",
     "(?:er ist|ist er) (?:jetzt )?(?:weg|gegangen|ausgezogen)",
-    "(?:jetzt|inzwischen|mittlerweile) (?:ist (?:es )?)?(?:ruhig|ruhiger|vorbei)", "wieder ruhig",
+    "(?:jetzt|inzwischen|mittlerweile) (?:ist (?:es |alles )?)?(?:ruhig|ruhiger|vorbei)", "wieder ruhig",
+    "(?:everything|everythings|everything s|all|its|it s|things|things are|things s) (?:is |are |has been |been )?"
+    "(?:quiet|calm|fine|ok|okay|peaceful|good|settled) (?:now|since)",
+    "(?:alles|es) (?:ist )?(?:jetzt |wieder |seitdem )?(?:ruhig|friedlich|gut) (?:jetzt|seitdem|inzwischen)",
+    "(?:ist|war) (?:schon |ja |doch )?lange vorbei",
 )
 OVER = _words("(?:" + "|".join(_OVER) + ")(?: now| already| since| again| jetzt| wieder)?")
 # Long past: weeks, months or years ago; a month's name; "damals". With the danger net, over by itself.
@@ -228,6 +232,7 @@ DISTANT = _words(
     "im (?:januar|februar|marz|april|mai|juni|juli|august|september|oktober|november|dezember)",
     "im (?:sommer|winter|fruhling|herbst)",
     "an weihnachten", "damals", "fruher",
+    "ages ago", "(?:a )?long time ago", "(?:ist|war|sind) (?:schon |ja |doch )?lange (?:her|vorbei)", "ewig her",
 )
 # Her memory of it, not the event, is in the present: "I still think about it", "daran denk ich noch oft".
 MEMORY = _words(
@@ -240,6 +245,10 @@ MEMORY = _words(
     "(?:daran|dran|davon) (?:denk|denke|traum|traume) ich (?:noch|immer noch|oft|manchmal|heute noch)(?: oft| "
     "manchmal)?",
     "(?:hab|habe) (?:noch |immer noch )?(?:albtraume|alptraume|flashbacks)",
+    # her telling it now, not the event: "two years ago he ..., I'm only telling you now"
+    "(?:im |i am |i m )?(?:only |just |finally )?(?:telling|saying|mentioning|reporting|writing) (?:\\w+ ){0,2}now",
+    "(?:erzahl|erzahle|sag|sage|melde|schreib|schreibe) (?:ich )?(?:es |das |dir |euch |ihnen )?(?:jetzt erst|erst jetzt)",
+    "(?:jetzt|heute) erst (?:erzahl|erzahle|sag|sage|melde|schreib|schreibe)\\w*",
 )
 # Figures of speech with violent words: "work is killing me", "I could kill for a coffee", "die Arbeit bringt mich um".
 IDIOM = _words(
@@ -274,6 +283,10 @@ ASKING_ABOUT = _words(
     "(?:police|emergency|notruf|polizei)(?: numbers?| nummern?| station| told| informiert| erfahren)?",
     "(?:help|hilfe) (?:with|for|zu|zum|zur|mit|bei) (?:\\w+ )?(?:the |den |der )?(?:settings|menu|app|einstellungen|"
     "buttons?|antworten)",
+    # what the service helps with: "do you help with housing as well", "helft ihr auch bei der Wohnungssuche"
+    "^(?:do|can|could|does|will|would) (?:you|u|ye|ya|they|the service|this service|the programme|this) "
+    "(?:also |even |still |ever )?help (?:with|people|women|mums|mothers|families|me with|us with|find)",
+    "^(?:helft|helfen|hilft) (?:ihr|sie|das programm|der dienst) (?:auch |denn |eigentlich )*(?:bei|mit|beim|frauen|muttern)",
 )
 # Said for later, not now: "he's coming tomorrow", "er kommt am Samstag". Cancels "he's"/"er kommt" as a present anchor.
 FUTURE = _words(
@@ -315,7 +328,8 @@ NOW_AFTER_ALL = _words(
 )
 # What her own life at risk is about: without one of these the model's self-harm guess is not acted on.
 SELF_HARM_CUE = _words(
-    "die", "dying", "dead", "death", "suicid\\w*", "kill\\w*", "kms", "unalive", "life", "living", "alive", "live",
+    "(?:to|i|id|i d|ill|i ll|rather|just|wanna|gonna|could|might|will|and|or|let me|gonna|should) die",
+    "die (?:tonight|today|now|soon|alone|in my sleep)", "dying", "dead", "death", "suicid\\w*", "kill\\w*", "kms", "unalive", "life", "living", "alive", "live",
     "end it", "end (?:it )?all", "over", "tablets?", "pills?", "meds", "medication", "overdos\\w*", "paracetamol",
     "painkillers", "cut\\w*", "hurt\\w* my ?self", "harm\\w*", "wake up", "goodbye", "bridge", "rope",
     "better off", "sleep forever", "end(?:ing)? (?:it|things|everything|my)",
@@ -329,7 +343,7 @@ SELF_HARM_CUE = _words(
     "goodbyes?", "say(?:ing)? goodbye", "where (?:im|i am) going", "no (?:use|need) for (?:them|it|anything)",
     "verabschied\\w*", "(?:wo|wohin) ich (?:hin)?geh\\w*", "brauch (?:ich )?(?:die|das|sie|ich) (?:\\w+ )?nicht mehr",
     "come back", "dark thoughts", "no way out", "tired of (?:being alive|life|living)",
-    "ohne mich", "nicht mehr da", "weg (?:ware|bin)", "gabe", "gibt", "lebensmud\\w*", "mude vom leben",
+    "ohne mich", "nicht mehr da", "weg (?:ware|bin)", "mich nicht (?:mehr )?(?:gabe|gibt)", "lebensmud\\w*", "mude vom leben",
     "verschenkt", "briefe? fur", "zuruckkommen", "dunkle gedanken", "kein ausweg", "weitermachen", "weiterleben",
 )
 # Warning signs said indirectly (a burden, no reason to stay, no future, a goodbye, her funeral, not needed
@@ -382,6 +396,14 @@ SELF_HARM_INDIRECT = _words(
     "(?=.*(?:take care of (?:yourself|yourselves|the kids)|look after (?:yourself|yourselves|the kids)|"
     "pass(?:t)? (?:gut )?auf (?:dich|euch|die kinder) auf|macht es gut|machts gut)).*",
     "garage (?:\\w+ ){0,6}(?:engine|motor) (?:running|on|lauft|an)",
+    # a plan for tonight: "heute Nacht ..., es ist alles vorbereitet", "tonight, I've got it all planned"
+    "(?:heute nacht|heut nacht|heute abend|tonight|tonite|2nite) (?:\\w+ ){0,8}(?:(?:es )?ist alles|alles ist|hab alles|habe alles|"
+    "is all|everything s|everythings|everything is|got it all|got everything) (?:\\w+ )?(?:vorbereitet|geplant|bereit|"
+    "planned|ready|prepared|sorted)",
+    "(?:(?:es )?ist alles|alles ist|hab alles|habe alles|got it all|ive got it all|got everything|everything is|everythings) "
+    "(?:\\w+ )?(?:vorbereitet|geplant|planned|prepared) (?:\\w+ )?(?:fur )?(?:heute nacht|heute abend|tonight)",
+    "wozu (?:noch |eigentlich |ich )*(?:aufwachen|aufstehen|leben|weiterleben|weitermachen|da sein)",
+    "(?:why|what for) (?:even |would i |should i |do i )*(?:bother )?(?:waking up|wake up|living|going on|being here)",
     "(?:engine|motor) (?:running|lauft) (?:\\w+ ){0,6}garage",
 )
 # Weaker: enough to ask her, never to alert on the model's word alone ("it to stop", "vorbei", "aus").
@@ -486,7 +508,8 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
     ps = danger_probability(parse, SELF_HARM_INTENT)
     strong = SELF_HARM_CUE.search(c.quiet) is not None or SELF_HARM_INDIRECT.search(c.quiet) is not None
     weak = SELF_HARM_WEAK_CUE.search(c.quiet) is not None
-    guess = ps >= PS_ASK_NO_CUE and _top_intent(parse) == SELF_HARM_INTENT and not c.denial  # named nothing
+    figure = IDIOM.search(c.text) is not None  # "my boss is going to kill me lol": no guess from the model
+    guess = ps >= PS_ASK_NO_CUE and _top_intent(parse) == SELF_HARM_INTENT and not c.denial and not figure
     if ps >= PS_ASK and ps > p and (strong or weak or guess):
         if SELF_HARM_DENIAL.search(c.text) is not None and ps < P_ASK_DESPITE_DENIAL:
             return DangerDecision("none", ps, "self_harm_denial", "self_harm")
