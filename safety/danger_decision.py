@@ -89,6 +89,7 @@ P_ASK_PAST_ONLY = 0.3
 P_ASK_NO_CUE = 0.3
 P_ASK_ANYWAY = 0.25
 SHORT_WORDS = 3
+QUARTER_WORDS = 10
 P_ASK_DESPITE_DENIAL = 0.5
 CUE_SCORE = 0.35
 P_CUE_FLOOR = 0.05
@@ -232,7 +233,10 @@ DISTANT = _words(
     "im (?:januar|februar|marz|april|mai|juni|juli|august|september|oktober|november|dezember)",
     "im (?:sommer|winter|fruhling|herbst)",
     "an weihnachten", "damals", "fruher",
-    "ages ago", "(?:a )?long time ago", "(?:ist|war|sind) (?:schon |ja |doch )?lange (?:her|vorbei)", "ewig her",
+    "ages ago", "(?:a )?long time ago",
+    "since (?:january|february|march|april|may|june|july|august|september|october|november|december)",
+    "seit (?:januar|februar|marz|april|mai|juni|juli|august|september|oktober|november|dezember)",
+    "(?:ist|war|sind) (?:schon |ja |doch )?lange (?:her|vorbei)", "ewig her",
 )
 # Her memory of it, not the event, is in the present: "I still think about it", "daran denk ich noch oft".
 MEMORY = _words(
@@ -247,7 +251,8 @@ MEMORY = _words(
     "(?:hab|habe) (?:noch |immer noch )?(?:albtraume|alptraume|flashbacks)",
     # her telling it now, not the event: "two years ago he ..., I'm only telling you now"
     "(?:im |i am |i m )?(?:only |just |finally )?(?:telling|saying|mentioning|reporting|writing) (?:\\w+ ){0,2}now",
-    "(?:erzahl|erzahle|sag|sage|melde|schreib|schreibe) (?:ich )?(?:es |das |dir |euch |ihnen )?(?:jetzt erst|erst jetzt)",
+    "(?:erzahl|erzahle|sag|sage|melde|schreib|schreibe) (?:ich )?(?:es |das |dir |euch |ihnen )?"
+    "(?:jetzt erst|erst jetzt)",
     "(?:jetzt|heute) erst (?:erzahl|erzahle|sag|sage|melde|schreib|schreibe)\\w*",
 )
 # Figures of speech with violent words: "work is killing me", "I could kill for a coffee", "die Arbeit bringt mich um".
@@ -286,7 +291,8 @@ ASKING_ABOUT = _words(
     # what the service helps with: "do you help with housing as well", "helft ihr auch bei der Wohnungssuche"
     "^(?:do|can|could|does|will|would) (?:you|u|ye|ya|they|the service|this service|the programme|this) "
     "(?:also |even |still |ever )?help (?:with|people|women|mums|mothers|families|me with|us with|find)",
-    "^(?:helft|helfen|hilft) (?:ihr|sie|das programm|der dienst) (?:auch |denn |eigentlich )*(?:bei|mit|beim|frauen|muttern)",
+    "^(?:helft|helfen|hilft) (?:ihr|sie|das programm|der dienst) (?:auch |denn |eigentlich )*"
+    "(?:bei|mit|beim|frauen|muttern)",
 )
 # Said for later, not now: "he's coming tomorrow", "er kommt am Samstag". Cancels "he's"/"er kommt" as a present anchor.
 FUTURE = _words(
@@ -302,7 +308,8 @@ FUTURE = _words(
 # Violence said not to have happened (since): "he hasn't hit me since", "er schlägt mich nicht mehr".
 NEGATED_VIOLENCE = _words(
     "(?:hasnt|has not|hasn t|havent|never|didnt|did not|doesnt|does not|wont|will not|not) (?:\\w+ )?"
-    "(?:hit|hurt|touched|threatened|pushed|grabbed|kicked|slapped|laid a (?:finger|hand) on|raised (?:a|his) hand to)"
+    "(?:hit|hurt|touched|threatened|pushed|grabbed|kicked|slapped|laid a (?:finger|hand) on|raised (?:a|his) hand to|"
+    "raised his voice (?:at|to)|shouted at|yelled at)"
     "(?: me| us| the kids| anyone| anybody| her)?(?: (?:since|again|in (?:weeks|months|ages)|any ?more|for (?:weeks|"
     "months|ages)))?",
     "(?:hat|hatte) (?:\\w+ ){0,2}(?:keinem|niemandem|keinen) (?:\\w+ ){0,2}(?:getan|wehgetan|weh getan)",
@@ -329,7 +336,8 @@ NOW_AFTER_ALL = _words(
 # What her own life at risk is about: without one of these the model's self-harm guess is not acted on.
 SELF_HARM_CUE = _words(
     "(?:to|i|id|i d|ill|i ll|rather|just|wanna|gonna|could|might|will|and|or|let me|gonna|should) die",
-    "die (?:tonight|today|now|soon|alone|in my sleep)", "dying", "dead", "death", "suicid\\w*", "kill\\w*", "kms", "unalive", "life", "living", "alive", "live",
+    "die (?:tonight|today|now|soon|alone|in my sleep)", "dying", "dead", "death", "suicid\\w*", "kill\\w*", "kms",
+    "unalive", "life", "living", "alive", "live",
     "end it", "end (?:it )?all", "over", "tablets?", "pills?", "meds", "medication", "overdos\\w*", "paracetamol",
     "painkillers", "cut\\w*", "hurt\\w* my ?self", "harm\\w*", "wake up", "goodbye", "bridge", "rope",
     "better off", "sleep forever", "end(?:ing)? (?:it|things|everything|my)",
@@ -343,7 +351,8 @@ SELF_HARM_CUE = _words(
     "goodbyes?", "say(?:ing)? goodbye", "where (?:im|i am) going", "no (?:use|need) for (?:them|it|anything)",
     "verabschied\\w*", "(?:wo|wohin) ich (?:hin)?geh\\w*", "brauch (?:ich )?(?:die|das|sie|ich) (?:\\w+ )?nicht mehr",
     "come back", "dark thoughts", "no way out", "tired of (?:being alive|life|living)",
-    "ohne mich", "nicht mehr da", "weg (?:ware|bin)", "mich nicht (?:mehr )?(?:gabe|gibt)", "lebensmud\\w*", "mude vom leben",
+    "ohne mich", "nicht mehr da", "weg (?:ware|bin)", "mich nicht (?:mehr )?(?:gabe|gibt)", "lebensmud\\w*",
+    "mude vom leben",
     "verschenkt", "briefe? fur", "zuruckkommen", "dunkle gedanken", "kein ausweg", "weitermachen", "weiterleben",
 )
 # Warning signs said indirectly (a burden, no reason to stay, no future, a goodbye, her funeral, not needed
@@ -397,10 +406,12 @@ SELF_HARM_INDIRECT = _words(
     "pass(?:t)? (?:gut )?auf (?:dich|euch|die kinder) auf|macht es gut|machts gut)).*",
     "garage (?:\\w+ ){0,6}(?:engine|motor) (?:running|on|lauft|an)",
     # a plan for tonight: "heute Nacht ..., es ist alles vorbereitet", "tonight, I've got it all planned"
-    "(?:heute nacht|heut nacht|heute abend|tonight|tonite|2nite) (?:\\w+ ){0,8}(?:(?:es )?ist alles|alles ist|hab alles|habe alles|"
-    "is all|everything s|everythings|everything is|got it all|got everything) (?:\\w+ )?(?:vorbereitet|geplant|bereit|"
+    "(?:heute nacht|heut nacht|heute abend|tonight|tonite|2nite) (?:\\w+ ){0,8}"
+    "(?:(?:es )?ist alles|alles ist|hab alles|habe alles|is all|everything s|everythings|everything is|got it all|"
+    "got everything) (?:\\w+ )?(?:vorbereitet|geplant|bereit|"
     "planned|ready|prepared|sorted)",
-    "(?:(?:es )?ist alles|alles ist|hab alles|habe alles|got it all|ive got it all|got everything|everything is|everythings) "
+    "(?:(?:es )?ist alles|alles ist|hab alles|habe alles|got it all|ive got it all|got everything|everything is|"
+    "everythings) "
     "(?:\\w+ )?(?:vorbereitet|geplant|planned|prepared) (?:\\w+ )?(?:fur )?(?:heute nacht|heute abend|tonight)",
     "wozu (?:noch |eigentlich |ich )*(?:aufwachen|aufstehen|leben|weiterleben|weitermachen|da sein)",
     "(?:why|what for) (?:even |would i |should i |do i )*(?:bother )?(?:waking up|wake up|living|going on|being here)",
@@ -539,7 +550,8 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
     floor = P_ASK_PAST_ONLY if c.past_only else (P_ASK if named else P_ASK_NO_CUE)
     if p >= floor and (c.any or c.emoji or _top_intent(parse) in WORRYING):
         return DangerDecision("ask", p, "model_unsure")
-    if p >= P_ASK_ANYWAY and not c.past_only:  # a quarter of the model's belief on danger is worth a question
+    if p >= P_ASK_ANYWAY and not c.past_only and (c.words <= QUARTER_WORDS or c.any or c.emoji):
+        # a quarter of the model's belief on danger is worth a question in a short message or one naming anything
         return DangerDecision("ask", p, "model_quarter")
     if c.harm and not c.past_only and not c.denial and (c.violence or p >= P_CUE_FLOOR):
         return DangerDecision("ask", max(p, CUE_SCORE), "present_harm" if c.present else "harm")
