@@ -182,7 +182,9 @@ DENIAL = _words(
     "nicht in gefahr", "keine gefahr",
     "(?:er ist|er is|ist) (?:\\w+ )?nicht (?:da|hier|mehr da|zuhause|gekommen|aufgetaucht)",
     "er ist weg", "(?:er )?(?:ist|war|kam) (?:\\w+ )?nicht (?:gekommen|aufgetaucht|erschienen)",
-    "(?:mir gehts|mir geht s|mir geht es) gut", "bin sicher", "alles (?:gut|ok|in ordnung)", "keine sorge",
+    "(?:mir gehts|mir geht s|mir geht es) gut", "uns (?:gehts|geht s|geht es) (?:\\w+ )?(?:gut|bestens|super|prima)",
+    "(?:were|we are|we re|were all|we re all|the kids are) (?:safe|ok|okay|fine|alright|good|grand|sound|great)",
+    "bin sicher", "alles (?:gut|ok|in ordnung)", "keine sorge",
     "keine angst", "nichts passiert", "nix passiert", "war (?:gar )?nicht da",
     "kein(?:en)? notfall", "nicht (?:so )?dringend", "nichts dringendes", "keine eile",
 )
@@ -216,6 +218,9 @@ _OVER = (
     "(?:quiet|calm|fine|ok|okay|peaceful|good|settled) (?:now|since)",
     "(?:alles|es) (?:ist )?(?:jetzt |wieder |seitdem )?(?:ruhig|friedlich|gut) (?:jetzt|seitdem|inzwischen)",
     "(?:ist|war) (?:schon |ja |doch )?lange vorbei",
+    "(?:were|we are|we re|im|i am|i m|all|everyone s|everyones|the kids are|kids are) (?:all )?"
+    "(?:fine|ok|okay|good|safe|grand|alright|settled) now",
+    "jetzt ist (?:alles|es) (?:wieder )?(?:gut|in ordnung|ok)",
 )
 OVER = _words("(?:" + "|".join(_OVER) + ")(?: now| already| since| again| jetzt| wieder)?")
 # Long past: weeks, months or years ago; a month's name; "damals". With the danger net, over by itself.
@@ -250,6 +255,9 @@ MEMORY = _words(
     "manchmal)?",
     "(?:hab|habe) (?:noch |immer noch )?(?:albtraume|alptraume|flashbacks)",
     # her telling it now, not the event: "two years ago he ..., I'm only telling you now"
+    "(?:ive |i have |i )?(?:only )?(?:just )?(?:found|got|plucked up|have) (?:the )?(?:courage|strength|nerve) to "
+    "(?:say|tell|write|admit)(?: (?:you|it|this))?",
+    "(?:ich )?trau mich erst jetzt(?: (?:zu sagen|das zu sagen|zu schreiben|es zu sagen))?",
     "(?:im |i am |i m )?(?:only |just |finally )?(?:telling|saying|mentioning|reporting|writing) (?:\\w+ ){0,2}now",
     "(?:erzahl|erzahle|sag|sage|melde|schreib|schreibe) (?:ich )?(?:es |das |dir |euch |ihnen )?"
     "(?:jetzt erst|erst jetzt)",
@@ -269,9 +277,11 @@ IDIOM = _words(
     "(?:das|es) (?:bringt|macht) mich (?:noch )?(?:um|fertig)(?: lol| haha)?$",
     "(?:arbeit|hitze|stress|woche|job|schule|warterei) (?:\\w+ )?killt mich", "(?:work|heat|job|stress|this) kills me",
     "um den verstand", "totlachen", "tot ?gelacht", "lach mich tot",
-    "(?:mum|mom|mam|mother|nan|gran|sister|boss|teacher|bestie|friend|landlord|manager)(?:s| is| s)? (?:\\w+ )?"
+    "(?:mum|mom|mam|mother|nan|gran|sister|boss|teacher|bestie|friend|landlord|manager|daughter|son|kids|teenager|"
+    "cousin|aunt|auntie|flatmate)(?:s| is| s)? (?:\\w+ )?"
     "(?:going to|gonna|will|ll|is going to) (?:kill|murder) me",
-    "(?:mutter|mama|mutti|oma|schwester|chef|chefin|lehrerin|freundin) (?:\\w+ )?(?:bringt|wird) mich (?:\\w+ "
+    "(?:mutter|mama|mutti|oma|schwester|chef|chefin|lehrerin|freundin|tochter|sohn|kinder|cousine|tante) (?:\\w+ )?"
+    "(?:bringt|wird) mich (?:\\w+ "
     "){0,2}(?:um|umbringen)",
     "(?:brought|bringing|brings|dropped|drops|dropping) (?:the kids|them|the children) (?:\\w+ )?back",
     "(?:bringt|brachte|hat) (?:die kinder|sie) (?:\\w+ ){0,2}(?:zuruck|gebracht)",
@@ -279,6 +289,19 @@ IDIOM = _words(
     "outside (?:the |this )?(?:country|uk|area|city|town|county|prison)",
     "(?:back|zuruck) (?:at|to|in|from) (?:\\w+ )?(?:school|work|college|nursery|holiday)",
     "ausserhalb (?:der stadt|des landes|von \\w+)", "(?:wieder )?(?:in der schule|auf der arbeit|im urlaub)",
+    "(?:lives|living|moved|wohnt|gezogen|lebt) (?:\\w+ ){0,2}(?:far away|weit weg|miles away|abroad|im ausland)",
+    # everyday words near self-harm words: her usual medicine, a skipping rope, ending a shift, leaving him
+    "(?:took|taken|take|had|taking) (?:my|the) (?:usual )?(?:tablets|pills|meds|medication|medicine)"
+    "(?: \\w+){0,3} (?:as usual|like normal|like always|this morning|with breakfast|on time|as prescribed)",
+    "(?:meine|die) (?:tabletten|pillen|medikamente) (?:\\w+ ){0,4}(?:genommen|eingenommen|nehmen)"
+    "(?: \\w+){0,2} (?:wie immer|wie jeden tag|heute morgen|heute fruh|zum fruhstuck|punktlich|wie verschrieben)",
+    "(?:meine|die) (?:tabletten|pillen|medikamente) (?:hab|habe) ich (?:heute morgen|heute fruh|wie immer) genommen",
+    "skipping rope|jump rope|springseil|rope swing|tow rope|climbing rope|washing line|kletterseil",
+    "rope (?:\\w+ ){0,3}(?:swing|climbing|washing|tent|boat|dog|garden)",
+    "seil (?:\\w+ ){0,3}(?:schaukel|klettern|wasche|zelt|boot|hund|garten)",
+    "end(?:ing)? (?:my|the|our) (?:shift|day|call|contract|lease|subscription|tenancy)",
+    "(?:fur heute|mit der arbeit|mit ihm|mit dem typ) schluss|schluss (?:fur heute|mit der arbeit|gemacht mit ihm)",
+    "feierabend|(?:fruher|fruh) schluss|mit ihm schluss (?:gemacht|machen)",
 )
 # A question about what to do in an emergency is no call for help: "who do I call in an emergency".
 ASKING_ABOUT = _words(
@@ -360,7 +383,11 @@ SELF_HARM_CUE = _words(
 SELF_HARM_INDIRECT = _words(
     "(?:my|own) funeral", "(?:dont|do not|no longer) need me any ?more", "(?:nobody|no one|noone) needs me",
     "(?:wont|will not|never) hear from me (?:again|any ?more)", "(?:my|this is my) (?:last|final) (?:message|text)",
-    "final goodbye", "(?:no|without) (?:version of )?(?:the |a |my )?future (?:with|for) me", "future without me",
+    "final goodbye", "last (?:message|text|msg) from me",
+    "(?:letzte|meine letzte) nachricht (?:von mir|an euch|an dich)",
+    "(?:planning|plan|going|intend\\w*|decided) (?:on |to )?not (?:be|being) (?:here|around|alive)",
+    "nach (?:dem|der|diesem|dieser) \\w+ (?:bin ich )?nicht mehr (?:hier|da)",
+    "(?:no|without) (?:version of )?(?:the |a |my )?future (?:with|for) me", "future without me",
     "(?:no|out of|any|not a single|no more) reasons? (?:left )?(?:to|for) (?:stay|staying|live|living|go on|"
     "going on|keep going|carry on|carrying on|be here|being here|stick around)",
     "sorry for (?:everything|being (?:such )?a (?:pain|burden))", "a burden (?:to|on) (?:everyone|you|them|my kids)",
@@ -548,9 +575,10 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("none", p, "model_over")
     named = c.harm or c.urgency or c.emoji or c.words <= SHORT_WORDS
     floor = P_ASK_PAST_ONLY if c.past_only else (P_ASK if named else P_ASK_NO_CUE)
-    if p >= floor and (c.any or c.emoji or _top_intent(parse) in WORRYING):
+    if p >= floor and (c.any or c.emoji or (_top_intent(parse) in WORRYING and not figure)):
         return DangerDecision("ask", p, "model_unsure")
-    if p >= P_ASK_ANYWAY and not c.past_only and (c.words <= QUARTER_WORDS or c.any or c.emoji):
+    named_now = c.harm or c.urgency or c.emoji
+    if p >= P_ASK_ANYWAY and not c.past_only and (c.words <= QUARTER_WORDS or named_now) and (named_now or not figure):
         # a quarter of the model's belief on danger is worth a question in a short message or one naming anything
         return DangerDecision("ask", p, "model_quarter")
     if c.harm and not c.past_only and not c.denial and (c.violence or p >= P_CUE_FLOOR):
