@@ -183,7 +183,8 @@ DENIAL = _words(
     "(?:er ist|er is|ist) (?:\\w+ )?nicht (?:da|hier|mehr da|zuhause|gekommen|aufgetaucht)",
     "er ist weg", "(?:er )?(?:ist|war|kam) (?:\\w+ )?nicht (?:gekommen|aufgetaucht|erschienen)",
     "(?:mir gehts|mir geht s|mir geht es) gut", "uns (?:gehts|geht s|geht es) (?:\\w+ )?(?:gut|bestens|super|prima)",
-    "(?:were|we are|we re|were all|we re all|the kids are) (?:safe|ok|okay|fine|alright|good|grand|sound|great)",
+    "(?:were|we are|we re|were all|we re all|the kids are)"
+    " (?:home )?(?:safe|ok|okay|fine|alright|good|grand|sound|great)",
     "bin sicher", "alles (?:gut|ok|in ordnung)", "keine sorge",
     "keine angst", "nichts passiert", "nix passiert", "war (?:gar )?nicht da",
     "kein(?:en)? notfall", "nicht (?:so )?dringend", "nichts dringendes", "keine eile",
@@ -269,7 +270,9 @@ IDIOM = _words(
     "this week|the job|my job|you|youre|ur|u|lol|haha|the commute|the wait|the waiting|the stress|stress|revision|"
     "exams?)"
     " (?:is |are |was |were |s |re )?killing (?:me|us)",
-    "(?:could|would) (?:kill|murder) for", "(?:killing|killed) it", "dressed to kill", "kill (?:time|the time)",
+    "(?:could|would) (?:kill|murder) for",
+    "(?:traffic|this|it|the commute|the queue|the heat|work|parking|the school run) (?:is|was|s) (?:\\w+ )?murder",
+    "(?:killing|killed) it", "dressed to kill", "kill (?:time|the time)",
     "(?:die|diese) (?:arbeit|hitze|woche|warterei|schule)(?: \\w+){0,2} (?:bringt|bringen|bringen mich|macht) mich "
     "(?:\\w+ ){0,2}(?:um|fertig)",
     "(?:der|mein|dieser) (?:stress|job|chef|rucken|kopf)(?: \\w+){0,2} (?:bringt|macht) mich (?:\\w+ ){0,2}(?:um|"
@@ -376,7 +379,12 @@ SELF_HARM_CUE = _words(
     "come back", "dark thoughts", "no way out", "tired of (?:being alive|life|living)",
     "ohne mich", "nicht mehr da", "weg (?:ware|bin)", "mich nicht (?:mehr )?(?:gabe|gibt)", "lebensmud\\w*",
     "mude vom leben",
-    "verschenkt", "briefe? fur", "zuruckkommen", "dunkle gedanken", "kein ausweg", "weitermachen", "weiterleben",
+    "verschenkt", "briefe? fur", "briefe? an (?:die|meine|unsere) (?:kinder|tochter|sohne|familie)",
+    "letters? to (?:the|my|our) (?:kids|children|family|daughters?|sons?)",
+    "(?:driving|drive|crash\\w*|steer\\w*) (?:\\w+ ){0,2}into (?:a|the) (?:wall|tree|lorry|truck|bridge|river)",
+    "(?:gegen|in) (?:einen|eine|die|den) (?:baum|wand|mauer|brucke\\w*|lkw|laster|fluss) (?:zu )?"
+    "(?:fahren|rasen|knallen|lenken|steuern)", "zuruckkommen", "dunkle gedanken", "kein ausweg", "weitermachen",
+    "weiterleben",
 )
 # Warning signs said indirectly (a burden, no reason to stay, no future, a goodbye, her funeral, not needed
 # any more): asked about whatever the model says, since no model learns every way of saying it.
@@ -447,7 +455,9 @@ SELF_HARM_INDIRECT = _words(
 # Weaker: enough to ask her, never to alert on the model's word alone ("it to stop", "vorbei", "aus").
 SELF_HARM_WEAK_CUE = _words(
     "over", "stop", "bye", "point", "disappear", "gone", "cope", "go on", "carry on", "anymore", "any more",
-    "vorbei", "aufhort", "aufhoren", "aushalten", "aus", "sinn", "tschuss", "nicht mehr", "schaff\\w*",
+    "vorbei", "aufhort", "aufhoren", "aushalten", "aus", "sinn", "zweck",
+    "so (?:they|she|he) (?:understands?|knows?)(?: why)?", "damit (?:sie|er) es (?:\\w+ )?versteh\\w*", "tschuss",
+    "nicht mehr", "schaff\\w*",
 )
 # She says she will not harm herself: "I'd never hurt myself", "ich würde mir nie was antun".
 SELF_HARM_DENIAL = _words(
