@@ -271,6 +271,18 @@ IDIOM = _words(
     "exams?)"
     " (?:is |are |was |were |s |re )?killing (?:me|us)",
     "(?:could|would) (?:kill|murder) for",
+    # everyday exasperation: "had enough of this rain", "ich könnt heulen, ... lol"
+    "(?:had|have|hab|habe|ive had) (?:enough|genug|it|die nase voll) (?:of|with|von|vom|mit) "
+    "(?:this |the |that |my |dem |"
+    "diesem |der |den |die |meinem )?(?:rain|weather|heat|cold|snow|noise|traffic|school run|homework|washing|cleaning|"
+    "week|work|boss|neighbou?rs\\w*|regen|wetter|hitze|kalte|schnee|larm|verkehr|schulweg|hausaufgaben|wasche|putzen|woche|"
+    "arbeit|chef|nachbar\\w*)",
+    "(?:could|konnt|konnte) (?:cry|scream|heulen|schreien) (?:\\w+ ){0,8}(?:lol|haha\\w*|xd)",
+    # tired, said alone ("ich bin müde"); changing a razor blade
+    "^(?:ich bin |bin |im |i am |i m )?(?:so |soo |echt |total |really |very |just |einfach )?"
+    "(?:mude|tired|erschopft|knackered|exhausted|kaputt|shattered)$",
+    "klinge (?:vom|des|am|im) rasierer|rasier(?:er|klinge)\\w* (?:\\w+ )?gewechselt",
+    "chang\\w* (?:the|my) razor(?: blade)?",
     "(?:traffic|this|it|the commute|the queue|the heat|work|parking|the school run) (?:is|was|s) (?:\\w+ )?murder",
     "(?:killing|killed) it", "dressed to kill", "kill (?:time|the time)",
     "(?:die|diese) (?:arbeit|hitze|woche|warterei|schule)(?: \\w+){0,2} (?:bringt|bringen|bringen mich|macht) mich "
@@ -379,7 +391,8 @@ SELF_HARM_CUE = _words(
     "come back", "dark thoughts", "no way out", "tired of (?:being alive|life|living)",
     "ohne mich", "nicht mehr da", "weg (?:ware|bin)", "mich nicht (?:mehr )?(?:gabe|gibt)", "lebensmud\\w*",
     "mude vom leben",
-    "verschenkt", "briefe? fur", "briefe? an (?:die|meine|unsere) (?:kinder|tochter|sohne|familie)",
+    "verschenkt", "gleise", "schienen", "bahngleise", "train tracks", "railway (?:line|tracks?)", "the tracks",
+    "(?:rasier)?klinge", "briefe? fur", "briefe? an (?:die|meine|unsere) (?:kinder|tochter|sohne|familie)",
     "letters? to (?:the|my|our) (?:kids|children|family|daughters?|sons?)",
     "(?:driving|drive|crash\\w*|steer\\w*) (?:\\w+ ){0,2}into (?:a|the) (?:wall|tree|lorry|truck|bridge|river)",
     "(?:gegen|in) (?:einen|eine|die|den) (?:baum|wand|mauer|brucke\\w*|lkw|laster|fluss) (?:zu )?"
@@ -451,6 +464,14 @@ SELF_HARM_INDIRECT = _words(
     "wozu (?:noch |eigentlich |ich )*(?:aufwachen|aufstehen|leben|weiterleben|weitermachen|da sein)",
     "(?:why|what for) (?:even |would i |should i |do i )*(?:bother )?(?:waking up|wake up|living|going on|being here)",
     "(?:engine|motor) (?:running|lauft) (?:\\w+ ){0,6}garage",
+    # no longer afraid of dying; sorry for not being stronger; sorry + look after the children
+    "(?:not|no longer|never) (?:\\w+ )?(?:scared|afraid|frightened) of (?:dying|death|being dead) (?:any ?more|now)",
+    "(?:keine|nicht mehr) (?:\\w+ )?angst (?:mehr )?(?:vorm|vor dem|vor) (?:sterben|tod|totsein)",
+    "(?:sorry|tut mir leid|verzeiht mir|verzeih mir|forgive me) (?:\\w+ ){0,4}"
+    "(?:couldnt|could not|wasnt|was not|nicht) (?:be )?(?:stronger|strong enough|starker|stark genug)",
+    "^(?=.*(?:sorry|tut mir leid|verzeiht|verzeih mir|forgive me))"
+    "(?=.*(?:look after|take care of|pass(?:t)? (?:gut )?auf) "
+    "(?:the |my |die |meine |auf )?(?:boys|girls|kids|children|jungs|madchen|kinder|kleinen)).*",
 )
 # Weaker: enough to ask her, never to alert on the model's word alone ("it to stop", "vorbei", "aus").
 SELF_HARM_WEAK_CUE = _words(
@@ -535,7 +556,7 @@ def cues(text: str) -> Cues:
     past = PAST_ONLY.search(t) is not None or over or distant
     denial = (DENIAL.search(t) is not None or CALM_FEAR.search(t) is not None or negated) and (
         NOT_A_DENIAL.search(t) is None)
-    urgency = URGENCY.search(ASKING_ABOUT.sub(" ", t)) is not None
+    urgency = URGENCY.search(ASKING_ABOUT.sub(" ", OVER.sub(" ", t))) is not None  # "the police took him away": over
     emoji = DANGER_EMOJI.search(text) is not None
     return Cues(harm=harm, violence=violence, present=present, urgency=urgency, past_only=past and not present,
                 denial=denial, over=over, distant=distant, text=t, emoji=emoji, words=len(t.split()), quiet=quiet)
