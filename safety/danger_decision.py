@@ -278,6 +278,19 @@ IDIOM = _words(
     "week|work|boss|neighbou?rs\\w*|regen|wetter|hitze|kalte|schnee|larm|verkehr|schulweg|hausaufgaben|wasche|putzen|woche|"
     "arbeit|chef|nachbar\\w*)",
     "(?:could|konnt|konnte) (?:cry|scream|heulen|schreien) (?:\\w+ ){0,8}(?:lol|haha\\w*|xd)",
+    # a long day and bed, a holiday; a toddler "nearly killed me"; medicine from the doctor that helps
+    "(?:long|langer|lange|harter|hard|tough|busy) (?:day|tag|week|woche|shift|schicht)",
+    "(?:want|need|will|muss|brauch|brauche) (?:\\w+ ){0,2}(?:my bed|ins bett|in mein bett|a holiday|urlaub|a bath|"
+    "a cuppa|a nap|a break|auszeit|pause)",
+    "(?:little one|baby|toddler|kids?|daughter|son|tantrum|dog|cat)(?:s| s)? (?:\\w+ ){0,2}(?:nearly|almost) "
+    "(?:killed|murdered) me",
+    "(?:die kleine|der kleine|die kinder|meine tochter|mein sohn|der hund|die katze) (?:hat|haben) mich (?:\\w+ ){0,2}"
+    "(?:fast|beinahe) umgebracht",
+    "(?:tabletten|pillen|medikamente|tablets|pills|meds) (?:\\w+ ){0,3}"
+    "(?:vom arzt|von der arztin|from the (?:gp|doctor))",
+    "(?:helfen|hilft|help|helps|helping) (?:\\w+ )?(?:gegen|with|for) (?:die |my |the |meine )?"
+    "(?:kopfschmerzen|headaches?|migraine|migrane|schmerzen|pain|allergie|hay ?fever|heuschnupfen)",
+    "(?:tu|tue|gonn|gonne) mir (?:\\w+ ){0,2}(?:was|etwas) (?:gutes|schones|nettes)", "treat(?:ing)? my ?self",
     # tired, said alone ("ich bin müde"); changing a razor blade
     "^(?:ich bin |bin |im |i am |i m )?(?:so |soo |echt |total |really |very |just |einfach )?"
     "(?:mude|tired|erschopft|knackered|exhausted|kaputt|shattered)$",
@@ -467,6 +480,9 @@ SELF_HARM_INDIRECT = _words(
     # no longer afraid of dying; sorry for not being stronger; sorry + look after the children
     "(?:not|no longer|never) (?:\\w+ )?(?:scared|afraid|frightened) of (?:dying|death|being dead) (?:any ?more|now)",
     "(?:keine|nicht mehr) (?:\\w+ )?angst (?:mehr )?(?:vorm|vor dem|vor) (?:sterben|tod|totsein)",
+    "(?:if|when) i (?:dont|do not|don t|stop) (?:reply|replying|answer|answering|respond|text back)(?: \\w+){0,3} "
+    "(?:youll|you will|you ll|u ll|youd) know why",
+    "wenn ich (?:\\w+ ){0,2}nicht mehr (?:antworte|schreibe|zuruckschreibe)",
     "(?:sorry|tut mir leid|verzeiht mir|verzeih mir|forgive me) (?:\\w+ ){0,4}"
     "(?:couldnt|could not|wasnt|was not|nicht) (?:be )?(?:stronger|strong enough|starker|stark genug)",
     "^(?=.*(?:sorry|tut mir leid|verzeiht|verzeih mir|forgive me))"
@@ -606,7 +622,8 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("none", p, "model_over")
     named = c.harm or c.urgency or c.emoji or c.words <= SHORT_WORDS
     floor = P_ASK_PAST_ONLY if c.past_only else (P_ASK if named else P_ASK_NO_CUE)
-    if p >= floor and (c.any or c.emoji or (_top_intent(parse) in WORRYING and not figure)):
+    cue = (c.harm or c.urgency) if figure else c.any  # a figure of speech "today" anchors nothing
+    if p >= floor and (cue or c.emoji or (_top_intent(parse) in WORRYING and not figure)):
         return DangerDecision("ask", p, "model_unsure")
     named_now = c.harm or c.urgency or c.emoji
     if p >= P_ASK_ANYWAY and not c.past_only and (c.words <= QUARTER_WORDS or named_now) and (named_now or not figure):
