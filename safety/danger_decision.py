@@ -89,6 +89,7 @@ P_ASK_PAST_ONLY = 0.3
 P_ASK_NO_CUE = 0.3
 P_ASK_ANYWAY = 0.25
 SHORT_WORDS = 3
+QUARTER_WORDS = 10
 P_ASK_DESPITE_DENIAL = 0.5
 CUE_SCORE = 0.35
 P_CUE_FLOOR = 0.05
@@ -181,7 +182,10 @@ DENIAL = _words(
     "nicht in gefahr", "keine gefahr",
     "(?:er ist|er is|ist) (?:\\w+ )?nicht (?:da|hier|mehr da|zuhause|gekommen|aufgetaucht)",
     "er ist weg", "(?:er )?(?:ist|war|kam) (?:\\w+ )?nicht (?:gekommen|aufgetaucht|erschienen)",
-    "(?:mir gehts|mir geht s|mir geht es) gut", "bin sicher", "alles (?:gut|ok|in ordnung)", "keine sorge",
+    "(?:mir gehts|mir geht s|mir geht es) gut", "uns (?:gehts|geht s|geht es) (?:\\w+ )?(?:gut|bestens|super|prima)",
+    "(?:were|we are|we re|were all|we re all|the kids are)"
+    " (?:home )?(?:safe|ok|okay|fine|alright|good|grand|sound|great)",
+    "bin sicher", "alles (?:gut|ok|in ordnung)", "keine sorge",
     "keine angst", "nichts passiert", "nix passiert", "war (?:gar )?nicht da",
     "kein(?:en)? notfall", "nicht (?:so )?dringend", "nichts dringendes", "keine eile",
 )
@@ -210,7 +214,14 @@ _OVER = (
     "i left (?:him |after that|that night|the next day)", "(?:i|we) (?:moved out|moved away|left) (?:after|since)",
     "danach bin ich (?:gegangen|ausgezogen|weg)", "(?:das|es) ist (?:jetzt |inzwischen )?(?:geklart|erledigt)",
     "(?:er ist|ist er) (?:jetzt )?(?:weg|gegangen|ausgezogen)",
-    "(?:jetzt|inzwischen|mittlerweile) (?:ist (?:es )?)?(?:ruhig|ruhiger|vorbei)", "wieder ruhig",
+    "(?:jetzt|inzwischen|mittlerweile) (?:ist (?:es |alles )?)?(?:ruhig|ruhiger|vorbei)", "wieder ruhig",
+    "(?:everything|everythings|everything s|all|its|it s|things|things are|things s) (?:is |are |has been |been )?"
+    "(?:quiet|calm|fine|ok|okay|peaceful|good|settled) (?:now|since)",
+    "(?:alles|es) (?:ist )?(?:jetzt |wieder |seitdem )?(?:ruhig|friedlich|gut) (?:jetzt|seitdem|inzwischen)",
+    "(?:ist|war) (?:schon |ja |doch )?lange vorbei",
+    "(?:were|we are|we re|im|i am|i m|all|everyone s|everyones|the kids are|kids are) (?:all )?"
+    "(?:fine|ok|okay|good|safe|grand|alright|settled) now",
+    "jetzt ist (?:alles|es) (?:wieder )?(?:gut|in ordnung|ok)",
 )
 OVER = _words("(?:" + "|".join(_OVER) + ")(?: now| already| since| again| jetzt| wieder)?")
 # Long past: weeks, months or years ago; a month's name; "damals". With the danger net, over by itself.
@@ -228,6 +239,10 @@ DISTANT = _words(
     "im (?:januar|februar|marz|april|mai|juni|juli|august|september|oktober|november|dezember)",
     "im (?:sommer|winter|fruhling|herbst)",
     "an weihnachten", "damals", "fruher",
+    "ages ago", "(?:a )?long time ago",
+    "since (?:january|february|march|april|may|june|july|august|september|october|november|december)",
+    "seit (?:januar|februar|marz|april|mai|juni|juli|august|september|oktober|november|dezember)",
+    "(?:ist|war|sind) (?:schon |ja |doch )?lange (?:her|vorbei)", "ewig her",
 )
 # Her memory of it, not the event, is in the present: "I still think about it", "daran denk ich noch oft".
 MEMORY = _words(
@@ -240,6 +255,14 @@ MEMORY = _words(
     "(?:daran|dran|davon) (?:denk|denke|traum|traume) ich (?:noch|immer noch|oft|manchmal|heute noch)(?: oft| "
     "manchmal)?",
     "(?:hab|habe) (?:noch |immer noch )?(?:albtraume|alptraume|flashbacks)",
+    # her telling it now, not the event: "two years ago he ..., I'm only telling you now"
+    "(?:ive |i have |i )?(?:only )?(?:just )?(?:found|got|plucked up|have) (?:the )?(?:courage|strength|nerve) to "
+    "(?:say|tell|write|admit)(?: (?:you|it|this))?",
+    "(?:ich )?trau mich erst jetzt(?: (?:zu sagen|das zu sagen|zu schreiben|es zu sagen))?",
+    "(?:im |i am |i m )?(?:only |just |finally )?(?:telling|saying|mentioning|reporting|writing) (?:\\w+ ){0,2}now",
+    "(?:erzahl|erzahle|sag|sage|melde|schreib|schreibe) (?:ich )?(?:es |das |dir |euch |ihnen )?"
+    "(?:jetzt erst|erst jetzt)",
+    "(?:jetzt|heute) erst (?:erzahl|erzahle|sag|sage|melde|schreib|schreibe)\\w*",
 )
 # Figures of speech with violent words: "work is killing me", "I could kill for a coffee", "die Arbeit bringt mich um".
 IDIOM = _words(
@@ -247,7 +270,34 @@ IDIOM = _words(
     "this week|the job|my job|you|youre|ur|u|lol|haha|the commute|the wait|the waiting|the stress|stress|revision|"
     "exams?)"
     " (?:is |are |was |were |s |re )?killing (?:me|us)",
-    "(?:could|would) (?:kill|murder) for", "(?:killing|killed) it", "dressed to kill", "kill (?:time|the time)",
+    "(?:could|would) (?:kill|murder) for",
+    # everyday exasperation: "had enough of this rain", "ich könnt heulen, ... lol"
+    "(?:had|have|hab|habe|ive had) (?:enough|genug|it|die nase voll) (?:of|with|von|vom|mit) "
+    "(?:this |the |that |my |dem |"
+    "diesem |der |den |die |meinem )?(?:rain|weather|heat|cold|snow|noise|traffic|school run|homework|washing|cleaning|"
+    "week|work|boss|neighbou?rs\\w*|regen|wetter|hitze|kalte|schnee|larm|verkehr|schulweg|hausaufgaben|wasche|putzen|woche|"
+    "arbeit|chef|nachbar\\w*)",
+    "(?:could|konnt|konnte) (?:cry|scream|heulen|schreien) (?:\\w+ ){0,8}(?:lol|haha\\w*|xd)",
+    # a long day and bed, a holiday; a toddler "nearly killed me"; medicine from the doctor that helps
+    "(?:long|langer|lange|harter|hard|tough|busy) (?:day|tag|week|woche|shift|schicht)",
+    "(?:want|need|will|muss|brauch|brauche) (?:\\w+ ){0,2}(?:my bed|ins bett|in mein bett|a holiday|urlaub|a bath|"
+    "a cuppa|a nap|a break|auszeit|pause)",
+    "(?:little one|baby|toddler|kids?|daughter|son|tantrum|dog|cat)(?:s| s)? (?:\\w+ ){0,2}(?:nearly|almost) "
+    "(?:killed|murdered) me",
+    "(?:die kleine|der kleine|die kinder|meine tochter|mein sohn|der hund|die katze) (?:hat|haben) mich (?:\\w+ ){0,2}"
+    "(?:fast|beinahe) umgebracht",
+    "(?:tabletten|pillen|medikamente|tablets|pills|meds) (?:\\w+ ){0,3}"
+    "(?:vom arzt|von der arztin|from the (?:gp|doctor))",
+    "(?:helfen|hilft|help|helps|helping) (?:\\w+ )?(?:gegen|with|for) (?:die |my |the |meine )?"
+    "(?:kopfschmerzen|headaches?|migraine|migrane|schmerzen|pain|allergie|hay ?fever|heuschnupfen)",
+    "(?:tu|tue|gonn|gonne) mir (?:\\w+ ){0,2}(?:was|etwas) (?:gutes|schones|nettes)", "treat(?:ing)? my ?self",
+    # tired, said alone ("ich bin müde"); changing a razor blade
+    "^(?:ich bin |bin |im |i am |i m )?(?:so |soo |echt |total |really |very |just |einfach )?"
+    "(?:mude|tired|erschopft|knackered|exhausted|kaputt|shattered)$",
+    "klinge (?:vom|des|am|im) rasierer|rasier(?:er|klinge)\\w* (?:\\w+ )?gewechselt",
+    "chang\\w* (?:the|my) razor(?: blade)?",
+    "(?:traffic|this|it|the commute|the queue|the heat|work|parking|the school run) (?:is|was|s) (?:\\w+ )?murder",
+    "(?:killing|killed) it", "dressed to kill", "kill (?:time|the time)",
     "(?:die|diese) (?:arbeit|hitze|woche|warterei|schule)(?: \\w+){0,2} (?:bringt|bringen|bringen mich|macht) mich "
     "(?:\\w+ ){0,2}(?:um|fertig)",
     "(?:der|mein|dieser) (?:stress|job|chef|rucken|kopf)(?: \\w+){0,2} (?:bringt|macht) mich (?:\\w+ ){0,2}(?:um|"
@@ -255,9 +305,11 @@ IDIOM = _words(
     "(?:das|es) (?:bringt|macht) mich (?:noch )?(?:um|fertig)(?: lol| haha)?$",
     "(?:arbeit|hitze|stress|woche|job|schule|warterei) (?:\\w+ )?killt mich", "(?:work|heat|job|stress|this) kills me",
     "um den verstand", "totlachen", "tot ?gelacht", "lach mich tot",
-    "(?:mum|mom|mam|mother|nan|gran|sister|boss|teacher|bestie|friend|landlord|manager)(?:s| is| s)? (?:\\w+ )?"
+    "(?:mum|mom|mam|mother|nan|gran|sister|boss|teacher|bestie|friend|landlord|manager|daughter|son|kids|teenager|"
+    "cousin|aunt|auntie|flatmate)(?:s| is| s)? (?:\\w+ )?"
     "(?:going to|gonna|will|ll|is going to) (?:kill|murder) me",
-    "(?:mutter|mama|mutti|oma|schwester|chef|chefin|lehrerin|freundin) (?:\\w+ )?(?:bringt|wird) mich (?:\\w+ "
+    "(?:mutter|mama|mutti|oma|schwester|chef|chefin|lehrerin|freundin|tochter|sohn|kinder|cousine|tante) (?:\\w+ )?"
+    "(?:bringt|wird) mich (?:\\w+ "
     "){0,2}(?:um|umbringen)",
     "(?:brought|bringing|brings|dropped|drops|dropping) (?:the kids|them|the children) (?:\\w+ )?back",
     "(?:bringt|brachte|hat) (?:die kinder|sie) (?:\\w+ ){0,2}(?:zuruck|gebracht)",
@@ -265,6 +317,19 @@ IDIOM = _words(
     "outside (?:the |this )?(?:country|uk|area|city|town|county|prison)",
     "(?:back|zuruck) (?:at|to|in|from) (?:\\w+ )?(?:school|work|college|nursery|holiday)",
     "ausserhalb (?:der stadt|des landes|von \\w+)", "(?:wieder )?(?:in der schule|auf der arbeit|im urlaub)",
+    "(?:lives|living|moved|wohnt|gezogen|lebt) (?:\\w+ ){0,2}(?:far away|weit weg|miles away|abroad|im ausland)",
+    # everyday words near self-harm words: her usual medicine, a skipping rope, ending a shift, leaving him
+    "(?:took|taken|take|had|taking) (?:my|the) (?:usual )?(?:tablets|pills|meds|medication|medicine)"
+    "(?: \\w+){0,3} (?:as usual|like normal|like always|this morning|with breakfast|on time|as prescribed)",
+    "(?:meine|die) (?:tabletten|pillen|medikamente) (?:\\w+ ){0,4}(?:genommen|eingenommen|nehmen)"
+    "(?: \\w+){0,2} (?:wie immer|wie jeden tag|heute morgen|heute fruh|zum fruhstuck|punktlich|wie verschrieben)",
+    "(?:meine|die) (?:tabletten|pillen|medikamente) (?:hab|habe) ich (?:heute morgen|heute fruh|wie immer) genommen",
+    "skipping rope|jump rope|springseil|rope swing|tow rope|climbing rope|washing line|kletterseil",
+    "rope (?:\\w+ ){0,3}(?:swing|climbing|washing|tent|boat|dog|garden)",
+    "seil (?:\\w+ ){0,3}(?:schaukel|klettern|wasche|zelt|boot|hund|garten)",
+    "end(?:ing)? (?:my|the|our) (?:shift|day|call|contract|lease|subscription|tenancy)",
+    "(?:fur heute|mit der arbeit|mit ihm|mit dem typ) schluss|schluss (?:fur heute|mit der arbeit|gemacht mit ihm)",
+    "feierabend|(?:fruher|fruh) schluss|mit ihm schluss (?:gemacht|machen)",
 )
 # A question about what to do in an emergency is no call for help: "who do I call in an emergency".
 ASKING_ABOUT = _words(
@@ -274,6 +339,11 @@ ASKING_ABOUT = _words(
     "(?:police|emergency|notruf|polizei)(?: numbers?| nummern?| station| told| informiert| erfahren)?",
     "(?:help|hilfe) (?:with|for|zu|zum|zur|mit|bei) (?:\\w+ )?(?:the |den |der )?(?:settings|menu|app|einstellungen|"
     "buttons?|antworten)",
+    # what the service helps with: "do you help with housing as well", "helft ihr auch bei der Wohnungssuche"
+    "^(?:do|can|could|does|will|would) (?:you|u|ye|ya|they|the service|this service|the programme|this) "
+    "(?:also |even |still |ever )?help (?:with|people|women|mums|mothers|families|me with|us with|find)",
+    "^(?:helft|helfen|hilft) (?:ihr|sie|das programm|der dienst) (?:auch |denn |eigentlich )*"
+    "(?:bei|mit|beim|frauen|muttern)",
 )
 # Said for later, not now: "he's coming tomorrow", "er kommt am Samstag". Cancels "he's"/"er kommt" as a present anchor.
 FUTURE = _words(
@@ -289,7 +359,8 @@ FUTURE = _words(
 # Violence said not to have happened (since): "he hasn't hit me since", "er schlägt mich nicht mehr".
 NEGATED_VIOLENCE = _words(
     "(?:hasnt|has not|hasn t|havent|never|didnt|did not|doesnt|does not|wont|will not|not) (?:\\w+ )?"
-    "(?:hit|hurt|touched|threatened|pushed|grabbed|kicked|slapped|laid a (?:finger|hand) on|raised (?:a|his) hand to)"
+    "(?:hit|hurt|touched|threatened|pushed|grabbed|kicked|slapped|laid a (?:finger|hand) on|raised (?:a|his) hand to|"
+    "raised his voice (?:at|to)|shouted at|yelled at)"
     "(?: me| us| the kids| anyone| anybody| her)?(?: (?:since|again|in (?:weeks|months|ages)|any ?more|for (?:weeks|"
     "months|ages)))?",
     "(?:hat|hatte) (?:\\w+ ){0,2}(?:keinem|niemandem|keinen) (?:\\w+ ){0,2}(?:getan|wehgetan|weh getan)",
@@ -315,7 +386,9 @@ NOW_AFTER_ALL = _words(
 )
 # What her own life at risk is about: without one of these the model's self-harm guess is not acted on.
 SELF_HARM_CUE = _words(
-    "die", "dying", "dead", "death", "suicid\\w*", "kill\\w*", "kms", "unalive", "life", "living", "alive", "live",
+    "(?:to|i|id|i d|ill|i ll|rather|just|wanna|gonna|could|might|will|and|or|let me|gonna|should) die",
+    "die (?:tonight|today|now|soon|alone|in my sleep)", "dying", "dead", "death", "suicid\\w*", "kill\\w*", "kms",
+    "unalive", "life", "living", "alive", "live",
     "end it", "end (?:it )?all", "over", "tablets?", "pills?", "meds", "medication", "overdos\\w*", "paracetamol",
     "painkillers", "cut\\w*", "hurt\\w* my ?self", "harm\\w*", "wake up", "goodbye", "bridge", "rope",
     "better off", "sleep forever", "end(?:ing)? (?:it|things|everything|my)",
@@ -329,15 +402,26 @@ SELF_HARM_CUE = _words(
     "goodbyes?", "say(?:ing)? goodbye", "where (?:im|i am) going", "no (?:use|need) for (?:them|it|anything)",
     "verabschied\\w*", "(?:wo|wohin) ich (?:hin)?geh\\w*", "brauch (?:ich )?(?:die|das|sie|ich) (?:\\w+ )?nicht mehr",
     "come back", "dark thoughts", "no way out", "tired of (?:being alive|life|living)",
-    "ohne mich", "nicht mehr da", "weg (?:ware|bin)", "gabe", "gibt", "lebensmud\\w*", "mude vom leben",
-    "verschenkt", "briefe? fur", "zuruckkommen", "dunkle gedanken", "kein ausweg", "weitermachen", "weiterleben",
+    "ohne mich", "nicht mehr da", "weg (?:ware|bin)", "mich nicht (?:mehr )?(?:gabe|gibt)", "lebensmud\\w*",
+    "mude vom leben",
+    "verschenkt", "gleise", "schienen", "bahngleise", "train tracks", "railway (?:line|tracks?)", "the tracks",
+    "(?:rasier)?klinge", "briefe? fur", "briefe? an (?:die|meine|unsere) (?:kinder|tochter|sohne|familie)",
+    "letters? to (?:the|my|our) (?:kids|children|family|daughters?|sons?)",
+    "(?:driving|drive|crash\\w*|steer\\w*) (?:\\w+ ){0,2}into (?:a|the) (?:wall|tree|lorry|truck|bridge|river)",
+    "(?:gegen|in) (?:einen|eine|die|den) (?:baum|wand|mauer|brucke\\w*|lkw|laster|fluss) (?:zu )?"
+    "(?:fahren|rasen|knallen|lenken|steuern)", "zuruckkommen", "dunkle gedanken", "kein ausweg", "weitermachen",
+    "weiterleben",
 )
 # Warning signs said indirectly (a burden, no reason to stay, no future, a goodbye, her funeral, not needed
 # any more): asked about whatever the model says, since no model learns every way of saying it.
 SELF_HARM_INDIRECT = _words(
     "(?:my|own) funeral", "(?:dont|do not|no longer) need me any ?more", "(?:nobody|no one|noone) needs me",
     "(?:wont|will not|never) hear from me (?:again|any ?more)", "(?:my|this is my) (?:last|final) (?:message|text)",
-    "final goodbye", "(?:no|without) (?:version of )?(?:the |a |my )?future (?:with|for) me", "future without me",
+    "final goodbye", "last (?:message|text|msg) from me",
+    "(?:letzte|meine letzte) nachricht (?:von mir|an euch|an dich)",
+    "(?:planning|plan|going|intend\\w*|decided) (?:on |to )?not (?:be|being) (?:here|around|alive)",
+    "nach (?:dem|der|diesem|dieser) \\w+ (?:bin ich )?nicht mehr (?:hier|da)",
+    "(?:no|without) (?:version of )?(?:the |a |my )?future (?:with|for) me", "future without me",
     "(?:no|out of|any|not a single|no more) reasons? (?:left )?(?:to|for) (?:stay|staying|live|living|go on|"
     "going on|keep going|carry on|carrying on|be here|being here|stick around)",
     "sorry for (?:everything|being (?:such )?a (?:pain|burden))", "a burden (?:to|on) (?:everyone|you|them|my kids)",
@@ -382,12 +466,35 @@ SELF_HARM_INDIRECT = _words(
     "(?=.*(?:take care of (?:yourself|yourselves|the kids)|look after (?:yourself|yourselves|the kids)|"
     "pass(?:t)? (?:gut )?auf (?:dich|euch|die kinder) auf|macht es gut|machts gut)).*",
     "garage (?:\\w+ ){0,6}(?:engine|motor) (?:running|on|lauft|an)",
+    # a plan for tonight: "heute Nacht ..., es ist alles vorbereitet", "tonight, I've got it all planned"
+    "(?:heute nacht|heut nacht|heute abend|tonight|tonite|2nite) (?:\\w+ ){0,8}"
+    "(?:(?:es )?ist alles|alles ist|hab alles|habe alles|is all|everything s|everythings|everything is|got it all|"
+    "got everything) (?:\\w+ )?(?:vorbereitet|geplant|bereit|"
+    "planned|ready|prepared|sorted)",
+    "(?:(?:es )?ist alles|alles ist|hab alles|habe alles|got it all|ive got it all|got everything|everything is|"
+    "everythings) "
+    "(?:\\w+ )?(?:vorbereitet|geplant|planned|prepared) (?:\\w+ )?(?:fur )?(?:heute nacht|heute abend|tonight)",
+    "wozu (?:noch |eigentlich |ich )*(?:aufwachen|aufstehen|leben|weiterleben|weitermachen|da sein)",
+    "(?:why|what for) (?:even |would i |should i |do i )*(?:bother )?(?:waking up|wake up|living|going on|being here)",
     "(?:engine|motor) (?:running|lauft) (?:\\w+ ){0,6}garage",
+    # no longer afraid of dying; sorry for not being stronger; sorry + look after the children
+    "(?:not|no longer|never) (?:\\w+ )?(?:scared|afraid|frightened) of (?:dying|death|being dead) (?:any ?more|now)",
+    "(?:keine|nicht mehr) (?:\\w+ )?angst (?:mehr )?(?:vorm|vor dem|vor) (?:sterben|tod|totsein)",
+    "(?:if|when) i (?:dont|do not|don t|stop) (?:reply|replying|answer|answering|respond|text back)(?: \\w+){0,3} "
+    "(?:youll|you will|you ll|u ll|youd) know why",
+    "wenn ich (?:\\w+ ){0,2}nicht mehr (?:antworte|schreibe|zuruckschreibe)",
+    "(?:sorry|tut mir leid|verzeiht mir|verzeih mir|forgive me) (?:\\w+ ){0,4}"
+    "(?:couldnt|could not|wasnt|was not|nicht) (?:be )?(?:stronger|strong enough|starker|stark genug)",
+    "^(?=.*(?:sorry|tut mir leid|verzeiht|verzeih mir|forgive me))"
+    "(?=.*(?:look after|take care of|pass(?:t)? (?:gut )?auf) "
+    "(?:the |my |die |meine |auf )?(?:boys|girls|kids|children|jungs|madchen|kinder|kleinen)).*",
 )
 # Weaker: enough to ask her, never to alert on the model's word alone ("it to stop", "vorbei", "aus").
 SELF_HARM_WEAK_CUE = _words(
     "over", "stop", "bye", "point", "disappear", "gone", "cope", "go on", "carry on", "anymore", "any more",
-    "vorbei", "aufhort", "aufhoren", "aushalten", "aus", "sinn", "tschuss", "nicht mehr", "schaff\\w*",
+    "vorbei", "aufhort", "aufhoren", "aushalten", "aus", "sinn", "zweck",
+    "so (?:they|she|he) (?:understands?|knows?)(?: why)?", "damit (?:sie|er) es (?:\\w+ )?versteh\\w*", "tschuss",
+    "nicht mehr", "schaff\\w*",
 )
 # She says she will not harm herself: "I'd never hurt myself", "ich würde mir nie was antun".
 SELF_HARM_DENIAL = _words(
@@ -465,7 +572,7 @@ def cues(text: str) -> Cues:
     past = PAST_ONLY.search(t) is not None or over or distant
     denial = (DENIAL.search(t) is not None or CALM_FEAR.search(t) is not None or negated) and (
         NOT_A_DENIAL.search(t) is None)
-    urgency = URGENCY.search(ASKING_ABOUT.sub(" ", t)) is not None
+    urgency = URGENCY.search(ASKING_ABOUT.sub(" ", OVER.sub(" ", t))) is not None  # "the police took him away": over
     emoji = DANGER_EMOJI.search(text) is not None
     return Cues(harm=harm, violence=violence, present=present, urgency=urgency, past_only=past and not present,
                 denial=denial, over=over, distant=distant, text=t, emoji=emoji, words=len(t.split()), quiet=quiet)
@@ -486,7 +593,8 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
     ps = danger_probability(parse, SELF_HARM_INTENT)
     strong = SELF_HARM_CUE.search(c.quiet) is not None or SELF_HARM_INDIRECT.search(c.quiet) is not None
     weak = SELF_HARM_WEAK_CUE.search(c.quiet) is not None
-    guess = ps >= PS_ASK_NO_CUE and _top_intent(parse) == SELF_HARM_INTENT and not c.denial  # named nothing
+    figure = IDIOM.search(c.text) is not None  # "my boss is going to kill me lol": no guess from the model
+    guess = ps >= PS_ASK_NO_CUE and _top_intent(parse) == SELF_HARM_INTENT and not c.denial and not figure
     if ps >= PS_ASK and ps > p and (strong or weak or guess):
         if SELF_HARM_DENIAL.search(c.text) is not None and ps < P_ASK_DESPITE_DENIAL:
             return DangerDecision("none", ps, "self_harm_denial", "self_harm")
@@ -514,9 +622,12 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("none", p, "model_over")
     named = c.harm or c.urgency or c.emoji or c.words <= SHORT_WORDS
     floor = P_ASK_PAST_ONLY if c.past_only else (P_ASK if named else P_ASK_NO_CUE)
-    if p >= floor and (c.any or c.emoji or _top_intent(parse) in WORRYING):
+    cue = (c.harm or c.urgency) if figure else c.any  # a figure of speech "today" anchors nothing
+    if p >= floor and (cue or c.emoji or (_top_intent(parse) in WORRYING and not figure)):
         return DangerDecision("ask", p, "model_unsure")
-    if p >= P_ASK_ANYWAY and not c.past_only:  # a quarter of the model's belief on danger is worth a question
+    named_now = c.harm or c.urgency or c.emoji
+    if p >= P_ASK_ANYWAY and not c.past_only and (c.words <= QUARTER_WORDS or named_now) and (named_now or not figure):
+        # a quarter of the model's belief on danger is worth a question in a short message or one naming anything
         return DangerDecision("ask", p, "model_quarter")
     if c.harm and not c.past_only and not c.denial and (c.violence or p >= P_CUE_FLOOR):
         return DangerDecision("ask", max(p, CUE_SCORE), "present_harm" if c.present else "harm")
