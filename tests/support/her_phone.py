@@ -191,7 +191,8 @@ class HerPhone:
                     found = re.match(r"^(\d{1,2}) (.*)$", line)
                     if found and label.casefold() in found.group(2).casefold():
                         return await self.send(found.group(1))
-        raise AssertionError(f"no option {label!r}; last reply: {self.last.texts!r}")
+        screen = [str(m["text"])[:80] for m in self.bot_messages()[-6:]]
+        raise AssertionError(f"no option {label!r}; last reply: {self.last.texts!r}; her screen: {screen!r}")
 
     async def settled(self) -> None:
         await running.wait_until(lambda: running.nothing_due(self.svc), within=60.0)
