@@ -27,6 +27,10 @@ def test_no_test_example_appears_in_the_training_data(locale: str) -> None:
 
 # frozen when written, measured once (bench/nlu_heldout_once.py --set NAME): a changed byte is a changed test
 FROZEN_SETS = {
+    "en/test/test_nlu_issue23d.yml": "fce6e86b3c9dba66582c6190e55d1e916dedc8e3bdf902449a42c38bbba3e537",
+    "en/test/test_nlu_issue23d_kinds.tsv": "08370a148df999bb83f89e1be41965b842dbeb243b0e782b5f7404705ce76b50",
+    "de/test/test_nlu_issue23d.yml": "cf2d9195602db11d3108a9d20640670b2b3e054981f8541dbc807221e4b2a3dc",
+    "de/test/test_nlu_issue23d_kinds.tsv": "9800c777d518d94ded868325d6d6e68a0e446deddd663ac2935b4c44b2c4b9f7",
     "en/test/test_nlu_issue23c.yml": "52180d0fb9a84632638ecf45a3482e49626da93ab90c3230b41391fc026c6c39",
     "en/test/test_nlu_issue23c_kinds.tsv": "d69b513ab8c92a4aacaf9ae91fbf88f9fd91bfb51618315cd77472dc09b55cc5",
     "de/test/test_nlu_issue23c.yml": "ae1c49fe3ea9fd4dc5ccc2897a8d5a301b9b86acaa515e92cd906ceff408983e",
@@ -38,7 +42,7 @@ FROZEN_SETS = {
 }
 
 
-@pytest.mark.parametrize("name", ["issue23b", "issue23c"])
+@pytest.mark.parametrize("name", ["issue23b", "issue23c", "issue23d"])
 @pytest.mark.parametrize("locale", ["en", "de"])
 def test_no_training_change_after_the_freeze_copies_a_frozen_held_out_example(locale: str, name: str) -> None:
     """Written independently, the set shares some short common messages ("hi", "STOP") with the training
