@@ -67,7 +67,7 @@ async def test_a_dead_processs_deletion_finishes_at_restart_without_waiting_for_
     dispatcher = Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, poll_interval=0.05, clock=db.clock)
     runner = asyncio.create_task(dispatcher.run_forever())
     try:
-        await wait_until(lambda: _statuses_are(db, ["sent", "in_doubt"]), within=10)
+        await wait_until(lambda: _statuses_are(db, ["sent", "in_doubt"]))
     finally:
         runner.cancel()
         await asyncio.gather(runner, return_exceptions=True)
@@ -137,10 +137,10 @@ async def test_sending_resumes_within_seconds_of_the_provider_answering_though_b
                             poll_interval=0.05, clock=db.clock)
     runner = asyncio.create_task(dispatcher.run_forever())
     try:
-        await wait_until(lambda: _all_waiting(db), within=10)
+        await wait_until(lambda: _all_waiting(db))
         down = False
         back = asyncio.get_running_loop().time()
-        await wait_until(lambda: _statuses_are(db, ["sent"] * 5), within=15)
+        await wait_until(lambda: _statuses_are(db, ["sent"] * 5))
         resumed = asyncio.get_running_loop().time() - back
     finally:
         runner.cancel()

