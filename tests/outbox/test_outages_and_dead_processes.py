@@ -146,7 +146,9 @@ async def test_sending_resumes_within_seconds_of_the_provider_answering_though_b
         runner.cancel()
         await asyncio.gather(runner, return_exceptions=True)
     print(f"\nprovider back: all 5 waiting messages sent {resumed:.1f} s later (back-offs of up to 600 s)")
-    assert resumed < 10
+    # the probe (every 2 s) found the provider back, not the 600 s back-offs: on a quiet machine about 2 s
+    # (the 10 s); the bound is a tenth of the back-off so a loaded CI (16 s under stress-ng) passes
+    assert resumed < 60
     assert len(channel.sent) == 5 and await _escalations(db) == []
 
 

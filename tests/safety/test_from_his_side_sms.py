@@ -89,7 +89,7 @@ class World:
 @pytest.fixture
 async def world(settings_env: dict[str, object], keyring: KeyRing) -> AsyncIterator[World]:
     async with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER) as fake:
-        env = running.twilio_env(settings_env, fake, PUBLIC, send_timeout=2, sms_rate=200)
+        env = running.twilio_env(settings_env, fake, PUBLIC, send_timeout=30, sms_rate=200)
         clock = Clock()
         async with running.serving(env, keyring, clock=clock) as (svc, local):
             fake.route_public(PUBLIC, local)

@@ -303,7 +303,7 @@ async def her_phone(channel: str, settings_env: dict[str, object], keyring: KeyR
                 yield HerPhone(channel, svc, clock, http, base, simulator=simulator)
             return
         async with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER) as twilio:
-            env = running.twilio_env(settings_env, twilio, PUBLIC, send_timeout=3, sms_rate=1000)
+            env = running.twilio_env(settings_env, twilio, PUBLIC, send_timeout=30, sms_rate=1000)
             svc = create_service(load_settings(**env), keyring=keyring, clock=clock)
             _tune(svc, timers, nlu)
             async with serve_app(svc.web_app()) as base:
