@@ -175,7 +175,8 @@ PRESENCE = _words(
 HE = _words("he", "hes", "him", "his", "er", "ihn", "ihm", "my ex", "mein ex")
 DENIAL = _words(
     "not in (?:any )?danger", "no danger",
-    "(?:he|my ex) (?:isnt|is not|isn t|aint|wasnt|was not) (?:\\w+ )?(?:here|around|there|back|home|coming|about)", "(?:hes|he is|he s) (?:\\w+ )?not (?:here|around|there|back|home|coming)",
+    "(?:he|my ex) (?:isnt|is not|isn t|aint|wasnt|was not) (?:\\w+ )?(?:here|around|there|back|home|coming|about)",
+    "(?:hes|he is|he s) (?:\\w+ )?not (?:here|around|there|back|home|coming)",
     "(?:he )?(?:didnt|did not|hasnt|has not|never) (?:\\w+ )?(?:turn(?:ed)? up|show(?:ed)? up|come|came|appear(?:ed)?)",
     "(?:hes|he is|he s|he has) (?:gone|left)", "(?:im|i am|i m) (?:safe|ok|okay|fine|alright|good)",
     "dont worry", "do not worry", "all (?:good|fine|ok)", "no (?:trouble|problems?|issues?)",
@@ -248,8 +249,8 @@ DISTANT = _words(
     "im (?:sommer|winter|fruhling|herbst)",
     "an weihnachten", "damals", "fruher",
     "ages ago", "(?:a )?long time ago", "last (?:yr|yer|yeer)", "lst (?:year|yr)", "letzte[nrs]? jar",
-    "(?:on |at )?new years eve", "(?:an |zu )?silvester", "(?:das war )?(?:noch )?bevor wir (?:umgezogen|weggezogen|ausgezogen) "
-    "(?:sind|waren)", "before (?:we|i) (?:moved|left)(?: out| away| house)?",
+    "(?:on |at )?new years eve", "(?:an |zu )?silvester", "(?:das war )?(?:noch )?bevor wir "
+    "(?:umgezogen|weggezogen|ausgezogen) (?:sind|waren)", "before (?:we|i) (?:moved|left)(?: out| away| house)?",
     "since (?:january|february|march|april|may|june|july|august|september|october|november|december)",
     "seit (?:januar|februar|marz|april|mai|juni|juli|august|september|oktober|november|dezember)",
     "(?:ist|war|sind) (?:schon |ja |doch )?lange (?:her|vorbei)", "ewig her",
@@ -383,7 +384,8 @@ NEGATED_VIOLENCE = _words(
 )
 # In the present whatever else is said: "he's back", "help me", "a minute ago".
 NOW_AFTER_ALL = _words(
-    "(?:hes|he is|he s)(?! (?:been|gone|not|left|never|always|usually|calmer|fine|ok|okay|moved|in prison|in jail|away))",
+    "(?:hes|he is|he s)(?! (?:been|gone|not|left|never|always|usually|calmer|fine|ok|okay|moved|in prison|in jail"
+    "|away))",
     "help+ me", "help+ us", "please help", "pls help", "sos", "hilfe+", "hilf mir", "helft mir",
     "er (?:ist|steht|kommt|sitzt|wartet|sucht|parkt|hammert|tritt|schreit|brullt)"
     "(?! (?:nicht|weg|gegangen|ausgezogen|ruhig|ruhiger))",
