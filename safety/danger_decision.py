@@ -404,7 +404,8 @@ SELF_HARM_CUE = _words(
     "end it", "end (?:it )?all", "over", "tablets?", "pills?", "meds", "medication", "overdos\\w*", "paracetamol",
     "painkillers", "cut\\w*", "hurt\\w* my ?self", "harm\\w*", "wake up", "goodbye", "bridge", "rope",
     "better off", "sleep forever", "end(?:ing)? (?:it|things|everything|my)",
-    "sterben", "tot", "tod", "leben", "suizid\\w*", "selbstmord\\w*", "umbring\\w*", "tabletten", "pillen",
+    "sterben", "sterbn", "stirbt", "stirbst", "tot", "tod", "todlich", "leben", "\\w+tabletten", "\\w+pillen",
+    "suizid\\w*", "selbstmord\\w*", "umbring\\w*", "tabletten", "pillen",
     "medikamente", "ritz\\w*", "geritzt", "schneide\\w*", "aufwachen", "abschied", "brucke",
     "besser dran", "schlafen", "weh\\w*", "verletz\\w*",
     # said indirectly: not being here, a goodbye, things given away, a burden
