@@ -301,6 +301,11 @@ IDIOM = _words(
     "(?:vom arzt|von der arztin|from the (?:gp|doctor))",
     "(?:helfen|hilft|help|helps|helping) (?:\\w+ )?(?:gegen|with|for) (?:die |my |the |meine )?"
     "(?:kopfschmerzen|headaches?|migraine|migrane|schmerzen|pain|allergie|hay ?fever|heuschnupfen)",
+    # round 4: medicine for a headache or a fever, life admin
+    "(?:tabletten|pillen|tablets|pills|painkillers|ibuprofen|paracetamol) (?:\\w+ ){0,5}(?:gegen|for) "
+    "(?:die |my |the |meine |a |mein )?(?:kopfschmerzen|kopfweh|headaches?|migraine|migrane|schmerzen|pain|"
+    "period pains?|regelschmerzen|fieber|fever|erkaltung|a cold|zahnschmerzen|toothache|ruckenschmerzen|back pain)",
+    "life admin", "lebensversicherung", "life insurance",
     "(?:tu|tue|gonn|gonne) mir (?:\\w+ ){0,2}(?:was|etwas) (?:gutes|schones|nettes)", "treat(?:ing)? my ?self",
     # tired, said alone ("ich bin müde"); changing a razor blade
     "^(?:ich bin |bin |im |i am |i m )?(?:so |soo |echt |total |really |very |just |einfach )?"

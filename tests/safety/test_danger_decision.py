@@ -307,3 +307,13 @@ def test_danger_emoji_alone_still_alert(text: str) -> None:
 def test_negation_past_and_over_in_new_wordings_raise_nothing(text: str) -> None:
     decision = decide(text, parse("report_incident", 0.8, danger=0.2), None)
     assert decision.action == "none", decision
+
+
+@pytest.mark.parametrize("text", [
+    "how many of the tablets can i take for a migraine",
+    "wie viele pillen darf ich gegen die regelschmerzen nehmen",
+    "i'm done with the life admin for today",
+])
+def test_medicine_for_a_headache_and_life_admin_are_no_self_harm_cue(text: str) -> None:
+    decision = decide(text, parse("self_harm", 0.6), None)
+    assert decision.action != "alert", decision
