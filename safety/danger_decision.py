@@ -528,6 +528,13 @@ URGENCY = _words(
 DANGER_EMOJI = re.compile(  # 🆘 🚨 🔪 🩸 🚓 🚔 👮 😱 😨 😰 🔫 (the danger_emoji regex of nlu/<locale>/entities.yml)
     "[\U0001F198\U0001F6A8\U0001F52A\U0001FA78\U0001F693\U0001F694\U0001F46E\U0001F631\U0001F628\U0001F630\U0001F52B]"
 )
+# Not *feeling* safe now: a worry or danger, so asked about, never an alert by itself ("I'm not safe" is the net's).
+FEEL_UNSAFE_NOW = _words(
+    "(?:dont|do not|don t|cant|can t|never) (?:really )?feel (?:\\w+ )?safe (?:\\w+ )?(?:now|right now|rn|atm|"
+    "at the moment|at this moment|this minute|tonight|here)",
+    "(?:fuhl|fuhle) mich (?:hier |zuhause |zu hause |gerade |grad |grade |jetzt |im moment |heute nacht )+(?:gar )?"
+    "nicht (?:mehr )?sicher",
+)
 # Faces of fear (😱 😨 😰 😟) say how she feels, not what is happening: with the model alone they ask, never alert.
 FEAR_FACES = re.compile("[\U0001F631\U0001F628\U0001F630\U0001F61F]")
 # Denials that are not: "he's not supposed to be here", "er darf nicht hier sein".
@@ -653,4 +660,6 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("ask", p, "model_quarter")
     if c.harm and not c.past_only and not c.denial and (c.violence or p >= P_CUE_FLOOR):
         return DangerDecision("ask", max(p, CUE_SCORE), "present_harm" if c.present else "harm")
+    if FEEL_UNSAFE_NOW.search(c.text) is not None and not c.past_only:
+        return DangerDecision("ask", max(p, CUE_SCORE), "feels_unsafe_now")
     return DangerDecision("none", p, "no_signal")

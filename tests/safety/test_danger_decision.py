@@ -317,3 +317,9 @@ def test_negation_past_and_over_in_new_wordings_raise_nothing(text: str) -> None
 def test_medicine_for_a_headache_and_life_admin_are_no_self_harm_cue(text: str) -> None:
     decision = decide(text, parse("self_harm", 0.6), None)
     assert decision.action != "alert", decision
+
+
+@pytest.mark.parametrize("text", ["i don't feel safe right now", "ich fühl mich gerade nicht sicher"])
+def test_not_feeling_safe_now_is_asked_about(text: str) -> None:
+    decision = decide(text, parse("feeling_unsafe", 0.8, danger=0.05), None)
+    assert decision.action == "ask" and decision.caught
