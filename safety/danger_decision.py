@@ -129,6 +129,9 @@ PRESENT = _words(
 )
 PAST_ONLY = _words(
     "last (?:week|month|year|night|time|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+    "last (?:yr|yer|yeer|wk|mnth)", "lst (?:year|yr|week|month)", "letzte[nrs]? (?:jar|jahre)", "yday", "yesterdy",
+    "(?:on |at )?new years eve", "(?:an |zu )?silvester", "(?:noch )?bevor wir (?:umgezogen|weggezogen|ausgezogen)",
+    "before (?:we|i) (?:moved|left)",
     "yesterday", "ago", "on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)", "at the weekend",
     "over the weekend", "at christmas", "earlier this (?:week|month|year)", "used to", "back then",
     "last (?:christmas|easter|summer|winter|spring|autumn|birthday|new year)",
@@ -171,7 +174,9 @@ PRESENCE = _words(
 )
 HE = _words("he", "hes", "him", "his", "er", "ihn", "ihm", "my ex", "mein ex")
 DENIAL = _words(
-    "not in (?:any )?danger", "no danger", "(?:hes|he is|he s) (?:\\w+ )?not (?:here|around|there|back|home|coming)",
+    "not in (?:any )?danger", "no danger",
+    "(?:he|my ex) (?:isnt|is not|isn t|aint|wasnt|was not) (?:\\w+ )?(?:here|around|there|back|home|coming|about)",
+    "(?:hes|he is|he s) (?:\\w+ )?not (?:here|around|there|back|home|coming)",
     "(?:he )?(?:didnt|did not|hasnt|has not|never) (?:\\w+ )?(?:turn(?:ed)? up|show(?:ed)? up|come|came|appear(?:ed)?)",
     "(?:hes|he is|he s|he has) (?:gone|left)", "(?:im|i am|i m) (?:safe|ok|okay|fine|alright|good)",
     "dont worry", "do not worry", "all (?:good|fine|ok)", "no (?:trouble|problems?|issues?)",
@@ -204,7 +209,11 @@ _OVER = (
     "(?:its|it s|it has|its been|thats|that s|that has|that is|has been|have been|been|was|were|got|is|are|all) "
     "(?:all |now |since |been )?"
     "(?:fixed|sorted|repaired|replaced|mended|over|dealt with|calmed down|settled)",
-    "(?:hes|he has|he s|he is) (?:now )?(?:gone|left|moved out|been arrested|in custody|not been back)",
+    "(?:hes|he has|he s|he is) (?:now )?(?:gone|left|moved out|moved away|been arrested|in custody|not been back)",
+    "(?:er ist|ist er|er ist jetzt|er ist inzwischen) (?:\\w+ )?(?:weggezogen|umgezogen|im knast|in haft)",
+    "(?:ist|sind|war) (?:aber |jetzt |inzwischen |schon )*(?:gut |wieder )?(?:verheilt|abgeheilt)",
+    "(?:its|it s|all|has|have|it has) (?:all )?(?:healed|heeled)(?: up| fine| now)?",
+    "(?:jetzt|inzwischen|mittlerweile|heute) (?:bin ich|sind wir) (?:\\w+ )?(?:sicher|in sicherheit)",
     "(?:police|cops|gardai) (?:came|took him|arrested him|were called|sorted)", "since then", "ever since",
     "(?:hasnt|has not|hes not|he hasnt) been back", "all (?:calm|quiet)", "calmer now",
     "(?:ist|sind|wurde|wurden|war|waren) (?:jetzt |wieder |inzwischen |mittlerweile |schon )?"
@@ -239,7 +248,9 @@ DISTANT = _words(
     "im (?:januar|februar|marz|april|mai|juni|juli|august|september|oktober|november|dezember)",
     "im (?:sommer|winter|fruhling|herbst)",
     "an weihnachten", "damals", "fruher",
-    "ages ago", "(?:a )?long time ago",
+    "ages ago", "(?:a )?long time ago", "last (?:yr|yer|yeer)", "lst (?:year|yr)", "letzte[nrs]? jar",
+    "(?:on |at )?new years eve", "(?:an |zu )?silvester", "(?:das war )?(?:noch )?bevor wir "
+    "(?:umgezogen|weggezogen|ausgezogen) (?:sind|waren)", "before (?:we|i) (?:moved|left)(?: out| away| house)?",
     "since (?:january|february|march|april|may|june|july|august|september|october|november|december)",
     "seit (?:januar|februar|marz|april|mai|juni|juli|august|september|oktober|november|dezember)",
     "(?:ist|war|sind) (?:schon |ja |doch )?lange (?:her|vorbei)", "ewig her",
@@ -269,7 +280,7 @@ IDIOM = _words(
     "(?:work|this|it|that|the heat|heat|this heat|the film|the film was|my (?:back|feet|head|knees|boss)|traffic|"
     "this week|the job|my job|you|youre|ur|u|lol|haha|the commute|the wait|the waiting|the stress|stress|revision|"
     "exams?)"
-    " (?:is |are |was |were |s |re )?killing (?:me|us)",
+    " (?:is |are |was |were |s |re |has been |have been |been |s been )?killing (?:me|us)",
     "(?:could|would) (?:kill|murder) for",
     # everyday exasperation: "had enough of this rain", "ich könnt heulen, ... lol"
     "(?:had|have|hab|habe|ive had) (?:enough|genug|it|die nase voll) (?:of|with|von|vom|mit) "
@@ -290,6 +301,11 @@ IDIOM = _words(
     "(?:vom arzt|von der arztin|from the (?:gp|doctor))",
     "(?:helfen|hilft|help|helps|helping) (?:\\w+ )?(?:gegen|with|for) (?:die |my |the |meine )?"
     "(?:kopfschmerzen|headaches?|migraine|migrane|schmerzen|pain|allergie|hay ?fever|heuschnupfen)",
+    # round 4: medicine for a headache or a fever, life admin
+    "(?:tabletten|pillen|tablets|pills|painkillers|ibuprofen|paracetamol) (?:\\w+ ){0,5}(?:gegen|for) "
+    "(?:die |my |the |meine |a |mein )?(?:kopfschmerzen|kopfweh|headaches?|migraine|migrane|schmerzen|pain|"
+    "period pains?|regelschmerzen|fieber|fever|erkaltung|a cold|zahnschmerzen|toothache|ruckenschmerzen|back pain)",
+    "life admin", "lebensversicherung", "life insurance",
     "(?:tu|tue|gonn|gonne) mir (?:\\w+ ){0,2}(?:was|etwas) (?:gutes|schones|nettes)", "treat(?:ing)? my ?self",
     # tired, said alone ("ich bin müde"); changing a razor blade
     "^(?:ich bin |bin |im |i am |i m )?(?:so |soo |echt |total |really |very |just |einfach )?"
@@ -373,7 +389,8 @@ NEGATED_VIOLENCE = _words(
 )
 # In the present whatever else is said: "he's back", "help me", "a minute ago".
 NOW_AFTER_ALL = _words(
-    "(?:hes|he is|he s)(?! (?:been|gone|not|left|never|always|usually|calmer|fine|ok|okay))",
+    "(?:hes|he is|he s)(?! (?:been|gone|not|left|never|always|usually|calmer|fine|ok|okay|moved|in prison|in jail"
+    "|away))",
     "help+ me", "help+ us", "please help", "pls help", "sos", "hilfe+", "hilf mir", "helft mir",
     "er (?:ist|steht|kommt|sitzt|wartet|sucht|parkt|hammert|tritt|schreit|brullt)"
     "(?! (?:nicht|weg|gegangen|ausgezogen|ruhig|ruhiger))",
@@ -392,7 +409,8 @@ SELF_HARM_CUE = _words(
     "end it", "end (?:it )?all", "over", "tablets?", "pills?", "meds", "medication", "overdos\\w*", "paracetamol",
     "painkillers", "cut\\w*", "hurt\\w* my ?self", "harm\\w*", "wake up", "goodbye", "bridge", "rope",
     "better off", "sleep forever", "end(?:ing)? (?:it|things|everything|my)",
-    "sterben", "tot", "tod", "leben", "suizid\\w*", "selbstmord\\w*", "umbring\\w*", "tabletten", "pillen",
+    "sterben", "sterbn", "stirbt", "stirbst", "tot", "tod", "todlich", "leben", "\\w+tabletten", "\\w+pillen",
+    "suizid\\w*", "selbstmord\\w*", "umbring\\w*", "tabletten", "pillen",
     "medikamente", "ritz\\w*", "geritzt", "schneide\\w*", "aufwachen", "abschied", "brucke",
     "besser dran", "schlafen", "weh\\w*", "verletz\\w*",
     # said indirectly: not being here, a goodbye, things given away, a burden
@@ -510,6 +528,15 @@ URGENCY = _words(
 DANGER_EMOJI = re.compile(  # 🆘 🚨 🔪 🩸 🚓 🚔 👮 😱 😨 😰 🔫 (the danger_emoji regex of nlu/<locale>/entities.yml)
     "[\U0001F198\U0001F6A8\U0001F52A\U0001FA78\U0001F693\U0001F694\U0001F46E\U0001F631\U0001F628\U0001F630\U0001F52B]"
 )
+# Not *feeling* safe now: a worry or danger, so asked about, never an alert by itself ("I'm not safe" is the net's).
+FEEL_UNSAFE_NOW = _words(
+    "(?:dont|do not|don t|cant|can t|never) (?:really )?feel (?:\\w+ )?safe (?:\\w+ )?(?:now|right now|rn|atm|"
+    "at the moment|at this moment|this minute|tonight|here)",
+    "(?:fuhl|fuhle) mich (?:hier |zuhause |zu hause |gerade |grad |grade |jetzt |im moment |heute nacht )+(?:gar )?"
+    "nicht (?:mehr )?sicher",
+)
+# Faces of fear (😱 😨 😰 😟) say how she feels, not what is happening: with the model alone they ask, never alert.
+FEAR_FACES = re.compile("[\U0001F631\U0001F628\U0001F630\U0001F61F]")
 # Denials that are not: "he's not supposed to be here", "er darf nicht hier sein".
 NOT_A_DENIAL = _words("not supposed", "not allowed", "darf nicht", "soll nicht", "nicht sein")
 
@@ -612,7 +639,9 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         if c.over or c.distant:
             return DangerDecision("none", p, "model_over")
         return DangerDecision("ask", p, "model_past")
-    if p >= P_ALERT and (c.violence or c.urgency or c.emoji or (c.harm and c.present)):
+    # 🆘 🔪 🚨 are a sign; a face of fear is one only said alone ("😱😱"), not beside words about her feelings
+    sign = c.emoji and (c.words == 0 or DANGER_EMOJI.search(FEAR_FACES.sub("", text)) is not None)
+    if p >= P_ALERT and (c.violence or c.urgency or sign or (c.harm and c.present)):
         return DangerDecision("alert", p, "model")
     if p >= P_ALERT:  # "er schläft", "he is helping with the kids": the model alone, nothing named
         return DangerDecision("ask", p, "model_without_cues")
@@ -631,4 +660,6 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("ask", p, "model_quarter")
     if c.harm and not c.past_only and not c.denial and (c.violence or p >= P_CUE_FLOOR):
         return DangerDecision("ask", max(p, CUE_SCORE), "present_harm" if c.present else "harm")
+    if FEEL_UNSAFE_NOW.search(c.text) is not None and not c.past_only:
+        return DangerDecision("ask", max(p, CUE_SCORE), "feels_unsafe_now")
     return DangerDecision("none", p, "no_signal")

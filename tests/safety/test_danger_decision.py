@@ -278,3 +278,48 @@ def test_an_old_incident_said_as_such_is_not_asked_about(text: str) -> None:
 def test_a_quarter_of_the_models_belief_on_danger_asks_even_when_nothing_is_named() -> None:
     assert decide("just the usual week with the kids", parse("feeling_safe", 0.6, danger=0.28), None).action == "ask"
     assert decide("just the usual week with the kids", parse("feeling_safe", 0.8, danger=0.2), None).action == "none"
+
+
+# -- issue 23, round 4: fear said with a face, "he isn't here", incidents over told long or misspelt ----------
+
+@pytest.mark.parametrize("text", [
+    "his cousin keeps turning up at my work and i'm freaked 😰",
+    "mir ist so mulmig wegen morgen 😨",
+])
+def test_a_face_of_fear_beside_words_asks_but_never_alerts_from_the_model_alone(text: str) -> None:
+    decision = decide(text, parse("danger_now", 0.9), None)
+    assert decision.action == "ask"
+
+
+@pytest.mark.parametrize("text", ["😱😱", "🔪😰"])
+def test_danger_emoji_alone_still_alert(text: str) -> None:
+    assert decide(text, parse("danger_now", 0.9), None).action == "alert"
+
+
+@pytest.mark.parametrize("text", [
+    "he isn't about and hasn't texted",
+    "last yr he smashed my laptop and locked me in the car",
+    "at new year's eve he shoved me, it's over now and he's moved away",
+    "im märz hat er mich gewürgt, das war noch bevor wir umgezogen sind, ist gut verheilt",
+    "vor ein paar wochen hat er mich geschubst, jetzt bin ich in sicherheit",
+    "this month has been killing me at work but we're good",
+])
+def test_negation_past_and_over_in_new_wordings_raise_nothing(text: str) -> None:
+    decision = decide(text, parse("report_incident", 0.8, danger=0.2), None)
+    assert decision.action == "none", decision
+
+
+@pytest.mark.parametrize("text", [
+    "how many of the tablets can i take for a migraine",
+    "wie viele pillen darf ich gegen die regelschmerzen nehmen",
+    "i'm done with the life admin for today",
+])
+def test_medicine_for_a_headache_and_life_admin_are_no_self_harm_cue(text: str) -> None:
+    decision = decide(text, parse("self_harm", 0.6), None)
+    assert decision.action != "alert", decision
+
+
+@pytest.mark.parametrize("text", ["i don't feel safe right now", "ich fühl mich gerade nicht sicher"])
+def test_not_feeling_safe_now_is_asked_about(text: str) -> None:
+    decision = decide(text, parse("feeling_unsafe", 0.8, danger=0.05), None)
+    assert decision.action == "ask" and decision.caught
