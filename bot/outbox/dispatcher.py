@@ -455,7 +455,7 @@ class Dispatcher:
             assert msg.deletion_plan is not None  # the database refuses a deletion without its plan
             return await self._delete(channel, key, row_id, out.address, msg.deletion_plan, attempts)
         if shared is not None and turned is not None:
-            await shared.keep_to(turned)
+            await shared.keep_to(turned, rindex)
         try:
             if edit_of is not None:  # a staff alert edited in place ("taken by ...")
                 await channel.edit(out.address, edit_of, out.text, out.buttons)

@@ -74,14 +74,18 @@ class SharedTurns:
             await session.execute(USED, {"channel": self.channel, "chat": chat, "interval": self.chat_interval})
         return turned
 
-    async def keep_to(self, turned: float) -> None:
+    async def keep_to(self, turned: float, chat: str | None = None) -> None:
         """Right before the request is written: one that leaves well after its turn (a commit slowed by a
         busy machine) would reach the provider bunched with the turns after it, and the provider counts
-        arrivals (bench/saturation_bench.py: 30 within 0.9993 s, one 429). It takes a new turn instead."""
+        arrivals (bench/saturation_bench.py: 30 within 0.9993 s, one 429). It takes a new turn instead,
+        and her chat's next message counts its interval from that new turn, not from the claim."""
         if asyncio.get_running_loop().time() - turned <= self.interval / 2:
             return
         async with self.db.transaction() as session:
-            wait = await self._take(session, CHANNEL, self.interval, self.tolerance)
+            wait = max(0.0, await self._take(session, CHANNEL, self.interval, self.tolerance))
+            if chat is not None and self.chat_interval is not None:
+                await session.execute(USED, {"channel": self.channel, "chat": chat,
+                                             "interval": self.chat_interval + wait})
         if wait > 0:
             await asyncio.sleep(wait)
 

@@ -144,3 +144,25 @@ async def test_a_message_that_leaves_well_after_its_turn_takes_a_new_one_rather_
     assert await schedule() == after_turn
     await turns.keep_to(turned - 1.0)  # its commit took a second: a new turn, one interval on
     assert await schedule() == pytest.approx(after_turn + 0.1, abs=1e-6)
+
+
+@pytest.mark.postgres
+async def test_her_chats_next_message_counts_its_interval_from_the_late_messages_new_turn(db_url_keyring) -> None:
+    db, _keyring = db_url_keyring
+    if db.is_sqlite:
+        pytest.skip("the shared turns are PostgreSQL's (several processes); SQLite's one process paces alone")
+    turns = SharedTurns(db, "simulator", rate=10, per_chat=1)
+
+    async def chat_due() -> float:
+        async with db.reads() as s:
+            return float((await s.execute(text(
+                "SELECT tat - extract(epoch from clock_timestamp()) FROM provider_turns "
+                "WHERE channel = 'simulator' AND chat = 'her'"))).scalar_one())
+
+    async with db.transaction() as s:
+        turned = await turns.take(s, "her")
+        # as if the claim was 0.8 s ago: her next message would be due in 0.2 s
+        await s.execute(text("UPDATE provider_turns SET tat = tat - 0.8 WHERE chat = 'her'"))
+    assert await chat_due() < 0.3
+    await turns.keep_to(turned - 1.0, "her")  # it left late, on a new turn: her next one waits a second from there
+    assert await chat_due() > 0.8
