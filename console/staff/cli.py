@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from sqlalchemy import select
 
 from bot.cli_db import cli_settings, run_db
+from bot.settings import Settings
 from console.staff import accounts
 
 DEV_ADMIN = "dev-admin"
@@ -23,6 +24,17 @@ DEV_ADMIN_WARNING = """
   ************************************************************************
 """
 
+
+
+T = TypeVar("T")
+
+
+def run_staff(settings: Settings, work: Callable[[Any, Any], Awaitable[T]]) -> T:
+    """`run_db` for the account commands: a refusal (unknown name, last admin...) is one line, no traceback."""
+    try:
+        return run_db(settings, work)
+    except accounts.StaffError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def enrol_link(public_url: str, token: str) -> str:
@@ -50,10 +62,7 @@ def staff_add(name: str, roles: tuple[str, ...], timezone: str, site: str | None
                                                       site=site)
             return token
 
-    try:
-        token = run_db(settings, work)
-    except accounts.StaffError as exc:
-        raise click.ClickException(str(exc)) from None
+    token = run_staff(settings, work)
     click.echo(f"added {name} ({', '.join(sorted(set(roles)))}{f'; site {site}' if site else ''})")
     if "programme" in roles and not site:
         click.secho("note: without --site this programme account cannot send events", fg="yellow", err=True)
@@ -82,10 +91,7 @@ def staff_disable(name: str) -> None:
         async with db.transaction() as s:
             await accounts.disable_staff(s, name, db.clock(), actor=f"cli:{getpass.getuser()}")
 
-    try:
-        run_db(cli_settings(), work)
-    except accounts.StaffError as exc:
-        raise click.ClickException(str(exc)) from None
+    run_staff(cli_settings(), work)
     click.echo(f"{name} disabled; their sessions have ended")
 
 
@@ -98,10 +104,7 @@ def staff_reset(name: str) -> None:
         async with db.transaction() as s:
             return await accounts.reset_staff(s, name, db.clock(), actor=f"cli:{getpass.getuser()}")
 
-    try:
-        token = run_db(settings, work)
-    except accounts.StaffError as exc:
-        raise click.ClickException(str(exc)) from None
+    token = run_staff(settings, work)
     click.echo(f"one-time enrolment link for {name} (valid 72 hours): {enrol_link(settings.public_url, token)}")
 
 
@@ -114,10 +117,7 @@ def staff_clear_slowdown(name: str) -> None:
         async with db.transaction() as s:
             return await accounts.clear_slowdown(s, name, db.clock(), actor=f"cli:{getpass.getuser()}")
 
-    try:
-        cleared = run_db(cli_settings(), work)
-    except accounts.StaffError as exc:
-        raise click.ClickException(str(exc)) from None
+    cleared = run_staff(cli_settings(), work)
     click.echo(f"{name} can sign in again at once ({cleared} slow-down(s) cleared)")
 
 
