@@ -27,6 +27,10 @@ def test_no_test_example_appears_in_the_training_data(locale: str) -> None:
 
 # frozen when written, measured once (bench/nlu_heldout_once.py --set NAME): a changed byte is a changed test
 FROZEN_SETS = {
+    "en/test/test_nlu_issue23e.yml": "ac72c13f778de823866693eb77ae24ccbace01107c4a58156c3d8d99668dcd5f",
+    "en/test/test_nlu_issue23e_kinds.tsv": "bc3d95c99717e32c097ea7e202830480c911906a32a4c66fa20a5c963e2f8852",
+    "de/test/test_nlu_issue23e.yml": "f1a7fd16b5de4a680db3c9ae235e15b53c62e2c0a753f474c4a2f61d10de6114",
+    "de/test/test_nlu_issue23e_kinds.tsv": "017957cfd5dc53d2d15eb51a46bc280980e62934be4863335eaeed12a6b60868",
     "en/test/test_nlu_issue23d.yml": "fce6e86b3c9dba66582c6190e55d1e916dedc8e3bdf902449a42c38bbba3e537",
     "en/test/test_nlu_issue23d_kinds.tsv": "08370a148df999bb83f89e1be41965b842dbeb243b0e782b5f7404705ce76b50",
     "de/test/test_nlu_issue23d.yml": "cf2d9195602db11d3108a9d20640670b2b3e054981f8541dbc807221e4b2a3dc",
@@ -42,7 +46,7 @@ FROZEN_SETS = {
 }
 
 
-@pytest.mark.parametrize("name", ["issue23b", "issue23c", "issue23d"])
+@pytest.mark.parametrize("name", ["issue23b", "issue23c", "issue23d", "issue23e"])
 @pytest.mark.parametrize("locale", ["en", "de"])
 def test_no_training_change_after_the_freeze_copies_a_frozen_held_out_example(locale: str, name: str) -> None:
     """Written independently, the set shares some short common messages ("hi", "STOP") with the training
