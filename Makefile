@@ -34,11 +34,11 @@ $(AXE): tests/support/axe/package-lock.json
 	command -v npm >/dev/null && npm ci --prefix tests/support/axe --no-audit --no-fund --loglevel=error || true
 
 test: $(STAMP) $(AXE)
-	$(VENV)/bin/pytest -rs -n $(TEST_WORKERS) --dist worksteal
+	$(VENV)/bin/pytest -rfEs -n $(TEST_WORKERS) --dist worksteal
 
 # only the time-sensitive tests, at TEST_NOW and at each hostile instant (make test runs them too)
 test-times: $(STAMP)
-	$(VENV)/bin/pytest -rs -n $(TEST_WORKERS) --dist worksteal -m time_sensitive
+	$(VENV)/bin/pytest -rfEs -n $(TEST_WORKERS) --dist worksteal -m time_sensitive
 
 # the property test of the conversation engine, long: new sequences every run, the shortest failure printed
 SOAK_EXAMPLES ?= 200
