@@ -568,7 +568,7 @@ SELF_HARM_WEAK_CUE = _words(
     "nicht mehr", "schaff\\w*",
     # round 5: she knows how already; made her peace (enough to ask when the model leans to self-harm)
     "(?:weiss|weis|know|knw) (?:\\w+ )?(?:schon|scho|already|exactly) (?:wie|how)", "made my peace", "meinen frieden",
-    "nume|nimma|nimmer|numme", "how (?:i d|id|i would|i will|i ll|ill|im going to|i m going to|im gonna) do it",
+    "how (?:i d|id|i would|i will|i ll|ill|im going to|i m going to|im gonna) do it",
     "wie ich (?:es|s) (?:mache|mach|machen werde|tun werde|tu)",
 )
 # She says she will not harm herself: "I'd never hurt myself", "ich würde mir nie was antun".
