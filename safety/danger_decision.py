@@ -145,6 +145,9 @@ PAST_ONLY = _words(
     "letzte[nrs]? (?:woche|monat|jahr|mal|wochenende|nacht)", "gestern", "vorgestern",
     "vor (?:\\w+ )?(?:tagen|wochen|monaten|jahren)",
     "am (?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|wochenende)", "fruher", "damals",
+    # dev14's first reading: a year ("back in 2019", "2019 hat er ..."): the past (asked at most), never "long ago"
+    # by itself, since "last night, same as in 2019" is recent
+    "(?:back )?(?:in |im jahr |anno )?(?:19[89]\\d|20[012]\\d)(?! (?:uhr|am|pm|oclock))",
 )
 VIOLENCE = _words(
     "hit+(?:s|ing)?", "punch\\w*", "kick\\w*", "chok\\w*", "strangl\\w*", "throat", "neck", "hurt\\w*",
@@ -173,7 +176,8 @@ PRESENCE = _words(
     "upstairs", "in the (?:house|flat|garden|hall\\w*)", "across the (?:road|street)", "opposite", "up the road",
     "looking for me", "searching for me", "gegenuber", "an der ecke", "sucht mich",
     "following", "followed", "watching", "coming",
-    "on his way", "turned up", "back", "hiding", "out ?side", "outsid", "dou?rr?", "parked",
+    "on his way", "turned up", "back", "hiding", "not gone", "hasnt left", "hasn t left", "nicht weg",
+    "out ?side", "outsid", "dou?rr?", "parked",
     "sitting in (?:his|the) (?:car|van)",
     "hier", "da", "drauss?en", "vor der tur", "vorm haus", "vor dem haus", "unten", "kommt", "verfolgt",
     "beobachtet", "zuruck", "aufgetaucht", "versteck\\w*", "tuh?re?", "drau?s+en", "parkt", "sitzt (?:\\w+ )?im auto",
@@ -265,6 +269,7 @@ DISTANT = _words(
     "(?<!came )(?<!come )(?<!comes )(?<!got )(?<!get )(?<!coming )(?:back )?(?:when|while) (?:we|i) "
     "(?:were|was|lived|was living|were living) (?:still )?(?:together|married|with him|going out|a couple)",
     "(?:when|while) (?:we|i) (?:still )?(?:lived|was living|were living) (?:together|with him)",
+    "(?:when|while) (?:we|i) (?:was|were) still (?:living )?(?:together|with him|married)",
     "that time (?:he|when)", "a (?:while|good while|long while) (?:back|ago)", "years (?:back|ago)",
     "(?:the|that) (?:night|day|week|morning) (?:i|we) (?:moved out|left(?: him)?|split up|broke up)",
     "before (?:the|our) (?:split|separation|break ?up|divorce)",
@@ -350,6 +355,7 @@ IDIOM = _words(
     "fertig)",
     "(?:das|es) (?:bringt|macht) mich (?:noch )?(?:um|fertig)(?: lol| haha)?$",
     "(?:arbeit|hitze|stress|woche|job|schule|warterei) (?:\\w+ )?killt mich", "(?:work|heat|job|stress|this) kills me",
+    "(?:bringt|bringen|bringst) (?:mi|mich) (?:\\w+ ){0,2}ins grab", "(?:be|is) the end of (?:me|us)",
     "um den verstand", "totlachen", "tot ?gelacht", "lach mich tot",
     "(?:mum|mom|mam|mother|nan|gran|sister|boss|teacher|bestie|friend|landlord|manager|daughter|son|kids|teenager|"
     "cousin|aunt|auntie|flatmate)(?:s| is| s)? (?:\\w+ )?"
@@ -425,6 +431,10 @@ NEGATED_VIOLENCE = _words(
 NOW_AFTER_ALL = _words(
     "(?:hes|he is|he s)(?! (?:been|gone|not|left|never|always|usually|calmer|fine|ok|okay|moved|in prison|in jail"
     "|away))",
+    # dev14's first reading: he has not gone ("er ist nicht weg", "he hasn't left", "he's still here")
+    "(?:er ist|er is|er isch|hes|he is|he s) (?:\\w+ )?(?:nicht weg|nicht gegangen|nid gange|not gone|still here|"
+    "still in)",
+    "(?:he|hes|he s) (?:hasnt|has not|hasn t|never) (?:actually )?(?:left|gone)(?! (?:me|us|her) alone)",
     "help+ me", "help+ us", "please help", "pls help", "sos", "hilfe+", "hilf mir", "helft mir",
     "er (?:ist|steht|kommt|sitzt|wartet|sucht|parkt|hammert|tritt|schreit|brullt)"
     "(?! (?:nicht|weg|gegangen|ausgezogen|ruhig|ruhiger))",
@@ -592,6 +602,18 @@ FEEL_UNSAFE_NOW = _words(
     "(?:fuhl|fuhle) mich (?:hier |zuhause |zu hause |gerade |grad |grade |jetzt |im moment |heute nacht )+(?:gar )?"
     "nicht (?:mehr )?sicher",
 )
+# dev14's first reading: a message from him announcing he is on his way ("text from him: see you in 10", "nachricht
+# von ihm: bis gleich"): asked about, never an alert by itself.
+ARRIVAL_MESSAGE = _words(
+    "^(?!.*(?:as agreed|wie abgemacht|wie besprochen|with the kids|mit den kindern|pick(?:ing)? (?:up|them)|"
+    "drop(?:ping)? (?:off|them|the kids)|abholen|bringt die kinder))"
+    "(?=.*(?:(?:text|message|msg|voicemail|voice note|dm|nachricht|sms|sprachnachricht|whatsapp) (?:\\w+ ){0,2}"
+    "(?:from|von) (?:him|ihm|my ex|meinem ex)|"
+    "(?<![a-z])(?:he|er) (?:just )?(?:texted|messaged|wrote|sent|schreibt|schrieb|hat geschrieben)))"
+    "(?=.*(?:see (?:you|u|ya) (?:in \\d+|soon|shortly|in a (?:bit|minute|sec|mo))|on my way|omw|"
+    "bis (?:gleich|nachher|sofort|bald|in \\d+)|bin (?:gleich|unterwegs|auf dem weg)|ich komm(?:e)? (?:jetzt|gleich)|"
+    "coming (?:round|over|for you)|im coming|i m coming)).*",
+)
 # Faces of fear (😱 😨 😰 😟) say how she feels, not what is happening: with the model alone they ask, never alert.
 FEAR_FACES = re.compile("[\U0001F631\U0001F628\U0001F630\U0001F61F]")
 # Denials that are not: "he's not supposed to be here", "er darf nicht hier sein".
@@ -719,6 +741,8 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("ask", p, "model_quarter")
     if c.harm and not c.past_only and not c.denial and (c.violence or p >= P_CUE_FLOOR):
         return DangerDecision("ask", max(p, CUE_SCORE), "present_harm" if c.present else "harm")
+    if ARRIVAL_MESSAGE.search(c.text) is not None and not c.past_only and not c.denial:
+        return DangerDecision("ask", max(p, CUE_SCORE), "his_arrival_message")
     if FEEL_UNSAFE_NOW.search(c.text) is not None and not c.past_only:
         return DangerDecision("ask", max(p, CUE_SCORE), "feels_unsafe_now")
     return DangerDecision("none", p, "no_signal")
