@@ -60,6 +60,12 @@ presence words that place him far away ("outside the country", "brought the kids
 memory as a present anchor ("I still think about it", "daran denk ich noch oft"), "he's"/"er
 kommt" said for later ("tomorrow", "am Samstag"), and questions about emergencies as a call for
 help ("who do I call in an emergency", "was mache ich im Notfall").
+Round 5: a time of the relationship with no date places an incident long ago ("back when we were together",
+"that time he ...", "a while back", "the night I moved out", "als wir noch zusammen waren", "vor der Trennung",
+"damals/damois", "is scho lang her"); living apart says it is over ("we've been separated", "I'm out now", "wir
+wohnen nicht mehr zusammen"); an old scar, "never told anyone until now" and her wish now ("I just want it
+written down") anchor nothing; "for hours" anchors the present only when nothing places the event long ago or
+over, unless he or his car "has been" there for hours; "he's miles away", "er isch wit weg" place him far.
 
 The score kept with an ASK is ``max(p, CUE_SCORE)`` when cues fired; every ASK is above
 ``P_ASK``, the floor for the unanswered-question alert: every question asked is held as an
@@ -139,6 +145,9 @@ PAST_ONLY = _words(
     "letzte[nrs]? (?:woche|monat|jahr|mal|wochenende|nacht)", "gestern", "vorgestern",
     "vor (?:\\w+ )?(?:tagen|wochen|monaten|jahren)",
     "am (?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|wochenende)", "fruher", "damals",
+    # dev14's first reading: a year ("back in 2019", "2019 hat er ..."): the past (asked at most), never "long ago"
+    # by itself, since "last night, same as in 2019" is recent
+    "(?:back )?(?:in |im jahr |anno )?(?:19[89]\\d|20[012]\\d)(?! (?:uhr|am|pm|oclock))",
 )
 VIOLENCE = _words(
     "hit+(?:s|ing)?", "punch\\w*", "kick\\w*", "chok\\w*", "strangl\\w*", "throat", "neck", "hurt\\w*",
@@ -167,7 +176,8 @@ PRESENCE = _words(
     "upstairs", "in the (?:house|flat|garden|hall\\w*)", "across the (?:road|street)", "opposite", "up the road",
     "looking for me", "searching for me", "gegenuber", "an der ecke", "sucht mich",
     "following", "followed", "watching", "coming",
-    "on his way", "turned up", "back", "hiding", "out ?side", "outsid", "dou?rr?", "parked",
+    "on his way", "turned up", "back", "hiding", "not gone", "hasnt left", "hasn t left", "nicht weg",
+    "out ?side", "outsid", "dou?rr?", "parked",
     "sitting in (?:his|the) (?:car|van)",
     "hier", "da", "drauss?en", "vor der tur", "vorm haus", "vor dem haus", "unten", "kommt", "verfolgt",
     "beobachtet", "zuruck", "aufgetaucht", "versteck\\w*", "tuh?re?", "drau?s+en", "parkt", "sitzt (?:\\w+ )?im auto",
@@ -187,7 +197,8 @@ DENIAL = _words(
     "nicht in gefahr", "keine gefahr",
     "(?:er ist|er is|ist) (?:\\w+ )?nicht (?:da|hier|mehr da|zuhause|gekommen|aufgetaucht)",
     "er ist weg", "(?:er )?(?:ist|war|kam) (?:\\w+ )?nicht (?:gekommen|aufgetaucht|erschienen)",
-    "(?:mir gehts|mir geht s|mir geht es) gut", "uns (?:gehts|geht s|geht es) (?:\\w+ )?(?:gut|bestens|super|prima)",
+    "(?:mir gehts|mir geht s|mir geht es) gut", "mir (?:geits|geit s|gahts|gaht s|gohts|goht s|gehts|geht s) "
+    "(?:\\w+ )?(?:guet|guat|gut)", "uns (?:gehts|geht s|geht es) (?:\\w+ )?(?:gut|bestens|super|prima)",
     "(?:were|we are|we re|were all|we re all|the kids are)"
     " (?:home )?(?:safe|ok|okay|fine|alright|good|grand|sound|great)",
     "bin sicher", "alles (?:gut|ok|in ordnung)", "keine sorge",
@@ -219,6 +230,11 @@ _OVER = (
     "(?:ist|sind|wurde|wurden|war|waren) (?:jetzt |wieder |inzwischen |mittlerweile |schon )?"
     "(?:repariert|ersetzt|vorbei|erledigt|ausgetauscht|geklart|gemacht)",
     "seitdem", "seither", "hat sich (?:wieder |inzwischen )?beruhigt",
+    # round 5: she is out of it, they live apart
+    "(?:im|i am|i m) (?:\\w+ )?(?:out|away from him|out of there|free of him|free)(?: of it)? now",
+    "(?:weve|we have|we ve|we re|were|we are|im|i am|i m) (?:been |now |long )?(?:separated|apart|divorced|split up)",
+    "wir (?:wohnen|leben|sind) (?:jetzt |inzwischen |schon lange )?(?:nicht mehr|nimmer|nimma|nume|nid meh) zusammen",
+    "(?:sind|bin) (?:jetzt |inzwischen |schon lange |seit \\w+ )?(?:getrennt|geschieden)",
     "nothing (?:since|after that|else since)", "not since", "seitdem nichts",
     "i left (?:him |after that|that night|the next day)", "(?:i|we) (?:moved out|moved away|left) (?:after|since)",
     "danach bin ich (?:gegangen|ausgezogen|weg)", "(?:das|es) ist (?:jetzt |inzwischen )?(?:geklart|erledigt)",
@@ -248,6 +264,21 @@ DISTANT = _words(
     "im (?:januar|februar|marz|april|mai|juni|juli|august|september|oktober|november|dezember)",
     "im (?:sommer|winter|fruhling|herbst)",
     "an weihnachten", "damals", "fruher",
+    # round 5: a time of the relationship or a frame long past, with no date ("back when we were together",
+    # "that time he ...", "als wir noch zusammen waren", Bavarian "damois", "is scho lang her")
+    "(?<!came )(?<!come )(?<!comes )(?<!got )(?<!get )(?<!coming )(?:back )?(?:when|while) (?:we|i) "
+    "(?:were|was|lived|was living|were living) (?:still )?(?:together|married|with him|going out|a couple)",
+    "(?:when|while) (?:we|i) (?:still )?(?:lived|was living|were living) (?:together|with him)",
+    "(?:when|while) (?:we|i) (?:was|were) still (?:living )?(?:together|with him|married)",
+    "that time (?:he|when)", "a (?:while|good while|long while) (?:back|ago)", "years (?:back|ago)",
+    "(?:the|that) (?:night|day|week|morning) (?:i|we) (?:moved out|left(?: him)?|split up|broke up)",
+    "before (?:the|our) (?:split|separation|break ?up|divorce)",
+    "before (?:we|i) (?:split up|separated|broke up|left him)",
+    "als (?:wir|ich) (?:noch )?(?:mit ihm )?(?:zusammen|verheiratet|ein paar) "
+    "(?:waren|war|wohnten|lebten|gewohnt haben|gelebt haben)",
+    "als ich (?:noch )?(?:bei|mit) ihm (?:war|wohnte|gewohnt hab|gewohnt habe|zusammen war)",
+    "in der zeit (?:als|wo|mit ihm)", "(?:vor|nach) (?:der|unserer) trennung", "damois", "domois", "damals mal",
+    "(?:is|ist|war|isch) (?:jetzt |scho |schon |ja |doch )*(?:lang|lange|ewig|ewigs) her",
     "ages ago", "(?:a )?long time ago", "last (?:yr|yer|yeer)", "lst (?:year|yr)", "letzte[nrs]? jar",
     "(?:on |at )?new years eve", "(?:an |zu )?silvester", "(?:das war )?(?:noch )?bevor wir "
     "(?:umgezogen|weggezogen|ausgezogen) (?:sind|waren)", "before (?:we|i) (?:moved|left)(?: out| away| house)?",
@@ -274,6 +305,10 @@ MEMORY = _words(
     "(?:erzahl|erzahle|sag|sage|melde|schreib|schreibe) (?:ich )?(?:es |das |dir |euch |ihnen )?"
     "(?:jetzt erst|erst jetzt)",
     "(?:jetzt|heute) erst (?:erzahl|erzahle|sag|sage|melde|schreib|schreibe)\\w*",
+    # round 5: the trace it left, her silence until now
+    "(?:i |and i |but i )?(?:still )?(?:have|got|has|bear) (?:the |a |some )?scars?(?: from it)?",
+    "(?:hab|habe|hab ich|habe ich) (?:noch |immer noch )?(?:die |eine )?narben?",
+    "(?:until|till|til|up to|up until) now", "bis (?:jetzt|heute) (?:\\w+ ){0,3}(?:erzahlt|gesagt)",
 )
 # Figures of speech with violent words: "work is killing me", "I could kill for a coffee", "die Arbeit bringt mich um".
 IDIOM = _words(
@@ -320,6 +355,7 @@ IDIOM = _words(
     "fertig)",
     "(?:das|es) (?:bringt|macht) mich (?:noch )?(?:um|fertig)(?: lol| haha)?$",
     "(?:arbeit|hitze|stress|woche|job|schule|warterei) (?:\\w+ )?killt mich", "(?:work|heat|job|stress|this) kills me",
+    "(?:bringt|bringen|bringst) (?:mi|mich) (?:\\w+ ){0,2}ins grab", "(?:be|is) the end of (?:me|us)",
     "um den verstand", "totlachen", "tot ?gelacht", "lach mich tot",
     "(?:mum|mom|mam|mother|nan|gran|sister|boss|teacher|bestie|friend|landlord|manager|daughter|son|kids|teenager|"
     "cousin|aunt|auntie|flatmate)(?:s| is| s)? (?:\\w+ )?"
@@ -334,6 +370,10 @@ IDIOM = _words(
     "(?:back|zuruck) (?:at|to|in|from) (?:\\w+ )?(?:school|work|college|nursery|holiday)",
     "ausserhalb (?:der stadt|des landes|von \\w+)", "(?:wieder )?(?:in der schule|auf der arbeit|im urlaub)",
     "(?:lives|living|moved|wohnt|gezogen|lebt) (?:\\w+ ){0,2}(?:far away|weit weg|miles away|abroad|im ausland)",
+    "(?:hes|he is|he s|er ist|er isch|er is|isch er|ist er) (?:\\w+ )?(?:miles|far|hundreds of miles|weit|wit|wiit) "
+    "(?:away|weg)",
+    # round 5: "my toddler will be the death of me", looking over my shoulder
+    "(?:be|is|will be|gonna be|going to be|ll be) the death of (?:me|us)", "over (?:my|her|your|our) shoulders?",
     # everyday words near self-harm words: her usual medicine, a skipping rope, ending a shift, leaving him
     "(?:took|taken|take|had|taking) (?:my|the) (?:usual )?(?:tablets|pills|meds|medication|medicine)"
     "(?: \\w+){0,3} (?:as usual|like normal|like always|this morning|with breakfast|on time|as prescribed)",
@@ -391,15 +431,32 @@ NEGATED_VIOLENCE = _words(
 NOW_AFTER_ALL = _words(
     "(?:hes|he is|he s)(?! (?:been|gone|not|left|never|always|usually|calmer|fine|ok|okay|moved|in prison|in jail"
     "|away))",
+    # dev14's first reading: he has not gone ("er ist nicht weg", "he hasn't left", "he's still here")
+    "(?:er ist|er is|er isch|hes|he is|he s) (?:\\w+ )?(?:nicht weg|nicht gegangen|nid gange|not gone|still here|"
+    "still in)",
+    "(?:he|hes|he s) (?:hasnt|has not|hasn t|never) (?:actually )?(?:left|gone)(?! (?:me|us|her) alone)",
     "help+ me", "help+ us", "please help", "pls help", "sos", "hilfe+", "hilf mir", "helft mir",
     "er (?:ist|steht|kommt|sitzt|wartet|sucht|parkt|hammert|tritt|schreit|brullt)"
     "(?! (?:nicht|weg|gegangen|ausgezogen|ruhig|ruhiger))",
-    # ongoing since a time of today: "parked outside for hours", "steht seit Mittag gegenüber"
-    "for (?:hours|ages|\\d+ hours|the last \\w+ hours)",
+    # ongoing since a time of today: "parked outside for hours", "steht seit Mittag gegenüber" (NOW_WEAK)
     "since (?:lunch\\w*|this morning|breakfast|\\d+(?: ?(?:am|pm|oclock))?)",
     "seit (?:stunden|mittag|heute (?:fruh|morgen|mittag)|\\d+ (?:uhr|stunden)|der nacht|heute nacht)",
     "a (?:second|minute|moment|few (?:seconds|minutes)) ago", "(?:seconds|minutes|\\d+ mins?) ago", "just",
     "eben", "gerade eben", "vor (?:einer|ein paar|zwei|drei|funf|\\w+)? ?(?:minuten|sekunden|minute|sekunde)",
+    # round 5: ongoing for hours whatever else is told ("he's been outside for hours, a while back he ...")
+    "(?:hes|he s|he has|its|it s|theyve|they ve|they have|(?:his|the) (?:car|van|truck)(?: s|s| has)) been "
+    "(?:\\w+ ){0,4}for (?:hours|ages|\\d+ hours|the last \\w+ hours)",
+    "(?:outside|parked|waiting|sitting|sat|standing|stood|watching|out there) (?:\\w+ ){0,3}for (?:hours|\\d+ hours|"
+    "the last \\w+ hours)",
+    "seit (?:\\w+ )?(?:stunden|stunde|zwei stunden|drei stunden|ner stunde|einer stunde)",
+)
+# Weak anchors of the present (round 5): "for hours" is ongoing today, unless the message places the event long ago
+# or over ("he used to lock me in for hours", "we've been separated for ages"); her wish now is not the event's time
+# ("I just want it written down").
+NOW_WEAK = _words("for (?:hours|ages|\\d+ hours|the last \\w+ hours)")
+HER_WISH_NOW = _words(
+    "(?:i |i m |im |i am )?just (?:want|wanted|wanna|need|needed|wish|thought|think|feel|felt|wondered|wondering|"
+    "to (?:say|let|tell|ask))",
 )
 # What her own life at risk is about: without one of these the model's self-harm guess is not acted on.
 SELF_HARM_CUE = _words(
@@ -506,6 +563,12 @@ SELF_HARM_INDIRECT = _words(
     "^(?=.*(?:sorry|tut mir leid|verzeiht|verzeih mir|forgive me))"
     "(?=.*(?:look after|take care of|pass(?:t)? (?:gut )?auf) "
     "(?:the |my |die |meine |auf )?(?:boys|girls|kids|children|jungs|madchen|kinder|kleinen)).*",
+    # round 5: the place chosen, how she'd do it; the children placed elsewhere and everything settled
+    "(?:worked out|picked|chosen|chose|found|decided on|looked up) (?:which|the|a|what) (?:bridge|cliff|multi ?storey|"
+    "tower block|railway|train line|spot on the tracks)",
+    "^(?=.*(?:besser aufgehoben|better off (?:with|at)|besser dran bei))"
+    "(?=.*(?:alles geregelt|alles erledigt|alles organisiert|alles vorbereitet|made my peace|sorted everything|"
+    "got everything sorted|everything is sorted|everythings sorted|everything s sorted|meinen frieden)).*",
 )
 # Weaker: enough to ask her, never to alert on the model's word alone ("it to stop", "vorbei", "aus").
 SELF_HARM_WEAK_CUE = _words(
@@ -513,6 +576,10 @@ SELF_HARM_WEAK_CUE = _words(
     "vorbei", "aufhort", "aufhoren", "aushalten", "aus", "sinn", "zweck",
     "so (?:they|she|he) (?:understands?|knows?)(?: why)?", "damit (?:sie|er) es (?:\\w+ )?versteh\\w*", "tschuss",
     "nicht mehr", "schaff\\w*",
+    # round 5: she knows how already; made her peace (enough to ask when the model leans to self-harm)
+    "(?:weiss|weis|know|knw) (?:\\w+ )?(?:schon|scho|already|exactly) (?:wie|how)", "made my peace", "meinen frieden",
+    "how (?:i d|id|i would|i will|i ll|ill|im going to|i m going to|im gonna) do it",
+    "wie ich (?:es|s) (?:mache|mach|machen werde|tun werde|tu)",
 )
 # She says she will not harm herself: "I'd never hurt myself", "ich würde mir nie was antun".
 SELF_HARM_DENIAL = _words(
@@ -534,6 +601,18 @@ FEEL_UNSAFE_NOW = _words(
     "at the moment|at this moment|this minute|tonight|here)",
     "(?:fuhl|fuhle) mich (?:hier |zuhause |zu hause |gerade |grad |grade |jetzt |im moment |heute nacht )+(?:gar )?"
     "nicht (?:mehr )?sicher",
+)
+# dev14's first reading: a message from him announcing he is on his way ("text from him: see you in 10", "nachricht
+# von ihm: bis gleich"): asked about, never an alert by itself.
+ARRIVAL_MESSAGE = _words(
+    "^(?!.*(?:as agreed|wie abgemacht|wie besprochen|with the kids|mit den kindern|pick(?:ing)? (?:up|them)|"
+    "drop(?:ping)? (?:off|them|the kids)|abholen|bringt die kinder))"
+    "(?=.*(?:(?:text|message|msg|voicemail|voice note|dm|nachricht|sms|sprachnachricht|whatsapp) (?:\\w+ ){0,2}"
+    "(?:from|von) (?:him|ihm|my ex|meinem ex)|"
+    "(?<![a-z])(?:he|er) (?:just )?(?:texted|messaged|wrote|sent|schreibt|schrieb|hat geschrieben)))"
+    "(?=.*(?:see (?:you|u|ya) (?:in \\d+|soon|shortly|in a (?:bit|minute|sec|mo))|on my way|omw|"
+    "bis (?:gleich|nachher|sofort|bald|in \\d+)|bin (?:gleich|unterwegs|auf dem weg)|ich komm(?:e)? (?:jetzt|gleich)|"
+    "coming (?:round|over|for you)|im coming|i m coming)).*",
 )
 # Faces of fear (😱 😨 😰 😟) say how she feels, not what is happening: with the model alone they ask, never alert.
 FEAR_FACES = re.compile("[\U0001F631\U0001F628\U0001F630\U0001F61F]")
@@ -593,9 +672,11 @@ def cues(text: str) -> Cues:
     harm = violence or (PRESENCE.search(quiet) is not None and HE.search(quiet) is not None)
     over = OVER.search(t) is not None
     distant = DISTANT.search(t) is not None
-    anchors = MEMORY.sub(" ", t)  # "I still think about it": her memory is present, the event is not
+    # "I still think about it", "I just want it written down": her memory or wish is present, not the event
+    anchors = HER_WISH_NOW.sub(" ", MEMORY.sub(" ", t))
+    ongoing = NOW_WEAK.search(anchors) is not None and not (over or distant)  # "for hours", not "used to ... for hours"
     present = PRESENT.search(OVER.sub(" ", DISTANT.sub(" ", anchors))) is not None or (
-        NOW_AFTER_ALL.search(anchors) is not None and not later)
+        (NOW_AFTER_ALL.search(anchors) is not None or ongoing) and not later)
     past = PAST_ONLY.search(t) is not None or over or distant
     denial = (DENIAL.search(t) is not None or CALM_FEAR.search(t) is not None or negated) and (
         NOT_A_DENIAL.search(t) is None)
@@ -660,6 +741,8 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("ask", p, "model_quarter")
     if c.harm and not c.past_only and not c.denial and (c.violence or p >= P_CUE_FLOOR):
         return DangerDecision("ask", max(p, CUE_SCORE), "present_harm" if c.present else "harm")
+    if ARRIVAL_MESSAGE.search(c.text) is not None and not c.past_only and not c.denial:
+        return DangerDecision("ask", max(p, CUE_SCORE), "his_arrival_message")
     if FEEL_UNSAFE_NOW.search(c.text) is not None and not c.past_only:
         return DangerDecision("ask", max(p, CUE_SCORE), "feels_unsafe_now")
     return DangerDecision("none", p, "no_signal")
