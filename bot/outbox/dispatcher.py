@@ -455,7 +455,7 @@ class Dispatcher:
             assert msg.deletion_plan is not None  # the database refuses a deletion without its plan
             return await self._delete(channel, key, row_id, out.address, msg.deletion_plan, attempts)
         if shared is not None and turned is not None:
-            await shared.keep_to(turned, rindex)
+            await shared.keep_to(turned)
         try:
             if edit_of is not None:  # a staff alert edited in place ("taken by ...")
                 await channel.edit(out.address, edit_of, out.text, out.buttons)
@@ -467,6 +467,8 @@ class Dispatcher:
         async with self._db_turns(lane), self.db.transaction() as s:
             s.add(msg)  # as the claim left it: only what changes now is written, nothing re-read
             await mark_sent(s, msg, result.provider_message_id, self.now(), self.events)
+            if shared is not None:
+                await shared.answered(s, rindex)
             following = await self._next_in(s, key)
         log_event("outbox.sent", id=row_id, channel=channel_name, attempts=attempts)
         if channel_name in self._outage:

@@ -147,7 +147,8 @@ async def test_a_message_that_leaves_well_after_its_turn_takes_a_new_one_rather_
 
 
 @pytest.mark.postgres
-async def test_her_chats_next_message_counts_its_interval_from_the_late_messages_new_turn(db_url_keyring) -> None:
+async def test_her_chats_next_message_counts_its_interval_from_the_providers_answer_not_the_claim(
+        db_url_keyring) -> None:
     db, _keyring = db_url_keyring
     if db.is_sqlite:
         pytest.skip("the shared turns are PostgreSQL's (several processes); SQLite's one process paces alone")
@@ -161,8 +162,10 @@ async def test_her_chats_next_message_counts_its_interval_from_the_late_messages
 
     async with db.transaction() as s:
         turned = await turns.take(s, "her")
-        # as if the claim was 0.8 s ago: her next message would be due in 0.2 s
+        # as if the claim was 0.8 s ago (a slow commit, a slow request): her next one would be due in 0.2 s
         await s.execute(text("UPDATE provider_turns SET tat = tat - 0.8 WHERE chat = 'her'"))
+    await turns.keep_to(turned)
     assert await chat_due() < 0.3
-    await turns.keep_to(turned - 1.0, "her")  # it left late, on a new turn: her next one waits a second from there
+    async with db.transaction() as s:
+        await turns.answered(s, "her")  # the provider took it now: her next one waits a second from here
     assert await chat_due() > 0.8
