@@ -247,6 +247,10 @@ _OVER = (
     "(?:were|we are|we re|im|i am|i m|all|everyone s|everyones|the kids are|kids are) (?:all )?"
     "(?:fine|ok|okay|good|safe|grand|alright|settled) now",
     "jetzt ist (?:alles|es) (?:wieder )?(?:gut|in ordnung|ok)",
+    # tried as a new user after round 5: "its all behind me now" asked about a plate thrown years ago
+    "(?:its|it s|it is|thats|that s|that is) (?:now )?(?:all|long) behind (?:me|us)",
+    "(?:its|it s|it is|thats|that s|that is) (?:all |now |long )?in the past",
+    "(?:das|es) (?:liegt|ist) (?:jetzt |alles |inzwischen |schon )*(?:hinter (?:mir|uns)|vergangenheit)",
 )
 OVER = _words("(?:" + "|".join(_OVER) + ")(?: now| already| since| again| jetzt| wieder)?")
 # Long past: weeks, months or years ago; a month's name; "damals". With the danger net, over by itself.

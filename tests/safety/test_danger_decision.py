@@ -143,6 +143,8 @@ def test_saying_she_would_never_hurt_herself_raises_nothing() -> None:
     "two weeks ago he locked me in the bedroom",
     "er hat am dienstag die tür eingetreten, die ist jetzt repariert",
     "die polizei war am samstag da, seitdem ist ruhe",
+    "back when we were together he threw a plate at me, its all behind me now",
+    "er hat mir damals eine vase nachgeworfen, das liegt jetzt hinter mir",
 ])
 def test_an_incident_that_is_over_does_not_alert_even_when_the_net_fires(text: str) -> None:
     decision = decide(text, parse("report_incident", 0.8, danger=0.1), DangerSignal("abuser_present", "en"))
@@ -159,6 +161,7 @@ def test_the_net_on_a_recent_past_incident_asks_rather_than_alerts() -> None:
     "he kicked the door in last week and hes back now",
     "he broke in two weeks ago, help me hes outside",
     "he threw a mug at me a minute ago",
+    "its behind me now, he followed me in and threw a mug at me",
 ])
 def test_the_present_wins_over_any_past_in_the_same_message(text: str) -> None:
     net = DangerSignal("abuser_present", "en")
