@@ -358,8 +358,7 @@ class Dispatcher:
         """One chat's messages, strictly in order; stop at the first that does not go. The next
         one is looked up in the transaction that recorded the last one's outcome. A message queued
         for her while this sender was finishing (its last look already taken) is looked for again
-        before it ends: joined by a wake-up, it must not leave that message to the next timed pass
-        (CI under stress-ng: a check-in queued then was not sent by the `dispatch_due` that joined it)."""
+        before it ends: joined by a wake-up, it must not leave that message to the next timed pass."""
         sent = 0
         try:
             while True:
