@@ -124,12 +124,18 @@ async def db_url_keyring(database_url, keyring):
     await database.dispose()
 
 
-@pytest.mark.postgres
-async def test_a_message_that_leaves_well_after_its_turn_takes_a_new_one_rather_than_reach_the_provider_bunched(
-        db_url_keyring) -> None:
+@pytest.fixture
+def shared_turns_db(db_url_keyring):
     db, _keyring = db_url_keyring
     if db.is_sqlite:
         pytest.skip("the shared turns are PostgreSQL's (several processes); SQLite's one process paces alone")
+    return db
+
+
+@pytest.mark.postgres
+async def test_a_message_that_leaves_well_after_its_turn_takes_a_new_one_rather_than_reach_the_provider_bunched(
+        shared_turns_db) -> None:
+    db = shared_turns_db
     turns = SharedTurns(db, "simulator", rate=10)
 
     async def schedule() -> float:
@@ -148,10 +154,8 @@ async def test_a_message_that_leaves_well_after_its_turn_takes_a_new_one_rather_
 
 @pytest.mark.postgres
 async def test_her_chats_next_message_counts_its_interval_from_the_providers_answer_not_the_claim(
-        db_url_keyring) -> None:
-    db, _keyring = db_url_keyring
-    if db.is_sqlite:
-        pytest.skip("the shared turns are PostgreSQL's (several processes); SQLite's one process paces alone")
+        shared_turns_db) -> None:
+    db = shared_turns_db
     turns = SharedTurns(db, "simulator", rate=10, per_chat=1)
 
     async def chat_due() -> float:
