@@ -27,6 +27,10 @@ def test_no_test_example_appears_in_the_training_data(locale: str) -> None:
 
 # frozen when written, measured once (bench/nlu_heldout_once.py --set NAME): a changed byte is a changed test
 FROZEN_SETS = {
+    "en/test/test_nlu_issue23f.yml": "c9e92b93c6a41c89af3c04a0200d3073eda2e2023609646315edcf957135ce4d",
+    "en/test/test_nlu_issue23f_kinds.tsv": "6cdb696d073164400b92c1a5f869e3201401d936bee236f1b419fe1839f67b9a",
+    "de/test/test_nlu_issue23f.yml": "ef881291d86d90ae7393504d0b8524ce424eb9498ff1f4df3e310584229510bd",
+    "de/test/test_nlu_issue23f_kinds.tsv": "8afe1a585df61b0ef502a5f117d0df14ac39eb19051cb277c3f832b42b40ee55",
     "en/test/test_nlu_issue23e.yml": "ac72c13f778de823866693eb77ae24ccbace01107c4a58156c3d8d99668dcd5f",
     "en/test/test_nlu_issue23e_kinds.tsv": "bc3d95c99717e32c097ea7e202830480c911906a32a4c66fa20a5c963e2f8852",
     "de/test/test_nlu_issue23e.yml": "f1a7fd16b5de4a680db3c9ae235e15b53c62e2c0a753f474c4a2f61d10de6114",
@@ -46,7 +50,7 @@ FROZEN_SETS = {
 }
 
 
-@pytest.mark.parametrize("name", ["issue23b", "issue23c", "issue23d", "issue23e"])
+@pytest.mark.parametrize("name", ["issue23b", "issue23c", "issue23d", "issue23e", "issue23f"])
 @pytest.mark.parametrize("locale", ["en", "de"])
 def test_no_training_change_after_the_freeze_copies_a_frozen_held_out_example(locale: str, name: str) -> None:
     """Written independently, the set shares some short common messages ("hi", "STOP") with the training
