@@ -9,10 +9,8 @@ from dataclasses import dataclass
 
 import aiohttp
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.rest import Client
 
 from bot.channels.simulator.voice_account import SIMULATED, SIMULATED_API
-from bot.channels.sms.channel import TwilioHttp
 from bot.settings import Settings
 
 VOICE_PATH = "/webhooks/twilio/voice"
@@ -34,6 +32,12 @@ class VoiceSettings:
 
 class VoiceClient:
     def __init__(self, config: VoiceSettings) -> None:
+        # twilio's HTTP stack (requests and its kin, about 5 MB resident) is imported only where a call
+        # can be placed: a service with Telegram alone never loads it (tests/liaison/test_light_imports.py)
+        from twilio.rest import Client
+
+        from bot.channels.sms.channel import TwilioHttp
+
         self.config = config
         self.http = TwilioHttp(config.timeout, config.api_base)
         self.client = Client(config.account_sid, config.auth_token, http_client=self.http)

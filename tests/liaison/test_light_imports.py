@@ -56,6 +56,7 @@ def test_the_serve_path_with_telegram_on_imports_no_plotting_or_statistics() -> 
     assert "aiogram" in loaded  # the probe did build the Telegram channel
     assert not loaded & set(PLOTTING_AND_STATISTICS), sorted(loaded & set(PLOTTING_AND_STATISTICS))
     assert "psycopg" not in loaded  # on SQLite the PostgreSQL driver (10 MB resident) is never loaded
+    assert "requests" not in loaded  # twilio's HTTP stack (5 MB resident) only where SMS or calls are on
 
 
 def test_liaison_help_imports_nothing_heavy() -> None:
