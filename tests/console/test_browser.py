@@ -86,10 +86,10 @@ async def test_the_queue_shows_her_danger_message_live_and_one_of_two_workers_cl
 
     await she_writes(base, "he is outside my door right now")
     row = ana.locator("tr.urgent", has_text="Danger now")
-    await row.wait_for(timeout=5000)  # no reload: Server-Sent Events
+    await row.wait_for(timeout=30000)  # no reload: Server-Sent Events
     await ana.wait_for_function("document.title.startsWith('(1 urgent)')")
     assert "ps-live" in await row.inner_text()
-    await ben.locator("tr.urgent").wait_for(timeout=5000)
+    await ben.locator("tr.urgent").wait_for(timeout=30000)
     await shot(ana, "console-queue.png")
 
     await asyncio.gather(ana.locator("tr.urgent button:has-text('Claim')").click(),

@@ -189,7 +189,7 @@ def make_chats(fake: FakeTelegram, first: int, n: int) -> list[int]:
     return chats
 
 
-async def wait_for(check: Any, within: float = 30.0) -> Any:
+async def wait_for(check: Any, within: float = 60.0) -> Any:
     deadline = time.monotonic() + within
     while True:
         result = check()

@@ -100,12 +100,12 @@ async def test_a_danger_reply_queued_behind_a_backlog_of_notices_goes_at_the_nex
     dispatcher = Dispatcher(db, {"simulator": channel}, events=DELIVERY_EVENTS, poll_interval=0.05, clock=db.clock)
     runner = asyncio.create_task(dispatcher.run_forever())
     try:
-        await wait_until(lambda: len(channel.arrivals) >= 5, within=30)
+        await wait_until(lambda: len(channel.arrivals) >= 5)
         await _queue(db, keyring, "+447700700001", tag="danger", text_key="danger.numbers", is_reply=True,
                      urgent=True)
         queued = time.monotonic()
         dispatcher.wake_for([("simulator", keyring.blind_index("sim", "+447700700001"))])
-        await wait_until(lambda: any(address == "+447700700001" for _t, address, _ in channel.arrivals), within=30)
+        await wait_until(lambda: any(address == "+447700700001" for _t, address, _ in channel.arrivals))
         waited = next(t for t, address, _ in channel.arrivals if address == "+447700700001") - queued
         behind = 40 - sum(1 for _t, address, _ in channel.arrivals if address != "+447700700001")
     finally:

@@ -145,7 +145,7 @@ class Phone:
     async def inbound(self) -> list[InboundMessage]:
         return await running.inbound(self.svc)
 
-    async def settled(self, within: float = 10.0) -> None:
+    async def settled(self, within: float = 60.0) -> None:
         """Nothing due is left: every outbox row is final, held, or scheduled for later (quick
         exit queues a re-check of her contact route for the next day)."""
         await wait_until(lambda: running.nothing_due(self.svc), within=within)

@@ -37,7 +37,7 @@ async def test_another_process_committing_her_message_wakes_this_one(database_ur
     try:
         with here.bell.listen(42) as rung:
             # LISTEN takes effect once the listener's connection is up: ring until it hears one
-            async with asyncio.timeout(10):
+            async with asyncio.timeout(60):
                 while not rung.is_set():
                     async with there.transaction() as s:
                         await ring_on_commit(s, 42)

@@ -95,7 +95,7 @@ class FakeTwilioVoice(FakeTwilio):
             setattr(phone, k, v)
         return phone
 
-    async def calls_done(self, within: float = 20.0) -> None:
+    async def calls_done(self, within: float = 60.0) -> None:
         """Wait until every call placed so far (and those they placed) has ended."""
         async with asyncio.timeout(within):
             while self._tasks:
