@@ -392,3 +392,13 @@ def test_violence_from_a_person_stays_violence(text: str) -> None:
 @pytest.mark.parametrize("text", ["er bringt mich um", "sein bruder bringt mich noch um", "my ex is killing me"])
 def test_a_person_killing_her_is_no_figure_of_speech(text: str) -> None:
     assert IDIOM.search(fold_for_danger(text)) is None
+
+
+def test_him_waiting_for_her_since_a_clock_time_said_in_words_is_his_presence_now() -> None:
+    c = cues("er wartet seit halb sechs im auto von seinem kumpel vor dem studio auf mich")
+    assert c.harm and c.present
+
+
+def test_not_expecting_to_come_home_is_a_warning_sign() -> None:
+    text = "parked at the top of the quarry and i don't think i'm driving home"
+    assert decide(text, parse("feeling_unsafe", 0.7, danger=0.05), None).action == "ask"
