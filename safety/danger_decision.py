@@ -211,7 +211,7 @@ PRESENCE = _words(
 )
 HE = _words("he", "hes", "him", "his", "er", "ihn", "ihm", "my ex", "mein ex")
 DENIAL = _words(
-    "not in (?:any )?danger", "no danger",
+    "not in (?:any )?danger", "no danger", "no longer in (?:any )?danger", "nicht mehr in gefahr",
     "(?:he|my ex) (?:isnt|is not|isn t|aint|wasnt|was not) (?:\\w+ )?(?:here|around|there|back|home|coming|about)",
     "(?:hes|he is|he s) (?:\\w+ )?not (?:here|around|there|back|home|coming)",
     "(?:he )?(?:didnt|did not|hasnt|has not|never) (?:\\w+ )?(?:turn(?:ed)? up|show(?:ed)? up|come|came|appear(?:ed)?)",
@@ -356,6 +356,10 @@ IDIOM = _words(
     "honestly |slowly |really )?(?:killing|murdering) (?:me|us)(?! (?:with|now|right now|rn|he|im))",
     "(?!(?:er|sie|ex|mann|exmann|freund|exfreund|partner|bruder|vater|typ|kerl|der|die|das|noch|wirklich)"
     "(?![a-z0-9]))[a-z]+ (?:bringt|bringen|macht|killt) mich (?:\\w+ ){0,2}(?:noch )?(?:um|fertig)(?: \\w+){0,3}$",
+    # round 6: burnt while cooking or ironing, not on purpose ("ich verbrenn mich wieder am Herd beim Kochen")
+    "^(?!.*(?:absichtlich|mit absicht|on purpose|deliberately|zigarette|cigarette|feuerzeug|lighter))"
+    "(?=.*(?:beim (?:kochen|backen|bugeln)|cooking|baking|ironing the|doing the ironing))"
+    ".*(?:verbrenn\\w*|verbrannt|burn\\w*|burnt|singed?)",
     # round 6, everyday things that break or are thrown up: "the boiler broke", "the cat threw up", "tea break"
     "(?:threw|throw\\w*|thrown|chuck\\w*|chucked) up", "broke down", "(?:tea|lunch|coffee|half term|summer|school|"
     "christmas|easter|weekend|city|short|little|a|the) break(?:s)?(?! (?:in|down the door|the door|my|me))",

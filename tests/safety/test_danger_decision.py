@@ -402,3 +402,15 @@ def test_him_waiting_for_her_since_a_clock_time_said_in_words_is_his_presence_no
 def test_not_expecting_to_come_home_is_a_warning_sign() -> None:
     text = "parked at the top of the quarry and i don't think i'm driving home"
     assert decide(text, parse("feeling_unsafe", 0.7, danger=0.05), None).action == "ask"
+
+
+@pytest.mark.parametrize(("text", "figure"), [("ich verbrenn mich wieder am herd beim kochen", True),
+                                              ("i burnt my hand cooking tea", True),
+                                              ("ich verbrenn mich absichtlich beim kochen", False),
+                                              ("burning myself with a lighter while cooking", False)])
+def test_a_burn_while_cooking_is_everyday_unless_on_purpose(text: str, figure: bool) -> None:
+    assert (IDIOM.search(fold_for_danger(text)) is not None) == figure
+
+
+def test_no_longer_in_danger_is_a_denial() -> None:
+    assert cues("i'm no longer in danger").denial and cues("ich bin nicht mehr in gefahr").denial
