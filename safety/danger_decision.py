@@ -66,6 +66,15 @@ Round 5: a time of the relationship with no date places an incident long ago ("b
 wohnen nicht mehr zusammen"); an old scar, "never told anyone until now" and her wish now ("I just want it
 written down") anchor nothing; "for hours" anchors the present only when nothing places the event long ago or
 over, unless he or his car "has been" there for hours; "he's miles away", "er isch wit weg" place him far.
+Round 6: the patterns are folded like the text (``fold_letters``: "tuesday", "does", "guet" had never matched);
+"the other week", "neulich" place an incident in the past (asked at most); fire and smashing said in German
+("zündet ... an", "zertrümmert") and "set fire to" are violence; any thing or non-partner "killing me" or
+"bringt mich noch um", the boiler that broke, the cat that threw up are figures of speech. Three calibrations of
+the ask band, each checked to lose no catch on the danger phrases, the own dev sets and the spent sets: a message
+the model reads surely as an incident report (``REPORT_SURE``), with danger below ``P_ASK``, placed in the past
+only and her saying it is for the record ("I want it on file", "soll in die Akte"), is NONE, and so is a net
+hit placed in the past only with the same frame; when the model falls back and its best guess is danger with a
+present cue, it ASKs; emoji alone telling distress ("🔥🚪😭", none of joy) ASK.
 
 The score kept with an ASK is ``max(p, CUE_SCORE)`` when cues fired; every ASK is above
 ``P_ASK``, the floor for the unanswered-question alert: every question asked is held as an
@@ -80,13 +89,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from content.text import fold_for_danger
+from content.text import fold_for_danger, fold_letters
 from safety.danger_net import DangerSignal
 
 Action = Literal["alert", "ask", "none"]
 Kind = Literal["danger", "self_harm"]
 DANGER_INTENT = "danger_now"
 SELF_HARM_INTENT = "self_harm"
+FALLBACK_INTENT = "nlu_fallback"
+REPORT_INTENT = "report_incident"
 
 P_ALERT = 0.7
 P_ALERT_WITH_CUES = 0.25
@@ -102,6 +113,8 @@ P_CUE_FLOOR = 0.05
 PS_ALERT = 0.5
 PS_ASK = 0.25
 PS_ASK_NO_CUE = 0.5
+REPORT_SURE = 0.6  # round 6: a sure report with no present anchor, call for help or danger emoji is not asked about
+REPORT_SURE_NET_PAST = 0.5  # ... nor a net hit placed in the past only that the model reads as a report
 
 
 @dataclass(frozen=True)
@@ -120,7 +133,9 @@ class DangerDecision:
 
 
 def _words(*alternatives: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(alternatives) + r")(?![a-z0-9])")
+    # folded like the text they are matched against (round 6: "tuesday", "does", "issues", "guet", "queue" had
+    # never matched, their "ue"/"oe" being folded away in the text; the danger net folds its lexicon the same way)
+    return re.compile(fold_letters(r"(?<![a-z0-9])(?:" + "|".join(alternatives) + r")(?![a-z0-9])"))
 
 
 # Matched against content.text.fold_for_danger(text): lower case, no apostrophes, umlauts folded
@@ -148,6 +163,9 @@ PAST_ONLY = _words(
     # dev14's first reading: a year ("back in 2019", "2019 hat er ..."): the past (asked at most), never "long ago"
     # by itself, since "last night, same as in 2019" is recent
     "(?:back )?(?:in |im jahr |anno )?(?:19[89]\\d|20[012]\\d)(?! (?:uhr|am|pm|oclock))",
+    # round 6: a recent past said without a date ("the other week", "neulich", "letztens"): asked at most
+    "the other (?:day|week|night|weekend|evening|morning)", "(?:a )?(?:couple|few) (?:of )?days (?:ago|back)",
+    "neulich", "letztens", "kurzlich", "unlangst", "vor (?:ein paar|einigen|zwei|drei) (?:tagen|wochen)",
 )
 VIOLENCE = _words(
     "hit+(?:s|ing)?", "punch\\w*", "kick\\w*", "chok\\w*", "strangl\\w*", "throat", "neck", "hurt\\w*",
@@ -161,7 +179,13 @@ VIOLENCE = _words(
     "wurg\\w*", "gewurgt", "hals", "messer", "waffe", "pistole", "knarre", "umbring\\w*", "umgebracht",
     "tot", "toten", "gewalt\\w*", "violent", "\\w*geschubst", "schubs\\w*", "\\w*gestossen", "kalt machen",
     "verletz\\w*", "droh\\w*", "gepackt", "stosst?",
-    "zerschlag\\w*", "blut\\w*", "rastet", "ausgerastet", "dreht durch", "eingesperrt", "eingeschlossen",
+    "zerschlag\\w*", "zertrummer\\w*", "demolier\\w*", "randalier\\w*", "blut\\w*",
+    # round 6: fire ("er zündet die Wohnung an", "fackelt die Bude ab", "set fire to", "torch the place")
+    "(?:er|hat|will|droht|wollte|gonna) (?:\\w+ ){0,4}(?:\\w*zundet|an ?zunden|abfackel\\w*|abbrenn\\w*)",
+    "abfackel\\w*", "feuer gelegt", "benzin (?:\\w+ ){0,3}(?:verschuttet|ausgekippt|ausgeleert|verteilt)",
+    "set (?:fire|light) to", "torch (?:the|my|our|us|me|the place|the house|the flat)", "set (?:\\w+ )?alight",
+    "lighter fluid",
+    "rastet", "ausgerastet", "dreht durch", "eingesperrt", "eingeschlossen",
     "(?:mich|uns) (?:\\w+ ){0,3}abgeschlossen", "lasst mich nicht", "komm nicht raus", "verbarrikadiert",
     # him out of control now: "he's going mad", "er tobt"
     "going (?:mad|mental|crazy|nuts|ballistic|psycho)", "losing it", "lost it", "furious", "off his (?:head|face)",
@@ -180,11 +204,14 @@ PRESENCE = _words(
     "out ?side", "outsid", "dou?rr?", "parked",
     "sitting in (?:his|the) (?:car|van)",
     "hier", "da", "drauss?en", "vor der tur", "vorm haus", "vor dem haus", "unten", "kommt", "verfolgt",
-    "beobachtet", "zuruck", "aufgetaucht", "versteck\\w*", "tuh?re?", "drau?s+en", "parkt", "sitzt (?:\\w+ )?im auto",
+    "beobachtet", "zuruck", "aufgetaucht",
+    # dev16's first reading: him waiting for her, lurking ("er wartet seit halb sechs ... vor dem Studio auf mich")
+    "wartet (?:\\w+ ){0,12}auf mich", "waiting (?:\\w+ ){0,6}for me", "lauert\\w*", "lurking",
+    "versteck\\w*", "tuh?re?", "drau?s+en", "parkt", "sitzt (?:\\w+ )?im auto",
 )
 HE = _words("he", "hes", "him", "his", "er", "ihn", "ihm", "my ex", "mein ex")
 DENIAL = _words(
-    "not in (?:any )?danger", "no danger",
+    "not in (?:any )?danger", "no danger", "no longer in (?:any )?danger", "nicht mehr in gefahr",
     "(?:he|my ex) (?:isnt|is not|isn t|aint|wasnt|was not) (?:\\w+ )?(?:here|around|there|back|home|coming|about)",
     "(?:hes|he is|he s) (?:\\w+ )?not (?:here|around|there|back|home|coming)",
     "(?:he )?(?:didnt|did not|hasnt|has not|never) (?:\\w+ )?(?:turn(?:ed)? up|show(?:ed)? up|come|came|appear(?:ed)?)",
@@ -321,6 +348,25 @@ IDIOM = _words(
     "exams?)"
     " (?:is |are |was |were |s |re |has been |have been |been |s been )?killing (?:me|us)",
     "(?:could|would) (?:kill|murder) for",
+    # round 6, any thing or non-partner as the subject ("my teenager is killing me", "work is murdering me this week",
+    # "die Hitze bringt mich noch um"); never him, a partner or a pronoun for a person
+    "(?!(?:he|hes|him|ex|they|theyre|she|shes|it s|boyfriend|bf|husband|hubby|partner|fella|bloke|man|guy|brother|"
+    "dad|father|literally|actually|honestly|slowly|really|is|s|are|re|was|been|gonna|going|will|ll|to|and|but|now)"
+    "(?![a-z0-9]))[a-z]+ (?:is |are |was |s |re |has been |have been |been |s been )?(?:literally |actually |"
+    "honestly |slowly |really )?(?:killing|murdering) (?:me|us)(?! (?:with|now|right now|rn|he|im))",
+    "(?!(?:er|sie|ex|mann|exmann|freund|exfreund|partner|bruder|vater|typ|kerl|der|die|das|noch|wirklich)"
+    "(?![a-z0-9]))[a-z]+ (?:bringt|bringen|macht|killt) mich (?:\\w+ ){0,2}(?:noch )?(?:um|fertig)(?: \\w+){0,3}$",
+    # round 6: burnt while cooking or ironing, not on purpose ("ich verbrenn mich wieder am Herd beim Kochen")
+    "^(?!.*(?:absichtlich|mit absicht|on purpose|deliberately|zigarette|cigarette|feuerzeug|lighter))"
+    "(?=.*(?:beim (?:kochen|backen|bugeln)|cooking|baking|ironing the|doing the ironing))"
+    ".*(?:verbrenn\\w*|verbrannt|burn\\w*|burnt|singed?)",
+    # round 6, everyday things that break or are thrown up: "the boiler broke", "the cat threw up", "tea break"
+    "(?:threw|throw\\w*|thrown|chuck\\w*|chucked) up", "broke down", "(?:tea|lunch|coffee|half term|summer|school|"
+    "christmas|easter|weekend|city|short|little|a|the) break(?:s)?(?! (?:in|down the door|the door|my|me))",
+    "(?:boiler|car|washing machine|phone|heating|fridge|freezer|oven|laptop|tv|telly|dishwasher|hoover|kettle|"
+    "printer|screen|heizung|waschmaschine|auto|handy|kuhlschrank|herd|spulmaschine|fernseher|drucker) "
+    "(?:\\w+ ){0,2}(?:broke|broken|has broken|is broken|went|kaputt|ist kaputt|kaputtgegangen)",
+    "(?:bin|ich bin|war) (?:total |voll |echt )?(?:fix und fertig|kaputt|erledigt)",
     # everyday exasperation: "had enough of this rain", "ich könnt heulen, ... lol"
     "(?:had|have|hab|habe|ive had) (?:enough|genug|it|die nase voll) (?:of|with|von|vom|mit) "
     "(?:this |the |that |my |dem |"
@@ -445,6 +491,9 @@ NOW_AFTER_ALL = _words(
     # ongoing since a time of today: "parked outside for hours", "steht seit Mittag gegenüber" (NOW_WEAK)
     "since (?:lunch\\w*|this morning|breakfast|\\d+(?: ?(?:am|pm|oclock))?)",
     "seit (?:stunden|mittag|heute (?:fruh|morgen|mittag)|\\d+ (?:uhr|stunden)|der nacht|heute nacht)",
+    # dev16's first reading: a clock time said in words ("seit halb sechs", "since half 5", "since quarter past")
+    "seit (?:halb|viertel (?:nach|vor)|dreiviertel) \\w+", "seit (?:eins|zwei|drei|vier|funf|sechs|sieben|acht|neun|"
+    "zehn|elf|zwolf)(?: uhr)?", "since (?:half|quarter (?:past|to)) \\w+",
     "a (?:second|minute|moment|few (?:seconds|minutes)) ago", "(?:seconds|minutes|\\d+ mins?) ago", "just",
     "eben", "gerade eben", "vor (?:einer|ein paar|zwei|drei|funf|\\w+)? ?(?:minuten|sekunden|minute|sekunde)",
     # round 5: ongoing for hours whatever else is told ("he's been outside for hours, a while back he ...")
@@ -494,6 +543,14 @@ SELF_HARM_CUE = _words(
 # Warning signs said indirectly (a burden, no reason to stay, no future, a goodbye, her funeral, not needed
 # any more): asked about whatever the model says, since no model learns every way of saying it.
 SELF_HARM_INDIRECT = _words(
+    # dev16's first reading: she does not expect to come back from where she is
+    "(?:dont|do not|don t) think (?:i ll|ill|i will|im|i m|i am) (?:be )?(?:driving|going|coming|getting|making it) "
+    "(?:home|back)", "(?:glaub|glaube) (?:\\w+ )?nicht (?:dass|das) ich (?:\\w+ )?(?:heim|nach hause|zuruck)"
+    "(?:fahre|komme|gehe|schaffe)?",
+    # round 6: worth more to them dead ("my life insurance would help the kids more than I do": the insurance is a
+    # figure of speech for the cues, the comparison with herself is not)
+    "(?:would|will|could) (?:help|do) (?:\\w+ ){0,3}more than i (?:do|ever did|ever could|can)",
+    "worth more (?:dead|gone|to (?:them|everyone|the kids) dead)", "(?:tot )?mehr wert (?:tot|als lebendig)",
     "(?:my|own) funeral", "(?:dont|do not|no longer) need me any ?more", "(?:nobody|no one|noone) needs me",
     "(?:wont|will not|never) hear from me (?:again|any ?more)", "(?:my|this is my) (?:last|final) (?:message|text)",
     "final goodbye", "last (?:message|text|msg) from me",
@@ -618,6 +675,33 @@ ARRIVAL_MESSAGE = _words(
     "bis (?:gleich|nachher|sofort|bald|in \\d+)|bin (?:gleich|unterwegs|auf dem weg)|ich komm(?:e)? (?:jetzt|gleich)|"
     "coming (?:round|over|for you)|im coming|i m coming)).*",
 )
+# Round 6: she says she is telling it for the record ("I want it on file", "for my solicitor", "ich möchte das
+# melden", "soll in die Akte"): with the model sure of a report and nothing in the present, not asked about.
+REPORT_FRAME = _words(
+    "(?:want|like|need|wanted|would like|id like|i d like)(?: \\w+){0,3} (?:on (?:file|record|my file|the file|my "
+    "record)|noted|written down|documented|logged|recorded|in my file|to be (?:noted|recorded|documented|logged))",
+    "for (?:the|my) (?:file|records?|solicitor|lawyer|court|case|police|diary|notes)", "on (?:file|record)",
+    "(?:i )?(?:want|need|wanted|would like|d like) to (?:report|log|record|document|tell you|let you know|mention)",
+    "(?:ive|i have|i) (?:saved|kept|screenshotted|recorded) (?:it|them|the \\w+|a copy)",
+    "(?:thought|think) you should know", "(?:just )?(?:so|letting) you know", "for your records",
+    "(?:mochte|will|wollte|muss) (?:\\w+ ){0,3}(?:melden|festhalten|dokumentieren|aufschreiben|sagen|erzahlen|"
+    "mitteilen)",
+    "(?:soll|sollte|muss) (?:\\w+ ){0,2}(?:in die|in meine|in der) akte", "(?:in die|fur die|in meine|fur meine) "
+    "(?:akte|anwaltin|anwalt|unterlagen)", "zur (?:info|kenntnis|dokumentation)", "(?:hab|habe) (?:es|sie|ihn|das) "
+    "(?:gespeichert|aufgehoben|aufgenommen|fotografiert)", "(?:sollten|solltet|sollst) (?:sie|ihr|du) wissen",
+)
+# Round 6: emoji of distress, said with no words (two or more, none of joy): fire, a door, running, crying, a broken
+# heart, an ambulance, a skull, a warning sign. Emoji of joy or laughter beside them make it a joke ("😂😭").
+DISTRESS_EMOJI = re.compile(
+    "[\U0001F62D\U0001F622\U0001F625\U0001F623\U0001F616\U0001F62B\U0001F629\U0001F97A\U0001F494\U0001F525"
+    "\U0001F6AA\U0001F3C3\U0001F691\U0001F480\u2620\u26A0\U0001F63F\U0001F915\U0001F44A\U0001F198\U0001F6A8"
+    "\U0001F52A\U0001FA78\U0001F631\U0001F628\U0001F630\U0001F61F]"
+)
+JOY_EMOJI = re.compile(
+    "[\U0001F602\U0001F923\U0001F605\U0001F606\U0001F601\U0001F604\U0001F603\U0001F600\U0001F60A\U0001F642"
+    "\U0001F44D\u2764\U0001F970\U0001F60D\U0001F389\U0001F60E\U0001F61C\U0001F92A\U0001F64C\U0001F44C\u270C"
+    "\U0001F60C\U0001F973\U0001F618\U0001F917]"
+)
 # Faces of fear (😱 😨 😰 😟) say how she feels, not what is happening: with the model alone they ask, never alert.
 FEAR_FACES = re.compile("[\U0001F631\U0001F628\U0001F630\U0001F61F]")
 # Denials that are not: "he's not supposed to be here", "er darf nicht hier sein".
@@ -630,6 +714,21 @@ WORRYING = frozenset({DANGER_INTENT, SELF_HARM_INTENT, "feeling_unsafe", "report
 def _top_intent(parse: Mapping[str, Any] | None) -> str | None:
     intent = (parse or {}).get("intent") or {}
     return str(intent.get("name")) if isinstance(intent, Mapping) else None
+
+
+def _sure_report(parse: Mapping[str, Any] | None, floor: float) -> bool:
+    """The model's top intent is an incident report, at least this sure."""
+    intent = (parse or {}).get("intent") or {}
+    return (isinstance(intent, Mapping) and intent.get("name") == REPORT_INTENT
+            and float(intent.get("confidence") or 0.0) >= floor)
+
+
+def _best_guess(parse: Mapping[str, Any] | None) -> str | None:
+    """The intent ranked first by the model, below any fallback."""
+    for entry in (parse or {}).get("intent_ranking") or []:
+        if isinstance(entry, Mapping) and entry.get("name") != FALLBACK_INTENT:
+            return str(entry.get("name"))
+    return None
 
 
 def danger_probability(parse: Mapping[str, Any] | None, intent_name: str = DANGER_INTENT) -> float:
@@ -698,6 +797,9 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
     if net is not None and c.past_only:
         if c.over or c.distant:
             return DangerDecision("none", 0.0, f"net_over:{net.rule}")
+        # round 6: told for the record, placed in the past, nothing now
+        if _sure_report(parse, REPORT_SURE_NET_PAST) and REPORT_FRAME.search(c.text) is not None:
+            return DangerDecision("none", 0.0, f"net_past_report:{net.rule}")
         return DangerDecision("ask", 1.0, f"net_past:{net.rule}")
     if net is not None:
         return DangerDecision("alert", 1.0, f"net:{net.rule}")
@@ -734,12 +836,19 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("alert", p, "model_with_present_harm")
     if c.past_only and (c.over or c.distant) and not c.urgency:  # over, or long ago: a report
         return DangerDecision("none", p, "model_over")
+    if (_sure_report(parse, REPORT_SURE) and p < P_ASK and c.past_only and not (c.urgency or c.emoji)
+            and REPORT_FRAME.search(c.text) is not None and ARRIVAL_MESSAGE.search(c.text) is None):
+        # round 6: the model is sure she is telling an incident, for the record, and nothing is now
+        return DangerDecision("none", p, "model_report")
     named = c.harm or c.urgency or c.emoji or c.words <= SHORT_WORDS
     floor = P_ASK_PAST_ONLY if c.past_only else (P_ASK if named else P_ASK_NO_CUE)
     cue = (c.harm or c.urgency) if figure else c.any  # a figure of speech "today" anchors nothing
     if p >= floor and (cue or c.emoji or (_top_intent(parse) in WORRYING and not figure)):
         return DangerDecision("ask", p, "model_unsure")
     named_now = c.harm or c.urgency or c.emoji
+    if _top_intent(parse) == FALLBACK_INTENT and _best_guess(parse) == DANGER_INTENT and p >= P_ASK and c.any and not (
+            c.past_only or figure):  # round 6: the model knows nothing better than danger, and it is happening now
+        return DangerDecision("ask", p, "model_fallback_danger")
     if p >= P_ASK_ANYWAY and not c.past_only and (c.words <= QUARTER_WORDS or named_now) and (named_now or not figure):
         # a quarter of the model's belief on danger is worth a question in a short message or one naming anything
         return DangerDecision("ask", p, "model_quarter")
@@ -749,4 +858,7 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("ask", max(p, CUE_SCORE), "his_arrival_message")
     if FEEL_UNSAFE_NOW.search(c.text) is not None and not c.past_only:
         return DangerDecision("ask", max(p, CUE_SCORE), "feels_unsafe_now")
+    if c.words == 0 and len(DISTRESS_EMOJI.findall(text)) >= 2 and JOY_EMOJI.search(text) is None:
+        # round 6: emoji alone telling distress ("🔥🚪😭", "😭😭🏃"): asked, never an alert by itself
+        return DangerDecision("ask", max(p, CUE_SCORE), "distress_emoji")
     return DangerDecision("none", p, "no_signal")

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from safety.danger_decision import P_ALERT, P_ASK, cues, danger_probability, decide
+from content.text import fold_for_danger
+from safety.danger_decision import IDIOM, P_ALERT, P_ASK, cues, danger_probability, decide
 from safety.danger_net import DangerSignal
 
 
@@ -326,3 +327,90 @@ def test_medicine_for_a_headache_and_life_admin_are_no_self_harm_cue(text: str) 
 def test_not_feeling_safe_now_is_asked_about(text: str) -> None:
     decision = decide(text, parse("feeling_unsafe", 0.8, danger=0.05), None)
     assert decision.action == "ask" and decision.caught
+
+
+# -- issue 23, round 6 -----------------------------------------------------------------------------------
+
+
+def test_the_patterns_are_folded_like_the_text() -> None:
+    """'tuesday' folds to 'tusday' in the text; the patterns must fold alike or they never match."""
+    assert cues("he threatened me on tuesday").past_only
+    assert cues("er hat mich neulich geschubst").past_only
+    assert cues("the other week he grabbed my arm").past_only
+
+
+@pytest.mark.parametrize("text", [
+    "he left a threatening voicemail on tuesday, i've saved it",
+    "the other week he grabbed my wrist at the school gate, i'd like it on file",
+    "am dienstag hat er mir gedroht, das soll in die akte",
+])
+def test_a_past_incident_told_for_the_record_is_not_asked_about_when_the_model_is_sure_it_is_a_report(
+        text: str) -> None:
+    assert decide(text, parse("report_incident", 0.9, danger=0.05), None).action == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "he grabbed my wrist, i'd like it on file, he's still outside",  # present: asked or alerted
+    "he has a knife, i want it on record",  # no past placed
+])
+def test_the_record_frame_never_silences_the_present(text: str) -> None:
+    assert decide(text, parse("report_incident", 0.9, danger=0.05), None).caught
+
+
+def test_a_net_hit_in_the_recent_past_told_for_the_record_is_not_asked_but_alone_it_is() -> None:
+    net = DangerSignal("abuser_present", "en")
+    assert decide("he broke in last night", parse("report_incident", 0.8, danger=0.1), net).action == "ask"
+    told = "he broke in last night, i want it written down for my solicitor"
+    assert decide(told, parse("report_incident", 0.8, danger=0.1), net).action == "none"
+
+
+def test_the_model_falling_back_with_danger_its_best_guess_asks_when_something_is_now() -> None:
+    flat = {"intent": {"name": "nlu_fallback", "confidence": 0.3},
+            "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "danger_now", "confidence": 0.2}]}
+    assert decide("it is happening again right now and i do not know what to do", flat, None).action == "ask"
+    assert decide("meet me at the bakery at noon", flat, None).action == "none"
+
+
+@pytest.mark.parametrize(("text", "action"), [("🔥🚪😭", "ask"), ("😭😭", "ask"), ("😂😭", "none"), ("🔥", "none"),
+                                              ("👍", "none")])
+def test_emoji_alone_telling_distress_ask(text: str, action: str) -> None:
+    assert decide(text, parse("nlu_fallback", 0.3, danger=0.05), None).action == action
+
+
+@pytest.mark.parametrize("text", ["work is murdering me this week", "my teenager is killing me",
+                                  "die hitze bringt mich noch um", "the boiler broke and the cat threw up"])
+def test_everyday_violent_words_name_no_violence(text: str) -> None:
+    assert not cues(text).violence
+
+
+@pytest.mark.parametrize("text", ["he is killing me", "my boyfriend is killing me", "er zündet die wohnung an",
+                                  "he's set fire to the bin"])
+def test_violence_from_a_person_stays_violence(text: str) -> None:
+    assert cues(text).violence
+
+
+@pytest.mark.parametrize("text", ["er bringt mich um", "sein bruder bringt mich noch um", "my ex is killing me"])
+def test_a_person_killing_her_is_no_figure_of_speech(text: str) -> None:
+    assert IDIOM.search(fold_for_danger(text)) is None
+
+
+def test_him_waiting_for_her_since_a_clock_time_said_in_words_is_his_presence_now() -> None:
+    c = cues("er wartet seit halb sechs im auto von seinem kumpel vor dem studio auf mich")
+    assert c.harm and c.present
+
+
+def test_not_expecting_to_come_home_is_a_warning_sign() -> None:
+    text = "parked at the top of the quarry and i don't think i'm driving home"
+    assert decide(text, parse("feeling_unsafe", 0.7, danger=0.05), None).action == "ask"
+
+
+@pytest.mark.parametrize(("text", "figure"), [("ich verbrenn mich wieder am herd beim kochen", True),
+                                              ("i burnt my hand cooking tea", True),
+                                              ("ich verbrenn mich absichtlich beim kochen", False),
+                                              ("burning myself with a lighter while cooking", False)])
+def test_a_burn_while_cooking_is_everyday_unless_on_purpose(text: str, figure: bool) -> None:
+    assert (IDIOM.search(fold_for_danger(text)) is not None) == figure
+
+
+def test_no_longer_in_danger_is_a_denial() -> None:
+    assert cues("i'm no longer in danger").denial and cues("ich bin nicht mehr in gefahr").denial
