@@ -48,6 +48,8 @@ def understand(intent: str | None, state: FlowState, ctx: Context,
     if intent == danger_check.INTENT:  # maybe danger: ask her, in cover wording (flows/danger_check.py)
         # before she is enrolled no flow could take her answer: treated as danger, not left unasked
         return danger_check.ask(state, ctx) if enrolled else danger(state, ctx)
+    if intent == danger_check.SELF_HARM_INTENT:  # maybe her own life: the same question, a yes is the crisis line
+        return danger_check.ask(state, ctx, her_own_life=True) if enrolled else self_harm(state, ctx)
     if intent in WORRY:
         # the numbers are offered, not sent unasked: only when she asks or the danger net fires
         offer: tuple[Option, ...] = (Option("menu:callback", "menu.opt_callback"),) if enrolled else ()

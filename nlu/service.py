@@ -30,6 +30,7 @@ from safety.danger_decision import DANGER_INTENT, SELF_HARM_INTENT, DangerDecisi
 from safety.danger_net import DangerSignal, detect_danger
 
 DANGER_CHECK_INTENT = "danger_check"  # = flows.danger_check.INTENT (nlu does not import flows)
+SELF_HARM_CHECK_INTENT = "self_harm_check"  # = flows.danger_check.SELF_HARM_INTENT: asked about her own life
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +52,14 @@ class Understanding:
         """The intent the flows act on: the danger decision first, then the classifier's intent.
 
         ``danger_now`` when the decision alerts (``self_harm`` when her own life is at risk),
-        ``danger_check`` (flows/danger_check.py asks "do you need help right now?") when it asks,
+        ``danger_check`` (flows/danger_check.py asks "do you need help right now?") when it asks
+        (``self_harm_check`` when it asks about her own life: a yes is then the crisis line),
         else the parsed intent; None below the threshold.
         """
         if self.decision is not None and self.decision.action == "alert":
             return SELF_HARM_INTENT if self.decision.kind == "self_harm" else DANGER_INTENT
         if self.decision is not None and self.decision.action == "ask":
-            return DANGER_CHECK_INTENT
+            return SELF_HARM_CHECK_INTENT if self.decision.kind == "self_harm" else DANGER_CHECK_INTENT
         name = (self.parse.get("intent") or {}).get("name")
         if name in (None, FALLBACK_INTENT, DANGER_INTENT, SELF_HARM_INTENT):  # below the bar: the decision said none
             return None

@@ -43,6 +43,16 @@ async def test_yes_shows_the_numbers_at_once_and_raises_an_urgent_alert(chat: Ch
     assert await _escalations(chat) == [("urgent", "danger_unanswered", "closed"), ("urgent", "danger_now", "open")]
 
 
+async def test_yes_to_a_question_about_her_own_life_gives_the_crisis_line_and_a_self_harm_alert(chat: Chat) -> None:
+    phone = chat.phone("her")
+    await enrol(phone, await chat.invite())
+    asked = await phone.send("i dont think im driving home tonight")  # a warning sign, no method named
+    assert asked.says("Quick question: do you need help right now?")  # the same neutral question
+    reply = await phone.tap("Yes")
+    assert reply.says("116 123")  # the crisis line of her country, beside the emergency number
+    assert await _escalations(chat) == [("urgent", "danger_unanswered", "closed"), ("urgent", "self_harm", "open")]
+
+
 async def test_no_closes_the_question_and_nothing_alerts_later(chat: Chat) -> None:
     phone = chat.phone("her")
     await enrol(phone, await chat.invite())

@@ -79,3 +79,34 @@ def test_before_she_is_enrolled_maybe_danger_is_treated_as_danger() -> None:
                        ctx)
     assert res.says[0].key == "emergency.numbers"
     assert RaiseEscalation("urgent", "danger_now") in res.effects
+
+
+def maybe_her_own_life(text: str = "dont think im driving home tonight", state: dict | None = None):
+    ctx = replace(context("telegram"), interpreted=True, intent=danger_check.SELF_HARM_INTENT)
+    return router.route(UserInput("telegram", NOW, text=text), state or LOCKED, ctx)
+
+
+def test_a_question_asked_about_her_own_life_reads_the_same_and_a_yes_gives_the_crisis_line() -> None:
+    asked = maybe_her_own_life()
+    assert [s.key for s in asked.says] == ["danger_check.ask"]  # the same neutral question
+    assert asked.effects == [HoldEscalation("urgent", "danger_unanswered", danger_check.WAIT)]
+    res = answer(None, asked.state, channel="telegram", button=danger_check.YES)
+    assert res.says[0].key == "self_harm.reply" and res.says[0].urgent  # the crisis line of her country
+    assert RaiseEscalation("urgent", "self_harm") in res.effects
+    assert ReleaseHeldEscalations("danger_unanswered") in res.effects
+    assert answer("2", maybe_her_own_life().state, channel="telegram").effects == [
+        ReleaseHeldEscalations("danger_unanswered")]
+
+
+def test_a_sign_of_self_harm_while_a_danger_question_waits_makes_a_yes_the_crisis_line() -> None:
+    again = maybe_her_own_life(state=maybe_danger(channel="telegram").state)
+    assert again.effects == []  # still one question, one held alert
+    res = answer("yes", again.state, channel="telegram")
+    assert res.says[0].key == "self_harm.reply"
+
+
+def test_before_she_is_enrolled_maybe_her_own_life_is_the_crisis_line() -> None:
+    ctx = replace(context("sms", status="onboarding"), interpreted=True, intent=danger_check.SELF_HARM_INTENT)
+    res = router.route(UserInput("sms", NOW, text="cant see a way out"), {"flow": "onboarding", "step": "about"}, ctx)
+    assert res.says[0].key == "self_harm.reply"
+    assert RaiseEscalation("urgent", "self_harm") in res.effects
