@@ -51,7 +51,7 @@ from _common import add_database_options, prepared, run_in_temp_dir  # noqa: E40
 from stats import percentile  # noqa: E402
 
 from bot.storage.db import Database  # noqa: E402
-from bot.storage.models import Escalation, StaffMember  # noqa: E402
+from bot.storage.models import Escalation, OutboundMessage, StaffMember  # noqa: E402
 from nlu.service import NluService  # noqa: E402
 from tests.faults.harness import SECRET, TOKEN, Serve, serve_env  # noqa: E402
 from tests.support.fake_telegram import FakeTelegram  # noqa: E402
@@ -130,6 +130,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
         procs = await asyncio.gather(*(Serve.start(env, workdir, within=180) for _ in range(args.processes)))
         hooks = [p.url + "/webhooks/telegram" for p in procs]
         danger_at: dict[int, float] = {}
+        danger_wall: dict[int, float] = {}  # the same instants on the wall clock, to place the service's own stamps
         danger_answered: list[float] = []
         statuses: Counter[int] = Counter()
         refusals: Counter[str] = Counter()
@@ -154,6 +155,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
                         sent_danger += 1
                         next_danger += args.danger_every
                         danger_at[chat] = time.monotonic()
+                        danger_wall[chat] = time.time()
                         pending.add(asyncio.create_task(post_danger(
                             http, hooks[chat % len(hooks)], fake.user_sends(chat, DANGER), refusals,
                             danger_answered)))
@@ -183,6 +185,11 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
         async with db.sessions() as s:
             raised = (await s.execute(select(Escalation.id, Escalation.survivor_id).where(
                 Escalation.priority == "urgent"))).all()
+            # her reply's own stamps (the service's clock is the wall clock here): where its time went
+            her_rows = (await s.execute(select(OutboundMessage.survivor_id, OutboundMessage.created_at,
+                                               OutboundMessage.first_attempt_at)
+                                        .where(OutboundMessage.survivor_id.in_(list(women)))
+                                        .order_by(OutboundMessage.id))).all()
         await db.dispose()
         problems: Counter[str] = Counter()  # what the processes logged at ERROR (event names, no data)
         for log in workdir.glob("serve-*.log"):  # noqa: ASYNC240 - once, after the run
@@ -192,10 +199,22 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
         went = [c for c in fake.calls() if c.method in ("sendMessage", "editMessageText") and not c.limited]
         sends = [c for c in went if c.method == "sendMessage"]
         danger_ms, alert_ms = [], []
+        queued_ms, claimed_ms, provider_ms = [], [], []  # webhook -> row queued -> first attempt -> provider took it
+        first_row: dict[int, tuple[Any, Any]] = {}
+        for whose, created, attempted in her_rows:
+            if whose is not None:
+                first_row.setdefault(women[whose], (created, attempted))
         for chat, at in danger_at.items():
             first = next((c.at for c in sends if c.params.get("chat_id") == chat), None)
             if first is not None:
                 danger_ms.append((first - at) * 1000)
+                created, attempted = first_row.get(chat, (None, None))
+                if created is not None and attempted is not None:
+                    queued = (created.timestamp() - danger_wall[chat]) * 1000
+                    claimed = (attempted - created).total_seconds() * 1000
+                    queued_ms.append(queued)
+                    claimed_ms.append(claimed)
+                    provider_ms.append(danger_ms[-1] - queued - claimed)
         staff_calls = [c for c in went if str(c.params.get("chat_id")) == str(STAFF_CHAT)]
         for escalation_id, survivor_id in raised:
             posted = danger_at.get(women.get(survivor_id, -1))
@@ -216,6 +235,12 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
         "webhook_statuses": dict(statuses), "webhook_refusals": dict(refusals.most_common(8)),
         "danger_texts": len(danger_at), "danger_webhook_answered_ms": summary(danger_answered),
         "danger_reply_ms": summary(danger_ms), "staff_alert_ms": summary(alert_ms),
+        # where a danger reply's time went: her message taken in and understood until the reply's row is
+        # written (its created_at, before the transaction commits), the rest of that transaction and the
+        # dispatcher taking it up (first attempt), then the shared turn and the request until the provider took it
+        "danger_reply_stages_ms": {"webhook_to_queued": summary(queued_ms),
+                                   "queued_to_first_attempt": summary(claimed_ms),
+                                   "first_attempt_to_provider": summary(provider_ms)},
         "urgent_escalations": len(raised), "alerts_seen": len(alert_ms),
         "http_429": fake.limit_refusals,
         "http_429_by_recipient": dict(Counter(
