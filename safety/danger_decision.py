@@ -543,6 +543,14 @@ SELF_HARM_CUE = _words(
 # Warning signs said indirectly (a burden, no reason to stay, no future, a goodbye, her funeral, not needed
 # any more): asked about whatever the model says, since no model learns every way of saying it.
 SELF_HARM_INDIRECT = _words(
+    # after the sixth frozen set (spent): a plan told through where the children will be, or "Schluss machen"
+    # with everything prepared (never "mit ihm Schluss machen", a break-up, nor a party or a trip being planned)
+    "(?:alles|everythings?) (?:\\w+ ){0,2}(?:geplant|vorbereitet|organisiert|planned|sorted|arranged|ready)\\b"
+    "(?: (?!geburtstag|urlaub|feier|party|ausflug|reise|hochzeit|birthday|holiday|trip|wedding|christmas|"
+    "weihnachten)\\w+){0,12} (?:die kinder|meine kinder|the kids|my kids|the children) (?:\\w+ ){0,3}"
+    "(?:bei|zu|with|at|to) (?:meiner|meinem|meine|my|their|der|dem) (?:\\w+ )?(?:schwester|mutter|mama|oma|bruder|"
+    "eltern|sister|mum|mam|mom|nan|gran|brother|parents|dad)",
+    "(?:beschlossen|entschieden) (?:(?!mit )\\w+ ){0,4}schluss (?:zu )?(?:mache|machen|mach)",
     # dev16's first reading: she does not expect to come back from where she is
     "(?:dont|do not|don t) think (?:i ll|ill|i will|im|i m|i am) (?:be )?(?:driving|going|coming|getting|making it) "
     "(?:home|back)", "(?:glaub|glaube) (?:\\w+ )?nicht (?:dass|das) ich (?:\\w+ )?(?:heim|nach hause|zuruck)"

@@ -414,3 +414,17 @@ def test_a_burn_while_cooking_is_everyday_unless_on_purpose(text: str, figure: b
 
 def test_no_longer_in_danger_is_a_denial() -> None:
     assert cues("i'm no longer in danger").denial and cues("ich bin nicht mehr in gefahr").denial
+
+
+@pytest.mark.parametrize("text", ["hab jetzt alles organisiert, die kinder sind ab freitag bei meiner mama",
+                                  "ich hab entschieden heute schluss zu machen, der brief liegt auf dem tisch",
+                                  "everything's arranged, the kids are staying with my sister from tomorrow"])
+def test_a_plan_told_through_where_the_children_will_be_is_asked_about(text: str) -> None:
+    decision = decide(text, parse("feeling_safe", 0.7, danger=0.02), None)
+    assert decision.action == "ask" and decision.kind == "self_harm"
+
+
+@pytest.mark.parametrize("text", ["ich hab beschlossen dass ich mit ihm schluss mache",
+                                  "alles geplant für den Geburtstag, die Kinder sind bei meiner Mutter"])
+def test_a_break_up_or_a_party_being_planned_is_not_a_plan_to_die(text: str) -> None:
+    assert decide(text, parse("feeling_safe", 0.7, danger=0.02), None).action == "none"
