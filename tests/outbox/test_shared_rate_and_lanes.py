@@ -15,7 +15,7 @@ from bot.clock import ManualClock
 from bot.delivery_events import DELIVERY_EVENTS
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.enqueue import enqueue
-from bot.outbox.shared_rate import SharedTurns
+from bot.outbox.shared_rate import KEEP_TO_TRIES, SharedTurns
 from bot.storage.db import Database
 from tests.support.recording_channel import RecordingChannel
 from tests.support.running import wait_until
@@ -149,7 +149,10 @@ async def test_a_message_that_leaves_well_after_its_turn_takes_a_new_one_rather_
     await turns.keep_to(turned)  # leaves at once: the turn it had
     assert await schedule() == after_turn
     await turns.keep_to(turned - 1.0)  # its commit took a second: a new turn, one interval on
-    assert await schedule() == pytest.approx(after_turn + 0.1, abs=1e-6)
+    # (a machine too busy to leave within half an interval of that new turn takes another, at most
+    # KEEP_TO_TRIES in all: CI under stress-ng moved it two intervals)
+    moved = round((await schedule() - after_turn) / 0.1, 3)  # epoch seconds: float noise about 1e-6
+    assert moved in {float(n) for n in range(1, KEEP_TO_TRIES + 1)}
 
 
 @pytest.mark.postgres
