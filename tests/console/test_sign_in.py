@@ -43,7 +43,7 @@ async def test_a_new_worker_enrols_from_the_one_time_link_and_signs_in_with_totp
             assert status == 200 and "<svg" in page
             secret = page.split('id="totp-secret">', 1)[1].split("<", 1)[0]
             status, _, location = await client.post(f"/console/enrol/{token}", {
-                "password": PASSWORD, "secret": secret, "code": pyotp.TOTP(secret).at(clock())}, csrf=csrf_of(page))
+                "password": PASSWORD, "secret": secret, "code": pyotp.TOTP(secret).at(clock())}, csrf=client.page_csrf)
             assert status == 303 and location.startswith("/console/sign-in")
             assert (await client.get(f"/console/enrol/{token}"))[0] == 404  # once only
             login = StaffLogin("bea", secret)

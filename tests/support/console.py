@@ -20,6 +20,7 @@ from liaison.service import create_service
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+CSRF_SHOWN = "(form token)"
 
 
 @dataclass
@@ -61,6 +62,7 @@ class ConsoleClient:
         jar = aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[base])
         self.http = aiohttp.ClientSession(cookie_jar=jar, headers={"Origin": base})
         self.csrf = ""
+        self.page_csrf = ""  # the form token of the last page fetched with `get`
         self.flash: str | None = None  # the message the last POST's redirect carries to the next page
         self.flash_kind: str | None = None
 
@@ -68,8 +70,13 @@ class ConsoleClient:
         await self.http.close()
 
     async def get(self, path: str) -> tuple[int, str, str]:
+        """The page as a person reads it: the form token is kept in `page_csrf` and shown as
+        `CSRF_SHOWN`, so that a random token holding "K-9" does not count as her case reference."""
         async with self.http.get(self.base + path, allow_redirects=False) as r:
-            return r.status, await r.text(), r.headers.get("Location", "")
+            html = await r.text()
+            found = CSRF.search(html)
+            self.page_csrf = found.group(1) if found else ""
+            return r.status, CSRF.sub(f'name="csrf" value="{CSRF_SHOWN}"', html), r.headers.get("Location", "")
 
     async def post(self, path: str, data: dict[str, str] | None = None, *, csrf: str | None = None
                    ) -> tuple[int, str, str]:
@@ -80,21 +87,22 @@ class ConsoleClient:
             if carried is not None and carried.value:
                 key, params, kind = json.loads(base64.urlsafe_b64decode(carried.value.partition(".")[0]))
                 self.flash, self.flash_kind = translate("en", flash_text(key, params)), kind
-            answer = r.status, await r.text(), r.headers.get("Location", "")
+            answer = r.status, CSRF.sub(f'name="csrf" value="{CSRF_SHOWN}"', await r.text()), r.headers.get("Location", "")
         if self.svc is not None:
             await self.svc.settler.settled()
         return answer
 
     async def sign_in(self, login: StaffLogin, now: datetime, *, password: str = PASSWORD,
                       code: str | None = None) -> int:
-        status, html, _ = await self.get("/console/sign-in")
-        assert status == 200
+        status, _html, _ = await self.get("/console/sign-in")
+        assert status == 200 and self.page_csrf, "no CSRF field on the sign-in page"
         status, _, _ = await self.post("/console/sign-in", {
             "name": login.name, "password": password, "code": login.code(now) if code is None else code,
-        }, csrf=csrf_of(html))
+        }, csrf=self.page_csrf)
         if status == 303:
-            _s, page, _l = await self.get("/console/me")
-            self.csrf = csrf_of(page)
+            await self.get("/console/me")
+            assert self.page_csrf, "no CSRF field on the page"
+            self.csrf = self.page_csrf
         return status
 
 
