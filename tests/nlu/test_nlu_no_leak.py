@@ -27,6 +27,10 @@ def test_no_test_example_appears_in_the_training_data(locale: str) -> None:
 
 # frozen when written, measured once (bench/nlu_heldout_once.py --set NAME): a changed byte is a changed test
 FROZEN_SETS = {
+    "en/test/test_nlu_issue23g.yml": "0af30c30b2c8d63935134c242479b809bcf4b2687d4fe4fb8f037bc2fdcac497",
+    "en/test/test_nlu_issue23g_kinds.tsv": "c64c54275f33feb80be7ac8f72a0dbf77e8472e26bc161a9e4cbaf4822a6f755",
+    "de/test/test_nlu_issue23g.yml": "254266191072df6b142e62833d4530918e22517f4a242983c56e6968e8b23179",
+    "de/test/test_nlu_issue23g_kinds.tsv": "baef5a139d973b3b859dae202d05e98cc9b33d443767aee13cdc40fa42b18e76",
     "en/test/test_nlu_issue23f.yml": "c9e92b93c6a41c89af3c04a0200d3073eda2e2023609646315edcf957135ce4d",
     "en/test/test_nlu_issue23f_kinds.tsv": "6cdb696d073164400b92c1a5f869e3201401d936bee236f1b419fe1839f67b9a",
     "de/test/test_nlu_issue23f.yml": "ef881291d86d90ae7393504d0b8524ce424eb9498ff1f4df3e310584229510bd",
@@ -50,7 +54,7 @@ FROZEN_SETS = {
 }
 
 
-@pytest.mark.parametrize("name", ["issue23b", "issue23c", "issue23d", "issue23e", "issue23f"])
+@pytest.mark.parametrize("name", ["issue23b", "issue23c", "issue23d", "issue23e", "issue23f", "issue23g"])
 @pytest.mark.parametrize("locale", ["en", "de"])
 def test_no_training_change_after_the_freeze_copies_a_frozen_held_out_example(locale: str, name: str) -> None:
     """Written independently, the set shares some short common messages ("hi", "STOP") with the training
