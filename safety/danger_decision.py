@@ -683,6 +683,22 @@ ARRIVAL_MESSAGE = _words(
     "bis (?:gleich|nachher|sofort|bald|in \\d+)|bin (?:gleich|unterwegs|auf dem weg)|ich komm(?:e)? (?:jetzt|gleich)|"
     "coming (?:round|over|for you)|im coming|i m coming)).*",
 )
+# Round 7: a hiding place said alone, with nothing else ("under the stairs at my nan's", "im keller bei meiner
+# schwester"): the whole message is the place. Asked about, never an alert by itself (an ordinary message is never
+# only a wardrobe or a cellar).
+PLACE_ALONE = _words(
+    "^(?:(?:hiding|hidden|locked|shut|stuck|were|we re|im|i m|i am) )?(?:in|inside|under|behind|up in|down in|"
+    "at the back of|round the back of|on the floor of) (?:the bed|(?:the |my |our |a |his |her |their |kids |childrens |"
+    "back |front |spare |upstairs |downstairs |little |big |work |neighbours |\\w+s )*(?:wardrobe|cupboard|closet|"
+    "bathroom|toilets?|loo|cellar|basement|attic|loft|shed|garage|stairs|boot|bins?|bush(?:es)?|hedge|"
+    "utility(?: room)?|pantry|box room|laundry|wheelie bin))(?: (?:at|in|of|upstairs|downstairs|round|on|next door)"
+    "(?: \\w+){0,4})?$",
+    "^(?:(?:versteckt|eingeschlossen|eingesperrt|wir sind|ich bin|bin|sind) )?(?:unter(?:m| dem| meinem)? bett|"
+    "(?:im|in|unter|unterm|hinter|hinterm|auf|aufm|ufem|hinta|unta)(?: \\w+){0,2} (?:keller|dachboden|speicher|"
+    "estrich|schrank|kleiderschrank|bad|badezimmer|klo|toilette|wc|abstellkammer|kammer|garage|treppe|mulltonnen?|"
+    "busch|hecke|gartenhaus|schuppen|waschkuche|kofferraum|kinderzimmer))(?: (?:bei|von|im|in|am|unten|oben|der|"
+    "meiner|meinem|vo|bi)(?: \\w+){0,4})?$",
+)
 # Round 6: she says she is telling it for the record ("I want it on file", "for my solicitor", "ich möchte das
 # melden", "soll in die Akte"): with the model sure of a report and nothing in the present, not asked about.
 REPORT_FRAME = _words(
@@ -864,6 +880,8 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("ask", max(p, CUE_SCORE), "present_harm" if c.present else "harm")
     if ARRIVAL_MESSAGE.search(c.text) is not None and not c.past_only and not c.denial:
         return DangerDecision("ask", max(p, CUE_SCORE), "his_arrival_message")
+    if PLACE_ALONE.search(c.text) is not None and not c.denial:
+        return DangerDecision("ask", max(p, CUE_SCORE), "place_alone")
     if FEEL_UNSAFE_NOW.search(c.text) is not None and not c.past_only:
         return DangerDecision("ask", max(p, CUE_SCORE), "feels_unsafe_now")
     if c.words == 0 and len(DISTRESS_EMOJI.findall(text)) >= 2 and JOY_EMOJI.search(text) is None:

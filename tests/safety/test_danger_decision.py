@@ -428,3 +428,17 @@ def test_a_plan_told_through_where_the_children_will_be_is_asked_about(text: str
                                   "alles geplant für den Geburtstag, die Kinder sind bei meiner Mutter"])
 def test_a_break_up_or_a_party_being_planned_is_not_a_plan_to_die(text: str) -> None:
     assert decide(text, parse("feeling_safe", 0.7, danger=0.02), None).action == "none"
+
+
+# -- issue 23, round 7 -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["under the stairs at my nan's", "in the wardrobe", "locked in the work toilets",
+                                  "behind the wheelie bin round the back", "im keller bei meiner schwester",
+                                  "hinter da hecke", "unterm bett", "versteckt im kleiderschrank im kinderzimmer"])
+def test_a_hiding_place_said_alone_is_asked_about(text: str) -> None:
+    assert decide(text, parse("feeling_safe", 0.8, danger=0.01), None).action == "ask"
+
+
+@pytest.mark.parametrize("text", ["in bed", "im bett", "at work", "in der arbeit", "the wardrobe door is broken",
+                                  "i tidied the cellar today", "im keller ist es feucht"])
+def test_an_ordinary_place_or_a_sentence_about_one_is_not_a_hiding_place(text: str) -> None:
+    assert decide(text, parse("feeling_safe", 0.8, danger=0.01), None).action == "none"
