@@ -112,7 +112,7 @@ CUE_SCORE = 0.35
 P_CUE_FLOOR = 0.05
 PS_ALERT = 0.5
 PS_ASK = 0.25
-PS_ASK_NO_CUE = 0.5
+PS_ASK_NO_CUE = 0.4  # round 7: was 0.5 (the model's top guess of self-harm at 0.4-0.5 is worth a question)
 REPORT_SURE = 0.6  # round 6: a sure report with no present anchor, call for help or danger emoji is not asked about
 REPORT_SURE_NET_PAST = 0.5  # ... nor a net hit placed in the past only that the model reads as a report
 
@@ -543,6 +543,13 @@ SELF_HARM_CUE = _words(
 # Warning signs said indirectly (a burden, no reason to stay, no future, a goodbye, her funeral, not needed
 # any more): asked about whatever the model says, since no model learns every way of saying it.
 SELF_HARM_INDIRECT = _words(
+    # round 7 (dev18's first reading): the children's papers handed over "and she'll know what to do" (never the
+    # papers alone: a copy with a friend is part of an ordinary safety plan)
+    "(?:(?:kids|childrens|children|their|der kinder|kinder)\\w* (?:\\w+ ){0,2}(?:passports|birth certificates|"
+    "documents|papers|passe|papiere|geburtsurkunden|unterlagen)|(?:passports|birth certificates|documents|papers|"
+    "passe|papiere|geburtsurkunden|unterlagen) (?:der|of the|of my|meiner) (?:kinder|kids|children|kleinen))"
+    "(?: \\w+){0,12} (?:know|knows|weiss|wissen) (?:dann |then )?"
+    "(?:what to do|was zu tun ist|was zu tun|was sie tun muss)",
     # after the sixth frozen set (spent): a plan told through where the children will be, or "Schluss machen"
     # with everything prepared (never "mit ihm Schluss machen", a break-up, nor a party or a trip being planned)
     "(?:alles|everythings?) (?:\\w+ ){0,2}(?:geplant|vorbereitet|organisiert|planned|sorted|arranged|ready)\\b"
@@ -682,6 +689,22 @@ ARRIVAL_MESSAGE = _words(
     "(?=.*(?:see (?:you|u|ya) (?:in \\d+|soon|shortly|in a (?:bit|minute|sec|mo))|on my way|omw|"
     "bis (?:gleich|nachher|sofort|bald|in \\d+)|bin (?:gleich|unterwegs|auf dem weg)|ich komm(?:e)? (?:jetzt|gleich)|"
     "coming (?:round|over|for you)|im coming|i m coming)).*",
+)
+# Round 7: a hiding place said alone, with nothing else ("under the stairs at my nan's", "im keller bei meiner
+# schwester"): the whole message is the place. Asked about, never an alert by itself (an ordinary message is never
+# only a wardrobe or a cellar).
+PLACE_ALONE = _words(
+    "^(?:(?:hiding|hidden|locked|shut|stuck|were|we re|im|i m|i am) )?(?:in|inside|under|behind|up in|down in|"
+    "at the back of|round the back of|on the floor of) (?:the bed|(?:the |my |our |a |his |her |their |kids |"
+    "childrens |back |front |spare |upstairs |downstairs |little |big |work |neighbours |\\w+s )*(?:wardrobe|"
+    "cupboard|closet|bathroom|toilets?|loo|cellar|basement|attic|loft|shed|garage|stairs|boot|bins?|bush(?:es)?|hedge|"
+    "utility(?: room)?|pantry|box room|laundry|wheelie bin))(?: (?:at|in|of|upstairs|downstairs|round|on|next door)"
+    "(?: \\w+){0,4})?$",
+    "^(?:(?:versteckt|eingeschlossen|eingesperrt|wir sind|ich bin|bin|sind) )?(?:unter(?:m| dem| meinem)? bett|"
+    "(?:im|in|unter|unterm|hinter|hinterm|auf|aufm|ufem|hinta|unta)(?: \\w+){0,2} (?:keller|dachboden|speicher|"
+    "estrich|schrank|kleiderschrank|bad|badezimmer|klo|toilette|wc|abstellkammer|kammer|garage|treppe|mulltonnen?|"
+    "busch|hecke|gartenhaus|schuppen|waschkuche|kofferraum|kinderzimmer))(?: (?:bei|von|im|in|am|unten|oben|der|"
+    "meiner|meinem|vo|bi)(?: \\w+){0,4})?$",
 )
 # Round 6: she says she is telling it for the record ("I want it on file", "for my solicitor", "ich möchte das
 # melden", "soll in die Akte"): with the model sure of a report and nothing in the present, not asked about.
@@ -857,13 +880,17 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
     if _top_intent(parse) == FALLBACK_INTENT and _best_guess(parse) == DANGER_INTENT and p >= P_ASK and c.any and not (
             c.past_only or figure):  # round 6: the model knows nothing better than danger, and it is happening now
         return DangerDecision("ask", p, "model_fallback_danger")
-    if p >= P_ASK_ANYWAY and not c.past_only and (c.words <= QUARTER_WORDS or named_now) and (named_now or not figure):
+    anchored = c.present and not c.denial  # round 7: "now", "still", "since" in a long message count like a short one
+    if p >= P_ASK_ANYWAY and not c.past_only and (c.words <= QUARTER_WORDS or named_now or anchored) and (
+            named_now or not figure):
         # a quarter of the model's belief on danger is worth a question in a short message or one naming anything
         return DangerDecision("ask", p, "model_quarter")
     if c.harm and not c.past_only and not c.denial and (c.violence or p >= P_CUE_FLOOR):
         return DangerDecision("ask", max(p, CUE_SCORE), "present_harm" if c.present else "harm")
     if ARRIVAL_MESSAGE.search(c.text) is not None and not c.past_only and not c.denial:
         return DangerDecision("ask", max(p, CUE_SCORE), "his_arrival_message")
+    if PLACE_ALONE.search(c.text) is not None and not c.denial:
+        return DangerDecision("ask", max(p, CUE_SCORE), "place_alone")
     if FEEL_UNSAFE_NOW.search(c.text) is not None and not c.past_only:
         return DangerDecision("ask", max(p, CUE_SCORE), "feels_unsafe_now")
     if c.words == 0 and len(DISTRESS_EMOJI.findall(text)) >= 2 and JOY_EMOJI.search(text) is None:

@@ -428,3 +428,44 @@ def test_a_plan_told_through_where_the_children_will_be_is_asked_about(text: str
                                   "alles geplant für den Geburtstag, die Kinder sind bei meiner Mutter"])
 def test_a_break_up_or_a_party_being_planned_is_not_a_plan_to_die(text: str) -> None:
     assert decide(text, parse("feeling_safe", 0.7, danger=0.02), None).action == "none"
+
+
+# -- issue 23, round 7 -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["under the stairs at my nan's", "in the wardrobe", "locked in the work toilets",
+                                  "behind the wheelie bin round the back", "im keller bei meiner schwester",
+                                  "hinter da hecke", "unterm bett", "versteckt im kleiderschrank im kinderzimmer"])
+def test_a_hiding_place_said_alone_is_asked_about(text: str) -> None:
+    assert decide(text, parse("feeling_safe", 0.8, danger=0.01), None).action == "ask"
+
+
+@pytest.mark.parametrize("text", ["in bed", "im bett", "at work", "in der arbeit", "the wardrobe door is broken",
+                                  "i tidied the cellar today", "im keller ist es feucht"])
+def test_an_ordinary_place_or_a_sentence_about_one_is_not_a_hiding_place(text: str) -> None:
+    assert decide(text, parse("feeling_safe", 0.8, danger=0.01), None).action == "none"
+
+
+def test_the_models_top_guess_of_self_harm_from_0_4_asks_with_nothing_named() -> None:
+    ranking = {"intent": {"name": "self_harm", "confidence": 0.42},
+               "intent_ranking": [{"name": "self_harm", "confidence": 0.42},
+                                  {"name": "feeling_unsafe", "confidence": 0.3},
+                                  {"name": "danger_now", "confidence": 0.02}]}
+    decision = decide("i have made up my mind about everything", ranking, None)
+    assert (decision.action, decision.kind) == ("ask", "self_harm")
+
+
+def test_a_quarter_of_danger_with_a_present_anchor_asks_in_a_long_message() -> None:
+    text = "so the kids are at their gran's and i am sitting in the kitchen with the radio on and i still don't know"
+    assert len(text.split()) > 10
+    assert decide(text, parse("feeling_safe", 0.5, danger=0.26), None).action == "ask"
+    assert decide(text.replace("still ", ""), parse("feeling_safe", 0.5, danger=0.26), None).action == "none"
+
+
+@pytest.mark.parametrize("text", ["i've asked my friend to keep the kids' passports, she'll know what to do",
+                                  "hab ihr die papiere der kinder gegeben, sie weiß dann was zu tun ist"])
+def test_the_childrens_papers_handed_over_with_she_will_know_what_to_do_is_a_warning_sign(text: str) -> None:
+    assert decide(text, parse("feeling_safe", 0.8, danger=0.01), None).action == "ask"
+
+
+def test_the_childrens_papers_as_part_of_a_safety_plan_are_not_a_warning_sign() -> None:
+    text = "i gave my friend copies of the kids passports as part of my safety plan"
+    assert decide(text, parse("feeling_safe", 0.8, danger=0.01), None).action == "none"
