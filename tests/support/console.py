@@ -87,7 +87,8 @@ class ConsoleClient:
             if carried is not None and carried.value:
                 key, params, kind = json.loads(base64.urlsafe_b64decode(carried.value.partition(".")[0]))
                 self.flash, self.flash_kind = translate("en", flash_text(key, params)), kind
-            answer = r.status, CSRF.sub(f'name="csrf" value="{CSRF_SHOWN}"', await r.text()), r.headers.get("Location", "")
+            page = CSRF.sub(f'name="csrf" value="{CSRF_SHOWN}"', await r.text())
+            answer = r.status, page, r.headers.get("Location", "")
         if self.svc is not None:
             await self.svc.settler.settled()
         return answer
