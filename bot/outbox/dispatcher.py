@@ -415,8 +415,8 @@ class Dispatcher:
                 await asyncio.sleep(wait)
         elif channel_name in self._per_chat and not is_deletion:
             await self._per_chat[channel_name].acquire(rindex)
-        # this process's place in the queue is held through the claim and up to the channel's turn,
-        # right before the request is written: sends delayed on the way never reach the provider bunched
+        # the turn is held until the claim is committed, right before the request is written: the
+        # pacer counts it from then, so sends delayed on the way never reach the provider bunched
         async with self._global[channel_name].turn(lane):
             now = self.now()
             async with self.db.transaction() as s:
@@ -445,8 +445,10 @@ class Dispatcher:
                     msg.status, msg.last_error = "held", decision.reason
                     msg.next_attempt_at = decision.until or now + timedelta(minutes=5)
                     return Outcome.HOLD, None
-                if shared is not None and not is_deletion:
-                    await shared.claim_chat(s, rindex)
+                turned = None
+                if shared is not None:  # every process's turn, kept in the database (right before the claim)
+                    turned = await shared.take(s, None if is_deletion else rindex)
+                    now = self.now()
                 attempts = msg.attempts + 1
                 until = now + self.claim_lease
                 claimed = (await (await s.connection()).execute(
@@ -465,10 +467,8 @@ class Dispatcher:
                     buttons=with_exit(tuple(Button(p, label) for p, label in (msg.buttons or [])), channel_name,
                                       survivor),
                 )
-            # the claim is committed: every process's next turn, right before the request (this
-            # process's senders one at a time, best lane first)
-            turned = await shared.take() if shared is not None else None
-        # the request is written next: from the claim a crash leaves the row `sending` -> `in_doubt`
+        # the claim is committed and the request is written next: from here a crash leaves the
+        # row `sending` -> `in_doubt`
         if is_deletion:
             assert msg.deletion_plan is not None  # the database refuses a deletion without its plan
             return await self._delete(channel, key, row_id, out.address, msg.deletion_plan, attempts)

@@ -7,16 +7,14 @@ taken with the generic cell rate algorithm: a turn is due at the row's theoretic
 (less a tolerance for a burst) and moves it on by one interval. Times are the database server's
 (`clock_timestamp()`), so processes on several hosts share one clock.
 
-The channel's turn is taken after the claim has committed, in its own short statement, and the
-request is written as soon as it is due: nothing slow (a commit on a busy machine) lies between the turn
-and the request, so requests reach the provider about an interval apart. (The turn used to be taken
-inside the claiming transaction: its commit came between the turn and the request, on a loaded machine
-later than half an interval most of the time, and every such send took a second turn in `keep_to` and
-wasted the first; the schedule ran up to half a second ahead of the clock, a danger reply queued behind
-it, and the backlog drained at 23-26 of 29/s: bench/saturation_bench.py.) This process's senders take
-the turn one at a time, best lane first (`turn`). The chat's turn (up to a second) is waited for
-before, outside any lock; it is set at the claim (so no other process writes to her meanwhile) and again
-when the provider answers (`answered`), from which her next message counts: a slow commit between the
+The channel's turn is taken inside the transaction that claims the row, right before the claim:
+the row stays locked until that transaction commits and the request is written, so the processes'
+turns are taken one after another, each at least an interval after the one before, counted from
+(about) when the request leaves; this process's senders queue for it best lane first. (Taking the
+turn in its own statement and claiming after it measured no faster on a loaded machine, and lets
+the claims' delays bunch the requests.) The chat's turn (up to a second) is waited for before,
+outside any lock; it is set at the claim (so no other process writes to her meanwhile) and again when
+the provider answers (`answered`), from which her next message counts: a slow commit between the
 claim and the request must not bring two of her messages closer than her limit. A chat's messages go
 one after another, whichever process sends them.
 SQLite serves one process, which paces alone (bot.outbox.ratelimit).
@@ -66,33 +64,31 @@ class SharedTurns:
         self.chat_interval = 1.0 / per_chat if per_chat else None
         self._queue = PriorityLock()
 
-    async def claim_chat(self, session: AsyncSession, chat: str) -> None:
-        """Inside the claiming transaction: her chat's next turn counts from now, so that no other
-        process writes to her before this message's answer (`answered`)."""
-        if self.chat_interval is not None:
+    async def take(self, session: AsyncSession, chat: str | None = None) -> float:
+        """The channel's next turn, inside the claiming transaction: waits for it holding the row;
+        then this chat's turn (when it is a message to her, not a deletion) counts from now.
+        Returns when the turn came (the loop's time), for `keep_to`."""
+        wait = await self._take(session, CHANNEL, self.interval, self.tolerance)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        turned = asyncio.get_running_loop().time()
+        if chat is not None and self.chat_interval is not None:
             await session.execute(USED, {"channel": self.channel, "chat": chat, "interval": self.chat_interval})
-
-    async def take(self) -> float:
-        """The channel's next turn, right before the request (after the claim has committed): waits for
-        it and returns when it was due (the loop's time), for `keep_to`."""
-        loop = asyncio.get_running_loop()
-        async with self.db.transaction() as session:
-            wait = await self._take(session, CHANNEL, self.interval, self.tolerance)
-        due = loop.time() + max(0.0, wait)
-        await asyncio.sleep(max(0.0, wait))
-        return due  # when it was due, not when this task woke: a late wake-up is late for `keep_to`
+        return turned
 
     async def keep_to(self, turned: float) -> None:
-        """Right before the request is written: one that leaves well after its turn (its task was not run
-        for a while on a busy machine) would reach the provider bunched with the turns after it, and the
-        provider counts arrivals (bench/saturation_bench.py: 30 within 0.9993 s, one 429). It takes a new
-        turn instead; if that one came late too, again (a few times at most: past that a refused send is
-        retried after `retry_after`, nothing lost)."""
+        """Right before the request is written: one that leaves well after its turn (a commit slowed by a
+        busy machine) would reach the provider bunched with the turns after it, and the provider counts
+        arrivals (bench/saturation_bench.py: 30 within 0.9993 s, one 429). It takes a new turn instead,
+        counted from when the database granted it; if that turn's own commit was slow too, again (a few
+        times at most: past that a refused send is retried after `retry_after`, nothing lost)."""
         loop = asyncio.get_running_loop()
         for _ in range(KEEP_TO_TRIES):
             if loop.time() - turned <= self.interval / 2:
                 return
-            turned = await self.take()
+            async with self.db.transaction() as session:
+                turned = loop.time() + max(0.0, await self._take(session, CHANNEL, self.interval, self.tolerance))
+            await asyncio.sleep(max(0.0, turned - loop.time()))
 
     async def answered(self, session: AsyncSession, chat: str) -> None:
         """The provider took a message to her chat: her next one counts its interval from now, the answer,

@@ -143,11 +143,12 @@ async def test_a_message_that_leaves_well_after_its_turn_takes_a_new_one_rather_
             return float((await s.execute(text(
                 "SELECT tat FROM provider_turns WHERE channel = 'simulator' AND chat = ''"))).scalar_one())
 
-    turned = await turns.take()
+    async with db.transaction() as s:
+        turned = await turns.take(s)
     after_turn = await schedule()
     await turns.keep_to(turned)  # leaves at once: the turn it had
     assert await schedule() == after_turn
-    await turns.keep_to(turned - 1.0)  # its task ran a second late: a new turn, one interval on
+    await turns.keep_to(turned - 1.0)  # its commit took a second: a new turn, one interval on
     # (a machine too busy to leave within half an interval of that new turn takes another, at most
     # KEEP_TO_TRIES in all: CI under stress-ng moved it two intervals)
     moved = round((await schedule() - after_turn) / 0.1, 3)  # epoch seconds: float noise about 1e-6
@@ -167,10 +168,10 @@ async def test_her_chats_next_message_counts_its_interval_from_the_providers_ans
                 "WHERE channel = 'simulator' AND chat = 'her'"))).scalar_one())
 
     async with db.transaction() as s:
-        await turns.claim_chat(s, "her")
+        turned = await turns.take(s, "her")
         # as if the claim was 0.8 s ago (a slow commit, a slow request): her next one would be due in 0.2 s
         await s.execute(text("UPDATE provider_turns SET tat = tat - 0.8 WHERE chat = 'her'"))
-    await turns.keep_to(await turns.take())
+    await turns.keep_to(turned)
     assert await chat_due() < 0.3
     async with db.transaction() as s:
         await turns.answered(s, "her")  # the provider took it now: her next one waits a second from here
