@@ -16,7 +16,8 @@ the claims' delays bunch the requests. Claiming first and taking the turn after 
 schedule on the clock (drain 26 -> 28 of 29/s) but left each claimed row waiting for its turn as
 `sending`: a kill -9 in that wait put a message never written in doubt, and a worker is alerted for
 it (CI under stress-ng, tests/faults/test_kill_and_restart.py). The cost kept instead: on a loaded
-machine a slow commit makes a send late, and `keep_to` spends a second turn on it.) The chat's turn (up to a second) is waited for before,
+machine a slow commit makes a send late, and `keep_to` spends a second turn on it.)
+The chat's turn (up to a second) is waited for before,
 outside any lock; it is set at the claim (so no other process writes to her meanwhile) and again when
 the provider answers (`answered`), from which her next message counts: a slow commit between the
 claim and the request must not bring two of her messages closer than her limit. A chat's messages go
