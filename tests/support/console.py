@@ -45,6 +45,11 @@ async def make_staff(svc: Service, name: str, roles: list[str], *, totp: bool = 
     return StaffLogin(name, secret)
 
 
+def as_read(html: str) -> str:
+    """The page as a person reads it: a random form token holding "K-9" is not her case reference."""
+    return CSRF.sub(f'name="csrf" value="{CSRF_SHOWN}"', html)
+
+
 def csrf_of(html: str) -> str:
     found = CSRF.search(html)
     assert found, "no CSRF field on the page"
@@ -70,13 +75,12 @@ class ConsoleClient:
         await self.http.close()
 
     async def get(self, path: str) -> tuple[int, str, str]:
-        """The page as a person reads it: the form token is kept in `page_csrf` and shown as
-        `CSRF_SHOWN`, so that a random token holding "K-9" does not count as her case reference."""
+        """The page `as_read`; its form token is kept in `page_csrf`."""
         async with self.http.get(self.base + path, allow_redirects=False) as r:
             html = await r.text()
             found = CSRF.search(html)
             self.page_csrf = found.group(1) if found else ""
-            return r.status, CSRF.sub(f'name="csrf" value="{CSRF_SHOWN}"', html), r.headers.get("Location", "")
+            return r.status, as_read(html), r.headers.get("Location", "")
 
     async def post(self, path: str, data: dict[str, str] | None = None, *, csrf: str | None = None
                    ) -> tuple[int, str, str]:
@@ -87,8 +91,7 @@ class ConsoleClient:
             if carried is not None and carried.value:
                 key, params, kind = json.loads(base64.urlsafe_b64decode(carried.value.partition(".")[0]))
                 self.flash, self.flash_kind = translate("en", flash_text(key, params)), kind
-            page = CSRF.sub(f'name="csrf" value="{CSRF_SHOWN}"', await r.text())
-            answer = r.status, page, r.headers.get("Location", "")
+            answer = r.status, as_read(await r.text()), r.headers.get("Location", "")
         if self.svc is not None:
             await self.svc.settler.settled()
         return answer
