@@ -22,6 +22,7 @@ from bot.storage.migrate import upgrade
 from bot.storage.models import AuditEvent
 from liaison.cli import cli
 from safety.crypto import KeyRing
+from tests.support.running import wait_until
 
 NOW = datetime(2026, 3, 4, 10, 30, tzinfo=UTC)
 
@@ -127,11 +128,8 @@ async def test_the_service_writes_its_head_to_the_witness_and_the_log_while_runn
     await _six_rows(svc)
     await svc.start_background(scheduler=False)
     try:
-        for _ in range(200):  # the first periodic pass runs at start
-            if witness.exists():
-                break
-            await asyncio.sleep(0.02)
-        assert [h.seq for h in read_witness(witness)] == [6]
+        # the first periodic pass runs at start; the file exists a moment before its line is written
+        assert [h.seq for h in await wait_until(lambda: read_witness(witness))] == [6]
         async with svc.db.transaction() as s:
             s.add(AuditEvent(actor="test", action="later"))
     finally:
