@@ -70,6 +70,15 @@ def summary(values: list[float]) -> dict[str, float | int | None]:
             "max": round(max(values), 1)}
 
 
+def gap_summary(gaps_ms: list[float]) -> dict[str, float | int | None]:
+    """The gaps between messages the provider took: their spread, and the seconds spent in gaps
+    over 1.5 intervals of 29/s (what a drain below the limit lost, and where)."""
+    if not gaps_ms:
+        return summary(gaps_ms)
+    lost = sum(g - 34.5 for g in gaps_ms if g > 1.5 * 34.5) / 1000
+    return {**summary(gaps_ms), "p90": round(percentile(gaps_ms, 90), 1), "seconds_in_long_gaps": round(lost, 2)}
+
+
 async def post(http: aiohttp.ClientSession, url: str, update: dict[str, Any], refusals: Counter[str]) -> int:
     """Deliver one update as Telegram does; what a non-200 answer said is kept (status and body)."""
     async with http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as r:
@@ -253,6 +262,9 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
         # the same once the inbound had stopped (no CPU spent on webhooks)
         "drain_after_inbound_per_s": round((len(after) - 1) / (after[-1] - after[0]), 2) if len(after) > 1 else None,
         "busiest_second_at_provider": busiest_second(all_sends),
+        # the time between two messages the provider took, in ms (at 29/s: 34.5): where a drain below
+        # the limit lost its time, once the inbound had stopped
+        "gaps_after_inbound_ms": gap_summary([(b - a) * 1000 for a, b in zip(after, after[1:], strict=False)]),
         "provider_limit_per_s": LIMIT,
         "duplicates": sum(n - 1 for n in shown.values() if n > 1),
         "strangers_without_reply": sum(1 for r in replies if r == 0),

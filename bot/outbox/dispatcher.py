@@ -420,6 +420,8 @@ class Dispatcher:
         async with self._global[channel_name].turn(lane):
             now = self.now()
             async with self.db.transaction() as s:
+                if shared is not None and not await shared.ours_to_claim(s, row_id):
+                    return Outcome.SKIPPED, None
                 msg = await s.get(OutboundMessage, row_id)
                 if msg is None or msg.status not in ("pending", "held"):
                     return Outcome.SKIPPED, None
@@ -445,8 +447,10 @@ class Dispatcher:
                     msg.status, msg.last_error = "held", decision.reason
                     msg.next_attempt_at = decision.until or now + timedelta(minutes=5)
                     return Outcome.HOLD, None
+                edit_of = await edited_message(s, msg)
                 turned = None
-                if shared is not None:  # every process's turn, kept in the database (right before the claim)
+                if shared is not None:  # every process's turn, kept in the database; only the claim and its
+                    # commit are left after it (and until the claim, her erasure or exit still cancels the row)
                     turned = await shared.take(s, None if is_deletion else rindex)
                     now = self.now()
                 attempts = msg.attempts + 1
@@ -461,7 +465,6 @@ class Dispatcher:
                                     ("first_attempt_at", msg.first_attempt_at or now), ("body", claimed.body),
                                     ("buttons", claimed.buttons)):
                     set_committed_value(msg, name, value)
-                edit_of = await edited_message(s, msg)
                 out = OutgoingMessage(
                     address=msg.address, text=msg.body or "", idempotency_key=msg.idempotency_key,
                     buttons=with_exit(tuple(Button(p, label) for p, label in (msg.buttons or [])), channel_name,
@@ -473,7 +476,7 @@ class Dispatcher:
             assert msg.deletion_plan is not None  # the database refuses a deletion without its plan
             return await self._delete(channel, key, row_id, out.address, msg.deletion_plan, attempts)
         if shared is not None and turned is not None:
-            await shared.keep_to(turned)
+            shared.keep_to(turned)
         try:
             if edit_of is not None:  # a staff alert edited in place ("taken by ...")
                 await channel.edit(out.address, edit_of, out.text, out.buttons)

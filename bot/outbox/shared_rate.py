@@ -7,16 +7,20 @@ taken with the generic cell rate algorithm: a turn is due at the row's theoretic
 (less a tolerance for a burst) and moves it on by one interval. Times are the database server's
 (`clock_timestamp()`), so processes on several hosts share one clock.
 
-The channel's turn is taken inside the transaction that claims the row, right before the claim:
-the row stays locked until that transaction commits and the request is written, so the processes'
-turns are taken one after another, each at least an interval after the one before, counted from
-(about) when the request leaves; this process's senders queue for it best lane first. (Taking the
-turn in its own statement and claiming after it measured no faster on a loaded machine, and lets
-the claims' delays bunch the requests. Claiming first and taking the turn after the commit kept the
-schedule on the clock (drain 26 -> 28 of 29/s) but left each claimed row waiting for its turn as
-`sending`: a kill -9 in that wait put a message never written in doubt, and a worker is alerted for
-it (CI under stress-ng, tests/faults/test_kill_and_restart.py). The cost kept instead: on a loaded
-machine a slow commit makes a send late, and `keep_to` spends a second turn on it.)
+The channel's turn is taken inside the transaction that claims the row, right before the claim
+(after the gate's reads and the chat's turn): the row stays locked until that transaction commits
+and the request is written, so the processes' turns are taken one after another, each at least an
+interval after the one before, counted from (about) when the request leaves; this process's senders
+queue for it best lane first. Only the claim and the commit are left after the turn; the claim stays
+after it, so until then her erasure or quick exit still cancels the row. A request that leaves late
+anyway goes at once and moves the turns after it on by its delay (`keep_to`). Two processes' senders
+of one chat never both spend a turn on her next row (`ours_to_claim`).
+(Tried and left: claiming first and taking the turn after the commit kept the schedule on the clock
+but left each claimed row waiting for its turn as `sending`: a kill -9 in that wait put a message
+never written in doubt, and a worker is alerted for it (CI under stress-ng,
+tests/faults/test_kill_and_restart.py). Before this order, and before a late request's debt, most
+sends on a loaded machine were late and each spent a second turn: the schedule ran ahead of the
+clock, and a danger reply waited behind the wasted turns; bench/README.md has the figures.)
 The chat's turn (up to a second) is waited for before,
 outside any lock; it is set at the claim (so no other process writes to her meanwhile) and again when
 the provider answers (`answered`), from which her next message counts: a slow commit between the
@@ -38,12 +42,11 @@ from bot.storage.db import Database
 
 CHANNEL = ""  # the `chat` of a channel's own row
 FORGET_AFTER = 60.0  # seconds after its last turn a chat's row is deleted
-KEEP_TO_TRIES = 3  # new turns a late request takes before it leaves anyway
 NOW = "extract(epoch from clock_timestamp())"
 TAKE = text(f"""
-INSERT INTO provider_turns (channel, chat, tat) VALUES (:channel, :chat, {NOW} + :interval)
-ON CONFLICT (channel, chat) DO UPDATE SET tat = GREATEST(provider_turns.tat, {NOW}) + :interval
-RETURNING provider_turns.tat - :interval - :tolerance - {NOW}
+INSERT INTO provider_turns (channel, chat, tat) VALUES (:channel, :chat, {NOW} + :interval + :owed)
+ON CONFLICT (channel, chat) DO UPDATE SET tat = GREATEST(provider_turns.tat, {NOW}) + :interval + :owed
+RETURNING provider_turns.tat - :interval - :owed - :tolerance - {NOW}
 """)
 CHAT_WAIT = text(f"SELECT tat - {NOW} FROM provider_turns WHERE channel = :channel AND chat = :chat")
 # a chat's turn: set when its message is claimed, and again when the provider answers (never earlier)
@@ -51,6 +54,12 @@ USED = text(f"""
 INSERT INTO provider_turns (channel, chat, tat) VALUES (:channel, :chat, {NOW} + :interval)
 ON CONFLICT (channel, chat) DO UPDATE SET tat = GREATEST(provider_turns.tat, {NOW} + :interval)
 """)
+# one process at a time claims a row: both processes' timed passes find the same chats due, and
+# their senders of one chat both took a turn for her next row, one of them only to find it claimed
+# (7 % of the turns wasted at 200 msg/s in). A transaction-scoped advisory lock, not a row lock: her
+# erasure or quick exit still cancels the row while its sender waits for the turn.
+CLAIM_LOCK_CLASS = 24_025  # the first key (bot.outbox.owners uses 24_024)
+OURS = text("SELECT pg_try_advisory_xact_lock(:c, (:row_id % 2147483647)::int)")
 FORGET = text(f"DELETE FROM provider_turns WHERE chat <> '' AND tat < {NOW} - :after")
 
 
@@ -68,32 +77,39 @@ class SharedTurns:
         self.tolerance = (max(burst, 1) - 1) * self.interval if burst > 1 else 0.0
         self.chat_interval = 1.0 / per_chat if per_chat else None
         self._queue = PriorityLock()
+        self._owed, self._owed_at = 0.0, 0.0  # seconds a late request owes the schedule, and since when
 
     async def take(self, session: AsyncSession, chat: str | None = None) -> float:
-        """The channel's next turn, inside the claiming transaction: waits for it holding the row;
-        then this chat's turn (when it is a message to her, not a deletion) counts from now.
-        Returns when the turn came (the loop's time), for `keep_to`."""
-        wait = await self._take(session, CHANNEL, self.interval, self.tolerance)
-        if wait > 0:
-            await asyncio.sleep(wait)
-        turned = asyncio.get_running_loop().time()
+        """The channel's next turn, inside the claiming transaction right before the claim: waits for
+        it holding the channel's row. This chat's turn (when it is a message to her, not a deletion)
+        is set first, from now: one statement fewer between the turn and the request. Returns when
+        the turn came (the loop's time), for `keep_to`."""
         if chat is not None and self.chat_interval is not None:
             await session.execute(USED, {"channel": self.channel, "chat": chat, "interval": self.chat_interval})
-        return turned
-
-    async def keep_to(self, turned: float) -> None:
-        """Right before the request is written: one that leaves well after its turn (a commit slowed by a
-        busy machine) would reach the provider bunched with the turns after it, and the provider counts
-        arrivals (bench/saturation_bench.py: 30 within 0.9993 s, one 429). It takes a new turn instead,
-        counted from when the database granted it; if that turn's own commit was slow too, again (a few
-        times at most: past that a refused send is retried after `retry_after`, nothing lost)."""
         loop = asyncio.get_running_loop()
-        for _ in range(KEEP_TO_TRIES):
-            if loop.time() - turned <= self.interval / 2:
-                return
-            async with self.db.transaction() as session:
-                turned = loop.time() + max(0.0, await self._take(session, CHANNEL, self.interval, self.tolerance))
-            await asyncio.sleep(max(0.0, turned - loop.time()))
+        owed = self._owed if loop.time() - self._owed_at < 1.0 else 0.0
+        self._owed = 0.0
+        # this turn comes when it is due; the next one, an interval and what a late request owes later
+        wait = await self._take(session, CHANNEL, self.interval, self.tolerance, owed)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        return loop.time()
+
+    def keep_to(self, turned: float) -> None:
+        """Right before the request is written. One that leaves well after its turn (a commit slowed by
+        a busy machine) could reach the provider bunched with the turns 30 on, and the provider counts
+        arrivals in a sliding second (bench/saturation_bench.py: 30 within 0.9993 s, one 429). It
+        leaves now; what it is late beyond half an interval is owed, and this process's next turn moves
+        the schedule on by it (`take`), so the turns from then on are as far from this request as
+        from their own. (Taking a new turn instead made the late request wait behind every turn
+        granted: a danger reply, whose claim shares the loop with her message's own work, waited 360
+        ms at the median for it at 170 msg/s in.) A debt older than a second is forgotten: the
+        window it mattered to has passed."""
+        loop = asyncio.get_running_loop()
+        late = loop.time() - turned - self.interval / 2
+        if late > 0:
+            self._owed = (self._owed if loop.time() - self._owed_at < 1.0 else 0.0) + late
+            self._owed_at = loop.time()
 
     async def answered(self, session: AsyncSession, chat: str) -> None:
         """The provider took a message to her chat: her next one counts its interval from now, the answer,
@@ -107,6 +123,12 @@ class SharedTurns:
         itself is taken inside the claim (`take`)."""
         return self._queue(lane)
 
+    async def ours_to_claim(self, session: AsyncSession, row_id: int) -> bool:
+        """First in the claiming transaction: no other process is claiming this row now (if one is,
+        it is that one's to send, and this sender spends no turn on it). The row read after this
+        shows any claim committed before."""
+        return bool((await session.execute(OURS, {"c": CLAIM_LOCK_CLASS, "row_id": row_id})).scalar_one())
+
     async def chat_wait(self, chat: str) -> float:
         """Seconds until this chat may be written to again (its last message a chat interval ago)."""
         if self.chat_interval is None:
@@ -115,9 +137,10 @@ class SharedTurns:
             wait = (await s.execute(CHAT_WAIT, {"channel": self.channel, "chat": chat})).scalar()
         return max(0.0, float(wait or 0.0))
 
-    async def _take(self, session: AsyncSession, chat: str, interval: float, tolerance: float) -> float:
+    async def _take(self, session: AsyncSession, chat: str, interval: float, tolerance: float,
+                    owed: float = 0.0) -> float:
         result = await session.execute(TAKE, {"channel": self.channel, "chat": chat, "interval": interval,
-                                              "tolerance": tolerance})
+                                              "tolerance": tolerance, "owed": owed})
         return float(result.scalar_one())
 
 
