@@ -20,6 +20,8 @@ start, when the inbound stopped, at the end, and the highest sampled each second
     python bench/saturation_bench.py --pg-admin-url ... --rate 200 --seconds 10 --danger-every 1.5 \
         --out bench/results/saturation_pg2_200.json
 
+The inbound client runs in a process of its own: on the fake's event loop, the fake's stamps and its
+limit lagged behind the requests and bunched arrivals that had come spaced.
 The bench's clients, the fake Bot API, both serve processes and PostgreSQL share the machine: on a
 shared one run it at a higher priority (`nice -n -5 ...` as root) and repeat a figure taken at a
 load average above 4 (two cores). `--in-flight` bounds the webhook requests open at once (Telegram
