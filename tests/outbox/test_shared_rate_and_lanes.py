@@ -157,7 +157,8 @@ async def test_a_message_that_leaves_well_after_its_turn_goes_at_once_and_the_tu
     # the turn after it came when due; the one after that is an interval and the debt later, so the
     # provider never sees the late request bunched with the turns 30 on
     moved = await _schedule(db) - after
-    assert 0.5 <= moved < 0.6  # epoch seconds, and this statement's own time on a busy machine
+    # 0.55 s; more only if the machine stalled this test for over 0.1 s between the two turns (never twice the debt)
+    assert 0.549 < moved < 0.95
 
 
 @pytest.mark.postgres
