@@ -383,12 +383,12 @@ class FakeTelegram:
             params = await _read_params(request)
         except ValueError:
             params = {}
-            self.recorded.append(Call(method, params, time.monotonic(), token_ok))
+            self.recorded.append(Call(method, params, arrived, token_ok))
             return _error(ApiError(400, "Bad Request: can't parse request parameters"))
-        self.recorded.append(Call(method, params, time.monotonic(), token_ok))
+        self.recorded.append(Call(method, params, arrived, token_ok))
         key = method.lower()
         if key == "sendmessage":
-            if self._over_limit(params.get("chat_id"), arrived):  # counted as the request arrived
+            if self._over_limit(params.get("chat_id"), arrived):
                 self.limit_refusals += 1
                 self.recorded[-1] = Call(method, params, self.recorded[-1].at, token_ok, limited=True)
                 return _error(ApiError(429, "Too Many Requests: retry after 1", retry_after=1))
