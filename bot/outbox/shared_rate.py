@@ -42,6 +42,7 @@ from bot.storage.db import Database
 
 CHANNEL = ""  # the `chat` of a channel's own row
 FORGET_AFTER = 60.0  # seconds after its last turn a chat's row is deleted
+DEBT_WINDOW = 1.0  # the provider's sliding second: a late request's debt is forgotten after it
 NOW = "extract(epoch from clock_timestamp())"
 TAKE = text(f"""
 INSERT INTO provider_turns (channel, chat, tat) VALUES (:channel, :chat, {NOW} + :interval + :owed)
@@ -87,8 +88,7 @@ class SharedTurns:
         if chat is not None and self.chat_interval is not None:
             await session.execute(USED, {"channel": self.channel, "chat": chat, "interval": self.chat_interval})
         loop = asyncio.get_running_loop()
-        owed = self._owed if loop.time() - self._owed_at < 1.0 else 0.0
-        self._owed = 0.0
+        owed, self._owed = self._debt(loop.time()), 0.0
         # this turn comes when it is due; the next one, an interval and what a late request owes later
         wait = await self._take(session, CHANNEL, self.interval, self.tolerance, owed)
         if wait > 0:
@@ -108,8 +108,11 @@ class SharedTurns:
         loop = asyncio.get_running_loop()
         late = loop.time() - turned - self.interval / 2
         if late > 0:
-            self._owed = (self._owed if loop.time() - self._owed_at < 1.0 else 0.0) + late
-            self._owed_at = loop.time()
+            self._owed, self._owed_at = self._debt(loop.time()) + late, loop.time()
+
+    def _debt(self, now: float) -> float:
+        """What late requests owe the schedule now: nothing once the second it mattered to has passed."""
+        return self._owed if now - self._owed_at < DEBT_WINDOW else 0.0
 
     async def answered(self, session: AsyncSession, chat: str) -> None:
         """The provider took a message to her chat: her next one counts its interval from now, the answer,
