@@ -108,7 +108,8 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
     ring = prepared(workdir, database_url)
     settings = load_settings(LIAISON_ENV="test", DATABASE_URL=database_url, LIAISON_KEY_FILE=ring.path,
                              NLU_CACHE_DIR=workdir / "nlu", PROGRAMME_API_RATE_PER_MINUTE=1e6,
-                             PROGRAMME_API_BURST=100000)
+                             PROGRAMME_API_BURST=100000,
+                             **({} if args.answer_floor is None else {"PROGRAMME_ANSWER_FLOOR_SECONDS": args.answer_floor}))
     svc = create_service(settings, keyring=ring)
     rng = random.Random(args.seed)
     # (way, linked or unlinked, what the request before was) -> ms; the probes by the event before them
@@ -166,6 +167,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dic
         finally:
             await svc.stop()
     result: dict[str, Any] = {"database": database_url.split(":", 1)[0], "n": args.n, "seed": args.seed,
+                              "answer_floor_s": settings.programme_answer_floor,
                               "load_average_before": load_before,
                               "load_average_after": [round(x, 2) for x in os.getloadavg()]}
     for way in ("api", "form"):
@@ -189,6 +191,8 @@ def main() -> None:
     parser.add_argument("--probe", action="store_true",
                         help="after each API event, time a second one sent before the first is matched")
     parser.add_argument("--probe-delay-ms", type=float, default=0.0, help="wait this long before the probe")
+    parser.add_argument("--answer-floor", type=float, default=None,
+                        help="PROGRAMME_ANSWER_FLOOR_SECONDS (default: the service's; 0 holds no answer, as before it)")
     add_database_options(parser)
     print(json.dumps(run_in_temp_dir(parser.parse_args(), "programme-timing-", run), indent=2))
 

@@ -21,6 +21,7 @@ from bot.inbound import InboundPipeline
 from bot.logs import log_event
 from bot.outbox.dispatcher import Dispatcher
 from bot.policies import Policies
+from bot.programme.answer_floor import answer_floor
 from bot.programme.api import programme_api_routes
 from bot.programme.settler import Settler
 from bot.settings import Settings
@@ -122,7 +123,8 @@ class Service:
         return True
 
     def web_app(self) -> web.Application:
-        app = web.Application(client_max_size=256 * 1024, middlewares=[self._count_requests, self._refuse_when_unsafe])
+        app = web.Application(client_max_size=256 * 1024, middlewares=[
+            answer_floor(self.settings.programme_answer_floor), self._count_requests, self._refuse_when_unsafe])
         app.add_routes(health_routes(self))
         app.add_routes(channel_routes(self))
         app.add_routes(programme_api_routes(self))

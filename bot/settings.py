@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     programme_api_rate_per_minute: float = Field(60.0, alias="PROGRAMME_API_RATE_PER_MINUTE", gt=0)
     programme_api_burst: int = Field(20, alias="PROGRAMME_API_BURST", ge=1)
     programme_api_max_body: int = Field(16 * 1024, alias="PROGRAMME_API_MAX_BODY_BYTES", ge=256, le=256 * 1024)
+    # every answer to the programme's side (its API, its console pages) leaves this long after the request
+    # arrived, so its timing never says whether a case is linked to her (bot/programme/answer_floor.py)
+    programme_answer_floor: float = Field(0.3, alias="PROGRAMME_ANSWER_FLOOR_SECONDS", ge=0, le=10)
     # risk notices (bot/notices): routine notices of these programme sites need one approval and no
     # worker's click (comma-separated site codes; none by default); an urgent notice she has not
     # acknowledged within this many hours of its sending is escalated to a worker

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from yarl import URL
 
+from bot.oncall.roles import PROGRAMME
+from bot.programme.answer_floor import mark_programme_side
 from bot.storage.bell import listen_postgres
 from console import (
     auth_views,
@@ -97,6 +99,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         signed = await current(s, request.cookies.get(SESSION_COOKIE), service.clock())
     if signed is None:
         raise web.HTTPFound(SIGN_IN)
+    if PROGRAMME & set(signed.member.roles or []):
+        mark_programme_side(request)  # its answers never time her case (bot/programme/answer_floor.py)
     if not permissions.allowed(method, path, signed.member.roles or []):
         raise web.HTTPForbidden(text="your role may not do this")
     inputs.check_path_params(request.match_info)

@@ -143,6 +143,8 @@ def settings_env(database_url: str, keyring: KeyRing, nlu_cache_dir: Path) -> di
         "LIAISON_SIMULATOR": True,
         "OUTBOX_BASE_BACKOFF_SECONDS": 0.01,
         "OUTBOX_POLL_SECONDS": 0.05,
+        # the programme's answers are held to a floor (bot/programme/answer_floor.py); its own tests set one
+        "PROGRAMME_ANSWER_FLOOR_SECONDS": 0,
     }
 
 

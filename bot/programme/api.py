@@ -20,6 +20,7 @@ from aiohttp import web
 
 from bot.logs import log_event
 from bot.outbox.ratelimit import KeyedBuckets
+from bot.programme.answer_floor import mark_programme_side
 from bot.programme.intake import receive
 from bot.programme.tokens import check_token
 from bot.programme.validation import FieldError, validate_event
@@ -57,6 +58,7 @@ def programme_api_routes(service: WebHost) -> list[web.RouteDef]:
     unauthorized = {"WWW-Authenticate": 'Bearer realm="programme-events"'}
 
     async def post_event(request: web.Request) -> web.StreamResponse:
+        mark_programme_side(request)  # every answer here leaves at the floor (bot/programme/answer_floor.py)
         presented = _bearer(request)
         if presented is None:
             return _error(401, "unauthorized", "send the site's token as 'Authorization: Bearer <token>'",

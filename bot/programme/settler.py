@@ -6,10 +6,11 @@ Matching a linked case is more work than finding none (her milestones, her notic
 while another request is being answered, that work would slow the answer, and the programme's side,
 timing its next request, would learn that the last case was linked. So the matching waits for a pause
 in the service's requests (`Traffic`), and gives up waiting only after `AT_MOST` (a busy service
-still matches within seconds: her notice must not wait for a quiet hour). Not closed: a sender who
-times his next request to land inside the matching (bench/programme_timing_bench.py --probe-delay-ms)
-still shares this process's time with it; the audit chain's lock, which made him wait for all of it
-on PostgreSQL, is now taken only as a transaction commits (bot/audit.py)."""
+still matches within seconds: her notice must not wait for a quiet hour). A sender who times his next
+request to land inside the matching (bench/programme_timing_bench.py --probe-delay-ms) shares this
+process's time with it: every answer to the programme's side therefore leaves at a fixed time after
+its arrival (answer_floor.py), and the audit chain's lock, which made him wait for all of it on
+PostgreSQL, is taken only as a transaction commits (bot/audit.py)."""
 
 from __future__ import annotations
 
