@@ -151,7 +151,9 @@ def _params(path: str, value: str) -> dict[str, str]:
 
 @pytest.fixture
 def harness(settings_env, keyring):
-    h = Harness({**settings_env, "PROGRAMME_API_BURST": 100000, "PROGRAMME_API_RATE_PER_MINUTE": 1e6}, keyring)
+    # a floor on the programme's answers (bot/programme/answer_floor.py) short enough not to slow the run
+    h = Harness({**settings_env, "PROGRAMME_API_BURST": 100000, "PROGRAMME_API_RATE_PER_MINUTE": 1e6,
+                 "PROGRAMME_ANSWER_FLOOR_SECONDS": 0.002}, keyring)
     h.start()
     yield h
     h.stop()

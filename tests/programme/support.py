@@ -1,20 +1,29 @@
 """Helpers for programme-event tests: an event as a site would send it, her record with his case
-linked (through the real linking code), and reading back what was stored."""
+linked (through the real linking code), a console member signed in, and reading back what was stored."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.programme.linking import link_case
 from bot.programme.validation import EventIn
+from bot.service import Service
 from bot.storage.db import Database
-from bot.storage.models import AuditEvent, ProgrammeEvent, ProgrammeEventMatch, ProgrammeMilestones, Survivor
+from bot.storage.models import (
+    AuditEvent,
+    ProgrammeEvent,
+    ProgrammeEventMatch,
+    ProgrammeMilestones,
+    StaffMember,
+    Survivor,
+)
 from safety.crypto import KeyRing
 from tests.scheduler.support import enrol
 from tests.support.clock import TEST_NOW
+from tests.support.console import ConsoleClient, make_staff
 
 TODAY = TEST_NOW.date()
 SITE = "north-leeds"
@@ -76,3 +85,14 @@ async def milestones(db: Database, survivor_id: int) -> ProgrammeMilestones | No
 async def audit_actions(db: Database) -> list[str]:
     async with db.sessions() as s:
         return list((await s.scalars(select(AuditEvent.action).order_by(AuditEvent.seq))).all())
+
+
+async def person(svc: Service, base: str, name: str, roles: list[str], site: str | None = None) -> ConsoleClient:
+    """A staff member with these roles (and programme site), signed in to the console at `base`."""
+    login = await make_staff(svc, name, roles)
+    if site:
+        async with svc.db.transaction() as s:
+            await s.execute(update(StaffMember).where(StaffMember.name == name).values(site=site))
+    client = ConsoleClient(base, svc)
+    assert await client.sign_in(login, svc.clock()) == 303
+    return client

@@ -9,14 +9,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.service import Service
-from bot.storage.models import ProgrammeCase, StaffMember
-from tests.programme.support import SITE, day, her, matched_to, milestones, stored_events
+from bot.storage.models import ProgrammeCase
+from tests.programme.support import SITE, day, her, matched_to, milestones, person, stored_events
 from tests.support.clock import TEST_NOW
-from tests.support.console import ConsoleClient, console_service, make_staff
+from tests.support.console import console_service
 from tests.support.http import serve_app
 
 
@@ -26,16 +26,6 @@ async def console(settings_env, keyring) -> AsyncIterator[tuple[Service, str]]:
     async with serve_app(svc.web_app()) as base:
         yield svc, base
     await svc.stop()
-
-
-async def person(svc: Service, base: str, name: str, roles: list[str], site: str | None = None) -> ConsoleClient:
-    login = await make_staff(svc, name, roles)
-    if site:
-        async with svc.db.transaction() as s:
-            await s.execute(update(StaffMember).where(StaffMember.name == name).values(site=site))
-    client = ConsoleClient(base, svc)
-    assert await client.sign_in(login, svc.clock()) == 303
-    return client
 
 
 def form(**fields: Any) -> dict[str, str]:
