@@ -27,6 +27,9 @@ whatever intent won; cues are matched on the danger net's normalised text):
    funeral, a goodbye to everyone, "you won't hear from me again", "ohne mich leichter"): no
    model learns every way of saying it; checked against every ordinary training example (none hit).
    Applied after 1b and before rule 2, so "I'm fine, you won't hear from me again" is asked about.
+1d. ASK (kind ``self_harm``), never alert, when a plan to end it is said alone with its object only "it" / "es"
+   (``PLAN_ALONE``: "I know now how I'll do it", "ich weiß jetzt wie ich es mache"; round 8): the plan needs the
+   conversation before it, a question costs little; "I know how I'll do the cake" names its object and is NONE.
 2. A message that explicitly denies danger ("I'm not in danger", "he isn't here", "not an
    emergency", "mir geht's gut", "kein Notfall"), or fears him being unusually nice or calm ("he's
    being weirdly nice, it scares me": a worry for the team, not an alarm), and names no present
@@ -706,6 +709,22 @@ PLACE_ALONE = _words(
     "busch|hecke|gartenhaus|schuppen|waschkuche|kofferraum|kinderzimmer))(?: (?:bei|von|im|in|am|unten|oben|der|"
     "meiner|meinem|vo|bi)(?: \\w+){0,4})?$",
 )
+# Round 8: a plan to end her life said alone, with nothing else ("I know now how I'll do it", "ich weiß jetzt wie
+# ich es mache"): the object is "it" / "es" and nothing is named after it. Asked about (kind self_harm), never an
+# alert by itself; "I know how I'll do the cake", "ich weiß jetzt wie ich den umzug mache" name their object.
+PLAN_ALONE = _words(
+    "^(?:(?:ok|okay|so|well|right|anyway|yeah|yes|and|i think|finally|at last) )*(?:i|ive|i ve|i have) "
+    "(?:now |finally |already |just )?(?:know|knw|kno|decided|worked out|figured out|planned|got it planned|sorted) "
+    "(?:now |finally |already |exactly )?how (?:ill |ima |imma )?(?:i|im|i m|i am)? ?"
+    "(?:will|ll|gonna|going to|am going to|m going to|want to"
+    "|wanna|ll be doing|shall)?(?: )?(?:do|doing|end|ending) (?:it|this|it all|this all|everything)"
+    "(?: now| then| finally| tonight| this time)?$",
+    "^(?:(?:ok|okay|so|also|naja|ja|und|jetzt|endlich) )*(?:ich )?(?:weiss|weis|waas|woass|wees|hab|habe) "
+    "(?:mir )?(?:jetzt |nun |endlich |schon |genau |jetz |jez |etz )*"
+    "(?:(?:mir )?(?:uberlegt|ausgedacht|geplant|beschlossen) )?"
+    "wie (?:ich|ichs) (?:es |das |dat |s )?(?:mache|mach|tue|tu|machen werde|machen will|mach ich|beende|beenden "
+    "werde|zu ende bringe)(?: (?:jetzt|heute|heute nacht|dann|endlich))?$",
+)
 # Round 6: she says she is telling it for the record ("I want it on file", "for my solicitor", "ich möchte das
 # melden", "soll in die Akte"): with the model sure of a report and nothing in the present, not asked about.
 REPORT_FRAME = _words(
@@ -848,6 +867,8 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("ask", ps, "model_self_harm_unsure", "self_harm")
     if SELF_HARM_INDIRECT.search(c.quiet) is not None and SELF_HARM_DENIAL.search(c.text) is None:
         return DangerDecision("ask", max(ps, CUE_SCORE), "self_harm_said_indirectly", "self_harm")
+    if PLAN_ALONE.search(c.text) is not None:  # round 8: "I know now how I'll do it", said with nothing else
+        return DangerDecision("ask", max(ps, CUE_SCORE), "self_harm_plan_alone", "self_harm")
     present_harm = c.harm and c.present
     if c.denial and not present_harm:
         if p >= P_ASK_DESPITE_DENIAL:

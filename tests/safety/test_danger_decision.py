@@ -469,3 +469,23 @@ def test_the_childrens_papers_handed_over_with_she_will_know_what_to_do_is_a_war
 def test_the_childrens_papers_as_part_of_a_safety_plan_are_not_a_warning_sign() -> None:
     text = "i gave my friend copies of the kids passports as part of my safety plan"
     assert decide(text, parse("feeling_safe", 0.8, danger=0.01), None).action == "none"
+
+
+# -- issue 23, round 8 -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["I know now how I'll do it", "i know how ill do it",
+                                  "ive decided how im going to do it",
+                                  "ok i know now how i will do it tonight", "ich weiß jetzt wie ich es mache",
+                                  "ich weis jetzt wie ichs mach", "hab mir jetzt überlegt wie ich es mache"])
+def test_a_plan_to_end_her_life_said_alone_is_asked_about_never_alerted(text: str) -> None:
+    decision = decide(text, parse("feeling_safe", 0.8, danger=0.01), None)
+    assert (decision.action, decision.kind, decision.reason) == ("ask", "self_harm", "self_harm_plan_alone")
+
+
+@pytest.mark.parametrize("text", ["i know how i'll do the cake now",
+                                  "I know now how I'll do it, first the eggs then the flour",
+                                  "i know how i'll do it with the bank tomorrow", "ok i know how i'll do it, thanks",
+                                  "ich weiß jetzt wie ich den kuchen mache",
+                                  "ich weiß jetzt wie ich es mit dem umzug mache",
+                                  "i know how to do it now", "ich weiß wie das geht"])
+def test_a_plan_with_its_object_named_is_no_plan_to_die(text: str) -> None:
+    assert decide(text, parse("feeling_safe", 0.8, danger=0.01), None).action == "none"
