@@ -489,3 +489,41 @@ def test_a_plan_to_end_her_life_said_alone_is_asked_about_never_alerted(text: st
                                   "i know how to do it now", "ich weiß wie das geht"])
 def test_a_plan_with_its_object_named_is_no_plan_to_die(text: str) -> None:
     assert decide(text, parse("feeling_safe", 0.8, danger=0.01), None).action == "none"
+
+
+@pytest.mark.parametrize("text", ["he hit me at the weekend, I'm at my mum's now",
+                                  "er hat mich am samstag geschlagen, jetzt bin ich bei meiner schwester"])
+def test_a_sure_report_with_a_day_named_and_her_now_asks_nothing(text: str) -> None:
+    decision = decide(text, parse("report_incident", 0.9, danger=0.01), None)
+    assert (decision.action, decision.reason) == ("none", "model_sure_calm")
+
+
+@pytest.mark.parametrize("text", ["he hit me on monday and he's hitting me again right now",
+                                  "am montag war termin aber jetzt ist er gerade reingekommen und hat mich geschlagen",
+                                  "he has a knife"])
+def test_a_sure_report_does_not_hide_harm_happening_at_this_moment(text: str) -> None:
+    assert decide(text, parse("report_incident", 0.9, danger=0.01), None).action == "ask"
+
+
+@pytest.mark.parametrize("text", ["tonight i'm going to be with my mum, she died three years ago",
+                                  "heute abend geh ich zu meiner mama, sie ist letztes jahr gestorben"])
+def test_going_to_her_dead_mother_as_a_plan_is_a_warning_sign(text: str) -> None:
+    decision = decide(text, parse("feeling_safe", 0.8, danger=0.01), None)
+    assert (decision.action, decision.kind) == ("ask", "self_harm")
+
+
+@pytest.mark.parametrize("text", ["going to see my mum's grave today, she died three years ago",
+                                  "ich geh morgen zu meiner mama auf den friedhof, sie ist letztes jahr gestorben"])
+def test_a_grave_visited_is_no_warning_sign(text: str) -> None:
+    assert decide(text, parse("feeling_safe", 0.8, danger=0.01), None).reason != "self_harm_said_indirectly"
+
+
+@pytest.mark.parametrize("text", ["he just lobbed the remote at me", "he keeps driving past the house"])
+def test_him_just_now_or_passing_again_is_asked_about(text: str) -> None:
+    assert decide(text, parse("report_incident", 0.5, danger=0.1), None).action == "ask"
+
+
+@pytest.mark.parametrize("text", ["can he get kicked off the course if he misses sessions",
+                                  "fliegt er aus dem kurs wenn er nicht hingeht"])
+def test_him_taken_off_the_programme_is_no_violence(text: str) -> None:
+    assert decide(text, parse("programme_info", 0.9, danger=0.0), None).action == "none"
