@@ -235,6 +235,10 @@ DENIAL = _words(
     "not in (?:any )?danger", "no danger", "no longer in (?:any )?danger", "nicht mehr in gefahr",
     "(?:he|my ex) (?:isnt|is not|isn t|aint|wasnt|was not) (?:\\w+ )?(?:here|around|there|back|home|coming|about)",
     "(?:hes|he is|he s) (?:\\w+ )?not (?:here|around|there|back|home|coming)",
+    # round 8: "he's not outside or anything", "er steht nicht vor der Tür"
+    "(?:(?:hes|he is|he s) (?:\\w+ )?not|he (?:isnt|is not|isn t|aint)) (?:\\w+ )?"
+    "(?:outside|at the door|downstairs|in the house)",
+    "er (?:steht|ist|sitzt|wartet) (?:\\w+ )?nicht (?:vor der tur|draussen|vorm haus|unten|im haus)",
     "(?:he )?(?:didnt|did not|hasnt|has not|never) (?:\\w+ )?(?:turn(?:ed)? up|show(?:ed)? up|come|came|appear(?:ed)?)",
     "(?:hes|he is|he s|he has) (?:gone|left)", "(?:im|i am|i m) (?:safe|ok|okay|fine|alright|good)",
     "dont worry", "do not worry", "all (?:good|fine|ok)", "no (?:trouble|problems?|issues?)",
@@ -299,6 +303,12 @@ _OVER = (
     "(?:its|it s|it is|thats|that s|that is) (?:now )?(?:all|long) behind (?:me|us)",
     "(?:its|it s|it is|thats|that s|that is) (?:all |now |long )?in the past",
     "(?:das|es) (?:liegt|ist) (?:jetzt |alles |inzwischen |schon )*(?:hinter (?:mir|uns)|vergangenheit)",
+    # round 8: she says it is not happening now ("it's not happening now but ...", "gerade passiert nichts")
+    "(?:its|it s|it is|thats|that s|nothing s|nothings|nothing is|nothing) (?:not )?(?:happening|going on) "
+    "(?:right )?(?:now|atm|rn|at the moment)",
+    "(?:not|nothing) (?:happening|going on) (?:right )?(?:now|atm|rn|at the moment)",
+    "(?:passiert|lauft) (?:gerade|grad|jetzt|im moment|momentan) (?:nicht|nichts|nix)",
+    "(?:gerade|grad|jetzt|im moment|momentan) passiert (?:nicht|nichts|nix)",
 )
 OVER = _words("(?:" + "|".join(_OVER) + ")(?: now| already| since| again| jetzt| wieder)?")
 # Long past: weeks, months or years ago; a month's name; "damals". With the danger net, over by itself.

@@ -527,3 +527,16 @@ def test_him_just_now_or_passing_again_is_asked_about(text: str) -> None:
                                   "fliegt er aus dem kurs wenn er nicht hingeht"])
 def test_him_taken_off_the_programme_is_no_violence(text: str) -> None:
     assert decide(text, parse("programme_info", 0.9, danger=0.0), None).action == "none"
+
+
+@pytest.mark.parametrize("text", ["he's not outside or anything, i'm just jumpy",
+                                  "er steht nicht vor der tür, bin nur nervös"])
+def test_him_said_not_to_be_outside_is_a_denial(text: str) -> None:
+    assert cues(text).denial
+    assert not cues(text.replace("not ", "").replace("nicht ", "")).denial
+
+
+def test_not_happening_now_places_a_net_hit_in_the_past() -> None:
+    net = DangerSignal(rule="violence_now", locale="en")
+    assert decide("it's not happening now but last night he had his hands round my throat", None, net).action == "none"
+    assert decide("last night he had his hands round my throat", None, net).action == "ask"
