@@ -429,6 +429,12 @@ IDIOM = _words(
     "klinge (?:vom|des|am|im) rasierer|rasier(?:er|klinge)\\w* (?:\\w+ )?gewechselt",
     "chang\\w* (?:the|my) razor(?: blade)?",
     "(?:traffic|this|it|the commute|the queue|the heat|work|parking|the school run) (?:is|was|s) (?:\\w+ )?murder",
+    # round 8 (after dev19's first reading): she "could strangle" a relative or a pet (never him or a partner)
+    "(?:could|would|gonna|going to|will|ll|i ll|ill|konnt|konnte|werd|werde) (?:\\w+ )?"
+    "(?:strangle|throttle|kill|murder|erwurgen|umbringen|killen) (?:my |meine |meinen |den |die |the )?"
+    "(?:little |kleine |kleinen )?(?:sister|brother|"
+    "mum|mam|mom|dad|boss|kids?|son|daughter|neighbou?rs?|cat|dog|mate|friend|flatmate|landlord|teacher|schwester|"
+    "bruder|mama|mutter|papa|chef|chefin|kinder|sohn|tochter|nachbar\\w*|katze|hund|vermieter\\w*|lehrer\\w*)",
     # round 8: him taken off the programme ("can he get kicked off the course", "fliegt er aus dem Kurs")
     "(?:kick|kicked|kicking|chuck|chucked|thrown|throw|booted|get kicked|gets kicked) (?:\\w+ )?(?:off|out of|from) "
     "(?:the |his |this |that )?(?:course|programme|program|group|sessions?)",

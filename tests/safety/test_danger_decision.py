@@ -540,3 +540,10 @@ def test_not_happening_now_places_a_net_hit_in_the_past() -> None:
     net = DangerSignal(rule="violence_now", locale="en")
     assert decide("it's not happening now but last night he had his hands round my throat", None, net).action == "none"
     assert decide("last night he had his hands round my throat", None, net).action == "ask"
+
+
+@pytest.mark.parametrize("text", ["i could strangle my sister she ate my leftovers lol",
+                                  "ich könnt meine schwester erwürgen haha"])
+def test_she_could_strangle_a_relative_is_a_figure_of_speech(text: str) -> None:
+    assert not cues(text).harm
+    assert cues("he said he could strangle me").harm
