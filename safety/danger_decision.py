@@ -27,6 +27,9 @@ whatever intent won; cues are matched on the danger net's normalised text):
    funeral, a goodbye to everyone, "you won't hear from me again", "ohne mich leichter"): no
    model learns every way of saying it; checked against every ordinary training example (none hit).
    Applied after 1b and before rule 2, so "I'm fine, you won't hear from me again" is asked about.
+1d. ASK (kind ``self_harm``), never alert, when a plan to end it is said alone with its object only "it" / "es"
+   (``PLAN_ALONE``: "I know now how I'll do it", "ich weiß jetzt wie ich es mache"; round 8): the plan needs the
+   conversation before it, a question costs little; "I know how I'll do the cake" names its object and is NONE.
 2. A message that explicitly denies danger ("I'm not in danger", "he isn't here", "not an
    emergency", "mir geht's gut", "kein Notfall"), or fears him being unusually nice or calm ("he's
    being weirdly nice, it scares me": a worry for the team, not an alarm), and names no present
@@ -76,6 +79,13 @@ only and her saying it is for the record ("I want it on file", "soll in die Akte
 hit placed in the past only with the same frame; when the model falls back and its best guess is danger with a
 present cue, it ASKs; emoji alone telling distress ("🔥🚪😭", none of joy) ASK.
 
+Round 8: a report the model is sure of (or a calm answer, a programme question: ``CALM_INTENTS`` at ``SURE_OTHER``),
+with danger below ``P_CUE_FLOOR``, a day or "over" named and no anchor of this very moment (``NOW_STRONG``: "right
+now", "still", "again", "gerade"; "now" / "jetzt" alone often say where she is since) asks nothing for harm named
+(``model_sure_calm``; a hiding place said alone still asks). "He just lobbed ...", "my arm is broken", him driving
+past again are harm; him kicked off the course is not; going to her dead mother, "dem Ganzen ein Ende machen" are
+signs of self-harm. Checked on the counts of every spent and own set at once (no catch lost).
+
 The score kept with an ASK is ``max(p, CUE_SCORE)`` when cues fired; every ASK is above
 ``P_ASK``, the floor for the unanswered-question alert: every question asked is held as an
 urgent escalation that opens if she does not answer (flows/danger_check.py).
@@ -115,6 +125,10 @@ PS_ASK = 0.25
 PS_ASK_NO_CUE = 0.4  # round 7: was 0.5 (the model's top guess of self-harm at 0.4-0.5 is worth a question)
 REPORT_SURE = 0.6  # round 6: a sure report with no present anchor, call for help or danger emoji is not asked about
 REPORT_SURE_NET_PAST = 0.5  # ... nor a net hit placed in the past only that the model reads as a report
+SURE_OTHER = 0.6  # round 8: sure of an ordinary intent, danger below P_CUE_FLOOR: a named day or no "now" asks nothing
+# round 8: the intents whose sure reading, with almost no danger, lets a named past or a sentence without "now" pass
+CALM_INTENTS = frozenset({REPORT_INTENT, "feeling_safe", "programme_info", "change_contact_time", "request_callback",
+                          "help_menu", "thanks", "greet", "affirm", "deny", "delete_data", "stop"})
 
 
 @dataclass(frozen=True)
@@ -147,6 +161,8 @@ PRESENT = _words(
     "wieder", "heute nacht",
     "gleich", "sofort", "momentan", "hort nicht auf",
     "a (?:second|minute|moment|few (?:seconds|minutes)) ago", "(?:seconds|minutes) ago", "eben", "gerade eben",
+    # round 8: "he just lobbed ...", "my ex has just hit ...": a past verb made present by "just" after him
+    "(?:he|hes|he s|he has|my ex|my exs|my ex has) just (?:\\w+ed|hit|threw|broke|thrown|smashed|punched|came|went)",
 )
 PAST_ONLY = _words(
     "last (?:week|month|year|night|time|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
@@ -171,7 +187,9 @@ VIOLENCE = _words(
     "hit+(?:s|ing)?", "punch\\w*", "kick\\w*", "chok\\w*", "strangl\\w*", "throat", "neck", "hurt\\w*",
     "beat\\w*", "batter\\w*", "attack\\w*", "grab\\w*", "drag\\w*", "push\\w*", "shov\\w*", "slap\\w*",
     "kill\\w*", "murder\\w*", "knife", "knives", "blade", "gun", "weapon", "hammer", "threat\\w*",
-    "smash\\w*", "break\\w*", "broke", "burn\\w*", "fire", "petrol", "bleed\\w*", "blood",
+    "smash\\w*", "break\\w*", "broke", "burn\\w*", "lob(?:bed|bing|s)?",
+    "(?:arm|nose|wrist|ribs?|jaw|leg|finger|hand|cheekbone) (?:is |s |might be |feels )?broken",
+    "broken (?:my )?(?:arm|nose|wrist|ribs?|jaw|leg|finger|hand|cheekbone)", "fire", "petrol", "bleed\\w*", "blood",
     "threw", "throw\\w*", "thrown", "chuck\\w*", "hurl\\w*", "flung", "geworfen", "wirft", "werfen",
     "schmeisst", "geschmissen",
     "locked in", "locked me", "trapped", "wont let me", "cant get out", "barricad\\w*", "raging", "kicking off",
@@ -208,12 +226,19 @@ PRESENCE = _words(
     # dev16's first reading: him waiting for her, lurking ("er wartet seit halb sechs ... vor dem Studio auf mich")
     "wartet (?:\\w+ ){0,12}auf mich", "waiting (?:\\w+ ){0,6}for me", "lauert\\w*", "lurking",
     "versteck\\w*", "tuh?re?", "drau?s+en", "parkt", "sitzt (?:\\w+ )?im auto",
+    # round 8: him passing her home again and again ("keeps driving past", "fährt dauernd vorbei")
+    "(?:driving|drives|drove|walking|walks|going|goes|cruising) (?:\\w+ ){0,2}past",
+    "(?:fahrt|lauft|geht|kommt) (?:\\w+ ){0,3}vorbei",
 )
 HE = _words("he", "hes", "him", "his", "er", "ihn", "ihm", "my ex", "mein ex")
 DENIAL = _words(
     "not in (?:any )?danger", "no danger", "no longer in (?:any )?danger", "nicht mehr in gefahr",
     "(?:he|my ex) (?:isnt|is not|isn t|aint|wasnt|was not) (?:\\w+ )?(?:here|around|there|back|home|coming|about)",
     "(?:hes|he is|he s) (?:\\w+ )?not (?:here|around|there|back|home|coming)",
+    # round 8: "he's not outside or anything", "er steht nicht vor der Tür"
+    "(?:(?:hes|he is|he s) (?:\\w+ )?not|he (?:isnt|is not|isn t|aint)) (?:\\w+ )?"
+    "(?:outside|at the door|downstairs|in the house)",
+    "er (?:steht|ist|sitzt|wartet) (?:\\w+ )?nicht (?:vor der tur|draussen|vorm haus|unten|im haus)",
     "(?:he )?(?:didnt|did not|hasnt|has not|never) (?:\\w+ )?(?:turn(?:ed)? up|show(?:ed)? up|come|came|appear(?:ed)?)",
     "(?:hes|he is|he s|he has) (?:gone|left)", "(?:im|i am|i m) (?:safe|ok|okay|fine|alright|good)",
     "dont worry", "do not worry", "all (?:good|fine|ok)", "no (?:trouble|problems?|issues?)",
@@ -278,6 +303,12 @@ _OVER = (
     "(?:its|it s|it is|thats|that s|that is) (?:now )?(?:all|long) behind (?:me|us)",
     "(?:its|it s|it is|thats|that s|that is) (?:all |now |long )?in the past",
     "(?:das|es) (?:liegt|ist) (?:jetzt |alles |inzwischen |schon )*(?:hinter (?:mir|uns)|vergangenheit)",
+    # round 8: she says it is not happening now ("it's not happening now but ...", "gerade passiert nichts")
+    "(?:its|it s|it is|thats|that s|nothing s|nothings|nothing is|nothing) (?:not )?(?:happening|going on) "
+    "(?:right )?(?:now|atm|rn|at the moment)",
+    "(?:not|nothing) (?:happening|going on) (?:right )?(?:now|atm|rn|at the moment)",
+    "(?:passiert|lauft) (?:gerade|grad|jetzt|im moment|momentan) (?:nicht|nichts|nix)",
+    "(?:gerade|grad|jetzt|im moment|momentan) passiert (?:nicht|nichts|nix)",
 )
 OVER = _words("(?:" + "|".join(_OVER) + ")(?: now| already| since| again| jetzt| wieder)?")
 # Long past: weeks, months or years ago; a month's name; "damals". With the danger net, over by itself.
@@ -398,6 +429,19 @@ IDIOM = _words(
     "klinge (?:vom|des|am|im) rasierer|rasier(?:er|klinge)\\w* (?:\\w+ )?gewechselt",
     "chang\\w* (?:the|my) razor(?: blade)?",
     "(?:traffic|this|it|the commute|the queue|the heat|work|parking|the school run) (?:is|was|s) (?:\\w+ )?murder",
+    # round 8 (after dev19's first reading): she "could strangle" a relative or a pet (never him or a partner)
+    "(?:could|would|gonna|going to|will|ll|i ll|ill|konnt|konnte|werd|werde) (?:\\w+ )?"
+    "(?:strangle|throttle|kill|murder|erwurgen|umbringen|killen) (?:my |meine |meinen |den |die |the )?"
+    "(?:little |kleine |kleinen )?(?:sister|brother|"
+    "mum|mam|mom|dad|boss|kids?|son|daughter|neighbou?rs?|cat|dog|mate|friend|flatmate|landlord|teacher|schwester|"
+    "bruder|mama|mutter|papa|chef|chefin|kinder|sohn|tochter|nachbar\\w*|katze|hund|vermieter\\w*|lehrer\\w*)",
+    # round 8: him taken off the programme ("can he get kicked off the course", "fliegt er aus dem Kurs")
+    "(?:kick|kicked|kicking|chuck|chucked|thrown|throw|booted|get kicked|gets kicked) (?:\\w+ )?(?:off|out of|from) "
+    "(?:the |his |this |that )?(?:course|programme|program|group|sessions?)",
+    "(?:raus ?geschmissen|rausgeworfen|rausfliegen|fliegt|geschmissen|geworfen) (?:\\w+ )?(?:aus |vom |von )?"
+    "(?:dem |der )?(?:kurs|programm|gruppe|training)",
+    "(?:aus |vom |von )(?:dem |der )?(?:kurs|programm|gruppe|training) (?:\\w+ )?(?:raus ?geschmissen|rausgeworfen|"
+    "geschmissen|geworfen|fliegen|fliegt)",
     "(?:killing|killed) it", "dressed to kill", "kill (?:time|the time)",
     "(?:die|diese) (?:arbeit|hitze|woche|warterei|schule)(?: \\w+){0,2} (?:bringt|bringen|bringen mich|macht) mich "
     "(?:\\w+ ){0,2}(?:um|fertig)",
@@ -506,6 +550,13 @@ NOW_AFTER_ALL = _words(
 # Weak anchors of the present (round 5): "for hours" is ongoing today, unless the message places the event long ago
 # or over ("he used to lock me in for hours", "we've been separated for ages"); her wish now is not the event's time
 # ("I just want it written down").
+# Round 8: anchors that say it is happening at this moment (not "now" / "jetzt" alone, which often says where she
+# is since: "I'm at my mum's now", "jetzt bin ich bei meiner Schwester")
+NOW_STRONG = _words(
+    "right now", "rn", "just now", "as we speak", "this minute", "still", "again", "keeps?", "wont stop", "won t stop",
+    "gerade", "grad", "grade", "gerade eben", "eben", "immer noch", "schon wieder", "wieder", "hort nicht auf",
+    "a (?:second|minute|moment|few (?:seconds|minutes)) ago", "(?:seconds|minutes) ago", "sofort", "gleich",
+)
 NOW_WEAK = _words("for (?:hours|ages|\\d+ hours|the last \\w+ hours)")
 HER_WISH_NOW = _words(
     "(?:i |i m |im |i am )?just (?:want|wanted|wanna|need|needed|wish|thought|think|feel|felt|wondered|wondering|"
@@ -539,6 +590,9 @@ SELF_HARM_CUE = _words(
     "(?:gegen|in) (?:einen|eine|die|den) (?:baum|wand|mauer|brucke\\w*|lkw|laster|fluss) (?:zu )?"
     "(?:fahren|rasen|knallen|lenken|steuern)", "zuruckkommen", "dunkle gedanken", "kein ausweg", "weitermachen",
     "weiterleben",
+    # round 8: "dem Ganzen ein Ende machen" (never a quarrel or a habit being ended: only the whole, everything)
+    "(?:dem|allem) (?:ganzen |allem )?(?:heute |jetzt |endlich |bald )?ein ende (?:mach|setz)\\w*",
+    "(?:mach|setz)\\w* (?:ich )?(?:heute |jetzt |endlich |bald )?(?:dem ganzen|allem) (?:\\w+ )?ein ende",
 )
 # Warning signs said indirectly (a burden, no reason to stay, no future, a goodbye, her funeral, not needed
 # any more): asked about whatever the model says, since no model learns every way of saying it.
@@ -569,6 +623,15 @@ SELF_HARM_INDIRECT = _words(
     "(?:my|own) funeral", "(?:dont|do not|no longer) need me any ?more", "(?:nobody|no one|noone) needs me",
     "(?:wont|will not|never) hear from me (?:again|any ?more)", "(?:my|this is my) (?:last|final) (?:message|text)",
     "final goodbye", "last (?:message|text|msg) from me",
+    # round 8: going to her dead mother, father or child said as a plan (never a grave or a cemetery visited)
+    "^(?!.*(?:grave|cemetery|graveyard|crematorium|grab|friedhof|urne|anniversary|jahrestag))"
+    ".*(?:going|gonna|off|go|want|wanna|ready) (?:to )?(?:see|be with|join|go to) (?:my )?"
+    "(?:mum|mam|mom|mummy|mammy|dad|daddy|nan|nana|gran|granny|baby|son|daughter)\\w*"
+    "(?: \\w+){0,8} (?:died|passed|passed away|dead|gone|in heaven|lost her|lost him)",
+    "^(?!.*(?:grab|friedhof|urne|jahrestag|todestag))"
+    ".*(?:geh|gehe|komm|komme|will|mochte|fahr|fahre) (?:\\w+ ){0,3}(?:zu|zur|zum) (?:meiner |meinem |meine )?"
+    "(?:mama|mutter|mutti|papa|vater|oma|opa|baby|sohn|tochter)\\w*"
+    "(?: \\w+){0,8} (?:gestorben|verstorben|tot|im himmel|nicht mehr lebt|nicht mehr da)",
     "(?:letzte|meine letzte) nachricht (?:von mir|an euch|an dich)",
     "(?:planning|plan|going|intend\\w*|decided) (?:on |to )?not (?:be|being) (?:here|around|alive)",
     "nach (?:dem|der|diesem|dieser) \\w+ (?:bin ich )?nicht mehr (?:hier|da)",
@@ -706,6 +769,22 @@ PLACE_ALONE = _words(
     "busch|hecke|gartenhaus|schuppen|waschkuche|kofferraum|kinderzimmer))(?: (?:bei|von|im|in|am|unten|oben|der|"
     "meiner|meinem|vo|bi)(?: \\w+){0,4})?$",
 )
+# Round 8: a plan to end her life said alone, with nothing else ("I know now how I'll do it", "ich weiß jetzt wie
+# ich es mache"): the object is "it" / "es" and nothing is named after it. Asked about (kind self_harm), never an
+# alert by itself; "I know how I'll do the cake", "ich weiß jetzt wie ich den umzug mache" name their object.
+PLAN_ALONE = _words(
+    "^(?:(?:ok|okay|so|well|right|anyway|yeah|yes|and|i think|finally|at last) )*(?:i|ive|i ve|i have) "
+    "(?:now |finally |already |just )?(?:know|knw|kno|decided|worked out|figured out|planned|got it planned|sorted) "
+    "(?:now |finally |already |exactly )?how (?:ill |ima |imma )?(?:i|im|i m|i am)? ?"
+    "(?:will|ll|gonna|going to|am going to|m going to|want to"
+    "|wanna|ll be doing|shall)?(?: )?(?:do|doing|end|ending) (?:it|this|it all|this all|everything)"
+    "(?: now| then| finally| tonight| this time)?$",
+    "^(?:(?:ok|okay|so|also|naja|ja|und|jetzt|endlich) )*(?:ich )?(?:weiss|weis|waas|woass|wees|hab|habe) "
+    "(?:mir )?(?:jetzt |nun |endlich |schon |genau |jetz |jez |etz )*"
+    "(?:(?:mir )?(?:uberlegt|ausgedacht|geplant|beschlossen) )?"
+    "wie (?:ich|ichs) (?:es |das |dat |s )?(?:mache|mach|tue|tu|machen werde|machen will|mach ich|beende|beenden "
+    "werde|zu ende bringe)(?: (?:jetzt|heute|heute nacht|dann|endlich))?$",
+)
 # Round 6: she says she is telling it for the record ("I want it on file", "for my solicitor", "ich möchte das
 # melden", "soll in die Akte"): with the model sure of a report and nothing in the present, not asked about.
 REPORT_FRAME = _words(
@@ -754,6 +833,13 @@ def _sure_report(parse: Mapping[str, Any] | None, floor: float) -> bool:
             and float(intent.get("confidence") or 0.0) >= floor)
 
 
+def _sure_calm(parse: Mapping[str, Any] | None) -> bool:
+    """Round 8: the model's top intent is an ordinary one (a report, a calm answer, a question), at least SURE_OTHER."""
+    intent = (parse or {}).get("intent") or {}
+    return (isinstance(intent, Mapping) and intent.get("name") in CALM_INTENTS
+            and float(intent.get("confidence") or 0.0) >= SURE_OTHER)
+
+
 def _best_guess(parse: Mapping[str, Any] | None) -> str | None:
     """The intent ranked first by the model, below any fallback."""
     for entry in (parse or {}).get("intent_ranking") or []:
@@ -789,6 +875,7 @@ class Cues:
     over: bool = False
     distant: bool = False
     quiet: str = ""  # text without figures of speech and negated violence ("I could kill for a coffee")
+    past: bool = False  # round 8: a past time, "over" or "long ago" named anywhere (beside "now" or not)
     emoji: bool = False  # a danger emoji (🆘 🚨 🔪 🩸 🚓 😱...): a sign, like a word
     words: int = 0
 
@@ -817,7 +904,8 @@ def cues(text: str) -> Cues:
     urgency = URGENCY.search(ASKING_ABOUT.sub(" ", OVER.sub(" ", t))) is not None  # "the police took him away": over
     emoji = DANGER_EMOJI.search(text) is not None
     return Cues(harm=harm, violence=violence, present=present, urgency=urgency, past_only=past and not present,
-                denial=denial, over=over, distant=distant, text=t, emoji=emoji, words=len(t.split()), quiet=quiet)
+                denial=denial, over=over, distant=distant, text=t, emoji=emoji, words=len(t.split()), quiet=quiet,
+                past=past)
 
 
 def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None) -> DangerDecision:
@@ -848,6 +936,8 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("ask", ps, "model_self_harm_unsure", "self_harm")
     if SELF_HARM_INDIRECT.search(c.quiet) is not None and SELF_HARM_DENIAL.search(c.text) is None:
         return DangerDecision("ask", max(ps, CUE_SCORE), "self_harm_said_indirectly", "self_harm")
+    if PLAN_ALONE.search(c.text) is not None:  # round 8: "I know now how I'll do it", said with nothing else
+        return DangerDecision("ask", max(ps, CUE_SCORE), "self_harm_plan_alone", "self_harm")
     present_harm = c.harm and c.present
     if c.denial and not present_harm:
         if p >= P_ASK_DESPITE_DENIAL:
@@ -885,7 +975,15 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
             named_now or not figure):
         # a quarter of the model's belief on danger is worth a question in a short message or one naming anything
         return DangerDecision("ask", p, "model_quarter")
+    calm = (_sure_calm(parse) and p < P_CUE_FLOOR and ps < PS_ASK and not (c.urgency or c.emoji)
+            and (c.past or c.over) and NOW_STRONG.search(OVER.sub(" ", c.text)) is None
+            and PLACE_ALONE.search(c.text) is None)
+    # round 8: with the model sure of a report or a calm answer and danger almost nothing, a day or "over" named ("he
+    # hit me at the weekend, I'm at my mum's now") asks nothing for harm named unless it is happening at this moment
+    # ("right now", "still", "again", "gerade"): her "now" says where she is, not what he does
     if c.harm and not c.past_only and not c.denial and (c.violence or p >= P_CUE_FLOOR):
+        if calm:
+            return DangerDecision("none", p, "model_sure_calm")
         return DangerDecision("ask", max(p, CUE_SCORE), "present_harm" if c.present else "harm")
     if ARRIVAL_MESSAGE.search(c.text) is not None and not c.past_only and not c.denial:
         return DangerDecision("ask", max(p, CUE_SCORE), "his_arrival_message")

@@ -469,3 +469,81 @@ def test_the_childrens_papers_handed_over_with_she_will_know_what_to_do_is_a_war
 def test_the_childrens_papers_as_part_of_a_safety_plan_are_not_a_warning_sign() -> None:
     text = "i gave my friend copies of the kids passports as part of my safety plan"
     assert decide(text, parse("feeling_safe", 0.8, danger=0.01), None).action == "none"
+
+
+# -- issue 23, round 8 -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["I know now how I'll do it", "i know how ill do it",
+                                  "ive decided how im going to do it",
+                                  "ok i know now how i will do it tonight", "ich weiß jetzt wie ich es mache",
+                                  "ich weis jetzt wie ichs mach", "hab mir jetzt überlegt wie ich es mache"])
+def test_a_plan_to_end_her_life_said_alone_is_asked_about_never_alerted(text: str) -> None:
+    decision = decide(text, parse("feeling_safe", 0.8, danger=0.01), None)
+    assert (decision.action, decision.kind, decision.reason) == ("ask", "self_harm", "self_harm_plan_alone")
+
+
+@pytest.mark.parametrize("text", ["i know how i'll do the cake now",
+                                  "I know now how I'll do it, first the eggs then the flour",
+                                  "i know how i'll do it with the bank tomorrow", "ok i know how i'll do it, thanks",
+                                  "ich weiß jetzt wie ich den kuchen mache",
+                                  "ich weiß jetzt wie ich es mit dem umzug mache",
+                                  "i know how to do it now", "ich weiß wie das geht"])
+def test_a_plan_with_its_object_named_is_no_plan_to_die(text: str) -> None:
+    assert decide(text, parse("feeling_safe", 0.8, danger=0.01), None).action == "none"
+
+
+@pytest.mark.parametrize("text", ["he hit me at the weekend, I'm at my mum's now",
+                                  "er hat mich am samstag geschlagen, jetzt bin ich bei meiner schwester"])
+def test_a_sure_report_with_a_day_named_and_her_now_asks_nothing(text: str) -> None:
+    decision = decide(text, parse("report_incident", 0.9, danger=0.01), None)
+    assert (decision.action, decision.reason) == ("none", "model_sure_calm")
+
+
+@pytest.mark.parametrize("text", ["he hit me on monday and he's hitting me again right now",
+                                  "am montag war termin aber jetzt ist er gerade reingekommen und hat mich geschlagen",
+                                  "he has a knife"])
+def test_a_sure_report_does_not_hide_harm_happening_at_this_moment(text: str) -> None:
+    assert decide(text, parse("report_incident", 0.9, danger=0.01), None).action == "ask"
+
+
+@pytest.mark.parametrize("text", ["tonight i'm going to be with my mum, she died three years ago",
+                                  "heute abend geh ich zu meiner mama, sie ist letztes jahr gestorben"])
+def test_going_to_her_dead_mother_as_a_plan_is_a_warning_sign(text: str) -> None:
+    decision = decide(text, parse("feeling_safe", 0.8, danger=0.01), None)
+    assert (decision.action, decision.kind) == ("ask", "self_harm")
+
+
+@pytest.mark.parametrize("text", ["going to see my mum's grave today, she died three years ago",
+                                  "ich geh morgen zu meiner mama auf den friedhof, sie ist letztes jahr gestorben"])
+def test_a_grave_visited_is_no_warning_sign(text: str) -> None:
+    assert decide(text, parse("feeling_safe", 0.8, danger=0.01), None).reason != "self_harm_said_indirectly"
+
+
+@pytest.mark.parametrize("text", ["he just lobbed the remote at me", "he keeps driving past the house"])
+def test_him_just_now_or_passing_again_is_asked_about(text: str) -> None:
+    assert decide(text, parse("report_incident", 0.5, danger=0.1), None).action == "ask"
+
+
+@pytest.mark.parametrize("text", ["can he get kicked off the course if he misses sessions",
+                                  "fliegt er aus dem kurs wenn er nicht hingeht"])
+def test_him_taken_off_the_programme_is_no_violence(text: str) -> None:
+    assert decide(text, parse("programme_info", 0.9, danger=0.0), None).action == "none"
+
+
+@pytest.mark.parametrize("text", ["he's not outside or anything, i'm just jumpy",
+                                  "er steht nicht vor der tür, bin nur nervös"])
+def test_him_said_not_to_be_outside_is_a_denial(text: str) -> None:
+    assert cues(text).denial
+    assert not cues(text.replace("not ", "").replace("nicht ", "")).denial
+
+
+def test_not_happening_now_places_a_net_hit_in_the_past() -> None:
+    net = DangerSignal(rule="violence_now", locale="en")
+    assert decide("it's not happening now but last night he had his hands round my throat", None, net).action == "none"
+    assert decide("last night he had his hands round my throat", None, net).action == "ask"
+
+
+@pytest.mark.parametrize("text", ["i could strangle my sister she ate my leftovers lol",
+                                  "ich könnt meine schwester erwürgen haha"])
+def test_she_could_strangle_a_relative_is_a_figure_of_speech(text: str) -> None:
+    assert not cues(text).harm
+    assert cues("he said he could strangle me").harm
