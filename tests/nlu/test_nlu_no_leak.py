@@ -27,6 +27,10 @@ def test_no_test_example_appears_in_the_training_data(locale: str) -> None:
 
 # frozen when written, measured once (bench/nlu_heldout_once.py --set NAME): a changed byte is a changed test
 FROZEN_SETS = {
+    "en/test/test_nlu_issue23i.yml": "b82932aa8bb8fa1b9f4f55d5b675ef8ec3007e4cc4313d90abf2b81596f96aa5",
+    "en/test/test_nlu_issue23i_kinds.tsv": "4f0abf0bdef8719c4c907719e26b7d9c6ab99e47ef09e4530c4807f5b0cbda02",
+    "de/test/test_nlu_issue23i.yml": "1e10eb0449b98350a5fd419164bed56214625b261182fe77a3cee5e4c231ef17",
+    "de/test/test_nlu_issue23i_kinds.tsv": "e5b7bb0f611f41e943c9a80053e59ff424dee1b8f6a29cecdd9012da94257cf7",
     "en/test/test_nlu_issue23h.yml": "941647599887e3560a4b32977f67c70ee8c1964d51d4a5b90c4feb2c3fb2dcae",
     "en/test/test_nlu_issue23h_kinds.tsv": "e1d22d7af068ed1350191bb0b47a5f26743c26de4ea803204e94a76a7f5513a7",
     "de/test/test_nlu_issue23h.yml": "1d4ed4a8119ba6dae959d0f10869a9afda719a40f5033b964ad076598c4cf7e3",
@@ -59,7 +63,7 @@ FROZEN_SETS = {
 
 
 @pytest.mark.parametrize("name", ["issue23b", "issue23c", "issue23d", "issue23e", "issue23f", "issue23g",
-                                  "issue23h"])
+                                  "issue23h", "issue23i"])
 @pytest.mark.parametrize("locale", ["en", "de"])
 def test_no_training_change_after_the_freeze_copies_a_frozen_held_out_example(locale: str, name: str) -> None:
     """Written independently, the set shares some short common messages ("hi", "STOP") with the training
