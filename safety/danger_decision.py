@@ -708,6 +708,67 @@ SELF_HARM_INDIRECT = _words(
     "^(?=.*(?:besser aufgehoben|better off (?:with|at)|besser dran bei))"
     "(?=.*(?:alles geregelt|alles erledigt|alles organisiert|alles vorbereitet|made my peace|sorted everything|"
     "got everything sorted|everything is sorted|everythings sorted|everything s sorted|meinen frieden)).*",
+    # round 9 (after the eighth frozen set, spent): a passive wish to be dead ("wouldn't mind if a bus hit me", "wär
+    # mir recht wenn ich nicht mehr aufwache"), never about a thing she would not mind
+    "(?:wouldnt|would not|wouldn t|wudnt|would(?:nt)? even|i wouldnt even|dont|do not|wont|would) "
+    "(?:\\w+ )?(?:care|mind|be (?:sad|upset|bothered|sorry)|matter|complain) (?:\\w+ ){0,2}(?:if|when) (?:\\w+ ){0,6}"
+    "(?:(?:hit|hits|ran|run|runs|knocked|mowed|killed|kills|kill|took|takes|got|flattened|ran over|run over) me|"
+    "crash\\w*|went down|goes down|fell|falls|died|die|didnt wake|did not wake|"
+    "never woke|dont wake|wont wake|never wake|stopped breathing|stop breathing)\\b",
+    "(?:if|when) i (?:didnt|did not|dont|do not|wouldnt|never) (?:wake|woke) (?:up )?(?:\\w+ ){0,3}"
+    "(?:id|i d|i would|i ll|ill|it d|itd|it would|that d|thatd|that would) (?:be )?(?:\\w+ )?"
+    "(?:relieved|glad|happy|fine|ok|okay|grateful|thankful|a relief|be a relief|be fine|not mind|not care)",
+    "(?:war|ware|wars|waers|waer) (?:mir )?(?:\\w+ )?(?:egal|recht|lieber|nur recht|ganz recht) "
+    "(?:\\w+ )?(?:wenn|falls) (?:\\w+ ){0,6}(?:uberfahrt|uberfahren|umfahrt|erwischt|trifft|entgleist|"
+    "absturzt|abstuerzt|"
+    "sterb\\w*|tot|nicht mehr (?:aufwach\\w*|aufstehe|da)|nie mehr aufwach\\w*|einschlaf\\w* und nicht)",
+    "(?:wenn|falls) ich (?:\\w+ ){0,2}(?:nicht mehr|nie mehr|nie wieder) aufwach\\w* (?:\\w+ ){0,2}(?:war|ware|wars) "
+    "(?:\\w+ ){0,2}(?:recht|egal|gut|okay|ok|lieber)",
+    # an earlier attempt and thinking of it again ("tried before, thinking about it again")
+    "(?:tried|attempted|try) (?:it |once |twice |to |before |years ago |last year |a few years ago |as a teen\\w* )*"
+    "(?:before|once|years ago|last year|twice|ago)(?: \\w+){0,8} (?:think\\w*|thought|thinkin|planning|want\\w*) "
+    "(?:about |of |to )?(?:it|trying|doing it|do it|going|try)(?: \\w+){0,2} (?:again|properly|this time|nochmal)",
+    "(?:last|first|previous|the) (?:time|attempt) i (?:tried|attempted)(?: \\w+){0,8} (?:again|this time|properly)",
+    "(?:schon (?:mal|einmal)|fruher (?:mal|schon)|vor (?:\\w+ )?jahren|einmal|letztes jahr)"
+    "(?: \\w+){0,4} (?:versucht|probiert)(?: \\w+){0,8} (?:wieder|nochmal|erneut|noch mal)",
+    # harm to herself to feel something ("a few scratches, I needed to feel something", "damit ich was spüre")
+    "^(?=.*(?:scratch\\w*|cut|cuts|cutting|carv\\w*|burn\\w*|pins?|razor\\w*|blades?|bleed\\w*|ritz\\w*|kratz\\w*|"
+    "schneid\\w*|klinge|verbrenn\\w*|schere|nadel|blut\\w*))"
+    "(?=.*(?:(?:to|so i|so i can|so i could|just to|i can|i could) feel (?:something|anything|real|alive)|"
+    "only (?:thing|way) (?:\\w+ ){0,2}(?:feel|i feel)|"
+    "(?:was|etwas|irgendwas) (?:zu )?(?:spur\\w*|fuhl\\w*)|uberhaupt (?:\\w+ )?(?:spur\\w*|fuhl\\w*))).*",
+    # a goodbye for ever, or "can't do this any more" and a goodbye
+    "(?:bye|goodbye|good bye|take care|farewell|machts gut|macht s gut|mach s gut|machs gut|tschuss|ciao|lebt wohl|"
+    "abschied|adieu|see ya|cya)(?: \\w+){0,5} (?:for ever|forever|for good|fur immer|auf immer)",
+    "^(?=.*(?:cant|can t|cannot|cnt|can not) (?:do|take|handle) (?:this|it) (?:any ?more|nemore|no more|no longer)|"
+    ".*kann (?:\\w+ )?(?:nimma|nimmer|nicht mehr|nich mehr|nimmi)(?: |$))(?=.*(?:bye|goodbye|tschuss|ciao|adios|"
+    "machts gut|servus|pfiat)).*",
+    # a date or a day chosen, said with nothing it is for ("I've picked a date", "hab mir den Tag ausgesucht")
+    "(?:ive|i ve|i have|i|weve|finally) (?:\\w+ )?(?:picked|chosen|chose|set|settled on|decided on|got) (?:a|the|my) "
+    "(?:date|day)(?! (?:for|with|to|of|off|out|at|in the diary|trip|together))(?: (?!for|with)\\w+){0,8}$",
+    "(?:hab|habe) (?:mir |ich )?(?:jetzt |schon |endlich )?(?:den|einen|das|meinen) (?:tag|datum|termin) "
+    "(?:\\w+ )?(?:ausgesucht|festgelegt|gewahlt|beschlossen|ausgemacht)(?: (?!fur|mit|beim|zum|zur)\\w+){0,8}$",
+    # safe from him, not from herself
+    "(?:not|nicht|never|nie|no) (?:\\w+ ){0,3}(?:from|vor) (?:my ?self|mir selbst|mir selber|meinem eigenen kopf|"
+    "my own head)",
+    "(?:safe|sicher) (?:\\w+ ){0,2}(?:from|vor) (?:him|ihm)(?: \\w+){0,8} (?:not|nicht|but|aber)(?: \\w+){0,4} "
+    "(?:from|vor) (?:my ?self|mir|my own)",
+    "(?:from|vor) (?:my ?self|mir selbst|mir selber)(?: \\w+){0,3} (?:not|nicht|no|nope|nah|kaum|never|nie)\\b",
+    "(?:scared|afraid|frightened) of (?:what i (?:might|could|ll|will) do to )?my ?self",
+    "(?:angst|furcht) (?:\\w+ )?vor mir (?:selbst|selber)",
+    # a sedative, a sleeping pill or another's medicine taken with drink
+    "^(?=.*(?:diazepam|valium|zopiclone|sleeping (?:pills|tablets)|sleepers|benzos?|xanax|lorazepam|temazepam|"
+    "tramadol|codeine|oxy\\w*|morphine|insulin|schlaftabletten|schlafmittel|beruhigungs\\w*|tavor|"
+    "(?:his|her|mums|my mums|dads|my dads|nans|my nans|seine|ihre|meiner mutter|meines vaters) (?:\\w+ ){0,2}(?:pills|"
+    "tablets|meds|tabletten|pillen|medikamente)|(?:tabletten|pillen|medikamente) (?:von|vom) (?:meiner|meinem|seiner|"
+    "ihrer|der|dem|mama|papa|oma|opa) ?\\w*))"
+    "(?=.*(?:wine|vodka|gin|whisky|whiskey|rum|beer|cider|booze|drink|drunk|prosecco|wein|wodka|schnaps|bier|"
+    "alkohol|sekt|korn)).*",
+    # medicine taken all at once
+    "(?:all|whole|entire|the rest of) (?:my |his |her |the )?(?:\\w+ )?(?:insulin|pills|tablets|meds|medication|"
+    "medicine|pens?|doses?)(?: \\w+){0,2} (?:at once|in one go|all at once|together)",
+    "(?:alle|ganze|gesamte|restlichen?) (?:meine |seine |die |das )?(?:\\w+ )?(?:insulin|tabletten|pillen|"
+    "medikamente|spritzen) (?:\\w+ ){0,2}(?:auf einmal|auf einen schlag|zusammen|gleichzeitig)",
 )
 # Weaker: enough to ask her, never to alert on the model's word alone ("it to stop", "vorbei", "aus").
 SELF_HARM_WEAK_CUE = _words(
@@ -812,6 +873,9 @@ JOY_EMOJI = re.compile(
     "\U0001F44D\u2764\U0001F970\U0001F60D\U0001F389\U0001F60E\U0001F61C\U0001F92A\U0001F64C\U0001F44C\u270C"
     "\U0001F60C\U0001F973\U0001F618\U0001F917]"
 )
+# Round 9: emoji of death said with no words (a coffin, a headstone, a wilted flower, a knot): her own life, asked about
+# (kind self_harm), never an alert by itself; a skull is left out ("💀" is laughter in texting).
+SELF_HARM_EMOJI = re.compile("[\u26B0\U0001FAA6\U0001F940\U0001FAA2]")
 # Faces of fear (😱 😨 😰 😟) say how she feels, not what is happening: with the model alone they ask, never alert.
 FEAR_FACES = re.compile("[\U0001F631\U0001F628\U0001F630\U0001F61F]")
 # Denials that are not: "he's not supposed to be here", "er darf nicht hier sein".
@@ -938,6 +1002,8 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("ask", max(ps, CUE_SCORE), "self_harm_said_indirectly", "self_harm")
     if PLAN_ALONE.search(c.text) is not None:  # round 8: "I know now how I'll do it", said with nothing else
         return DangerDecision("ask", max(ps, CUE_SCORE), "self_harm_plan_alone", "self_harm")
+    if c.words == 0 and SELF_HARM_EMOJI.search(text) is not None and JOY_EMOJI.search(text) is None:
+        return DangerDecision("ask", max(ps, CUE_SCORE), "self_harm_emoji", "self_harm")  # round 9: "⚰️🥀"
     present_harm = c.harm and c.present
     if c.denial and not present_harm:
         if p >= P_ASK_DESPITE_DENIAL:
