@@ -309,6 +309,9 @@ _OVER = (
     "(?:not|nothing) (?:happening|going on) (?:right )?(?:now|atm|rn|at the moment)",
     "(?:passiert|lauft) (?:gerade|grad|jetzt|im moment|momentan) (?:nicht|nichts|nix)",
     "(?:gerade|grad|jetzt|im moment|momentan) passiert (?:nicht|nichts|nix)",
+    # round 9: the damage mended and "all secure again" ("again" there is no anchor of this moment)
+    "(?:all|everything|everythings|its|it s|its all|were|we re|we are|im|i m|i am) (?:\\w+ )?(?:secure|safe|locked up) "
+    "again", "(?:ist )?(?:alles |jetzt alles |wieder alles )?wieder (?:alles )?(?:sicher|gesichert|dicht)",
 )
 OVER = _words("(?:" + "|".join(_OVER) + ")(?: now| already| since| again| jetzt| wieder)?")
 # Long past: weeks, months or years ago; a month's name; "damals". With the danger net, over by itself.
@@ -480,6 +483,16 @@ IDIOM = _words(
     "end(?:ing)? (?:my|the|our) (?:shift|day|call|contract|lease|subscription|tenancy)",
     "(?:fur heute|mit der arbeit|mit ihm|mit dem typ) schluss|schluss (?:fur heute|mit der arbeit|gemacht mit ihm)",
     "feierabend|(?:fruher|fruh) schluss|mit ihm schluss (?:gemacht|machen)",
+    # round 9 (after the eighth frozen set, spent): "I'd kill for a lie-in", the gym "nearly killed me", the boss
+    # "killt mich", "you saved my life", "the land of the living dead" (night shift)
+    "(?:id|i d|ill|i ll) (?:kill|murder) for",
+    "(?:gym|workout|run|spin|class|stairs|hike|walk|training|zumba|session|hills?|shift|pilates|yoga|bootcamp|circuits|"
+    "parkrun|marathon|10k|5k|swim|that film|the film|laughing|laugh) (?:\\w+ ){0,3}(?:nearly|almost|literally|proper|"
+    "actually|totally|basically) killed (?:me|us)",
+    "(?:chef|chefin|boss|lehrer\\w*|mama|mutter|mutti|oma|schwester|vermieter\\w*) (?:\\w+ )?killt mich",
+    "(?:saved|save|saving) (?:my|our|me my) (?:\\w+ )?life", "life ?saver",
+    "(?:mein|das|mir das|mir mein) (?:\\w+ )?leben (?:gerettet|retten)", "lebensretter\\w*",
+    "(?:land of the )?living dead",
 )
 # A question about what to do in an emergency is no call for help: "who do I call in an emergency".
 ASKING_ABOUT = _words(
@@ -878,6 +891,8 @@ JOY_EMOJI = re.compile(
 SELF_HARM_EMOJI = re.compile("[\u26B0\U0001FAA6\U0001F940\U0001FAA2]")
 # Faces of fear (😱 😨 😰 😟) say how she feels, not what is happening: with the model alone they ask, never alert.
 FEAR_FACES = re.compile("[\U0001F631\U0001F628\U0001F630\U0001F61F]")
+TERROR_FACES = re.compile("[\U0001F631\U0001F628]")
+WORRY_FACES = re.compile("[\U0001F630\U0001F61F]")
 # Denials that are not: "he's not supposed to be here", "er darf nicht hier sein".
 NOT_A_DENIAL = _words("not supposed", "not allowed", "darf nicht", "soll nicht", "nicht sein")
 
@@ -1014,7 +1029,9 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
             return DangerDecision("none", p, "model_over")
         return DangerDecision("ask", p, "model_past")
     # 🆘 🔪 🚨 are a sign; a face of fear is one only said alone ("😱😱"), not beside words about her feelings
-    sign = c.emoji and (c.words == 0 or DANGER_EMOJI.search(FEAR_FACES.sub("", text)) is not None)
+    # round 9: anxious or worried faces alone ("😰😰", "😟") say how she feels: asked about; terror ("😱") is a sign
+    alone = c.words == 0 and (TERROR_FACES.search(text) is not None or WORRY_FACES.search(text) is None)
+    sign = c.emoji and (alone or DANGER_EMOJI.search(FEAR_FACES.sub("", text)) is not None)
     if p >= P_ALERT and (c.violence or c.urgency or sign or (c.harm and c.present)):
         return DangerDecision("alert", p, "model")
     if p >= P_ALERT:  # "er schläft", "he is helping with the kids": the model alone, nothing named
