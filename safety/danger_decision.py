@@ -156,7 +156,8 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 # to the base letter ("tür" -> "tur", "schlägt" -> "schlagt"), punctuation gone.
 PRESENT = _words(
     "now", "nw", "right now", "rn", "atm", "still", "again", "tonight", "2nite", "currently", "at the moment",
-    "just now", "as we speak", "this minute", "keeps?", "wont stop", "won t stop",
+    "just now", "as we speak", "this minute", "keeps?", "wont stop", "won t stop", "at (?:this|the present) moment",
+    "at present", "presently",
     "today", "jetzt", "jez", "gerade", "heute", "heut", "grad", "grade", "immer noch", "noch", "schon wieder",
     "wieder", "heute nacht",
     "gleich", "sofort", "momentan", "hort nicht auf",
@@ -202,7 +203,7 @@ VIOLENCE = _words(
     "(?:er|hat|will|droht|wollte|gonna) (?:\\w+ ){0,4}(?:\\w*zundet|an ?zunden|abfackel\\w*|abbrenn\\w*)",
     "abfackel\\w*", "feuer gelegt", "benzin (?:\\w+ ){0,3}(?:verschuttet|ausgekippt|ausgeleert|verteilt)",
     "set (?:fire|light) to", "torch (?:the|my|our|us|me|the place|the house|the flat)", "set (?:\\w+ )?alight",
-    "lighter fluid",
+    "lighter fluid", "(?:force|forcing|forced) (?:\\w+ ){0,2}entry",  # round 9: formal words for breaking in
     "rastet", "ausgerastet", "dreht durch", "eingesperrt", "eingeschlossen",
     "(?:mich|uns) (?:\\w+ ){0,3}abgeschlossen", "lasst mich nicht", "komm nicht raus", "verbarrikadiert",
     # him out of control now: "he's going mad", "er tobt"
@@ -228,10 +229,20 @@ PRESENCE = _words(
     "versteck\\w*", "tuh?re?", "drau?s+en", "parkt", "sitzt (?:\\w+ )?im auto",
     # round 8: him passing her home again and again ("keeps driving past", "fährt dauernd vorbei")
     "(?:driving|drives|drove|walking|walks|going|goes|cruising) (?:\\w+ ){0,2}past",
-    "(?:fahrt|lauft|geht|kommt) (?:\\w+ ){0,3}vorbei",
+    "(?:fahrt|lauft|geht|kommt) (?:\\w+ ){0,5}vorbei",
+    # round 9: circling her street, at her property in formal words, stopped in front of her house, forcing entry
+    "(?:circling|circles|circled|prowling|pacing) (?:round |around |up and down )?(?:the |my |our )?(?:block|house|"
+    "street|estate|flat|building|road|close)",
+    "at (?:my|the|our) (?:property|premises|home|address|residence|place)",
+    "(?:gain|gaining) (?:\\w+ )?(?:entry|access)",
+    "vor (?:meinem|unserem|dem|meiner|unserer|der) (?:haus|wohnung|tur|fenster|block|hauseingang|eingang)",
+    "(?:kreist|kurvt|fahrt) (?:\\w+ ){0,3}(?:um den block|ums haus|um das haus|durch die strasse)",
 )
 HE = _words("he", "hes", "him", "his", "er", "ihn", "ihm", "my ex", "mein ex")
 DENIAL = _words(
+    # round 9: he was there and "now he's gone" ("jetzt ist er weg"), never gone to fetch something
+    "(?:now|jetzt|inzwischen|mittlerweile|and now|und jetzt) (?:ist er|hes|he s|he is|is he|er ist) (?:wieder )?"
+    "(?:weg|gone|away)(?! (?:to|um|and|und|for|holen|zu|get|fetch))",
     "not in (?:any )?danger", "no danger", "no longer in (?:any )?danger", "nicht mehr in gefahr",
     "(?:he|my ex) (?:isnt|is not|isn t|aint|wasnt|was not) (?:\\w+ )?(?:here|around|there|back|home|coming|about)",
     "(?:hes|he is|he s) (?:\\w+ )?not (?:here|around|there|back|home|coming)",
@@ -279,6 +290,7 @@ _OVER = (
     "(?:jetzt|inzwischen|mittlerweile|heute) (?:bin ich|sind wir) (?:\\w+ )?(?:sicher|in sicherheit)",
     "(?:police|cops|gardai) (?:came|took him|arrested him|were called|sorted)", "since then", "ever since",
     "(?:hasnt|has not|hes not|he hasnt) been back", "all (?:calm|quiet)", "calmer now",
+    "(?:hes|he s|he has|he) (?:no|nae|not|never|naw) (?:been|bin|bn) back",  # round 9: Scots "he's no been back"
     "(?:ist|sind|wurde|wurden|war|waren) (?:jetzt |wieder |inzwischen |mittlerweile |schon )?"
     "(?:repariert|ersetzt|vorbei|erledigt|ausgetauscht|geklart|gemacht)",
     "seitdem", "seither", "hat sich (?:wieder |inzwischen )?beruhigt",
@@ -768,6 +780,23 @@ SELF_HARM_INDIRECT = _words(
     "(?:from|vor) (?:my ?self|mir|my own)",
     "(?:from|vor) (?:my ?self|mir selbst|mir selber)(?: \\w+){0,3} (?:not|nicht|no|nope|nah|kaum|never|nie)\\b",
     "(?:scared|afraid|frightened) of (?:what i (?:might|could|ll|will) do to )?my ?self",
+    # the danger is herself now ("today the danger isn't him, it's me", "die Gefahr bin jetzt ich")
+    "(?:gefahr|danger|threat)(?: \\w+){0,4} (?:bin ich|bin jetzt ich|ich selbst|bin ich es|bin ich selber|is me|its me|"
+    "it s me|is myself|im the one|i m the one)",
+    "(?:bin ich|ich bin|i am|im|i m) (?:\\w+ )?(?:die gefahr|the danger|a danger to my ?self|eine gefahr fur mich)",
+    # soon they will not need to check on her any more ("you won't need to check on me much longer")
+    "^(?=.*(?:bald|soon|schon bald|nicht mehr lange|not long|much longer|after tonight|nach heute|ab morgen))"
+    "(?=.*(?:(?:braucht|brauchen|musst|musst|muss)\\w* (?:\\w+ ){0,5}(?:nicht mehr|nimmer|nimma|nie mehr)|"
+    "(?:wont|will not|won t|dont|do not|no longer) (?:\\w+ ){0,2}(?:need|have) to))"
+    "(?=.*(?:check|melden|schreiben|nachricht|message|text|worry|sorgen|kummern|anrufen|call)).*",
+    # a note or letter written, said alone ("I wrote a note", "hab einen Brief geschrieben")
+    "^(?:(?:so|ok|okay|and|well|anyway|also|ja|und) )*(?:i |ive |i ve |i have )(?:just |already |finally )?(?:wrote|"
+    "written|left|finished|done) (?:a|the|my|some) (?:note|letter|letters|notes)"
+    "(?: (?:for (?:the kids|my kids|everyone|the children|you all|my family|my mum|my mam)|on the (?:table|side|bed|"
+    "kitchen table|pillow)))?$",
+    "^(?:(?:so|ok|also|ja|und) )*(?:ich )?(?:hab|habe) (?:jetzt |schon |endlich )?(?:einen|nen|den|ein paar|die) "
+    "(?:brief|briefe|zettel|abschiedsbrief) (?:geschrieben|hingelegt|hinterlassen)(?: (?:fur die kinder|fur alle|auf "
+    "dem tisch))?$",
     "(?:angst|furcht) (?:\\w+ )?vor mir (?:selbst|selber)",
     # a sedative, a sleeping pill or another's medicine taken with drink
     "^(?=.*(?:diazepam|valium|zopiclone|sleeping (?:pills|tablets)|sleepers|benzos?|xanax|lorazepam|temazepam|"
@@ -796,6 +825,9 @@ SELF_HARM_WEAK_CUE = _words(
 )
 # She says she will not harm herself: "I'd never hurt myself", "ich würde mir nie was antun".
 SELF_HARM_DENIAL = _words(
+    # round 9: he was there and "now he's gone" ("jetzt ist er weg"), never gone to fetch something
+    "(?:now|jetzt|inzwischen|mittlerweile|and now|und jetzt) (?:ist er|hes|he s|he is|is he|er ist) (?:wieder )?"
+    "(?:weg|gone|away)(?! (?:to|um|and|und|for|holen|zu|get|fetch))",
     "not suicidal", "(?:never|not|wouldnt|would never|wont|dont|do not) (?:\\w+ )?(?:kill|hurt|harm) my ?self",
     "(?:dont|do not|never) want to die", "nicht suizidal",
     "(?:nie|niemals|nicht) (?:\\w+ ){0,2}(?:umbringen|mir (?:was|etwas) antun|mir das leben nehmen)",
@@ -814,6 +846,10 @@ FEEL_UNSAFE_NOW = _words(
     "at the moment|at this moment|this minute|tonight|here)",
     "(?:fuhl|fuhle) mich (?:hier |zuhause |zu hause |gerade |grad |grade |jetzt |im moment |heute nacht )+(?:gar )?"
     "nicht (?:mehr )?sicher",
+    # round 9: "not safe now" said with nothing else
+    "^(?:im |i m |i am |were |we re |we are |feel |feeling )?(?:really |so )?not safe (?:now|right now|rn|atm|here|"
+    "tonight|at home|in here)$", "^(?:ich bin |bin |wir sind )?(?:gerade |grad |jetzt |hier )*nicht sicher"
+    "(?: (?:hier|gerade|grad|jetzt|zuhause))?$",
 )
 # dev14's first reading: a message from him announcing he is on his way ("text from him: see you in 10", "nachricht
 # von ihm: bis gleich"): asked about, never an alert by itself.
@@ -891,6 +927,8 @@ JOY_EMOJI = re.compile(
 SELF_HARM_EMOJI = re.compile("[\u26B0\U0001FAA6\U0001F940\U0001FAA2]")
 # Faces of fear (😱 😨 😰 😟) say how she feels, not what is happening: with the model alone they ask, never alert.
 FEAR_FACES = re.compile("[\U0001F631\U0001F628\U0001F630\U0001F61F]")
+# Round 9: a message whose only words anchor it now ("now", "again", "jetzt"): emoji beside them speak alone.
+ANCHOR_WORDS_ONLY = _words("^(?:(?:now|rn|again|still|help|right now|jetzt|grad|gerade|schon wieder|wieder|hilfe) ?)+$")
 TERROR_FACES = re.compile("[\U0001F631\U0001F628]")
 WORRY_FACES = re.compile("[\U0001F630\U0001F61F]")
 # Denials that are not: "he's not supposed to be here", "er darf nicht hier sein".
@@ -1074,7 +1112,8 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("ask", max(p, CUE_SCORE), "place_alone")
     if FEEL_UNSAFE_NOW.search(c.text) is not None and not c.past_only:
         return DangerDecision("ask", max(p, CUE_SCORE), "feels_unsafe_now")
-    if c.words == 0 and len(DISTRESS_EMOJI.findall(text)) >= 2 and JOY_EMOJI.search(text) is None:
+    bare = c.words == 0 or ANCHOR_WORDS_ONLY.search(c.text) is not None  # round 9: "👊😢 now"
+    if bare and len(DISTRESS_EMOJI.findall(text)) >= 2 and JOY_EMOJI.search(text) is None:
         # round 6: emoji alone telling distress ("🔥🚪😭", "😭😭🏃"): asked, never an alert by itself
         return DangerDecision("ask", max(p, CUE_SCORE), "distress_emoji")
     return DangerDecision("none", p, "no_signal")
