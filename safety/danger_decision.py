@@ -328,6 +328,11 @@ _OVER = (
 OVER = _words("(?:" + "|".join(_OVER) + ")(?: now| already| since| again| jetzt| wieder)?")
 # Long past: weeks, months or years ago; a month's name; "damals". With the danger net, over by itself.
 DISTANT = _words(
+    # round 9: an anniversary ("a year today since he ...", "heute vor einem Jahr hat er ...")
+    "(?:a|one|two|three|four|five|\\d+) (?:years?|months?) (?:ago )?(?:today|tonight|this week) since",
+    "(?:today|tonight) (?:its|it s|it is|marks) (?:a|one|two|three|\\d+) (?:years?|months?) since",
+    "heute (?:ist es |sind es )?(?:vor )?(?:genau )?(?:einem|ein|zwei|drei|\\d+) "
+    "(?:jahr|jahre|jahren|monat|monate|monaten)(?: her)?", "jahrestag",
     "(?:\\w+ )?(?:weeks?|months?|years?) ago", "last (?:week|month|year|summer|winter|spring|autumn)",
     "in (?:january|february|march|april|may|june|july|august|september|october|november|december)",
     "in the (?:summer|spring|winter|autumn)",
@@ -386,6 +391,11 @@ MEMORY = _words(
     "(?:i |and i |but i )?(?:still )?(?:have|got|has|bear) (?:the |a |some )?scars?(?: from it)?",
     "(?:hab|habe|hab ich|habe ich) (?:noch |immer noch )?(?:die |eine )?narben?",
     "(?:until|till|til|up to|up until) now", "bis (?:jetzt|heute) (?:\\w+ ){0,3}(?:erzahlt|gesagt)",
+    # round 9: a dream of him, not him ("keep having nightmares that he's in the house", "träum dauernd dass er ...")
+    "(?:i )?(?:keep |kept |still |always )?(?:having |have |had |get |getting )?(?:nightmares?|bad dreams?|dreams?|"
+    "dreaming|dreamt|dreamed)(?: \\w+){0,3} (?:that|about|where)(?: \\w+){0,8}",
+    "(?:ich )?(?:traum|traume|traumt|hab|habe|hatte) (?:\\w+ ){0,3}(?:albtraume?|alptraume?|traume?)?(?: \\w+){0,2} "
+    "(?:dass|das|wie) (?:er|mein ex|der)(?: \\w+){0,8}",
 )
 # Figures of speech with violent words: "work is killing me", "I could kill for a coffee", "die Arbeit bringt mich um".
 IDIOM = _words(
@@ -505,6 +515,12 @@ IDIOM = _words(
     "(?:saved|save|saving) (?:my|our|me my) (?:\\w+ )?life", "life ?saver",
     "(?:mein|das|mir das|mir mein) (?:\\w+ )?leben (?:gerettet|retten)", "lebensretter\\w*",
     "(?:land of the )?living dead",
+    # round 9: where he will be at a set time (a call-back), her being on this service: no presence of him now
+    "(?:he ll|hell|he will|he is|hes|he s|he d|hed|da ist er|dann ist er|er ist (?:da|dann)) (?:be )?(?:\\w+ )?"
+    "(?:at|in|bei|auf) (?:his|the|seiner|seinem|der|dem|work|arbeit) ?(?:group|course|class|session|sessions|shift|"
+    "training|job|gym|gruppe|kurs|schicht|termin|arbeit|work)\\w*(?: then| dann| da)?",
+    "(?:dass|das|wenn|ob) ich (?:\\w+ )?hier (?:bin|angemeldet|schreibe|bin angemeldet)",
+    "(?:that|if|what) i(?:m| m| am| was) (?:on |using |talking to you |talking )?(?:here|this)",
 )
 # A question about what to do in an emergency is no call for help: "who do I call in an emergency".
 ASKING_ABOUT = _words(
