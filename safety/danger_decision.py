@@ -520,6 +520,14 @@ IDIOM = _words(
     "(?:at|in|bei|auf) (?:his|the|seiner|seinem|der|dem|work|arbeit) ?(?:group|course|class|session|sessions|shift|"
     "training|job|gym|gruppe|kurs|schicht|termin|arbeit|work)\\w*(?: then| dann| da)?",
     "(?:dass|das|wenn|ob) ich (?:\\w+ )?hier (?:bin|angemeldet|schreibe|bin angemeldet)",
+    # a goodbye to a thing, a place or people at work or school ("said goodbye to the nursery staff", "goodbye from
+    # the old number"), never to everyone, the children or the world
+    "(?:said|say|saying|says|sagte|gesagt|sagen) (?:\\w+ )?(?:goodbye|bye|tschuss|auf wiedersehen) (?:to|zu|an) "
+    "(?:the|my|our|his|her|die|den|das|meine|meinen|unsere|unseren) (?:old |alte |alten )?(?:\\w+ )?(?:staff|teachers?|"
+    "nursery|school|class|team|colleagues|neighbou?rs|house|flat|car|job|office|erzieher\\w*|lehrer\\w*|kita|schule|"
+    "klasse|kollegen|kolleginnen|nachbarn|wohnung|haus|auto|buro)",
+    "(?:goodbye|bye|tschuss) (?:from|to|von|vom|an) (?:the|my|this|that|der|die|das|meine|meiner|meinem|dem) "
+    "(?:old |alten |alte |new |neue |neuen )?(?:number|phone|flat|house|job|account|nummer|handy|wohnung|haus|job)",
     "(?:that|if|what) i(?:m| m| am| was) (?:on |using |talking to you |talking )?(?:here|this)",
 )
 # A question about what to do in an emergency is no call for help: "who do I call in an emergency".
