@@ -30,13 +30,20 @@ whatever intent won; cues are matched on the danger net's normalised text):
 1d. ASK (kind ``self_harm``), never alert, when a plan to end it is said alone with its object only "it" / "es"
    (``PLAN_ALONE``: "I know now how I'll do it", "ich weiß jetzt wie ich es mache"; round 8): the plan needs the
    conversation before it, a question costs little; "I know how I'll do the cake" names its object and is NONE.
+   Round 9 widened ``SELF_HARM_INDIRECT`` by class: a passive death wish ("wouldn't mind if a bus ran me over"), an
+   earlier attempt thought of again, harm "to feel something", a goodbye for ever, "can't do this any more" with a
+   goodbye, a date chosen said alone, "safe from him, not from myself", medicine with drink or all at once, a note
+   said alone, "soon you won't need to check on me".
+1e. ASK (kind ``self_harm``), never alert, for emoji of death said with no words (``SELF_HARM_EMOJI``: a coffin, a
+   headstone, a wilted flower, a knot; round 9).
 2. A message that explicitly denies danger ("I'm not in danger", "he isn't here", "not an
    emergency", "mir geht's gut", "kein Notfall"), or fears him being unusually nice or calm ("he's
    being weirdly nice, it scares me": a worry for the team, not an alarm), and names no present
    harm is NONE below ``P_ASK_DESPITE_DENIAL`` and ASK above.
 3. ALERT if ``p >= P_ALERT`` and the text names something (violence, a call for help, a danger
    emoji, or his presence anchored in the present); the model alone, with nothing named ("er
-   schläft", "he's polite to me now"), ASKs: short "he ..." sentences look like danger to it.
+   schläft", "he's polite to me now"), ASKs: short "he ..." sentences look like danger to it. Anxious or worried
+   faces alone ("😰😰", "😟") are no danger emoji here, so they ask; terror ("😱", "😨") alone still alerts (round 9).
 4. ALERT if ``p >= P_ALERT_WITH_CUES`` and the text names harm or his presence (hit, knife,
    outside, at the door, locked in, kill...) anchored in the present ("now", "still", "again",
    "gerade", "immer noch", "schon wieder", or a present-tense presence/harm verb). This is the
