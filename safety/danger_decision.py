@@ -527,6 +527,8 @@ IDIOM = _words(
     "(?:at|in|bei|auf) (?:his|the|seiner|seinem|der|dem|work|arbeit) ?(?:group|course|class|session|sessions|shift|"
     "training|job|gym|gruppe|kurs|schicht|termin|arbeit|work)\\w*(?: then| dann| da)?",
     "(?:dass|das|wenn|ob) ich (?:\\w+ )?hier (?:bin|angemeldet|schreibe|bin angemeldet)",
+    "(?:da|dann) ist er (?:\\w+ )?(?:arbeiten|in der arbeit|auf arbeit|auf der arbeit|beim training|beim sport)",
+    "(?:dying|died|dead|nearly died|almost died) (?:of |from |with )?(?:laughter|laughing)", "tot ?gelacht\\w*",
     # a goodbye to a thing, a place or people at work or school ("said goodbye to the nursery staff", "goodbye from
     # the old number"), never to everyone, the children or the world
     "(?:said|say|saying|says|sagte|gesagt|sagen) (?:\\w+ )?(?:goodbye|bye|tschuss|auf wiedersehen) (?:to|zu|an) "
@@ -1044,8 +1046,10 @@ def cues(text: str) -> Cues:
     # "I still think about it", "I just want it written down": her memory or wish is present, not the event
     anchors = HER_WISH_NOW.sub(" ", MEMORY.sub(" ", t))
     ongoing = NOW_WEAK.search(anchors) is not None and not (over or distant)  # "for hours", not "used to ... for hours"
-    present = PRESENT.search(OVER.sub(" ", DISTANT.sub(" ", anchors))) is not None or (
-        (NOW_AFTER_ALL.search(anchors) is not None or ongoing) and not later)
+    settled = OVER.sub(" ", DISTANT.sub(" ", anchors))
+    # round 9: "he's" inside an over phrase ("he's no been back since") is no anchor of now either
+    present = PRESENT.search(settled) is not None or (
+        (NOW_AFTER_ALL.search(settled) is not None or ongoing) and not later)
     past = PAST_ONLY.search(t) is not None or over or distant
     denial = (DENIAL.search(t) is not None or CALM_FEAR.search(t) is not None or negated) and (
         NOT_A_DENIAL.search(t) is None)
