@@ -30,13 +30,20 @@ whatever intent won; cues are matched on the danger net's normalised text):
 1d. ASK (kind ``self_harm``), never alert, when a plan to end it is said alone with its object only "it" / "es"
    (``PLAN_ALONE``: "I know now how I'll do it", "ich weiß jetzt wie ich es mache"; round 8): the plan needs the
    conversation before it, a question costs little; "I know how I'll do the cake" names its object and is NONE.
+   Round 9 widened ``SELF_HARM_INDIRECT`` by class: a passive death wish ("wouldn't mind if a bus ran me over"), an
+   earlier attempt thought of again, harm "to feel something", a goodbye for ever, "can't do this any more" with a
+   goodbye, a date chosen said alone, "safe from him, not from myself", medicine with drink or all at once, a note
+   said alone, "soon you won't need to check on me".
+1e. ASK (kind ``self_harm``), never alert, for emoji of death said with no words (``SELF_HARM_EMOJI``: a coffin, a
+   headstone, a wilted flower, a knot; round 9).
 2. A message that explicitly denies danger ("I'm not in danger", "he isn't here", "not an
    emergency", "mir geht's gut", "kein Notfall"), or fears him being unusually nice or calm ("he's
    being weirdly nice, it scares me": a worry for the team, not an alarm), and names no present
    harm is NONE below ``P_ASK_DESPITE_DENIAL`` and ASK above.
 3. ALERT if ``p >= P_ALERT`` and the text names something (violence, a call for help, a danger
    emoji, or his presence anchored in the present); the model alone, with nothing named ("er
-   schläft", "he's polite to me now"), ASKs: short "he ..." sentences look like danger to it.
+   schläft", "he's polite to me now"), ASKs: short "he ..." sentences look like danger to it. Anxious or worried
+   faces alone ("😰😰", "😟") are no danger emoji here, so they ask; terror ("😱", "😨") alone still alerts (round 9).
 4. ALERT if ``p >= P_ALERT_WITH_CUES`` and the text names harm or his presence (hit, knife,
    outside, at the door, locked in, kill...) anchored in the present ("now", "still", "again",
    "gerade", "immer noch", "schon wieder", or a present-tense presence/harm verb). This is the
@@ -156,7 +163,8 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 # to the base letter ("tür" -> "tur", "schlägt" -> "schlagt"), punctuation gone.
 PRESENT = _words(
     "now", "nw", "right now", "rn", "atm", "still", "again", "tonight", "2nite", "currently", "at the moment",
-    "just now", "as we speak", "this minute", "keeps?", "wont stop", "won t stop",
+    "just now", "as we speak", "this minute", "keeps?", "wont stop", "won t stop", "at (?:this|the present) moment",
+    "at present", "presently",
     "today", "jetzt", "jez", "gerade", "heute", "heut", "grad", "grade", "immer noch", "noch", "schon wieder",
     "wieder", "heute nacht",
     "gleich", "sofort", "momentan", "hort nicht auf",
@@ -202,7 +210,7 @@ VIOLENCE = _words(
     "(?:er|hat|will|droht|wollte|gonna) (?:\\w+ ){0,4}(?:\\w*zundet|an ?zunden|abfackel\\w*|abbrenn\\w*)",
     "abfackel\\w*", "feuer gelegt", "benzin (?:\\w+ ){0,3}(?:verschuttet|ausgekippt|ausgeleert|verteilt)",
     "set (?:fire|light) to", "torch (?:the|my|our|us|me|the place|the house|the flat)", "set (?:\\w+ )?alight",
-    "lighter fluid",
+    "lighter fluid", "(?:force|forcing|forced) (?:\\w+ ){0,2}entry",  # round 9: formal words for breaking in
     "rastet", "ausgerastet", "dreht durch", "eingesperrt", "eingeschlossen",
     "(?:mich|uns) (?:\\w+ ){0,3}abgeschlossen", "lasst mich nicht", "komm nicht raus", "verbarrikadiert",
     # him out of control now: "he's going mad", "er tobt"
@@ -228,10 +236,20 @@ PRESENCE = _words(
     "versteck\\w*", "tuh?re?", "drau?s+en", "parkt", "sitzt (?:\\w+ )?im auto",
     # round 8: him passing her home again and again ("keeps driving past", "fährt dauernd vorbei")
     "(?:driving|drives|drove|walking|walks|going|goes|cruising) (?:\\w+ ){0,2}past",
-    "(?:fahrt|lauft|geht|kommt) (?:\\w+ ){0,3}vorbei",
+    "(?:fahrt|lauft|geht|kommt) (?:\\w+ ){0,5}vorbei",
+    # round 9: circling her street, at her property in formal words, stopped in front of her house, forcing entry
+    "(?:circling|circles|circled|prowling|pacing) (?:round |around |up and down )?(?:the |my |our )?(?:block|house|"
+    "street|estate|flat|building|road|close)",
+    "at (?:my|the|our) (?:property|premises|home|address|residence|place)",
+    "(?:gain|gaining) (?:\\w+ )?(?:entry|access)",
+    "vor (?:meinem|unserem|dem|meiner|unserer|der) (?:haus|wohnung|tur|fenster|block|hauseingang|eingang)",
+    "(?:kreist|kurvt|fahrt) (?:\\w+ ){0,3}(?:um den block|ums haus|um das haus|durch die strasse)",
 )
 HE = _words("he", "hes", "him", "his", "er", "ihn", "ihm", "my ex", "mein ex")
 DENIAL = _words(
+    # round 9: he was there and "now he's gone" ("jetzt ist er weg"), never gone to fetch something
+    "(?:now|jetzt|inzwischen|mittlerweile|and now|und jetzt) (?:ist er|hes|he s|he is|is he|er ist) (?:wieder )?"
+    "(?:weg|gone|away)(?! (?:to|um|and|und|for|holen|zu|get|fetch))",
     "not in (?:any )?danger", "no danger", "no longer in (?:any )?danger", "nicht mehr in gefahr",
     "(?:he|my ex) (?:isnt|is not|isn t|aint|wasnt|was not) (?:\\w+ )?(?:here|around|there|back|home|coming|about)",
     "(?:hes|he is|he s) (?:\\w+ )?not (?:here|around|there|back|home|coming)",
@@ -279,6 +297,7 @@ _OVER = (
     "(?:jetzt|inzwischen|mittlerweile|heute) (?:bin ich|sind wir) (?:\\w+ )?(?:sicher|in sicherheit)",
     "(?:police|cops|gardai) (?:came|took him|arrested him|were called|sorted)", "since then", "ever since",
     "(?:hasnt|has not|hes not|he hasnt) been back", "all (?:calm|quiet)", "calmer now",
+    "(?:hes|he s|he has|he) (?:no|nae|not|never|naw) (?:been|bin|bn) back",  # round 9: Scots "he's no been back"
     "(?:ist|sind|wurde|wurden|war|waren) (?:jetzt |wieder |inzwischen |mittlerweile |schon )?"
     "(?:repariert|ersetzt|vorbei|erledigt|ausgetauscht|geklart|gemacht)",
     "seitdem", "seither", "hat sich (?:wieder |inzwischen )?beruhigt",
@@ -309,10 +328,18 @@ _OVER = (
     "(?:not|nothing) (?:happening|going on) (?:right )?(?:now|atm|rn|at the moment)",
     "(?:passiert|lauft) (?:gerade|grad|jetzt|im moment|momentan) (?:nicht|nichts|nix)",
     "(?:gerade|grad|jetzt|im moment|momentan) passiert (?:nicht|nichts|nix)",
+    # round 9: the damage mended and "all secure again" ("again" there is no anchor of this moment)
+    "(?:all|everything|everythings|its|it s|its all|were|we re|we are|im|i m|i am) (?:\\w+ )?(?:secure|safe|locked up) "
+    "again", "(?:ist )?(?:alles |jetzt alles |wieder alles )?wieder (?:alles )?(?:sicher|gesichert|dicht)",
 )
 OVER = _words("(?:" + "|".join(_OVER) + ")(?: now| already| since| again| jetzt| wieder)?")
 # Long past: weeks, months or years ago; a month's name; "damals". With the danger net, over by itself.
 DISTANT = _words(
+    # round 9: an anniversary ("a year today since he ...", "heute vor einem Jahr hat er ...")
+    "(?:a|one|two|three|four|five|\\d+) (?:years?|months?) (?:ago )?(?:today|tonight|this week) since",
+    "(?:today|tonight) (?:its|it s|it is|marks) (?:a|one|two|three|\\d+) (?:years?|months?) since",
+    "heute (?:ist es |sind es )?(?:vor )?(?:genau )?(?:einem|ein|zwei|drei|\\d+) "
+    "(?:jahr|jahre|jahren|monat|monate|monaten)(?: her)?", "jahrestag",
     "(?:\\w+ )?(?:weeks?|months?|years?) ago", "last (?:week|month|year|summer|winter|spring|autumn)",
     "in (?:january|february|march|april|may|june|july|august|september|october|november|december)",
     "in the (?:summer|spring|winter|autumn)",
@@ -371,6 +398,11 @@ MEMORY = _words(
     "(?:i |and i |but i )?(?:still )?(?:have|got|has|bear) (?:the |a |some )?scars?(?: from it)?",
     "(?:hab|habe|hab ich|habe ich) (?:noch |immer noch )?(?:die |eine )?narben?",
     "(?:until|till|til|up to|up until) now", "bis (?:jetzt|heute) (?:\\w+ ){0,3}(?:erzahlt|gesagt)",
+    # round 9: a dream of him, not him ("keep having nightmares that he's in the house", "träum dauernd dass er ...")
+    "(?:i )?(?:keep |kept |still |always )?(?:having |have |had |get |getting )?(?:nightmares?|bad dreams?|dreams?|"
+    "dreaming|dreamt|dreamed)(?: \\w+){0,3} (?:that|about|where)(?: \\w+){0,8}",
+    "(?:ich )?(?:traum|traume|traumt|hab|habe|hatte) (?:\\w+ ){0,3}(?:albtraume?|alptraume?|traume?)?(?: \\w+){0,2} "
+    "(?:dass|das|wie) (?:er|mein ex|der)(?: \\w+){0,8}",
 )
 # Figures of speech with violent words: "work is killing me", "I could kill for a coffee", "die Arbeit bringt mich um".
 IDIOM = _words(
@@ -480,6 +512,32 @@ IDIOM = _words(
     "end(?:ing)? (?:my|the|our) (?:shift|day|call|contract|lease|subscription|tenancy)",
     "(?:fur heute|mit der arbeit|mit ihm|mit dem typ) schluss|schluss (?:fur heute|mit der arbeit|gemacht mit ihm)",
     "feierabend|(?:fruher|fruh) schluss|mit ihm schluss (?:gemacht|machen)",
+    # round 9 (after the eighth frozen set, spent): "I'd kill for a lie-in", the gym "nearly killed me", the boss
+    # "killt mich", "you saved my life", "the land of the living dead" (night shift)
+    "(?:id|i d|ill|i ll) (?:kill|murder) for",
+    "(?:gym|workout|run|spin|class|stairs|hike|walk|training|zumba|session|hills?|shift|pilates|yoga|bootcamp|circuits|"
+    "parkrun|marathon|10k|5k|swim|that film|the film|laughing|laugh) (?:\\w+ ){0,3}(?:nearly|almost|literally|proper|"
+    "actually|totally|basically) killed (?:me|us)",
+    "(?:chef|chefin|boss|lehrer\\w*|mama|mutter|mutti|oma|schwester|vermieter\\w*) (?:\\w+ )?killt mich",
+    "(?:saved|save|saving) (?:my|our|me my) (?:\\w+ )?life", "life ?saver",
+    "(?:mein|das|mir das|mir mein) (?:\\w+ )?leben (?:gerettet|retten)", "lebensretter\\w*",
+    "(?:land of the )?living dead",
+    # round 9: where he will be at a set time (a call-back), her being on this service: no presence of him now
+    "(?:he ll|hell|he will|he is|hes|he s|he d|hed|da ist er|dann ist er|er ist (?:da|dann)) (?:be )?(?:\\w+ )?"
+    "(?:at|in|bei|auf) (?:his|the|seiner|seinem|der|dem|work|arbeit) ?(?:group|course|class|session|sessions|shift|"
+    "training|job|gym|gruppe|kurs|schicht|termin|arbeit|work)\\w*(?: then| dann| da)?",
+    "(?:dass|das|wenn|ob) ich (?:\\w+ )?hier (?:bin|angemeldet|schreibe|bin angemeldet)",
+    "(?:da|dann) ist er (?:\\w+ )?(?:arbeiten|in der arbeit|auf arbeit|auf der arbeit|beim training|beim sport)",
+    "(?:dying|died|dead|nearly died|almost died) (?:of |from |with )?(?:laughter|laughing)", "tot ?gelacht\\w*",
+    # a goodbye to a thing, a place or people at work or school ("said goodbye to the nursery staff", "goodbye from
+    # the old number"), never to everyone, the children or the world
+    "(?:said|say|saying|says|sagte|gesagt|sagen) (?:\\w+ )?(?:goodbye|bye|tschuss|auf wiedersehen) (?:to|zu|an) "
+    "(?:the|my|our|his|her|die|den|das|meine|meinen|unsere|unseren) (?:old |alte |alten )?(?:\\w+ )?(?:staff|teachers?|"
+    "nursery|school|class|team|colleagues|neighbou?rs|house|flat|car|job|office|erzieher\\w*|lehrer\\w*|kita|schule|"
+    "klasse|kollegen|kolleginnen|nachbarn|wohnung|haus|auto|buro)",
+    "(?:goodbye|bye|tschuss) (?:from|to|von|vom|an) (?:the|my|this|that|der|die|das|meine|meiner|meinem|dem) "
+    "(?:old |alten |alte |new |neue |neuen )?(?:number|phone|flat|house|job|account|nummer|handy|wohnung|haus|job)",
+    "(?:that|if|what) i(?:m| m| am| was) (?:on |using |talking to you |talking )?(?:here|this)",
 )
 # A question about what to do in an emergency is no call for help: "who do I call in an emergency".
 ASKING_ABOUT = _words(
@@ -708,6 +766,84 @@ SELF_HARM_INDIRECT = _words(
     "^(?=.*(?:besser aufgehoben|better off (?:with|at)|besser dran bei))"
     "(?=.*(?:alles geregelt|alles erledigt|alles organisiert|alles vorbereitet|made my peace|sorted everything|"
     "got everything sorted|everything is sorted|everythings sorted|everything s sorted|meinen frieden)).*",
+    # round 9 (after the eighth frozen set, spent): a passive wish to be dead ("wouldn't mind if a bus hit me", "wär
+    # mir recht wenn ich nicht mehr aufwache"), never about a thing she would not mind
+    "(?:wouldnt|would not|wouldn t|wudnt|would(?:nt)? even|i wouldnt even|dont|do not|wont|would) "
+    "(?:\\w+ )?(?:care|mind|be (?:sad|upset|bothered|sorry)|matter|complain) (?:\\w+ ){0,2}(?:if|when) (?:\\w+ ){0,6}"
+    "(?:(?:hit|hits|ran|run|runs|knocked|mowed|killed|kills|kill|took|takes|got|flattened|ran over|run over) me|"
+    "crash\\w*|went down|goes down|fell|falls|died|die|didnt wake|did not wake|"
+    "never woke|dont wake|wont wake|never wake|stopped breathing|stop breathing)\\b",
+    "(?:if|when) i (?:didnt|did not|dont|do not|wouldnt|never) (?:wake|woke) (?:up )?(?:\\w+ ){0,3}"
+    "(?:id|i d|i would|i ll|ill|it d|itd|it would|that d|thatd|that would) (?:be )?(?:\\w+ )?"
+    "(?:relieved|glad|happy|fine|ok|okay|grateful|thankful|a relief|be a relief|be fine|not mind|not care)",
+    "(?:war|ware|wars|waers|waer) (?:mir )?(?:\\w+ )?(?:egal|recht|lieber|nur recht|ganz recht) "
+    "(?:\\w+ )?(?:wenn|falls) (?:\\w+ ){0,6}(?:uberfahrt|uberfahren|umfahrt|erwischt|trifft|entgleist|"
+    "absturzt|abstuerzt|"
+    "sterb\\w*|tot|nicht mehr (?:aufwach\\w*|aufstehe|da)|nie mehr aufwach\\w*|einschlaf\\w* und nicht)",
+    "(?:wenn|falls) ich (?:\\w+ ){0,2}(?:nicht mehr|nie mehr|nie wieder) aufwach\\w* (?:\\w+ ){0,2}(?:war|ware|wars) "
+    "(?:\\w+ ){0,2}(?:recht|egal|gut|okay|ok|lieber)",
+    # an earlier attempt and thinking of it again ("tried before, thinking about it again")
+    "(?:tried|attempted|try) (?:it |once |twice |to |before |years ago |last year |a few years ago |as a teen\\w* )*"
+    "(?:before|once|years ago|last year|twice|ago)(?: \\w+){0,8} (?:think\\w*|thought|thinkin|planning|want\\w*) "
+    "(?:about |of |to )?(?:it|trying|doing it|do it|going|try)(?: \\w+){0,2} (?:again|properly|this time|nochmal)",
+    "(?:last|first|previous|the) (?:time|attempt) i (?:tried|attempted)(?: \\w+){0,8} (?:again|this time|properly)",
+    "(?:schon (?:mal|einmal)|fruher (?:mal|schon)|vor (?:\\w+ )?jahren|einmal|letztes jahr)"
+    "(?: \\w+){0,4} (?:versucht|probiert)(?: \\w+){0,8} (?:wieder|nochmal|erneut|noch mal)",
+    # harm to herself to feel something ("a few scratches, I needed to feel something", "damit ich was spüre")
+    "^(?=.*(?:scratch\\w*|cut|cuts|cutting|carv\\w*|burn\\w*|pins?|razor\\w*|blades?|bleed\\w*|ritz\\w*|kratz\\w*|"
+    "schneid\\w*|klinge|verbrenn\\w*|schere|nadel|blut\\w*))"
+    "(?=.*(?:(?:to|so i|so i can|so i could|just to|i can|i could) feel (?:something|anything|real|alive)|"
+    "only (?:thing|way) (?:\\w+ ){0,2}(?:feel|i feel)|"
+    "(?:was|etwas|irgendwas) (?:zu )?(?:spur\\w*|fuhl\\w*)|uberhaupt (?:\\w+ )?(?:spur\\w*|fuhl\\w*))).*",
+    # a goodbye for ever, or "can't do this any more" and a goodbye
+    "(?:bye|goodbye|good bye|take care|farewell|machts gut|macht s gut|mach s gut|machs gut|tschuss|ciao|lebt wohl|"
+    "abschied|adieu|see ya|cya)(?: \\w+){0,5} (?:for ever|forever|for good|fur immer|auf immer)",
+    "^(?=.*(?:cant|can t|cannot|cnt|can not) (?:do|take|handle) (?:this|it) (?:any ?more|nemore|no more|no longer)|"
+    ".*kann (?:\\w+ )?(?:nimma|nimmer|nicht mehr|nich mehr|nimmi)(?: |$))(?=.*(?:bye|goodbye|tschuss|ciao|adios|"
+    "machts gut|servus|pfiat)).*",
+    # a date or a day chosen, said with nothing it is for ("I've picked a date", "hab mir den Tag ausgesucht")
+    "(?:ive|i ve|i have|i|weve|finally) (?:\\w+ )?(?:picked|chosen|chose|set|settled on|decided on|got) (?:a|the|my) "
+    "(?:date|day)(?! (?:for|with|to|of|off|out|at|in the diary|trip|together))(?: (?!for|with)\\w+){0,8}$",
+    "(?:hab|habe) (?:mir |ich )?(?:jetzt |schon |endlich )?(?:den|einen|das|meinen) (?:tag|datum|termin) "
+    "(?:\\w+ )?(?:ausgesucht|festgelegt|gewahlt|beschlossen|ausgemacht)(?: (?!fur|mit|beim|zum|zur)\\w+){0,8}$",
+    # safe from him, not from herself
+    "(?:not|nicht|never|nie|no) (?:\\w+ ){0,3}(?:from|vor) (?:my ?self|mir selbst|mir selber|meinem eigenen kopf|"
+    "my own head)",
+    "(?:safe|sicher) (?:\\w+ ){0,2}(?:from|vor) (?:him|ihm)(?: \\w+){0,8} (?:not|nicht|but|aber)(?: \\w+){0,4} "
+    "(?:from|vor) (?:my ?self|mir|my own)",
+    "(?:from|vor) (?:my ?self|mir selbst|mir selber)(?: \\w+){0,3} (?:not|nicht|no|nope|nah|kaum|never|nie)\\b",
+    "(?:scared|afraid|frightened) of (?:what i (?:might|could|ll|will) do to )?my ?self",
+    # the danger is herself now ("today the danger isn't him, it's me", "die Gefahr bin jetzt ich")
+    "(?:gefahr|danger|threat)(?: \\w+){0,4} (?:bin ich|bin jetzt ich|ich selbst|bin ich es|bin ich selber|is me|its me|"
+    "it s me|is myself|im the one|i m the one)",
+    "(?:bin ich|ich bin|i am|im|i m) (?:\\w+ )?(?:die gefahr|the danger|a danger to my ?self|eine gefahr fur mich)",
+    # soon they will not need to check on her any more ("you won't need to check on me much longer")
+    "^(?=.*(?:bald|soon|schon bald|nicht mehr lange|not long|much longer|after tonight|nach heute|ab morgen))"
+    "(?=.*(?:(?:braucht|brauchen|musst|musst|muss)\\w* (?:\\w+ ){0,5}(?:nicht mehr|nimmer|nimma|nie mehr)|"
+    "(?:wont|will not|won t|dont|do not|no longer) (?:\\w+ ){0,2}(?:need|have) to))"
+    "(?=.*(?:check|melden|schreiben|nachricht|message|text|worry|sorgen|kummern|anrufen|call)).*",
+    # a note or letter written, said alone ("I wrote a note", "hab einen Brief geschrieben")
+    "^(?:(?:so|ok|okay|and|well|anyway|also|ja|und) )*(?:i |ive |i ve |i have )(?:just |already |finally )?(?:wrote|"
+    "written|left|finished|done) (?:a|the|my|some) (?:note|letter|letters|notes)"
+    "(?: (?:for (?:the kids|my kids|everyone|the children|you all|my family|my mum|my mam)|on the (?:table|side|bed|"
+    "kitchen table|pillow)))?$",
+    "^(?:(?:so|ok|also|ja|und) )*(?:ich )?(?:hab|habe) (?:jetzt |schon |endlich )?(?:einen|nen|den|ein paar|die) "
+    "(?:brief|briefe|zettel|abschiedsbrief) (?:geschrieben|hingelegt|hinterlassen)(?: (?:fur die kinder|fur alle|auf "
+    "dem tisch))?$",
+    "(?:angst|furcht) (?:\\w+ )?vor mir (?:selbst|selber)",
+    # a sedative, a sleeping pill or another's medicine taken with drink
+    "^(?=.*(?:diazepam|valium|zopiclone|sleeping (?:pills|tablets)|sleepers|benzos?|xanax|lorazepam|temazepam|"
+    "tramadol|codeine|oxy\\w*|morphine|insulin|schlaftabletten|schlafmittel|beruhigungs\\w*|tavor|"
+    "(?:his|her|mums|my mums|dads|my dads|nans|my nans|seine|ihre|meiner mutter|meines vaters) (?:\\w+ ){0,2}(?:pills|"
+    "tablets|meds|tabletten|pillen|medikamente)|(?:tabletten|pillen|medikamente) (?:von|vom) (?:meiner|meinem|seiner|"
+    "ihrer|der|dem|mama|papa|oma|opa) ?\\w*))"
+    "(?=.*(?:wine|vodka|gin|whisky|whiskey|rum|beer|cider|booze|drink|drunk|prosecco|wein|wodka|schnaps|bier|"
+    "alkohol|sekt|korn)).*",
+    # medicine taken all at once
+    "(?:all|whole|entire|the rest of) (?:my |his |her |the )?(?:\\w+ )?(?:insulin|pills|tablets|meds|medication|"
+    "medicine|pens?|doses?)(?: \\w+){0,2} (?:at once|in one go|all at once|together)",
+    "(?:alle|ganze|gesamte|restlichen?) (?:meine |seine |die |das )?(?:\\w+ )?(?:insulin|tabletten|pillen|"
+    "medikamente|spritzen) (?:\\w+ ){0,2}(?:auf einmal|auf einen schlag|zusammen|gleichzeitig)",
 )
 # Weaker: enough to ask her, never to alert on the model's word alone ("it to stop", "vorbei", "aus").
 SELF_HARM_WEAK_CUE = _words(
@@ -722,6 +858,9 @@ SELF_HARM_WEAK_CUE = _words(
 )
 # She says she will not harm herself: "I'd never hurt myself", "ich würde mir nie was antun".
 SELF_HARM_DENIAL = _words(
+    # round 9: he was there and "now he's gone" ("jetzt ist er weg"), never gone to fetch something
+    "(?:now|jetzt|inzwischen|mittlerweile|and now|und jetzt) (?:ist er|hes|he s|he is|is he|er ist) (?:wieder )?"
+    "(?:weg|gone|away)(?! (?:to|um|and|und|for|holen|zu|get|fetch))",
     "not suicidal", "(?:never|not|wouldnt|would never|wont|dont|do not) (?:\\w+ )?(?:kill|hurt|harm) my ?self",
     "(?:dont|do not|never) want to die", "nicht suizidal",
     "(?:nie|niemals|nicht) (?:\\w+ ){0,2}(?:umbringen|mir (?:was|etwas) antun|mir das leben nehmen)",
@@ -740,6 +879,10 @@ FEEL_UNSAFE_NOW = _words(
     "at the moment|at this moment|this minute|tonight|here)",
     "(?:fuhl|fuhle) mich (?:hier |zuhause |zu hause |gerade |grad |grade |jetzt |im moment |heute nacht )+(?:gar )?"
     "nicht (?:mehr )?sicher",
+    # round 9: "not safe now" said with nothing else
+    "^(?:im |i m |i am |were |we re |we are |feel |feeling )?(?:really |so )?not safe (?:now|right now|rn|atm|here|"
+    "tonight|at home|in here)$", "^(?:ich bin |bin |wir sind )?(?:gerade |grad |jetzt |hier )*nicht sicher"
+    "(?: (?:hier|gerade|grad|jetzt|zuhause))?$",
 )
 # dev14's first reading: a message from him announcing he is on his way ("text from him: see you in 10", "nachricht
 # von ihm: bis gleich"): asked about, never an alert by itself.
@@ -812,8 +955,15 @@ JOY_EMOJI = re.compile(
     "\U0001F44D\u2764\U0001F970\U0001F60D\U0001F389\U0001F60E\U0001F61C\U0001F92A\U0001F64C\U0001F44C\u270C"
     "\U0001F60C\U0001F973\U0001F618\U0001F917]"
 )
+# Round 9: emoji of death said with no words (a coffin, a headstone, a wilted flower, a knot): her own life, asked about
+# (kind self_harm), never an alert by itself; a skull is left out ("💀" is laughter in texting).
+SELF_HARM_EMOJI = re.compile("[\u26B0\U0001FAA6\U0001F940\U0001FAA2]")
 # Faces of fear (😱 😨 😰 😟) say how she feels, not what is happening: with the model alone they ask, never alert.
 FEAR_FACES = re.compile("[\U0001F631\U0001F628\U0001F630\U0001F61F]")
+# Round 9: a message whose only words anchor it now ("now", "again", "jetzt"): emoji beside them speak alone.
+ANCHOR_WORDS_ONLY = _words("^(?:(?:now|rn|again|still|help|right now|jetzt|grad|gerade|schon wieder|wieder|hilfe) ?)+$")
+TERROR_FACES = re.compile("[\U0001F631\U0001F628]")
+WORRY_FACES = re.compile("[\U0001F630\U0001F61F]")
 # Denials that are not: "he's not supposed to be here", "er darf nicht hier sein".
 NOT_A_DENIAL = _words("not supposed", "not allowed", "darf nicht", "soll nicht", "nicht sein")
 
@@ -896,8 +1046,10 @@ def cues(text: str) -> Cues:
     # "I still think about it", "I just want it written down": her memory or wish is present, not the event
     anchors = HER_WISH_NOW.sub(" ", MEMORY.sub(" ", t))
     ongoing = NOW_WEAK.search(anchors) is not None and not (over or distant)  # "for hours", not "used to ... for hours"
-    present = PRESENT.search(OVER.sub(" ", DISTANT.sub(" ", anchors))) is not None or (
-        (NOW_AFTER_ALL.search(anchors) is not None or ongoing) and not later)
+    settled = OVER.sub(" ", DISTANT.sub(" ", anchors))
+    # round 9: "he's" inside an over phrase ("he's no been back since") is no anchor of now either
+    present = PRESENT.search(settled) is not None or (
+        (NOW_AFTER_ALL.search(settled) is not None or ongoing) and not later)
     past = PAST_ONLY.search(t) is not None or over or distant
     denial = (DENIAL.search(t) is not None or CALM_FEAR.search(t) is not None or negated) and (
         NOT_A_DENIAL.search(t) is None)
@@ -938,6 +1090,8 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("ask", max(ps, CUE_SCORE), "self_harm_said_indirectly", "self_harm")
     if PLAN_ALONE.search(c.text) is not None:  # round 8: "I know now how I'll do it", said with nothing else
         return DangerDecision("ask", max(ps, CUE_SCORE), "self_harm_plan_alone", "self_harm")
+    if c.words == 0 and SELF_HARM_EMOJI.search(text) is not None and JOY_EMOJI.search(text) is None:
+        return DangerDecision("ask", max(ps, CUE_SCORE), "self_harm_emoji", "self_harm")  # round 9: "⚰️🥀"
     present_harm = c.harm and c.present
     if c.denial and not present_harm:
         if p >= P_ASK_DESPITE_DENIAL:
@@ -948,7 +1102,9 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
             return DangerDecision("none", p, "model_over")
         return DangerDecision("ask", p, "model_past")
     # 🆘 🔪 🚨 are a sign; a face of fear is one only said alone ("😱😱"), not beside words about her feelings
-    sign = c.emoji and (c.words == 0 or DANGER_EMOJI.search(FEAR_FACES.sub("", text)) is not None)
+    # round 9: anxious or worried faces alone ("😰😰", "😟") say how she feels: asked about; terror ("😱") is a sign
+    alone = c.words == 0 and (TERROR_FACES.search(text) is not None or WORRY_FACES.search(text) is None)
+    sign = c.emoji and (alone or DANGER_EMOJI.search(FEAR_FACES.sub("", text)) is not None)
     if p >= P_ALERT and (c.violence or c.urgency or sign or (c.harm and c.present)):
         return DangerDecision("alert", p, "model")
     if p >= P_ALERT:  # "er schläft", "he is helping with the kids": the model alone, nothing named
@@ -991,7 +1147,8 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("ask", max(p, CUE_SCORE), "place_alone")
     if FEEL_UNSAFE_NOW.search(c.text) is not None and not c.past_only:
         return DangerDecision("ask", max(p, CUE_SCORE), "feels_unsafe_now")
-    if c.words == 0 and len(DISTRESS_EMOJI.findall(text)) >= 2 and JOY_EMOJI.search(text) is None:
+    bare = c.words == 0 or ANCHOR_WORDS_ONLY.search(c.text) is not None  # round 9: "👊😢 now"
+    if bare and len(DISTRESS_EMOJI.findall(text)) >= 2 and JOY_EMOJI.search(text) is None:
         # round 6: emoji alone telling distress ("🔥🚪😭", "😭😭🏃"): asked, never an alert by itself
         return DangerDecision("ask", max(p, CUE_SCORE), "distress_emoji")
     return DangerDecision("none", p, "no_signal")
