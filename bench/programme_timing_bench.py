@@ -106,10 +106,10 @@ def difference(linked: list[float], unlinked: list[float], seed: int) -> dict[st
 
 async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dict[str, Any]:
     ring = prepared(workdir, database_url)
+    floor = {} if args.answer_floor is None else {"PROGRAMME_ANSWER_FLOOR_SECONDS": args.answer_floor}
     settings = load_settings(LIAISON_ENV="test", DATABASE_URL=database_url, LIAISON_KEY_FILE=ring.path,
                              NLU_CACHE_DIR=workdir / "nlu", PROGRAMME_API_RATE_PER_MINUTE=1e6,
-                             PROGRAMME_API_BURST=100000,
-                             **({} if args.answer_floor is None else {"PROGRAMME_ANSWER_FLOOR_SECONDS": args.answer_floor}))
+                             PROGRAMME_API_BURST=100000, **floor)
     svc = create_service(settings, keyring=ring)
     rng = random.Random(args.seed)
     # (way, linked or unlinked, what the request before was) -> ms; the probes by the event before them
