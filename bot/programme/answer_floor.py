@@ -3,7 +3,7 @@
 The programme's side must never learn whether a case is linked to her (docs/DESIGN.md). Its events are
 answered before they are matched (settler.py), but the matching then shares this process with whatever
 the programme sends next: a request timed to land inside it is slowed by a linked case's extra work
-(`bench/programme_timing_bench.py --probe`: +26 % at the median on PostgreSQL). Answering each of the
+(`bench/programme_timing_bench.py --probe`: +26 % to +92 % at the median on PostgreSQL). Answering each of the
 programme's requests (its API, its staff's console pages) at the same moment after its arrival hides
 that, and how long its own work took, as long as that work takes less than the floor. An answer later
 than the floor is logged (`programme.answer_late`) so that an operator can raise it
@@ -17,14 +17,12 @@ answers forever)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
+from aiohttp.typedefs import Handler, Middleware
 
 from bot.logs import log_event
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _PROGRAMME_SIDE = web.RequestKey("programme_side", bool)
 
 

@@ -20,7 +20,7 @@ import aiohttp
 from bot.clock import ManualClock
 from bot.programme.tokens import create_token
 from bot.service import Service
-from tests.programme.support import SITE, body, her, person, stored_events
+from tests.programme.support import SITE, body, day, her, person, stored_events
 from tests.support.clock import TEST_NOW
 from tests.support.console import console_service
 from tests.support.http import serve_app
@@ -75,7 +75,7 @@ async def test_a_programme_staff_members_pages_and_form_leave_at_the_floor(setti
             (status, *_rest), took_page = await timed(pat.get("/console/programme"))
             assert status == 200 and took_page >= FLOOR
             form = {"event_id": "f-1", "case_ref": "DV-2026-117", "kind": "completed", "reason_class": "",
-                    "occurred_on": "2026-01-05", "sessions_missed": "", "expected_end": "", "detail": ""}
+                    "occurred_on": day(-1).isoformat(), "sessions_missed": "", "expected_end": "", "detail": ""}
             (status, *_rest), took_form = await timed(pat.post("/console/programme/events", form))
             assert status == 303 and took_form >= FLOOR
             (status, *_rest), took_forbidden = await timed(pat.get("/console/queue"))
