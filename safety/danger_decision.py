@@ -969,6 +969,7 @@ NOT_A_DENIAL = _words("not supposed", "not allowed", "darf nicht", "soll nicht",
 
 
 WORRYING = frozenset({DANGER_INTENT, SELF_HARM_INTENT, "feeling_unsafe", "report_incident"})
+REPORTS = frozenset({REPORT_INTENT})
 
 
 def _top_intent(parse: Mapping[str, Any] | None) -> str | None:
@@ -976,18 +977,11 @@ def _top_intent(parse: Mapping[str, Any] | None) -> str | None:
     return str(intent.get("name")) if isinstance(intent, Mapping) else None
 
 
-def _sure_report(parse: Mapping[str, Any] | None, floor: float) -> bool:
-    """The model's top intent is an incident report, at least this sure."""
+def _sure_of(parse: Mapping[str, Any] | None, intents: frozenset[str], floor: float) -> bool:
+    """The model's top intent is one of these, at least this sure."""
     intent = (parse or {}).get("intent") or {}
-    return (isinstance(intent, Mapping) and intent.get("name") == REPORT_INTENT
+    return (isinstance(intent, Mapping) and intent.get("name") in intents
             and float(intent.get("confidence") or 0.0) >= floor)
-
-
-def _sure_calm(parse: Mapping[str, Any] | None) -> bool:
-    """Round 8: the model's top intent is an ordinary one (a report, a calm answer, a question), at least SURE_OTHER."""
-    intent = (parse or {}).get("intent") or {}
-    return (isinstance(intent, Mapping) and intent.get("name") in CALM_INTENTS
-            and float(intent.get("confidence") or 0.0) >= SURE_OTHER)
 
 
 def _best_guess(parse: Mapping[str, Any] | None) -> str | None:
@@ -1069,7 +1063,7 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         if c.over or c.distant:
             return DangerDecision("none", 0.0, f"net_over:{net.rule}")
         # round 6: told for the record, placed in the past, nothing now
-        if _sure_report(parse, REPORT_SURE_NET_PAST) and REPORT_FRAME.search(c.text) is not None:
+        if _sure_of(parse, REPORTS, REPORT_SURE_NET_PAST) and REPORT_FRAME.search(c.text) is not None:
             return DangerDecision("none", 0.0, f"net_past_report:{net.rule}")
         return DangerDecision("ask", 1.0, f"net_past:{net.rule}")
     if net is not None:
@@ -1113,7 +1107,7 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
         return DangerDecision("alert", p, "model_with_present_harm")
     if c.past_only and (c.over or c.distant) and not c.urgency:  # over, or long ago: a report
         return DangerDecision("none", p, "model_over")
-    if (_sure_report(parse, REPORT_SURE) and p < P_ASK and c.past_only and not (c.urgency or c.emoji)
+    if (_sure_of(parse, REPORTS, REPORT_SURE) and p < P_ASK and c.past_only and not (c.urgency or c.emoji)
             and REPORT_FRAME.search(c.text) is not None and ARRIVAL_MESSAGE.search(c.text) is None):
         # round 6: the model is sure she is telling an incident, for the record, and nothing is now
         return DangerDecision("none", p, "model_report")
@@ -1131,7 +1125,7 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
             named_now or not figure):
         # a quarter of the model's belief on danger is worth a question in a short message or one naming anything
         return DangerDecision("ask", p, "model_quarter")
-    calm = (_sure_calm(parse) and p < P_CUE_FLOOR and ps < PS_ASK and not (c.urgency or c.emoji)
+    calm = (_sure_of(parse, CALM_INTENTS, SURE_OTHER) and p < P_CUE_FLOOR and ps < PS_ASK and not (c.urgency or c.emoji)
             and (c.past or c.over) and NOW_STRONG.search(OVER.sub(" ", c.text)) is None
             and PLACE_ALONE.search(c.text) is None)
     # round 8: with the model sure of a report or a calm answer and danger almost nothing, a day or "over" named ("he
