@@ -27,6 +27,10 @@ def test_no_test_example_appears_in_the_training_data(locale: str) -> None:
 
 # frozen when written, measured once (bench/nlu_heldout_once.py --set NAME): a changed byte is a changed test
 FROZEN_SETS = {
+    "en/test/test_nlu_issue23j.yml": "97217eefb19bce5269e03da440e598ee0f578bde4f718c95919d305ebba2745f",
+    "en/test/test_nlu_issue23j_kinds.tsv": "16d12dd80825a339849d3e05d45d62a6382d4e6068545f1a540555d07787abb0",
+    "de/test/test_nlu_issue23j.yml": "eca5edbf588deae6ff81eb326f444d8878ea1decc711724221b240596c8ed724",
+    "de/test/test_nlu_issue23j_kinds.tsv": "6a9e0492d1c2585d1e8198114dd7514f0c3e93c10feab04691818c5c0819ca9a",
     "en/test/test_nlu_issue23i.yml": "b82932aa8bb8fa1b9f4f55d5b675ef8ec3007e4cc4313d90abf2b81596f96aa5",
     "en/test/test_nlu_issue23i_kinds.tsv": "4f0abf0bdef8719c4c907719e26b7d9c6ab99e47ef09e4530c4807f5b0cbda02",
     "de/test/test_nlu_issue23i.yml": "1e10eb0449b98350a5fd419164bed56214625b261182fe77a3cee5e4c231ef17",
@@ -63,7 +67,7 @@ FROZEN_SETS = {
 
 
 @pytest.mark.parametrize("name", ["issue23b", "issue23c", "issue23d", "issue23e", "issue23f", "issue23g",
-                                  "issue23h", "issue23i"])
+                                  "issue23h", "issue23i", "issue23j"])
 @pytest.mark.parametrize("locale", ["en", "de"])
 def test_no_training_change_after_the_freeze_copies_a_frozen_held_out_example(locale: str, name: str) -> None:
     """Written independently, the set shares some short common messages ("hi", "STOP") with the training
