@@ -13,7 +13,9 @@ deliveries at a time, two places kept for danger and quick exit, and the others 
 memory, danger and quick exit first. Every delivery holding a connection of the database's pool
 while it waited (for the CPU, for a slow classifier) queued a danger text behind all the others
 (seconds at 200 msg/s), kept no connection for the dispatcher's sends, and let the longest waits
-fail at the pool's 30 s time-out.
+fail at the pool's 30 s time-out. And while a danger text or quick exit is being handled, no
+ordinary delivery starts (bot.outbox.urgent_first): on a saturated loop her text's every statement
+waited a lap behind theirs.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from bot.logs import log_event
 from bot.outbox.enqueue import queued_chats
 from bot.outbox.lanes import REPLY, URGENT
 from bot.outbox.ratelimit import PriorityLock
+from bot.outbox.urgent_first import UrgentFirst
 from bot.storage.db import Database
 from bot.storage.models import InboundMessage
 from flows.keywords import keyword
@@ -72,8 +75,10 @@ class Accepted:
 class InboundPipeline:
     def __init__(self, db: Database, keyring: KeyRing,
                  on_outbox: Callable[[Collection[tuple[str, str]]], None] | None = None,
-                 clock: Callable[[], datetime] | None = None, *, pin_hasher: PinHasher) -> None:
-        """`on_outbox(chats)` hears, after each commit, which chats got messages queued."""
+                 clock: Callable[[], datetime] | None = None, *, pin_hasher: PinHasher,
+                 urgent_first: UrgentFirst | None = None) -> None:
+        """`on_outbox(chats)` hears, after each commit, which chats got messages queued; `urgent_first`
+        is shared with the dispatcher, whose urgent sends ordinary deliveries wait for too."""
         self.db = db
         self.keyring = keyring
         self.pin_hasher = pin_hasher
@@ -83,6 +88,7 @@ class InboundPipeline:
         self.now = clock or (lambda: datetime.now(UTC))
         self._admission = PriorityLock(INBOUND_AT_ONCE)
         self._ordinary = PriorityLock(INBOUND_AT_ONCE - KEPT_FOR_URGENT)
+        self.urgent_first = urgent_first or UrgentFirst()
 
     async def accept(self, event: InboundEvent) -> Accepted:
         """Persist and process one delivery; safe to call again with the same provider id.
@@ -91,10 +97,13 @@ class InboundPipeline:
         event, repaired = checked(event)
         lane = admission_lane(event)
         if lane == URGENT:
+            with self.urgent_first.hold():
+                async with self._admission(lane):
+                    return await self._accept(event, repaired)
+        async with self._ordinary(lane):
+            await self.urgent_first.ordinary_turn()
             async with self._admission(lane):
                 return await self._accept(event, repaired)
-        async with self._ordinary(lane), self._admission(lane):
-            return await self._accept(event, repaired)
 
     async def _accept(self, event: InboundEvent, repaired: bool) -> Accepted:
         if repaired:

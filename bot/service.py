@@ -20,6 +20,7 @@ from bot.heap import freeze_after
 from bot.inbound import InboundPipeline
 from bot.logs import log_event
 from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.urgent_first import UrgentFirst
 from bot.policies import Policies
 from bot.programme.answer_floor import answer_floor
 from bot.programme.api import programme_api_routes
@@ -93,12 +94,14 @@ class Service:
         ring = keyring or KeyRing.load(settings.key_file)
         db = Database(settings.database_url, ring, clock=clock, policies=Policies.from_settings(settings))
         chans = channels if channels is not None else build_channels(settings)
+        urgent_first = UrgentFirst()  # her danger text, then its answers' sends, before ordinary work
         dispatcher = Dispatcher(db, chans, events=DELIVERY_EVENTS, retry_budgets=settings.outbox_retry_budgets,
                                 base_backoff=settings.outbox_base_backoff, max_backoff=settings.outbox_max_backoff,
                                 claim_lease=settings.outbox_claim_lease,
-                                poll_interval=settings.outbox_poll_interval, clock=clock)
+                                poll_interval=settings.outbox_poll_interval, clock=clock, urgent_first=urgent_first)
         pipeline = InboundPipeline(db, ring, on_outbox=dispatcher.wake_for, clock=clock,
-                                   pin_hasher=PinHasher.for_environment(settings.environment))
+                                   pin_hasher=PinHasher.for_environment(settings.environment),
+                                   urgent_first=urgent_first)
         # a model missing from the cache is trained in a child process: scikit-learn never stays resident here
         nlu = NluService(cache_dir=settings.nlu_cache_dir, rasa_url=settings.rasa_url, timeout=settings.rasa_timeout,
                          train_apart=True)

@@ -39,6 +39,7 @@ from bot.outbox.owners import Owners
 from bot.outbox.ratelimit import KeyedBuckets, Pacer, PriorityLock
 from bot.outbox.results import mark_sent, record_receipt, stop_recipient
 from bot.outbox.shared_rate import SharedTurns, forget_idle_chats
+from bot.outbox.urgent_first import Hold, UrgentFirst
 from bot.storage.db import Database
 from bot.storage.models import ChannelIdentity, InboundMessage, OutboundMessage, Survivor
 from safety import windows
@@ -115,8 +116,10 @@ class Dispatcher:
     def __init__(self, db: Database, channels: Mapping[str, Channel], *, events: DeliveryEvents,
                  retry_budgets: Mapping[str, float] | None = None, base_backoff: float = 1.0,
                  max_backoff: float = 300.0, poll_interval: float = 0.5, clock: object = None,
-                 claim_lease: float = CLAIM_LEASE.total_seconds()) -> None:
+                 claim_lease: float = CLAIM_LEASE.total_seconds(), urgent_first: UrgentFirst | None = None) -> None:
         self.db = db
+        # an urgent row's first send holds ordinary deliveries back until it is claimed (inbound.py)
+        self.urgent_first = urgent_first or UrgentFirst()
         self.channels = channels
         self.events = events  # who hears what became of each row (bot/delivery_events.py)
         self.retry_budgets = {**DEFAULT_BUDGETS, **(retry_budgets or {})}
@@ -330,7 +333,10 @@ class Dispatcher:
     def _worker(self, key: ChatKey, lane: int = NOTICE) -> asyncio.Task[int]:
         task = self._workers.get(key)
         if task is None or task.done():
-            task = asyncio.create_task(self._drain_chat(key, lane), name="outbox-chat")
+            # an urgent chat's sender holds ordinary work back from now (not from its first lap) until its
+            # first row is claimed: the danger text that queued it is still holding it back
+            hold = self.urgent_first.hold() if lane == URGENT else None
+            task = asyncio.create_task(self._drain_chat(key, lane, hold), name="outbox-chat")
             self._workers[key] = task
         else:  # it may be past its last look at her queue: it looks once more before it ends
             self._look_again.add(key)
@@ -354,7 +360,7 @@ class Dispatcher:
         results = await asyncio.gather(*tasks)
         return sum(results)
 
-    async def _drain_chat(self, key: ChatKey, lane: int = NOTICE) -> int:
+    async def _drain_chat(self, key: ChatKey, lane: int = NOTICE, hold: Hold | None = None) -> int:
         """One chat's messages, strictly in order; stop at the first that does not go. The next
         one is looked up in the transaction that recorded the last one's outcome. A message queued
         for her while this sender was finishing (its last look already taken) is looked for again
@@ -363,20 +369,24 @@ class Dispatcher:
         try:
             while True:
                 self._look_again.discard(key)
-                sent += await self._drain_once(key, lane)
+                sent += await self._drain_once(key, lane, hold)
                 if key not in self._look_again:
                     return sent
         finally:
+            if hold is not None:
+                hold.release()
             if self._workers.get(key) is asyncio.current_task():
                 del self._workers[key]
                 self._look_again.discard(key)
 
-    async def _drain_once(self, key: ChatKey, lane: int) -> int:
+    async def _drain_once(self, key: ChatKey, lane: int, hold: Hold | None = None) -> int:
         sent = 0
         async with self._db_turns(lane), self.db.reads() as s:
             nxt = await self._next_in(s, key)
         while nxt is not None:
-            outcome, nxt = await self._send_one(nxt[0], key, is_deletion=nxt[1] == "delete", lane=nxt[2])
+            outcome, nxt = await self._send_one(nxt[0], key, is_deletion=nxt[1] == "delete", lane=nxt[2], hold=hold)
+            if hold is not None:
+                hold.release()
             if outcome is Outcome.SENT:
                 sent += 1
             elif outcome is not Outcome.CANCELLED:
@@ -399,8 +409,10 @@ class Dispatcher:
         return None
 
     async def _send_one(self, row_id: int, key: ChatKey, *, is_deletion: bool,
-                        lane: int = 0) -> tuple[Outcome, Next]:
-        """Send one row; returns what became of it and, when the chat goes on, its next row."""
+                        lane: int = 0, hold: Hold | None = None) -> tuple[Outcome, Next]:
+        """Send one row; returns what became of it and, when the chat goes on, its next row. An urgent
+        row's `hold` (bot.outbox.urgent_first) is let go while it waits for her chat's limit and once
+        it is claimed: ordinary work never waits on a provider's answer."""
         channel_name, rindex = key
         channel = self.channels[channel_name]
         # our turn first, claim second: a row waiting for a token is still `pending`, so a crash
@@ -412,6 +424,8 @@ class Dispatcher:
             async with self._db_turns(lane):
                 wait = await shared.chat_wait(rindex)
             if wait > 0:
+                if hold is not None:
+                    hold.release()
                 await asyncio.sleep(wait)
         elif channel_name in self._per_chat and not is_deletion:
             await self._per_chat[channel_name].acquire(rindex)
@@ -472,6 +486,8 @@ class Dispatcher:
                 )
         # the claim is committed and the request is written next: from here a crash leaves the
         # row `sending` -> `in_doubt`
+        if hold is not None:
+            hold.release()
         if is_deletion:
             assert msg.deletion_plan is not None  # the database refuses a deletion without its plan
             return await self._delete(channel, key, row_id, out.address, msg.deletion_plan, attempts)
