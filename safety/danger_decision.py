@@ -107,7 +107,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from content.text import fold_for_danger, fold_letters
-from safety.danger_net import DangerSignal
+from safety.danger_net import DangerSignal, detect_danger
 
 Action = Literal["alert", "ask", "none"]
 Kind = Literal["danger", "self_harm"]
@@ -967,6 +967,130 @@ WORRY_FACES = re.compile("[\U0001F630\U0001F61F]")
 # Denials that are not: "he's not supposed to be here", "er darf nicht hier sein".
 NOT_A_DENIAL = _words("not supposed", "not allowed", "darf nicht", "soll nicht", "nicht sein")
 
+# Round 10: a recall path for self-harm by class, not by wording: she does not trust herself or cannot keep herself
+# safe, means gathered or chosen (tablets saved up, a rope, which bridge, the sea, the platform's edge), her own
+# body hurt "till it bled" or "to feel real", disappearing for good, not being here by the morning. Asked about
+# (kind self_harm), never an alert by itself; a laugh or "I'm fine" beside it lowers nothing (sarcasm), only her
+# own denial ("I'd never hurt myself") does; "cut my hair", "a walk to the bridge" name no harm.
+_BODY = ("(?:arms?|wrists?|legs?|thighs?|skin|stomach|belly|chest|hips?|arme?n?|handgelenke?|beine?n?|"
+         "oberschenkeln?|haut)")
+SELF_HARM_BROAD = _words(
+    "(?:dont|do not|cant|can not|cannot|no longer|not sure i can|dont think i can|dont know if i can) "
+    "(?:\\w+ ){0,2}(?:trust|keep) my ?self(?: safe)?",
+    "(?:not|never|isnt|arent) (?:\\w+ ){0,2}safe from my ?self",
+    "safe from (?:him|he) (?:\\w+ ){0,6}not (?:from )?my ?self",
+    "(?:protect\\w*|save|saving|safe) (?:\\w+ ){0,2}from (?:my ?self|me)(?! and)", "the one (?:\\w+ ){0,4}from is me",
+    "(?:scared|afraid|frightened|terrified) of (?:my ?self|what i (?:might|will|could|ll|d) do)",
+    "what i (?:might|will|could|ll) do to my ?self",
+    "(?:saving|saved|stockpil\\w*|hoard\\w*|collect\\w*|stash\\w*|squirrel\\w*|hidden|hiding|counting) (?:up )?"
+    "(?:\\w+ ){0,3}(?:tablets|pills|meds|medication|painkillers|paracetamol|sleeping pills)",
+    "(?:the |a |my )?rope(?:s)? (?:is |s )?(?:in|under|ready|up|tied)",
+    "(?:bought|got|have|found) (?:a |some |the )?rope",
+    "(?:walk|walking|swim|swimming|wade|wading|go|going) (?:\\w+ ){0,2}into the (?:sea|river|lake|water|canal|waves)",
+    "(?:step|stepping|jump|jumping|throw(?:ing)? my ?self|fall|falling|lean|leaning) (?:\\w+ ){0,3}"
+    "(?:off|from|in front of|under|over) (?:the|a) (?:\\w+ ){0,2}(?:bridge|roof|train|platform|cliff|car park|building|"
+    "balcony|lorry|bus|ledge|edge)",
+    "which (?:bridge|train|tree|rope|cliff|building|roof)",
+    "(?:cliff|bridge|roof|ledge)\\w* (?:\\w+ ){0,6}(?:which|what) spot",
+    "(?:at|on|over|near) the edge of (?:the |a )?(?:\\w+ )?"
+    "(?:platform|roof|cliff|bridge|car park)", "(?:picking|picked|pick|choosing|chose|found|scouting) (?:out )?"
+    "(?:a |the |which |my )?(?:bridge|cliff|spot to|tree to)",
+    "(?:cut|cutting|scratch\\w*|burn\\w*|carv\\w*|gouge\\w*|pick\\w*|hurt\\w*) (?:\\w+ ){0,3}(?:my|my own) "
+    "(?:\\w+ )?" + _BODY, "(?<!he )(?<!hes )(?:hit|hitting|bang\\w*|slam\\w*|smash\\w*|punch\\w*) my (?:own )?"
+    "(?:head|fists?) (?:\\w+ ){0,2}against the (?:wall|door|floor|mirror)",
+    "(?:till|until) (?:it|they|i|my \\w+) (?:bled|bleed|bleeds|was bleeding|went quiet|went numb|stopped)",
+    "to feel (?:real|something|anything|alive|in control)", "(?:deeper|worse) than (?:usual|before|last time|ever)",
+    "cut deeper", "(?:want|wanna|need|going|gonna) (?:to )?(?:just )?(?:disappear|vanish)(?! for (?:a|the|an))",
+    "disappear (?:for good|forever|for ever|and (?:not|never) come back)",
+    "(?:still )?(?:be|being) (?:here|around|alive) (?:in the morning|tomorrow|by morning|by tomorrow)",
+    "(?:i|ill|i ll) (?:wont|will not|might not|may not) (?:still )?be (?:here|around|alive) "
+    "(?:\\w+ )?(?:tomorrow|in the morning|"
+    "much longer|for long|by morning)",
+    # German
+    "(?:trau|traue|trauen) (?:\\w+ ){0,4}(?:mir|mich) (?:\\w+ ){0,3}(?:selber|selbst) (?:\\w+ ){0,2}nicht",
+    "(?:mir|mich) (?:selber|selbst) (?:\\w+ ){0,3}nicht (?:mehr )?(?:trauen|uber den weg)",
+    "(?:vor|von) mir (?:selbst|selber) (?:\\w+ ){0,2}(?:schutzen|sicher|angst|retten|bewahren)",
+    "(?:sicher|geschutzt) (?:\\w+ ){0,3}vor mir (?:selbst|selber)", "aber (?:nicht )?vor mir (?:selbst|selber)",
+    "(?:schutzt|beschutzt|rettet|bewahrt) mich (?:\\w+ ){0,2}vor mir",
+    "angst vor dem was ich (?:mir )?(?:tu|tue|mache)",
+    "nicht (?:\\w+ ){0,2}auf mich (?:selbst |selber )?(?:aufpassen|acht geben)",
+    "(?:nicht sicher|weiss nicht|keine ahnung) ob ich (?:\\w+ ){0,4}auf mich "
+    "(?:selbst |selber )?(?:aufpassen|acht geben)",
+    "was ich mir (?:\\w+ )?(?:antue|antu|an tue|antun konnte)",
+    "(?:sammle|sammel|sammeln|gesammelt|horte|gehortet|bunker\\w*|gebunkert|spare|gespart|aufgehoben|zahle|gezahlt|"
+    "versteckt|verstecke) (?:\\w+ ){0,4}(?:tabletten|pillen|medikamente|schlaftabletten|schmerztabletten)",
+    "(?:der |den |ein(?:en)? |mein(?:en)? )strick", "(?:ein |das )?seil (?:liegt|ist|hangt|gekauft)",
+    "(?:geh|gehe|lauf|laufe|spring|springe|steig|schwimm) (?:\\w+ ){0,3}(?:in den (?:see|fluss|rhein|main|kanal)|"
+    "ins (?:wasser|meer)|von der brucke|vom dach|vor den zug|vor die (?:bahn|ubahn|s bahn)|vom balkon)",
+    "welche brucke", "(?:ganz )?vorne? (?:an der|am) (?:bahnsteig|gleis|kante|brucke|dachkante)", "bahnsteigkante",
+    "(?:den|meinen) kopf (?:\\w+ ){0,2}gegen die (?:wand|tur|mauer)",
+    "mich (?:selbst |selber )?gegen die (?:wand|mauer)",
+    "bis (?:es|sie|ich|die haut) (?:\\w+ )?(?:blut\\w*|still war|still ist|taub|nichts mehr)",
+    "(?:damit|um) (?:ich )?(?:mich )?(?:was |etwas |irgendwas )?(?:zu )?(?:spure|spuren|fuhle|fuhlen) (?:\\w+ )?"
+    "(?:echt|lebendig|real|was|etwas)?",
+    "tiefer (?:geschnitten|als sonst|als letztes mal|als je)", "(?:einfach|fur immer|ganz) verschwinden",
+    "verschwinden und nicht (?:mehr |wieder )?(?:zuruck|wieder)",
+    "(?:morgen|morgen fruh|nachste woche) noch (?:da|hier) bin",
+    "(?:gekratzt|kratze|kratz|geritzt|ritze|geschnitten|schneide|verbrannt|verbrenne) (?:\\w+ ){0,3}" + _BODY,
+)
+# ... and what the broad path never asks about: her hair, a recipe, a walk to a bridge, a figure of speech.
+NOT_SELF_HARM = _words("hair", "haare", "fringe", "pony", "nails", "nagel", "recipe", "rezept", "onions?", "zwiebeln",
+                       "the (?:sea|river|lake) (?:was|is) (?:lovely|beautiful|cold|nice)", "walk(?:ed)? the dog",
+                       "spazieren", "mit dem hund", "with the dog", "swimming lesson", "schwimmkurs")
+# Round 10: danger by class, asked about at least (never an alert by itself): someone at her windows or doors at
+# night ("tapping the windows at 3am, it's him", "jemand klopft ans Fenster, das ist er"), a child taken or handed
+# over against an order or no-contact, a hiding place in one or two words ("attic. quiet.", "Keller. Kinder dabei."),
+# and his arrival said as a riddle ("guess whose car just pulled in", "rat mal wer vor der Tür steht").
+NIGHT_AT_DOORS = _words(
+    "(?:tapping|tap|taps|knocking|knocks|knock|banging|bangs|rattling|rattles|scratching|scratches|trying|tries|"
+    "hammering|klopft|klopfen|geklopft|kratzt|ruttelt|rutteln|hammert|pocht|klingelt (?:\\w+ )?sturm|drueckt|druckt)"
+    " (?:\\w+ ){0,5}(?:windows?|doors?|letterbox|handle|fenster\\w*|tur\\w*|briefschlitz|klinke|rollladen)"
+    "(?=.*(?:its him|it s him|thats him|that s him|its my ex|das ist er|des is er|das ist er|er ist das|er is des|"
+    "\\d ?am\\b|\\d+ in the morning|at night|in the night|middle of the night|early hours|nachts|mitten in der nacht|"
+    "\\d+ uhr (?:morgens|fruh)|(?<![a-z])er (?:\\w+ )?das))",
+    "(?:footsteps|someone|somebody|schritte|jemand) (?:\\w+ ){0,5}(?:round the (?:house|back|side)|around the house|"
+    "ums haus|um das haus|um unser haus|on the gravel|im garten|in the garden|auf dem kies)"
+    "(?=.*(?:its him|it s him|thats him|him i know|das ist er|er ist das|er ist es|\\d ?am\\b|nachts|at night))",
+)
+NOT_AT_DOORS = _words("postman", "postie", "paketbote", "postbote", "delivery", "courier", "wind", "cat", "katze",
+                      "fox", "fuchs", "branch", "ast", "neighbours? kids?", "nachbarskind\\w*", "was only", "war nur")
+CHILD_TAKEN = _words(
+    "(?:nursery|school|kita|kindergarten|hort|childminder|after school club|tagesmutter|creche|kiga|schule|club)"
+    " (?:\\w+ ){0,6}(?:let him|gave|handed|released|mitgegeben|gegeben|ubergeben|rausgegeben|abholen (?:lassen|lies))",
+    "(?:took|taken|grabbed|snatched|collected|picked up|driven off with|genommen|geholt|mitgenommen|abgeholt|"
+    "geschnappt|entfuhrt)(?: \\w+){0,6} (?:the baby|our|my|the kids|den kleinen|die kleine|das baby|unser\\w*|"
+    "mein\\w*|die kinder|ihn|sie)",
+    "(?:\\w+ ){0,3}(?:out (?:of )?the (?:pram|buggy|car seat)|aus dem (?:buggy|kinderwagen|autositz))",
+)
+AGAINST_ORDER = _words(
+    "not supposed", "not allowed", "no contact", "injunction", "(?:court |protection |non molestation )?order",
+    "kontaktverbot", "darf (?:\\w+ ){0,2}nicht", "beschluss", "umgangsverbot", "nicht erlaubt", "keinen kontakt",
+    "(?:dont|do not) know where (?:they|she|he) (?:is|are)", "weiss nicht wo (?:sie|er) (?:ist|sind)",
+)
+HIDING_BARE = _words(
+    "^(?:(?:in|im|at|under|unterm|unter|behind|hinterm|hinter|up in|down in|the|der|die|das|dem|den|on) )*"
+    "(?:attic|loft|garage|cellar|basement|shed|bathroom|loo|toilet|wardrobe|cupboard|closet|stairs|boot|bedroom|"
+    "dachboden|speicher|keller|bad|klo|schrank|abstellkammer|gartenhaus|estrich|kofferraum|bett|treppe)"
+    "(?: (?:quiet|shh+|silent|hiding|hidden|kids with me|with the kids|w the kids|w kids|with kids|with the baby|"
+    "leise|still|pst+|ps+t|versteckt|kinder dabei|mit den kindern|mit kindern|mit der kleinen|mit dem kleinen|"
+    "no noise|dont call|dont ring|nicht anrufen|ruf nicht an|nicht schreiben|dont text|now|jetzt|help|hilfe)){1,3}$",
+)
+RIDDLE_ARRIVAL = _words(
+    "(?:guess who(?:s|se|s just| just)?|rat(?:e)? mal wer|rat(?:e)? mal wessen|surprise surprise|who else but|"
+    "look whos|look who s|raten sie mal wer) (?:\\w+ ){0,6}(?:here|outside|door|window|drive|pulled|parked|turned up|"
+    "back|standing|knocking|banging|car|van|steht|vor|fenster|tur|einfahrt|fahrt|kommt|klingelt|parkt|klopft|da|"
+    "garten|garden|hallway|flur)",
+)
+NOT_HIM = _words("mum", "mam", "mom", "mummy", "nan", "nana", "gran", "granny", "sister", "brother", "friend", "mate",
+                 "bestie", "holiday", "postman", "postie", "cat", "dog", "neighbou?r\\w*", "mutter", "mama", "oma",
+                 "opa", "schwester", "bruder", "freundin", "urlaub", "nachbar\\w*", "katze", "hund", "lol", "haha")
+# Round 10: a long message is decided clause by clause as well (the most urgent clause wins), so ordinary news
+# before the danger cannot dilute it; only in a message this long, not placed in the past only as a whole.
+LONG_WORDS = 15
+FUTURE_FEAR = _words("if he", "what if", "worried (?:\\w+ ){0,3}(?:he|hell)", "scared (?:\\w+ ){0,2}(?:he|hell)",
+                   "wenn er", "falls er", "angst (?:\\w+ ){0,2}dass er", "irgendwann", "might", "could")
+CLAUSE_SPLIT = re.compile(r"[.!?;\n]+|,\s*|\s+(?:and then|anyway|anyways|jedenfalls|egal|btw|oh and|und dann|aber)\s+")
+
 
 WORRYING = frozenset({DANGER_INTENT, SELF_HARM_INTENT, "feeling_unsafe", "report_incident"})
 REPORTS = frozenset({REPORT_INTENT})
@@ -1027,6 +1151,35 @@ class Cues:
     def any(self) -> bool:
         return self.harm or self.present or self.urgency
 
+# Round 10: dialect and text-speak words read as the standard word before the cues and a second try of the net
+# (Northern English and Scots, Bavarian and Austrian, Swiss German, texting): the net and the cues were written in
+# the standard language, and whole dialects were learnt one wording at a time. Word for word only; a German word
+# that is also English ("is", "do", "i") is read so only when the message shows German elsewhere (``GERMAN``).
+DIALECT_ANY = {
+    "radge": "raging", "radgie": "raging", "bog": "toilet", "wi": "with", "wiv": "with", "bairns": "kids",
+    "bairn": "kid", "weans": "kids", "wean": "kid", "hoose": "house", "oot": "out", "ootside": "outside",
+    "doon": "down", "noo": "now", "heid": "head", "greetin": "crying", "polis": "police", "ere": "here",
+    "plz": "please", "pls": "please", "hlp": "help", "tmrw": "tomorrow", "2day": "today", "dor": "door",
+    "nite": "night", "windae": "window", "windaes": "windows", "dour": "door",
+    "ois": "alles", "olles": "alles", "allss": "alles", "zam": "zusammen", "zamm": "zusammen", "zsamm": "zusammen",
+    "zsam": "zusammen", "chunnt": "kommt", "kummt": "kommt", "kimmt": "kommt", "dusse": "draussen",
+    "dussen": "draussen", "huus": "haus", "ufe": "hoch", "ufa": "hoch", "auffi": "hoch", "narrisch": "wahnsinnig",
+    "woarn": "geworden", "angscht": "angst", "isch": "ist", "het": "hat", "hod": "hat", "hob": "habe", "hab": "habe",
+    "gsi": "gewesen", "ruttlet": "ruttelt", "chlopft": "klopft", "stage": "treppe", "stiege": "treppe",
+    "nimma": "nicht mehr", "nimmer": "nicht mehr", "ned": "nicht", "nid": "nicht", "nod": "nicht",
+}
+DIALECT_DE = {"is": "ist", "do": "da", "i": "ich", "d": "die", "dr": "der", "a": "an", "hed": "hat", "mi": "mich"}
+GERMAN = _words("er", "ich", "und", "nicht", "der", "die", "das", "isch", "bin", "hob", "mich", "ist", "ned", "ois",
+                "chunnt", "angscht", "scho", "jetzt", "grad", "nimma", "woarn", "olles")
+
+
+def read_dialect(folded: str) -> str:
+    """The folded text with dialect and text-speak words read as the standard word (round 10)."""
+    words = folded.split()
+    german = GERMAN.search(folded) is not None
+    out = [DIALECT_DE.get(w, w) if german and w in DIALECT_DE else DIALECT_ANY.get(w, w) for w in words]
+    return " ".join(out)
+
 
 def cues(text: str) -> Cues:
     t = fold_for_danger(text)
@@ -1055,7 +1208,61 @@ def cues(text: str) -> Cues:
 
 
 def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None) -> DangerDecision:
-    """Apply the rule of the module docstring to one message."""
+    """Apply the rule of the module docstring to one message; round 10's class rules and clauses only add catches.
+
+    Why a wrapper: each of round 10's mechanisms (the net on the text read without dialect, the class rules, the
+    clause-by-clause reading of a long message) answers only where the rules before it said nothing, so no earlier
+    catch or alert can be lowered by them."""
+    folded = fold_for_danger(text)
+    read = read_dialect(folded)
+    if net is None and read != folded:  # round 10: "er is do und haut ois zam" read as "er ist da und haut alles ..."
+        net = detect_danger(read, _locale_of(read))
+    first = _decide_one(text, parse, net)
+    if first.caught:
+        return first
+    c = cues(read)  # the class rules and clauses read dialect too ("i trau ma ned"), the rules before did not
+    by_class = _by_class(c)
+    if by_class is not None:
+        return by_class
+    if c.words >= LONG_WORDS and not (c.past or c.denial):
+        for clause in CLAUSE_SPLIT.split(text):
+            if len(clause.split()) < 2:
+                continue
+            cc = cues(read_dialect(fold_for_danger(clause)))
+            hit = detect_danger(cc.text, _locale_of(cc.text))
+            one = _decide_one(clause, None, hit)
+            if not one.caught:
+                one = _by_class(cc) or one
+            if one.caught:
+                return DangerDecision(one.action, max(one.score, CUE_SCORE), f"clause:{one.reason}", one.kind)
+    return first
+
+
+def _locale_of(folded: str) -> str:
+    """The lexicon to try first (every locale's is tried anyway)."""
+    return "de" if GERMAN.search(folded) is not None else "en"
+
+
+def _by_class(c: Cues) -> DangerDecision | None:
+    """Round 10's class rules (asked about, never alerted): self-harm by means, body or not trusting herself, and
+    danger at her windows at night, a child taken against an order, a bare hiding place, his arrival as a riddle."""
+    t = c.text
+    if (SELF_HARM_BROAD.search(c.quiet) is not None and SELF_HARM_DENIAL.search(t) is None
+            and NOT_SELF_HARM.search(t) is None and not (c.past_only and (c.over or c.distant))):
+        return DangerDecision("ask", CUE_SCORE, "self_harm_by_class", "self_harm")
+    if c.past_only or c.over:
+        return None
+    if NIGHT_AT_DOORS.search(t) is not None and NOT_AT_DOORS.search(t) is None:
+        return DangerDecision("ask", CUE_SCORE, "night_at_doors")
+    if CHILD_TAKEN.search(t) is not None and AGAINST_ORDER.search(t) is not None and FUTURE_FEAR.search(t) is None:
+        return DangerDecision("ask", CUE_SCORE, "child_taken_against_order")
+    if HIDING_BARE.search(t) is not None or (RIDDLE_ARRIVAL.search(t) is not None and NOT_HIM.search(t) is None):
+        return DangerDecision("ask", CUE_SCORE, "hiding_or_riddle")
+    return None
+
+
+def _decide_one(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None) -> DangerDecision:
+    """The rules of the module docstring (1 to 6) on one text."""
     c = cues(text)
     if net is not None and net.self_harm:
         return DangerDecision("alert", 1.0, f"net:{net.rule}", "self_harm")
