@@ -170,7 +170,9 @@ PRESENT = _words(
     "gleich", "sofort", "momentan", "hort nicht auf",
     "a (?:second|minute|moment|few (?:seconds|minutes)) ago", "(?:seconds|minutes) ago", "eben", "gerade eben",
     # round 8: "he just lobbed ...", "my ex has just hit ...": a past verb made present by "just" after him
-    "(?:he|hes|he s|he has|my ex|my exs|my ex has) just (?:\\w+ed|hit|threw|broke|thrown|smashed|punched|came|went)",
+    "(?:he|hes|he s|he has|my ex|my exs|my ex has) just (?:\\w+ed|hit|threw|broke|thrown|smashed|punched|came|went|"
+    "got in|"
+    "got into|got through|let himself|climbed|turned up|showed up|pulled up)",
 )
 PAST_ONLY = _words(
     "last (?:week|month|year|night|time|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
@@ -216,6 +218,12 @@ VIOLENCE = _words(
     # him out of control now: "he's going mad", "er tobt"
     "going (?:mad|mental|crazy|nuts|ballistic|psycho)", "losing it", "lost it", "furious", "off his (?:head|face)",
     "screaming", "tobt", "brullt", "schreit rum", "durchgedreht",
+    # round 10: she barricades the door with furniture ("chair under the handle", "Stuhl unter die Klinke")
+    "(?:chair|sofa|couch|wardrobe|table|drawers|bed|dresser|chest of drawers) (?:\\w+ ){0,2}(?:against|under|"
+    "in front of|"
+    "behind) (?:the |my )?(?:door|handle)", "(?:stuhl|schrank|sofa|couch|tisch|kommode|"
+    "bett) (?:\\w+ ){0,2}(?:unter|vor|"
+    "gegen|hinter) (?:die|der|den) (?:klinke|tur)",
     # hiding places said plainly: she names where she is hiding
     "under (?:the |my )?(?:bed|stairs)", "in (?:the|my) (?:wardrobe|closet|cupboard|loft|attic|shed)",
     "unter (?:der|dem|die|das) (?:treppe|bett)", "unterm bett", "im (?:kleider)?schrank", "auf dem dachboden",
@@ -231,6 +239,10 @@ PRESENCE = _words(
     "sitting in (?:his|the) (?:car|van)",
     "hier", "da", "drauss?en", "vor der tur", "vorm haus", "vor dem haus", "unten", "kommt", "verfolgt",
     "beobachtet", "zuruck", "aufgetaucht",
+    # round 10: him following her, on the stairs or landing of her block, staring at her
+    "hinterher\\w*", "nachgefahren", "nachgelaufen", "im (?:haus)?flur", "im treppenhaus", "auf der treppe",
+    "on the (?:landing|stairs)", "in the (?:stairwell|hallway|lobby)", "starrt mich an", "anstarrt",
+    "(?:staring|stares|glaring) at me",
     # dev16's first reading: him waiting for her, lurking ("er wartet seit halb sechs ... vor dem Studio auf mich")
     "wartet (?:\\w+ ){0,12}auf mich", "waiting (?:\\w+ ){0,6}for me", "lauert\\w*", "lurking",
     "versteck\\w*", "tuh?re?", "drau?s+en", "parkt", "sitzt (?:\\w+ )?im auto",
@@ -258,7 +270,9 @@ DENIAL = _words(
     "(?:outside|at the door|downstairs|in the house)",
     "er (?:steht|ist|sitzt|wartet) (?:\\w+ )?nicht (?:vor der tur|draussen|vorm haus|unten|im haus)",
     "(?:he )?(?:didnt|did not|hasnt|has not|never) (?:\\w+ )?(?:turn(?:ed)? up|show(?:ed)? up|come|came|appear(?:ed)?)",
-    "(?:hes|he is|he s|he has) (?:gone|left)", "(?:im|i am|i m) (?:safe|ok|okay|fine|alright|good)",
+    "(?:hes|he is|he s|he has) (?:gone(?! (?:proper|totally|completely|absolutely|mad|mental|crazy|nuts|radge|"
+    "raging|berserk|ballistic|psycho|wild|apeshit|nuclear|off on one|off it|insane))|left)",
+    "(?:im|i am|i m) (?:safe|ok|okay|fine|alright|good)",
     "dont worry", "do not worry", "all (?:good|fine|ok)", "no (?:trouble|problems?|issues?)",
     "hasnt been (?:round|here|near|in touch)", "hasnt come (?:near|round|over|here|back)",
     "(?:hes|he has|he s) not (?:been|come) (?:near|round|over|here|back|in touch)", "havent seen him",
@@ -290,7 +304,10 @@ _OVER = (
     "(?:its|it s|it has|its been|thats|that s|that has|that is|has been|have been|been|was|were|got|is|are|all) "
     "(?:all |now |since |been )?"
     "(?:fixed|sorted|repaired|replaced|mended|over|dealt with|calmed down|settled)",
-    "(?:hes|he has|he s|he is) (?:now )?(?:gone|left|moved out|moved away|been arrested|in custody|not been back)",
+    # round 10: never "he's gone proper mad / radge / mental": that is him out of control now
+    "(?:hes|he has|he s|he is) (?:now )?(?:gone(?! (?:proper|totally|completely|absolutely|mad|mental|crazy|nuts|"
+    "radge|raging|berserk|ballistic|psycho|wild|apeshit|nuclear|off on one|off it|insane))|left|moved out|"
+    "moved away|been arrested|in custody|not been back)",
     "(?:er ist|ist er|er ist jetzt|er ist inzwischen) (?:\\w+ )?(?:weggezogen|umgezogen|im knast|in haft)",
     "(?:ist|sind|war) (?:aber |jetzt |inzwischen |schon )*(?:gut |wieder )?(?:verheilt|abgeheilt)",
     "(?:its|it s|all|has|have|it has) (?:all )?(?:healed|heeled)(?: up| fine| now)?",
@@ -434,7 +451,8 @@ IDIOM = _words(
     "(?:had|have|hab|habe|ive had) (?:enough|genug|it|die nase voll) (?:of|with|von|vom|mit) "
     "(?:this |the |that |my |dem |"
     "diesem |der |den |die |meinem )?(?:rain|weather|heat|cold|snow|noise|traffic|school run|homework|washing|cleaning|"
-    "week|work|boss|neighbou?rs\\w*|regen|wetter|hitze|kalte|schnee|larm|verkehr|schulweg|hausaufgaben|wasche|putzen|woche|"
+    "week|work|boss|neighbou?rs\\w*|regen|wetter|hitze|kalte|schnee|larm|verkehr|schulweg|hausaufgaben|wasche|"
+    "putzen|woche|"
     "arbeit|chef|nachbar\\w*)",
     "(?:could|konnt|konnte) (?:cry|scream|heulen|schreien) (?:\\w+ ){0,8}(?:lol|haha\\w*|xd)",
     # a long day and bed, a holiday; a toddler "nearly killed me"; medicine from the doctor that helps
@@ -1006,6 +1024,13 @@ SELF_HARM_BROAD = _words(
     "(?:i|ill|i ll) (?:wont|will not|might not|may not) (?:still )?be (?:here|around|alive) "
     "(?:\\w+ )?(?:tomorrow|in the morning|"
     "much longer|for long|by morning)",
+    # a goodbye with thanks said in the past tense, as if she were gone ("you were always kind to me, bye")
+    "(?:you were|you lot were|yous were|ihr wart|sie waren|du warst) (?:\\w+ ){0,2}(?:kind|good|nice|lovely|lieb|"
+    "nett|gut|"
+    "freundlich)(?= .*(?:bye|goodbye|farewell|take care)|.* (?:mach\\w*|macht s) gut|.*tschuss|.*lebt wohl)",
+    "(?:bye|goodbye|farewell|take care|machts gut|macht s gut|mach s gut|machs gut|lebt wohl|tschuss) (?:\\w+ ){0,4}"
+    "(?:you were|you lot were|ihr wart|sie waren|du warst) (?:\\w+ ){0,2}(?:kind|good|nice|lovely|lieb|nett|gut|"
+    "freundlich)",
     # German
     "(?:trau|traue|trauen) (?:\\w+ ){0,4}(?:mir|mich) (?:\\w+ ){0,3}(?:selber|selbst) (?:\\w+ ){0,2}nicht",
     "(?:mir|mich) (?:selber|selbst) (?:\\w+ ){0,3}nicht (?:mehr )?(?:trauen|uber den weg)",
@@ -1032,6 +1057,12 @@ SELF_HARM_BROAD = _words(
     "verschwinden und nicht (?:mehr |wieder )?(?:zuruck|wieder)",
     "(?:morgen|morgen fruh|nachste woche) noch (?:da|hier) bin",
     "(?:gekratzt|kratze|kratz|geritzt|ritze|geschnitten|schneide|verbrannt|verbrenne) (?:\\w+ ){0,3}" + _BODY,
+)
+# Her own denial of self-harm only ("I'd never hurt myself"); "now he's gone" denies nothing of her own life.
+OWN_DENIAL = _words(
+    "not suicidal", "(?:never|not|wouldnt|would never|wont|dont|do not) (?:\\w+ )?(?:kill|hurt|harm) my ?self",
+    "(?:dont|do not|never) want to die", "nicht suizidal",
+    "(?:nie|niemals|nicht) (?:\\w+ ){0,2}(?:umbringen|mir (?:was|etwas) antun|mir das leben nehmen)",
 )
 # ... and what the broad path never asks about: her hair, a recipe, a walk to a bridge, a figure of speech.
 NOT_SELF_HARM = _words("hair", "haare", "fringe", "pony", "nails", "nagel", "recipe", "rezept", "onions?", "zwiebeln",
@@ -1224,7 +1255,8 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
     by_class = _by_class(c)
     if by_class is not None:
         return by_class
-    if c.words >= LONG_WORDS and not (c.past or c.denial):
+    calm_past = c.past and _sure_of(parse, CALM_INTENTS, SURE_OTHER)  # a sure report naming a day: as rule 5's calm
+    if c.words >= LONG_WORDS and not (c.past_only or c.over or c.distant or c.denial or calm_past):
         for clause in CLAUSE_SPLIT.split(text):
             if len(clause.split()) < 2:
                 continue
@@ -1247,8 +1279,8 @@ def _by_class(c: Cues) -> DangerDecision | None:
     """Round 10's class rules (asked about, never alerted): self-harm by means, body or not trusting herself, and
     danger at her windows at night, a child taken against an order, a bare hiding place, his arrival as a riddle."""
     t = c.text
-    if (SELF_HARM_BROAD.search(c.quiet) is not None and SELF_HARM_DENIAL.search(t) is None
-            and NOT_SELF_HARM.search(t) is None and not (c.past_only and (c.over or c.distant))):
+    if (SELF_HARM_BROAD.search(c.quiet) is not None and OWN_DENIAL.search(t) is None
+            and NOT_SELF_HARM.search(t) is None and not (c.distant and not c.present)):
         return DangerDecision("ask", CUE_SCORE, "self_harm_by_class", "self_harm")
     if c.past_only or c.over:
         return None

@@ -56,3 +56,24 @@ def test_long_message_decided_clause_by_clause() -> None:
     text = ("hiya, quick update, the boiler man finally came, the kids loved the trip to the zoo and my sister "
             "sends her love, anyway he's smashing the back door in right now")
     assert _decide(text).caught
+
+
+@pytest.mark.parametrize("text", [
+    "he's gone totally mental, throwing plates, i'm locked in the bathroom",
+    "wedged the wardrobe against the door, he's on the landing shouting",
+])
+def test_danger_wordings_of_round_10_are_caught(text: str) -> None:
+    assert _decide(text).caught
+
+
+def test_him_following_her_now_is_asked_with_an_unsure_model() -> None:
+    text = "er ist mir bis nach Hause hinterhergefahren und steht jetzt vor dem Haus"
+    unsure = {"intent": {"name": "feeling_unsafe", "confidence": 0.5},
+              "intent_ranking": [{"name": "feeling_unsafe", "confidence": 0.5},
+                                 {"name": "danger_now", "confidence": 0.1}]}
+    assert decide(text, unsure, detect_danger(text, "de")).caught
+
+
+def test_goodbye_with_thanks_in_the_past_tense_is_asked() -> None:
+    d = _decide("take care everyone, you were always so kind to me")
+    assert d.caught and d.kind == "self_harm"
