@@ -318,6 +318,9 @@ _OVER = (
     "(?:ist|sind|wurde|wurden|war|waren) (?:jetzt |wieder |inzwischen |mittlerweile |schon )?"
     "(?:repariert|ersetzt|vorbei|erledigt|ausgetauscht|geklart|gemacht)",
     "seitdem", "seither", "hat sich (?:wieder |inzwischen )?beruhigt",
+    # round 10: "die Polizei hat das erledigt", "the police dealt with it"
+    "(?:polizei|police|cops|gardai) (?:\\w+ )?(?:hat|have|has|had)? ?(?:das |es |it |that )?(?:erledigt|geregelt|"
+    "dealt with (?:it|that|him)|sorted (?:it|that|him)|handled (?:it|that|him))",
     # round 5: she is out of it, they live apart
     "(?:im|i am|i m) (?:\\w+ )?(?:out|away from him|out of there|free of him|free)(?: of it)? now",
     "(?:weve|we have|we ve|we re|were|we are|im|i am|i m) (?:been |now |long )?(?:separated|apart|divorced|split up)",
@@ -999,7 +1002,13 @@ SELF_HARM_BROAD = _words(
     "safe from (?:him|he) (?:\\w+ ){0,6}not (?:from )?my ?self",
     "(?:protect\\w*|save|saving|safe) (?:\\w+ ){0,2}from (?:my ?self|me)(?! and)", "the one (?:\\w+ ){0,4}from is me",
     "(?:scared|afraid|frightened|terrified) of (?:my ?self|what i (?:might|will|could|ll|d) do)",
-    "what i (?:might|will|could|ll) do to my ?self",
+    "what (?:i (?:might|will|could|ll|d)|ill|id) do (?:to|with) (?:my ?self|me)(?![a-z])",
+    "(?:looking|staring|gazing|peering) (?:down )?(?:at|into|over) the (?:water|river|sea|drop|tracks|edge|traffic|"
+    "rails)", "asking for (?:my ?self|me)$", "(?:tallest|highest) (?:\\w+ )?(?:building|bridge|car park|cliff|tower|"
+    "point)(?=.*(?:for me|my ?self))",
+    "how (?:many|much) (?:\\w+ ){0,3}(?:tablets|pills|paracetamol|insulin|painkillers) (?:\\w+ ){0,5}(?:take|kill|"
+    "enough|fatal|lethal|die)", "(?:ive|i have|i ve|everything|its all|it s all) (?:\\w+ ){0,2}(?:sorted|arranged|"
+    "in order|organised)(?=.*(?:im done|i m done|im ready|i m ready|goodbye|for good))",
     "(?:saving|saved|stockpil\\w*|hoard\\w*|collect\\w*|stash\\w*|squirrel\\w*|hidden|hiding|counting) (?:up )?"
     "(?:\\w+ ){0,3}(?:tablets|pills|meds|medication|painkillers|paracetamol|sleeping pills)",
     "(?:the |a |my )?rope(?:s)? (?:is |s )?(?:in|under|ready|up|tied)",
@@ -1037,7 +1046,14 @@ SELF_HARM_BROAD = _words(
     "(?:vor|von) mir (?:selbst|selber) (?:\\w+ ){0,2}(?:schutzen|sicher|angst|retten|bewahren)",
     "(?:sicher|geschutzt) (?:\\w+ ){0,3}vor mir (?:selbst|selber)", "aber (?:nicht )?vor mir (?:selbst|selber)",
     "(?:schutzt|beschutzt|rettet|bewahrt) mich (?:\\w+ ){0,2}vor mir",
-    "angst vor dem was ich (?:mir )?(?:tu|tue|mache)",
+    "(?:angst|furcht) (?:\\w+ ){0,3}(?:vor dem |davor )?was ich (?:mit mir|mir) (?:\\w+ )?(?:mache|tue|tu|antue|"
+    "anstelle|anstellen konnte)",
+    "(?:schau|starr|guck|blick)\\w* (?:\\w+ ){0,2}(?:aufs|ins|in das|auf das|auf die|in die) (?:wasser|meer|tiefe|"
+    "gleise|schienen)", "wie viele (?:\\w+ ){0,2}(?:tabletten|pillen) (?:\\w+ ){0,4}(?:braucht|reichen|todlich|"
+    "sterben)",
+    "(?:trau|traue) mich (?:\\w+ ){0,3}nicht in die nahe (?:vom|von|der|des|meiner|meines) \\w*(?:medikament|tablette|"
+    "messer|brucke|balkon|gleis)\\w*", "(?:hab|habe) (?:\\w+ ){0,2}alles (?:\\w+ )?(?:geregelt|erledigt|geordnet)"
+    "(?=.*(?:ich bin fertig|bin bereit|abschied|fur immer|lebt wohl))",
     "nicht (?:\\w+ ){0,2}auf mich (?:selbst |selber )?(?:aufpassen|acht geben)",
     "(?:nicht sicher|weiss nicht|keine ahnung) ob ich (?:\\w+ ){0,4}auf mich "
     "(?:selbst |selber )?(?:aufpassen|acht geben)",
@@ -1067,7 +1083,9 @@ OWN_DENIAL = _words(
 # ... and what the broad path never asks about: her hair, a recipe, a walk to a bridge, a figure of speech.
 NOT_SELF_HARM = _words("hair", "haare", "fringe", "pony", "nails", "nagel", "recipe", "rezept", "onions?", "zwiebeln",
                        "the (?:sea|river|lake) (?:was|is) (?:lovely|beautiful|cold|nice)", "walk(?:ed)? the dog",
-                       "spazieren", "mit dem hund", "with the dog", "swimming lesson", "schwimmkurs")
+                       "spazieren", "mit dem hund", "with the dog", "swimming lesson", "schwimmkurs",
+                       "lovely", "beautiful", "schon(?:e|en)?", "urlaub", "holiday", "ducks", "enten", "picnic",
+                       "with the kids", "mit den kindern", "views?", "aussicht")
 # Round 10: danger by class, asked about at least (never an alert by itself): someone at her windows or doors at
 # night ("tapping the windows at 3am, it's him", "jemand klopft ans Fenster, das ist er"), a child taken or handed
 # over against an order or no-contact, a hiding place in one or two words ("attic. quiet.", "Keller. Kinder dabei."),
@@ -1083,11 +1101,20 @@ NIGHT_AT_DOORS = _words(
     "ums haus|um das haus|um unser haus|on the gravel|im garten|in the garden|auf dem kies)"
     "(?=.*(?:its him|it s him|thats him|him i know|das ist er|er ist das|er ist es|\\d ?am\\b|nachts|at night))",
 )
+NIGHT_AT_DOORS_DE = _words(
+    "(?:jemand|einer|wer|someone|somebody) (?:\\w+ ){0,4}(?:an der|an die|an den|an dem|am|ans|an) (?:\\w+ )?"
+    "\\w*(?:fenster|tur|briefschlitz|klinke|rollladen)\\w* (?:\\w+ ){0,2}(?:kratzt|klopft|ruttelt|hammert|pocht|rum|"
+    "fummelt|macht|druckt|dreht)(?=.*(?:er es ist|er ist es|das ist er|nachts|aufgewacht|uhr|dunkel))",
+    "(?:woke|waking|wake|woken|aufgewacht|wach geworden) (?:\\w+ ){0,4}(?:someone|somebody|jemand|noises?|gerausch\\w*|"
+    "knocking|tapping|scratching|klopf\\w*|kratz\\w*)(?=.*(?:its him|it s him|know its him|dass er es ist|er ist es|"
+    "das ist er|its my ex))",
+)
 NOT_AT_DOORS = _words("postman", "postie", "paketbote", "postbote", "delivery", "courier", "wind", "cat", "katze",
                       "fox", "fuchs", "branch", "ast", "neighbours? kids?", "nachbarskind\\w*", "was only", "war nur")
 CHILD_TAKEN = _words(
     "(?:nursery|school|kita|kindergarten|hort|childminder|after school club|tagesmutter|creche|kiga|schule|club)"
-    " (?:\\w+ ){0,6}(?:let him|gave|handed|released|mitgegeben|gegeben|ubergeben|rausgegeben|abholen (?:lassen|lies))",
+    " (?:\\w+ ){0,6}(?:let him|gave|handed|released|mitgegeben|gegeben|ubergeben|rausgegeben|abholen (?:lassen|lies)|"
+    "(?:\\w+ ){0,4}(?:gehen|mitgehen|mitnehmen) lassen)",
     "(?:took|taken|grabbed|snatched|collected|picked up|driven off with|genommen|geholt|mitgenommen|abgeholt|"
     "geschnappt|entfuhrt)(?: \\w+){0,6} (?:the baby|our|my|the kids|den kleinen|die kleine|das baby|unser\\w*|"
     "mein\\w*|die kinder|ihn|sie)",
@@ -1097,6 +1124,10 @@ AGAINST_ORDER = _words(
     "not supposed", "not allowed", "no contact", "injunction", "(?:court |protection |non molestation )?order",
     "kontaktverbot", "darf (?:\\w+ ){0,2}nicht", "beschluss", "umgangsverbot", "nicht erlaubt", "keinen kontakt",
     "(?:dont|do not) know where (?:they|she|he) (?:is|are)", "weiss nicht wo (?:sie|er) (?:ist|sind)",
+    "(?:court|judge|order) (?:\\w+ ){0,3}(?:said no|says no|forbids|forbade|banned)", "no access", "not meant to",
+    "(?:gericht|richter\\w*) (?:\\w+ ){0,3}(?:nein|verboten|"
+    "untersagt)", "kein(?:en)? umgang\\w*", "nicht (?:\\w+ )?durfen",
+    "(?:dont|do not) know where (?:theyve|they have|they ve|hes|he s|he has) (?:gone|taken)",
 )
 HIDING_BARE = _words(
     "^(?:(?:in|im|at|under|unterm|unter|behind|hinterm|hinter|up in|down in|the|der|die|das|dem|den|on) )*"
@@ -1104,17 +1135,21 @@ HIDING_BARE = _words(
     "dachboden|speicher|keller|bad|klo|schrank|abstellkammer|gartenhaus|estrich|kofferraum|bett|treppe)"
     "(?: (?:quiet|shh+|silent|hiding|hidden|kids with me|with the kids|w the kids|w kids|with kids|with the baby|"
     "leise|still|pst+|ps+t|versteckt|kinder dabei|mit den kindern|mit kindern|mit der kleinen|mit dem kleinen|"
-    "no noise|dont call|dont ring|nicht anrufen|ruf nicht an|nicht schreiben|dont text|now|jetzt|help|hilfe)){1,3}$",
+    "no noise|dont call|dont ring|nicht anrufen|ruf nicht an|nicht schreiben|dont text|now|jetzt|help|hilfe|"
+    "(?:\\w+ )?dabei|with (?:me|the \\w+|\\w+)|locked(?: in)?|abgeschlossen|zugesperrt|zugeschlossen|door locked|"
+    "tur zu|hes here|er ist da|come|kommt)){1,4}$",
 )
 RIDDLE_ARRIVAL = _words(
     "(?:guess who(?:s|se|s just| just)?|rat(?:e)? mal wer|rat(?:e)? mal wessen|surprise surprise|who else but|"
     "look whos|look who s|raten sie mal wer) (?:\\w+ ){0,6}(?:here|outside|door|window|drive|pulled|parked|turned up|"
     "back|standing|knocking|banging|car|van|steht|vor|fenster|tur|einfahrt|fahrt|kommt|klingelt|parkt|klopft|da|"
-    "garten|garden|hallway|flur)",
+    "garten|garden|hallway|flur|climb\\w*|kletter\\w*|hochklettert|breaking|drunk|besoffen|kicking|shouting|screaming|"
+    "brullt|schreit|trying|versucht|drainpipe|regenrinne|balcony|balkon|fence|zaun|ladder|leiter)",
 )
 NOT_HIM = _words("mum", "mam", "mom", "mummy", "nan", "nana", "gran", "granny", "sister", "brother", "friend", "mate",
                  "bestie", "holiday", "postman", "postie", "cat", "dog", "neighbou?r\\w*", "mutter", "mama", "oma",
                  "opa", "schwester", "bruder", "freundin", "urlaub", "nachbar\\w*", "katze", "hund", "lol", "haha")
+KILL_WORD = _words("kill\\w*", "murder\\w*", "killt", "bringt mich (?:\\w+ ){0,3}um", "bringen mich (?:\\w+ ){0,3}um")
 # Round 10: a long message is decided clause by clause as well (the most urgent clause wins), so ordinary news
 # before the danger cannot dilute it; only in a message this long, not placed in the past only as a whole.
 LONG_WORDS = 15
@@ -1284,7 +1319,8 @@ def _by_class(c: Cues) -> DangerDecision | None:
         return DangerDecision("ask", CUE_SCORE, "self_harm_by_class", "self_harm")
     if c.past_only or c.over:
         return None
-    if NIGHT_AT_DOORS.search(t) is not None and NOT_AT_DOORS.search(t) is None:
+    if (NIGHT_AT_DOORS.search(t) is not None or NIGHT_AT_DOORS_DE.search(t) is not None) and NOT_AT_DOORS.search(
+            t) is None:
         return DangerDecision("ask", CUE_SCORE, "night_at_doors")
     if CHILD_TAKEN.search(t) is not None and AGAINST_ORDER.search(t) is not None and FUTURE_FEAR.search(t) is None:
         return DangerDecision("ask", CUE_SCORE, "child_taken_against_order")
@@ -1340,6 +1376,9 @@ def _decide_one(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | 
     sign = c.emoji and (alone or DANGER_EMOJI.search(FEAR_FACES.sub("", text)) is not None)
     if p >= P_ALERT and (c.violence or c.urgency or sign or (c.harm and c.present)):
         return DangerDecision("alert", p, "model")
+    if p >= P_ALERT and figure and KILL_WORD.search(c.text) is not None and not (c.harm or c.urgency or c.emoji):
+        # round 10: "diese Hitze bringt mich um": a figure of speech of killing and nothing else named
+        return DangerDecision("none", p, "figure_of_speech")
     if p >= P_ALERT:  # "er schläft", "he is helping with the kids": the model alone, nothing named
         return DangerDecision("ask", p, "model_without_cues")
     if p >= P_ALERT_WITH_CUES and present_harm and not c.denial:
