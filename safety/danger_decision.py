@@ -1149,6 +1149,34 @@ RIDDLE_ARRIVAL = _words(
 NOT_HIM = _words("mum", "mam", "mom", "mummy", "nan", "nana", "gran", "granny", "sister", "brother", "friend", "mate",
                  "bestie", "holiday", "postman", "postie", "cat", "dog", "neighbou?r\\w*", "mutter", "mama", "oma",
                  "opa", "schwester", "bruder", "freundin", "urlaub", "nachbar\\w*", "katze", "hund", "lol", "haha")
+# Round 10: an alert is lowered to the question (never further, so no catch is lost) when the message says he was
+# there and is gone now ("he was outside mine tues nite, gone now", "er war vorhin da ..., jetzt ist Ruhe", "police
+# have been and gone"), or frames his presence as a fear or a thought ("what if he's outside when I finish", "I keep
+# thinking he might turn up", "jedes Mal wenn draußen ein Motor brummt"), and nothing says it is happening this moment.
+GONE_NOW = _words(
+    "(?:hes|he s|he is|er ist|ist er|is er|er is|its|it s|es ist|ist es|is|ist) (?:(?!dem |den |the )\\w+ ){0,2}"
+    "(?:gone|weg|away|nicht mehr da)(?! (?:to|for|and|um|zu|und|holen))(?: now| jetzt)?", "gone now", "(?:jetzt|"
+    "now|and now) (?:ist |is |its |it s )?(?:a |wieder |all )?"
+    "(?:ruhe|ruah|ruhig|quiet|calm)", "(?:polizei|police|cops|polis) (?:\\w+ ){0,3}(?:mitgenommen|mitgnoh|took him|"
+    "taken him|arrested|lifted|have been and gone|been and gone|war (?:schon )?da|came|kam)",
+    "(?:ist|is) (?:aber )?(?:jetzt )?(?:nicht mehr da|weg)",
+)
+PAST_PRESENCE = _words(
+    "(?:he|er|his car|sein auto) (?:\\w+ )?(?:was|woz|wis|war|stand|came|come round|kicked|hat|had)",
+    "(?:war|was|woz|stand) (?:er|he|sein auto)", "gstandn", "gestanden", "gsi", "vorhin", "earlier", "gestern",
+    "yesterday", "last night", "nite", "am (?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)",
+)
+FEAR_FRAME = _words(
+    "what if", "i keep thinking", "keep thinking", "i think (?:its|it s|hes|he s|he is)", "every time", "everytime",
+    "jedes mal", "jedesmal", "angst dass", "angst das", "might turn up", "might be", "could be", "irgendwann",
+    "(?:nowhere near|not here|nicht da|nicht vor der tur) (?:\\w+ ){0,3}(?:but|aber)", "ich seh uberall",
+    "i see (?:\\w+ )?everywhere",
+)
+FEAR_WORD = _words("scared", "afraid", "frightened", "terrified", "fear\\w*", "angst\\w*", "furcht\\w*", "panik",
+                   "help", "hilfe", "please", "bitte", "come back", "zuruckkommt", "wiederkommt")
+RETURNING = _words("coming back", "comes back", "on (?:his|the) way", "auf dem weg",
+                   "kommt (?:\\w+ )?(?:wieder|zuruck)",
+                   "(?:\\d+|five|ten|a few) (?:min|mins|minutes?) ago", "vor (?:\\d+|funf|zehn|ein paar) minuten")
 KILL_WORD = _words("kill\\w*", "murder\\w*", "killt", "bringt mich (?:\\w+ ){0,3}um", "bringen mich (?:\\w+ ){0,3}um")
 # Round 10: a long message is decided clause by clause as well (the most urgent clause wins), so ordinary news
 # before the danger cannot dilute it; only in a message this long, not placed in the past only as a whole.
@@ -1284,6 +1312,16 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
     if net is None and read != folded:  # round 10: "er is do und haut ois zam" read as "er ist da und haut alles ..."
         net = detect_danger(read, _locale_of(read))
     first = _decide_one(text, parse, net)
+    if first.action == "alert" and first.kind == "danger":
+        t = fold_for_danger(text)
+        settled = (NOW_STRONG.search(GONE_NOW.sub(" ", t)) is None and URGENCY.search(t) is None
+                   and RETURNING.search(t) is None)
+        gone = GONE_NOW.search(t) is not None and PAST_PRESENCE.search(t) is not None
+        fear = FEAR_FRAME.search(t) is not None and not cues(text).violence  # a thought of him, no harm named
+        if settled and gone and FEAR_WORD.search(t) is None:  # he was there, he is gone, nothing feared: a report
+            return DangerDecision("none", first.score, f"alert_over:{first.reason}")
+        if settled and (gone or fear):
+            return DangerDecision("ask", first.score, f"alert_lowered:{first.reason}")
     if first.caught:
         return first
     c = cues(read)  # the class rules and clauses read dialect too ("i trau ma ned"), the rules before did not

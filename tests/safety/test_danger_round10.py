@@ -77,3 +77,15 @@ def test_him_following_her_now_is_asked_with_an_unsure_model() -> None:
 def test_goodbye_with_thanks_in_the_past_tense_is_asked() -> None:
     d = _decide("take care everyone, you were always so kind to me")
     assert d.caught and d.kind == "self_harm"
+
+
+def test_he_was_there_and_is_gone_now_is_no_alert() -> None:
+    text = "he was parked outside mine on thursday night, gone now"
+    sure = {"intent": {"name": "danger_now", "confidence": 0.8},
+            "intent_ranking": [{"name": "danger_now", "confidence": 0.8}]}
+    assert decide(text, sure, detect_danger(text, "en")).action != "alert"
+
+
+def test_a_fear_of_him_turning_up_is_asked_not_alerted() -> None:
+    text = "what if he's waiting outside the gym later"
+    assert decide(text, None, detect_danger(text, "en")).action != "alert"
