@@ -318,6 +318,10 @@ _OVER = (
     "(?:ist|sind|wurde|wurden|war|waren) (?:jetzt |wieder |inzwischen |mittlerweile |schon )?"
     "(?:repariert|ersetzt|vorbei|erledigt|ausgetauscht|geklart|gemacht)",
     "seitdem", "seither", "hat sich (?:wieder |inzwischen )?beruhigt",
+    # round 10: he has gone to his family or friends ("er ist zu seinem Vater", "he's gone back to his mum's")
+    "(?:er ist|ist er|hes|he s|he has|he is|he went) (?:\\w+ ){0,2}(?:zu|bei|to|at|off to|round) (?:seiner|seinem|"
+    "seinen|his) (?:\\w+ )?(?:mutter|vater|eltern|mama|papa|bruder|schwester|kumpel|freunden?|freundin|mum|mums|mom|"
+    "moms|dad|dads|parents|brother|brothers|sister|sisters|mates?|mates|friends?|friends)",
     # round 10: "die Polizei hat das erledigt", "the police dealt with it"
     "(?:polizei|police|cops|gardai) (?:\\w+ )?(?:hat|have|has|had)? ?(?:das |es |it |that )?(?:erledigt|geregelt|"
     "dealt with (?:it|that|him)|sorted (?:it|that|him)|handled (?:it|that|him))",
@@ -1074,6 +1078,34 @@ SELF_HARM_BROAD = _words(
     "(?:morgen|morgen fruh|nachste woche) noch (?:da|hier) bin",
     "(?:gekratzt|kratze|kratz|geritzt|ritze|geschnitten|schneide|verbrannt|verbrenne) (?:\\w+ ){0,3}" + _BODY,
 )
+# Round 10: what an ending or "nicht mehr" is about when it is not her life, for the model's guess and the weak cues of
+# rule 1b: our texts ("schriibed mir nüme", "don't text me any more"), a holiday ("ich hau ab in den Urlaub"), a date
+# or a course dreaded ("sein Kurs ist bald zu Ende und ich hab Panik"), dying of hunger or laughter.
+NOT_HER_LIFE = _words(
+    "(?:schreibt|schreib|schreiben|schreibed|schriibed|schickt|schicken) (?:\\w+ )?mir (?:\\w+ ){0,2}(?:nicht mehr|"
+    "nimmer|"
+    "nume|keine)", "nicht mehr (?:\\w+ )?(?:angeschrieben|kontaktiert|angerufen) werden",
+    "(?:dont|do not|stop|no more) (?:\\w+ )?(?:text|message|contact|call)(?:ing)? me",
+    "(?:these|your|the|ur) (?:texts|messages|check ins) (?:\\w+ ){0,3}(?:no more|any ?more)",
+    "(?:gp|doctor|doc|arzt|arztin|hausarzt\\w*) (?:\\w+ ){0,3}(?:put me on|prescribed|gave me|verschrieben|gegeben|"
+    "aufgeschrieben)", "urlaub", "ferien", "holidays?", "vacation",
+    "(?:sterb\\w*|die|dying) (?:\\w+ )?(?:vor|of|from) (?:hunger|lachen|laughter|langeweile|boredom|neugier|curiosity|"
+    "durst|thirst|embarrassment|scham)",
+    "(?:kurs|programm|course|programme|gericht\\w*|court|hearing|anhorung|verhandlung|release|entlassung\\w*|"
+    "geburtstag|birthday|christmas|weihnachten|ostern|easter|handover|ubergabe|termin) (?:\\w+ ){0,6}(?:zu ende|vorbei|"
+    "over|ends|finishes|coming|kommt|naher|bald|soon|next week|nachste woche)",
+)
+# Round 10: medicine taken all at once ("💊💊 alles genommen", "swallowed the lot"), with a pill emoji or a word for
+# pills, never medicine taken as prescribed ("took all my tablets this morning like the doctor said").
+PILLS_ALL = _words(
+    "(?:alles|alle|die ganze \\w+|the lot|all of them|them all|everything|the whole \\w+) (?:\\w+ ){0,2}(?:genommen|"
+    "geschluckt|taken|swallowed|took|eingeworfen)", "(?:took|taken|swallowed|geschluckt|genommen|eingeworfen) "
+    "(?:\\w+ ){0,2}(?:the lot|all of them|them all|everything|the whole \\w+|alle|alles|die ganze \\w+)",
+)
+PILL_WORD = _words("tablets?", "pills?", "meds", "tabletten", "pillen", "medikamente", "paracetamol", "ibu\\w*")
+AS_PRESCRIBED = _words("prescribed", "verschrieben", "wie der arzt", "like the doctor", "as usual", "wie immer",
+                       "this morning", "heute fruh", "with breakfast", "zum fruhstuck")
+PILL_EMOJI = "\U0001F48A"
 # Her own denial of self-harm only ("I'd never hurt myself"); "now he's gone" denies nothing of her own life.
 OWN_DENIAL = _words(
     "not suicidal", "(?:never|not|wouldnt|would never|wont|dont|do not) (?:\\w+ )?(?:kill|hurt|harm) my ?self",
@@ -1177,6 +1209,13 @@ FEAR_WORD = _words("scared", "afraid", "frightened", "terrified", "fear\\w*", "a
 RETURNING = _words("coming back", "comes back", "on (?:his|the) way", "auf dem weg",
                    "kommt (?:\\w+ )?(?:wieder|zuruck)",
                    "(?:\\d+|five|ten|a few) (?:min|mins|minutes?) ago", "vor (?:\\d+|funf|zehn|ein paar) minuten")
+# Round 10: a contact time set by when he is home ("bitte nicht nach 18 Uhr, da ist er zuhause", "not after 6, that's
+# when he's back"): it places him at a later hour, not at her door now (read like a figure of speech).
+TIMED_TO_HIM = _words(
+    "(?:nach|ab|vor|um|zwischen|after|before|from|between) \\d+(?: uhr| pm| am)?(?: \\w+){0,5} (?:da|dann|then|thats "
+    "when|that s when|cos|because|weil) (?:ist er|is er|er ist|hes|he s|he is|he gets) (?:\\w+ )?(?:zuhause|daheim|"
+    "zu hause|home|da|here|hier|back|in)",
+)
 KILL_WORD = _words("kill\\w*", "murder\\w*", "killt", "bringt mich (?:\\w+ ){0,3}um", "bringen mich (?:\\w+ ){0,3}um")
 # Round 10: a long message is decided clause by clause as well (the most urgent clause wins), so ordinary news
 # before the danger cannot dilute it; only in a message this long, not placed in the past only as a whole.
@@ -1277,8 +1316,9 @@ def read_dialect(folded: str) -> str:
 
 def cues(text: str) -> Cues:
     t = fold_for_danger(text)
-    quiet = NEGATED_VIOLENCE.sub(" ", IDIOM.sub(" ", t))  # violent words that name no violence
-    negated = quiet != IDIOM.sub(" ", t)
+    unsaid = IDIOM.sub(" ", TIMED_TO_HIM.sub(" ", t))  # round 10: a contact time timed to him places no one
+    quiet = NEGATED_VIOLENCE.sub(" ", unsaid)  # violent words that name no violence
+    negated = quiet != unsaid
     later = FUTURE.search(t) is not None
     violence = VIOLENCE.search(quiet) is not None
     harm = violence or (PRESENCE.search(quiet) is not None and HE.search(quiet) is not None)
@@ -1328,6 +1368,9 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
     by_class = _by_class(c)
     if by_class is not None:
         return by_class
+    if PILLS_ALL.search(c.text) is not None and (PILL_EMOJI in text or PILL_WORD.search(c.text) is not None) and (
+            AS_PRESCRIBED.search(c.text) is None):
+        return DangerDecision("ask", CUE_SCORE, "self_harm_pills_all", "self_harm")
     calm_past = c.past and _sure_of(parse, CALM_INTENTS, SURE_OTHER)  # a sure report naming a day: as rule 5's calm
     if c.words >= LONG_WORDS and not (c.past_only or c.over or c.distant or c.denial or calm_past):
         for clause in CLAUSE_SPLIT.split(text):
@@ -1384,9 +1427,13 @@ def _decide_one(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | 
     p = danger_probability(parse)
     ps = danger_probability(parse, SELF_HARM_INTENT)
     strong = SELF_HARM_CUE.search(c.quiet) is not None or SELF_HARM_INDIRECT.search(c.quiet) is not None
-    weak = SELF_HARM_WEAK_CUE.search(c.quiet) is not None
+    other_end = NOT_HER_LIFE.search(read_dialect(c.text)) is not None  # round 10: our texts, a holiday, a date dreaded
+    if AS_PRESCRIBED.search(c.text) is not None and PILLS_ALL.search(c.text) is None:
+        strong = False  # round 10: "took my tablets this morning like the doctor said" is asked at most
+    weak = SELF_HARM_WEAK_CUE.search(c.quiet) is not None and not other_end
     figure = IDIOM.search(c.text) is not None  # "my boss is going to kill me lol": no guess from the model
-    guess = ps >= PS_ASK_NO_CUE and _top_intent(parse) == SELF_HARM_INTENT and not c.denial and not figure
+    guess = (ps >= PS_ASK_NO_CUE and _top_intent(parse) == SELF_HARM_INTENT and not c.denial and not figure
+             and not other_end)
     if ps >= PS_ASK and ps > p and (strong or weak or guess):
         if SELF_HARM_DENIAL.search(c.text) is not None and ps < P_ASK_DESPITE_DENIAL:
             return DangerDecision("none", ps, "self_harm_denial", "self_harm")
