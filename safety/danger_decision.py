@@ -93,6 +93,17 @@ now", "still", "again", "gerade"; "now" / "jetzt" alone often say where she is s
 past again are harm; him kicked off the course is not; going to her dead mother, "dem Ganzen ein Ende machen" are
 signs of self-harm. Checked on the counts of every spent and own set at once (no catch lost).
 
+Round 10 (``decide`` wraps rules 1-6, ``_decide_one``): what follows only answers where those rules said nothing, so it
+loses no catch. The net is tried again on the text read without dialect or text-speak (``read_dialect``: "er is do",
+"chunnt", "radge", "bairns"); class rules ask (``_by_class``): self-harm by means gathered, her body hurt, not
+trusting herself, water or a drop, disappearing, not being here by morning, a goodbye with thanks in the past tense,
+said with a laugh or beside "I'm fine" (``SELF_HARM_BROAD``; only her own denial lowers it), medicine all at once
+(``PILLS_ALL``), someone at her windows or doors at night, a child taken against an order, a hiding place in one or
+two words, his arrival as a riddle ("guess who", "rat mal wer"); a message of ``LONG_WORDS`` or more, not placed in
+the past as a whole, is read clause by clause as well (the most urgent clause wins). An alert is lowered when he was
+there and is gone now with nothing feared (NONE) or his presence is only a fear or a thought (ASK), never when it is
+happening this moment. The model's guess of self-harm skips our texts, a holiday, a dreaded date, a prescription.
+
 The score kept with an ASK is ``max(p, CUE_SCORE)`` when cues fired; every ASK is above
 ``P_ASK``, the floor for the unanswered-question alert: every question asked is held as an
 urgent escalation that opens if she does not answer (flows/danger_check.py).
