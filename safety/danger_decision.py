@@ -1383,7 +1383,10 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
             AS_PRESCRIBED.search(c.text) is None):
         return DangerDecision("ask", CUE_SCORE, "self_harm_pills_all", "self_harm")
     calm_past = c.past and _sure_of(parse, CALM_INTENTS, SURE_OTHER)  # a sure report naming a day: as rule 5's calm
-    if c.words >= LONG_WORDS and not (c.past_only or c.over or c.distant or c.denial or calm_past):
+    # the clauses are read only when the whole names him, harm, a call for help or her life somewhere (cost: the net's
+    # typo tolerance runs again on every clause)
+    hint = c.harm or c.urgency or HE.search(c.text) is not None or SELF_HARM_CUE.search(c.text) is not None
+    if hint and c.words >= LONG_WORDS and not (c.past_only or c.over or c.distant or c.denial or calm_past):
         for clause in CLAUSE_SPLIT.split(text):
             if len(clause.split()) < 2:
                 continue
