@@ -93,6 +93,17 @@ now", "still", "again", "gerade"; "now" / "jetzt" alone often say where she is s
 past again are harm; him kicked off the course is not; going to her dead mother, "dem Ganzen ein Ende machen" are
 signs of self-harm. Checked on the counts of every spent and own set at once (no catch lost).
 
+Round 10 (``decide`` wraps rules 1-6, ``_decide_one``): what follows only answers where those rules said nothing, so it
+loses no catch. The net is tried again on the text read without dialect or text-speak (``read_dialect``: "er is do",
+"chunnt", "radge", "bairns"); class rules ask (``_by_class``): self-harm by means gathered, her body hurt, not
+trusting herself, water or a drop, disappearing, not being here by morning, a goodbye with thanks in the past tense,
+said with a laugh or beside "I'm fine" (``SELF_HARM_BROAD``; only her own denial lowers it), medicine all at once
+(``PILLS_ALL``), someone at her windows or doors at night, a child taken against an order, a hiding place in one or
+two words, his arrival as a riddle ("guess who", "rat mal wer"); a message of ``LONG_WORDS`` or more, not placed in
+the past as a whole, is read clause by clause as well (the most urgent clause wins). An alert is lowered when he was
+there and is gone now with nothing feared (NONE) or his presence is only a fear or a thought (ASK), never when it is
+happening this moment. The model's guess of self-harm skips our texts, a holiday, a dreaded date, a prescription.
+
 The score kept with an ASK is ``max(p, CUE_SCORE)`` when cues fired; every ASK is above
 ``P_ASK``, the floor for the unanswered-question alert: every question asked is held as an
 urgent escalation that opens if she does not answer (flows/danger_check.py).
@@ -107,7 +118,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from content.text import fold_for_danger, fold_letters
-from safety.danger_net import DangerSignal
+from safety.danger_net import DangerSignal, detect_danger
 
 Action = Literal["alert", "ask", "none"]
 Kind = Literal["danger", "self_harm"]
@@ -170,7 +181,9 @@ PRESENT = _words(
     "gleich", "sofort", "momentan", "hort nicht auf",
     "a (?:second|minute|moment|few (?:seconds|minutes)) ago", "(?:seconds|minutes) ago", "eben", "gerade eben",
     # round 8: "he just lobbed ...", "my ex has just hit ...": a past verb made present by "just" after him
-    "(?:he|hes|he s|he has|my ex|my exs|my ex has) just (?:\\w+ed|hit|threw|broke|thrown|smashed|punched|came|went)",
+    "(?:he|hes|he s|he has|my ex|my exs|my ex has) just (?:\\w+ed|hit|threw|broke|thrown|smashed|punched|came|went|"
+    "got in|"
+    "got into|got through|let himself|climbed|turned up|showed up|pulled up)",
 )
 PAST_ONLY = _words(
     "last (?:week|month|year|night|time|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
@@ -216,6 +229,12 @@ VIOLENCE = _words(
     # him out of control now: "he's going mad", "er tobt"
     "going (?:mad|mental|crazy|nuts|ballistic|psycho)", "losing it", "lost it", "furious", "off his (?:head|face)",
     "screaming", "tobt", "brullt", "schreit rum", "durchgedreht",
+    # round 10: she barricades the door with furniture ("chair under the handle", "Stuhl unter die Klinke")
+    "(?:chair|sofa|couch|wardrobe|table|drawers|bed|dresser|chest of drawers) (?:\\w+ ){0,2}(?:against|under|"
+    "in front of|"
+    "behind) (?:the |my )?(?:door|handle)", "(?:stuhl|schrank|sofa|couch|tisch|kommode|"
+    "bett) (?:\\w+ ){0,2}(?:unter|vor|"
+    "gegen|hinter) (?:die|der|den) (?:klinke|tur)",
     # hiding places said plainly: she names where she is hiding
     "under (?:the |my )?(?:bed|stairs)", "in (?:the|my) (?:wardrobe|closet|cupboard|loft|attic|shed)",
     "unter (?:der|dem|die|das) (?:treppe|bett)", "unterm bett", "im (?:kleider)?schrank", "auf dem dachboden",
@@ -231,6 +250,10 @@ PRESENCE = _words(
     "sitting in (?:his|the) (?:car|van)",
     "hier", "da", "drauss?en", "vor der tur", "vorm haus", "vor dem haus", "unten", "kommt", "verfolgt",
     "beobachtet", "zuruck", "aufgetaucht",
+    # round 10: him following her, on the stairs or landing of her block, staring at her
+    "hinterher\\w*", "nachgefahren", "nachgelaufen", "im (?:haus)?flur", "im treppenhaus", "auf der treppe",
+    "on the (?:landing|stairs)", "in the (?:stairwell|hallway|lobby)", "starrt mich an", "anstarrt",
+    "(?:staring|stares|glaring) at me",
     # dev16's first reading: him waiting for her, lurking ("er wartet seit halb sechs ... vor dem Studio auf mich")
     "wartet (?:\\w+ ){0,12}auf mich", "waiting (?:\\w+ ){0,6}for me", "lauert\\w*", "lurking",
     "versteck\\w*", "tuh?re?", "drau?s+en", "parkt", "sitzt (?:\\w+ )?im auto",
@@ -258,7 +281,9 @@ DENIAL = _words(
     "(?:outside|at the door|downstairs|in the house)",
     "er (?:steht|ist|sitzt|wartet) (?:\\w+ )?nicht (?:vor der tur|draussen|vorm haus|unten|im haus)",
     "(?:he )?(?:didnt|did not|hasnt|has not|never) (?:\\w+ )?(?:turn(?:ed)? up|show(?:ed)? up|come|came|appear(?:ed)?)",
-    "(?:hes|he is|he s|he has) (?:gone|left)", "(?:im|i am|i m) (?:safe|ok|okay|fine|alright|good)",
+    "(?:hes|he is|he s|he has) (?:gone(?! (?:proper|totally|completely|absolutely|mad|mental|crazy|nuts|radge|"
+    "raging|berserk|ballistic|psycho|wild|apeshit|nuclear|off on one|off it|insane))|left)",
+    "(?:im|i am|i m) (?:safe|ok|okay|fine|alright|good)",
     "dont worry", "do not worry", "all (?:good|fine|ok)", "no (?:trouble|problems?|issues?)",
     "hasnt been (?:round|here|near|in touch)", "hasnt come (?:near|round|over|here|back)",
     "(?:hes|he has|he s) not (?:been|come) (?:near|round|over|here|back|in touch)", "havent seen him",
@@ -290,7 +315,10 @@ _OVER = (
     "(?:its|it s|it has|its been|thats|that s|that has|that is|has been|have been|been|was|were|got|is|are|all) "
     "(?:all |now |since |been )?"
     "(?:fixed|sorted|repaired|replaced|mended|over|dealt with|calmed down|settled)",
-    "(?:hes|he has|he s|he is) (?:now )?(?:gone|left|moved out|moved away|been arrested|in custody|not been back)",
+    # round 10: never "he's gone proper mad / radge / mental": that is him out of control now
+    "(?:hes|he has|he s|he is) (?:now )?(?:gone(?! (?:proper|totally|completely|absolutely|mad|mental|crazy|nuts|"
+    "radge|raging|berserk|ballistic|psycho|wild|apeshit|nuclear|off on one|off it|insane))|left|moved out|"
+    "moved away|been arrested|in custody|not been back)",
     "(?:er ist|ist er|er ist jetzt|er ist inzwischen) (?:\\w+ )?(?:weggezogen|umgezogen|im knast|in haft)",
     "(?:ist|sind|war) (?:aber |jetzt |inzwischen |schon )*(?:gut |wieder )?(?:verheilt|abgeheilt)",
     "(?:its|it s|all|has|have|it has) (?:all )?(?:healed|heeled)(?: up| fine| now)?",
@@ -301,6 +329,13 @@ _OVER = (
     "(?:ist|sind|wurde|wurden|war|waren) (?:jetzt |wieder |inzwischen |mittlerweile |schon )?"
     "(?:repariert|ersetzt|vorbei|erledigt|ausgetauscht|geklart|gemacht)",
     "seitdem", "seither", "hat sich (?:wieder |inzwischen )?beruhigt",
+    # round 10: he has gone to his family or friends ("er ist zu seinem Vater", "he's gone back to his mum's")
+    "(?:er ist|ist er|hes|he s|he has|he is|he went) (?:\\w+ ){0,2}(?:zu|bei|to|at|off to|round) (?:seiner|seinem|"
+    "seinen|his) (?:\\w+ )?(?:mutter|vater|eltern|mama|papa|bruder|schwester|kumpel|freunden?|freundin|mum|mums|mom|"
+    "moms|dad|dads|parents|brother|brothers|sister|sisters|mates?|mates|friends?|friends)",
+    # round 10: "die Polizei hat das erledigt", "the police dealt with it"
+    "(?:polizei|police|cops|gardai) (?:\\w+ )?(?:hat|have|has|had)? ?(?:das |es |it |that )?(?:erledigt|geregelt|"
+    "dealt with (?:it|that|him)|sorted (?:it|that|him)|handled (?:it|that|him))",
     # round 5: she is out of it, they live apart
     "(?:im|i am|i m) (?:\\w+ )?(?:out|away from him|out of there|free of him|free)(?: of it)? now",
     "(?:weve|we have|we ve|we re|were|we are|im|i am|i m) (?:been |now |long )?(?:separated|apart|divorced|split up)",
@@ -434,7 +469,8 @@ IDIOM = _words(
     "(?:had|have|hab|habe|ive had) (?:enough|genug|it|die nase voll) (?:of|with|von|vom|mit) "
     "(?:this |the |that |my |dem |"
     "diesem |der |den |die |meinem )?(?:rain|weather|heat|cold|snow|noise|traffic|school run|homework|washing|cleaning|"
-    "week|work|boss|neighbou?rs\\w*|regen|wetter|hitze|kalte|schnee|larm|verkehr|schulweg|hausaufgaben|wasche|putzen|woche|"
+    "week|work|boss|neighbou?rs\\w*|regen|wetter|hitze|kalte|schnee|larm|verkehr|schulweg|hausaufgaben|wasche|"
+    "putzen|woche|"
     "arbeit|chef|nachbar\\w*)",
     "(?:could|konnt|konnte) (?:cry|scream|heulen|schreien) (?:\\w+ ){0,8}(?:lol|haha\\w*|xd)",
     # a long day and bed, a holiday; a toddler "nearly killed me"; medicine from the doctor that helps
@@ -967,6 +1003,238 @@ WORRY_FACES = re.compile("[\U0001F630\U0001F61F]")
 # Denials that are not: "he's not supposed to be here", "er darf nicht hier sein".
 NOT_A_DENIAL = _words("not supposed", "not allowed", "darf nicht", "soll nicht", "nicht sein")
 
+# Round 10: a recall path for self-harm by class, not by wording: she does not trust herself or cannot keep herself
+# safe, means gathered or chosen (tablets saved up, a rope, which bridge, the sea, the platform's edge), her own
+# body hurt "till it bled" or "to feel real", disappearing for good, not being here by the morning. Asked about
+# (kind self_harm), never an alert by itself; a laugh or "I'm fine" beside it lowers nothing (sarcasm), only her
+# own denial ("I'd never hurt myself") does; "cut my hair", "a walk to the bridge" name no harm.
+_BODY = ("(?:arms?|wrists?|legs?|thighs?|skin|stomach|belly|chest|hips?|arme?n?|handgelenke?|beine?n?|"
+         "oberschenkeln?|haut)")
+SELF_HARM_BROAD = _words(
+    "(?:dont|do not|cant|can not|cannot|no longer|not sure i can|dont think i can|dont know if i can) "
+    "(?:\\w+ ){0,2}(?:trust|keep) my ?self(?: safe)?",
+    "(?:not|never|isnt|arent) (?:\\w+ ){0,2}safe from my ?self",
+    "safe from (?:him|he) (?:\\w+ ){0,6}not (?:from )?my ?self",
+    "(?:protect\\w*|save|saving|safe) (?:\\w+ ){0,2}from (?:my ?self|me)(?! and)", "the one (?:\\w+ ){0,4}from is me",
+    "(?:scared|afraid|frightened|terrified) of (?:my ?self|what i (?:might|will|could|ll|d) do)",
+    "what (?:i (?:might|will|could|ll|d)|ill|id) do (?:to|with) (?:my ?self|me)(?![a-z])",
+    "(?:looking|staring|gazing|peering) (?:down )?(?:at|into|over) the (?:water|river|sea|drop|tracks|edge|traffic|"
+    "rails)", "asking for (?:my ?self|me)$", "(?:tallest|highest) (?:\\w+ )?(?:building|bridge|car park|cliff|tower|"
+    "point)(?=.*(?:for me|my ?self))",
+    "how (?:many|much) (?:\\w+ ){0,3}(?:tablets|pills|paracetamol|insulin|painkillers) (?:\\w+ ){0,5}(?:take|kill|"
+    "enough|fatal|lethal|die)", "(?:ive|i have|i ve|everything|its all|it s all) (?:\\w+ ){0,2}(?:sorted|arranged|"
+    "in order|organised)(?=.*(?:im done|i m done|im ready|i m ready|goodbye|for good))",
+    "(?:saving|saved|stockpil\\w*|hoard\\w*|collect\\w*|stash\\w*|squirrel\\w*|hidden|hiding|counting) (?:up )?"
+    "(?:\\w+ ){0,3}(?:tablets|pills|meds|medication|painkillers|paracetamol|sleeping pills)",
+    "(?:the |a |my )?rope(?:s)? (?:is |s )?(?:in|under|ready|up|tied)",
+    "(?:bought|got|have|found) (?:a |some |the )?rope",
+    "(?:walk|walking|swim|swimming|wade|wading|go|going) (?:\\w+ ){0,2}into the (?:sea|river|lake|water|canal|waves)",
+    "(?:step|stepping|jump|jumping|throw(?:ing)? my ?self|fall|falling|lean|leaning) (?:\\w+ ){0,3}"
+    "(?:off|from|in front of|under|over) (?:the|a) (?:\\w+ ){0,2}(?:bridge|roof|train|platform|cliff|car park|building|"
+    "balcony|lorry|bus|ledge|edge)",
+    "which (?:bridge|train|tree|rope|cliff|building|roof)",
+    "(?:cliff|bridge|roof|ledge)\\w* (?:\\w+ ){0,6}(?:which|what) spot",
+    "(?:at|on|over|near) the edge of (?:the |a )?(?:\\w+ )?"
+    "(?:platform|roof|cliff|bridge|car park)", "(?:picking|picked|pick|choosing|chose|found|scouting) (?:out )?"
+    "(?:a |the |which |my )?(?:bridge|cliff|spot to|tree to)",
+    "(?:cut|cutting|scratch\\w*|burn\\w*|carv\\w*|gouge\\w*|pick\\w*|hurt\\w*) (?:\\w+ ){0,3}(?:my|my own) "
+    "(?:\\w+ )?" + _BODY, "(?<!he )(?<!hes )(?:hit|hitting|bang\\w*|slam\\w*|smash\\w*|punch\\w*) my (?:own )?"
+    "(?:head|fists?) (?:\\w+ ){0,2}against the (?:wall|door|floor|mirror)",
+    "(?:till|until) (?:it|they|i|my \\w+) (?:bled|bleed|bleeds|was bleeding|went quiet|went numb|stopped)",
+    "to feel (?:real|something|anything|alive|in control)", "(?:deeper|worse) than (?:usual|before|last time|ever)",
+    "cut deeper", "(?:want|wanna|need|going|gonna) (?:to )?(?:just )?(?:disappear|vanish)(?! for (?:a|the|an))",
+    "disappear (?:for good|forever|for ever|and (?:not|never) come back)",
+    "(?:still )?(?:be|being) (?:here|around|alive) (?:in the morning|tomorrow|by morning|by tomorrow)",
+    "(?:i|ill|i ll) (?:wont|will not|might not|may not) (?:still )?be (?:here|around|alive) "
+    "(?:\\w+ )?(?:tomorrow|in the morning|"
+    "much longer|for long|by morning)",
+    # a goodbye with thanks said in the past tense, as if she were gone ("you were always kind to me, bye")
+    "(?:you were|you lot were|yous were|ihr wart|sie waren|du warst) (?:\\w+ ){0,2}(?:kind|good|nice|lovely|lieb|"
+    "nett|gut|"
+    "freundlich)(?= .*(?:bye|goodbye|farewell|take care)|.* (?:mach\\w*|macht s) gut|.*tschuss|.*lebt wohl)",
+    "(?:bye|goodbye|farewell|take care|machts gut|macht s gut|mach s gut|machs gut|lebt wohl|tschuss) (?:\\w+ ){0,4}"
+    "(?:you were|you lot were|ihr wart|sie waren|du warst) (?:\\w+ ){0,2}(?:kind|good|nice|lovely|lieb|nett|gut|"
+    "freundlich)",
+    # German
+    "(?:trau|traue|trauen) (?:\\w+ ){0,4}(?:mir|mich) (?:\\w+ ){0,3}(?:selber|selbst) (?:\\w+ ){0,2}nicht",
+    "(?:mir|mich) (?:selber|selbst) (?:\\w+ ){0,3}nicht (?:mehr )?(?:trauen|uber den weg)",
+    "(?:vor|von) mir (?:selbst|selber) (?:\\w+ ){0,2}(?:schutzen|sicher|angst|retten|bewahren)",
+    "(?:sicher|geschutzt) (?:\\w+ ){0,3}vor mir (?:selbst|selber)", "aber (?:nicht )?vor mir (?:selbst|selber)",
+    "(?:schutzt|beschutzt|rettet|bewahrt) mich (?:\\w+ ){0,2}vor mir",
+    "(?:angst|furcht) (?:\\w+ ){0,3}(?:vor dem |davor )?was ich (?:mit mir|mir) (?:\\w+ )?(?:mache|tue|tu|antue|"
+    "anstelle|anstellen konnte)",
+    "(?:schau|starr|guck|blick)\\w* (?:\\w+ ){0,2}(?:aufs|ins|in das|auf das|auf die|in die) (?:wasser|meer|tiefe|"
+    "gleise|schienen)", "wie viele (?:\\w+ ){0,2}(?:tabletten|pillen) (?:\\w+ ){0,4}(?:braucht|reichen|todlich|"
+    "sterben)",
+    "(?:trau|traue) mich (?:\\w+ ){0,3}nicht in die nahe (?:vom|von|der|des|meiner|meines) \\w*(?:medikament|tablette|"
+    "messer|brucke|balkon|gleis)\\w*", "(?:hab|habe) (?:\\w+ ){0,2}alles (?:\\w+ )?(?:geregelt|erledigt|geordnet)"
+    "(?=.*(?:ich bin fertig|bin bereit|abschied|fur immer|lebt wohl))",
+    "nicht (?:\\w+ ){0,2}auf mich (?:selbst |selber )?(?:aufpassen|acht geben)",
+    "(?:nicht sicher|weiss nicht|keine ahnung) ob ich (?:\\w+ ){0,4}auf mich "
+    "(?:selbst |selber )?(?:aufpassen|acht geben)",
+    "was ich mir (?:\\w+ )?(?:antue|antu|an tue|antun konnte)",
+    "(?:sammle|sammel|sammeln|gesammelt|horte|gehortet|bunker\\w*|gebunkert|spare|gespart|aufgehoben|zahle|gezahlt|"
+    "versteckt|verstecke) (?:\\w+ ){0,4}(?:tabletten|pillen|medikamente|schlaftabletten|schmerztabletten)",
+    "(?:der |den |ein(?:en)? |mein(?:en)? )strick", "(?:ein |das )?seil (?:liegt|ist|hangt|gekauft)",
+    "(?:geh|gehe|lauf|laufe|spring|springe|steig|schwimm) (?:\\w+ ){0,3}(?:in den (?:see|fluss|rhein|main|kanal)|"
+    "ins (?:wasser|meer)|von der brucke|vom dach|vor den zug|vor die (?:bahn|ubahn|s bahn)|vom balkon)",
+    "welche brucke", "(?:ganz )?vorne? (?:an der|am) (?:bahnsteig|gleis|kante|brucke|dachkante)", "bahnsteigkante",
+    "(?:den|meinen) kopf (?:\\w+ ){0,2}gegen die (?:wand|tur|mauer)",
+    "mich (?:selbst |selber )?gegen die (?:wand|mauer)",
+    "bis (?:es|sie|ich|die haut) (?:\\w+ )?(?:blut\\w*|still war|still ist|taub|nichts mehr)",
+    "(?:damit|um) (?:ich )?(?:mich )?(?:was |etwas |irgendwas )?(?:zu )?(?:spure|spuren|fuhle|fuhlen) (?:\\w+ )?"
+    "(?:echt|lebendig|real|was|etwas)?",
+    "tiefer (?:geschnitten|als sonst|als letztes mal|als je)", "(?:einfach|fur immer|ganz) verschwinden",
+    "verschwinden und nicht (?:mehr |wieder )?(?:zuruck|wieder)",
+    "(?:morgen|morgen fruh|nachste woche) noch (?:da|hier) bin",
+    "(?:gekratzt|kratze|kratz|geritzt|ritze|geschnitten|schneide|verbrannt|verbrenne) (?:\\w+ ){0,3}" + _BODY,
+)
+# Round 10: what an ending or "nicht mehr" is about when it is not her life, for the model's guess and the weak cues of
+# rule 1b: our texts ("schriibed mir nüme", "don't text me any more"), a holiday ("ich hau ab in den Urlaub"), a date
+# or a course dreaded ("sein Kurs ist bald zu Ende und ich hab Panik"), dying of hunger or laughter.
+NOT_HER_LIFE = _words(
+    "(?:schreibt|schreib|schreiben|schreibed|schriibed|schickt|schicken) (?:\\w+ )?mir (?:\\w+ ){0,2}(?:nicht mehr|"
+    "nimmer|"
+    "nume|keine)", "nicht mehr (?:\\w+ )?(?:angeschrieben|kontaktiert|angerufen) werden",
+    "(?:dont|do not|stop|no more) (?:\\w+ )?(?:text|message|contact|call)(?:ing)? me",
+    "(?:these|your|the|ur) (?:texts|messages|check ins) (?:\\w+ ){0,3}(?:no more|any ?more)",
+    "(?:gp|doctor|doc|arzt|arztin|hausarzt\\w*) (?:\\w+ ){0,3}(?:put me on|prescribed|gave me|verschrieben|gegeben|"
+    "aufgeschrieben)", "urlaub", "ferien", "holidays?", "vacation",
+    "(?:sterb\\w*|die|dying) (?:\\w+ )?(?:vor|of|from) (?:hunger|lachen|laughter|langeweile|boredom|neugier|curiosity|"
+    "durst|thirst|embarrassment|scham)",
+    "(?:kurs|programm|course|programme|gericht\\w*|court|hearing|anhorung|verhandlung|release|entlassung\\w*|"
+    "geburtstag|birthday|christmas|weihnachten|ostern|easter|handover|ubergabe|termin) (?:\\w+ ){0,6}(?:zu ende|vorbei|"
+    "over|ends|finishes|coming|kommt|naher|bald|soon|next week|nachste woche)",
+)
+# Round 10: medicine taken all at once ("💊💊 alles genommen", "swallowed the lot"), with a pill emoji or a word for
+# pills, never medicine taken as prescribed ("took all my tablets this morning like the doctor said").
+PILLS_ALL = _words(
+    "(?:alles|alle|die ganze \\w+|the lot|all of them|them all|everything|the whole \\w+) (?:\\w+ ){0,2}(?:genommen|"
+    "geschluckt|taken|swallowed|took|eingeworfen)", "(?:took|taken|swallowed|geschluckt|genommen|eingeworfen) "
+    "(?:\\w+ ){0,2}(?:the lot|all of them|them all|everything|the whole \\w+|alle|alles|die ganze \\w+)",
+)
+PILL_WORD = _words("tablets?", "pills?", "meds", "tabletten", "pillen", "medikamente", "paracetamol", "ibu\\w*")
+AS_PRESCRIBED = _words("prescribed", "verschrieben", "wie der arzt", "like the doctor", "as usual", "wie immer",
+                       "this morning", "heute fruh", "with breakfast", "zum fruhstuck")
+PILL_EMOJI = "\U0001F48A"
+# Her own denial of self-harm only ("I'd never hurt myself"); "now he's gone" denies nothing of her own life.
+OWN_DENIAL = _words(
+    "not suicidal", "(?:never|not|wouldnt|would never|wont|dont|do not) (?:\\w+ )?(?:kill|hurt|harm) my ?self",
+    "(?:dont|do not|never) want to die", "nicht suizidal",
+    "(?:nie|niemals|nicht) (?:\\w+ ){0,2}(?:umbringen|mir (?:was|etwas) antun|mir das leben nehmen)",
+)
+# ... and what the broad path never asks about: her hair, a recipe, a walk to a bridge, a figure of speech.
+NOT_SELF_HARM = _words("hair", "haare", "fringe", "pony", "nails", "nagel", "recipe", "rezept", "onions?", "zwiebeln",
+                       "the (?:sea|river|lake) (?:was|is) (?:lovely|beautiful|cold|nice)", "walk(?:ed)? the dog",
+                       "spazieren", "mit dem hund", "with the dog", "swimming lesson", "schwimmkurs",
+                       "lovely", "beautiful", "schon(?:e|en)?", "urlaub", "holiday", "ducks", "enten", "picnic",
+                       "with the kids", "mit den kindern", "views?", "aussicht")
+# Round 10: danger by class, asked about at least (never an alert by itself): someone at her windows or doors at
+# night ("tapping the windows at 3am, it's him", "jemand klopft ans Fenster, das ist er"), a child taken or handed
+# over against an order or no-contact, a hiding place in one or two words ("attic. quiet.", "Keller. Kinder dabei."),
+# and his arrival said as a riddle ("guess whose car just pulled in", "rat mal wer vor der Tür steht").
+NIGHT_AT_DOORS = _words(
+    "(?:tapping|tap|taps|knocking|knocks|knock|banging|bangs|rattling|rattles|scratching|scratches|trying|tries|"
+    "hammering|klopft|klopfen|geklopft|kratzt|ruttelt|rutteln|hammert|pocht|klingelt (?:\\w+ )?sturm|drueckt|druckt)"
+    " (?:\\w+ ){0,5}(?:windows?|doors?|letterbox|handle|fenster\\w*|tur\\w*|briefschlitz|klinke|rollladen)"
+    "(?=.*(?:its him|it s him|thats him|that s him|its my ex|das ist er|des is er|das ist er|er ist das|er is des|"
+    "\\d ?am\\b|\\d+ in the morning|at night|in the night|middle of the night|early hours|nachts|mitten in der nacht|"
+    "\\d+ uhr (?:morgens|fruh)|(?<![a-z])er (?:\\w+ )?das))",
+    "(?:footsteps|someone|somebody|schritte|jemand) (?:\\w+ ){0,5}(?:round the (?:house|back|side)|around the house|"
+    "ums haus|um das haus|um unser haus|on the gravel|im garten|in the garden|auf dem kies)"
+    "(?=.*(?:its him|it s him|thats him|him i know|das ist er|er ist das|er ist es|\\d ?am\\b|nachts|at night))",
+)
+NIGHT_AT_DOORS_DE = _words(
+    "(?:jemand|einer|wer|someone|somebody) (?:\\w+ ){0,4}(?:an der|an die|an den|an dem|am|ans|an) (?:\\w+ )?"
+    "\\w*(?:fenster|tur|briefschlitz|klinke|rollladen)\\w* (?:\\w+ ){0,2}(?:kratzt|klopft|ruttelt|hammert|pocht|rum|"
+    "fummelt|macht|druckt|dreht)(?=.*(?:er es ist|er ist es|das ist er|nachts|aufgewacht|uhr|dunkel))",
+    "(?:woke|waking|wake|woken|aufgewacht|wach geworden) (?:\\w+ ){0,4}(?:someone|somebody|jemand|noises?|gerausch\\w*|"
+    "knocking|tapping|scratching|klopf\\w*|kratz\\w*)(?=.*(?:its him|it s him|know its him|dass er es ist|er ist es|"
+    "das ist er|its my ex))",
+)
+NOT_AT_DOORS = _words("postman", "postie", "paketbote", "postbote", "delivery", "courier", "wind", "cat", "katze",
+                      "fox", "fuchs", "branch", "ast", "neighbours? kids?", "nachbarskind\\w*", "was only", "war nur")
+CHILD_TAKEN = _words(
+    "(?:nursery|school|kita|kindergarten|hort|childminder|after school club|tagesmutter|creche|kiga|schule|club)"
+    " (?:\\w+ ){0,6}(?:let him|gave|handed|released|mitgegeben|gegeben|ubergeben|rausgegeben|abholen (?:lassen|lies)|"
+    "(?:\\w+ ){0,4}(?:gehen|mitgehen|mitnehmen) lassen)",
+    "(?:took|taken|grabbed|snatched|collected|picked up|driven off with|genommen|geholt|mitgenommen|abgeholt|"
+    "geschnappt|entfuhrt)(?: \\w+){0,6} (?:the baby|our|my|the kids|den kleinen|die kleine|das baby|unser\\w*|"
+    "mein\\w*|die kinder|ihn|sie)",
+    "(?:\\w+ ){0,3}(?:out (?:of )?the (?:pram|buggy|car seat)|aus dem (?:buggy|kinderwagen|autositz))",
+)
+AGAINST_ORDER = _words(
+    "not supposed", "not allowed", "no contact", "injunction", "(?:court |protection |non molestation )?order",
+    "kontaktverbot", "darf (?:\\w+ ){0,2}nicht", "beschluss", "umgangsverbot", "nicht erlaubt", "keinen kontakt",
+    "(?:dont|do not) know where (?:they|she|he) (?:is|are)", "weiss nicht wo (?:sie|er) (?:ist|sind)",
+    "(?:court|judge|order) (?:\\w+ ){0,3}(?:said no|says no|forbids|forbade|banned)", "no access", "not meant to",
+    "(?:gericht|richter\\w*) (?:\\w+ ){0,3}(?:nein|verboten|"
+    "untersagt)", "kein(?:en)? umgang\\w*", "nicht (?:\\w+ )?durfen",
+    "(?:dont|do not) know where (?:theyve|they have|they ve|hes|he s|he has) (?:gone|taken)",
+)
+HIDING_BARE = _words(
+    "^(?:(?:in|im|at|under|unterm|unter|behind|hinterm|hinter|up in|down in|the|der|die|das|dem|den|on) )*"
+    "(?:attic|loft|garage|cellar|basement|shed|bathroom|loo|toilet|wardrobe|cupboard|closet|stairs|boot|bedroom|"
+    "dachboden|speicher|keller|bad|klo|schrank|abstellkammer|gartenhaus|estrich|kofferraum|bett|treppe)"
+    "(?: (?:quiet|shh+|silent|hiding|hidden|kids with me|with the kids|w the kids|w kids|with kids|with the baby|"
+    "leise|still|pst+|ps+t|versteckt|kinder dabei|mit den kindern|mit kindern|mit der kleinen|mit dem kleinen|"
+    "no noise|dont call|dont ring|nicht anrufen|ruf nicht an|nicht schreiben|dont text|now|jetzt|help|hilfe|"
+    "(?:\\w+ )?dabei|with (?:me|the \\w+|\\w+)|locked(?: in)?|abgeschlossen|zugesperrt|zugeschlossen|door locked|"
+    "tur zu|hes here|er ist da|come|kommt)){1,4}$",
+)
+RIDDLE_ARRIVAL = _words(
+    "(?:guess who(?:s|se|s just| just)?|rat(?:e)? mal wer|rat(?:e)? mal wessen|surprise surprise|who else but|"
+    "look whos|look who s|raten sie mal wer) (?:\\w+ ){0,6}(?:here|outside|door|window|drive|pulled|parked|turned up|"
+    "back|standing|knocking|banging|car|van|steht|vor|fenster|tur|einfahrt|fahrt|kommt|klingelt|parkt|klopft|da|"
+    "garten|garden|hallway|flur|climb\\w*|kletter\\w*|hochklettert|breaking|drunk|besoffen|kicking|shouting|screaming|"
+    "brullt|schreit|trying|versucht|drainpipe|regenrinne|balcony|balkon|fence|zaun|ladder|leiter)",
+)
+NOT_HIM = _words("mum", "mam", "mom", "mummy", "nan", "nana", "gran", "granny", "sister", "brother", "friend", "mate",
+                 "bestie", "holiday", "postman", "postie", "cat", "dog", "neighbou?r\\w*", "mutter", "mama", "oma",
+                 "opa", "schwester", "bruder", "freundin", "urlaub", "nachbar\\w*", "katze", "hund", "lol", "haha")
+# Round 10: an alert is lowered to the question (never further, so no catch is lost) when the message says he was
+# there and is gone now ("he was outside mine tues nite, gone now", "er war vorhin da ..., jetzt ist Ruhe", "police
+# have been and gone"), or frames his presence as a fear or a thought ("what if he's outside when I finish", "I keep
+# thinking he might turn up", "jedes Mal wenn draußen ein Motor brummt"), and nothing says it is happening this moment.
+GONE_NOW = _words(
+    "(?:hes|he s|he is|er ist|ist er|is er|er is|its|it s|es ist|ist es|is|ist) (?:(?!dem |den |the )\\w+ ){0,2}"
+    "(?:gone|weg|away|nicht mehr da)(?! (?:to|for|and|um|zu|und|holen))(?: now| jetzt)?", "gone now", "(?:jetzt|"
+    "now|and now) (?:ist |is |its |it s )?(?:a |wieder |all )?"
+    "(?:ruhe|ruah|ruhig|quiet|calm)", "(?:polizei|police|cops|polis) (?:\\w+ ){0,3}(?:mitgenommen|mitgnoh|took him|"
+    "taken him|arrested|lifted|have been and gone|been and gone|war (?:schon )?da|came|kam)",
+    "(?:ist|is) (?:aber )?(?:jetzt )?(?:nicht mehr da|weg)",
+)
+PAST_PRESENCE = _words(
+    "(?:he|er|his car|sein auto) (?:\\w+ )?(?:was|woz|wis|war|stand|came|come round|kicked|hat|had)",
+    "(?:war|was|woz|stand) (?:er|he|sein auto)", "gstandn", "gestanden", "gsi", "vorhin", "earlier", "gestern",
+    "yesterday", "last night", "nite", "am (?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)",
+)
+FEAR_FRAME = _words(
+    "what if", "i keep thinking", "keep thinking", "i think (?:its|it s|hes|he s|he is)", "every time", "everytime",
+    "jedes mal", "jedesmal", "angst dass", "angst das", "might turn up", "might be", "could be", "irgendwann",
+    "(?:nowhere near|not here|nicht da|nicht vor der tur) (?:\\w+ ){0,3}(?:but|aber)", "ich seh uberall",
+    "i see (?:\\w+ )?everywhere",
+)
+FEAR_WORD = _words("scared", "afraid", "frightened", "terrified", "fear\\w*", "angst\\w*", "furcht\\w*", "panik",
+                   "help", "hilfe", "please", "bitte", "come back", "zuruckkommt", "wiederkommt")
+RETURNING = _words("coming back", "comes back", "on (?:his|the) way", "auf dem weg",
+                   "kommt (?:\\w+ )?(?:wieder|zuruck)",
+                   "(?:\\d+|five|ten|a few) (?:min|mins|minutes?) ago", "vor (?:\\d+|funf|zehn|ein paar) minuten")
+# Round 10: a contact time set by when he is home ("bitte nicht nach 18 Uhr, da ist er zuhause", "not after 6, that's
+# when he's back"): it places him at a later hour, not at her door now (read like a figure of speech).
+TIMED_TO_HIM = _words(
+    "(?:nach|ab|vor|um|zwischen|after|before|from|between) \\d+(?: uhr| pm| am)?(?: \\w+){0,5} (?:da|dann|then|thats "
+    "when|that s when|cos|because|weil) (?:ist er|is er|er ist|hes|he s|he is|he gets) (?:\\w+ )?(?:zuhause|daheim|"
+    "zu hause|home|da|here|hier|back|in)",
+)
+KILL_WORD = _words("kill\\w*", "murder\\w*", "killt", "bringt mich (?:\\w+ ){0,3}um", "bringen mich (?:\\w+ ){0,3}um")
+# Round 10: a long message is decided clause by clause as well (the most urgent clause wins), so ordinary news
+# before the danger cannot dilute it; only in a message this long, not placed in the past only as a whole.
+LONG_WORDS = 15
+FUTURE_FEAR = _words("if he", "what if", "worried (?:\\w+ ){0,3}(?:he|hell)", "scared (?:\\w+ ){0,2}(?:he|hell)",
+                   "wenn er", "falls er", "angst (?:\\w+ ){0,2}dass er", "irgendwann", "might", "could")
+CLAUSE_SPLIT = re.compile(r"[.!?;\n]+|,\s*|\s+(?:and then|anyway|anyways|jedenfalls|egal|btw|oh and|und dann|aber)\s+")
+
 
 WORRYING = frozenset({DANGER_INTENT, SELF_HARM_INTENT, "feeling_unsafe", "report_incident"})
 REPORTS = frozenset({REPORT_INTENT})
@@ -1027,11 +1295,41 @@ class Cues:
     def any(self) -> bool:
         return self.harm or self.present or self.urgency
 
+# Round 10: dialect and text-speak words read as the standard word before the cues and a second try of the net
+# (Northern English and Scots, Bavarian and Austrian, Swiss German, texting): the net and the cues were written in
+# the standard language, and whole dialects were learnt one wording at a time. Word for word only; a German word
+# that is also English ("is", "do", "i") is read so only when the message shows German elsewhere (``GERMAN``).
+DIALECT_ANY = {
+    "radge": "raging", "radgie": "raging", "bog": "toilet", "wi": "with", "wiv": "with", "bairns": "kids",
+    "bairn": "kid", "weans": "kids", "wean": "kid", "hoose": "house", "oot": "out", "ootside": "outside",
+    "doon": "down", "noo": "now", "heid": "head", "greetin": "crying", "polis": "police", "ere": "here",
+    "plz": "please", "pls": "please", "hlp": "help", "tmrw": "tomorrow", "2day": "today", "dor": "door",
+    "nite": "night", "windae": "window", "windaes": "windows", "dour": "door",
+    "ois": "alles", "olles": "alles", "allss": "alles", "zam": "zusammen", "zamm": "zusammen", "zsamm": "zusammen",
+    "zsam": "zusammen", "chunnt": "kommt", "kummt": "kommt", "kimmt": "kommt", "dusse": "draussen",
+    "dussen": "draussen", "huus": "haus", "ufe": "hoch", "ufa": "hoch", "auffi": "hoch", "narrisch": "wahnsinnig",
+    "woarn": "geworden", "angscht": "angst", "isch": "ist", "het": "hat", "hod": "hat", "hob": "habe", "hab": "habe",
+    "gsi": "gewesen", "ruttlet": "ruttelt", "chlopft": "klopft", "stage": "treppe", "stiege": "treppe",
+    "nimma": "nicht mehr", "nimmer": "nicht mehr", "ned": "nicht", "nid": "nicht", "nod": "nicht",
+}
+DIALECT_DE = {"is": "ist", "do": "da", "i": "ich", "d": "die", "dr": "der", "a": "an", "hed": "hat", "mi": "mich"}
+GERMAN = _words("er", "ich", "und", "nicht", "der", "die", "das", "isch", "bin", "hob", "mich", "ist", "ned", "ois",
+                "chunnt", "angscht", "scho", "jetzt", "grad", "nimma", "woarn", "olles")
+
+
+def read_dialect(folded: str) -> str:
+    """The folded text with dialect and text-speak words read as the standard word (round 10)."""
+    words = folded.split()
+    german = GERMAN.search(folded) is not None
+    out = [DIALECT_DE.get(w, w) if german and w in DIALECT_DE else DIALECT_ANY.get(w, w) for w in words]
+    return " ".join(out)
+
 
 def cues(text: str) -> Cues:
     t = fold_for_danger(text)
-    quiet = NEGATED_VIOLENCE.sub(" ", IDIOM.sub(" ", t))  # violent words that name no violence
-    negated = quiet != IDIOM.sub(" ", t)
+    unsaid = IDIOM.sub(" ", TIMED_TO_HIM.sub(" ", t))  # round 10: a contact time timed to him places no one
+    quiet = NEGATED_VIOLENCE.sub(" ", unsaid)  # violent words that name no violence
+    negated = quiet != unsaid
     later = FUTURE.search(t) is not None
     violence = VIOLENCE.search(quiet) is not None
     harm = violence or (PRESENCE.search(quiet) is not None and HE.search(quiet) is not None)
@@ -1055,7 +1353,79 @@ def cues(text: str) -> Cues:
 
 
 def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None) -> DangerDecision:
-    """Apply the rule of the module docstring to one message."""
+    """Apply the rule of the module docstring to one message; round 10's class rules and clauses only add catches.
+
+    Why a wrapper: each of round 10's mechanisms (the net on the text read without dialect, the class rules, the
+    clause-by-clause reading of a long message) answers only where the rules before it said nothing, so no earlier
+    catch or alert can be lowered by them."""
+    folded = fold_for_danger(text)
+    read = read_dialect(folded)
+    if net is None and read != folded:  # round 10: "er is do und haut ois zam" read as "er ist da und haut alles ..."
+        net = detect_danger(read, _locale_of(read))
+    first = _decide_one(text, parse, net)
+    if first.action == "alert" and first.kind == "danger":
+        t = fold_for_danger(text)
+        settled = (NOW_STRONG.search(GONE_NOW.sub(" ", t)) is None and URGENCY.search(t) is None
+                   and RETURNING.search(t) is None)
+        gone = GONE_NOW.search(t) is not None and PAST_PRESENCE.search(t) is not None
+        fear = FEAR_FRAME.search(t) is not None and not cues(text).violence  # a thought of him, no harm named
+        if settled and gone and FEAR_WORD.search(t) is None:  # he was there, he is gone, nothing feared: a report
+            return DangerDecision("none", first.score, f"alert_over:{first.reason}")
+        if settled and (gone or fear):
+            return DangerDecision("ask", first.score, f"alert_lowered:{first.reason}")
+    if first.caught:
+        return first
+    c = cues(read)  # the class rules and clauses read dialect too ("i trau ma ned"), the rules before did not
+    by_class = _by_class(c)
+    if by_class is not None:
+        return by_class
+    if PILLS_ALL.search(c.text) is not None and (PILL_EMOJI in text or PILL_WORD.search(c.text) is not None) and (
+            AS_PRESCRIBED.search(c.text) is None):
+        return DangerDecision("ask", CUE_SCORE, "self_harm_pills_all", "self_harm")
+    calm_past = c.past and _sure_of(parse, CALM_INTENTS, SURE_OTHER)  # a sure report naming a day: as rule 5's calm
+    # the clauses are read only when the whole names him, harm, a call for help or her life somewhere (cost: the net's
+    # typo tolerance runs again on every clause)
+    hint = c.harm or c.urgency or HE.search(c.text) is not None or SELF_HARM_CUE.search(c.text) is not None
+    if hint and c.words >= LONG_WORDS and not (c.past_only or c.over or c.distant or c.denial or calm_past):
+        for clause in CLAUSE_SPLIT.split(text):
+            if len(clause.split()) < 2:
+                continue
+            cc = cues(read_dialect(fold_for_danger(clause)))
+            hit = detect_danger(cc.text, _locale_of(cc.text))
+            one = _decide_one(clause, None, hit)
+            if not one.caught:
+                one = _by_class(cc) or one
+            if one.caught:
+                return DangerDecision(one.action, max(one.score, CUE_SCORE), f"clause:{one.reason}", one.kind)
+    return first
+
+
+def _locale_of(folded: str) -> str:
+    """The lexicon to try first (every locale's is tried anyway)."""
+    return "de" if GERMAN.search(folded) is not None else "en"
+
+
+def _by_class(c: Cues) -> DangerDecision | None:
+    """Round 10's class rules (asked about, never alerted): self-harm by means, body or not trusting herself, and
+    danger at her windows at night, a child taken against an order, a bare hiding place, his arrival as a riddle."""
+    t = c.text
+    if (SELF_HARM_BROAD.search(c.quiet) is not None and OWN_DENIAL.search(t) is None
+            and NOT_SELF_HARM.search(t) is None and not (c.distant and not c.present)):
+        return DangerDecision("ask", CUE_SCORE, "self_harm_by_class", "self_harm")
+    if c.past_only or c.over:
+        return None
+    if (NIGHT_AT_DOORS.search(t) is not None or NIGHT_AT_DOORS_DE.search(t) is not None) and NOT_AT_DOORS.search(
+            t) is None:
+        return DangerDecision("ask", CUE_SCORE, "night_at_doors")
+    if CHILD_TAKEN.search(t) is not None and AGAINST_ORDER.search(t) is not None and FUTURE_FEAR.search(t) is None:
+        return DangerDecision("ask", CUE_SCORE, "child_taken_against_order")
+    if HIDING_BARE.search(t) is not None or (RIDDLE_ARRIVAL.search(t) is not None and NOT_HIM.search(t) is None):
+        return DangerDecision("ask", CUE_SCORE, "hiding_or_riddle")
+    return None
+
+
+def _decide_one(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None) -> DangerDecision:
+    """The rules of the module docstring (1 to 6) on one text."""
     c = cues(text)
     if net is not None and net.self_harm:
         return DangerDecision("alert", 1.0, f"net:{net.rule}", "self_harm")
@@ -1071,9 +1441,13 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
     p = danger_probability(parse)
     ps = danger_probability(parse, SELF_HARM_INTENT)
     strong = SELF_HARM_CUE.search(c.quiet) is not None or SELF_HARM_INDIRECT.search(c.quiet) is not None
-    weak = SELF_HARM_WEAK_CUE.search(c.quiet) is not None
+    other_end = NOT_HER_LIFE.search(read_dialect(c.text)) is not None  # round 10: our texts, a holiday, a date dreaded
+    if AS_PRESCRIBED.search(c.text) is not None and PILLS_ALL.search(c.text) is None:
+        strong = False  # round 10: "took my tablets this morning like the doctor said" is asked at most
+    weak = SELF_HARM_WEAK_CUE.search(c.quiet) is not None and not other_end
     figure = IDIOM.search(c.text) is not None  # "my boss is going to kill me lol": no guess from the model
-    guess = ps >= PS_ASK_NO_CUE and _top_intent(parse) == SELF_HARM_INTENT and not c.denial and not figure
+    guess = (ps >= PS_ASK_NO_CUE and _top_intent(parse) == SELF_HARM_INTENT and not c.denial and not figure
+             and not other_end)
     if ps >= PS_ASK and ps > p and (strong or weak or guess):
         if SELF_HARM_DENIAL.search(c.text) is not None and ps < P_ASK_DESPITE_DENIAL:
             return DangerDecision("none", ps, "self_harm_denial", "self_harm")
@@ -1101,6 +1475,9 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
     sign = c.emoji and (alone or DANGER_EMOJI.search(FEAR_FACES.sub("", text)) is not None)
     if p >= P_ALERT and (c.violence or c.urgency or sign or (c.harm and c.present)):
         return DangerDecision("alert", p, "model")
+    if p >= P_ALERT and figure and KILL_WORD.search(c.text) is not None and not (c.harm or c.urgency or c.emoji):
+        # round 10: "diese Hitze bringt mich um": a figure of speech of killing and nothing else named
+        return DangerDecision("none", p, "figure_of_speech")
     if p >= P_ALERT:  # "er schläft", "he is helping with the kids": the model alone, nothing named
         return DangerDecision("ask", p, "model_without_cues")
     if p >= P_ALERT_WITH_CUES and present_harm and not c.denial:
