@@ -27,6 +27,10 @@ def test_no_test_example_appears_in_the_training_data(locale: str) -> None:
 
 # frozen when written, measured once (bench/nlu_heldout_once.py --set NAME): a changed byte is a changed test
 FROZEN_SETS = {
+    "en/test/test_nlu_issue23k.yml": "96e1cfd72b8dc8ca5a0e4074ea625ee62977daae3410899b551402439ad1fdc4",
+    "en/test/test_nlu_issue23k_kinds.tsv": "aba1d2ffd0c2211ff2bbaace67e6bcd541e9f54d564f463dd0f0e9e2a6dee104",
+    "de/test/test_nlu_issue23k.yml": "f3c4ba5d2de398a70828ff57c4949f34f24f0d1e8b21ee5d1e86b73cd903766d",
+    "de/test/test_nlu_issue23k_kinds.tsv": "1dc06d093d5e02aaee56fee5dba841554e6468e25a68e9c02b1ec0fc2d1f83b3",
     "en/test/test_nlu_issue23j.yml": "97217eefb19bce5269e03da440e598ee0f578bde4f718c95919d305ebba2745f",
     "en/test/test_nlu_issue23j_kinds.tsv": "16d12dd80825a339849d3e05d45d62a6382d4e6068545f1a540555d07787abb0",
     "de/test/test_nlu_issue23j.yml": "eca5edbf588deae6ff81eb326f444d8878ea1decc711724221b240596c8ed724",
@@ -67,7 +71,7 @@ FROZEN_SETS = {
 
 
 @pytest.mark.parametrize("name", ["issue23b", "issue23c", "issue23d", "issue23e", "issue23f", "issue23g",
-                                  "issue23h", "issue23i", "issue23j"])
+                                  "issue23h", "issue23i", "issue23j", "issue23k"])
 @pytest.mark.parametrize("locale", ["en", "de"])
 def test_no_training_change_after_the_freeze_copies_a_frozen_held_out_example(locale: str, name: str) -> None:
     """Written independently, the set shares some short common messages ("hi", "STOP") with the training
