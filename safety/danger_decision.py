@@ -1152,7 +1152,8 @@ NIGHT_AT_DOORS_DE = _words(
     "knocking|tapping|scratching|klopf\\w*|kratz\\w*)(?=.*(?:its him|it s him|know its him|dass er es ist|er ist es|"
     "das ist er|its my ex))",
 )
-NOT_AT_DOORS = _words("postman", "postie", "paketbote", "postbote", "delivery", "courier", "wind", "cat", "katze",
+NOT_AT_DOORS = _words("parcel", "paket\\w*",  # round 11: a parcel "not supposed to come till Friday"
+                      "postman", "postie", "paketbote", "postbote", "delivery", "courier", "wind", "cat", "katze",
                       "fox", "fuchs", "branch", "ast", "neighbours? kids?", "nachbarskind\\w*", "was only", "war nur")
 CHILD_TAKEN = _words(
     "(?:nursery|school|kita|kindergarten|hort|childminder|after school club|tagesmutter|creche|kiga|schule|club)"
@@ -1244,7 +1245,8 @@ DOUBT_HIM = _words(
     "(?:i think|i thought|think|i reckon|reckon|pretty sure|fairly sure|almost sure|not sure but|could be|might be|"
     "maybe|probably|looks like|sounds like|i guess|ich glaub\\w*|glaub\\w*|konnte|konnt|konnt|vielleicht|"
     "wahrscheinlich|sieht aus wie|klingt wie|nicht sicher aber|ich denke|denk) (?:\\w+ ){0,3}"
-    "(?:its|it s|thats|that s|hes|he s|him|his|my ex|er|ihn|sein|seine|seinen|das ist er|ist er)(?![a-z])",
+    "(?:(?:its|it s|thats|that s|das ist|des is|ist das) (?:\\w+ )?(?:him|he|my ex|er|sein\\w*)|hes|he s|him|his|"
+    "my ex|er|ihn|sein|seine|seinen|ist er)(?![a-z])",
 )
 NOT_MEANT = _words(
     "not supposed", "not allowed", "shouldnt", "should not", "shouldn t", "banned", "warned", "order", "injunction",
@@ -1514,7 +1516,10 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
             if FEAR_ONLY.search(t) is None:
                 return DangerDecision("none", first.score, f"alert_held:{first.reason}")
             return DangerDecision("ask", first.score, f"alert_held_feared:{first.reason}")
-        if NOT_IN_DANGER_NOW.search(t) is not None and not (cues(text).harm or said_now):
+        not_now = NOT_IN_DANGER_NOW.sub(" ", t)  # "not in danger right now": her "right now" names nothing happening
+        if NOT_IN_DANGER_NOW.search(t) is not None and not (cues(not_now).harm or NOW_STRONG.search(not_now) is not None
+                                                             or URGENCY.search(POLICE_DONE.sub(" ", not_now))
+                                                             or RETURNING.search(not_now) is not None):
             return DangerDecision("none", first.score, f"alert_not_now:{first.reason}")  # round 11: said by her
         if NOT_IN_DANGER_NOW.search(t) is not None or (RELEASE_FEARED.search(t) is not None
                                                         and RELEASE_WHEN.search(t) is not None):
@@ -1589,7 +1594,8 @@ def _by_class11(c: Cues) -> DangerDecision | None:
         return DangerDecision("ask", CUE_SCORE, "self_harm_by_class11", "self_harm")
     if c.past_only or c.over:
         return None
-    if DOUBT_HIM.search(t) is not None and NOT_MEANT.search(t) is not None and NEAR_HER.search(t) is not None:
+    if (DOUBT_HIM.search(t) is not None and NOT_MEANT.search(t) is not None and NEAR_HER.search(t) is not None
+            and NOT_AT_DOORS.search(t) is None and NOT_HIM.search(t) is None):
         return DangerDecision("ask", CUE_SCORE, "doubt_not_meant_here")
     if (IF_SHE_DOESNT.search(t) is not None and THREAT_ACT.search(t) is not None and HE.search(t) is not None
             and WAS_ALWAYS.search(t) is None):
