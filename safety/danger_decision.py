@@ -1152,7 +1152,8 @@ NIGHT_AT_DOORS_DE = _words(
     "knocking|tapping|scratching|klopf\\w*|kratz\\w*)(?=.*(?:its him|it s him|know its him|dass er es ist|er ist es|"
     "das ist er|its my ex))",
 )
-NOT_AT_DOORS = _words("postman", "postie", "paketbote", "postbote", "delivery", "courier", "wind", "cat", "katze",
+NOT_AT_DOORS = _words("parcel", "paket\\w*",  # round 11: a parcel "not supposed to come till Friday"
+                      "postman", "postie", "paketbote", "postbote", "delivery", "courier", "wind", "cat", "katze",
                       "fox", "fuchs", "branch", "ast", "neighbours? kids?", "nachbarskind\\w*", "was only", "war nur")
 CHILD_TAKEN = _words(
     "(?:nursery|school|kita|kindergarten|hort|childminder|after school club|tagesmutter|creche|kiga|schule|club)"
@@ -1235,6 +1236,140 @@ FUTURE_FEAR = _words("if he", "what if", "worried (?:\\w+ ){0,3}(?:he|hell)", "s
                    "wenn er", "falls er", "angst (?:\\w+ ){0,2}dass er", "irgendwann", "might", "could")
 CLAUSE_SPLIT = re.compile(r"[.!?;\n]+|,\s*|\s+(?:and then|anyway|anyways|jedenfalls|egal|btw|oh and|und dann|aber)\s+")
 
+
+# Round 11, recall by class (asked about, never an alert by itself; only where every rule before said nothing):
+# danger named with a doubt or a guess ("I think that's his car", "könnte er sein") beside him not being meant to be
+# there (an order, a ban, "not supposed to know where I live") and a place near her: the doubt is her fear of being
+# wrong, not a lesser danger.
+DOUBT_HIM = _words(
+    "(?:i think|i thought|think|i reckon|reckon|pretty sure|fairly sure|almost sure|not sure but|could be|might be|"
+    "maybe|probably|looks like|sounds like|i guess|ich glaub\\w*|glaub\\w*|konnte|konnt|konnt|vielleicht|"
+    "wahrscheinlich|sieht aus wie|klingt wie|nicht sicher aber|ich denke|denk) (?:\\w+ ){0,3}"
+    "(?:(?:its|it s|thats|that s|das ist|des is|ist das) (?:\\w+ )?(?:him|he|my ex|er|sein\\w*)|hes|he s|him|his|"
+    "my ex|er|ihn|sein|seine|seinen|ist er)(?![a-z])",
+)
+NOT_MEANT = _words(
+    "not supposed", "not allowed", "shouldnt", "should not", "shouldn t", "banned", "warned", "order", "injunction",
+    "not meant", "stay away", "no contact", "\\d+ ?m away", "(?:\\d+|hundred) (?:metres|meters|yards)", "bail",
+    "darf (?:\\w+ ){0,3}nicht", "soll (?:\\w+ ){0,3}nicht", "(?:kontakt|annaherungs|aufenthalts|haus)verbot",
+    "verbot", "nicht wissen wo", "auflage\\w*",
+)
+NEAR_HER = _words(
+    "door", "outside", "stairs", "window", "glass", "street", "road", "drive", "car", "van", "hall(?:way)?", "fence",
+    "garden", "gate", "landing", "car park", "shadow", "downstairs", "end of the", "tur", "treppenhaus", "strasse",
+    "auto", "hecke", "parkplatz", "draussen", "unten", "fenster", "garten", "zaun", "flur", "einfahrt", "haus\\w*",
+    "vor (?:dem|der|meinem|meiner)", "here", "hier", "live", "wohne",
+)
+# ... a threat made conditional on her ("if I don't open he'll burn the flat", "wenn ich nicht aufmache zündet er ...",
+# "open up or he'll ..."): a threat said now, whatever the condition.
+IF_SHE_DOESNT = _words(
+    "(?:if|unless|until) i (?:\\w+ ){0,3}(?:dont|do not|wont|will not|cant|don t|won t|come|open|let|answer|pick|"
+    "go|give)", "or (?:else )?(?:he ll|hell|he will|hes gonna|he s gonna|hes going to|he s going to)",
+    "(?:wenn|falls|solange) ich (?:\\w+ ){0,4}(?:nicht|kein\\w*)", "sonst (?:\\w+ )?(?:er|will er|wird er)",
+    "(?:wenn|falls) ich (?:\\w+ ){0,3}(?:nicht )?(?:aufmach\\w*|rangeh\\w*|runterkomm\\w*|rauskomm\\w*|offne)",
+)
+THREAT_ACT = _words(
+    "burn\\w*", "torch\\w*", "set (?:\\w+ ){0,3}(?:alight|on fire|fire)", "petrol", "kill\\w*", "smash\\w*",
+    "break (?:\\w+ )?(?:in|down)", "(?:brick|stone) through", "kick (?:\\w+ )?(?:in|down)", "stab\\w*", "hurt\\w*",
+    "shoot", "strangle", "do (?:me|her|the kids) in", "zundet", "anzunden", "anzuzunden", "abfackel\\w*", "fackelt",
+    "feuer", "brennt", "verbrennt", "bringt (?:\\w+ ){0,2}um", "umbringen", "umzubringen", "schlagt", "einschlagen",
+    "ein ?schlagen", "eintreten", "tritt (?:\\w+ ){0,2}ein", "absticht", "abstechen", "toten", "tot", "kaputt\\w*",
+    "zerlegt", "demoliert", "ersticht",
+)
+WAS_ALWAYS = _words("always said", "used to say", "would always", "back then", "when we were", "hat immer gesagt",
+                    "fruher", "damals", "als wir")
+# ... self-harm: not safe with or around herself ("not safe being alone with me", "nicht sicher mit mir allein"), an
+# earlier attempt and the feeling back ("tried last spring and it's creeping in again"), ending it herself after a
+# loss ("dann mach ich selber Schluss"), and passive wishes for an accident, an illness or not waking up.
+NOT_SAFE_SELF = _words(
+    "(?:dont|do not|not|never|isnt|no longer|don t) (?:\\w+ ){0,3}safe (?:\\w+ ){0,4}(?:with|around|alone with|by) "
+    "(?:my ?self|me)(?! and)", "unsafe (?:\\w+ ){0,4}(?:with|around|alone with|by) (?:my ?self|me)(?! and)",
+    "nicht (?:\\w+ ){0,2}sicher (?:\\w+ ){0,2}(?:mit|bei|vor) mir(?! und)",
+    "nicht sicher (?:\\w+ ){0,2}(?:allein|alleine) mit mir",
+)
+ATTEMPT_BEFORE = _words(
+    "(?:i|ive|i ve|id|already|once) (?:\\w+ )?tried (?:it |to end it |that )?(?:before|last|once|in|a|two|three|"
+    "years?|months?|back|when|at)", "tried (?:to )?(?:end it|kill|overdose|take my)", "attempt\\w*", "overdos\\w*",
+    "a ?and ?e", "a e(?= )", "psych ward", "sectioned", "schon (?:mal|einmal) (?:\\w+ ){0,2}versucht",
+    "(?:hab|habe|hatte) (?:\\w+ ){0,3}(?:es |s )?versucht", "versuch(?! \\w+ ich)", "uberdosis",
+    "(?:im|ins) (?:krankenhaus|klinik|psychiatrie)", "notaufnahme",
+)
+FEELING_AGAIN = _words(
+    "(?:feel|feeling|felt|getting|thoughts?|thinking|fuhl\\w*|gefuhl|gedanken|ist es|es ist|gehts?|so an|kommt)"
+    "(?: \\w+){0,4} (?:again|wieder)", "same (?:feeling|thoughts|place|way)", "that way again", "like that again",
+    "wieder (?:\\w+ ){0,2}(?:so|genauso|da|so weit)(?! \\w+ (?:schon|gut))", "(?:creeping|coming|sneaking) (?:in|back)",
+    "wie (?:damals|letztes mal)",
+)
+OWN_END = _words(
+    "(?:end|finish|do) (?:it|things|this|everything|the job) (?:\\w+ ){0,2}(?:my ?self|on my own)",
+    "(?:selbst|selber) (?:\\w+ ){0,2}(?:zu ende bringen|beenden|schluss machen)",
+    "(?:mach|mache|machen) (?:ich )?(?:\\w+ ){0,2}(?:selbst|selber) schluss",
+    "(?:beende|beend|beenden) (?:ich )?(?:es|das|alles|mich) (?:\\w+ ){0,2}(?:selbst|selber)",
+    "(?:schluss|ein ende) (?:\\w+ ){0,2}(?:selbst|selber)",
+)
+PASSIVE_WISH = _words(
+    "wish\\w*", "hope\\w*", "hoping", "pray\\w*", "wouldnt mind", "would not mind", "wouldn t mind", "fine with",
+    "ok with", "okay with", "dont care if", "don t care if", "wunsch\\w*", "hoff\\w*", "ware nicht schlimm",
+    "war nicht schlimm", "nicht schlimm wenn", "ware mir egal", "war mir egal", "egal wenn", "hatte nichts dagegen",
+)
+DEATH_BY_CHANCE = _words(
+    "(?:accident|crash|unfall) (?:\\w+ ){0,4}(?:die|dead|over|end|erledig\\w*|sterb\\w*|tot|vorbei|take me|took me)",
+    "(?:car|lorry|truck|bus|train|auto|laster|lkw|zug) (?:\\w+ ){0,4}(?:hits? me|hit me|run\\w* me over|"
+    "knock\\w* me|doesnt stop|does not stop|wont stop|didnt stop|erwischt|uberfahrt|mitnimmt)",
+    "(?:erwischt|uberfahrt|uberfahren) (?:\\w+ ){0,2}(?:mich|me)", "mich (?:\\w+ ){0,6}(?:erwischt|uberfahrt)",
+    "(?:crash|crashed|crashing) (?:\\w+ ){0,3}(?:on the|into|the car|motorway|autobahn)",
+    "terminal", "cancer", "krebs", "unheilbar", "something fatal",
+    "(?:krank|ill|sick) (?:werden |get |getting )?(?:\\w+ ){0,2}(?:and|und) (?:\\w+ ){0,2}(?:die|sterben|sterbe)",
+    "(?:not|never|nicht mehr|nie mehr|nie wieder) (?:\\w+ )?(?:waking(?: up)?|wake up|aufwach\\w*|aufzuwachen)"
+    "(?! (?:the|him|her|them|die|das|den|ihn))", "(?:wouldnt|wouldn t) (?:\\w+ )?(?:wake up|be here)",
+)
+# Round 11, fewer false alerts: an alert (his danger, never her own life) is lowered when he is held or away now
+# (custody, remand, arrested, "he's at work", "auf Montage") and nothing happens this moment: a report, over (NONE)
+# unless a fear is named (ASK); when she says she is not in danger now (ASK at most); when his release is what she
+# fears (ASK at most): a date to come, not danger now.
+HELD_OR_AWAY = _words(
+    "(?:hes|he s|he is|he was|hes been|he s been|he got|got him|er ist|ist er|er sitzt|sitzt er|er wurde|wurde er|"
+    "er is|is er|they|sie haben ihn|haben ihn) (?:\\w+ ){0,3}(?:remanded|on remand|locked up|banged up|behind bars|"
+    "in (?:prison|jail|custody|a cell|the cells|police custody)|inside (?:now )?(?:for|till|until|since|on)|"
+    "arrested|lifted|nicked|in (?:u ?haft|untersuchungshaft|gewahrsam|polizeigewahrsam)|im (?:knast|gefangnis)|"
+    "festgenommen|verhaftet|eingesperrt|in haft)",
+    "(?:in|im) (?:u ?haft|untersuchungshaft|gewahrsam|polizeigewahrsam|knast|gefangnis|jail|prison|custody)",
+    "(?:remanded|on remand|locked up till|locked up until)",
+    "(?:hes|he s|he is|er ist|ist er|er is|is er) (?:(?!here|hier|bei|at my|in my)\\w+ ){0,2}(?:at work|"
+    "at his (?:work|job)|on (?:a |his |the )?(?:shift|nights|night shift|late shift)|at the (?:depot|site)|"
+    "away (?:on|for) (?:work|a job)|auf (?:der )?arbeit|auf montage|auf schicht|auf (?:der )?baustelle|"
+    "in der (?:fruh|spat|nacht)schicht)",
+)
+# ... never when he is at her work or here ("er ist bei mir in der Arbeit", "he's here at work")
+NOT_AWAY = _words("bei mir", "hier", "here", "at my (?:work|job|place|door)", "my work", "meiner arbeit", "at mine",
+                  "aufgetaucht", "turned up", "showed up")
+# ... where "no emergency" and the police who came or took him are part of the report, not a call for help now
+POLICE_DONE = _words(
+    "(?:kein|keine|not an?|no|nicht ein) (?:\\w+ )?(?:notfall|emergency)",
+    "(?:die |the )?(?:polizei|police|cops) (?:\\w+ ){0,3}(?:war|waren|kam|kamen|hat|haben|came|were|was|have|has|took|"
+    "arrested|gerufen|called|mitgenommen|festgenommen)", "(?:polizei|police) (?:\\w+ )?gerufen", "called the police",
+)
+OTHERS_FOR_HIM = _words("brother", "mate", "mates", "friend", "cousin", "family", "sent", "bruder", "kumpel\\w*",
+                        "freunde", "cousin", "familie", "geschickt", "schickt")
+FEAR_ONLY = _words("scared", "afraid", "frightened", "terrified", "fear\\w*", "angst\\w*", "panik", "nervous",
+                   "worried", "help", "hilfe")
+NOT_IN_DANGER_NOW = _words(
+    "(?:not|no) (?:in )?(?:any )?(?:immediate |real )?danger (?:\\w+ )?(?:right now|at the moment|now|this second|atm|"
+    "rn|currently|today|tonight)", "(?:not|no) (?:in )?(?:any )?(?:immediate|acute) danger",
+    "(?:gerade|grad|jetzt|im moment|momentan|aktuell|akut) (?:\\w+ )?nicht in (?:\\w+ )?gefahr",
+    "nicht in akuter gefahr", "keine akute gefahr", "(?:gerade|grad|jetzt|im moment) keine gefahr",
+)
+RELEASE_FEARED = _words(
+    "(?:release|released|releasing|let (?:him )?out|lets him out|letting him out|gets out|getting out|comes out|"
+    "coming out|out of (?:prison|jail)|parole|entlassen|entlassung|rauskommt|raus kommt|freigelassen|freikommt|"
+    "kommt (?:\\w+ ){0,4}(?:raus|frei)|aus dem (?:knast|gefangnis|gefangnis))",
+)
+RELEASE_WHEN = _words(
+    "next|in (?:\\w+ )?(?:weeks?|months?|days?)|soon|bald|date|datum|tomorrow|morgen|nachste|in (?:january|february|"
+    "march|april|may|june|july|august|september|october|november|december)|(?:im|in) (?:januar|februar|marz|april|mai|"
+    "juni|juli|august|september|oktober|november|dezember)|(?:in|im) (?:\\w+ )?(?:wochen|monaten|tagen|monat)|"
+    "(?:january|february|march|april|may|june|july|august|september|october|november|december)$|coming up",
+)
 
 WORRYING = frozenset({DANGER_INTENT, SELF_HARM_INTENT, "feeling_unsafe", "report_incident"})
 REPORTS = frozenset({REPORT_INTENT})
@@ -1373,10 +1508,33 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
             return DangerDecision("none", first.score, f"alert_over:{first.reason}")
         if settled and (gone or fear):
             return DangerDecision("ask", first.score, f"alert_lowered:{first.reason}")
+        said_now = (NOW_STRONG.search(GONE_NOW.sub(" ", t)) is not None or RETURNING.search(t) is not None
+                    or URGENCY.search(POLICE_DONE.sub(" ", t)) is not None)
+        held = (not said_now and HELD_OR_AWAY.search(t) is not None and OTHERS_FOR_HIM.search(t) is None
+                and NOT_AWAY.search(t) is None)
+        if held:  # round 11: he is in custody or at work now, nothing happening this moment: a report
+            if FEAR_ONLY.search(t) is None:
+                return DangerDecision("none", first.score, f"alert_held:{first.reason}")
+            return DangerDecision("ask", first.score, f"alert_held_feared:{first.reason}")
+        not_now = NOT_IN_DANGER_NOW.sub(" ", t)  # "not in danger right now": her "right now" names nothing happening
+        if NOT_IN_DANGER_NOW.search(t) is not None and not (cues(not_now).harm or NOW_STRONG.search(not_now) is not None
+                                                             or URGENCY.search(POLICE_DONE.sub(" ", not_now))
+                                                             or RETURNING.search(not_now) is not None):
+            return DangerDecision("none", first.score, f"alert_not_now:{first.reason}")  # round 11: said by her
+        if NOT_IN_DANGER_NOW.search(t) is not None or (RELEASE_FEARED.search(t) is not None
+                                                        and RELEASE_WHEN.search(t) is not None):
+            return DangerDecision("ask", first.score, f"alert_as_fear:{first.reason}")  # round 11: her fear, not now
+    if first.action == "ask" and first.kind == "danger":
+        t = fold_for_danger(text)
+        settled = (NOW_STRONG.search(GONE_NOW.sub(" ", t)) is None and URGENCY.search(POLICE_DONE.sub(" ", t)) is None
+                   and RETURNING.search(t) is None and FEAR_ONLY.search(t) is None)
+        if (settled and HELD_OR_AWAY.search(t) is not None and OTHERS_FOR_HIM.search(t) is None
+                and NOT_AWAY.search(t) is None):
+            return DangerDecision("none", first.score, f"ask_held:{first.reason}")  # round 11: as for the alert
     if first.caught:
         return first
     c = cues(read)  # the class rules and clauses read dialect too ("i trau ma ned"), the rules before did not
-    by_class = _by_class(c)
+    by_class = _by_class(c) or _by_class11(c)
     if by_class is not None:
         return by_class
     if PILLS_ALL.search(c.text) is not None and (PILL_EMOJI in text or PILL_WORD.search(c.text) is not None) and (
@@ -1394,7 +1552,7 @@ def decide(text: str, parse: Mapping[str, Any] | None, net: DangerSignal | None)
             hit = detect_danger(cc.text, _locale_of(cc.text))
             one = _decide_one(clause, None, hit)
             if not one.caught:
-                one = _by_class(cc) or one
+                one = _by_class(cc) or _by_class11(cc) or one
             if one.caught:
                 return DangerDecision(one.action, max(one.score, CUE_SCORE), f"clause:{one.reason}", one.kind)
     return first
@@ -1421,6 +1579,27 @@ def _by_class(c: Cues) -> DangerDecision | None:
         return DangerDecision("ask", CUE_SCORE, "child_taken_against_order")
     if HIDING_BARE.search(t) is not None or (RIDDLE_ARRIVAL.search(t) is not None and NOT_HIM.search(t) is None):
         return DangerDecision("ask", CUE_SCORE, "hiding_or_riddle")
+    return None
+
+
+def _by_class11(c: Cues) -> DangerDecision | None:
+    """Round 11's class rules (asked about, never alerted): not safe with herself, an earlier attempt and the feeling
+    again, ending it herself, a passive wish to die by chance; danger named with a doubt where he is not meant to be,
+    and a threat conditional on her."""
+    t = c.text
+    if OWN_DENIAL.search(t) is None and NOT_SELF_HARM.search(t) is None and (
+            NOT_SAFE_SELF.search(c.quiet) is not None or OWN_END.search(c.quiet) is not None
+            or (ATTEMPT_BEFORE.search(t) is not None and FEELING_AGAIN.search(t) is not None)
+            or (PASSIVE_WISH.search(t) is not None and DEATH_BY_CHANCE.search(t) is not None)):
+        return DangerDecision("ask", CUE_SCORE, "self_harm_by_class11", "self_harm")
+    if c.past_only or c.over:
+        return None
+    if (DOUBT_HIM.search(t) is not None and NOT_MEANT.search(t) is not None and NEAR_HER.search(t) is not None
+            and NOT_AT_DOORS.search(t) is None and NOT_HIM.search(t) is None):
+        return DangerDecision("ask", CUE_SCORE, "doubt_not_meant_here")
+    if (IF_SHE_DOESNT.search(t) is not None and THREAT_ACT.search(t) is not None and HE.search(t) is not None
+            and WAS_ALWAYS.search(t) is None):
+        return DangerDecision("ask", CUE_SCORE, "threat_on_condition")
     return None
 
 

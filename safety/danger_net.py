@@ -21,7 +21,7 @@ settings say German may still write "help he is here".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from content import CONTENT_DIR
 from content.text import fold_for_danger, fold_letters
 
 LEXICON_FILE = "danger.yaml"
+MEMO_TOKENS = 20000  # distinct tokens whose correction a lexicon remembers (about 2 MB at most)
 SELF_HARM_RULE = "self_harm"  # rules so named (or self_harm_*) are her own life at risk, not his violence
 
 
@@ -93,12 +94,21 @@ class Lexicon:
     rules: tuple[_Rule, ...]
     typo_words: tuple[str, ...]
     known_words: frozenset[str]
+    # round 11: each token's correction, remembered (the same words recur in every message and, for a long message,
+    # in each clause read again): the edit distances were most of the net's cost. Bounded; the answer is unchanged.
+    _memo: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def correct(self, normalised: str) -> str:
         """Replace likely misspellings of typo-tolerant words by the word itself."""
+        memo = self._memo
         out = []
         for token in normalised.split():
-            out.append(self._correct_token(token))
+            fixed = memo.get(token)
+            if fixed is None:
+                if len(memo) >= MEMO_TOKENS:
+                    memo.clear()
+                fixed = memo[token] = self._correct_token(token)
+            out.append(fixed)
         return " ".join(out)
 
     def _correct_token(self, token: str) -> str:
