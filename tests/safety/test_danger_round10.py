@@ -7,10 +7,7 @@ import pytest
 
 from safety.danger_decision import decide, read_dialect
 from safety.danger_net import detect_danger
-
-
-def _decide(text: str, locale: str = "en"):
-    return decide(text, None, detect_danger(text, locale))
+from tests.safety.rules_alone import rules_alone as _decide
 
 
 @pytest.mark.parametrize("text", [
@@ -88,4 +85,4 @@ def test_he_was_there_and_is_gone_now_is_no_alert() -> None:
 
 def test_a_fear_of_him_turning_up_is_asked_not_alerted() -> None:
     text = "what if he's waiting outside the gym later"
-    assert decide(text, None, detect_danger(text, "en")).action != "alert"
+    assert _decide(text).action != "alert"

@@ -6,12 +6,7 @@ shows what the explicit rules alone do."""
 
 import pytest
 
-from safety.danger_decision import decide
-from safety.danger_net import detect_danger
-
-
-def _decide(text: str, locale: str = "en"):
-    return decide(text, None, detect_danger(text, locale))
+from tests.safety.rules_alone import rules_alone as _decide
 
 
 @pytest.mark.parametrize("text", [
